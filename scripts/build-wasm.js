@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+'use strict';
+// Compile the AssemblyScript policy core into build/wasm/core.wasm (+ raw bindings core.js).
+const { execFileSync } = require('child_process');
+const path = require('path');
+const root = path.resolve(__dirname, '..');
+const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+const target = process.argv.includes('--debug') ? 'debug' : 'release';
+execFileSync(process.execPath, [asc, 'wasm/assembly/index.ts', '--config', 'wasm/asconfig.json', '--target', target],
+  { cwd: root, stdio: 'inherit' });

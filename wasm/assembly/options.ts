@@ -1,0 +1,24 @@
+// Options of one compile request (set from the host through index.ts flags).
+
+import { RET_KILL_PROCESS } from './actions';
+
+export class CompileOptions {
+  /**
+   * Meaning of `name: EXPR; return N`. false (default) = minijail0's runtime parser:
+   * allow when EXPR holds, else errno N. true = compile_seccomp_policy's meaning: errno N
+   * when EXPR holds, else the next rule / default.
+   */
+  returnOnMatch: bool = false;
+  /** What the `kill` action and the implicit default mean. */
+  killAction: u32 = RET_KILL_PROCESS;
+  /** Replaces the policy's @default (may be permissive), or '' for none. Policy syntax: `log`, `return 5`. */
+  defaultActionOverride: string = '';
+  /** Maximum @include nesting below the main file. */
+  includeDepthLimit: i32 = 8;
+  /** Run the symbolic verifier on the emitted program (issue 4). */
+  verify: bool = false;
+}
+
+export const FLAG_RETURN_ON_MATCH: u32 = 1;
+export const FLAG_KILL_THREAD: u32 = 2;
+export const FLAG_VERIFY: u32 = 4;
