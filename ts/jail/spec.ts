@@ -1,0 +1,125 @@
+// The jail spec: the validated, plain-data description of one jail that crosses from
+// TypeScript to the native runtime (DESIGN.md §3, STYLE.md §5). The builder (ts/jail/jail.ts)
+// and the CLI (`tsjail run`, `--config`, jail files) produce it; the addon converts it to C
+// structs in the parent before clone. Policy text never appears here: only BPF bytes.
+//
+// All paths are absolute. Numbers are plain integers. Optional fields mean "leave as is".
+
+export interface IdMap {
+  /** First id inside the namespace. */
+  inside: number;
+  /** First id outside (in the parent's namespace). */
+  outside: number;
+  count: number;
+}
+
+export interface NamespacesSpec {
+  user?: boolean;
+  pid?: boolean;
+  mount?: boolean;
+  net?: boolean;
+  ipc?: boolean;
+  uts?: boolean;
+  cgroup?: boolean;
+  time?: boolean;
+}
+
+export interface UserSpec {
+  uid?: number;
+  gid?: number;
+  /** 'keep' = inherit; an array = exactly these supplementary groups. */
+  groups?: 'keep' | number[];
+  /** uid_map/gid_map lines when a user namespace is made (default: current id -> uid/gid or 0). */
+  uidMap?: IdMap[];
+  gidMap?: IdMap[];
+}
+
+export type MountSpec =
+  | { kind: 'bind'; source: string; target: string; writable: boolean; recursive: boolean }
+  | { kind: 'tmpfs'; target: string; size?: number; mode?: number }
+  | { kind: 'proc'; target: string; readOnly: boolean }
+  | { kind: 'dev'; target: string } // minimal /dev: null zero full random urandom tty, fd/std* links, pts, shm
+  | { kind: 'mount'; source: string; target: string; fstype: string; flags: number; data?: string }
+  | { kind: 'remount-ro'; target: string };
+
+export interface FilesystemSpec {
+  /** pivot_root (or chroot when rootMode is 'chroot') into this directory after mounting. */
+  root?: string;
+  rootMode?: 'pivot_root' | 'chroot';
+  /** Propagation of the new mount namespace's tree. */
+  propagation?: 'private' | 'slave' | 'shared' | 'unbindable';
+  /** Applied in order, after the new root (if any) is prepared. Targets are inside the jail. */
+  mounts: MountSpec[];
+}
+
+export interface CapsSpec {
+  /** Bitmask over CAP_* numbers (bigint: up to CAP_LAST_CAP 40). Omitted = drop all when uid != 0. */
+  keep?: bigint;
+  /** Also raise them as ambient, so they survive exec for a non-root program. */
+  ambient?: boolean;
+  /** Bounding set to leave (default: same as keep). */
+  bounding?: bigint;
+  /** Securebits to set (default: NOROOT|NO_SETUID_FIXUP|KEEP_CAPS locked, like minijail). */
+  securebits?: number;
+}
+
+export interface SeccompSpec {
+  /** struct sock_filter[] bytes (a multiple of 8). */
+  bpf: Uint8Array;
+  /** SECCOMP_FILTER_FLAG_TSYNC. */
+  tsync?: boolean;
+  /** SECCOMP_FILTER_FLAG_LOG (log failures in the audit log). */
+  log?: boolean;
+  /** Syscall names by number, for naming a violation (filled by the TS layer from the core). */
+  names?: Record<number, string>;
+}
+
+export interface LandlockSpec {
+  ro: string[];
+  rw: string[];
+  /** Paths whose files may be executed (and read). */
+  rx: string[];
+}
+
+export interface RlimitSpec {
+  /** RLIMIT_* name (e.g. 'NOFILE', 'AS') or number. */
+  resource: string | number;
+  soft: number | 'unlimited';
+  hard: number | 'unlimited';
+}
+
+export interface CgroupSpec {
+  /** Bytes. */
+  memory?: number;
+  pids?: number;
+  /** Fraction of one CPU, e.g. 0.5. */
+  cpu?: number;
+}
+
+export interface JailSpec {
+  /** Resolved executable path (execve, no PATH search in the child). */
+  path: string;
+  argv: string[];
+  /** Complete environment, already reset/extended. */
+  env: string[];
+  cwd?: string;
+  namespaces: NamespacesSpec;
+  /** With a pid namespace: true = the program is pid 1; false (default) = tsjail's init. */
+  programAsInit?: boolean;
+  hostname?: string;
+  user: UserSpec;
+  caps?: CapsSpec;
+  noNewPrivs: boolean;
+  seccomp?: SeccompSpec;
+  /** 'preload' = after libc starts (dynamic binaries), 'exec' = before execve (static). */
+  seccompTiming?: 'preload' | 'exec' | 'auto';
+  filesystem: FilesystemSpec;
+  landlock?: LandlockSpec;
+  rlimits: RlimitSpec[];
+  cgroup?: CgroupSpec;
+  /** Extra fds kept open (same numbers); everything else but 0-2 is closed. */
+  preserveFds: number[];
+  /** Kill the whole jail after this many milliseconds. */
+  timeLimitMs?: number;
+  pidFile?: string;
+}
