@@ -1,0 +1,47 @@
+// Converters from the JailSpec (ts/jail/spec.ts) to the C structs of the filesystem and
+// resource steps (native/jail/{mounts,landlock,rlimits,cgroup}.h). Parent side, before
+// clone. The TS layer has validated the spec already; these re-check the shape and, on a
+// bad value, return false with *error_field = "<field path>: <reason>"
+// (e.g. "filesystem.mounts[2].target: must be an absolute path") for a TypeError.
+//
+// HOW TO CALL (runtime core, in the addon's spawn):
+//   struct tsjail_fs fs; struct tsjail_landlock ll; struct tsjail_rlimits rl;
+//   struct tsjail_cgroup_limits cgl; std::string bad;
+//   if (!tsjail_fs_from_js(spec, &fs, &bad) || ...) -> throw TypeError(bad)
+//   ... set fs.in_new_mount_ns = (clone flags & CLONE_NEWNS) != 0 (the converter already sets
+//   it from spec.namespaces.mount; keep them in agreement) ...
+//   after the child has exec'd or failed: tsjail_fs_release(&fs); tsjail_landlock_release(&ll);
+// The structs are large (fixed arrays so the child never allocates): keep them in a heap
+// object that lives until the child has exec'd (e.g. a std::unique_ptr), not on the stack
+// of a thread with a small stack.
+// On failure the converters leave *out released (nothing to free).
+#ifndef TSJAIL_ADDON_FS_SPEC_H
+#define TSJAIL_ADDON_FS_SPEC_H
+
+#include <napi.h>
+
+#include <string>
+
+extern "C" {
+#include "../jail/cgroup.h"
+#include "../jail/landlock.h"
+#include "../jail/mounts.h"
+#include "../jail/rlimits.h"
+}
+
+// spec.filesystem (+ spec.namespaces.mount). Targets come out prefixed with the root.
+bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::string* error_field);
+
+// spec.landlock (absent -> out->enabled = 0).
+bool tsjail_landlock_from_js(const Napi::Object& spec, struct tsjail_landlock* out,
+                             std::string* error_field);
+
+// spec.rlimits; resource must be a number here (the TS layer resolves RLIMIT_* names).
+bool tsjail_rlimits_from_js(const Napi::Object& spec, struct tsjail_rlimits* out,
+                            std::string* error_field);
+
+// spec.cgroup (absent -> nothing set).
+bool tsjail_cgroup_from_js(const Napi::Object& spec, struct tsjail_cgroup_limits* out,
+                           std::string* error_field);
+
+#endif
