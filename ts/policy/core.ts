@@ -5,10 +5,34 @@ import wasmBytes from '../../build/wasm/core.wasm';
 
 export type Core = Awaited<ReturnType<typeof instantiate>>;
 
+let modulePromise: Promise<WebAssembly.Module> | undefined;
 let corePromise: Promise<Core> | undefined;
 
 /** The core's exports, compiled and instantiated on first use. */
 export function loadCore(): Promise<Core> {
-  corePromise ??= WebAssembly.compile(wasmBytes as Uint8Array).then((m) => instantiate(m, {}));
+  modulePromise ??= WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>);
+  corePromise ??= modulePromise.then((m) => instantiate(m, { env: {} }));
   return corePromise;
+}
+
+/** The core failed (a trap or an abort): a bug in tsjail, never a verdict on the policy. */
+export class CoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CoreError';
+  }
+}
+
+/**
+ * Call the core. A trap can leave the AssemblyScript runtime mid-allocation, so the instance
+ * is dropped and the next call gets a fresh one (the compiled module is kept).
+ */
+export async function withCore<T>(fn: (core: Core) => T): Promise<T> {
+  const core = await loadCore();
+  try {
+    return fn(core);
+  } catch (e) {
+    corePromise = undefined;
+    throw new CoreError(`policy core failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -1,0 +1,90 @@
+// Run a compiled program on one syscall, as the kernel would: the core's simulator reads the
+// exact bytes the kernel gets; this layer only builds struct seccomp_data.
+
+import { withCore } from './core';
+import { InvalidProgramError } from './diagnostics';
+import { ArchName, closestName, tables } from './tables';
+
+export type ActionName = 'allow' | 'errno' | 'kill-process' | 'kill-thread' | 'trap' | 'trace' | 'log' | 'user-notify';
+
+export interface SimulateOptions {
+  arch: ArchName | (string & {});
+  /** Syscall name (resolved on `arch`) or number. */
+  syscall?: string | number;
+  /** Syscall number; an alternative to `syscall`. */
+  nr?: number;
+  /** Up to six arguments (missing ones are 0); negative values are two's complement. */
+  args?: ReadonlyArray<bigint | number>;
+  /** Instruction pointer (seccomp_data.instruction_pointer). */
+  ip?: bigint | number;
+}
+
+export interface SimulateResult {
+  action: ActionName;
+  /** The action's data: errno for `errno`, the value for `trace`/`trap`, else 0. */
+  data: number;
+  /** Instructions executed. */
+  insns: number;
+  /** The raw 32-bit SECCOMP_RET_* value. */
+  ret: number;
+}
+
+interface CoreSimulateJson {
+  ok: boolean;
+  ret: number;
+  action: ActionName;
+  data: number;
+  insns: number;
+  error?: string;
+}
+
+function toU64(v: bigint | number, what: string): bigint {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+  else throw new TypeError(`${what} must be an integer (a bigint or a safe integer number), not ${String(v)}`);
+  if (b < -(1n << 63n) || b >= 1n << 64n) throw new RangeError(`${what} does not fit in 64 bits: ${b}`);
+  return BigInt.asUintN(64, b);
+}
+
+/** struct seccomp_data: nr, arch, instruction_pointer, args[6]; little-endian on every target arch. */
+export function seccompData(nr: number, auditArch: number, ip: bigint, args: readonly bigint[]): Uint8Array {
+  const buf = new Uint8Array(64);
+  const view = new DataView(buf.buffer);
+  view.setInt32(0, nr, true);
+  view.setUint32(4, auditArch >>> 0, true);
+  view.setBigUint64(8, ip, true);
+  for (let i = 0; i < 6; i++) view.setBigUint64(16 + 8 * i, args[i] ?? 0n, true);
+  return buf;
+}
+
+/** What the program does for one syscall. Throws InvalidProgramError for bytes that are not a program. */
+export async function simulate(program: Uint8Array, options: SimulateOptions): Promise<SimulateResult> {
+  if (!(program instanceof Uint8Array)) throw new TypeError('simulate: program must be a Uint8Array');
+  const t = await tables(options.arch);
+  if (!t) throw new RangeError(`simulate: unknown architecture "${options.arch}"`);
+  let nr: number;
+  const which = options.syscall ?? options.nr;
+  if (typeof which === 'string') {
+    const n = t.syscalls.get(which);
+    if (n === undefined) {
+      const hint = closestName(which, t.syscalls.keys());
+      throw new RangeError(`simulate: unknown syscall "${which}" on ${t.name}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+    nr = n;
+  } else if (typeof which === 'number' && Number.isInteger(which) && which >= -(2 ** 31) && which < 2 ** 32) {
+    nr = which | 0;
+  } else {
+    throw new TypeError('simulate: give options.syscall (a name or number) or options.nr (a 32-bit integer)');
+  }
+  const rawArgs = options.args ?? [];
+  if (rawArgs.length > 6) throw new RangeError(`simulate: a syscall has at most 6 arguments, got ${rawArgs.length}`);
+  // On 32-bit arches the kernel fills seccomp_data.args from 32-bit registers: the high words are 0.
+  const mask = t.bits === 32 ? 0xffffffffn : 0xffffffffffffffffn;
+  const args = rawArgs.map((a, i) => toU64(a, `simulate: args[${i}]`) & mask);
+  const ip = toU64(options.ip ?? 0, 'simulate: ip') & mask;
+  const data = seccompData(nr, t.auditArch, ip, args);
+  const r = JSON.parse(await withCore((c) => c.simulate(program, data))) as CoreSimulateJson;
+  if (!r.ok) throw new InvalidProgramError(`not a valid seccomp program: ${r.error ?? 'rejected by the simulator'}`);
+  return { action: r.action, data: r.data, insns: r.insns, ret: r.ret >>> 0 };
+}

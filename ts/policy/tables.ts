@@ -1,0 +1,115 @@
+// Per-arch names from the core's generated tables, parsed once per arch and cached.
+
+import { withCore } from './core';
+
+/** Canonical arch names; the core also accepts the aliases minijail and Debian use. */
+export type ArchName = 'x86_64' | 'aarch64' | 'arm' | 'i386' | 'riscv64';
+
+export interface ArchTables {
+  /** The canonical name (aliases resolve to it). */
+  name: string;
+  syscalls: Map<string, number>;
+  /** Number -> first name in the table. */
+  names: Map<number, string>;
+  constants: Map<string, bigint>;
+  /** AUDIT_ARCH_* as seen in seccomp_data.arch. */
+  auditArch: number;
+  /** Argument word size. */
+  bits: 32 | 64;
+}
+
+const cache = new Map<string, Promise<ArchTables | undefined>>();
+let archList: Promise<string[]> | undefined;
+
+/** Supported architectures (canonical names). */
+export function arches(): Promise<string[]> {
+  archList ??= withCore((c) => c.archNames().split('\n').filter((n) => n !== ''));
+  return archList;
+}
+
+async function build(arch: string): Promise<ArchTables | undefined> {
+  const [sys, consts] = await withCore((c) => [c.syscallTable(arch), c.constantTable(arch)]);
+  if (sys === '' || consts === '') return undefined;
+  const syscalls = new Map<string, number>(Object.entries(JSON.parse(sys) as Record<string, number>));
+  const names = new Map<number, string>();
+  for (const [n, nr] of syscalls) if (!names.has(nr)) names.set(nr, n);
+  const constants = new Map<string, bigint>();
+  for (const [n, v] of Object.entries(JSON.parse(consts) as Record<string, string>)) constants.set(n, BigInt(v));
+  // The core adds minijail's MINIJAIL_ARCH_NR/BITS to every table: the same facts seccomp_data needs.
+  const auditArch = Number(constants.get('MINIJAIL_ARCH_NR') ?? 0n);
+  const bits = constants.get('MINIJAIL_ARCH_BITS') === 32n ? 32 : 64;
+  const all = await arches();
+  const name = all.includes(arch) ? arch : (await canonicalName(all, auditArch, bits)) ?? arch;
+  return { name, syscalls, names, constants, auditArch, bits };
+}
+
+async function canonicalName(all: string[], auditArch: number, bits: number): Promise<string | undefined> {
+  for (const a of all) {
+    const t = await tables(a);
+    if (t && t.auditArch === auditArch && t.bits === bits) return a;
+  }
+  return undefined;
+}
+
+/** An arch's tables, or undefined when the core does not know the arch. */
+export function tables(arch: string): Promise<ArchTables | undefined> {
+  let t = cache.get(arch);
+  if (!t) {
+    t = build(arch);
+    cache.set(arch, t);
+  }
+  return t;
+}
+
+async function required(arch: string): Promise<ArchTables> {
+  const t = await tables(arch);
+  if (!t) throw new RangeError(`unknown architecture "${arch}" (expected one of ${(await arches()).join(', ')})`);
+  return t;
+}
+
+/** A syscall's number on an arch, or undefined when the arch has no such syscall. */
+export async function syscallNumber(arch: string, name: string): Promise<number | undefined> {
+  return (await required(arch)).syscalls.get(name);
+}
+
+/** The name of a syscall number on an arch, or undefined. */
+export async function syscallName(arch: string, nr: number): Promise<string | undefined> {
+  return (await required(arch)).names.get(nr);
+}
+
+/** Every syscall name of an arch, sorted by number. */
+export async function syscallNames(arch: string): Promise<string[]> {
+  return [...(await required(arch)).syscalls.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([n]) => n);
+}
+
+/** A named constant's value on an arch (what a policy's `O_RDONLY` means there), or undefined. */
+export async function constantValue(arch: string, name: string): Promise<bigint | undefined> {
+  return (await required(arch)).constants.get(name);
+}
+
+/** The closest known name, for "did you mean" messages; undefined when nothing is close. */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestCost = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const c of candidates) {
+    if (Math.abs(c.length - name.length) >= bestCost) continue;
+    const cost = editDistance(name, c);
+    if (cost < bestCost) {
+      best = c;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
