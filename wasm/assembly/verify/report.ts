@@ -1,0 +1,84 @@
+// JSON reports of verify and diff results for the host (CLI, dashboards, tests).
+
+import { PolicyIR } from '../ir';
+import { SourceSet, Span } from '../span';
+import { actionName, actionText } from '../actions';
+import { JsonObject, jsonArray, jsonString } from '../json';
+import { VerifyResult, V_PROVEN, V_MISMATCH } from './symbolic';
+import { DiffResult, describeArgs, describeWord, argBits } from './diff';
+import { WORD_NR, WORD_ARCH } from './region';
+
+function spanJson(sources: SourceSet, s: Span | null): string {
+  if (s == null || s.file < 0 || s.file >= sources.paths.length) return 'null';
+  return new JsonObject()
+    .str('file', sources.paths[s.file])
+    .int('line', sources.line(s.file, s.start))
+    .int('column', sources.column(s.file, s.start))
+    .str('text', sources.lineText(s.file, sources.line(s.file, s.start)).trim())
+    .toString();
+}
+
+function u64hex(lo: u32, hi: u32): string {
+  return jsonString('0x' + ((<u64>hi << 32) | <u64>lo).toString(16));
+}
+
+/** {status: "proven"|"mismatch"|"unproven", reason?, counterexample?, paths, regions} */
+export function verifyJson(v: VerifyResult, ir: PolicyIR, sources: SourceSet): string {
+  const o = new JsonObject()
+    .str('status', v.status == V_PROVEN ? 'proven' : v.status == V_MISMATCH ? 'mismatch' : 'unproven')
+    .int('paths', v.paths)
+    .int('regions', v.regions);
+  if (v.reason.length > 0) o.str('reason', v.reason);
+  const input = v.input;
+  if (v.status == V_MISMATCH && input != null) {
+    const args = new Array<string>(6);
+    for (let k = 0; k < 6; k++) args[k] = u64hex(input[4 + 2 * k], input[5 + 2 * k]);
+    const nr = input[WORD_NR];
+    const name = ir.arch.syscallName(<i32>nr);
+    let rule = 'null';
+    if (v.syscallIndex >= 0 && v.ruleIndex >= 0) {
+      rule = spanJson(sources, ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span);
+    }
+    o.raw('counterexample', new JsonObject()
+      .int('arch', input[WORD_ARCH])
+      .int('nr', nr)
+      .str('syscall', name != null ? name : '')
+      .raw('args', jsonArray(args))
+      .raw('ip', u64hex(input[2], input[3]))
+      .str('programAction', actionText(v.programAction))
+      .int('programRet', v.programAction)
+      .str('policyAction', actionText(v.policyAction))
+      .int('policyRet', v.policyAction)
+      .int('retPc', v.retPc)
+      .raw('rule', rule)
+      .toString());
+  }
+  return o.toString();
+}
+
+/** {complete, differences: [{syscall, nr, nrRange?, condition, old, new, oldAction, newAction, log2Count}]} */
+export function diffJson(d: DiffResult, ir: PolicyIR): string {
+  const items = new Array<string>();
+  for (let i = 0; i < d.regions.length; i++) {
+    const reg = d.regions[i];
+    const r = reg.region;
+    const nrD = r.words[WORD_NR];
+    const o = new JsonObject();
+    const archD = r.words[WORD_ARCH];
+    if (!archD.contains(ir.arch.auditArch)) {
+      o.str('syscall', '').str('scope', 'foreign-arch').str('condition', describeWord('arch', archD));
+    } else if (nrD.singleton) {
+      const nr = <i32>nrD.min;
+      const name = ir.arch.syscallName(nr);
+      o.str('syscall', name != null ? name : '#' + nr.toString()).int('nr', nr)
+        .str('scope', 'syscall').str('condition', describeArgs(r, ir.arch.bits));
+    } else {
+      o.str('syscall', '').str('scope', 'numbers').str('condition', describeWord('nr', nrD));
+    }
+    o.str('old', actionText(reg.oldAction)).str('new', actionText(reg.newAction))
+      .str('oldAction', actionName(reg.oldAction)).str('newAction', actionName(reg.newAction))
+      .num('log2Count', Math.round(argBits(r, ir.arch.bits) * 10) / 10);
+    items.push(o.toString());
+  }
+  return new JsonObject().bool('complete', d.complete).raw('differences', jsonArray(items)).toString();
+}
