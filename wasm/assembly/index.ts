@@ -12,6 +12,7 @@ import { encode, decode } from './bpf/insn';
 import { simulateProgram } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexBytes } from './json';
+import { irJson } from './irdump';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -55,6 +56,37 @@ export function compile(files: string, arch: string, flags: u32, defaultAction: 
     .str('arch', a != null ? a.name : arch)
     .str('program', program != null ? hexBytes(program) : '')
     .int('insns', insns)
+    .raw('diagnostics', diagnosticsJson(diags, sources))
+    .toString();
+}
+
+/**
+ * The front end's result without codegen: same arguments as compile. Returns JSON
+ * {ok, ir (null on errors; shape in irdump.ts), diagnostics[] (as in compile)}. For front-end
+ * tests and tools (diff, LSP) that need the meaning of a policy rather than its program.
+ */
+export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
+  const sources = new SourceSet();
+  const parts = files.split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) sources.add(parts[i], parts[i + 1]);
+  const diags = new Diagnostics();
+  const a = findArch(arch);
+  let ir: string = 'null';
+  if (a == null) {
+    diags.error(Code.UnknownArch, null, [arch]);
+  } else if (sources.paths.length == 0) {
+    diags.error(Code.InternalError, null, ['no policy file given']);
+  } else {
+    const opts = new CompileOptions();
+    opts.returnOnMatch = (flags & FLAG_RETURN_ON_MATCH) != 0;
+    if ((flags & FLAG_KILL_THREAD) != 0) opts.killAction = RET_KILL_THREAD;
+    opts.defaultActionOverride = defaultAction;
+    const built = buildIR(sources, a, opts, diags);
+    if (built != null && !diags.hasErrors) ir = irJson(built, sources);
+  }
+  return new JsonObject()
+    .bool('ok', !diags.hasErrors)
+    .raw('ir', ir)
     .raw('diagnostics', diagnosticsJson(diags, sources))
     .toString();
 }

@@ -1,13 +1,433 @@
-// STUB (replaced by the front end): text -> AST -> IR.
-import { SourceSet } from './span';
-import { Diagnostics, Code } from './diagnostics';
+// Resolve: the ASTs of a policy's file set -> PolicyIR for one arch.
+//
+// Two passes. `collect` walks the main file and, in place of each @include, the included
+// file (depth limit and cycle detection at the @include line), gathering rule statements in
+// file order plus @default, @denylist and @frequency. `build` then turns names into numbers
+// and constants into values of the arch word, and appends each statement's rules to its
+// syscalls' lists. Every error is reported and resolution carries on, so one pass shows all.
+//
+// Semantics chosen where minijail's two compilers disagree (docs/policy-language.md):
+// * `name: EXPR; return N` (one filter, no braces) means minijail0's runtime parser:
+//   [EXPR -> allow, true -> errno N]; with opts.returnOnMatch (and in @denylist policies,
+//   a Python-only feature) compile_seccomp_policy's: [EXPR -> errno N], then the next rule.
+//   Inside `{...}` filter lists (Python-only syntax) `EXPR; action` is always "on match".
+// * Rules before an unconditional one are kept (minijail's Python compiler drops them).
+
+import { Span, SourceSet } from './span';
+import { Diagnostics, Diagnostic, Code } from './diagnostics';
 import { CompileOptions } from './options';
 import { Arch } from './tables/index';
-import { PolicyIR } from './ir';
+import { PolicyIR, SyscallRules, Rule, Clause, Atom } from './ir';
+import {
+  RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_KILL_THREAD, RET_TRAP, RET_TRACE, RET_LOG, RET_USER_NOTIF, MAX_ERRNO,
+} from './actions';
+import {
+  FileAst, Stmt, StmtKind, PathStmt, DefaultStmt, RuleStmt, Descriptor, ActionNode, ActionKind, ClauseNode,
+  ConstNode, ConstKind,
+} from './ast';
+import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
+import { didYouMean } from './suggest';
 
-export function scanIncludePaths(path: string, text: string): string[] { return []; }
+/** Hard cap on include nesting whatever the options say: recursion must stay shallow. */
+const MAX_INCLUDE_DEPTH: i32 = 64;
+const EPERM: u32 = 1;
 
+/** Resolved paths named by the @include / @frequency lines of one file (lexing only). */
+export function scanIncludePaths(path: string, text: string): string[] {
+  return scan(path, text);
+}
+
+/** Build the IR of `sources` (file 0 is the main policy) for `arch`; null if nothing usable. */
 export function buildIR(sources: SourceSet, arch: Arch, opts: CompileOptions, diags: Diagnostics): PolicyIR | null {
-  diags.error(Code.InternalError, null, ['parser not implemented']);
-  return null;
+  if (sources.paths.length == 0) return null;
+  const r = new Resolver(sources, arch, opts, diags);
+  r.collect(0, 0);
+  const ir = r.build();
+  sortByPosition(diags);
+  return ir;
+}
+
+class Positioned {
+  constructor(public d: Diagnostic, public index: i32) {}
+}
+
+/** Parse errors come before resolve errors; users read them in file order. Stable. */
+function sortByPosition(diags: Diagnostics): void {
+  const n = diags.list.length;
+  if (n < 2) return;
+  const tmp = new Array<Positioned>(n);
+  for (let i = 0; i < n; i++) tmp[i] = new Positioned(diags.list[i], i);
+  tmp.sort((a: Positioned, b: Positioned): i32 => {
+    const sa = a.d.span, sb = b.d.span;
+    const fa = sa != null ? sa.file : -1, fb = sb != null ? sb.file : -1;
+    if (fa != fb) return fa - fb;
+    const pa = sa != null ? sa.start : -1, pb = sb != null ? sb.start : -1;
+    if (pa != pb) return pa - pb;
+    return a.index - b.index;
+  });
+  for (let i = 0; i < n; i++) diags.list[i] = tmp[i].d;
+}
+
+class Resolver {
+  asts: Array<FileAst | null> = [];
+  stack: i32[] = [];
+  rules: RuleStmt[] = [];
+  defaultStmt: DefaultStmt | null = null;
+  denylist: bool = false;
+  denylistSpan: Span | null = null;
+  frequency: FrequencyEntry[] = [];
+  mask: u64;
+  killAction: u32 = 0;
+  private syscallNames: string[] | null = null;
+  private constantNames: string[] | null = null;
+  /** Set when the constant being evaluated had an error (its value is then meaningless). */
+  constFailed: bool = false;
+
+  constructor(public sources: SourceSet, public arch: Arch, public opts: CompileOptions, public diags: Diagnostics) {
+    this.mask = arch.bits == 32 ? <u64>0xffffffff : <u64>0xffffffffffffffff;
+    for (let i = 0; i < sources.paths.length; i++) this.asts.push(null);
+  }
+
+  ast(file: i32): FileAst {
+    const cached = this.asts[file];
+    if (cached != null) return cached;
+    const a = parseFile(file, this.sources.paths[file], this.sources.texts[file], this.diags);
+    this.asts[file] = a;
+    return a;
+  }
+
+  // ---- pass 1: flatten includes --------------------------------------------------------
+
+  collect(file: i32, depth: i32): void {
+    const ast = this.ast(file);
+    this.stack.push(file);
+    const limit = min(this.opts.includeDepthLimit, MAX_INCLUDE_DEPTH);
+    for (let i = 0; i < ast.stmts.length; i++) {
+      const s = ast.stmts[i];
+      switch (s.kind) {
+        case StmtKind.Rule: this.rules.push(<RuleStmt>s); break;
+        case StmtKind.Default: this.defaultStmt = <DefaultStmt>s; break;
+        case StmtKind.Denylist:
+          this.denylist = true;
+          if (this.denylistSpan == null) this.denylistSpan = s.span;
+          break;
+        case StmtKind.Include: {
+          const p = <PathStmt>s;
+          const target = this.sources.indexOf(p.resolved);
+          if (target < 0) {
+            this.diags.error(Code.CouldNotInclude, p.pathSpan, [p.path]);
+          } else if (this.stack.includes(target)) {
+            this.diags.error(Code.IncludeCycle, p.pathSpan, [p.resolved]);
+          } else if (depth + 1 > limit) {
+            this.diags.error(Code.IncludeTooDeep, p.pathSpan, [limit.toString()]);
+          } else {
+            this.collect(target, depth + 1);
+          }
+          break;
+        }
+        case StmtKind.Frequency: {
+          const p = <PathStmt>s;
+          const target = this.sources.indexOf(p.resolved);
+          if (target < 0) {
+            this.diags.error(Code.CouldNotOpenFrequency, p.pathSpan, [p.path]);
+          } else {
+            const entries = parseFrequencyFile(target, this.sources.paths[target], this.sources.texts[target], this.diags);
+            for (let j = 0; j < entries.length; j++) this.frequency.push(entries[j]);
+          }
+          break;
+        }
+      }
+    }
+    this.stack.pop();
+  }
+
+  // ---- pass 2: names, constants, rules ---------------------------------------------------
+
+  build(): PolicyIR | null {
+    const denylist = this.denylist;
+    this.killAction = denylist ? RET_ERRNO | EPERM : this.opts.killAction;
+    let defaultAction = denylist ? RET_ALLOW : this.killAction;
+    const badArch = this.killAction;
+
+    const d = this.defaultStmt;
+    if (d != null) {
+      if (denylist) {
+        this.diags.error(Code.InvalidDenylistPolicy, d.span, ['@default cannot be used in a @denylist policy (its default is allow)']);
+      } else {
+        const v = this.actionValue(d.action);
+        if (!this.constFailed) defaultAction = v;
+      }
+    }
+    if (this.opts.defaultActionOverride.length > 0) {
+      const file = this.sources.add('<default-action>', this.opts.defaultActionOverride);
+      this.asts.push(null);
+      const a = parseActionText(file, this.opts.defaultActionOverride, this.diags);
+      if (a != null) {
+        const v = this.actionValue(a);
+        if (!this.constFailed) defaultAction = v;
+      }
+    }
+
+    const byNr = new Map<i32, SyscallRules>();
+    /** nr -> where the syscall got its unconditional rule (for "previous definition"). */
+    const finalAt = new Map<i32, Span>();
+    const nrs = new Array<i32>();
+    const names = new Array<string>();
+    const spans = new Array<Span>();
+    for (let i = 0; i < this.rules.length; i++) {
+      const stmt = this.rules[i];
+      nrs.length = 0;
+      names.length = 0;
+      spans.length = 0;
+      for (let j = 0; j < stmt.descriptors.length; j++) {
+        const desc = stmt.descriptors[j];
+        const nr = this.resolveDescriptor(desc);
+        if (nr >= 0) { nrs.push(nr); names.push(desc.name); spans.push(desc.span); }
+      }
+      // Resolve the filters even when no descriptor survived, to report their errors too.
+      const rules = this.buildRules(stmt);
+      if (rules == null) continue;
+      for (let j = 0; j < nrs.length; j++) {
+        const nr = nrs[j];
+        let sc: SyscallRules;
+        if (byNr.has(nr)) sc = byNr.get(nr);
+        else { sc = new SyscallRules(nr, names[j]); byNr.set(nr, sc); }
+        for (let k = 0; k < rules.length; k++) {
+          const rule = rules[k];
+          const n = sc.rules.length;
+          if (n > 0 && sc.rules[n - 1].unconditional) {
+            const diag = this.diags.error(Code.AlreadyUnconditional, spans[j], [names[j], nr.toString()]);
+            if (finalAt.has(nr)) { diag.related = finalAt.get(nr); diag.relatedMessage = 'previous definition'; }
+            break;
+          }
+          sc.rules.push(rule);
+          if (rule.unconditional) finalAt.set(nr, spans[j]);
+        }
+      }
+    }
+
+    this.applyFrequency(byNr);
+
+    const ir = new PolicyIR(this.arch, defaultAction, badArch);
+    const list = byNr.values();
+    list.sort((a: SyscallRules, b: SyscallRules): i32 => a.nr - b.nr);
+    ir.syscalls = list;
+    return ir;
+  }
+
+  /** The syscall number a descriptor names for this arch, or -1 (dropped or an error). */
+  resolveDescriptor(desc: Descriptor): i32 {
+    let keep = true;
+    for (let k = 0; k < desc.meta.length; k++) {
+      const m = desc.meta[k];
+      if (m.key != 'arch') {
+        this.diags.error(Code.UnknownMetadataKey, m.keySpan, [m.key]);
+        keep = false;
+        continue;
+      }
+      let any = false;
+      for (let v = 0; v < m.values.length; v++) if (this.arch.matches(m.values[v])) any = true;
+      if (!any) keep = false;
+    }
+    const at = desc.name.indexOf('@');
+    if (at > 0) {
+      this.diags.error(Code.NonexistentGroupNamespace, desc.span, [desc.name.substring(at + 1)]);
+      return -1;
+    }
+    if (!keep) return -1;
+    const table = this.arch.syscalls;
+    if (table.has(desc.name)) return table.get(desc.name);
+    this.diags.error(Code.NonexistentSyscall, desc.span, [desc.name, didYouMean(desc.name, this.allSyscallNames())]);
+    return -1;
+  }
+
+  buildRules(stmt: RuleStmt): Rule[] | null {
+    const out = new Array<Rule>();
+    let ok = true;
+    const single = !stmt.braced && stmt.filters.length == 1;
+    for (let i = 0; i < stmt.filters.length; i++) {
+      const f = stmt.filters[i];
+      let clauses: Clause[] | null = null;
+      const e = f.expr;
+      if (e != null) {
+        clauses = this.resolveExpr(e);
+        if (clauses == null) ok = false;
+      }
+      let action = RET_ALLOW;
+      const a = f.action;
+      if (a != null) {
+        action = this.actionValue(a);
+        if (this.constFailed) ok = false;
+        if (this.denylist && a.kind != ActionKind.Return) {
+          this.diags.error(Code.InvalidDenylistPolicy, a.span, ['every action must be "return N"']);
+          ok = false;
+        }
+      } else if (this.denylist) {
+        this.diags.error(Code.InvalidDenylistPolicy, f.span, ['every action must be "return N" (this allows)']);
+        ok = false;
+      }
+      if (!ok) continue;
+      if (clauses == null) {
+        out.push(new Rule(action, f.span));
+        continue;
+      }
+      const rule = new Rule(action, f.span);
+      if (a != null && a.kind == ActionKind.Return && single && !this.opts.returnOnMatch && !this.denylist) {
+        // minijail0's `EXPR; return N`: allow when EXPR holds, errno N otherwise.
+        rule.action = RET_ALLOW;
+        rule.clauses = clauses;
+        out.push(rule);
+        out.push(new Rule(action, a.span));
+      } else {
+        rule.clauses = clauses;
+        out.push(rule);
+      }
+    }
+    return ok ? out : null;
+  }
+
+  resolveExpr(expr: ClauseNode[]): Clause[] | null {
+    const out = new Array<Clause>(expr.length);
+    let ok = true;
+    for (let i = 0; i < expr.length; i++) {
+      const cn = expr[i];
+      const c = new Clause();
+      for (let j = 0; j < cn.atoms.length; j++) {
+        const an = cn.atoms[j];
+        if (an.arg > 5) {
+          this.diags.error(Code.InvalidArgumentIndex, an.argSpan, [an.arg.toString()]);
+          ok = false;
+        }
+        this.constFailed = false;
+        const v = this.evalConst(an.value);
+        if (this.constFailed) ok = false;
+        c.atoms.push(new Atom(an.arg, an.op, v, an.span));
+      }
+      out[i] = c;
+    }
+    return ok ? out : null;
+  }
+
+  /** The RET_* value of an action; sets constFailed on a bad errno. */
+  actionValue(a: ActionNode): u32 {
+    this.constFailed = false;
+    switch (a.kind) {
+      case ActionKind.Allow: return RET_ALLOW;
+      case ActionKind.Kill: return this.killAction;
+      case ActionKind.KillProcess: return RET_KILL_PROCESS;
+      case ActionKind.KillThread: return RET_KILL_THREAD;
+      case ActionKind.Trap: return RET_TRAP;
+      case ActionKind.Trace: return RET_TRACE;
+      case ActionKind.Log: return RET_LOG;
+      case ActionKind.UserNotify: return RET_USER_NOTIF;
+    }
+    const c = a.value;
+    if (c == null) { this.constFailed = true; return 0; }
+    const v = this.evalConst(c);
+    if (this.constFailed) return 0;
+    if (v > <u64>MAX_ERRNO) {
+      // Report what was written; a negative number shows as written, not as 2^64-1.
+      this.diags.error(Code.InvalidErrno, c.span, [c.text]);
+      this.constFailed = true;
+      return 0;
+    }
+    return RET_ERRNO | <u32>v;
+  }
+
+  /** Value of a constant expression in the arch word; errors set constFailed. */
+  evalConst(c: ConstNode): u64 {
+    switch (c.kind) {
+      case ConstKind.Number: return this.evalNumber(c);
+      case ConstKind.Name: {
+        const table = this.arch.constants;
+        if (table.has(c.text)) return table.get(c.text) & this.mask;
+        this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMean(c.text, this.allConstantNames())]);
+        this.constFailed = true;
+        return 0;
+      }
+      case ConstKind.Or: {
+        let v: u64 = 0;
+        for (let i = 0; i < c.children.length; i++) v |= this.evalConst(c.children[i]);
+        return v;
+      }
+      case ConstKind.Not: {
+        if (c.children.length == 0) { this.constFailed = true; return 0; }
+        return (~this.evalConst(c.children[0])) & this.mask;
+      }
+    }
+    this.constFailed = true;
+    return 0;
+  }
+
+  /** minijail's number rules: hex 0x.., octal 0[0-7]+, else decimal; `-` is two's complement. */
+  evalNumber(c: ConstNode): u64 {
+    const t = c.text;
+    let i = 0;
+    const negative = t.startsWith('-');
+    if (negative) i = 1;
+    let base: u64 = 10;
+    if (t.length > i + 1 && t.charCodeAt(i) == 48) {
+      const c1 = t.charCodeAt(i + 1);
+      if (c1 == 120 || c1 == 88) { base = 16; i += 2; }
+      else if (c1 >= 48 && c1 <= 55) { base = 8; i += 1; }
+    }
+    let v: u64 = 0;
+    let overflow = false;
+    for (; i < t.length; i++) {
+      const ch = t.charCodeAt(i);
+      let d: u64 = 0;
+      if (ch >= 48 && ch <= 57) d = <u64>(ch - 48);
+      else if (ch >= 97 && ch <= 102) d = <u64>(ch - 87);
+      else if (ch >= 65 && ch <= 70) d = <u64>(ch - 55);
+      if (d >= base) { d = 0; }
+      if (v > (<u64>0xffffffffffffffff - d) / base) { overflow = true; break; }
+      v = v * base + d;
+    }
+    const bits = this.arch.bits.toString();
+    if (negative) {
+      const limit: u64 = (this.mask >> 1) + 1; // 2^(bits-1)
+      if (overflow || v > limit) {
+        this.diags.error(Code.SignedUnderflow, c.span, [t, bits]);
+        this.constFailed = true;
+        return 0;
+      }
+      return (0 - v) & this.mask;
+    }
+    if (overflow || v > this.mask) {
+      this.diags.error(Code.UnsignedOverflow, c.span, [t, bits]);
+      this.constFailed = true;
+      return 0;
+    }
+    return v;
+  }
+
+  applyFrequency(byNr: Map<i32, SyscallRules>): void {
+    if (this.frequency.length == 0) return;
+    const counts = new Map<i32, f64>();
+    for (let i = 0; i < this.frequency.length; i++) {
+      const e = this.frequency[i];
+      for (let j = 0; j < e.descriptors.length; j++) {
+        const nr = this.resolveDescriptor(e.descriptors[j]);
+        if (nr < 0) continue;
+        const prev = counts.has(nr) ? counts.get(nr) : 0.0;
+        counts.set(nr, prev + <f64>e.count);
+      }
+    }
+    const keys = counts.keys();
+    for (let i = 0; i < keys.length; i++) {
+      if (byNr.has(keys[i])) byNr.get(keys[i]).weight = counts.get(keys[i]);
+    }
+  }
+
+  allSyscallNames(): string[] {
+    let l = this.syscallNames;
+    if (l == null) { l = this.arch.syscalls.keys(); this.syscallNames = l; }
+    return l;
+  }
+
+  allConstantNames(): string[] {
+    let l = this.constantNames;
+    if (l == null) { l = this.arch.constants.keys(); this.constantNames = l; }
+    return l;
+  }
 }

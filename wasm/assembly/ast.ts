@@ -1,0 +1,90 @@
+// The syntax tree of one policy file, as written (names unresolved, numbers unparsed).
+// Every node carries the Span of the text it came from; resolve.ts turns it into the IR.
+
+import { Span } from './span';
+
+export const enum StmtKind { Rule = 0, Include, Frequency, Default, Denylist }
+
+export class Stmt {
+  constructor(public kind: StmtKind, public span: Span) {}
+}
+
+/** `@include PATH` / `@frequency PATH`; `path` as written, `resolved` against the file's directory. */
+export class PathStmt extends Stmt {
+  constructor(kind: StmtKind, span: Span, public path: string, public resolved: string, public pathSpan: Span) {
+    super(kind, span);
+  }
+}
+
+/** `@default ACTION`. */
+export class DefaultStmt extends Stmt {
+  constructor(span: Span, public action: ActionNode) { super(StmtKind.Default, span); }
+}
+
+/** `@denylist`. */
+export class DenylistStmt extends Stmt {
+  constructor(span: Span) { super(StmtKind.Denylist, span); }
+}
+
+/** `descriptors: filters`. */
+export class RuleStmt extends Stmt {
+  descriptors: Descriptor[] = [];
+  filters: FilterNode[] = [];
+  /** Written as `{f1, f2}`: the filters take compile_seccomp_policy's meaning (see resolve.ts). */
+  braced: bool = false;
+  constructor(span: Span) { super(StmtKind.Rule, span); }
+}
+
+/** `key=v1,v2` inside `[...]` after a syscall name. */
+export class MetaEntry {
+  values: string[] = [];
+  valueSpans: Span[] = [];
+  constructor(public key: string, public keySpan: Span) {}
+}
+
+/** A syscall name or `group@namespace`, with optional `[key=value;...]` metadata. */
+export class Descriptor {
+  meta: MetaEntry[] = [];
+  constructor(public name: string, public span: Span) {}
+}
+
+export const enum ActionKind { Allow = 0, Kill, KillProcess, KillThread, Trap, Trace, Log, UserNotify, Return }
+
+export class ActionNode {
+  /** For Return: the errno, a Number or Name constant. */
+  value: ConstNode | null = null;
+  constructor(public kind: ActionKind, public span: Span) {}
+}
+
+/** `argN OP value`. `arg` is the number as written (range-checked in resolve, to locate arg6). */
+export class AtomNode {
+  constructor(public arg: i32, public argSpan: Span, public op: i32, public opSpan: Span,
+    public value: ConstNode, public span: Span) {}
+}
+
+/** A conjunction `atom && atom ...`. */
+export class ClauseNode {
+  atoms: AtomNode[] = [];
+}
+
+/** `expr`, `action`, or `expr; action`. expr == null: unconditional. action == null: allow. */
+export class FilterNode {
+  expr: ClauseNode[] | null = null;
+  action: ActionNode | null = null;
+  constructor(public span: Span) {}
+}
+
+export const enum ConstKind { Number = 0, Name, Or, Not }
+
+/** A constant expression: NUMBER | NAME | a|b|... | ~x (parentheses leave no node). */
+export class ConstNode {
+  /** Number: its text; Name: the name. */
+  text: string = '';
+  children: ConstNode[] = [];
+  constructor(public kind: ConstKind, public span: Span) {}
+}
+
+export class FileAst {
+  stmts: Stmt[] = [];
+  constructor(public file: i32) {}
+}
