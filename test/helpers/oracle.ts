@@ -1,0 +1,230 @@
+// The kernel as a test oracle: runs native/tools/seccomp-oracle (built into build/native/Release
+// by scripts/build-native.js), which loads a filter in real children and reports, per syscall,
+// what the kernel did. docs/testing.md explains why its answers are exact. Also here: the
+// mapping from a simulator verdict to the same outcome classes, and tiny BPF assembly helpers
+// for tests that need hand-written filters.
+
+import { spawnSync } from 'child_process';
+import { accessSync, constants as fsConstants } from 'fs';
+import * as path from 'path';
+
+export const ORACLE_PATH = path.resolve(__dirname, '..', '..', 'build', 'native', 'Release', 'seccomp-oracle');
+
+/**
+ * What the kernel did. `allow-class` = the filter let the call through to a lower-precedence
+ * action: ALLOW, LOG, TRACE or USER_NOTIF (the oracle never lets a tested call execute, so it
+ * cannot tell these apart). `unfiltered` = the call never reached seccomp on this kernel
+ * (data = the signal or errno the kernel answered with before any filter ran).
+ */
+export type OracleKind = 'allow-class' | 'errno' | 'trap' | 'kill-thread' | 'kill-process' | 'unfiltered';
+
+export interface OracleCase {
+  nr: number;
+  /** Six u64 arguments (fewer are padded with 0). */
+  args: readonly bigint[];
+  /** 'i386' issues the call through int $0x80 (args truncated to 32 bits). Default x86_64. */
+  arch?: 'x86_64' | 'i386';
+}
+
+export interface OracleResult {
+  kind: OracleKind;
+  /** errno value, trap si_errno, or for `unfiltered` the signal/errno; else 0. */
+  data: number;
+  /** For `trap`: si_syscall and si_arch as the kernel reported them. */
+  trapNr?: number;
+  trapArch?: number;
+  /** The oracle's raw line. */
+  line: string;
+}
+
+export interface OracleOptions {
+  /** Run the oracle as this uid/gid (through setpriv, with no supplementary groups). */
+  asUser?: number;
+}
+
+export const AUDIT_ARCH_X86_64 = 0xc000003e;
+export const AUDIT_ARCH_I386 = 0x40000003;
+export const X32_SYSCALL_BIT = 0x40000000;
+
+/** Why the oracle cannot run here, or undefined when it can. */
+export function oracleUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'the seccomp oracle needs Linux';
+  if (process.arch !== 'x64') return 'the seccomp oracle tests are written for x86_64';
+  try {
+    accessSync(ORACLE_PATH, fsConstants.X_OK);
+  } catch {
+    return `${ORACLE_PATH} is missing: run node scripts/build-native.js`;
+  }
+  return undefined;
+}
+
+function spawnOracle(args: string[], input: string, opts: OracleOptions): string {
+  let cmd = ORACLE_PATH;
+  let argv = args;
+  if (opts.asUser !== undefined) {
+    const id = String(opts.asUser);
+    cmd = 'setpriv';
+    argv = [`--reuid=${id}`, `--regid=${id}`, '--clear-groups', ORACLE_PATH, ...args];
+  }
+  const r = spawnSync(cmd, argv, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    throw new Error(`seccomp-oracle exited with ${r.status ?? r.signal}: ${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+/** Which foreign entry points reach seccomp here: x32 numbers and i386 int $0x80. */
+export function probeOracle(opts: OracleOptions = {}): { x32: boolean; i386: boolean } {
+  const out = spawnOracle(['--probe'], '', opts);
+  return { x32: /^x32 yes$/m.test(out), i386: /^i386 yes$/m.test(out) };
+}
+
+function u64(v: bigint): string {
+  if (v < 0n || v >= 1n << 64n) throw new RangeError(`argument out of u64 range: ${v}`);
+  return '0x' + v.toString(16);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Text input of seccomp-oracle (format at the top of native/tools/seccomp-oracle.c). */
+export function oracleInput(program: Uint8Array, cases: readonly OracleCase[]): string {
+  const lines = [`program ${hex(program)}`];
+  for (const c of cases) {
+    if (!Number.isInteger(c.nr) || c.nr < 0 || c.nr > 0xffffffff) throw new RangeError(`bad syscall number ${c.nr}`);
+    const args: string[] = [];
+    for (let i = 0; i < 6; i++) args.push(u64(c.args[i] ?? 0n));
+    lines.push(`case ${c.nr} ${args.join(' ')}${c.arch === 'i386' ? ' i386' : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function parseLine(line: string): OracleResult {
+  const w = line.split(' ');
+  switch (w[0]) {
+    case 'allow-class':
+    case 'kill-thread':
+    case 'kill-process':
+      return { kind: w[0], data: 0, line };
+    case 'errno':
+      return { kind: 'errno', data: Number(w[1]), line };
+    case 'trap':
+      return { kind: 'trap', data: Number(w[1]), trapNr: Number(w[2]), trapArch: Number(w[3]), line };
+    case 'unfiltered':
+      return { kind: 'unfiltered', data: Number(w[2] ?? 0), line };
+    default:
+      throw new Error(`seccomp-oracle: unexpected output line "${line}"`);
+  }
+}
+
+/** Loads `program` in real children and reports what the kernel did for each case, in order. */
+export function runOracle(program: Uint8Array, cases: readonly OracleCase[], opts: OracleOptions = {}): OracleResult[] {
+  if (cases.length === 0) return [];
+  const out = spawnOracle([], oracleInput(program, cases), opts);
+  const lines = out.split('\n').filter((l) => l !== '');
+  if (lines.length !== cases.length) {
+    throw new Error(`seccomp-oracle answered ${lines.length} lines for ${cases.length} cases`);
+  }
+  return lines.map(parseLine);
+}
+
+/** The simulator's verdict (the core's simulate() JSON) in the oracle's terms. */
+export interface SimVerdict {
+  action: string;
+  data: number;
+  ret?: number;
+}
+
+export function expectedFromSimulator(sim: SimVerdict): { kind: OracleKind; data: number } {
+  switch (sim.action) {
+    case 'allow':
+    case 'log':
+    case 'trace':
+    case 'user-notify':
+      return { kind: 'allow-class', data: 0 };
+    case 'errno':
+      // The kernel caps SECCOMP_RET_DATA above MAX_ERRNO (kernel/seccomp.c, __seccomp_filter).
+      return { kind: 'errno', data: Math.min(sim.data, 4095) };
+    case 'trap':
+      return { kind: 'trap', data: sim.data };
+    case 'kill-thread':
+      return { kind: 'kill-thread', data: 0 };
+    case 'kill-process':
+      return { kind: 'kill-process', data: 0 };
+    default:
+      // Undefined action values: the kernel kills the process for those below ERRNO in
+      // precedence; the oracle cannot observe the ones above (its guard wins), and codegen
+      // never emits either.
+      throw new Error(`no oracle class for simulator action "${sim.action}"`);
+  }
+}
+
+/** The outcome as one comparable string, e.g. "errno 38", "trap 5", "kill-process". */
+export function outcomeKey(o: { kind: OracleKind; data: number }): string {
+  return o.kind === 'errno' || o.kind === 'trap' || o.kind === 'unfiltered' ? `${o.kind} ${o.data}` : o.kind;
+}
+
+// ---- hand-assembled classic BPF (struct sock_filter, little-endian) ----
+
+export const BPF = {
+  LD_W_ABS: 0x20,
+  JEQ_K: 0x15,
+  JGT_K: 0x25,
+  JGE_K: 0x35,
+  JSET_K: 0x45,
+  JA: 0x05,
+  RET_K: 0x06,
+} as const;
+
+export const RET = {
+  KILL_PROCESS: 0x80000000,
+  KILL_THREAD: 0x00000000,
+  TRAP: 0x00030000,
+  ERRNO: 0x00050000,
+  USER_NOTIF: 0x7fc00000,
+  TRACE: 0x7ff00000,
+  LOG: 0x7ffc0000,
+  ALLOW: 0x7fff0000,
+} as const;
+
+export interface Insn {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+export const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k });
+export const jump = (code: number, k: number, jt: number, jf: number): Insn => ({ code, jt, jf, k });
+export const ret = (k: number): Insn => stmt(BPF.RET_K, k);
+/** Offsets in struct seccomp_data. */
+export const OFF = {
+  nr: 0,
+  arch: 4,
+  argLo: (i: number) => 16 + 8 * i,
+  argHi: (i: number) => 20 + 8 * i,
+};
+
+export function assemble(insns: readonly Insn[]): Uint8Array {
+  const buf = new Uint8Array(insns.length * 8);
+  const view = new DataView(buf.buffer);
+  insns.forEach((p, i) => {
+    view.setUint16(i * 8, p.code, true);
+    view.setUint8(i * 8 + 2, p.jt);
+    view.setUint8(i * 8 + 3, p.jf);
+    view.setUint32(i * 8 + 4, p.k >>> 0, true);
+  });
+  return buf;
+}
+
+/** struct seccomp_data for the simulator (ip 0: no tsjail program reads it). */
+export function seccompDataBytes(nr: number, auditArch: number, args: readonly bigint[]): Uint8Array {
+  const buf = new Uint8Array(64);
+  const view = new DataView(buf.buffer);
+  view.setUint32(0, nr >>> 0, true);
+  view.setUint32(4, auditArch >>> 0, true);
+  for (let i = 0; i < 6; i++) view.setBigUint64(16 + 8 * i, BigInt.asUintN(64, args[i] ?? 0n), true);
+  return buf;
+}
