@@ -3,7 +3,7 @@
 // their high words, run as root and as an unprivileged user.
 
 import {
-  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, OFF, OracleCase, RET, X32_SYSCALL_BIT,
+  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, Insn, OFF, OracleCase, RET, X32_SYSCALL_BIT,
   assemble, jump, oracleUnavailable, probeOracle, ret, runOracle, stmt,
 } from './helpers/oracle';
 
@@ -21,7 +21,7 @@ const d = unavailable ? describe.skip : describe;
 if (unavailable) test.skip(`seccomp oracle: ${unavailable}`, () => undefined);
 
 d.each(identities)('seccomp-oracle %s', (_name, asUser) => {
-  const run = (insns: Parameters<typeof assemble>[0], cases: OracleCase[]) =>
+  const run = (insns: Insn[], cases: OracleCase[]) =>
     runOracle(assemble(insns), cases, { asUser }).map((r) => r.line);
   const probe = probeOracle({ asUser });
 
@@ -101,7 +101,7 @@ d.each(identities)('seccomp-oracle %s', (_name, asUser) => {
     expect(run(archCheck, [i386(3), call(3), i386(4)])).toEqual(['errno 7', 'allow-class', 'errno 7']);
     expect(run([ret(RET.TRAP | 2)], [i386(20)])).toEqual([`trap 2 20 0x${AUDIT_ARCH_I386.toString(16)}`]);
     // Each 32-bit arg arrives zero-extended: the high words read 0 even for 0xffffffff.
-    const argsExact: Parameters<typeof assemble>[0] = [];
+    const argsExact: Insn[] = [];
     for (let i = 0; i < 6; i++) {
       argsExact.push(stmt(BPF.LD_W_ABS, OFF.argLo(i)), jump(BPF.JEQ_K, 0xfffffff0 + i, 1, 0), ret(RET.ERRNO | (10 + i)));
       argsExact.push(stmt(BPF.LD_W_ABS, OFF.argHi(i)), jump(BPF.JEQ_K, 0, 1, 0), ret(RET.ERRNO | (20 + i)));
@@ -115,7 +115,7 @@ d.each(identities)('seccomp-oracle %s', (_name, asUser) => {
   test('all six arguments reach the filter, both 32-bit halves', () => {
     const lo = (i: number) => 0x10203040 + i;
     const hi = (i: number) => 0x80000000 + 0x100 * i;
-    const prog: Parameters<typeof assemble>[0] = [];
+    const prog: Insn[] = [];
     for (let i = 0; i < 6; i++) {
       prog.push(stmt(BPF.LD_W_ABS, OFF.argLo(i)), jump(BPF.JEQ_K, lo(i), 1, 0), ret(RET.ERRNO | (10 + i)));
       prog.push(stmt(BPF.LD_W_ABS, OFF.argHi(i)), jump(BPF.JEQ_K, hi(i), 1, 0), ret(RET.ERRNO | (20 + i)));
