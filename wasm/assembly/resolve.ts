@@ -27,6 +27,7 @@ import {
 } from './ast';
 import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
 import { didYouMean } from './suggest';
+import { normalizePath } from './paths';
 
 /** Hard cap on include nesting whatever the options say: recursion must stay shallow. */
 const MAX_INCLUDE_DEPTH: i32 = 64;
@@ -96,6 +97,19 @@ class Resolver {
     return a;
   }
 
+  /**
+   * The file id of a resolved include path. Include paths are normalised, the host's paths
+   * (the main file's especially) may not be: `./a.policy` including `./a.policy` is a cycle.
+   */
+  findFile(resolved: string): i32 {
+    const exact = this.sources.indexOf(resolved);
+    if (exact >= 0) return exact;
+    for (let i = 0; i < this.sources.paths.length; i++) {
+      if (normalizePath(this.sources.paths[i]) == resolved) return i;
+    }
+    return -1;
+  }
+
   // ---- pass 1: flatten includes --------------------------------------------------------
 
   collect(file: i32, depth: i32): void {
@@ -113,7 +127,7 @@ class Resolver {
           break;
         case StmtKind.Include: {
           const p = <PathStmt>s;
-          const target = this.sources.indexOf(p.resolved);
+          const target = this.findFile(p.resolved);
           if (target < 0) {
             this.diags.error(Code.CouldNotInclude, p.pathSpan, [p.path]);
           } else if (this.stack.includes(target)) {
@@ -127,7 +141,7 @@ class Resolver {
         }
         case StmtKind.Frequency: {
           const p = <PathStmt>s;
-          const target = this.sources.indexOf(p.resolved);
+          const target = this.findFile(p.resolved);
           if (target < 0) {
             this.diags.error(Code.CouldNotOpenFrequency, p.pathSpan, [p.path]);
           } else {

@@ -1,0 +1,90 @@
+// Front-end test helpers: the core's dumpIR export (text -> IR JSON + diagnostics), and an
+// evaluator of that JSON with the IR's documented meaning (wasm/assembly/ir.ts), so the
+// minijail-notes §1.11 vectors can be checked at the IR level before codegen exists.
+
+import { loadCore } from '../../ts/policy/core';
+
+export const FLAG_RETURN_ON_MATCH = 1;
+export const FLAG_KILL_THREAD = 2;
+
+export interface ActionJson { ret: number; name: string; text: string }
+export interface AtomJson { arg: number; op: string; value: string }
+export interface RuleJson { action: ActionJson; file?: string; line?: number; column?: number; clauses: AtomJson[][] }
+export interface SyscallJson { nr: number; name: string; weight: number; rules: RuleJson[] }
+export interface IrJson {
+  arch: string; auditArch: number; bits: number;
+  defaultAction: ActionJson; badArchAction: ActionJson; syscalls: SyscallJson[];
+}
+export interface DiagJson {
+  code: number; severity: string; message: string; file?: string; line?: number; column?: number;
+  related?: { file: string; line: number; column: number; message: string }; formatted: string;
+}
+export interface DumpJson { ok: boolean; ir: IrJson | null; diagnostics: DiagJson[] }
+
+export interface DumpOptions {
+  arch?: string;
+  flags?: number;
+  defaultAction?: string;
+  /** Other files of the set: path (as the core resolves it) -> text. */
+  files?: Record<string, string>;
+  /** Name of the main policy (default main.policy). */
+  path?: string;
+}
+
+export async function dump(text: string, o: DumpOptions = {}): Promise<DumpJson> {
+  const core = await loadCore();
+  const parts = [o.path ?? 'main.policy', text];
+  for (const [p, t] of Object.entries(o.files ?? {})) parts.push(p, t);
+  return JSON.parse(core.dumpIR(parts.join('\0'), o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+}
+
+/** dump() that must succeed; fails the test with the formatted diagnostics otherwise. */
+export async function irOf(text: string, o: DumpOptions = {}): Promise<IrJson> {
+  const r = await dump(text, o);
+  if (!r.ok || r.ir === null) throw new Error('unexpected diagnostics:\n' + r.diagnostics.map((d) => d.formatted).join('\n'));
+  return r.ir;
+}
+
+export async function scan(path: string, text: string): Promise<string[]> {
+  const core = await loadCore();
+  return core.scanIncludes(path, text).split('\n').filter((s) => s !== '');
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+function atomHolds(a: AtomJson, arg: bigint, bits: number): boolean {
+  const x = bits === 32 ? arg & 0xffffffffn : arg & MASK64;
+  const v = BigInt(a.value);
+  switch (a.op) {
+    case '==': return x === v;
+    case '!=': return x !== v;
+    case '<': return x < v;
+    case '<=': return x <= v;
+    case '>': return x > v;
+    case '>=': return x >= v;
+    case '&': return (x & v) !== 0n;
+    case 'in': return (x & (~v & (bits === 32 ? 0xffffffffn : MASK64))) === 0n;
+  }
+  throw new Error('unknown op ' + a.op);
+}
+
+/** The action text ("allow", "errno 38", "kill-process") the IR gives one call. */
+export function evalIr(ir: IrJson, nameOrNr: string | number, args: Array<number | bigint> = [], audit?: number): string {
+  if (audit !== undefined && audit !== ir.auditArch) return ir.badArchAction.text;
+  const full = [0, 1, 2, 3, 4, 5].map((i) => BigInt(args[i] ?? 0));
+  const sc = ir.syscalls.find((s) => (typeof nameOrNr === 'number' ? s.nr === nameOrNr : s.name === nameOrNr));
+  if (!sc) return ir.defaultAction.text;
+  for (const r of sc.rules) {
+    if (r.clauses.length === 0) return r.action.text;
+    if (r.clauses.some((c) => c.every((a) => atomHolds(a, full[a.arg], ir.bits)))) return r.action.text;
+  }
+  return ir.defaultAction.text;
+}
+
+/** Rules of one syscall as compact strings: "allow if arg0 == 0x1 || arg1 != 0x2", "errno 1". */
+export function rulesOf(ir: IrJson, name: string): string[] {
+  const sc = ir.syscalls.find((s) => s.name === name);
+  if (!sc) return [];
+  return sc.rules.map((r) => r.clauses.length === 0 ? r.action.text
+    : r.action.text + ' if ' + r.clauses.map((c) => c.map((a) => `arg${a.arg} ${a.op} ${a.value}`).join(' && ')).join(' || '));
+}
