@@ -72,6 +72,19 @@ export interface SeccompSpec {
   log?: boolean;
   /** Syscall names by number, for naming a violation (filled by the TS layer from the core). */
   names?: Record<number, string>;
+  /**
+   * Syscall numbers the *gate* filter allows unconditionally on top of the policy while a
+   * dynamic program's loader and libc start (docs/runtime.md, "preload handshake"). Default:
+   * the fixed per-arch list in ts/jail/loader-syscalls.ts. Ignored for static programs.
+   */
+  gateAllow?: number[];
+  /**
+   * Report which syscall a kill-process verdict stopped (JailExit.violation). The runtime turns
+   * the policy's SECCOMP_RET_KILL_PROCESS returns into SECCOMP_RET_USER_NOTIF and the parent,
+   * on the notification, records the syscall and kills the process with SIGKILL (the syscall
+   * never runs). Default true; false installs the bytes exactly as given.
+   */
+  reportViolations?: boolean;
 }
 
 export interface LandlockSpec {
@@ -122,4 +135,8 @@ export interface JailSpec {
   /** Kill the whole jail after this many milliseconds. */
   timeLimitMs?: number;
   pidFile?: string;
+  /** The preload library (default: libtsjailpreload.so next to the addon). */
+  preloadLibrary?: string;
+  /** How long the parent waits for the preload's acknowledgement before killing the jail (default 5000). */
+  preloadTimeoutMs?: number;
 }

@@ -1,0 +1,13 @@
+// tsjail's Node entry: the jail API, plus the policy toolchain (also available browser-safe as
+// `tsjail/policy`).
+export * from './policy/index';
+export { Jail } from './jail/jail';
+export type { UserOptions, SpawnArgs, RunResult } from './jail/jail';
+export { spawnJail } from './jail/spawn';
+export type { JailProcess, JailExit, JailViolation, SpawnOptions, StdioOption } from './jail/spawn';
+export { JailError, errnoName } from './jail/errors';
+export { STEPS } from './jail/steps';
+export type { JailStep } from './jail/steps';
+export { validateSpec, SpecError } from './jail/validate';
+export { loaderSyscalls } from './jail/loader-syscalls';
+export type * from './jail/spec';

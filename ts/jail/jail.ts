@@ -1,0 +1,204 @@
+// The Jail builder: chainable setters that fill a JailSpec, then spawn()/run(). Nothing is
+// checked until spawn (validateSpec), so the builder can be filled in any order.
+import * as fs from 'fs';
+import * as path from 'path';
+import { JailSpec, NamespacesSpec, MountSpec, CapsSpec, RlimitSpec, CgroupSpec, LandlockSpec, FilesystemSpec } from './spec';
+import { spawnJail, JailProcess, JailExit, StdioOption } from './spawn';
+import { lookupUser, lookupGroup, userGroups } from './users';
+import { SpecError } from './validate';
+
+export interface UserOptions {
+  /** A user name (looked up in /etc/passwd; also sets gid unless given) or a uid. */
+  user?: string | number;
+  uid?: number;
+  gid?: number | string;
+  /** 'keep', explicit gids/names, or 'user' = the groups of `user` (like minijail -G). */
+  groups?: 'keep' | 'user' | (number | string)[];
+  uidMap?: JailSpec['user']['uidMap'];
+  gidMap?: JailSpec['user']['gidMap'];
+}
+
+export interface SpawnArgs {
+  env?: Record<string, string> | string[];
+  /** Keep Node's environment and add `env` to it (default false: exactly `env`). */
+  inheritEnv?: boolean;
+  cwd?: string;
+  stdio?: StdioOption[];
+}
+
+export interface RunResult extends JailExit {
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+function resolveProgram(file: string, env: string[]): string {
+  if (file.includes('/')) return path.resolve(file);
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? process.env.PATH ?? '/usr/bin:/bin';
+  for (const dir of pathVar.split(':')) {
+    const p = path.join(dir || '.', file);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return path.resolve(p);
+    } catch { /* next */ }
+  }
+  throw new SpecError('argv[0]', `${file}: not found in PATH`);
+}
+
+function envList(env: SpawnArgs['env'], inherit: boolean): string[] {
+  const base: Record<string, string> = inherit ? { ...(process.env as Record<string, string>) } : {};
+  if (Array.isArray(env)) {
+    for (const e of env) {
+      const i = e.indexOf('=');
+      if (i > 0) base[e.slice(0, i)] = e.slice(i + 1);
+    }
+  } else if (env) Object.assign(base, env);
+  return Object.entries(base).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+}
+
+export class Jail {
+  private spec: Omit<JailSpec, 'path' | 'argv' | 'env'> = {
+    namespaces: {},
+    user: {},
+    noNewPrivs: false,
+    filesystem: { mounts: [] },
+    rlimits: [],
+    preserveFds: [],
+  };
+
+  /** Identity inside the jail. Names are looked up here, in the parent. */
+  user(o: UserOptions): this {
+    const u = { ...this.spec.user };
+    let userName: string | undefined;
+    if (typeof o.user === 'string') {
+      const e = lookupUser(o.user);
+      if (!e) throw new SpecError('user.user', `unknown user ${o.user}`);
+      userName = e.name;
+      u.uid = e.uid;
+      u.gid = e.gid;
+    } else if (typeof o.user === 'number') u.uid = o.user;
+    if (o.uid !== undefined) u.uid = o.uid;
+    if (typeof o.gid === 'string') {
+      const g = lookupGroup(o.gid);
+      if (g === undefined) throw new SpecError('user.gid', `unknown group ${o.gid}`);
+      u.gid = g;
+    } else if (o.gid !== undefined) u.gid = o.gid;
+    if (o.groups === 'keep') u.groups = 'keep';
+    else if (o.groups === 'user') {
+      if (!userName) throw new SpecError('user.groups', "'user' needs a user name in user.user");
+      u.groups = userGroups(userName, u.gid!);
+    } else if (o.groups) {
+      u.groups = o.groups.map((g, i) => {
+        if (typeof g === 'number') return g;
+        const n = lookupGroup(g);
+        if (n === undefined) throw new SpecError(`user.groups[${i}]`, `unknown group ${g}`);
+        return n;
+      });
+    }
+    if (o.uidMap) u.uidMap = o.uidMap;
+    if (o.gidMap) u.gidMap = o.gidMap;
+    this.spec.user = u;
+    return this;
+  }
+
+  namespaces(ns: NamespacesSpec): this {
+    this.spec.namespaces = { ...this.spec.namespaces, ...ns };
+    return this;
+  }
+  /** The program itself is pid 1 of the pid namespace (no tsjail init). */
+  programAsInit(on = true): this {
+    this.spec.programAsInit = on;
+    return this;
+  }
+  hostname(name: string): this {
+    this.spec.hostname = name;
+    this.spec.namespaces = { ...this.spec.namespaces, uts: true };
+    return this;
+  }
+  caps(c: CapsSpec): this {
+    this.spec.caps = c;
+    return this;
+  }
+  noNewPrivs(on = true): this {
+    this.spec.noNewPrivs = on;
+    return this;
+  }
+  /** Compiled filter bytes (sock_filter[]), e.g. from compilePolicy(). */
+  seccomp(bpf: Uint8Array, o: { tsync?: boolean; log?: boolean; names?: Record<number, string>; timing?: JailSpec['seccompTiming'] } = {}): this {
+    this.spec.seccomp = { bpf, tsync: o.tsync, log: o.log, names: o.names };
+    if (o.timing) this.spec.seccompTiming = o.timing;
+    return this;
+  }
+  /** Bind mount (read-only unless writable). */
+  bind(source: string, target = source, o: { writable?: boolean; recursive?: boolean } = {}): this {
+    return this.mount({ kind: 'bind', source, target, writable: !!o.writable, recursive: o.recursive ?? true });
+  }
+  mount(m: MountSpec): this {
+    this.spec.filesystem = { ...this.spec.filesystem, mounts: [...this.spec.filesystem.mounts, m] };
+    this.spec.namespaces = { ...this.spec.namespaces, mount: true };
+    return this;
+  }
+  filesystem(f: Partial<FilesystemSpec>): this {
+    this.spec.filesystem = { ...this.spec.filesystem, ...f, mounts: [...this.spec.filesystem.mounts, ...(f.mounts ?? [])] };
+    this.spec.namespaces = { ...this.spec.namespaces, mount: true };
+    return this;
+  }
+  landlock(l: LandlockSpec): this {
+    this.spec.landlock = l;
+    return this;
+  }
+  rlimit(r: RlimitSpec): this {
+    this.spec.rlimits = [...this.spec.rlimits, r];
+    return this;
+  }
+  cgroup(c: CgroupSpec): this {
+    this.spec.cgroup = c;
+    return this;
+  }
+  preserveFd(...fds: number[]): this {
+    this.spec.preserveFds = [...this.spec.preserveFds, ...fds];
+    return this;
+  }
+  timeLimit(ms: number): this {
+    this.spec.timeLimitMs = ms;
+    return this;
+  }
+  pidFile(p: string): this {
+    this.spec.pidFile = p;
+    return this;
+  }
+  /** Any other JailSpec fields (preloadLibrary, preloadTimeoutMs, ...). */
+  set(extra: Partial<JailSpec>): this {
+    this.spec = { ...this.spec, ...extra };
+    return this;
+  }
+
+  /** The plain spec for argv (what spawn() validates and hands to the runtime). */
+  toSpec(argv: string[], o: SpawnArgs = {}): JailSpec {
+    if (!Array.isArray(argv) || argv.length === 0) throw new SpecError('argv', 'must name the program');
+    const env = envList(o.env, !!o.inheritEnv);
+    return { ...this.spec, path: resolveProgram(argv[0], env), argv: [...argv], env, cwd: o.cwd ?? this.spec.cwd };
+  }
+
+  spawn(argv: string[], o: SpawnArgs = {}): JailProcess {
+    return spawnJail(this.toSpec(argv, o), { stdio: o.stdio });
+  }
+
+  /** Spawn, feed `input` to stdin, collect stdout/stderr, resolve at exit. */
+  async run(argv: string[], o: SpawnArgs & { input?: string | Buffer } = {}): Promise<RunResult> {
+    const p = this.spawn(argv, { ...o, stdio: o.stdio ?? ['pipe', 'pipe', 'pipe'] });
+    const collect = (s: NodeJS.ReadableStream | null) =>
+      new Promise<Buffer>((resolve, reject) => {
+        if (!s) return resolve(Buffer.alloc(0));
+        const chunks: Buffer[] = [];
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('end', () => resolve(Buffer.concat(chunks)));
+        s.on('error', reject);
+      });
+    if (p.stdin) {
+      p.stdin.on('error', () => { /* EPIPE when the program does not read */ });
+      p.stdin.end(o.input ?? '');
+    }
+    const [stdout, stderr, exit] = await Promise.all([collect(p.stdout), collect(p.stderr), p.exited]);
+    return { ...exit, stdout, stderr };
+  }
+}

@@ -1,0 +1,106 @@
+// The addon's typed surface (like node-pty's native.d.ts) and its loader, which names every
+// path it tried (STYLE.md §5). Node-only.
+import * as fs from 'fs';
+import * as path from 'path';
+import { JailError } from './errors';
+
+/** How the child gets fd 0-2: -1 = a new pipe (the parent end is returned), else an fd to dup. */
+export type NativeStdio = number;
+
+export interface NativeExit {
+  /** Exit code, or null when the program died of a signal. */
+  code: number | null;
+  /** Signal number, or null. */
+  signal: number | null;
+  /** Set when the seccomp filter stopped a syscall (kill-process verdict). */
+  violationNr?: number;
+}
+
+export interface NativeSpawned {
+  /** Pid of the jail's first process (the init with a pid namespace, else the program). */
+  pid: number;
+  /** Handle for kill(); valid until the exit callback ran. */
+  id: number;
+  /** Parent ends of the pipes made for stdio entries given as -1 (else null). */
+  stdio: (number | null)[];
+}
+
+/** The plain object the addon converts to C structs (a JailSpec plus runtime decisions). */
+export interface NativeSpec {
+  path: string;
+  argv: string[];
+  env: string[];
+  cwd?: string;
+  namespaces: Record<string, boolean | undefined>;
+  programAsInit: boolean;
+  hostname?: string;
+  uid?: number;
+  gid?: number;
+  groups?: number[]; // undefined = keep
+  uidMap?: { inside: number; outside: number; count: number }[];
+  gidMap?: { inside: number; outside: number; count: number }[];
+  caps?: { keep: bigint; bounding: bigint; ambient: boolean; securebits: number };
+  noNewPrivs: boolean;
+  /** Exact filter bytes. */
+  seccomp?: Uint8Array;
+  /** Gate filter bytes (preload mode only). */
+  seccompGate?: Uint8Array;
+  seccompMode: 'exec' | 'preload';
+  seccompTsync: boolean;
+  seccompLog: boolean;
+  reportViolations: boolean;
+  preloadLibrary?: string;
+  preloadTimeoutMs: number;
+  preserveFds: number[];
+  /** Parts owned by the fs/resources runtime (native/addon/fs_spec.cc). */
+  filesystem: unknown;
+  landlock?: unknown;
+  rlimits: unknown[];
+  cgroup?: unknown;
+  pidFile?: string;
+}
+
+export interface NativeAddon {
+  /** Hands the addon the error class it raises (once per addon instance). */
+  setErrorClass(cls: typeof JailError): void;
+  /** Clone and set up the jail; throws JailError naming the failed step (the program did not run). */
+  spawn(spec: NativeSpec, stdio: NativeStdio[], onExit: (e: NativeExit) => void): NativeSpawned;
+  /** Signal the jail's first process through its pidfd; false once it has been reaped. */
+  kill(id: number, signal: number): boolean;
+  /** The step names in order (native/jail/steps.h). */
+  stepNames(): string[];
+  /** PT_INTERP of an ELF file: '' = static, null = not ELF (scripts are treated as dynamic). */
+  elfInterpreter(path: string): string | null;
+}
+
+let addon: NativeAddon | undefined;
+
+/** Directory of the built native artefacts (tsjail.node, libtsjailpreload.so). */
+export function nativeDir(): string {
+  return path.dirname(loadAddonPath());
+}
+
+let addonPath: string | undefined;
+function loadAddonPath(): string {
+  if (addonPath) return addonPath;
+  // From ts/jail/ (tests, sources) and from dist/ (the bundle).
+  const candidates = [
+    process.env.TSJAIL_NATIVE_DIR ? path.join(process.env.TSJAIL_NATIVE_DIR, 'tsjail.node') : '',
+    path.resolve(__dirname, '../../build/native/Release/tsjail.node'),
+    path.resolve(__dirname, '../build/native/Release/tsjail.node'),
+    path.resolve(__dirname, 'build/native/Release/tsjail.node'),
+  ].filter(Boolean);
+  for (const c of candidates) if (fs.existsSync(c)) return (addonPath = c);
+  throw new Error(`tsjail: native addon not found (run npm run build:native); tried:\n  ${candidates.join('\n  ')}`);
+}
+
+/** The addon, loaded once. */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  const p = loadAddonPath();
+  const m = { exports: {} as NativeAddon };
+  process.dlopen(m, p);
+  m.exports.setErrorClass(JailError);
+  addon = m.exports;
+  return addon;
+}
