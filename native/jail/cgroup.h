@@ -64,10 +64,12 @@ struct tsjail_cg_place {
 
 struct tsjail_cg_layout {
   struct tsjail_cg_place ctl[TSJAIL_CG_COUNT];
+  char v2_dir[TSJAIL_CG_PATH_MAX]; /* the caller's own cgroup on the v2 mount, or "" */
 };
 
-/* Pure: decide the layout from the texts of /proc/self/mountinfo, /proc/self/cgroup and the
- * v2 mount's root cgroup.controllers (NULL if unknown: then v2 offers no controller).
+/* Pure: decide the layout from the texts of /proc/self/mountinfo, /proc/self/cgroup and
+ * cgroup.controllers of the caller's own v2 cgroup (NULL if unknown: v2 then offers no
+ * controller; out->v2_dir still names that cgroup, so a caller can read the file and retry).
  * Returns 0, or EINVAL on unparsable input. Used by tsjail_cgroup_create and by tests. */
 int tsjail_cgroup_detect(const char *mountinfo, const char *self_cgroup,
                          const char *v2_controllers, struct tsjail_cg_layout *out);

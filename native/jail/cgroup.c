@@ -1,0 +1,528 @@
+/* Cgroup step (parent side): detect where memory/pids/cpu live (v1, v2 or hybrid), create
+ * the jail's cgroup under our own, write limits, attach, kill, remove. See cgroup.h.
+ * Runs in the parent only, so it may allocate and use stdio formatting. */
+#define _GNU_SOURCE
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const ctl_names[TSJAIL_CG_COUNT] = {"memory", "pids", "cpu"};
+
+/* CFS period for cpu limits (the kernel's default, 100 ms) and the smallest quota it takes. */
+#define CPU_PERIOD_US 100000ull
+#define CPU_MIN_QUOTA_US 1000ull
+
+static atomic_uint jail_counter;
+
+/* ---- text helpers ------------------------------------------------------------------- */
+
+/* Does the `sep`-separated list contain `word` as a whole token? */
+static int list_has(const char *list, size_t len, char sep, const char *word) {
+  size_t wl = strlen(word);
+  size_t i = 0;
+  while (i < len) {
+    size_t j = i;
+    while (j < len && list[j] != sep) j++;
+    if (j - i == wl && memcmp(list + i, word, wl) == 0) return 1;
+    i = j + 1;
+  }
+  return 0;
+}
+
+static int text_has_word(const char *text, const char *word) {
+  if (!text) return 0;
+  /* cgroup.controllers / subtree_control: space separated, newline terminated. */
+  size_t len = strcspn(text, "\n");
+  return list_has(text, len, ' ', word);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s) {
+  char *w = s;
+  for (char *r = s; *r;) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+      r += 4;
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = '\0';
+}
+
+/* <mount point>/<own path relative to the mount's root>. When our cgroup is not below the
+ * mounted root (another cgroup namespace's view), the mount point itself is used. */
+static int cg_dir(char *out, size_t cap, const char *mountpoint, const char *mnt_root, const char *own) {
+  const char *rel = own;
+  size_t lr = strlen(mnt_root);
+  if (strcmp(mnt_root, "/") != 0) {
+    if (strncmp(own, mnt_root, lr) == 0 && (own[lr] == '/' || own[lr] == '\0'))
+      rel = own + lr;
+    else
+      rel = "";
+  }
+  while (*rel == '/') rel++;
+  int n = *rel ? snprintf(out, cap, "%s/%s", mountpoint, rel) : snprintf(out, cap, "%s", mountpoint);
+  if (n < 0 || (size_t)n >= cap) return ENAMETOOLONG;
+  /* No trailing slash: paths are compared when hierarchies share a directory. */
+  size_t l = strlen(out);
+  while (l > 1 && out[l - 1] == '/') out[--l] = '\0';
+  return 0;
+}
+
+/* ---- detection ---------------------------------------------------------------------- */
+
+int tsjail_cgroup_detect(const char *mountinfo, const char *self_cgroup, const char *v2_controllers,
+                         struct tsjail_cg_layout *out) {
+  memset(out, 0, sizeof(*out));
+  if (!mountinfo || !self_cgroup) return EINVAL;
+
+  char *own_v1[TSJAIL_CG_COUNT] = {NULL, NULL, NULL};
+  char *own_v2 = NULL;
+  char *cg_copy = strdup(self_cgroup);
+  char *mi_copy = strdup(mountinfo);
+  int err = 0;
+  if (!cg_copy || !mi_copy) {
+    err = ENOMEM;
+    goto out;
+  }
+
+  /* /proc/self/cgroup: "hierarchy-id:controller,list:/path"; v2 is "0::/path". */
+  char *save = NULL;
+  for (char *line = strtok_r(cg_copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || !c2) {
+      err = EINVAL;
+      goto out;
+    }
+    char *ctls = c1 + 1;
+    size_t ctls_len = (size_t)(c2 - ctls);
+    char *path = c2 + 1;
+    if (ctls_len == 0 && c1 - line == 1 && line[0] == '0') {
+      own_v2 = path;
+      continue;
+    }
+    for (int c = 0; c < TSJAIL_CG_COUNT; c++)
+      if (!own_v1[c] && list_has(ctls, ctls_len, ',', ctl_names[c])) own_v1[c] = path;
+  }
+
+  /* /proc/self/mountinfo: "id parent maj:min root mountpoint opts [optional...] - fstype src superopts" */
+  char v2_mountpoint[TSJAIL_CG_PATH_MAX] = "";
+  char v2_root[TSJAIL_CG_PATH_MAX] = "";
+  save = NULL;
+  for (char *line = strtok_r(mi_copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *fields[64];
+    int nf = 0;
+    char *fsave = NULL;
+    for (char *f = strtok_r(line, " ", &fsave); f && nf < 64; f = strtok_r(NULL, " ", &fsave)) fields[nf++] = f;
+    int dash = -1;
+    for (int i = 6; i < nf; i++) {
+      if (strcmp(fields[i], "-") == 0) {
+        dash = i;
+        break;
+      }
+    }
+    if (nf < 5 || dash < 0 || dash + 3 >= nf) {
+      err = EINVAL;
+      goto out;
+    }
+    const char *fstype = fields[dash + 1];
+    const char *superopts = fields[dash + 3];
+    char *root = fields[3];
+    char *mountpoint = fields[4];
+    unescape_octal(root);
+    unescape_octal(mountpoint);
+    if (strcmp(fstype, "cgroup2") == 0) {
+      if (!v2_mountpoint[0]) {
+        snprintf(v2_mountpoint, sizeof(v2_mountpoint), "%s", mountpoint);
+        snprintf(v2_root, sizeof(v2_root), "%s", root);
+      }
+      continue;
+    }
+    if (strcmp(fstype, "cgroup") != 0) continue;
+    for (int c = 0; c < TSJAIL_CG_COUNT; c++) {
+      struct tsjail_cg_place *place = &out->ctl[c];
+      if (place->version || !list_has(superopts, strlen(superopts), ',', ctl_names[c])) continue;
+      if ((err = cg_dir(place->dir, sizeof(place->dir), mountpoint, root, own_v1[c] ? own_v1[c] : "/"))) goto out;
+      place->version = 1;
+    }
+  }
+
+  /* A controller bound to a v1 hierarchy is never available on v2 (hybrid setups). */
+  if (v2_mountpoint[0] && own_v2) {
+    if ((err = cg_dir(out->v2_dir, sizeof(out->v2_dir), v2_mountpoint, v2_root, own_v2))) goto out;
+    for (int c = 0; c < TSJAIL_CG_COUNT; c++) {
+      struct tsjail_cg_place *place = &out->ctl[c];
+      if (place->version || !text_has_word(v2_controllers, ctl_names[c])) continue;
+      snprintf(place->dir, sizeof(place->dir), "%s", out->v2_dir);
+      place->version = 2;
+    }
+  }
+out:
+  free(cg_copy);
+  free(mi_copy);
+  if (err) memset(out, 0, sizeof(*out));
+  return err;
+}
+
+/* Whole file as a NUL-terminated string (malloc'd), or NULL with errno set. */
+static char *read_text(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 8192, len = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    if (len + 1 >= cap) {
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        free(buf);
+        buf = NULL;
+        errno = ENOMEM;
+        break;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      free(buf);
+      buf = NULL;
+      errno = saved;
+      break;
+    }
+    if (n == 0) {
+      buf[len] = '\0';
+      break;
+    }
+    len += (size_t)n;
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return buf;
+}
+
+int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
+  char *mi = read_text("/proc/self/mountinfo");
+  if (!mi) return errno;
+  char *cg = read_text("/proc/self/cgroup");
+  if (!cg) {
+    int err = errno;
+    free(mi);
+    return err;
+  }
+  /* First pass finds our v2 cgroup; its cgroup.controllers says what v2 offers us. */
+  int err = tsjail_cgroup_detect(mi, cg, NULL, out);
+  if (!err && out->v2_dir[0]) {
+    char path[TSJAIL_CG_PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/cgroup.controllers", out->v2_dir);
+    char *ctl = read_text(path);
+    if (ctl) {
+      err = tsjail_cgroup_detect(mi, cg, ctl, out);
+      free(ctl);
+    }
+  }
+  free(mi);
+  free(cg);
+  return err;
+}
+
+/* ---- creation ----------------------------------------------------------------------- */
+
+static int write_text(const char *dir, const char *file, const char *value) {
+  char path[TSJAIL_CG_PATH_MAX + 64];
+  int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
+  if (n < 0 || (size_t)n >= sizeof(path)) return ENAMETOOLONG;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  size_t len = strlen(value);
+  ssize_t w = write(fd, value, len);
+  int err = w < 0 ? errno : ((size_t)w != len ? EIO : 0);
+  if (close(fd) != 0 && !err) err = errno;
+  return err;
+}
+
+static int file_exists(const char *dir, const char *file) {
+  char path[TSJAIL_CG_PATH_MAX + 64];
+  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  return access(path, F_OK) == 0;
+}
+
+static int set_failure(struct tsjail_cgroup *cg, const char *step, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int set_failure(struct tsjail_cgroup *cg, const char *step, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cg->step = step;
+  vsnprintf(cg->detail, sizeof(cg->detail), fmt, ap);
+  va_end(ap);
+  return err;
+}
+
+static int is_permission_error(int err) { return err == EACCES || err == EPERM || err == EROFS; }
+
+/* The advice appended to a permission failure: the cgroup is not ours to write. */
+static int delegation_failure(struct tsjail_cgroup *cg, int err, const char *what, const char *path,
+                              enum tsjail_cg_controller c, int version) {
+  return set_failure(cg, "cgroup-create", err,
+                     "cannot %s %s: %s. The %s controller (cgroup v%d) is not delegated to uid %u: run the "
+                     "jail as root, or give this user a writable cgroup (cgroup v2: start it under "
+                     "`systemd-run --user --scope -p Delegate=yes`; v1: chown the parent cgroup directory "
+                     "and its cgroup.procs to the user)",
+                     what, path, strerror(err), ctl_names[c], version, (unsigned)getuid());
+}
+
+/* v2: a controller is usable in a child only when the parent lists it in subtree_control. */
+static int enable_v2_controller(struct tsjail_cgroup *cg, const char *parent, enum tsjail_cg_controller c) {
+  char path[TSJAIL_CG_PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/cgroup.subtree_control", parent);
+  char *cur = read_text(path);
+  if (cur && text_has_word(cur, ctl_names[c])) {
+    free(cur);
+    return 0;
+  }
+  free(cur);
+  char req[32];
+  snprintf(req, sizeof(req), "+%s", ctl_names[c]);
+  int err = write_text(parent, "cgroup.subtree_control", req);
+  if (!err) return 0;
+  if (is_permission_error(err)) return delegation_failure(cg, err, "enable the controller in", path, c, 2);
+  if (err == EBUSY)
+    return set_failure(cg, "cgroup-create", err,
+                       "cannot enable %s in %s: %s (cgroup v2 allows controllers in subtree_control only "
+                       "for a cgroup without processes of its own: run tsjail from a leaf of a delegated "
+                       "cgroup whose parent has the controller enabled)",
+                       ctl_names[c], path, strerror(err));
+  return set_failure(cg, "cgroup-create", err, "cannot enable %s in %s: %s", ctl_names[c], path, strerror(err));
+}
+
+static void remove_dirs(struct tsjail_cgroup *cg) {
+  while (cg->n_dirs > 0) {
+    cg->n_dirs--;
+    rmdir(cg->dirs[cg->n_dirs]);
+  }
+}
+
+/* mkdir the jail's cgroup in `parent` (or reuse it when another controller shares the
+ * hierarchy); returns the index in cg->dirs. */
+static int make_dir(struct tsjail_cgroup *cg, const char *parent, const char *name, int version,
+                    enum tsjail_cg_controller c, int *index) {
+  char path[TSJAIL_CG_PATH_MAX];
+  int n = snprintf(path, sizeof(path), "%s/%s", parent, name);
+  if (n < 0 || (size_t)n >= sizeof(path))
+    return set_failure(cg, "cgroup-create", ENAMETOOLONG, "cgroup path too long: %s/%s", parent, name);
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    if (strcmp(cg->dirs[i], path) == 0) {
+      *index = (int)i;
+      return 0;
+    }
+  }
+  int r = mkdir(path, 0755);
+  /* A leftover from an earlier process with our pid: empty ones can go. */
+  if (r != 0 && errno == EEXIST && rmdir(path) == 0) r = mkdir(path, 0755);
+  if (r != 0) {
+    int err = errno;
+    if (is_permission_error(err)) return delegation_failure(cg, err, "create", path, c, version);
+    return set_failure(cg, "cgroup-create", err, "cannot create %s: %s", path, strerror(err));
+  }
+  memcpy(cg->dirs[cg->n_dirs], path, (size_t)n + 1);
+  cg->dir_version[cg->n_dirs] = version;
+  *index = (int)cg->n_dirs++;
+  return 0;
+}
+
+static int write_limit(struct tsjail_cgroup *cg, const char *dir, const char *file, const char *value) {
+  int err = write_text(dir, file, value);
+  if (err) return set_failure(cg, "cgroup-limit", err, "cannot write %s to %s/%s: %s", value, dir, file, strerror(err));
+  return 0;
+}
+
+static int write_limits(struct tsjail_cgroup *cg, enum tsjail_cg_controller c, const char *dir, int version,
+                        const struct tsjail_cgroup_limits *lim) {
+  char v[64];
+  int err = 0;
+  switch (c) {
+  case TSJAIL_CG_MEMORY:
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
+    /* The limit covers swap too; otherwise a program over it swaps instead of being killed. */
+    if (version == 2) {
+      if (!(err = write_limit(cg, dir, "memory.max", v)) && file_exists(dir, "memory.swap.max"))
+        err = write_limit(cg, dir, "memory.swap.max", "0");
+    } else {
+      if (!(err = write_limit(cg, dir, "memory.limit_in_bytes", v)) && file_exists(dir, "memory.memsw.limit_in_bytes"))
+        err = write_limit(cg, dir, "memory.memsw.limit_in_bytes", v);
+    }
+    return err;
+  case TSJAIL_CG_PIDS:
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids);
+    return write_limit(cg, dir, "pids.max", v);
+  case TSJAIL_CG_CPU: {
+    unsigned long long quota = (unsigned long long)(lim->cpu * (double)CPU_PERIOD_US + 0.5);
+    if (quota < CPU_MIN_QUOTA_US) quota = CPU_MIN_QUOTA_US;
+    if (version == 2) {
+      snprintf(v, sizeof(v), "%llu %llu", quota, CPU_PERIOD_US);
+      return write_limit(cg, dir, "cpu.max", v);
+    }
+    snprintf(v, sizeof(v), "%llu", CPU_PERIOD_US);
+    if ((err = write_limit(cg, dir, "cpu.cfs_period_us", v))) return err;
+    snprintf(v, sizeof(v), "%llu", quota);
+    return write_limit(cg, dir, "cpu.cfs_quota_us", v);
+  }
+  case TSJAIL_CG_COUNT:
+    break;
+  }
+  return EINVAL;
+}
+
+int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct tsjail_cgroup_limits *limits,
+                            struct tsjail_cgroup *cg) {
+  memset(cg, 0, sizeof(*cg));
+  int wanted[TSJAIL_CG_COUNT] = {limits->has_memory, limits->has_pids, limits->has_cpu};
+  if (!wanted[0] && !wanted[1] && !wanted[2]) return 0;
+  if (limits->has_cpu && !(limits->cpu > 0))
+    return set_failure(cg, "cgroup-limit", EINVAL, "cpu limit must be a positive fraction of a CPU");
+
+  for (int c = 0; c < TSJAIL_CG_COUNT; c++) {
+    if (wanted[c] && !layout->ctl[c].version)
+      return set_failure(cg, "cgroup-detect", ENODEV,
+                         "no %s controller available: no cgroup v1 hierarchy has it and the cgroup v2 "
+                         "hierarchy%s%s does not offer it (cgroup.controllers)",
+                         ctl_names[c], layout->v2_dir[0] ? " at " : " is not mounted", layout->v2_dir);
+  }
+
+  char name[64];
+  snprintf(name, sizeof(name), "tsjail-%ld-%u", (long)getpid(), atomic_fetch_add(&jail_counter, 1) + 1);
+
+  int err = 0;
+  for (int c = 0; c < TSJAIL_CG_COUNT && !err; c++) {
+    if (!wanted[c]) continue;
+    const struct tsjail_cg_place *place = &layout->ctl[c];
+    int index = -1;
+    if (place->version == 2 && (err = enable_v2_controller(cg, place->dir, (enum tsjail_cg_controller)c))) break;
+    if ((err = make_dir(cg, place->dir, name, place->version, (enum tsjail_cg_controller)c, &index))) break;
+    err = write_limits(cg, (enum tsjail_cg_controller)c, cg->dirs[index], place->version, limits);
+  }
+  if (err) remove_dirs(cg);
+  return err;
+}
+
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
+  memset(cg, 0, sizeof(*cg));
+  if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
+  struct tsjail_cg_layout *layout = malloc(sizeof(*layout));
+  if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
+  int err = tsjail_cgroup_detect_self(layout);
+  if (err) {
+    free(layout);
+    return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s",
+                       strerror(err));
+  }
+  err = tsjail_cgroup_create_in(layout, limits, cg);
+  free(layout);
+  return err;
+}
+
+int tsjail_cgroup_attach(struct tsjail_cgroup *cg, pid_t pid) {
+  char v[32];
+  snprintf(v, sizeof(v), "%ld", (long)pid);
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    int err = write_text(cg->dirs[i], "cgroup.procs", v);
+    if (err) {
+      if (is_permission_error(err))
+        return set_failure(cg, "cgroup-attach", err,
+                           "cannot move pid %s into %s: %s (the user needs write access to cgroup.procs of "
+                           "the jail's cgroup and of the common ancestor with its own cgroup: delegate it)",
+                           v, cg->dirs[i], strerror(err));
+      return set_failure(cg, "cgroup-attach", err, "cannot move pid %s into %s: %s", v, cg->dirs[i], strerror(err));
+    }
+  }
+  return 0;
+}
+
+/* Kill everything listed in dir/cgroup.procs; returns the number of pids seen. */
+static int kill_listed(const char *dir) {
+  char path[TSJAIL_CG_PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+  char *procs = read_text(path);
+  if (!procs) return 0;
+  int seen = 0;
+  for (char *p = procs; *p;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p) break;
+    if (pid > 0) {
+      kill((pid_t)pid, SIGKILL);
+      seen++;
+    }
+    p = end;
+    while (*p == '\n') p++;
+  }
+  free(procs);
+  return seen;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+int tsjail_cgroup_kill(struct tsjail_cgroup *cg) {
+  int err = 0;
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    /* cgroup.kill (v2, 5.14) is atomic against forks; the v1 loop repeats until no pid is
+     * left, since a process may fork between reading the list and the kill. */
+    if (cg->dir_version[i] == 2 && file_exists(cg->dirs[i], "cgroup.kill")) {
+      int e = write_text(cg->dirs[i], "cgroup.kill", "1");
+      if (!e) continue;
+      err = e;
+    }
+    for (int round = 0; round < 100 && kill_listed(cg->dirs[i]) > 0; round++) sleep_ms(2);
+  }
+  return err;
+}
+
+int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
+  int last_err = 0;
+  if (cg->n_dirs == 0) return 0;
+  tsjail_cgroup_kill(cg);
+  unsigned kept = 0;
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    int err = 0;
+    /* Killed tasks leave the cgroup only once fully exited (and reaped): retry for ~2 s. */
+    for (int attempt = 0; attempt < 200; attempt++) {
+      if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT) {
+        err = 0;
+        break;
+      }
+      err = errno;
+      if (err != EBUSY) break;
+      if (attempt % 10 == 9) kill_listed(cg->dirs[i]);
+      sleep_ms(10);
+    }
+    if (err) {
+      last_err = err;
+      if (kept != i) {
+        memcpy(cg->dirs[kept], cg->dirs[i], sizeof(cg->dirs[i]));
+        cg->dir_version[kept] = cg->dir_version[i];
+      }
+      kept++;
+    }
+  }
+  cg->n_dirs = kept;
+  return last_err;
+}
