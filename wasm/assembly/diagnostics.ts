@@ -65,6 +65,9 @@ export namespace Code {
   export const InvalidDenylistPolicy: i32 = 3002;
   // 4xxx codegen
   export const ProgramTooLong: i32 = 4001;
+  // 5xxx verification
+  export const VerifyFailed: i32 = 5001;
+  export const InvalidProgram: i32 = 5002;
   // 9xxx request
   export const UnknownArch: i32 = 9001;
   export const InternalError: i32 = 9999;
@@ -127,6 +130,8 @@ msg(Code.NonexistentGroupNamespace, 'nonexistent syscall group namespace "{0}" (
 msg(Code.UnknownMetadataKey, 'unknown metadata key "{0}" (only "arch" is supported)');
 msg(Code.AlreadyUnconditional, 'syscall {0} (number {1}) already had an unconditional action applied');
 msg(Code.InvalidDenylistPolicy, 'invalid denylist policy: {0}');
+msg(Code.VerifyFailed, 'verification failed: {0}');
+msg(Code.InvalidProgram, 'invalid BPF program: {0}');
 msg(Code.ProgramTooLong, 'the program has {0} instructions, more than the kernel limit of 4096');
 msg(Code.UnknownArch, 'unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64)');
 msg(Code.InternalError, 'internal error: {0}');

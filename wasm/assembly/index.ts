@@ -4,14 +4,19 @@
 import { SourceSet } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
 import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY } from './options';
-import { RET_KILL_THREAD } from './actions';
-import { findArch, allArches } from './tables/index';
+import { RET_KILL_THREAD, RET_ALLOW } from './actions';
+import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
-import { encode, decode } from './bpf/insn';
+import { encode, decode, Insn } from './bpf/insn';
+import { PolicyIR, withUnconditionalAllow } from './ir';
+import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
+import { diffIR } from './verify/diff';
+import { verifyJson, diffJson } from './verify/report';
 import { simulateProgram } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexBytes } from './json';
+import { parseIRText } from './codegen/irtext';
 import { irJson } from './irdump';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
@@ -25,25 +30,174 @@ export function scanIncludes(path: string, text: string): string {
  * {ok, arch, program (hex sock_filter bytes), insns, diagnostics[]}.
  */
 export function compile(files: string, arch: string, flags: u32, defaultAction: string): string {
-  const sources = new SourceSet();
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  return compileFrom(fe, fe.ir);
+}
+
+/**
+ * compile, for the runtime's preload gate: the policy with the syscalls named in `allowNames`
+ * (comma-separated; names the arch lacks are skipped) allowed unconditionally.
+ */
+export function compileGate(files: string, arch: string, flags: u32, defaultAction: string, allowNames: string): string {
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  let ir = fe.ir;
+  const a = fe.arch;
+  if (ir != null && a != null) {
+    const names = allowNames.split(',');
+    const nrs = new Array<i32>();
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i].trim();
+      if (n.length > 0 && a.syscalls.has(n)) nrs.push(a.syscalls.get(n));
+    }
+    ir = withUnconditionalAllow(ir, nrs, RET_ALLOW);
+  }
+  return compileFrom(fe, ir);
+}
+
+/** The parsed, resolved policy of one request (ir null when it has errors). */
+class FrontEnd {
+  sources: SourceSet = new SourceSet();
+  diags: Diagnostics = new Diagnostics();
+  arch: Arch | null = null;
+  ir: PolicyIR | null = null;
+  verify: bool = false;
+}
+
+function frontEnd(files: string, arch: string, flags: u32, defaultAction: string): FrontEnd {
+  const fe = new FrontEnd();
   const parts = files.split('\0');
-  for (let i = 0; i + 1 < parts.length; i += 2) sources.add(parts[i], parts[i + 1]);
+  for (let i = 0; i + 1 < parts.length; i += 2) fe.sources.add(parts[i], parts[i + 1]);
+  const a = findArch(arch);
+  fe.arch = a;
+  fe.verify = (flags & FLAG_VERIFY) != 0;
+  if (a == null) {
+    fe.diags.error(Code.UnknownArch, null, [arch]);
+  } else if (fe.sources.paths.length == 0) {
+    fe.diags.error(Code.InternalError, null, ['no policy file given']);
+  } else {
+    const opts = new CompileOptions();
+    opts.returnOnMatch = (flags & FLAG_RETURN_ON_MATCH) != 0;
+    if ((flags & FLAG_KILL_THREAD) != 0) opts.killAction = RET_KILL_THREAD;
+    opts.verify = fe.verify;
+    opts.defaultActionOverride = defaultAction;
+    const ir = buildIR(fe.sources, a, opts, fe.diags);
+    if (ir != null && !fe.diags.hasErrors) fe.ir = ir;
+  }
+  return fe;
+}
+
+function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
+  let program: Uint8Array | null = null;
+  let insns = 0;
+  let verifyReport = 'null';
+  const diags = fe.diags;
+  if (ir != null && !diags.hasErrors) {
+    const prog = generate(ir, diags);
+    if (prog != null && !diags.hasErrors) {
+      if (fe.verify) {
+        const v = verifyProgram(ir, prog);
+        verifyReport = verifyJson(v, ir, fe.sources);
+        // Never hand out a program that was not proven equal to its policy when asked to verify.
+        if (v.status != V_PROVEN) diags.error(Code.VerifyFailed, null, [v.status == V_MISMATCH ? 'the program differs from the policy' : v.reason]);
+      }
+      if (!diags.hasErrors) {
+        program = encode(prog);
+        insns = prog.length;
+      }
+    }
+  }
+  return new JsonObject()
+    .bool('ok', program != null && !diags.hasErrors)
+    .str('arch', fe.arch != null ? fe.arch!.name : '')
+    .str('program', program != null ? hexBytes(program) : '')
+    .int('insns', insns)
+    .raw('verify', verifyReport)
+    .raw('diagnostics', diagnosticsJson(diags, fe.sources))
+    .toString();
+}
+
+/**
+ * Prove that a program gives the policy's outcome for every input (arch, nr, all 64-bit
+ * args, ip). `program` empty = tsjail's own output for the policy. Returns JSON
+ * {ok, verify: {status: proven|mismatch|unproven, reason?, counterexample?, paths, regions} | null,
+ *  insns, diagnostics[]}.
+ */
+export function verify(files: string, arch: string, flags: u32, defaultAction: string, program: Uint8Array): string {
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  let report = 'null';
+  let insns = 0;
+  const ir = fe.ir;
+  if (ir != null && !fe.diags.hasErrors) {
+    let prog: Insn[] | null = null;
+    if (program.length == 0) prog = generate(ir, fe.diags);
+    else {
+      prog = decode(program);
+      if (prog == null) fe.diags.error(Code.InvalidProgram, null, ['its length is not a multiple of 8 bytes']);
+    }
+    if (prog != null && !fe.diags.hasErrors) {
+      insns = prog.length;
+      report = verifyJson(verifyProgram(ir, prog), ir, fe.sources);
+    }
+  }
+  return new JsonObject()
+    .bool('ok', !fe.diags.hasErrors && report != 'null')
+    .raw('verify', report)
+    .int('insns', insns)
+    .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
+    .toString();
+}
+
+/**
+ * The exact set of inputs whose outcome differs between two policies (same arch and
+ * options). Returns JSON {ok, diff: {complete, differences[]} | null, diagnosticsOld[], diagnosticsNew[]}.
+ */
+export function diff(filesOld: string, filesNew: string, arch: string, flags: u32, defaultAction: string): string {
+  const a = frontEnd(filesOld, arch, flags, defaultAction);
+  const b = frontEnd(filesNew, arch, flags, defaultAction);
+  let report = 'null';
+  const irA = a.ir, irB = b.ir;
+  if (irA != null && irB != null && !a.diags.hasErrors && !b.diags.hasErrors) report = diffJson(diffIR(irA, irB), irA);
+  return new JsonObject()
+    .bool('ok', report != 'null')
+    .raw('diff', report)
+    .raw('diagnosticsOld', diagnosticsJson(a.diags, a.sources))
+    .raw('diagnosticsNew', diagnosticsJson(b.diags, b.sources))
+    .toString();
+}
+
+/**
+ * The front end's result without codegen: same arguments as compile. Returns JSON
+ * {ok, ir (null on errors; shape in irdump.ts), diagnostics[] (as in compile)}. For front-end
+ * tests and tools (diff, LSP) that need the meaning of a policy rather than its program.
+ */
+export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  const ir = fe.ir;
+  return new JsonObject()
+    .bool('ok', !fe.diags.hasErrors)
+    .raw('ir', ir != null && !fe.diags.hasErrors ? irJson(ir, fe.sources) : 'null')
+    .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
+    .toString();
+}
+
+/**
+ * TEST-ORIENTED export (codegen property tests, fuzzing, the verifier): compile an IR written
+ * in the line format of codegen/irtext.ts, bypassing the policy front end. Same JSON as `compile`.
+ */
+export function compileIRText(text: string, arch: string): string {
   const diags = new Diagnostics();
+  const sources = new SourceSet();
   const a = findArch(arch);
   let program: Uint8Array | null = null;
   let insns = 0;
   if (a == null) {
     diags.error(Code.UnknownArch, null, [arch]);
-  } else if (sources.paths.length == 0) {
-    diags.error(Code.InternalError, null, ['no policy file given']);
   } else {
-    const opts = new CompileOptions();
-    opts.returnOnMatch = (flags & FLAG_RETURN_ON_MATCH) != 0;
-    if ((flags & FLAG_KILL_THREAD) != 0) opts.killAction = RET_KILL_THREAD;
-    opts.verify = (flags & FLAG_VERIFY) != 0;
-    opts.defaultActionOverride = defaultAction;
-    const ir = buildIR(sources, a, opts, diags);
-    if (ir != null && !diags.hasErrors) {
+    const parsed = parseIRText(text, a);
+    const ir = parsed.ir;
+    if (ir == null) {
+      diags.error(Code.InternalError, null, ['IR text ' + parsed.error]);
+    } else {
       const prog = generate(ir, diags);
       if (prog != null && !diags.hasErrors) {
         program = encode(prog);
@@ -56,37 +210,6 @@ export function compile(files: string, arch: string, flags: u32, defaultAction: 
     .str('arch', a != null ? a.name : arch)
     .str('program', program != null ? hexBytes(program) : '')
     .int('insns', insns)
-    .raw('diagnostics', diagnosticsJson(diags, sources))
-    .toString();
-}
-
-/**
- * The front end's result without codegen: same arguments as compile. Returns JSON
- * {ok, ir (null on errors; shape in irdump.ts), diagnostics[] (as in compile)}. For front-end
- * tests and tools (diff, LSP) that need the meaning of a policy rather than its program.
- */
-export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
-  const sources = new SourceSet();
-  const parts = files.split('\0');
-  for (let i = 0; i + 1 < parts.length; i += 2) sources.add(parts[i], parts[i + 1]);
-  const diags = new Diagnostics();
-  const a = findArch(arch);
-  let ir: string = 'null';
-  if (a == null) {
-    diags.error(Code.UnknownArch, null, [arch]);
-  } else if (sources.paths.length == 0) {
-    diags.error(Code.InternalError, null, ['no policy file given']);
-  } else {
-    const opts = new CompileOptions();
-    opts.returnOnMatch = (flags & FLAG_RETURN_ON_MATCH) != 0;
-    if ((flags & FLAG_KILL_THREAD) != 0) opts.killAction = RET_KILL_THREAD;
-    opts.defaultActionOverride = defaultAction;
-    const built = buildIR(sources, a, opts, diags);
-    if (built != null && !diags.hasErrors) ir = irJson(built, sources);
-  }
-  return new JsonObject()
-    .bool('ok', !diags.hasErrors)
-    .raw('ir', ir)
     .raw('diagnostics', diagnosticsJson(diags, sources))
     .toString();
 }
