@@ -1,0 +1,276 @@
+// Per-syscall decision DAGs. A syscall's first-match rule list, lowered to entries
+// (conjunction of word atoms -> action), is compiled into tests on 32-bit argument words:
+//  * an ordered/equality atom on word w splits w's possible values at every constant that
+//    any remaining entry compares w with; consecutive intervals that leave the same residual
+//    rule list form one group, and a weighted search tree over the groups replaces chains of
+//    comparisons (`arg1 == A || arg1 == B || ...` costs log(n), not n);
+//  * a mask atom (`&`, `in`) becomes one JSET.
+// What the tests so far imply about each word (its interval, known bits) simplifies the
+// rest: decided atoms disappear, so `in ~PROT_EXEC` needs only the low word and a high word
+// is tested once for all the constants that share it. Residuals are memoized (across
+// syscalls too) and nodes are hash-consed, so identical argument blocks exist once.
+// A register tracker (`aWord`) avoids reloading the word A already holds.
+
+import { Dag, NO_LOAD, OP_JSET } from './dag';
+import { WordAtom, WOp, wordOffset, ATOM_TRUE, ATOM_FALSE, ATOM_OPEN } from './lower';
+import { RangeSet, buildSearch } from './search';
+import { RET_ALLOW, RET_LOG, RET_ACTION_FULL } from '../actions';
+
+export const WORDS: i32 = 12;
+
+/** `if all atoms hold -> action` (empty atoms: always). */
+export class Entry {
+  constructor(public atoms: WordAtom[], public action: u32) {}
+}
+
+/** What the tests on the path so far imply about each argument word. */
+export class Knowledge {
+  lo: StaticArray<u32> = new StaticArray<u32>(WORDS);
+  hi: StaticArray<u32> = new StaticArray<u32>(WORDS);
+  /** Bits known to be 0 / 1. */
+  zero: StaticArray<u32> = new StaticArray<u32>(WORDS);
+  one: StaticArray<u32> = new StaticArray<u32>(WORDS);
+  /** (word, mask) pairs known to have some bit set: `(w & mask) != 0`. */
+  nzWord: i32[] = [];
+  nzMask: u32[] = [];
+
+  constructor() {
+    for (let w = 0; w < WORDS; w++) this.hi[w] = 0xffffffff;
+  }
+
+  /** Fingerprint of what is known about the words in `used` (a bit per word). */
+  keyFor(used: i32): string {
+    let s = '';
+    for (let w = 0; w < WORDS; w++) {
+      if ((used & (1 << w)) == 0) continue;
+      if (this.lo[w] == 0 && this.hi[w] == 0xffffffff && this.zero[w] == 0 && this.one[w] == 0) continue;
+      s += '/' + w.toString() + ':' + this.lo[w].toString(16) + '-' + this.hi[w].toString(16) + ':' +
+        this.zero[w].toString(16) + ':' + this.one[w].toString(16);
+    }
+    for (let i = 0; i < this.nzWord.length; i++) {
+      if ((used & (1 << this.nzWord[i])) != 0) s += '/nz' + this.nzWord[i].toString() + ':' + this.nzMask[i].toString(16);
+    }
+    return s;
+  }
+}
+
+function someBitSet(w: i32, m: u32, K: Knowledge): i32 {
+  const lo = K.lo[w];
+  const hi = K.hi[w];
+  if (lo == hi) return (lo & m) != 0 ? ATOM_TRUE : ATOM_FALSE;
+  if ((m & ~K.zero[w]) == 0) return ATOM_FALSE;
+  if ((m & K.one[w]) != 0) return ATOM_TRUE;
+  // Bits above the highest bit where lo and hi differ are the same for the whole interval.
+  const free: u32 = 0xffffffff >> <u32>clz(lo ^ hi);
+  if ((m & free) == 0) return (lo & m) != 0 ? ATOM_TRUE : ATOM_FALSE;
+  if ((lo & m & ~free) != 0) return ATOM_TRUE;
+  for (let i = 0; i < K.nzWord.length; i++) {
+    if (K.nzWord[i] == w && (K.nzMask[i] & ~m) == 0) return ATOM_TRUE;
+  }
+  return ATOM_OPEN;
+}
+
+function not(r: i32): i32 { return r == ATOM_OPEN ? r : r == ATOM_TRUE ? ATOM_FALSE : ATOM_TRUE; }
+
+/** Decide a word atom from knowledge alone, or ATOM_OPEN. */
+export function evalAtom(a: WordAtom, K: Knowledge): i32 {
+  const w = a.w;
+  const lo = K.lo[w];
+  const hi = K.hi[w];
+  const k = a.k;
+  switch (a.op) {
+    case WOp.EQ: case WOp.NE: {
+      let r = ATOM_OPEN;
+      if (k < lo || k > hi) r = ATOM_FALSE;
+      else if (lo == hi) r = ATOM_TRUE;
+      else if ((k & K.zero[w]) != 0 || (~k & K.one[w]) != 0) r = ATOM_FALSE;
+      return a.op == WOp.EQ ? r : not(r);
+    }
+    case WOp.LT: return hi < k ? ATOM_TRUE : lo >= k ? ATOM_FALSE : ATOM_OPEN;
+    case WOp.LE: return hi <= k ? ATOM_TRUE : lo > k ? ATOM_FALSE : ATOM_OPEN;
+    case WOp.GT: return lo > k ? ATOM_TRUE : hi <= k ? ATOM_FALSE : ATOM_OPEN;
+    case WOp.GE: return lo >= k ? ATOM_TRUE : hi < k ? ATOM_FALSE : ATOM_OPEN;
+    case WOp.SET: return someBitSet(w, k, K);
+    case WOp.CLR: return not(someBitSet(w, k, K));
+  }
+  return ATOM_OPEN;
+}
+
+/** A rule list after simplification: entries (first match wins), then `def`. */
+export class Residual {
+  key: string = '';
+  /** Bit per word some atom reads. */
+  used: i32 = 0;
+  constructor(public entries: Entry[], public def: u32) {}
+}
+
+function actionKey(a: u32): string { return a.toString(16); }
+
+/** The rule list under knowledge K; `steps` counts work for the caller's budget. */
+export function simplify(entries: Entry[], def: u32, K: Knowledge, steps: Int32Array): Residual {
+  const out: Entry[] = [];
+  let work = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    let atoms: WordAtom[] | null = null;
+    let dead = false;
+    work += e.atoms.length + 1;
+    for (let j = 0; j < e.atoms.length; j++) {
+      const r = evalAtom(e.atoms[j], K);
+      if (r == ATOM_FALSE) { dead = true; break; }
+      if (r == ATOM_TRUE) {
+        if (atoms == null) atoms = e.atoms.slice(0, j);
+      } else if (atoms != null) {
+        atoms.push(e.atoms[j]);
+      }
+    }
+    if (dead) continue;
+    const kept = atoms == null ? e : new Entry(atoms, e.action);
+    out.push(kept);
+    if (kept.atoms.length == 0) break;
+  }
+  steps[0] += work;
+  let eff = def;
+  // An entry that always matches is the new default; entries that end in the default anyway
+  // change nothing.
+  if (out.length > 0 && out[out.length - 1].atoms.length == 0) eff = out.pop().action;
+  while (out.length > 0 && out[out.length - 1].action == eff) out.pop();
+  const res = new Residual(out, eff);
+  let key = actionKey(eff);
+  let used = 0;
+  for (let i = 0; i < out.length; i++) {
+    const e = out[i];
+    key += '|' + actionKey(e.action) + ':';
+    for (let j = 0; j < e.atoms.length; j++) {
+      const a = e.atoms[j];
+      key += (j > 0 ? ',' : '') + a.key();
+      used |= 1 << a.w;
+    }
+  }
+  res.key = key;
+  res.used = used;
+  return res;
+}
+
+/** Groups that can end in these actions are the ones worth reaching quickly. */
+function allowLike(a: u32): bool {
+  const k = a & RET_ACTION_FULL;
+  return k == RET_ALLOW || k == RET_LOG;
+}
+
+function mayAllow(r: Residual): bool {
+  if (allowLike(r.def)) return true;
+  for (let i = 0; i < r.entries.length; i++) if (allowLike(r.entries[i].action)) return true;
+  return false;
+}
+
+/** Relative weight of an argument group that cannot allow (rejections are rare in practice). */
+const DENY_GROUP_WEIGHT: f64 = 0.1;
+
+/** Builds decision DAGs into a shared Dag; one instance per compile. */
+export class Decider {
+  private memo: Map<string, i32> = new Map<string, i32>();
+  steps: Int32Array = new Int32Array(1);
+  budget: i32 = 0;
+  failed: bool = false;
+
+  constructor(public dag: Dag) {}
+
+  /**
+   * The node deciding `res` when A holds `aWord` (a seccomp_data offset). Sets `failed` (and
+   * returns a placeholder) when the work exceeds `budget` steps; callers then fall back to
+   * the linear code of chain.ts for this syscall.
+   */
+  run(res: Residual, aWord: i32, budget: i32): i32 {
+    this.steps[0] = 0;
+    this.budget = budget;
+    this.failed = false;
+    return this.build(res, new Knowledge(), aWord);
+  }
+
+  private build(res: Residual, K: Knowledge, aWord: i32): i32 {
+    if (res.entries.length == 0) return this.dag.ret(res.def);
+    if (this.failed || this.steps[0] > this.budget) { this.failed = true; return this.dag.ret(res.def); }
+    const key = res.key + '@' + aWord.toString() + K.keyFor(res.used);
+    if (this.memo.has(key)) return this.memo.get(key);
+    const first = res.entries[0].atoms;
+    let pick = first[0];
+    for (let j = 0; j < first.length; j++) {
+      if (wordOffset(first[j].w) == aWord) { pick = first[j]; break; }
+    }
+    const node = pick.isMask ? this.branchMask(res, K, aWord, pick) : this.branchIntervals(res, K, aWord, pick.w);
+    if (!this.failed) this.memo.set(key, node);
+    return node;
+  }
+
+  private branchMask(res: Residual, K: Knowledge, aWord: i32, a: WordAtom): i32 {
+    const w = a.w;
+    const m = a.k;
+    const off = wordOffset(w);
+    const savedZero = K.zero[w];
+    const savedOne = K.one[w];
+    K.nzWord.push(w);
+    K.nzMask.push(m);
+    if (popcnt(m) == 1) K.one[w] |= m;
+    const t = this.build(simplify(res.entries, res.def, K, this.steps), K, off);
+    K.nzWord.pop();
+    K.nzMask.pop();
+    K.one[w] = savedOne;
+    K.zero[w] |= m;
+    const f = this.build(simplify(res.entries, res.def, K, this.steps), K, off);
+    K.zero[w] = savedZero;
+    return this.dag.test(aWord == off ? NO_LOAD : off, OP_JSET, m, t, f);
+  }
+
+  private branchIntervals(res: Residual, K: Knowledge, aWord: i32, w: i32): i32 {
+    const lo = K.lo[w];
+    const hi = K.hi[w];
+    const off = wordOffset(w);
+    // Every value where some ordered/equality atom on w changes its truth.
+    const cuts: u32[] = [];
+    for (let i = 0; i < res.entries.length; i++) {
+      const atoms = res.entries[i].atoms;
+      for (let j = 0; j < atoms.length; j++) {
+        const a = atoms[j];
+        if (a.w != w || a.isMask) continue;
+        const k = a.k;
+        if (a.op == WOp.EQ || a.op == WOp.NE) {
+          cuts.push(k);
+          if (k != 0xffffffff) cuts.push(k + 1);
+        } else if (a.op == WOp.LT || a.op == WOp.GE) {
+          cuts.push(k);
+        } else if (k != 0xffffffff) {
+          cuts.push(k + 1);
+        }
+      }
+    }
+    cuts.sort((x: u32, y: u32): i32 => (x < y ? -1 : x > y ? 1 : 0));
+    const starts: u32[] = [lo];
+    for (let i = 0; i < cuts.length; i++) {
+      const c = cuts[i];
+      if (c > lo && c <= hi && c != starts[starts.length - 1]) starts.push(c);
+    }
+    // Residual per interval; consecutive equal residuals form one group.
+    const groupStart: u32[] = [];
+    const groupRes: Residual[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      K.lo[w] = starts[i];
+      K.hi[w] = i + 1 < starts.length ? starts[i + 1] - 1 : hi;
+      const r = simplify(res.entries, res.def, K, this.steps);
+      if (groupRes.length > 0 && groupRes[groupRes.length - 1].key == r.key) continue;
+      groupStart.push(starts[i]);
+      groupRes.push(r);
+    }
+    const ranges = new RangeSet();
+    for (let g = 0; g < groupRes.length; g++) {
+      K.lo[w] = groupStart[g];
+      K.hi[w] = g + 1 < groupStart.length ? groupStart[g + 1] - 1 : hi;
+      const r = groupRes[g];
+      const child = this.build(r, K, off);
+      ranges.add(groupStart[g], child, mayAllow(r) ? 1.0 : DENY_GROUP_WEIGHT);
+    }
+    K.lo[w] = lo;
+    K.hi[w] = hi;
+    return buildSearch(this.dag, ranges, hi, aWord == off ? NO_LOAD : off);
+  }
+}

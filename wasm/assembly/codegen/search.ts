@@ -1,0 +1,171 @@
+// Weighted search trees over a partition of one 32-bit word into ranges, each range leading to
+// a node. Used twice: the syscall dispatch (ranges of `nr`) and the argument decisions (ranges
+// of one argument word). The tree minimizes the expected number of comparisons, with each
+// range weighted by how often we expect it (e.g. @frequency for syscalls).
+//
+// Candidates per interval of ranges [i..j]:
+//  * split: `JGE start(k+1)` between two halves (an optimal alphabetic tree, by dynamic
+//    programming with Knuth's monotone-root bound, O(n^2));
+//  * chain: when all ranges but a few single values share one target, `JEQ v` per exception
+//    and fall into the shared target (a JEQ separates a value from equal neighbours on both
+//    sides in one instruction, which no split can).
+
+import { Dag, NO_LOAD, OP_JEQ, OP_JGE } from './dag';
+
+/** Above this many ranges the O(n^2) tables get big; use weight-balanced splits instead. */
+const DP_MAX_RANGES: i32 = 400;
+/** Most single-value exceptions a chain may test. */
+const CHAIN_MAX: i32 = 3;
+
+export class RangeSet {
+  starts: u32[] = [];
+  nodes: i32[] = [];
+  weights: f64[] = [];
+
+  /** Append range [start, next start - 1]; merges with the previous range when the node is the same. */
+  add(start: u32, node: i32, weight: f64): void {
+    const n = this.nodes.length;
+    if (n > 0 && this.nodes[n - 1] == node) { this.weights[n - 1] += weight; return; }
+    this.starts.push(start);
+    this.nodes.push(node);
+    this.weights.push(weight);
+  }
+
+  get length(): i32 { return this.nodes.length; }
+}
+
+class Builder {
+  n: i32;
+  prefix: Float64Array = new Float64Array(0);
+  cost: Float64Array = new Float64Array(0);
+  root: Int32Array = new Int32Array(0);
+  chainBg: Int32Array = new Int32Array(0);
+
+  constructor(public dag: Dag, public r: RangeSet, public hi: u32) {
+    this.n = r.length;
+    this.prefix = new Float64Array(this.n + 1);
+    for (let i = 0; i < this.n; i++) this.prefix[i + 1] = this.prefix[i] + r.weights[i];
+  }
+
+  weight(i: i32, j: i32): f64 { return this.prefix[j + 1] - this.prefix[i]; }
+
+  isSingle(i: i32): bool {
+    const end: u32 = i + 1 < this.n ? this.r.starts[i + 1] - 1 : this.hi;
+    return end == this.r.starts[i];
+  }
+
+  /** Best chain over [i..j]: cost, and the background node index via `bgOut`. */
+  chainCost(i: i32, j: i32, bgOut: Int32Array): f64 {
+    let best = Infinity;
+    const r = this.r;
+    for (let c = i; c <= j; c++) {
+      const bg = r.nodes[c];
+      // Consider each distinct background once.
+      let seen = false;
+      for (let p = i; p < c; p++) if (r.nodes[p] == bg) { seen = true; break; }
+      if (seen) continue;
+      let m = 0;
+      let ok = true;
+      let wbg = 0.0;
+      const ws = new Array<f64>();
+      for (let p = i; p <= j; p++) {
+        if (r.nodes[p] == bg) { wbg += r.weights[p]; continue; }
+        if (!this.isSingle(p) || ++m > CHAIN_MAX) { ok = false; break; }
+        ws.push(r.weights[p]);
+      }
+      if (!ok) continue;
+      ws.sort((a: f64, b: f64): i32 => (a > b ? -1 : a < b ? 1 : 0));
+      let cost = <f64>m * wbg;
+      for (let t = 0; t < ws.length; t++) cost += <f64>(t + 1) * ws[t];
+      if (cost < best) { best = cost; bgOut[0] = c; }
+    }
+    return best;
+  }
+
+  solve(): void {
+    const n = this.n;
+    this.cost = new Float64Array(n * n);
+    this.root = new Int32Array(n * n);
+    this.chainBg = new Int32Array(n * n);
+    const bg = new Int32Array(1);
+    for (let i = 0; i < n; i++) { this.root[i * n + i] = i; this.chainBg[i * n + i] = -1; }
+    for (let len = 1; len < n; len++) {
+      for (let i = 0; i + len < n; i++) {
+        const j = i + len;
+        let lo = len == 1 ? i : this.root[i * n + j - 1];
+        let hi = len == 1 ? i : this.root[(i + 1) * n + j];
+        if (lo < i) lo = i;
+        if (hi > j - 1) hi = j - 1;
+        if (hi < lo) { lo = i; hi = j - 1; }
+        let best = Infinity;
+        let bk = lo;
+        for (let k = lo; k <= hi; k++) {
+          const c = this.cost[i * n + k] + this.cost[(k + 1) * n + j];
+          if (c < best) { best = c; bk = k; }
+        }
+        let total = best + this.weight(i, j);
+        this.root[i * n + j] = bk;
+        this.chainBg[i * n + j] = -1;
+        if (len <= 2 * CHAIN_MAX) {
+          const cc = this.chainCost(i, j, bg);
+          if (cc < total) { total = cc; this.chainBg[i * n + j] = bg[0]; }
+        }
+        this.cost[i * n + j] = total;
+      }
+    }
+  }
+
+  emitChain(i: i32, j: i32, c: i32): i32 {
+    const r = this.r;
+    const bgNode = r.nodes[c];
+    const ex = new Array<i32>();
+    for (let p = i; p <= j; p++) if (r.nodes[p] != bgNode) ex.push(p);
+    // Heaviest exception first (insertion sort: at most CHAIN_MAX items).
+    for (let x = 1; x < ex.length; x++) {
+      const e = ex[x];
+      let y = x - 1;
+      while (y >= 0 && r.weights[ex[y]] < r.weights[e]) { ex[y + 1] = ex[y]; y--; }
+      ex[y + 1] = e;
+    }
+    let node = bgNode;
+    for (let t = ex.length - 1; t >= 0; t--) node = this.dag.test(NO_LOAD, OP_JEQ, r.starts[ex[t]], r.nodes[ex[t]], node);
+    return node;
+  }
+
+  emitDP(i: i32, j: i32): i32 {
+    if (i == j) return this.r.nodes[i];
+    const n = this.n;
+    const c = this.chainBg[i * n + j];
+    if (c >= 0) return this.emitChain(i, j, c);
+    const k = this.root[i * n + j];
+    const right = this.emitDP(k + 1, j);
+    const left = this.emitDP(i, k);
+    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+  }
+
+  /** Weight-balanced splits for very many ranges: O(n log n), within a comparison or so of optimal. */
+  emitBalanced(i: i32, j: i32): i32 {
+    if (i == j) return this.r.nodes[i];
+    const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
+    let k = i;
+    while (k + 1 < j && this.prefix[k + 1] < half) k++;
+    const right = this.emitBalanced(k + 1, j);
+    const left = this.emitBalanced(i, k);
+    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+  }
+}
+
+/**
+ * The search tree over `ranges` (which partition [ranges.starts[0], hi]); its first node
+ * loads `load` (a seccomp_data offset, or NO_LOAD when A already holds the word).
+ */
+export function buildSearch(dag: Dag, ranges: RangeSet, hi: u32, load: i32): i32 {
+  const n = ranges.length;
+  if (n == 0) return -1;
+  const b = new Builder(dag, ranges, hi);
+  let top: i32;
+  if (n == 1) top = ranges.nodes[0];
+  else if (n > DP_MAX_RANGES) top = b.emitBalanced(0, n - 1);
+  else { b.solve(); top = b.emitDP(0, n - 1); }
+  return dag.ensureLoaded(top, load);
+}
