@@ -60,6 +60,16 @@ const X86_HEADERS = ['asm/prctl.h']; // ARCH_SET_FS & co., as minijail includes 
 // plain 5, not F_GETLK64, as in minijail's own table.
 const PRELUDE = '#define _GNU_SOURCE 1\n';
 
+// Kernel-only headers (no libc), for the names below and for names an extra row refers to that
+// glibc's headers hide (F_LINUX_SPECIFIC_BASE is only in asm-generic/fcntl.h).
+const UAPI_ONLY = ['linux/fcntl.h', 'linux/mman.h', 'linux/mount.h', 'linux/prctl.h', 'linux/sched.h',
+  'linux/seccomp.h', 'linux/landlock.h'];
+
+// Names whose table value is the kernel's, not glibc's. glibc defines O_LARGEFILE as 0 on 64-bit
+// arches (it never passes the flag there); the kernel's bit (0x8000 on x86_64, 0x20000 on aarch64)
+// is what a filter sees if any caller sets it, and what bionic and the raw syscall users pass.
+const KERNEL_VALUES = ['O_LARGEFILE'];
+
 const ARCHES = [
   {
     name: 'x86_64', triple: 'x86_64-linux-gnu', bits: 64, debian: 'amd64', x86: true,
@@ -318,7 +328,13 @@ function buildConstants(clang, arch) {
     cands.push(name);
   }
   cands.sort();
-  return { values: evaluate(clang, arch, source, cands), headers };
+  const values = evaluate(clang, arch, source, cands);
+  const kernel = evaluate(clang, arch, UAPI_ONLY.map((h) => `#include <${h}>\n`).join(''), KERNEL_VALUES);
+  for (const n of KERNEL_VALUES) {
+    if (!kernel.has(n)) fail(`${arch.name}: ${n} is missing from the kernel headers`);
+    values.set(n, kernel.get(n));
+  }
+  return { values, headers };
 }
 
 /** A tiny evaluator for the right-hand sides of simple uapi defines (numbers, << | + ~ - ()). */
@@ -376,10 +392,6 @@ function readExtras(kernel) {
   return rows;
 }
 
-// Kernel-only view for names an extra row refers to that glibc's headers hide (for example
-// F_LINUX_SPECIFIC_BASE, which only asm-generic/fcntl.h defines).
-const UAPI_ONLY = ['linux/fcntl.h', 'linux/mman.h', 'linux/mount.h', 'linux/prctl.h', 'linux/sched.h',
-  'linux/seccomp.h', 'linux/landlock.h'];
 
 /** Values of the names the extra rows mention that the arch's constant set lacks. */
 function uapiHelpers(clang, arch, extras, archValues) {
@@ -421,7 +433,7 @@ function renderArch(arch, sc, consts, common, pkgs, extrasUsed) {
     `Constants: every all-caps integer macro of these headers, evaluated by clang --target=${arch.triple}`,
     `over Debian's cross headers (${pkgs.join(', ')}), cast to unsigned long:`,
     ...wrap(consts.headers.map((h) => `<${h}>`), 90).map((l) => `  ${l}`),
-    `  with _GNU_SOURCE; SIGRT* and non-integer macros left out.`,
+    `  with _GNU_SOURCE; SIGRT* and non-integer macros left out; ${KERNEL_VALUES.join(', ')} from the kernel headers alone.`,
     `Newer than those headers: scripts/data/constants-extra.tsv (${extrasUsed.length} here, values read from`,
     `${KERNEL_LABEL}/include).`,
     `CONSTANTS = the shared values of common.ts followed by the ${own.length} that are ${arch.name}'s own.`,

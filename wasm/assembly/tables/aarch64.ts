@@ -10,7 +10,7 @@
 //   <linux/random.h> <linux/sched.h> <linux/seccomp.h> <linux/serial.h> <linux/sockios.h>
 //   <linux/termios.h> <signal.h> <stddef.h> <sys/mman.h> <sys/resource.h> <sys/socket.h>
 //   <sys/stat.h> <sys/types.h>
-//   with _GNU_SOURCE; SIGRT* and non-integer macros left out.
+//   with _GNU_SOURCE; SIGRT* and non-integer macros left out; O_LARGEFILE from the kernel headers alone.
 // Newer than those headers: scripts/data/constants-extra.tsv (73 here, values read from
 // linux-6.18.2/include).
 // CONSTANTS = the shared values of common.ts followed by the 76 that are aarch64's own.
@@ -389,7 +389,7 @@ MS_NOUSER 0xffffffff80000000
 NFDBITS 0x40
 O_DIRECT 0x10000
 O_DIRECTORY 0x4000
-O_LARGEFILE 0x0
+O_LARGEFILE 0x20000
 O_NOFOLLOW 0x8000
 O_TMPFILE 0x404000
 PIDFD_SELF_THREAD 0xffffffffffffd8f0

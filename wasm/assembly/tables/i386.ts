@@ -9,7 +9,7 @@
 //   <linux/prctl.h> <linux/random.h> <linux/sched.h> <linux/seccomp.h> <linux/serial.h>
 //   <linux/sockios.h> <linux/termios.h> <signal.h> <stddef.h> <sys/mman.h> <sys/resource.h>
 //   <sys/socket.h> <sys/stat.h> <sys/types.h>
-//   with _GNU_SOURCE; SIGRT* and non-integer macros left out.
+//   with _GNU_SOURCE; SIGRT* and non-integer macros left out; O_LARGEFILE from the kernel headers alone.
 // Newer than those headers: scripts/data/constants-extra.tsv (73 here, values read from
 // linux-6.18.2/include).
 // CONSTANTS = the shared values of common.ts followed by the 92 that are i386's own.
