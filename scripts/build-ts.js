@@ -28,4 +28,15 @@ if (has('ts/index.ts')) {
 if (has('ts/cli/main.ts')) {
   builds.push({ ...common, entryPoints: ['ts/cli/main.ts'], platform: 'node', target: 'node20', format: 'cjs', outfile: 'dist/cli.cjs' });
 }
-Promise.all(builds.map((b) => esbuild.build(b))).catch((e) => { console.error(e.message); process.exit(1); });
+// Outputs are written to a temporary name and renamed, so a test (or the CLI) running while
+// another build is under way never loads a half-written bundle.
+async function buildAtomically(options) {
+  const result = await esbuild.build({ ...options, write: false });
+  for (const f of result.outputFiles) {
+    fs.mkdirSync(path.dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, f.contents);
+    fs.renameSync(tmp, f.path);
+  }
+}
+Promise.all(builds.map(buildAtomically)).catch((e) => { console.error(e.message); process.exit(1); });

@@ -48,8 +48,8 @@ export interface ErrorSink {
 export function reportError(err: unknown, stderr: ErrorSink = process.stderr): number {
   if (err instanceof ExitStatus) return err.status;
   if (err instanceof CommanderError) {
-    // Commander has already printed its message (or the help / the version).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    // Commander has already printed its message, the help or the version. A non-zero status
+    // (unknown option, missing argument, no subcommand) is a usage error.
     return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof UsageError) {

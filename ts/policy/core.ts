@@ -2,6 +2,7 @@
 // bundles (and by scripts/jest-transform.js in tests), so this works in Node and browsers.
 import { instantiate } from '../../build/wasm/core.js';
 import wasmBytes from '../../build/wasm/core.wasm';
+import { CoreError } from './diagnostics';
 
 export type Core = Awaited<ReturnType<typeof instantiate>>;
 
@@ -13,14 +14,6 @@ export function loadCore(): Promise<Core> {
   modulePromise ??= WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>);
   corePromise ??= modulePromise.then((m) => instantiate(m, { env: {} }));
   return corePromise;
-}
-
-/** The core failed (a trap or an abort): a bug in tsjail, never a verdict on the policy. */
-export class CoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CoreError';
-  }
 }
 
 /**

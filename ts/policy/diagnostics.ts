@@ -83,3 +83,11 @@ export class InvalidProgramError extends Error {
     this.name = 'InvalidProgramError';
   }
 }
+
+/** The core failed (a trap or an abort): a bug in tsjail, never a verdict on the policy. */
+export class CoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CoreError';
+  }
+}

@@ -61,6 +61,20 @@ export function tables(arch: string): Promise<ArchTables | undefined> {
   return t;
 }
 
+export interface ArchInfo {
+  /** Canonical name. */
+  name: string;
+  /** AUDIT_ARCH_* value. */
+  auditArch: number;
+  bits: 32 | 64;
+}
+
+/** An arch's canonical name, audit value and word size; undefined when the core does not know it. */
+export async function archInfo(arch: string): Promise<ArchInfo | undefined> {
+  const t = await tables(arch);
+  return t && { name: t.name, auditArch: t.auditArch, bits: t.bits };
+}
+
 async function required(arch: string): Promise<ArchTables> {
   const t = await tables(arch);
   if (!t) throw new RangeError(`unknown architecture "${arch}" (expected one of ${(await arches()).join(', ')})`);
@@ -85,6 +99,11 @@ export async function syscallNames(arch: string): Promise<string[]> {
 /** A named constant's value on an arch (what a policy's `O_RDONLY` means there), or undefined. */
 export async function constantValue(arch: string, name: string): Promise<bigint | undefined> {
   return (await required(arch)).constants.get(name);
+}
+
+/** Every named constant of an arch (a copy): name -> value in that arch's word size. */
+export async function constants(arch: string): Promise<Map<string, bigint>> {
+  return new Map((await required(arch)).constants);
 }
 
 /** The closest known name, for "did you mean" messages; undefined when nothing is close. */

@@ -1,0 +1,83 @@
+// Options shared by compile, disasm and simulate, and turning their input into a program.
+
+import { Command, Option } from 'commander';
+import { CompileResult, PolicyError, archInfo, arches, closestName, compilePolicy } from '../policy/index';
+import { fileResolver, parseIncludeMap } from '../policy-node/index';
+import { UsageError } from './errors';
+import { hostArch, readInput } from './io';
+
+export interface PolicyOptions {
+  arch?: string;
+  includeMap: string[];
+  returnOnMatch?: boolean;
+  defaultAction?: string;
+  killThread?: boolean;
+  verify?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** --arch and the options that change how a policy compiles. */
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('-a, --arch <arch>', 'target architecture: x86_64, aarch64, arm, i386, riscv64 (default: this host\'s)')
+    .option('--include-map <virtual=real>', 'read the @include/@frequency path VIRTUAL from REAL (repeatable; VIRTUAL ending in / maps a prefix)', collect, [])
+    .option('--return-on-match', 'read `name: EXPR; return N` as compile_seccomp_policy does (errno N when EXPR holds) instead of minijail0 (allow when EXPR holds, else errno N)')
+    .option('--default-action <action>', 'replace the policy\'s @default, in policy syntax: kill-process, kill-thread, trap, log, "return 1"...')
+    .option('--kill-thread', 'make `kill` and the implicit default kill the thread, not the process')
+    .addOption(new Option('--verify', 'also check the emitted program with the core\'s verifier'));
+}
+
+/** The arch to use, canonical; a usage error naming the choices when unknown. */
+export async function resolveArch(arch: string | undefined): Promise<string> {
+  const wanted = arch ?? hostArch();
+  const known = await arches();
+  if (known.includes(wanted)) return wanted;
+  // The core also accepts aliases (amd64, arm64, x86...).
+  const info = await archInfo(wanted);
+  if (info) return info.name;
+  const hint = closestName(wanted, known);
+  throw new UsageError(`unknown architecture "${wanted}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}`);
+}
+
+export function includeMapOf(opts: PolicyOptions) {
+  try {
+    return parseIncludeMap(opts.includeMap ?? []);
+  } catch (e) {
+    throw new UsageError(`--include-map: ${(e as Error).message}`);
+  }
+}
+
+/** Compile policy text with the shared options; throws PolicyError when it has errors. */
+export async function compileWithOptions(path: string, text: string, arch: string, opts: PolicyOptions): Promise<CompileResult> {
+  const r = await compilePolicy(text, {
+    arch,
+    path,
+    files: fileResolver(includeMapOf(opts)),
+    returnOnMatch: !!opts.returnOnMatch,
+    killAction: opts.killThread ? 'kill-thread' : 'kill-process',
+    verify: !!opts.verify,
+    ...(opts.defaultAction !== undefined ? { defaultAction: opts.defaultAction } : {}),
+  });
+  if (!r.ok) throw new PolicyError(r.diagnostics);
+  return r;
+}
+
+export interface LoadedProgram {
+  program: Uint8Array;
+  arch: string;
+  from: 'policy' | 'bpf';
+  path: string;
+}
+
+/** A program from a policy (compiled) or a .bpf file (taken as is). */
+export async function loadProgram(input: string, opts: PolicyOptions): Promise<LoadedProgram> {
+  const arch = await resolveArch(opts.arch);
+  includeMapOf(opts);
+  const got = await readInput(input);
+  if (got.kind === 'bpf') return { program: got.program, arch, from: 'bpf', path: got.path };
+  const r = await compileWithOptions(got.path, got.text, arch, opts);
+  return { program: r.program, arch: r.arch, from: 'policy', path: got.path };
+}

@@ -1,0 +1,85 @@
+// Reading the CLI's inputs (policy text or a .bpf program, '-' = stdin) and writing outputs.
+
+import { readFile, writeFile } from 'fs/promises';
+import { extname } from 'path';
+import { InvalidProgramError } from '../policy/index';
+import { describeFsError } from '../policy-node/index';
+import { PolicyFailure, UsageError } from './errors';
+
+export type Input =
+  | { kind: 'policy'; path: string; text: string }
+  | { kind: 'bpf'; path: string; program: Uint8Array };
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return path === '-' ? await readStdin() : await readFile(path);
+  } catch (e) {
+    throw new PolicyFailure(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+}
+
+/**
+ * A .bpf file (struct sock_filter records, as `tsjail compile` and minijail's
+ * compile_seccomp_policy write them) or policy text. Policies never hold NUL bytes; every
+ * real program does (jt/jf of 0, high bytes of small constants), so content decides when the
+ * extension does not.
+ */
+export function looksLikeBpf(path: string, bytes: Uint8Array): boolean {
+  if (extname(path) === '.bpf') return true;
+  return bytes.length > 0 && bytes.length % 8 === 0 && bytes.includes(0);
+}
+
+export async function readInput(path: string): Promise<Input> {
+  const bytes = await readBytes(path);
+  const shown = path === '-' ? '<stdin>' : path;
+  if (looksLikeBpf(path, bytes)) {
+    if (bytes.length % 8 !== 0) {
+      throw new InvalidProgramError(`${shown}: not a seccomp program: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
+    }
+    return { kind: 'bpf', path: shown, program: new Uint8Array(bytes) };
+  }
+  if (bytes.includes(0)) throw new PolicyFailure(`${shown}: neither policy text nor a BPF program (${bytes.length} bytes)`);
+  return { kind: 'policy', path: shown, text: bytes.toString('utf8') };
+}
+
+/** Write to a file, or to stdout when `path` is undefined or '-'. */
+export async function writeOutput(path: string | undefined, data: string | Uint8Array): Promise<void> {
+  if (path === undefined || path === '-') {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+    return;
+  }
+  try {
+    await writeFile(path, data);
+  } catch (e) {
+    throw new PolicyFailure(`cannot write ${path}: ${describeFsError(e)}`);
+  }
+}
+
+/** The arch tsjail runs on, in the core's names. */
+export function hostArch(): string {
+  const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
+  const a = map[process.arch];
+  if (!a) throw new UsageError(`no seccomp arch known for this host (${process.arch}); pass --arch`);
+  return a;
+}
+
+/**
+ * An integer as written in policies and C: decimal, 0x hex, 0o or leading-0 octal, 0b
+ * binary, optionally negative (two's complement in 64 bits). undefined if not a number.
+ */
+export function parseInteger(text: string): bigint | undefined {
+  const m = /^(-?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text.trim());
+  if (!m) return undefined;
+  let body = m[2];
+  if (/^0[0-7]+$/.test(body)) body = '0o' + body.slice(1);
+  const v = BigInt(body);
+  const signed = m[1] === '-' ? -v : v;
+  if (signed < -(1n << 63n) || signed >= 1n << 64n) return undefined;
+  return BigInt.asUintN(64, signed);
+}

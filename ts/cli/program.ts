@@ -1,0 +1,24 @@
+// The `tsjail` command: one module per subcommand registers itself here.
+
+import { Command } from 'commander';
+import { registerCompile } from './compile';
+import { registerDisasm } from './disasm';
+import { registerSimulate } from './simulate';
+import pkg from '../../package.json';
+
+export function createProgram(): Command {
+  const program = new Command();
+  program
+    .name('tsjail')
+    .description('Sandbox Linux processes; compile, inspect and simulate minijail seccomp policies.')
+    .version(pkg.version, '-V, --version')
+    // Usage errors come back as CommanderError (exit 2 in main) instead of process.exit(1).
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`tsjail: ${str.replace(/^error: /, '')}`) })
+    .showHelpAfterError("Try 'tsjail --help' or 'tsjail COMMAND --help'.")
+    .helpCommand(false);
+  registerCompile(program);
+  registerDisasm(program);
+  registerSimulate(program);
+  return program;
+}
