@@ -1,0 +1,427 @@
+// RunRequest (what the flags asked for) -> JailSpec (what the runtime gets), resolving against
+// the system: users and groups from /etc, the program on PATH and through the jail's mounts, the
+// seccomp policy compiled for this arch, files that must exist. Everything that can be found
+// wrong here is reported before anything forks.
+//
+// The system is reached only through a SpecHost, so tests can substitute /etc files and the
+// policy compiler; nodeSpecHost() is the real one.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
+import { RunRequest, RunUsageError } from './run-options';
+import { UserDb, numericId } from './run-users';
+
+/** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
+export class ProgramError extends Error {
+  constructor(readonly status: 126 | 127, message: string) {
+    super(message);
+  }
+}
+
+/** The seccomp policy does not compile: its diagnostics, already formatted. */
+export class PolicyCompileError extends Error {
+  constructor(readonly formatted: string, readonly errorCount: number) {
+    super(`the seccomp policy has ${errorCount} error${errorCount === 1 ? '' : 's'}`);
+  }
+}
+
+export interface CompiledPolicy {
+  bpf: Uint8Array;
+  arch: string;
+}
+
+export interface SpecHost {
+  /** tsjail's own environment (the program's unless --env-reset). */
+  env: Record<string, string | undefined>;
+  uid: number;
+  gid: number;
+  cwd: string;
+  /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
+  capLastCap: number;
+  readText(file: string): string;
+  readBytes(file: string): Uint8Array;
+  /** undefined when the path does not exist (lstat semantics are not wanted: follow links). */
+  stat(file: string): fs.Stats | undefined;
+  /** access(2) with X_OK for the current user. */
+  executable(file: string): boolean;
+  /** Compile a policy file with its @include files; throws PolicyCompileError. */
+  compilePolicy(file: string): Promise<CompiledPolicy>;
+  /** Syscall names by number for the arch a filter is for (names a violation). */
+  syscallNames(arch: string): Promise<Record<number, string>>;
+  /** The arch this machine runs, in the policy core's names. */
+  arch(): string;
+  passwdFile: string;
+  groupFile: string;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function usage(msg: string): never {
+  throw new RunUsageError(msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+
+interface Identity {
+  uid?: number;
+  gid?: number;
+  groups?: 'keep' | number[];
+}
+
+function resolveIdentity(r: RunRequest, host: SpecHost): Identity {
+  const needsDb = (r.user !== undefined && numericId(r.user) === undefined) ||
+    (r.group !== undefined && numericId(r.group) === undefined) ||
+    r.supplGroups.some((g) => numericId(g) === undefined) || r.inheritGroups;
+  let db: UserDb | undefined;
+  if (needsDb) {
+    const read = (f: string): string => {
+      try {
+        return host.readText(f);
+      } catch {
+        return usage(`cannot read ${f} to look up user and group names`);
+      }
+    };
+    db = UserDb.fromText(read(host.passwdFile), read(host.groupFile));
+  }
+  const id: Identity = {};
+  let userEntry;
+  if (r.user !== undefined) {
+    const n = numericId(r.user);
+    if (n !== undefined) id.uid = n;
+    else {
+      userEntry = db!.user(r.user);
+      if (!userEntry) usage(`-u: unknown user '${r.user}' (not in ${host.passwdFile})`);
+      id.uid = userEntry.uid;
+    }
+  }
+  const groupId = (g: string, flag: string): number => {
+    const n = numericId(g);
+    if (n !== undefined) return n;
+    const e = db!.group(g);
+    if (!e) usage(`${flag}: unknown group '${g}' (not in ${host.groupFile})`);
+    return e.gid;
+  };
+  if (r.group !== undefined) id.gid = groupId(r.group, '-g');
+  if (r.keepGroups) id.groups = 'keep';
+  else if (r.inheritGroups) id.groups = db!.groupsOf(userEntry!);
+  else if (r.supplGroups.length > 0) {
+    const gids: number[] = [];
+    for (const g of r.supplGroups) {
+      const gid = groupId(g, '--add-suppl-group');
+      if (!gids.includes(gid)) gids.push(gid);
+    }
+    id.groups = gids;
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mounts
+
+function depth(p: string): number {
+  return p === '/' ? 0 : p.split('/').length - 1;
+}
+
+/**
+ * The mount list in the order the runtime applies it. Parents go before children (a stable
+ * sort by target depth), so `-b /` under a profile does not cover the /dev and /tmp mounts made
+ * after it, and a bind into /dev lands inside the new /dev; otherwise flag order is kept.
+ */
+function orderMounts(r: RunRequest, host: SpecHost): MountSpec[] {
+  const list: MountSpec[] = [];
+  for (const m of r.mounts) {
+    const spec = m.mount;
+    if (spec.kind === 'bind') {
+      const st = host.stat(spec.source);
+      if (!st) {
+        if (m.ifSourceExists) continue;
+        usage(`${m.origin}: bind source ${spec.source} does not exist`);
+      }
+    }
+    list.push(spec);
+  }
+  if (r.mountDev) list.push({ kind: 'dev', target: '/dev' });
+  if (r.tmpSize !== undefined) list.push({ kind: 'tmpfs', target: '/tmp', size: r.tmpSize, mode: 0o1777 });
+  if (r.procReadOnly) list.push({ kind: 'proc', target: '/proc', readOnly: true });
+  return list
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i)
+    .map((x) => x.m);
+}
+
+/**
+ * Where a path inside the jail lives on the host before the jail starts: through the bind
+ * mount with the longest target prefix, else under the new root. undefined when a non-bind
+ * mount (tmpfs, proc...) covers it, so it cannot be checked from outside.
+ */
+export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string | undefined): string | undefined {
+  let best: MountSpec | undefined;
+  for (const m of mounts) {
+    const t = m.target;
+    const under = jailPath === t || t === '/' || jailPath.startsWith(t + '/');
+    if (under && (!best || t.length >= best.target.length)) best = m;
+  }
+  if (best) {
+    if (best.kind !== 'bind') return undefined;
+    const rest = best.target === '/' ? jailPath : jailPath.slice(best.target.length);
+    return path.join(best.source, rest);
+  }
+  return root ? path.join(root, jailPath) : jailPath;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program
+
+function environment(r: RunRequest, host: SpecHost): string[] {
+  const env = new Map<string, string>();
+  if (r.envBase === 'inherit') {
+    for (const [k, v] of Object.entries(host.env)) if (v !== undefined) env.set(k, v);
+  }
+  for (const [k, v] of r.envAdd) env.set(k, v);
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * The executable's path inside the jail. Names without a slash are searched on PATH (the
+ * program's, else tsjail's), checking each candidate through the jail's mounts, since the
+ * child execs without a search. The check answers 127/126 before anything forks.
+ */
+function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: string | undefined, host: SpecHost): string {
+  const check = (jailPath: string): 'ok' | 'missing' | 'noexec' | 'unknown' => {
+    const hp = hostPathOf(jailPath, mounts, root);
+    if (hp === undefined) return 'unknown';
+    const st = host.stat(hp);
+    if (!st) return 'missing';
+    if (st.isDirectory() || !host.executable(hp)) return 'noexec';
+    return 'ok';
+  };
+  if (name === '') throw new ProgramError(127, "'' : no such program");
+  if (name.includes('/')) {
+    let p = name;
+    if (!p.startsWith('/')) {
+      if (root) usage(`with -C/-P the program path must be absolute (got '${name}')`);
+      p = path.resolve(host.cwd, p);
+    }
+    const c = check(p);
+    if (c === 'missing') throw new ProgramError(127, `${name}: no such file or directory`);
+    if (c === 'noexec') throw new ProgramError(126, `${name}: permission denied (not an executable file)`);
+    return p;
+  }
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? host.env.PATH ?? DEFAULT_PATH;
+  let firstNoExec: string | undefined;
+  for (const dir of pathVar.split(':')) {
+    if (!dir.startsWith('/')) continue; // relative PATH entries mean nothing after a root change
+    const p = path.join(dir, name);
+    const c = check(p);
+    if (c === 'ok' || c === 'unknown') return p;
+    if (c === 'noexec') firstNoExec ??= p;
+  }
+  if (firstNoExec) throw new ProgramError(126, `${name}: permission denied (${firstNoExec} is not executable)`);
+  throw new ProgramError(127, `${name}: command not found`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities, seccomp, Landlock
+
+// linux/securebits.h
+const SECBIT = {
+  NOROOT: 1 << 0, NOROOT_LOCKED: 1 << 1, NO_SETUID_FIXUP: 1 << 2, NO_SETUID_FIXUP_LOCKED: 1 << 3,
+  KEEP_CAPS: 1 << 4, KEEP_CAPS_LOCKED: 1 << 5, NO_CAP_AMBIENT_RAISE: 1 << 6, NO_CAP_AMBIENT_RAISE_LOCKED: 1 << 7,
+};
+
+/** minijail's default securebits for -c (lock_securebits), minus what -B asks to skip. */
+export function securebitsFor(ambient: boolean, skip: number): number {
+  let bits = SECBIT.NOROOT | SECBIT.NOROOT_LOCKED | SECBIT.NO_SETUID_FIXUP | SECBIT.NO_SETUID_FIXUP_LOCKED |
+    SECBIT.KEEP_CAPS_LOCKED;
+  if (!ambient) bits |= SECBIT.NO_CAP_AMBIENT_RAISE | SECBIT.NO_CAP_AMBIENT_RAISE_LOCKED;
+  return bits & ~skip;
+}
+
+function capsSpec(r: RunRequest, host: SpecHost): CapsSpec | undefined {
+  if (r.caps === undefined) return undefined;
+  if (r.caps >> BigInt(host.capLastCap + 1) !== 0n) {
+    usage(`-c: the set names capabilities above ${host.capLastCap}, which this kernel does not have`);
+  }
+  const caps: CapsSpec = { keep: r.caps, ambient: r.ambient };
+  if (r.securebitsSkip !== undefined) caps.securebits = securebitsFor(r.ambient, r.securebitsSkip);
+  return caps;
+}
+
+const FS_DEFAULT_RX = ['/lib', '/lib64', '/usr/lib', '/usr/lib64', '/bin', '/sbin', '/usr/bin', '/usr/sbin'];
+const FS_DEFAULT_RO = ['/etc/passwd', '/etc/group'];
+
+function landlockSpec(r: RunRequest, host: SpecHost): JailSpec['landlock'] {
+  if (!r.fsPathGiven) return undefined;
+  const ll = { ro: [...r.landlock.ro], rw: [...r.landlock.rw], rx: [...r.landlock.rx] };
+  if (r.fsDefaultPaths) {
+    // Landlock rules need an open fd on the path, so only the defaults that exist are used.
+    for (const p of FS_DEFAULT_RX) if (host.stat(p) && !ll.rx.includes(p)) ll.rx.push(p);
+    for (const p of FS_DEFAULT_RO) if (host.stat(p) && !ll.ro.includes(p)) ll.ro.push(p);
+  }
+  // Rules are opened after the root change; only without one do host paths mean the same thing.
+  if (!r.root) {
+    for (const [kind, list] of [['ro', ll.ro], ['rx', ll.rx], ['rw', ll.rw]] as const) {
+      for (const p of list) if (!host.stat(p)) usage(`--fs-path-${kind} ${p}: no such file or directory`);
+    }
+  }
+  return ll;
+}
+
+async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['seccomp']> {
+  if (!r.seccomp) return undefined;
+  const { kind, path: file, flag } = r.seccomp;
+  let bpf: Uint8Array;
+  let arch = host.arch();
+  if (kind === 'binary') {
+    try {
+      bpf = host.readBytes(file);
+    } catch (e) {
+      return usage(`${flag} ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (bpf.length === 0 || bpf.length % 8 !== 0) {
+      usage(`${flag} ${file}: filter size (${bpf.length}) is not a non-zero multiple of 8`);
+    }
+    if (bpf.length / 8 > 4096) usage(`${flag} ${file}: ${bpf.length / 8} instructions exceed the kernel's 4096`);
+  } else {
+    if (!host.stat(file)) usage(`${flag} ${file}: no such file or directory`);
+    const compiled = await host.compilePolicy(file);
+    bpf = compiled.bpf;
+    arch = compiled.arch;
+  }
+  const spec: NonNullable<JailSpec['seccomp']> = { bpf, names: await host.syscallNames(arch) };
+  if (r.seccompTsync) spec.tsync = true;
+  if (r.seccompLog) spec.log = true;
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function idMapFor(given: IdMap[] | 'default' | undefined, userNs: boolean, inside: number | undefined, outside: number): IdMap[] | undefined {
+  if (Array.isArray(given)) return given;
+  if (given === 'default' || userNs) return [{ inside: inside ?? 0, outside, count: 1 }];
+  return undefined;
+}
+
+/** The JailSpec for a parsed request. Throws RunUsageError, ProgramError or PolicyCompileError. */
+export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec> {
+  const id = resolveIdentity(r, host);
+  const mounts = orderMounts(r, host);
+  const root = r.root?.path;
+  if (r.root) {
+    const st = host.stat(r.root.path);
+    if (!st) {
+      const advice = r.profile ? ` (--profile ${r.profile} pivots into it: create it with mkdir -m 0755 ${r.root.path})` : '';
+      usage(`${r.root.flag}: ${r.root.path} does not exist${advice}`);
+    }
+    if (!st.isDirectory()) usage(`${r.root.flag}: ${r.root.path} is not a directory`);
+  }
+  for (const m of mounts) {
+    if ((m.kind === 'bind' || m.kind === 'mount') && m.target !== '/' && /(^|\/)\.\.?(\/|$)/.test(m.target)) {
+      usage(`mount target ${m.target} must not contain . or .. components`);
+    }
+  }
+  if (r.pidFile !== undefined) {
+    const dir = path.dirname(path.resolve(host.cwd, r.pidFile));
+    if (!host.stat(dir)?.isDirectory()) usage(`--pid-file ${r.pidFile}: directory ${dir} does not exist`);
+  }
+  const env = environment(r, host);
+  const programPath = resolveProgram(r.program[0], env, mounts, root, host);
+
+  const spec: JailSpec = {
+    path: programPath,
+    argv: [...r.program],
+    env,
+    namespaces: { ...r.ns },
+    user: {},
+    noNewPrivs: r.noNewPrivs || (r.seccomp === undefined && r.defaultRuntime),
+    filesystem: { mounts },
+    rlimits: [...r.rlimits],
+    preserveFds: [...r.preserveFds],
+  };
+  if (r.ns.pid) spec.programAsInit = r.programAsInit;
+  if (r.hostname !== undefined) spec.hostname = r.hostname;
+  if (id.uid !== undefined) spec.user.uid = id.uid;
+  if (id.gid !== undefined) spec.user.gid = id.gid;
+  if (id.groups !== undefined) spec.user.groups = id.groups;
+  const uidMap = idMapFor(r.uidMap, r.ns.user, id.uid, host.uid);
+  const gidMap = idMapFor(r.gidMap, r.ns.user, id.gid, host.gid);
+  if (uidMap) spec.user.uidMap = uidMap;
+  if (gidMap) spec.user.gidMap = gidMap;
+  if (r.root) {
+    spec.filesystem.root = r.root.path;
+    spec.filesystem.rootMode = r.root.mode;
+  }
+  if (r.ns.mount) {
+    // -v asks for slave propagation (minijail0's CLI default); a mount namespace implied by
+    // another flag gets the library default, private. -K overrides; bare -K leaves it alone.
+    const prop = r.propagation ?? (r.explicitMountNs ? 'slave' : 'private');
+    if (prop !== 'keep') spec.filesystem.propagation = prop;
+  } else if (mounts.length > 0 || r.root?.mode === 'chroot') {
+    // Never mount in tsjail's own namespace (minijail0 -C without -v would).
+    spec.namespaces.mount = true;
+    spec.filesystem.propagation = 'private';
+  }
+  const caps = capsSpec(r, host);
+  if (caps) spec.caps = caps;
+  const seccomp = await seccompSpec(r, host);
+  if (seccomp) spec.seccomp = seccomp;
+  spec.seccompTiming = r.elfType === 'static' ? 'exec' : r.elfType === 'dynamic' ? 'preload' : 'auto';
+  const landlock = landlockSpec(r, host);
+  if (landlock) spec.landlock = landlock;
+  if (r.memory !== undefined || r.pids !== undefined || r.cpu !== undefined) {
+    spec.cgroup = {};
+    if (r.memory !== undefined) spec.cgroup.memory = r.memory;
+    if (r.pids !== undefined) spec.cgroup.pids = r.pids;
+    if (r.cpu !== undefined) spec.cgroup.cpu = r.cpu;
+  }
+  if (r.timeLimitMs !== undefined) spec.timeLimitMs = r.timeLimitMs;
+  if (r.pidFile !== undefined) spec.pidFile = path.resolve(host.cwd, r.pidFile);
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function readCapLastCap(): number {
+  try {
+    const n = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : 40;
+  } catch {
+    return 40;
+  }
+}
+
+/**
+ * The real system. The policy compiler is passed in (run.ts wires ts/policy) so this module
+ * stays free of the wasm core and can be tested with /etc files of the test's choosing.
+ */
+export function nodeSpecHost(parts: Pick<SpecHost, 'compilePolicy' | 'syscallNames' | 'arch'> & Partial<SpecHost>): SpecHost {
+  return {
+    env: process.env,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    cwd: process.cwd(),
+    capLastCap: readCapLastCap(),
+    readText: (f) => fs.readFileSync(f, 'utf8'),
+    readBytes: (f) => new Uint8Array(fs.readFileSync(f)),
+    stat: (f) => {
+      try {
+        return fs.statSync(f);
+      } catch {
+        return undefined;
+      }
+    },
+    executable: (f) => {
+      try {
+        fs.accessSync(f, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    passwdFile: '/etc/passwd',
+    groupFile: '/etc/group',
+    ...parts,
+  };
+}
