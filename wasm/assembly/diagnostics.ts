@@ -141,8 +141,27 @@ export function defineMessage(code: i32, template: string): void { MESSAGES.set(
 
 export function formatTemplate(code: i32, args: string[]): string {
   let t = MESSAGES.has(code) ? MESSAGES.get(code) : 'diagnostic {0}';
-  for (let i = 0; i < args.length; i++) t = t.replaceAll('{' + i.toString() + '}', args[i]);
-  return t;
+  // Not String#replaceAll: in AssemblyScript 0.28 it corrupts the heap when the replacement
+  // is much longer than the pattern (reproduced: a 38-character argument breaks TLSF).
+  const parts = new Array<string>();
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t.charCodeAt(i) != 123 /* { */) continue;
+    const close = t.indexOf('}', i + 1);
+    if (close < 0) break;
+    let n = 0;
+    for (let j = i + 1; j < close && n <= args.length; j++) {
+      const d = t.charCodeAt(j) - 48;
+      n = d >= 0 && d <= 9 ? n * 10 + d : args.length;
+    }
+    if (close == i + 1 || n >= args.length) continue;
+    parts.push(t.substring(from, i));
+    parts.push(args[n]);
+    from = close + 1;
+    i = close;
+  }
+  parts.push(t.substring(from));
+  return parts.join('');
 }
 
 export class Diagnostic {
