@@ -53,6 +53,13 @@ interface CoreCompileJson {
   diagnostics: Diagnostic[];
 }
 
+/** The core's option flags for these options (shared by compile, verify and diff). */
+export function compileFlags(options: Pick<CompileOptions, 'returnOnMatch' | 'killAction' | 'verify'>): number {
+  return (options.returnOnMatch ? FLAG_RETURN_ON_MATCH : 0) |
+    (options.killAction === 'kill-thread' ? FLAG_KILL_THREAD : 0) |
+    (options.verify ? FLAG_VERIFY : 0);
+}
+
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
@@ -69,9 +76,7 @@ export async function compilePolicy(text: string, options: CompileOptions): Prom
     const d = hostDiagnostic(HostCode.ReadFailed, path, `cannot compile: ${bad ?? 'the path contains NUL bytes'}`);
     return { ok: false, arch: options.arch, program: new Uint8Array(0), insns: 0, diagnostics: [d], files: [path] };
   }
-  const flags = (options.returnOnMatch ? FLAG_RETURN_ON_MATCH : 0) |
-    (options.killAction === 'kill-thread' ? FLAG_KILL_THREAD : 0) |
-    (options.verify ? FLAG_VERIFY : 0);
+  const flags = compileFlags(options);
   if (options.killAction !== undefined && options.killAction !== 'kill-process' && options.killAction !== 'kill-thread') {
     throw new TypeError(`compilePolicy: options.killAction must be 'kill-process' or 'kill-thread', not ${JSON.stringify(options.killAction)}`);
   }

@@ -13,3 +13,5 @@ export { PolicyError, InvalidProgramError, CoreError, HostCode, formatDiagnostic
 export type { Diagnostic, RelatedLocation, Severity } from './diagnostics';
 export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
+export { verifyPolicy, diffPolicies } from './verify';
+export type { VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';

@@ -1,0 +1,104 @@
+// verifyPolicy / diffPolicies: the core's symbolic verifier and semantic diff, with the same
+// include collection and options as compilePolicy. Browser-safe.
+
+import { withCore } from './core';
+import { CompileOptions, compileFlags } from './compile';
+import { Diagnostic } from './diagnostics';
+import { collectFiles } from './includes';
+
+export interface Counterexample {
+  /** seccomp_data.arch (AUDIT_ARCH_*). */
+  arch: number;
+  nr: number;
+  /** Syscall name on the policy's arch, '' when the number has none. */
+  syscall: string;
+  /** Six u64 arguments. */
+  args: bigint[];
+  ip: bigint;
+  /** What the program returns ("allow", "errno 1", ...) and its raw SECCOMP_RET_* value. */
+  programAction: string;
+  programRet: number;
+  /** What the policy means for this input. */
+  policyAction: string;
+  policyRet: number;
+  /** The policy rule that decides this input (null: the default or arch action). */
+  rule: { file: string; line: number; column: number; text: string } | null;
+}
+
+export interface VerifyResult {
+  /** proven: equal for every input; mismatch: `counterexample` differs; unproven: `reason`. */
+  status: 'proven' | 'mismatch' | 'unproven' | 'error';
+  reason?: string;
+  counterexample?: Counterexample;
+  /** Program paths and input regions the proof walked. */
+  paths: number;
+  regions: number;
+  insns: number;
+  diagnostics: Diagnostic[];
+}
+
+export interface VerifyOptions extends CompileOptions {
+  /** A program (sock_filter bytes) to check instead of tsjail's own output for the policy. */
+  program?: Uint8Array;
+}
+
+interface CoreCounterexample extends Omit<Counterexample, 'args' | 'ip'> { args: string[]; ip: string }
+
+/** Prove that a program (tsjail's own, or `options.program`) gives the policy's outcome for every input. */
+export async function verifyPolicy(text: string, options: VerifyOptions): Promise<VerifyResult> {
+  const path = options.path ?? 'policy';
+  const set = await collectFiles(path, text, options.files);
+  const request = set.files.map(([p, t]) => `${p}\0${t}`).join('\0');
+  const program = options.program ?? new Uint8Array(0);
+  const r = JSON.parse(await withCore((c) => c.verify(request, options.arch, compileFlags({ ...options, verify: false }), options.defaultAction ?? '', program)));
+  const diagnostics: Diagnostic[] = [...set.diagnostics, ...r.diagnostics];
+  if (!r.ok || r.verify === null) return { status: 'error', paths: 0, regions: 0, insns: 0, diagnostics };
+  const v = r.verify;
+  const out: VerifyResult = { status: v.status, paths: v.paths, regions: v.regions, insns: r.insns, diagnostics };
+  if (v.reason) out.reason = v.reason;
+  if (v.counterexample) {
+    const ce = v.counterexample as CoreCounterexample;
+    out.counterexample = { ...ce, args: ce.args.map((a) => BigInt(a)), ip: BigInt(ce.ip) };
+  }
+  return out;
+}
+
+export interface PolicyDifference {
+  /** 'syscall' (one number), 'numbers' (a range of unlisted numbers) or 'foreign-arch'. */
+  scope: 'syscall' | 'numbers' | 'foreign-arch';
+  syscall: string;
+  nr?: number;
+  /** The inputs concerned, e.g. `arg1 == 0x5401` or `(arg2.lo & 0x40) == 0x40`; '' = every call. */
+  condition: string;
+  /** Outcome before and after, as text ("allow", "errno 1") and as action names. */
+  old: string;
+  new: string;
+  oldAction: string;
+  newAction: string;
+  /** log2 of the number of argument values in the region (a size hint for large regions). */
+  log2Count: number;
+}
+
+export interface DiffResult {
+  ok: boolean;
+  /** False when the analysis hit its budget (the differences listed are real, the list may be partial). */
+  complete: boolean;
+  differences: PolicyDifference[];
+  diagnosticsOld: Diagnostic[];
+  diagnosticsNew: Diagnostic[];
+}
+
+/** The exact set of calls whose outcome changes from `oldText` to `newText` (same arch and options). */
+export async function diffPolicies(oldText: string, newText: string, options: CompileOptions & { oldPath?: string; newPath?: string }): Promise<DiffResult> {
+  const a = await collectFiles(options.oldPath ?? options.path ?? 'old.policy', oldText, options.files);
+  const b = await collectFiles(options.newPath ?? options.path ?? 'new.policy', newText, options.files);
+  const req = (s: typeof a) => s.files.map(([p, t]) => `${p}\0${t}`).join('\0');
+  const r = JSON.parse(await withCore((c) => c.diff(req(a), req(b), options.arch, compileFlags(options), options.defaultAction ?? '')));
+  return {
+    ok: r.ok,
+    complete: r.diff ? r.diff.complete : false,
+    differences: r.diff ? r.diff.differences : [],
+    diagnosticsOld: [...a.diagnostics, ...r.diagnosticsOld],
+    diagnosticsNew: [...b.diagnostics, ...r.diagnosticsNew],
+  };
+}
