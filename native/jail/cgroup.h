@@ -7,7 +7,7 @@
  *       struct tsjail_cgroup cg;
  *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir + write limits
  *       if (!err) err = tsjail_cgroup_attach(&cg, child_pid);  // cgroup.procs
- *       if (err) { JailError{step: cg.step, errno: err, message: cg.detail};
+ *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail: cg.detail};
  *                  kill + reap the child; tsjail_cgroup_remove(&cg); }
  *   after the jail's pid was reaped (or to enforce a time limit):
  *       tsjail_cgroup_kill(&cg);     // SIGKILL everything still in the jail's cgroups
@@ -15,7 +15,9 @@
  *   tsjail_cgroup_create() on limits with nothing set does nothing (cg.n_dirs == 0), and the
  *   other calls are then no-ops, so they can be called unconditionally.
  *
- * Step names reported in cg.step: "cgroup-detect" (no such controller mounted: ENODEV),
+ * All failures belong to the runtime step "cgroup"; cg.step names the part that failed and
+ * cg.detail (which starts with nothing step-specific) says why, for the JailError detail:
+ * "cgroup-detect" (no such controller mounted: ENODEV),
  * "cgroup-create" (mkdir; EACCES/EPERM/EROFS mean the cgroup is not delegated to this user:
  * cg.detail says so and suggests delegation), "cgroup-limit" (writing a limit file),
  * "cgroup-attach" (writing cgroup.procs). The jail never starts without a requested limit.

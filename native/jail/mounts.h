@@ -7,7 +7,10 @@
  *   namespace gives), FIRST step of the child sequence, before hostname:
  *       struct tsjail_fs_failure why;
  *       int err = tsjail_fs_apply(&fs, &why);
- *       if (err) report {step: why.phase -> tsjail_fs_phase_name(), errno: err}; _exit.
+ *       if (err) report {step: tsjail_fs_phase_step(why.phase), errno: err}; _exit.
+ *   tsjail_fs_phase_step() gives TSJAIL_STEP_MOUNTS or TSJAIL_STEP_ROOT (steps.h); the finer
+ *   tsjail_fs_phase_name() + why.index can go into the JailError detail
+ *   (e.g. "mount-remount, filesystem.mounts[3]") if the record has room for them.
  *   Only call it when the child is in a new mount namespace (CLONE_NEWNS) and fs.enabled is
  *   set; it refuses (EINVAL, phase "mount-propagation") when fs.in_new_mount_ns is 0, so a
  *   spec with mounts never changes the host's mount table.
@@ -30,6 +33,8 @@
 #define TSJAIL_JAIL_MOUNTS_H
 
 #include <stddef.h>
+
+#include "steps.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,8 +108,12 @@ struct tsjail_fs_failure {
 /* Child side. Returns 0 or an errno; fills *why on failure. Async-signal-safe. */
 int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why);
 
-/* The step name for a phase (static string), e.g. "mount-propagation". */
+/* The finer name of a phase (static string), e.g. "mount-propagation". */
 const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase);
+
+/* The runtime step a phase belongs to: TSJAIL_STEP_ROOT for pivot_root/chroot, else
+ * TSJAIL_STEP_MOUNTS. */
+enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase);
 
 /* Parent side: frees the arena and zeroes the struct. Safe on a zeroed struct. */
 void tsjail_fs_release(struct tsjail_fs *fs);

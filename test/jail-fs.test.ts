@@ -1,0 +1,226 @@
+// The filesystem step (native/jail/mounts.c) against the kernel: a real child in a new mount
+// namespace, as root and as uid 65534 in a user namespace. Driven through
+// native/jail/test/jailfs-driver, which calls the step exactly as the runtime's child does.
+import * as fs from 'fs';
+import * as path from 'path';
+import { WHO, Who, failure, minimalRoot, requireDriver, runSh, tempDir } from '../native/jail/test/driver';
+
+const ENOENT = 2;
+const EINVAL = 22;
+const ELOOP = 40;
+const ENOTDIR = 20;
+
+beforeAll(() => requireDriver());
+
+describe.each(WHO)('filesystem step as $name', (who: Who) => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tsjail-fs-');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function hostDirs() {
+    const rw = path.join(dir, 'rw');
+    const ro = path.join(dir, 'ro');
+    const root = path.join(dir, 'root');
+    for (const d of [rw, ro, root]) fs.mkdirSync(d, { mode: 0o777 });
+    for (const d of [rw, ro]) fs.chmodSync(d, 0o777); // writable by 65534 on the host, so only the mount stops it
+    fs.writeFileSync(path.join(ro, 'existing'), 'old\n', { mode: 0o666 });
+    fs.chmodSync(path.join(ro, 'existing'), 0o666);
+    return { rw, ro, root };
+  }
+
+  test('a jailed program writes only through its rw binds; ro binds are read-only', () => {
+    const { rw, ro, root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--pidns', '--proc', '/proc', '--dev', '/dev',
+      '--bind', `${rw},/data/rw,rw`, '--bind', `${ro},/data/ro`],
+      `echo new > /data/rw/made && echo rw-ok
+       echo new > /data/ro/made 2>/dev/null || echo ro-create-denied
+       echo new >> /data/ro/existing 2>/dev/null || echo ro-append-denied
+       touch /usr/tsjail-should-not-exist 2>/dev/null || echo usr-denied
+       cat /data/ro/existing
+       grep ' /data/ro ' /proc/self/mountinfo | cut -d' ' -f6`);
+    // EROFS from the kernel, not a permission check: the host dirs are mode 0777.
+    expect(r.stderr).toBe('/bin/sh: 2: cannot create /data/ro/made: Read-only file system\n' +
+      '/bin/sh: 3: cannot create /data/ro/existing: Read-only file system\n');
+    expect(r.stdout.split('\n')).toEqual(
+      ['rw-ok', 'ro-create-denied', 'ro-append-denied', 'usr-denied', 'old', expect.stringMatching(/^ro(,|$)/), '']);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(rw, 'made'), 'utf8')).toBe('new\n');
+    expect(fs.existsSync(path.join(ro, 'made'))).toBe(false);
+    expect(fs.readFileSync(path.join(ro, 'existing'), 'utf8')).toBe('old\n');
+    expect(fs.existsSync('/usr/tsjail-should-not-exist')).toBe(false);
+    // The mount points were created inside the jail's tmpfs root, not in the host directory.
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  test('a recursive read-only bind is read-only in its submounts too', () => {
+    const { rw, root } = hostDirs();
+    // Bind sources are host paths resolved in the jail's mount namespace before the pivot, so
+    // `${root}/outer` names the tmpfs (with its rw submount) mounted just before.
+    const r = runSh(who, [...minimalRoot(root), '--dev', '/dev', '--tmpfs', '/outer,size=1m', '--bind', `${rw},/outer/inner,rw`,
+      '--bind', `${root}/outer,/view,rec`],
+    `echo x > /outer/inner/f && echo inner-rw-ok
+     echo x > /view/inner/g 2>/dev/null || echo view-inner-denied
+     echo x > /view/h 2>/dev/null || echo view-denied`);
+    expect(r.stdout).toBe('inner-rw-ok\nview-inner-denied\nview-denied\n');
+    expect(fs.existsSync(path.join(rw, 'g'))).toBe(false);
+  });
+
+  test('tmpfs gets the requested size and mode', () => {
+    const { root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--pidns', '--proc', '/proc', '--dev', '/dev',
+      '--tmpfs', '/scratch,size=65536,mode=0700', '--tmpfs', '/tmp,mode=1777'],
+      `stat -c '%a' /scratch /tmp
+       dd if=/dev/zero of=/scratch/fill bs=4096 count=64 2>/dev/null || echo full
+       stat -c '%s' /scratch/fill
+       grep ' /scratch ' /proc/self/mountinfo | grep -o 'size=[0-9a-z]*'`);
+    expect(r.stdout).toBe('700\n1777\nfull\n65536\nsize=64k\n');
+  });
+
+  test('a fresh /proc in a pid namespace shows only the jail\'s processes; ro option', () => {
+    const { root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--pidns', '--proc', '/proc,ro', '--dev', '/dev'],
+      `ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; echo
+       head -c 7 /proc/1/cmdline; echo
+       echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo proc-ro
+       test -e /proc/${process.pid} && echo host-visible || echo host-hidden`);
+    const [pids, cmdline, ro, host] = r.stdout.split('\n');
+    // sh is pid 1; ls, grep, sort, tr of the pipeline are its only other processes.
+    const list = pids.trim().split(' ').map(Number);
+    expect(list[0]).toBe(1);
+    expect(list.length).toBeLessThanOrEqual(6);
+    expect(Math.max(...list)).toBeLessThan(20);
+    expect(cmdline).toBe('/bin/sh');
+    expect(ro).toBe('proc-ro');
+    expect(host).toBe(process.pid < 20 ? host : 'host-hidden');
+  });
+
+  test('/dev is minimal: the standard nodes, links, pts and shm only', () => {
+    const { root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--pidns', '--proc', '/proc', '--dev', '/dev'],
+      `ls -A /dev | tr '\\n' ' '; echo
+       echo hello > /dev/null && echo null-ok
+       head -c 8 /dev/urandom | wc -c
+       head -c 4 /dev/zero | od -An -tx1 | tr -d ' '
+       echo x > /dev/full 2>/dev/null || echo full-enospc
+       stat -c '%a %F' /dev/shm
+       readlink /dev/fd /dev/stdin /dev/ptmx | tr '\\n' ' '; echo
+       grep ' /dev/pts ' /proc/self/mountinfo | cut -d' ' -f9
+       test -e /dev/sda -o -e /dev/vda -o -e /dev/mem && echo disk-visible || echo no-disks`);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    expect(lines[0].trim().split(' ').sort()).toEqual(
+      ['fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+    expect(lines.slice(1)).toEqual(['null-ok', '8', '00000000', 'full-enospc', '1777 directory',
+      '/proc/self/fd /proc/self/fd/0 pts/ptmx ', 'devpts', 'no-disks', '']);
+  });
+
+  test('pivot_root hides the host tree', () => {
+    const { root } = hostDirs();
+    fs.writeFileSync(path.join(dir, 'host-marker'), 'secret');
+    const r = runSh(who, [...minimalRoot(root), '--pidns', '--proc', '/proc'],
+      `ls -A / | tr '\\n' ' '; echo
+       test -e ${dir}/host-marker && echo marker-visible || echo marker-hidden
+       cd / && cd .. && ls -A | tr '\\n' ' '; echo
+       awk '{print $5}' /proc/self/mountinfo | sort | tr '\\n' ' '; echo`);
+    const [top, marker, parent, mounts] = r.stdout.split('\n');
+    const expected = ['bin', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'usr'].filter((d) => fs.existsSync('/' + d));
+    expect(top.trim().split(' ').sort()).toEqual(expected);
+    expect(marker).toBe('marker-hidden');
+    expect(parent.trim().split(' ').sort()).toEqual(expected);
+    // Only the jail's own mounts remain: no /work, /sys, host /dev or old root.
+    expect(mounts.trim().split(' ').sort()).toEqual(['/', ...expected.map((d) => '/' + d)].sort());
+  });
+
+  test('chroot enters the new root', () => {
+    const { root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--dev', '/dev', '--chroot'],
+      `ls -A / | tr '\\n' ' '; echo; test -e ${dir} && echo host-visible || echo host-hidden`);
+    expect(r.stdout.split('\n')[1]).toBe('host-hidden');
+    expect(r.code).toBe(0);
+  });
+
+  test("minijail's minimalistic-mountns layout: host / read-only under an empty root, /proc, /dev, /tmp", () => {
+    const { root } = hostDirs();
+    // minijail0 --profile minimalistic-mountns: -v -P /var/empty -b / -b /proc -t -r (+ --mount-dev)
+    const r = runSh(who, ['--pidns', '--root', root, '--bind', '/,/,rec', '--proc', '/proc,ro', '--dev', '/dev',
+      '--mount', 'tmpfs,/tmp,tmpfs,14,mode=1777,size=64m'],
+    `touch /etc/tsjail-nope 2>/dev/null || echo root-ro
+     touch /tmp/ok && echo tmp-rw
+     ls -A /tmp | tr '\\n' ' '; echo
+     grep ' /tmp ' /proc/self/mountinfo | cut -d' ' -f6
+     echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo proc-ro
+     ls /proc | grep -cE '^[0-9]+$'`);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['root-ro', 'tmp-rw', 'ok ']);
+    expect(lines[3]).toMatch(/nosuid,nodev,noexec/); // flags 14 = MS_NOSUID|MS_NODEV|MS_NOEXEC
+    expect(lines[4]).toBe('proc-ro');
+    expect(Number(lines[5])).toBeLessThan(8);
+    expect(fs.existsSync('/etc/tsjail-nope')).toBe(false);
+  });
+
+  test('propagation: private by default, slave on request (seen in mountinfo)', () => {
+    const priv = runSh(who, ['--tmpfs', '/mnt'], `grep -E '^[0-9]+ [0-9]+ [0-9:]+ / / ' /proc/self/mountinfo`);
+    expect(priv.stdout).not.toMatch(/shared:|master:/);
+    const slave = runSh(who, ['--propagation', 'slave', '--tmpfs', '/mnt'],
+      `grep -E '^[0-9]+ [0-9]+ [0-9:]+ / / ' /proc/self/mountinfo`);
+    const hostShared = /shared:/.test(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / \/ \/ /.test(l)) ?? '');
+    if (hostShared) expect(slave.stdout).toMatch(/master:\d+/);
+    else expect(slave.stdout).not.toMatch(/shared:/); // a private host root has no master to follow
+    // Mounts made in the jail never reach the host.
+    expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(/ \/mnt .* tmpfs /);
+  });
+
+  test('read-only remount of an existing mount', () => {
+    const { rw, root } = hostDirs();
+    const r = runSh(who, [...minimalRoot(root), '--dev', '/dev', '--bind', `${rw},/w,rw`, '--remount-ro', '/w'],
+      'echo x > /w/f 2>/dev/null || echo remounted-ro');
+    expect(r.stdout).toBe('remounted-ro\n');
+    expect(fs.existsSync(path.join(rw, 'f'))).toBe(false);
+  });
+
+  describe('failures name the step and the program never runs', () => {
+    test('missing bind source: mount, ENOENT, its index', () => {
+      const { root } = hostDirs();
+      const r = runSh(who, [...minimalRoot(root), '--bind', '/nonexistent-tsjail,/x'], 'echo ran');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(125);
+      expect(failure(r)).toEqual({ step: 'mount', errno: ENOENT, index: minimalRoot(root).filter((a) => a === '--tmpfs' || a === '--bind').length });
+    });
+
+    test('missing root: mount-root, ENOENT', () => {
+      const r = runSh(who, ['--root', path.join(dir, 'absent')], 'echo ran');
+      expect(r.stdout).toBe('');
+      expect(failure(r)).toMatchObject({ step: 'mount-root', errno: ENOENT });
+    });
+
+    test('a symlink planted in the root cannot redirect mount-point creation to the host', () => {
+      const root = path.join(dir, 'root');
+      fs.mkdirSync(root);
+      fs.chmodSync(root, 0o755);
+      const outside = path.join(dir, 'outside');
+      fs.mkdirSync(outside);
+      fs.symlinkSync(outside, path.join(root, 'link'));
+      const r = runSh(who, ['--root', root, '--tmpfs', '/link/sub'], 'echo ran');
+      expect(r.stdout).toBe('');
+      // O_NOFOLLOW|O_DIRECTORY on the symlink: ENOTDIR (ELOOP on some paths of the kernel).
+      expect(failure(r)?.step).toBe('mount-point');
+      expect([ENOTDIR, ELOOP]).toContain(failure(r)?.errno);
+      expect(fs.readdirSync(outside)).toEqual([]);
+    });
+
+    test('missing target without a new root is not created on the host', () => {
+      const r = runSh(who, ['--tmpfs', path.join(dir, 'absent/deeper')], 'echo ran');
+      expect(failure(r)).toMatchObject({ step: 'mount-point', errno: ENOENT });
+      expect(fs.existsSync(path.join(dir, 'absent'))).toBe(false);
+    });
+
+    test('pivot_root with shared propagation is refused by the kernel: pivot_root, EINVAL', () => {
+      const { root } = hostDirs();
+      const r = runSh(who, ['--propagation', 'shared', ...minimalRoot(root)], 'echo ran');
+      expect(r.stdout).toBe('');
+      expect(failure(r)).toMatchObject({ step: 'pivot_root', errno: EINVAL });
+    });
+  });
+});
