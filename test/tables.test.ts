@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import * as os from 'os';
 import { loadCore } from '../ts/policy/core';
 
 type Arch = 'x86_64' | 'aarch64' | 'arm' | 'i386' | 'riscv64';
@@ -65,7 +66,7 @@ describe('syscall numbers', () => {
   });
 
   test.each([
-    ['x86_64', 'mmap2'], ['x86_64', 'socketcall'], ['aarch64', 'open'], ['aarch64', 'renameat2x'],
+    ['x86_64', 'mmap2'], ['x86_64', 'socketcall'], ['aarch64', 'open'], ['aarch64', 'fstatat64'],
     ['riscv64', 'renameat'], ['i386', 'newfstatat'], ['arm', 'arch_prctl'],
   ])('%s has no %s', async (arch, name) => {
     expect((await tables(arch)).sys[name]).toBeUndefined();
@@ -140,6 +141,22 @@ describe('constant values per arch', () => {
   test.each(same)('%s = %s on every arch', async (name, value) => {
     for (const arch of ARCHES) expect([arch, (await tables(arch)).con[name]]).toEqual([arch, value]);
   });
+
+  // Node was compiled against the host's own x86_64 glibc and Linux headers: an independent source.
+  (process.arch === 'x64' ? test : test.skip)(
+    `x86_64 errno, signal and open-flag values agree with this Node's os/fs constants${process.arch === 'x64' ? '' : ' (skipped: host is not x86_64)'}`,
+    async () => {
+      const c = (await tables('x86_64')).con;
+      const host: Record<string, number> = { ...os.constants.errno, ...os.constants.signals, ...fs.constants };
+      const compared: string[] = [];
+      for (const [name, v] of Object.entries(host)) {
+        if (/^(UV_|COPYFILE_|EXTENSIONLESS_)/.test(name)) continue; // libuv's and Node's own
+        expect([name, c[name]]).toEqual([name, '0x' + BigInt.asUintN(64, BigInt(v)).toString(16)]);
+        compared.push(name);
+      }
+      expect(compared).toEqual(expect.arrayContaining(['EPERM', 'ENOSYS', 'SIGSYS', 'O_DIRECTORY', 'O_NOFOLLOW', 'O_DIRECT']));
+      expect(compared.length).toBeGreaterThan(100);
+    });
 
   test('minijail\'s MINIJAIL_ARCH_NR/BITS are the AUDIT_ARCH value and word size', async () => {
     const audit: Record<Arch, string> = { x86_64: '0xc000003e', aarch64: '0xc00000b7', arm: '0x40000028', i386: '0x40000003', riscv64: '0xc00000f3' };
