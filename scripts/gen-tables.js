@@ -35,7 +35,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { spawnSync, execFileSync } = require('child_process');
+const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'wasm', 'assembly', 'tables');
@@ -147,11 +147,8 @@ function includeDir(arch) {
 
 // ---------------------------------------------------------------- clang evaluation
 
-function clangArgs(clang, arch, extraIncludes) {
-  const args = [`--target=${arch.triple}`, '-nostdinc'];
-  for (const d of extraIncludes || []) args.push('-isystem', d);
-  args.push('-isystem', includeDir(arch), '-isystem', path.join(clang.resource, 'include'));
-  return args;
+function clangArgs(clang, arch) {
+  return [`--target=${arch.triple}`, '-nostdinc', '-isystem', includeDir(arch), '-isystem', path.join(clang.resource, 'include')];
 }
 
 function runClang(clang, args, input) {
@@ -159,8 +156,8 @@ function runClang(clang, args, input) {
 }
 
 /** Macro definitions visible after `source`: name -> body (object-like macros only). */
-function macros(clang, arch, source, extraIncludes) {
-  const r = runClang(clang, [...clangArgs(clang, arch, extraIncludes), '-dM', '-E', '-x', 'c', '-'], source);
+function macros(clang, arch, source) {
+  const r = runClang(clang, [...clangArgs(clang, arch), '-dM', '-E', '-x', 'c', '-'], source);
   if (r.status !== 0) fail(`clang -dM failed for ${arch.name}:\n${r.stderr}`);
   const out = new Map();
   for (const line of r.stdout.split('\n')) {
@@ -176,13 +173,13 @@ function macros(clang, arch, source, extraIncludes) {
  * names whose type is not integral (pointers such as SIG_DFL, strings, floats) are dropped after.
  * Returns name -> BigInt cut to the arch word.
  */
-function evaluate(clang, arch, source, names, extraIncludes) {
+function evaluate(clang, arch, source, names) {
   let todo = [...names];
   const baseLines = source.split('\n').length;
   for (let round = 0; round < 50; round++) {
     let c = source + '\n';
     for (const n of todo) c += `const unsigned long long v_${n} = (unsigned long long)(${n}); const int k_${n} = __builtin_classify_type(${n});\n`;
-    const r = runClang(clang, [...clangArgs(clang, arch, extraIncludes), '-w', '-ferror-limit=0', '-S', '-emit-llvm', '-o', '-', '-x', 'c', '-'], c);
+    const r = runClang(clang, [...clangArgs(clang, arch), '-w', '-ferror-limit=0', '-S', '-emit-llvm', '-o', '-', '-x', 'c', '-'], c);
     if (r.status === 0) return readGlobals(r.stdout, arch.bits);
     const bad = new Set();
     for (const m of r.stderr.matchAll(/^<stdin>:(\d+):\d+: error:/gm)) {
@@ -243,11 +240,11 @@ function readArmUnistd(kernel) {
 }
 
 /** name -> number of every __NR_x / __ARM_NR_x macro (minijail's naming) in a unistd header. */
-function unistdNumbers(clang, arch, source, extraIncludes) {
-  const defs = macros(clang, arch, source, extraIncludes);
+function unistdNumbers(clang, arch, source) {
+  const defs = macros(clang, arch, source);
   const cands = [];
   for (const n of defs.keys()) if (/^__(ARM_)?NR_[a-z0-9_]+$/.test(n)) cands.push(n);
-  const vals = evaluate(clang, arch, source, cands, extraIncludes);
+  const vals = evaluate(clang, arch, source, cands);
   const out = new Map();
   for (const [n, v] of vals) {
     const m = /^__(ARM_)?NR_(.*)$/.exec(n);
@@ -269,7 +266,10 @@ function buildSyscalls(clang, kernel, arch, notes) {
   if (arch.armPrivate) {
     const u = readArmUnistd(kernel);
     sources.push(`${KERNEL_LABEL}/${u.rel} (ARM private calls __ARM_NR_x as ARM_x, EABI base 0; __NR_ aliases)`);
-    for (const p of u.privates) byName.set(p.name, p.nr), rows.push(p);
+    for (const p of u.privates) {
+      byName.set(p.name, p.nr);
+      rows.push(p);
+    }
     for (const a of u.aliases) {
       if (!byName.has(a.target)) fail(`${u.rel}: alias ${a.alias} -> ${a.target}, which is not in the table`);
       aliases.push({ name: a.alias, nr: byName.get(a.target), target: a.target });
@@ -391,7 +391,6 @@ function readExtras(kernel) {
   });
   return rows;
 }
-
 
 /** Values of the names the extra rows mention that the arch's constant set lacks. */
 function uapiHelpers(clang, arch, extras, archValues) {
