@@ -1,7 +1,7 @@
 // The kernel agrees with the simulator: each x86_64 corpus policy is compiled by the core,
 // loaded in real children by the seccomp oracle, and every syscall number (plus x32 numbers
 // and argument values around every constant the program compares) must get exactly the
-// outcome the simulator predicts.
+// outcome the simulator predicts (refined: ALLOW/LOG, TRACE data and USER_NOTIF told apart).
 //
 // `npm test` runs a deterministic slice (every SLICE_STEP-th policy, and fewer x32 numbers);
 // `npm run sweep` (scripts/kernel-sweep.js) sets TSJAIL_KERNEL_SWEEP=full for all of them.
@@ -10,7 +10,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { loadCore, Core } from '../ts/policy/core';
 import {
-  AUDIT_ARCH_X86_64, OracleCase, X32_SYSCALL_BIT, expectedFromSimulator, oracleUnavailable, outcomeKey,
+  AUDIT_ARCH_X86_64, ExpectedOutcome, OracleCase, X32_SYSCALL_BIT, expectedFromSimulator, oracleUnavailable, outcomeKey,
   runOracle, seccompDataBytes,
 } from './helpers/oracle';
 
@@ -208,7 +208,7 @@ function interestingValues(e: { lo: Set<number>; hi: Set<number> }): bigint[] {
 
 interface Check {
   c: OracleCase;
-  expected: { kind: ReturnType<typeof expectedFromSimulator>['kind']; data: number };
+  expected: ExpectedOutcome;
   label: string;
 }
 
@@ -219,7 +219,7 @@ function casesFor(core: Core, program: Uint8Array, maxNr: number): Check[] {
   const add = (nr: number, args: bigint[], label: string) => {
     const sim = JSON.parse(core.simulate(program, seccompDataBytes(nr, AUDIT_ARCH_X86_64, args)));
     if (!sim.ok) throw new Error(`simulate failed for ${label}: ${sim.error}`);
-    out.push({ c: { nr: nr >>> 0, args }, expected: expectedFromSimulator(sim), label });
+    out.push({ c: { nr: nr >>> 0, args }, expected: expectedFromSimulator(sim, true), label });
   };
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   for (let nr = 0; nr <= maxNr + 1; nr++) {
@@ -298,7 +298,7 @@ d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
     }
     const program = fromHex(res.program);
     const checks = casesFor(core, program, maxNr);
-    const kernel = runOracle(program, checks.map((c) => c.c));
+    const kernel = runOracle(program, checks.map((c) => c.c), { refine: true });
     const mismatches: string[] = [];
     let unfiltered = 0;
     kernel.forEach((k, i) => {

@@ -155,6 +155,37 @@ d.each(identities)('seccomp-oracle %s', (_name, asUser) => {
       .toEqual(['allow-class', 'allow-class', 'allow-class', 'allow-class']);
   });
 
+  test('--refine tells ALLOW/LOG, TRACE (with its data) and USER_NOTIF apart, and still executes nothing', () => {
+    const refined = (k: number, cases: OracleCase[]) => runOracle(assemble([ret(k)]), cases, { asUser, refine: true }).map((r) => r.line);
+    const cases = [call(0), call(60, 7n), call(231, 7n), call(X32_SYSCALL_BIT | 1)];
+    if (probe.i386) cases.push({ nr: 20, args: [], arch: 'i386' });
+    const all = (line: string) => cases.map(() => line);
+    expect(refined(RET.ALLOW, cases)).toEqual(all('allow-class allow'));
+    expect(refined(RET.LOG, cases)).toEqual(all('allow-class allow'));
+    expect(refined(RET.USER_NOTIF, cases)).toEqual(all('allow-class user-notif'));
+    // TRACE data, including the values the oracle's own trace guard uses.
+    for (const data of [0, 5, 0xfffe, 0xffff]) expect(refined(RET.TRACE | data, cases)).toEqual(all(`allow-class trace ${data}`));
+    // Other outcomes are not touched by the refinement.
+    expect(refined(RET.ERRNO | 9, [call(0)])).toEqual(['errno 9']);
+    expect(refined(RET.KILL_THREAD, [call(0), call(1)])).toEqual(['kill-thread', 'kill-thread']);
+  });
+
+  test('--refine on a mixed filter', () => {
+    const prog = [
+      stmt(BPF.LD_W_ABS, OFF.nr),
+      jump(BPF.JEQ_K, 0, 0, 1), ret(RET.ALLOW),
+      jump(BPF.JEQ_K, 1, 0, 1), ret(RET.TRACE | 3),
+      jump(BPF.JEQ_K, 2, 0, 1), ret(RET.USER_NOTIF),
+      jump(BPF.JEQ_K, 3, 0, 1), ret(RET.LOG),
+      jump(BPF.JEQ_K, 4, 0, 1), ret(RET.KILL_PROCESS),
+      ret(RET.ERRNO | 1),
+    ];
+    expect(runOracle(assemble(prog), [call(0), call(1), call(2), call(3), call(4), call(5), call(1)], { asUser, refine: true })
+      .map((r) => r.line))
+      .toEqual(['allow-class allow', 'allow-class trace 3', 'allow-class user-notif', 'allow-class allow', 'kill-process',
+        'errno 1', 'allow-class trace 3']);
+  });
+
   test('a filter the kernel rejects is reported, not answered', () => {
     // Loads past the end of struct seccomp_data: the kernel's checker refuses it.
     expect(() => run([stmt(BPF.LD_W_ABS, 64), ret(RET.ALLOW)], [call(0)])).toThrow(/filter under test.*Invalid argument/);

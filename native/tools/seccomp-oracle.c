@@ -1,7 +1,7 @@
 /*
  * seccomp-oracle: ask the kernel what a seccomp filter does to a batch of syscalls.
  *
- * Usage:  seccomp-oracle [FILTER.bpf] < CASES
+ * Usage:  seccomp-oracle [--refine] [FILTER.bpf] < CASES
  *         seccomp-oracle --probe        prints "x32 yes|no" and "i386 yes|no"
  *
  * Input (text, one item per line, '#' comments and blank lines ignored):
@@ -14,6 +14,9 @@
  *                                truncated to 32 bits; x86_64 builds only, see --probe).
  * Output: one line per case, in input order:
  *   allow-class                  the filter passed the call on (ALLOW, LOG, TRACE or USER_NOTIF)
+ *   allow-class allow | allow-class trace N | allow-class user-notif
+ *                                with --refine (x86_64): which of them; `allow` is ALLOW or LOG
+ *                                (LOG only writes an audit record), N is the TRACE data
  *   errno N                      SECCOMP_RET_ERRNO; N is what the caller saw (the kernel caps
  *                                data above 4095 to 4095)
  *   trap DATA NR ARCH            SIGSYS with si_errno=DATA, si_syscall=NR, si_arch=ARCH (hex)
@@ -50,9 +53,13 @@
  * - Results go to a MAP_SHARED mapping made before fork, so after its filters are in place
  *   the worker makes no syscall except the tested ones. After a kill the parent starts a
  *   fresh child at the next case.
+ * - Before that, a calibration run under an ALLOW filter finds calls that never reach
+ *   seccomp (they do not read -MAGIC there); those are reported as `unfiltered`.
+ * - --refine splits allow-class: the parent ptraces the worker, whose guard is now TRACE|data;
+ *   see refine_passes(). Each seccomp stop is skipped (orig_rax = -1), so nothing executes.
  * Not covered: actions the kernel does not define, between ERRNO and USER_NOTIF in precedence,
  * would lose to the guard and read as allow-class (the kernel kills for them); codegen never
- * emits them. ALLOW, LOG, TRACE and USER_NOTIF are one class here.
+ * emits them. ALLOW and LOG are one class even with --refine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,7 +76,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -119,6 +129,8 @@ struct case_result {
   volatile uint32_t trap_nr;
   volatile uint32_t trap_arch;
   volatile int64_t ret;
+  volatile uint32_t traced; /* --refine: a PTRACE_EVENT_SECCOMP stop happened */
+  volatile uint32_t trace_msg;
 };
 
 enum setup_step { STEP_NONE = 0, STEP_NO_NEW_PRIVS, STEP_GUARD, STEP_POLICY };
@@ -129,9 +141,14 @@ struct shared_state {
   volatile uint32_t finished;
   volatile uint32_t setup_step;
   volatile int32_t setup_errno;
-  uint32_t pad;
+  volatile uint32_t current;    /* index of the case being issued (for the tracer) */
+  volatile int32_t worker_tid;  /* --refine: the worker's tid, published for the tracer */
+  volatile uint32_t attached;   /* --refine: the tracer is attached */
   struct case_result results[];
 };
+
+/* The guard's action for everything but its own seccomp call. */
+enum guard_kind { GUARD_ERRNO, GUARD_TRACE };
 
 /* What a child runs: set in the parent before fork, read-only afterwards. */
 struct run_plan {
@@ -142,6 +159,7 @@ struct run_plan {
   size_t count;
   size_t start;
   struct shared_state *shared;
+  enum guard_kind guard_kind;
 };
 
 static const struct run_plan *g_plan;
@@ -226,8 +244,9 @@ static long issue_case(const struct oracle_case *c) {
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
 
-/* ERRNO|magic for everything except our own seccomp(SET_MODE_FILTER, 0, _, COOKIE x3). */
-static void build_guard(struct sock_filter *g, uint32_t magic) {
+/* ERRNO|magic (or TRACE|magic) for everything except our own
+   seccomp(SET_MODE_FILTER, 0, _, COOKIE x3). */
+static void build_guard(struct sock_filter *g, enum guard_kind kind, uint32_t magic) {
   const uint32_t lo = (uint32_t)COOKIE, hi = (uint32_t)(COOKIE >> 32);
   const uint32_t deny = GUARD_LEN - 1;
   struct sock_filter prog[GUARD_LEN] = {
@@ -248,7 +267,8 @@ static void build_guard(struct sock_filter *g, uint32_t magic) {
     /* 14 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(5)),
     /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, deny - 16),
     /* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    /* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | magic),
+    /* 17 */ BPF_STMT(BPF_RET | BPF_K,
+                      (kind == GUARD_TRACE ? SECCOMP_RET_TRACE : SECCOMP_RET_ERRNO) | magic),
   };
   memcpy(g, prog, sizeof(prog));
 }
@@ -281,6 +301,11 @@ static void setup_failed(struct shared_state *s, uint32_t step, int err) {
 static void *worker(void *unused) {
   const struct run_plan *p = g_plan;
   struct shared_state *s = p->shared;
+  if (p->guard_kind == GUARD_TRACE) {
+    /* The parent attaches to this thread (not the process) before any case runs. */
+    __atomic_store_n(&s->worker_tid, (int32_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&s->attached, __ATOMIC_SEQ_CST)) sched_yield();
+  }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     setup_failed(s, STEP_NO_NEW_PRIVS, errno);
     for (;;) pause();
@@ -302,6 +327,7 @@ static void *worker(void *unused) {
   for (size_t i = p->start; i < p->count; i++) {
     const size_t idx = p->order[i];
     struct case_result *r = &s->results[idx];
+    s->current = (uint32_t)idx;
     r->state = CASE_STARTED;
     g_current = r;
     if (sigsetjmp(g_trap_jump, 0) == 0) {
@@ -322,7 +348,10 @@ static void child_main(const struct run_plan *p) {
   g_plan = p;
   /* A KILL_PROCESS child dumps core by default; nothing to dump here. */
   struct rlimit no_core = { 0, 0 };
-  if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+  if (setrlimit(RLIMIT_CORE, &no_core) != 0) _exit(EXIT_INTERNAL);
+  /* Non-dumpable also stops dumps through a core_pattern pipe, but it forbids an
+     unprivileged tracer: the trace pass keeps it (no call is killed in that pass). */
+  if (p->guard_kind == GUARD_ERRNO && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
     _exit(EXIT_INTERNAL);
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
@@ -361,7 +390,17 @@ struct outcome {
   uint32_t trap_nr;
   uint32_t trap_arch;
   int64_t ret; /* raw return value, for the -MAGIC check */
+  uint32_t traced;
+  uint32_t trace_msg;
+  uint32_t pass; /* --refine: which lower-precedence action an allow-class case got */
+  uint32_t pass_data;
 };
+
+enum pass_kind { PASS_UNREFINED = 0, PASS_ALLOW, PASS_TRACE, PASS_USER_NOTIF };
+
+/* Guard TRACE data for --refine, and a second value that settles a policy using the first. */
+#define TRACE_MAGIC 0xffff
+#define TRACE_MAGIC_CONFIRM 0xfffe
 
 static const char *describe_status(int status, char *buf, size_t len) {
   if (WIFEXITED(status))
@@ -373,21 +412,78 @@ static const char *describe_status(int status, char *buf, size_t len) {
   return buf;
 }
 
+#if defined(__x86_64__)
+/*
+ * --refine: the parent traces the worker thread. Every PTRACE_EVENT_SECCOMP stop records the
+ * event message (the data of the TRACE action that won) for the current case, then skips the
+ * call (orig_rax = -1) with -magic as its return value, so it still never executes.
+ */
+static void trace_worker(pid_t child, uint32_t magic, struct shared_state *s) {
+  pid_t tid;
+  while ((tid = __atomic_load_n(&s->worker_tid, __ATOMIC_SEQ_CST)) == 0) {
+    int status;
+    pid_t w = waitpid(child, &status, WNOHANG);
+    if (w == child) die(EXIT_INTERNAL, "child ended before its worker started");
+    struct timespec ts = { 0, 50000 };
+    nanosleep(&ts, NULL);
+  }
+  if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) != 0)
+    die(EXIT_INTERNAL, "ptrace(PTRACE_SEIZE) of the worker: %s", strerror(errno));
+  __atomic_store_n(&s->attached, 1, __ATOMIC_SEQ_CST);
+  for (;;) {
+    int st;
+    pid_t w = waitpid(tid, &st, __WALL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) return;
+      die(EXIT_INTERNAL, "waitpid(worker): %s", strerror(errno));
+    }
+    if (WIFEXITED(st) || WIFSIGNALED(st)) return;
+    if (!WIFSTOPPED(st)) continue;
+    int sig = 0;
+    if ((st >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+      unsigned long msg = 0;
+      struct user_regs_struct regs;
+      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0 ||
+          ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0)
+        die(EXIT_INTERNAL, "ptrace at a seccomp stop: %s", strerror(errno));
+      struct case_result *r = &s->results[s->current];
+      r->trace_msg = (uint32_t)msg;
+      r->traced = 1;
+      regs.orig_rax = (unsigned long long)-1;
+      regs.rax = (unsigned long long)-(long long)magic;
+      if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0)
+        die(EXIT_INTERNAL, "ptrace(PTRACE_SETREGS): %s", strerror(errno));
+    } else if ((st >> 16) == 0) {
+      sig = WSTOPSIG(st); /* a signal for the worker: deliver it */
+    }
+    if (ptrace(PTRACE_CONT, tid, 0, sig) != 0 && errno != ESRCH)
+      die(EXIT_INTERNAL, "ptrace(PTRACE_CONT): %s", strerror(errno));
+  }
+}
+#else
+static void trace_worker(pid_t child, uint32_t magic, struct shared_state *s) {
+  die(EXIT_USAGE, "--refine is implemented for x86_64 only");
+}
+#endif
+
 /* Runs cases order[0..count) under (guard, policy), restarting a child after each kill. */
-static void run_cases(const struct sock_fprog *policy, uint32_t magic,
+static void run_cases(const struct sock_fprog *policy, enum guard_kind kind, uint32_t magic,
                       const struct oracle_case *cases, const size_t *order, size_t count,
                       struct shared_state *shared, struct outcome *out) {
   struct sock_filter guard_insns[GUARD_LEN];
-  build_guard(guard_insns, magic);
+  build_guard(guard_insns, kind, magic);
   struct sock_fprog guard = { GUARD_LEN, guard_insns };
   size_t start = 0;
   while (start < count) {
     shared->finished = 0;
     shared->setup_step = STEP_NONE;
     shared->setup_errno = 0;
+    shared->worker_tid = 0;
+    shared->attached = 0;
     for (size_t i = start; i < count; i++) memset((void *)&shared->results[order[i]], 0,
                                                   sizeof(struct case_result));
-    struct run_plan plan = { policy, &guard, cases, order, count, start, shared };
+    struct run_plan plan = { policy, &guard, cases, order, count, start, shared, kind };
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) die(EXIT_INTERNAL, "fork: %s", strerror(errno));
@@ -395,6 +491,7 @@ static void run_cases(const struct sock_fprog *policy, uint32_t magic,
       child_main(&plan);
       _exit(EXIT_INTERNAL);
     }
+    if (kind == GUARD_TRACE) trace_worker(pid, magic, shared);
     int status;
     while (waitpid(pid, &status, 0) < 0) {
       if (errno != EINTR) die(EXIT_INTERNAL, "waitpid: %s", strerror(errno));
@@ -409,7 +506,11 @@ static void run_cases(const struct sock_fprog *policy, uint32_t magic,
       struct outcome *o = &out[order[i]];
       if (r->state == CASE_RETURNED) {
         o->ret = r->ret;
-        if (r->ret == -(int64_t)magic) {
+        o->traced = r->traced;
+        o->trace_msg = r->trace_msg;
+        if (kind == GUARD_TRACE) {
+          o->kind = OUT_ALLOW_CLASS; /* main() reads traced/trace_msg/ret */
+        } else if (r->ret == -(int64_t)magic) {
           o->kind = OUT_ALLOW_CLASS;
         } else if (r->ret <= 0 && r->ret >= -4095) {
           o->kind = OUT_ERRNO;
@@ -591,7 +692,7 @@ static int probe_entry(uint32_t abi) {
         mmap(NULL, sizeof(struct shared_state) + sizeof(struct case_result),
              PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) _exit(1);
-    run_cases(&policy, MAGIC, &c, &order, 1, shared, &o);
+    run_cases(&policy, GUARD_ERRNO, MAGIC, &c, &order, 1, shared, &o);
     _exit(o.kind == OUT_ALLOW_CLASS ? 0 : 1);
   }
   int status;
@@ -600,26 +701,79 @@ static int probe_entry(uint32_t abi) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
-#if defined(__x86_64__)
-    printf("x32 %s\n", probe_entry(ABI_NATIVE) ? "yes" : "no");
-    printf("i386 %s\n", probe_entry(ABI_I386) ? "yes" : "no");
-#else
-    printf("x32 no\ni386 no\n");
-#endif
-    return 0;
+/*
+ * --refine: tell apart the allow-class cases under a TRACE guard with this process as the
+ * worker's tracer. Precedence (lowest value wins, newest filter on a tie): a policy TRACE(d)
+ * ties the guard and wins, so the stop carries d; ALLOW and LOG lose to the guard, so the
+ * stop carries TRACE_MAGIC; USER_NOTIF beats TRACE, and with no listener on the policy's
+ * filter the kernel fails the call with ENOSYS and no stop. A policy TRACE(TRACE_MAGIC) is
+ * settled by rerunning those cases with TRACE_MAGIC_CONFIRM. ALLOW and LOG stay one class.
+ */
+static void refine_passes(const struct sock_fprog *policy, const struct input *in, size_t *order,
+                          struct shared_state *shared, struct outcome *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < in->count; i++)
+    if (out[i].kind == OUT_ALLOW_CLASS) order[n++] = i;
+  if (n == 0) return;
+  struct outcome *t = calloc(in->count, sizeof(*t));
+  if (t == NULL) die(EXIT_INTERNAL, "out of memory");
+  run_cases(policy, GUARD_TRACE, TRACE_MAGIC, in->cases, order, n, shared, t);
+  size_t again = 0;
+  for (size_t j = 0; j < n; j++) {
+    const size_t i = order[j];
+    if (t[i].traced && t[i].trace_msg == TRACE_MAGIC) {
+      order[again++] = i;
+    } else if (t[i].traced) {
+      out[i].pass = PASS_TRACE;
+      out[i].pass_data = t[i].trace_msg;
+    } else if (t[i].ret == -ENOSYS) {
+      out[i].pass = PASS_USER_NOTIF;
+    } else {
+      die(EXIT_INTERNAL, "case %zu: no trace stop and return %lld under the trace guard", i,
+          (long long)t[i].ret);
+    }
   }
-  if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-    fprintf(stderr, "usage: seccomp-oracle [FILTER.bpf] < CASES\n       seccomp-oracle --probe\n");
-    return EXIT_USAGE;
+  if (again > 0) {
+    memset(t, 0, in->count * sizeof(*t));
+    run_cases(policy, GUARD_TRACE, TRACE_MAGIC_CONFIRM, in->cases, order, again, shared, t);
+    for (size_t j = 0; j < again; j++) {
+      const size_t i = order[j];
+      if (!t[i].traced) die(EXIT_INTERNAL, "case %zu: no trace stop on the second run", i);
+      out[i].pass = t[i].trace_msg == TRACE_MAGIC_CONFIRM ? PASS_ALLOW : PASS_TRACE;
+      out[i].pass_data = t[i].trace_msg == TRACE_MAGIC_CONFIRM ? 0 : t[i].trace_msg;
+    }
+  }
+  free(t);
+}
+
+int main(int argc, char **argv) {
+  int refine = 0;
+  const char *filter_path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--probe") == 0 && argc == 2) {
+#if defined(__x86_64__)
+      printf("x32 %s\n", probe_entry(ABI_NATIVE) ? "yes" : "no");
+      printf("i386 %s\n", probe_entry(ABI_I386) ? "yes" : "no");
+#else
+      printf("x32 no\ni386 no\n");
+#endif
+      return 0;
+    } else if (strcmp(argv[i], "--refine") == 0) {
+      refine = 1;
+    } else if (argv[i][0] != '-' && filter_path == NULL) {
+      filter_path = argv[i];
+    } else {
+      fprintf(stderr, "usage: seccomp-oracle [--refine] [FILTER.bpf] < CASES\n"
+                      "       seccomp-oracle --probe\n");
+      return EXIT_USAGE;
+    }
   }
   struct input in;
   memset(&in, 0, sizeof(in));
   size_t len;
   char *text = read_all(stdin, &len);
   parse_input(text, &in);
-  if (argc == 2) read_program_file(argv[1], &in);
+  if (filter_path != NULL) read_program_file(filter_path, &in);
   if (in.program == NULL) die(EXIT_USAGE, "no program: give FILTER.bpf or a 'program HEX' line");
   if (in.program_len == 0 || in.program_len % 8 != 0 || in.program_len / 8 > BPF_MAXINSNS)
     die(EXIT_USAGE, "program is %zu bytes: need 1..%d sock_filter records of 8 bytes",
@@ -643,11 +797,11 @@ int main(int argc, char **argv) {
   struct outcome *calibration = calloc(in.count, sizeof(*calibration));
   if (calibration == NULL) die(EXIT_INTERNAL, "out of memory");
   for (size_t i = 0; i < in.count; i++) order[i] = i;
-  run_cases(&allow_all, MAGIC, in.cases, order, in.count, shared, calibration);
+  run_cases(&allow_all, GUARD_ERRNO, MAGIC, in.cases, order, in.count, shared, calibration);
   size_t filtered = 0;
   for (size_t i = 0; i < in.count; i++)
     if (calibration[i].kind == OUT_ALLOW_CLASS) order[filtered++] = i;
-  run_cases(&policy, MAGIC, in.cases, order, filtered, shared, out);
+  run_cases(&policy, GUARD_ERRNO, MAGIC, in.cases, order, filtered, shared, out);
   for (size_t j = 0; j < filtered; j++)
     if (out[order[j]].kind == OUT_SIGNAL)
       die(EXIT_INTERNAL, "case %zu: killed by signal %u under the filter but not without it",
@@ -660,7 +814,7 @@ int main(int argc, char **argv) {
   if (again > 0) {
     struct outcome *confirm = calloc(in.count, sizeof(*confirm));
     if (confirm == NULL) die(EXIT_INTERNAL, "out of memory");
-    run_cases(&policy, MAGIC_CONFIRM, in.cases, order, again, shared, confirm);
+    run_cases(&policy, GUARD_ERRNO, MAGIC_CONFIRM, in.cases, order, again, shared, confirm);
     for (size_t j = 0; j < again; j++) {
       const size_t i = order[j];
       if (confirm[i].kind == OUT_ERRNO && confirm[i].data == MAGIC) {
@@ -672,6 +826,7 @@ int main(int argc, char **argv) {
     }
     free(confirm);
   }
+  if (refine) refine_passes(&policy, &in, order, shared, out);
 
   for (size_t i = 0; i < in.count; i++) {
     const struct outcome *c = &calibration[i];
@@ -686,7 +841,16 @@ int main(int argc, char **argv) {
     }
     const struct outcome *o = &out[i];
     switch (o->kind) {
-      case OUT_ALLOW_CLASS: puts("allow-class"); break;
+      case OUT_ALLOW_CLASS:
+        if (o->pass == PASS_ALLOW)
+          puts("allow-class allow");
+        else if (o->pass == PASS_TRACE)
+          printf("allow-class trace %u\n", o->pass_data);
+        else if (o->pass == PASS_USER_NOTIF)
+          puts("allow-class user-notif");
+        else
+          puts("allow-class");
+        break;
       case OUT_ERRNO: printf("errno %u\n", o->data); break;
       case OUT_TRAP: printf("trap %u %u 0x%x\n", o->data, o->trap_nr, o->trap_arch); break;
       case OUT_KILL_THREAD: puts("kill-thread"); break;

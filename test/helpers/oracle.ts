@@ -12,11 +12,14 @@ export const ORACLE_PATH = path.resolve(__dirname, '..', '..', 'build', 'native'
 
 /**
  * What the kernel did. `allow-class` = the filter let the call through to a lower-precedence
- * action: ALLOW, LOG, TRACE or USER_NOTIF (the oracle never lets a tested call execute, so it
- * cannot tell these apart). `unfiltered` = the call never reached seccomp on this kernel
- * (data = the signal or errno the kernel answered with before any filter ran).
+ * action: ALLOW, LOG, TRACE or USER_NOTIF (the oracle never lets a tested call execute; with
+ * `refine` it says which, in `pass`). `unfiltered` = the call never reached seccomp on this
+ * kernel (data = the signal or errno the kernel answered with before any filter ran).
  */
 export type OracleKind = 'allow-class' | 'errno' | 'trap' | 'kill-thread' | 'kill-process' | 'unfiltered';
+
+/** Which allow-class action (with `refine`): ALLOW or LOG (one class: LOG only audits), TRACE, USER_NOTIF. */
+export type PassKind = 'allow' | 'trace' | 'user-notif';
 
 export interface OracleCase {
   nr: number;
@@ -28,8 +31,10 @@ export interface OracleCase {
 
 export interface OracleResult {
   kind: OracleKind;
-  /** errno value, trap si_errno, or for `unfiltered` the signal/errno; else 0. */
+  /** errno value, trap si_errno, TRACE data (refined), or for `unfiltered` the signal/errno; else 0. */
   data: number;
+  /** For `allow-class` with `refine`. */
+  pass?: PassKind;
   /** For `trap`: si_syscall and si_arch as the kernel reported them. */
   trapNr?: number;
   trapArch?: number;
@@ -40,6 +45,8 @@ export interface OracleResult {
 export interface OracleOptions {
   /** Run the oracle as this uid/gid (through setpriv, with no supplementary groups). */
   asUser?: number;
+  /** Split allow-class into ALLOW/LOG, TRACE (with data) and USER_NOTIF (x86_64; uses ptrace). */
+  refine?: boolean;
 }
 
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -105,6 +112,9 @@ function parseLine(line: string): OracleResult {
   const w = line.split(' ');
   switch (w[0]) {
     case 'allow-class':
+      if (w[1] === 'allow' || w[1] === 'user-notif') return { kind: 'allow-class', data: 0, pass: w[1], line };
+      if (w[1] === 'trace') return { kind: 'allow-class', data: Number(w[2]), pass: 'trace', line };
+      return { kind: 'allow-class', data: 0, line };
     case 'kill-thread':
     case 'kill-process':
       return { kind: w[0], data: 0, line };
@@ -122,7 +132,7 @@ function parseLine(line: string): OracleResult {
 /** Loads `program` in real children and reports what the kernel did for each case, in order. */
 export function runOracle(program: Uint8Array, cases: readonly OracleCase[], opts: OracleOptions = {}): OracleResult[] {
   if (cases.length === 0) return [];
-  const out = spawnOracle([], oracleInput(program, cases), opts);
+  const out = spawnOracle(opts.refine ? ['--refine'] : [], oracleInput(program, cases), opts);
   const lines = out.split('\n').filter((l) => l !== '');
   if (lines.length !== cases.length) {
     throw new Error(`seccomp-oracle answered ${lines.length} lines for ${cases.length} cases`);
@@ -137,13 +147,22 @@ export interface SimVerdict {
   ret?: number;
 }
 
-export function expectedFromSimulator(sim: SimVerdict): { kind: OracleKind; data: number } {
+export interface ExpectedOutcome {
+  kind: OracleKind;
+  data: number;
+  pass?: PassKind;
+}
+
+/** The oracle outcome a simulator verdict predicts; `refined` for runs with `refine`. */
+export function expectedFromSimulator(sim: SimVerdict, refined = false): ExpectedOutcome {
   switch (sim.action) {
     case 'allow':
     case 'log':
+      return refined ? { kind: 'allow-class', data: 0, pass: 'allow' } : { kind: 'allow-class', data: 0 };
     case 'trace':
+      return refined ? { kind: 'allow-class', data: sim.data, pass: 'trace' } : { kind: 'allow-class', data: 0 };
     case 'user-notify':
-      return { kind: 'allow-class', data: 0 };
+      return refined ? { kind: 'allow-class', data: 0, pass: 'user-notif' } : { kind: 'allow-class', data: 0 };
     case 'errno':
       // The kernel caps SECCOMP_RET_DATA above MAX_ERRNO (kernel/seccomp.c, __seccomp_filter).
       return { kind: 'errno', data: Math.min(sim.data, 4095) };
@@ -161,8 +180,9 @@ export function expectedFromSimulator(sim: SimVerdict): { kind: OracleKind; data
   }
 }
 
-/** The outcome as one comparable string, e.g. "errno 38", "trap 5", "kill-process". */
-export function outcomeKey(o: { kind: OracleKind; data: number }): string {
+/** The outcome as one comparable string, e.g. "errno 38", "trap 5", "allow-class trace 3". */
+export function outcomeKey(o: { kind: OracleKind; data: number; pass?: PassKind }): string {
+  if (o.kind === 'allow-class' && o.pass) return o.pass === 'trace' ? `allow-class trace ${o.data}` : `allow-class ${o.pass}`;
   return o.kind === 'errno' || o.kind === 'trap' || o.kind === 'unfiltered' ? `${o.kind} ${o.data}` : o.kind;
 }
 
