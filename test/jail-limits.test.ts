@@ -1,0 +1,285 @@
+// Resource steps against the kernel: rlimits (native/jail/rlimits.c, child side) and the
+// per-jail cgroup (native/jail/cgroup.c, parent side), plus the v1/v2/hybrid detection on
+// synthetic /proc texts. Root and uid 65534 where the kernel allows; an unprivileged jail
+// without a delegated cgroup must fail with a clear error instead of running unlimited.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DRIVER, NOBODY, WHO, Who, failure, isRoot, requireDriver, runDriver, runSh, tempDir } from '../native/jail/test/driver';
+import { spawnSync } from 'child_process';
+
+const EPERM = 1;
+const EACCES = 13;
+const EINVAL = 22;
+const RLIMIT_FSIZE = 1;
+const RLIMIT_NOFILE = 7;
+const SIGKILL = 9;
+const SIGXFSZ = 25;
+
+beforeAll(() => requireDriver());
+
+/** CAP_SYS_RESOURCE (24) in our effective set: raising a hard rlimit needs it. */
+function haveSysResource(): boolean {
+  const capEff = /CapEff:\s*([0-9a-f]+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  return (BigInt('0x' + capEff) >> 24n) & 1n ? true : false;
+}
+
+function currentHardNofile(): number {
+  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
+  return Number(line.trim().split(/\s+/)[4]);
+}
+
+describe.each(WHO)('rlimits step as $name', (who: Who) => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tsjail-rl-');
+    fs.chmodSync(dir, 0o777);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('limits are visible in /proc/self/limits and enforced', () => {
+    const r = runSh(who, ['--rlimit', `${RLIMIT_NOFILE},40,50`, '--rlimit', `${RLIMIT_FSIZE},4096,4096`],
+      `grep -E '^Max (open files|file size)' /proc/self/limits | tr -s ' ' | sed 's/ *$//'
+       /usr/bin/python3 -c '
+import os
+n = 0
+try:
+  while True: os.open("/dev/null", os.O_RDONLY); n += 1
+except OSError as e: print("fds", n + 3, e.errno)'
+       dd if=/dev/zero of=${dir}/big bs=8192 count=1 2>/dev/null; echo dd-status $?`);
+    expect(r.stdout.split('\n')).toEqual([
+      'Max file size 4096 4096 bytes',
+      'Max open files 40 50 files',
+      'fds 40 24', // EMFILE once fds 0..39 are in use
+      `dd-status ${128 + SIGXFSZ}`,
+      '',
+    ]);
+    expect(fs.statSync(path.join(dir, 'big')).size).toBe(4096);
+  });
+
+  test('raising a hard limit without CAP_SYS_RESOURCE fails the rlimits step (EPERM); nothing runs', () => {
+    if (!who.userns && haveSysResource()) {
+      // Root with CAP_SYS_RESOURCE may raise it; this VM's root lacks the capability (TOOLCHAIN.md).
+      return;
+    }
+    const hard = currentHardNofile();
+    const r = runSh(who, ['--rlimit', `${RLIMIT_FSIZE},1000000,1000000`, '--rlimit', `${RLIMIT_NOFILE},${hard + 1},${hard + 1}`], 'echo ran');
+    expect(r.stdout).toBe('');
+    expect(failure(r)).toEqual({ step: 'rlimits', errno: EPERM, index: 1 });
+  });
+
+  test('soft above hard is rejected (EINVAL) before anything runs', () => {
+    const r = runSh(who, ['--rlimit', `${RLIMIT_NOFILE},64,32`], 'echo ran');
+    expect(r.stdout).toBe('');
+    expect(failure(r)).toEqual({ step: 'rlimits', errno: EINVAL, index: 0 });
+  });
+});
+
+// ---- cgroups ---------------------------------------------------------------------------
+
+interface Place { version: number; dir: string }
+interface Layout { memory: Place; pids: Place; cpu: Place; v2: string }
+
+/** Run the pure detection on the given texts through the driver. */
+function detect(mountinfo: string, selfCgroup: string, controllers?: string): Layout | { error: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-cgdetect-'));
+  try {
+    const files = [['mountinfo', mountinfo], ['cgroup', selfCgroup], ...(controllers !== undefined ? [['controllers', controllers]] : [])];
+    for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
+    const r = spawnSync(DRIVER, ['--detect', ...files.map(([name]) => path.join(dir, name))], { encoding: 'utf8' });
+    const err = /^error (\d+)/.exec(r.stdout);
+    if (err) return { error: Number(err[1]) };
+    const out: Record<string, unknown> = {};
+    for (const line of r.stdout.trim().split('\n')) {
+      const [name, a, ...rest] = line.split(' ');
+      if (name === 'v2') out.v2 = [a, ...rest].join(' ');
+      else out[name] = { version: Number(a), dir: rest.join(' ') };
+    }
+    return out as unknown as Layout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The layout of this machine, as the driver (and so the runtime) sees it. */
+function hostLayout(): Layout {
+  const mi = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const cg = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  const first = detect(mi, cg) as Layout;
+  const ctl = first.v2 ? fs.readFileSync(path.join(first.v2, 'cgroup.controllers'), 'utf8') : undefined;
+  return detect(mi, cg, ctl) as Layout;
+}
+
+const HYBRID_MOUNTINFO = `22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`;
+const HYBRID_CGROUP = `9:name=systemd:/
+8:pids:/
+4:memory:/process_api/f997346f30de44aa01e8bf8a3bb624c3
+3:cpuset:/
+2:cpuacct:/
+1:cpu:/
+0::/
+`;
+
+describe('cgroup layout detection (synthetic /proc texts)', () => {
+  test('hybrid (this VM): memory, pids, cpu on v1 under our own cgroups; v2 offers only hugetlb', () => {
+    expect(detect(HYBRID_MOUNTINFO, HYBRID_CGROUP, 'hugetlb\n')).toEqual({
+      memory: { version: 1, dir: '/sys/fs/cgroup/memory/process_api/f997346f30de44aa01e8bf8a3bb624c3' },
+      pids: { version: 1, dir: '/sys/fs/cgroup/pids' },
+      cpu: { version: 1, dir: '/sys/fs/cgroup/cpu' },
+      v2: '/sys/fs/cgroup/unified',
+    });
+  });
+
+  test('pure v2 (current distributions): everything in our own v2 cgroup', () => {
+    const mi = '30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n';
+    const cg = '0::/user.slice/user-1000.slice/user@1000.service/app.slice/tsjail.scope\n';
+    const dir = '/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/tsjail.scope';
+    expect(detect(mi, cg, 'cpuset cpu io memory pids\n')).toEqual({
+      memory: { version: 2, dir }, pids: { version: 2, dir }, cpu: { version: 2, dir }, v2: dir,
+    });
+    // A controller the parent does not offer is unavailable, not silently assumed.
+    expect(detect(mi, cg, 'cpu memory\n')).toMatchObject({ pids: { version: 0, dir: '' } });
+  });
+
+  test('v1 co-mounted cpu,cpuacct; cpuset is not mistaken for cpu', () => {
+    const mi = `34 31 0:31 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+`;
+    const cg = '3:cpuset:/elsewhere\n2:cpu,cpuacct:/jobs/a\n';
+    expect(detect(mi, cg)).toMatchObject({ cpu: { version: 1, dir: '/sys/fs/cgroup/cpu,cpuacct/jobs/a' } });
+  });
+
+  test('hybrid with memory on v2 and cpu on v1', () => {
+    const mi = `32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu
+41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+`;
+    expect(detect(mi, '1:cpu:/\n0::/svc\n', 'memory pids\n')).toEqual({
+      memory: { version: 2, dir: '/sys/fs/cgroup/unified/svc' },
+      pids: { version: 2, dir: '/sys/fs/cgroup/unified/svc' },
+      cpu: { version: 1, dir: '/sys/fs/cgroup/cpu' },
+      v2: '/sys/fs/cgroup/unified/svc',
+    });
+  });
+
+  test('a mount of a sub-cgroup (containers) and escaped mount points', () => {
+    const mi = '50 40 0:40 /docker/abc /sys/fs/my\\040cgroup rw - cgroup2 cgroup2 rw\n';
+    expect(detect(mi, '0::/docker/abc/inner\n', 'memory\n')).toMatchObject({
+      memory: { version: 2, dir: '/sys/fs/my cgroup/inner' },
+    });
+    // Our cgroup outside the mounted subtree: fall back to the mount point itself.
+    expect(detect(mi, '0::/other\n', 'memory\n')).toMatchObject({ memory: { version: 2, dir: '/sys/fs/my cgroup' } });
+  });
+
+  test('no cgroup mounts at all: nothing available; malformed input: EINVAL', () => {
+    expect(detect('27 1 254:0 / / rw - ext4 /dev/vda rw\n', '0::/\n')).toEqual({
+      memory: { version: 0, dir: '' }, pids: { version: 0, dir: '' }, cpu: { version: 0, dir: '' }, v2: '',
+    });
+    expect(detect('garbage line\n', '0::/\n')).toEqual({ error: EINVAL });
+    expect(detect(HYBRID_MOUNTINFO, 'no colons\n')).toEqual({ error: EINVAL });
+  });
+});
+
+/** "cgroup-dir: X" lines the driver prints (--print-cgroup) before the program runs. */
+function cgroupDirs(stderr: string): string[] {
+  return [...stderr.matchAll(/^cgroup-dir: (.*)$/gm)].map((m) => m[1]);
+}
+
+const layout = hostLayout();
+const haveControllers = layout.memory.version > 0 && layout.pids.version > 0 && layout.cpu.version > 0;
+const rootCgroups = isRoot && haveControllers ? describe : describe.skip;
+
+rootCgroups('cgroup step as root', () => {
+  test('the jail gets its own cgroup under ours in each hierarchy, removed afterwards', () => {
+    const r = runDriver(undefined, ['--memory', String(64 << 20), '--pids', '64', '--cpu', '0.5', '--print-cgroup',
+      '--', '/bin/cat', '/proc/self/cgroup']);
+    expect(r.code).toBe(0);
+    const dirs = cgroupDirs(r.stderr);
+    const places = [layout.memory, layout.pids, layout.cpu];
+    expect(dirs.length).toBe(new Set(places.map((p) => p.dir)).size);
+    for (const p of places) {
+      expect(dirs.some((d) => path.dirname(d) === p.dir && /^tsjail-\d+-\d+$/.test(path.basename(d)))).toBe(true);
+    }
+    // The program ran inside them (its /proc/self/cgroup names the jail's cgroups) ...
+    for (const d of dirs) expect(r.stdout).toContain(path.basename(d));
+    // ... and they are gone.
+    for (const d of dirs) expect(fs.existsSync(d)).toBe(false);
+  });
+
+  test('exceeding the memory limit gets the program OOM-killed; below it runs', () => {
+    const hog = 's = bytearray(b"x") * (256 << 20); print(len(s))';
+    const small = 's = bytearray(b"x") * (4 << 20); print(len(s))';
+    const killed = runDriver(undefined, ['--memory', String(48 << 20), '--', '/usr/bin/python3', '-c', hog]);
+    expect(killed.code).toBe(128 + SIGKILL);
+    expect(killed.stdout).toBe('');
+    const fine = runDriver(undefined, ['--memory', String(48 << 20), '--', '/usr/bin/python3', '-c', small]);
+    expect(fine.stdout).toBe(`${4 << 20}\n`);
+  });
+
+  test('exceeding pids.max makes fork fail with EAGAIN', () => {
+    const r = runDriver(undefined, ['--pids', '5', '--', '/usr/bin/python3', '-c', `import os, time
+kids = []
+try:
+  for i in range(20):
+    pid = os.fork()
+    if pid == 0:
+      time.sleep(5); os._exit(0)
+    kids.append(pid)
+except OSError as e:
+  print(len(kids), e.errno)
+for k in kids: os.kill(k, 9)`]);
+    // python itself is one of the 5 tasks.
+    expect(r.stdout).toBe('4 11\n');
+  });
+
+  test('the cpu quota is written (cfs_quota_us/cfs_period_us on v1, cpu.max on v2) and throttles', () => {
+    const file = layout.cpu.version === 2 ? 'cpu.max' : 'cpu.cfs_quota_us';
+    // The program reads its own cgroup's files: the dir the driver printed is tsjail-<driver pid>-N.
+    const r = runDriver(undefined, ['--cpu', '0.2', '--print-cgroup', '--', '/usr/bin/python3', '-c', `import glob, os, time
+d = glob.glob(${JSON.stringify(layout.cpu.dir)} + '/tsjail-%d-*' % os.getppid())[0]
+print(open(d + '/${file}').read().strip())
+${layout.cpu.version === 1 ? "print(open(d + '/cpu.cfs_period_us').read().strip())" : ''}
+end = time.time() + 1.0
+while time.time() < end: pass
+t = os.times()
+print('cpu-seconds %.2f' % (t.user + t.system))`]);
+    const lines = r.stdout.trim().split('\n');
+    if (layout.cpu.version === 2) expect(lines[0]).toBe('20000 100000');
+    else expect(lines.slice(0, 2)).toEqual(['20000', '100000']);
+    // 20% of a CPU over ~1 s of wall time (contention can only lower it further).
+    const used = Number(/cpu-seconds ([\d.]+)/.exec(r.stdout)![1]);
+    expect(used).toBeLessThan(0.45);
+  });
+
+  test('a stale cgroup is not left behind when the program fails to start', () => {
+    const r = runDriver(undefined, ['--pids', '8', '--print-cgroup', '--', '/nonexistent/program']);
+    expect(failure(r)).toMatchObject({ step: 'exec' });
+    for (const d of cgroupDirs(r.stderr)) expect(fs.existsSync(d)).toBe(false);
+  });
+});
+
+describe('cgroup step as uid 65534', () => {
+  const delegated = haveControllers && [layout.memory.dir, layout.pids.dir, layout.cpu.dir]
+    .every((d) => fs.statSync(d).uid === NOBODY);
+
+  (haveControllers && !delegated ? test : test.skip)(
+    'without a delegated cgroup the jail does not start and the error says why', () => {
+      const who = WHO.find((w) => w.uid === NOBODY)!;
+      const r = runSh(who, ['--memory', String(64 << 20)], 'echo ran');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(125);
+      expect(failure(r)).toMatchObject({ step: 'cgroup-create', errno: EACCES });
+      expect(r.stderr).toContain(`not delegated to uid ${NOBODY}`);
+      expect(r.stderr).toMatch(/Delegate=yes/);
+      expect(r.stderr).toContain(layout.memory.dir);
+    });
+});
