@@ -1,0 +1,315 @@
+// The `tsjail` binary as users run it: `node bin/tsjail ...` on the freshly built bundle.
+// compile/disasm/simulate, exit codes (0 ok, 1 policy errors, 2 usage), the .bpf format,
+// --json, include maps with crosvm's corpus policies, and errors without stack traces.
+
+import { spawnSync, execFileSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/index';
+import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
+import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
+
+const root = path.resolve(__dirname, '..');
+const CORPUS = '/work/shared/corpus/policies';
+const EXAMPLE = path.join(root, 'policies', 'example.policy');
+const STACK_LINE = /^\s+at .+\(.*:\d+:\d+\)|^\s+at .+:\d+:\d+$/m;
+
+interface Run { status: number | null; stdout: string; stderr: string; out: Buffer }
+
+function tsjail(args: string[], input?: string | Buffer): Run {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tsjail'), ...args], { cwd: root, input, maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), out: r.stdout };
+}
+
+let dir: string;
+
+beforeAll(() => {
+  // The CLI runs from dist/: bundle the current sources (and the current core.wasm) first.
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-ts.js')], { cwd: root, stdio: 'inherit' });
+  dir = mkdtempSync(path.join(tmpdir(), 'tsjail-cli-'));
+  writeFileSync(path.join(dir, 'small.policy'), '# small\nread: 1\nwrite: arg0 == 1 || arg0 == 2\nclose: 1\nioctl: arg1 == TCGETS; return ENOTTY\nexit_group: 1\n');
+  writeFileSync(path.join(dir, 'bad.policy'), 'read: 1\nreed: 1\nwrite: arg0 == NOT_A_CONSTANT\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('help and usage errors (exit 2)', () => {
+  test.each([[[]], [['compile']], [['disasm']], [['simulate']]])('--help %j', (sub) => {
+    const r = tsjail([...sub, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Usage: tsjail${sub.length ? ' ' + sub[0] : ''}`);
+    if (sub.length) expect(r.stdout).toContain('--include-map');
+    else for (const c of ['compile', 'disasm', 'simulate']) expect(r.stdout).toContain(c);
+  });
+
+  test('--version', () => {
+    const r = tsjail(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+  });
+
+  test.each([
+    [[], /Usage: tsjail/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['compile'], /missing required argument 'policy'/],
+    [['compile', 'x.policy', '--bogus'], /unknown option '--bogus'/],
+    [['compile', 'x.policy', '--format', 'elf'], /Allowed choices are raw, c, json/],
+    [['compile', 'x.policy', '--arch', 'x86_46'], /unknown architecture "x86_46" \(did you mean "x86_64"\?\)/],
+    [['compile', 'x.policy', '--include-map', 'novalue'], /--include-map: .*VIRTUAL=REAL/],
+    [['compile', 'x.policy', '--format', 'c', '--name', '1bad'], /not a C identifier/],
+    [['simulate', 'x.policy'], /required option '-s, --syscall/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'raed'], /unknown syscall "raed" on x86_64 \(did you mean "read"\?\)/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '1,2,3,4,5,6,7'], /at most 6 arguments/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '1,NOPE'], /"NOPE" is neither a number nor a constant/],
+  ])('%j', (args, message) => {
+    const r = tsjail(args.map((a) => (a === 'SMALL' ? path.join(dir, 'small.policy') : a)));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe('compile', () => {
+  test('raw: the kernel\'s struct sock_filter array, identical to the API\'s program', async () => {
+    const out = path.join(dir, 'small.bpf');
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const bytes = readFileSync(out);
+    expect(bytes.length % 8).toBe(0);
+    const api = await compilePolicyOrThrow(readFileSync(path.join(dir, 'small.policy'), 'utf8'), { arch: 'x86_64' });
+    expect(Buffer.from(api.program).equals(bytes)).toBe(true);
+    // First instruction: BPF_LD|BPF_W|BPF_ABS of seccomp_data.arch (offset 4); the last is a RET.
+    const insns = decodeProgram(new Uint8Array(bytes));
+    expect(insns[0]).toEqual({ code: 0x20, jt: 0, jf: 0, k: 4 });
+    expect(insns[insns.length - 1].code & 0x07).toBe(0x06);
+    // The same bytes on stdout when it is not a terminal.
+    const piped = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64']);
+    expect(piped.status).toBe(0);
+    expect(piped.out.equals(bytes)).toBe(true);
+  });
+
+  test('policy text from stdin (-)', () => {
+    const r = tsjail(['compile', '-', '--arch', 'x86_64', '--format', 'json'], 'read: 1\n');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, arch: 'x86_64', files: ['<stdin>'] });
+  });
+
+  test('arch aliases the core knows are accepted and reported canonically', () => {
+    const r = tsjail(['compile', '-', '--arch', 'amd64', '--format', 'json'], 'read: 1\n');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).arch).toBe('x86_64');
+  });
+
+  test('json: arch, insns, program hex, decoded filter, diagnostics', () => {
+    const raw = readFileSync(path.join(dir, 'small.bpf'));
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: true, arch: 'x86_64', insns: raw.length / 8, program: raw.toString('hex'), diagnostics: [] });
+    expect(j.filter).toEqual(decodeProgram(new Uint8Array(raw)));
+  });
+
+  test('c: a header gcc accepts, with the same instructions', () => {
+    const raw = readFileSync(path.join(dir, 'small.bpf'));
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '--format', 'c', '--name', 'small_filter']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('static const struct sock_filter small_filter[] = {');
+    expect(r.stdout).toContain(`.len = ${raw.length / 8},`);
+    const rows = r.stdout.split('\n').filter((l) => /^\t\{ 0x/.test(l));
+    expect(rows).toHaveLength(raw.length / 8);
+    const gcc = spawnSync('gcc', ['--version']);
+    if (gcc.status !== 0) return; // the row check above still ran; gcc just adds a compile check
+    const header = path.join(dir, 'small_filter.h');
+    writeFileSync(header, r.stdout);
+    const main = path.join(dir, 'main.c');
+    writeFileSync(main, '#include <stdio.h>\n#include "small_filter.h"\nint main(void){fwrite(small_filter,sizeof(small_filter),1,stdout);return small_filter_prog.len==sizeof(small_filter)/8?0:1;}\n');
+    const exe = path.join(dir, 'main');
+    execFileSync('gcc', ['-Wall', '-Werror', '-o', exe, main], { cwd: dir });
+    const dumped = execFileSync(exe);
+    expect(dumped.equals(raw)).toBe(true);
+  });
+
+  test('policy errors: exit 1, every diagnostic as file:line:col, source line and caret, no stack', () => {
+    const bad = path.join(dir, 'bad.policy');
+    const r = tsjail(['compile', bad, '--arch', 'x86_64', '-o', path.join(dir, 'never.bpf')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(existsSync(path.join(dir, 'never.bpf'))).toBe(false);
+    expect(r.stderr).toContain(`${bad}:2:1: error: nonexistent syscall "reed"`);
+    expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:16: error: .*NOT_A_CONSTANT.*\\nwrite: arg0 == NOT_A_CONSTANT\\n {15}\\^{14}\\n`));
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  test('json still reports diagnostics on stdout when the policy has errors (exit 1)', () => {
+    const r = tsjail(['compile', path.join(dir, 'bad.policy'), '--arch', 'x86_64', '--format', 'json']);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(false);
+    expect(j.diagnostics.map((d: { line: number }) => d.line)).toEqual(expect.arrayContaining([2, 3]));
+  });
+
+  test('unreadable input and output: exit 1 with one line', () => {
+    const r = tsjail(['compile', path.join(dir, 'absent.policy'), '--arch', 'x86_64']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`tsjail: cannot read ${path.join(dir, 'absent.policy')}: no such file or directory\n`);
+    const w = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', path.join(dir, 'no', 'such', 'dir.bpf')]);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toMatch(/^tsjail: cannot write .*dir\.bpf: no such file or directory\n$/);
+  });
+});
+
+describe('disasm and simulate on .bpf files and policies', () => {
+  test('disasm: the .bpf file and its policy give the same listing; content detection without .bpf', () => {
+    const fromPolicy = tsjail(['disasm', path.join(dir, 'small.policy'), '--arch', 'x86_64']);
+    const fromBpf = tsjail(['disasm', path.join(dir, 'small.bpf'), '--arch', 'x86_64']);
+    expect(fromPolicy.status).toBe(0);
+    expect(fromBpf.status).toBe(0);
+    expect(fromBpf.stdout).toBe(fromPolicy.stdout);
+    expect(fromBpf.stdout).toMatch(/ALLOW/);
+    const noExt = path.join(dir, 'program-without-extension');
+    copyFileSync(path.join(dir, 'small.bpf'), noExt);
+    expect(tsjail(['disasm', noExt, '--arch', 'x86_64']).stdout).toBe(fromPolicy.stdout);
+  });
+
+  test('a .bpf file that is not whole instructions: exit 1', () => {
+    const odd = path.join(dir, 'odd.bpf');
+    writeFileSync(odd, Buffer.alloc(13));
+    for (const sub of ['disasm', 'simulate']) {
+      const r = tsjail([sub, odd, '--arch', 'x86_64', ...(sub === 'simulate' ? ['--syscall', 'read'] : [])]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^tsjail: .*odd\.bpf: not a seccomp program: 13 bytes/);
+    }
+  });
+
+  const cases: Array<[string, string | undefined, object]> = [
+    ['read', undefined, { action: 'allow', data: 0 }],
+    ['write', '1', { action: 'allow', data: 0 }],
+    ['write', '3', { action: 'kill-process', data: 0 }],
+    ['ioctl', '0,TCGETS', { action: 'allow', data: 0 }],
+    ['ioctl', '0,FIONREAD', { action: 'errno', data: 25 }],
+    ['16', '0,0x5401', { action: 'allow', data: 0 }],
+    ['openat', '-100,0,0', { action: 'kill-process', data: 0 }],
+  ];
+
+  test.each(cases)('simulate --syscall %s --args %s: exact --json shape, .bpf = policy = API', async (syscall, args, expected) => {
+    const argv = ['--arch', 'x86_64', '--syscall', syscall, ...(args !== undefined ? ['--args', args] : []), '--json'];
+    const a = tsjail(['simulate', path.join(dir, 'small.policy'), ...argv]);
+    const b = tsjail(['simulate', path.join(dir, 'small.bpf'), ...argv]);
+    expect(a.status).toBe(0);
+    expect(a.stdout).toMatch(/^\{"action":"(allow|errno|kill-process|kill-thread|trap|trace|log|user-notify)","data":\d+,"insns":\d+\}\n$/);
+    expect(b.stdout).toBe(a.stdout);
+    const j = JSON.parse(a.stdout);
+    expect(Object.keys(j)).toEqual(['action', 'data', 'insns']);
+    expect(j).toMatchObject(expected);
+    const api = await simulate(new Uint8Array(readFileSync(path.join(dir, 'small.bpf'))), {
+      arch: 'x86_64', syscall: /^\d+$/.test(syscall) ? Number(syscall) : syscall,
+      args: (args ?? '').split(',').filter((x) => x !== '').map((x) => ({ TCGETS: 0x5401n, FIONREAD: 0x541bn } as Record<string, bigint>)[x] ?? BigInt(x)),
+    });
+    expect(j).toEqual({ action: api.action, data: api.data, insns: api.insns });
+  });
+
+  test('simulate text mode is one readable line', () => {
+    const r = tsjail(['simulate', path.join(dir, 'small.policy'), '--arch', 'x86_64', '--syscall', 'ioctl', '--args', '0,FIONREAD']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^x86_64 ioctl\(0, 0x541b\): errno 25 \(ENOTTY\) after \d+ instructions\n$/);
+  });
+
+  test('--arch defaults to the host arch', () => {
+    if (process.arch !== 'x64') return; // the policy below is written for x86_64
+    const r = tsjail(['simulate', path.join(dir, 'small.policy'), '--syscall', 'read', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).action).toBe('allow');
+  });
+});
+
+describe('the shipped example policy (README quick start)', () => {
+  test('compiles and behaves as its comments say', () => {
+    const out = path.join(dir, 'example.bpf');
+    expect(tsjail(['compile', EXAMPLE, '--arch', 'x86_64', '-o', out]).status).toBe(0);
+    const sim = (syscall: string, args?: string) =>
+      JSON.parse(tsjail(['simulate', out, '--arch', 'x86_64', '--syscall', syscall, ...(args ? ['--args', args] : []), '--json']).stdout);
+    expect(sim('write', '1')).toMatchObject({ action: 'allow' });
+    expect(sim('write', '5')).toMatchObject({ action: 'kill-process' });
+    expect(sim('openat', '-100,0,O_RDONLY|O_CLOEXEC')).toMatchObject({ action: 'allow' });
+    expect(sim('openat', '-100,0,O_RDWR')).toMatchObject({ action: 'errno', data: 13 });
+    expect(sim('mmap', '0,4096,PROT_READ|PROT_EXEC')).toMatchObject({ action: 'allow' });
+    expect(sim('mmap', '0,4096,PROT_WRITE|PROT_EXEC')).toMatchObject({ action: 'kill-process' });
+    expect(sim('execve')).toMatchObject({ action: 'allow' });
+    expect(sim('socket')).toMatchObject({ action: 'kill-process' });
+  });
+});
+
+// crosvm's device policies include the installed /usr/share/policy/crosvm/common_device.policy
+// (which names ./common_device.frequency). The corpus keeps those files flattened as
+// google__crosvm/jail__seccomp__<arch>__<name>; an include map per file puts them back.
+describe('--include-map with crosvm corpus policies', () => {
+  const corpusThere = existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
+  const rows = corpusThere
+    ? readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1).map((l) => l.split('\t'))
+      .filter((c) => c.length > 11 && c[11].includes('/usr/share/policy/crosvm/common_device.policy'))
+    : [];
+  const sample = ['x86_64', 'aarch64'].flatMap((arch) => rows.filter((c) => c[4] === arch).slice(0, arch === 'x86_64' ? 4 : 2))
+    .concat(rows.filter((c) => c[0].endsWith('x86_64__block_device_vhost_user.policy')));
+
+  function mapFor(arch: string): string[] {
+    const prefix = `jail__seccomp__${arch}__`;
+    return readdirSync(path.join(CORPUS, 'google__crosvm')).filter((f) => f.startsWith(prefix))
+      .map((f) => `/usr/share/policy/crosvm/${f.slice(prefix.length)}=${path.join(CORPUS, 'google__crosvm', f)}`);
+  }
+
+  (corpusThere ? test : test.skip)('the sample covers several policies and the map agrees with MANIFEST include_targets', () => {
+    expect(sample.length).toBeGreaterThanOrEqual(6);
+    for (const c of sample) {
+      const map = parseIncludeMap(mapFor(c[4]));
+      for (const t of c[11].split(' | ')) {
+        const m = /^@include (\S+) => (\S+)/.exec(t)!;
+        expect(map.find((e) => e.virtual === m[1])?.real).toBe(path.join(CORPUS, m[2]));
+      }
+    }
+  });
+
+  test.each(sample.map((c) => [c[0], c[4]]))('%s (%s)', async (file, arch) => {
+    const policy = path.join(CORPUS, file);
+    const maps = mapFor(arch).flatMap((m) => ['--include-map', m]);
+    const r = tsjail(['compile', policy, '--arch', arch, '--format', 'json', ...maps]);
+    expect(r.stderr.split('\n').filter((l) => / error: /.test(l))).toEqual([]);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.files).toContain('/usr/share/policy/crosvm/common_device.policy');
+    // common_device.policy allows close; the compiled program must too.
+    const close = tsjail(['simulate', policy, '--arch', arch, '--syscall', 'close', '--json', ...maps]);
+    expect(JSON.parse(close.stdout).action).toBe('allow');
+    // The API with the same map gives the same program.
+    const api = await compilePolicyOrThrow(readFileSync(policy, 'utf8'), { arch, path: policy, files: fileResolver(parseIncludeMap(mapFor(arch))) });
+    expect(Buffer.from(api.program).toString('hex')).toBe(j.program);
+    // Without the map: exit 1, located at the @include line.
+    const missing = tsjail(['compile', policy, '--arch', arch, '-o', path.join(dir, 'x.bpf')]);
+    expect(missing.status).toBe(1);
+    const line = readFileSync(policy, 'utf8').split('\n').findIndex((l) => l.startsWith('@include /usr/share/policy/crosvm/common_device.policy')) + 1;
+    expect(missing.stderr).toContain(`${policy}:${line}:10: error: could not @include /usr/share/policy/crosvm/common_device.policy`);
+    expect(missing.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe('ts/cli/errors: one line, the right status', () => {
+  function report(e: unknown): [number, string] {
+    let text = '';
+    const status = reportError(e, { write: (s: string) => { text += s; } });
+    return [status, text];
+  }
+
+  test('internal errors are one line with status 70, never a stack', () => {
+    const e = new TypeError('boom\n    at somewhere (x.js:1:2)');
+    const [status, text] = report(e);
+    expect(status).toBe(70);
+    expect(text).toBe('tsjail: internal error: boom\n');
+    expect(report('a string')).toEqual([70, 'tsjail: internal error: a string\n']);
+  });
+
+  test('usage, policy failure, exit status', () => {
+    expect(report(new UsageError('bad flag'))[0]).toBe(2);
+    expect(report(new PolicyFailure('cannot read x'))).toEqual([1, 'tsjail: cannot read x\n']);
+    expect(report(new ExitStatus(42))).toEqual([42, '']);
+  });
+});
