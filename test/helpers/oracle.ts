@@ -53,19 +53,22 @@ export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_I386 = 0x40000003;
 export const X32_SYSCALL_BIT = 0x40000000;
 
-/** Why the oracle cannot run here, or undefined when it can. */
+/**
+ * Why the oracle cannot run on this machine, or undefined when it can. A missing binary is
+ * not a reason: on Linux x86_64 that is a build failure, and runOracle reports it.
+ */
 export function oracleUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'the seccomp oracle needs Linux';
   if (process.arch !== 'x64') return 'the seccomp oracle tests are written for x86_64';
-  try {
-    accessSync(ORACLE_PATH, fsConstants.X_OK);
-  } catch {
-    return `${ORACLE_PATH} is missing: run node scripts/build-native.js`;
-  }
   return undefined;
 }
 
 function spawnOracle(args: string[], input: string, opts: OracleOptions): string {
+  try {
+    accessSync(ORACLE_PATH, fsConstants.X_OK);
+  } catch {
+    throw new Error(`${ORACLE_PATH} is missing or not executable: run node scripts/build-native.js`);
+  }
   let cmd = ORACLE_PATH;
   let argv = args;
   if (opts.asUser !== undefined) {
