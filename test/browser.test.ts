@@ -1,0 +1,162 @@
+// The shipped bundles: dist/policy.cjs (Node require), dist/policy.mjs (Node import), and the
+// browser bundles (ESM and IIFE) in headless Debian Chromium driven by playwright-core. Each
+// compiles a policy whose @include comes from a file map, simulates and disassembles it, and
+// must agree byte for byte with Node.
+
+import { execFileSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..');
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium)`;
+
+const MAIN = '# browser test\n@include ./lib/common.policy\nwrite: arg0 == 1 || arg0 == 2\nioctl: arg1 == TCGETS; return ENOTTY\n';
+const FILES = { 'app/lib/common.policy': 'read: 1\nclose: 1\nexit_group: 1\n' };
+const CALLS: Array<[string, number[]]> = [['read', []], ['write', [1]], ['write', [7]], ['ioctl', [0, 0x5401]], ['ioctl', [0, 0x541b]], ['openat', []]];
+
+interface Outcome {
+  ok: boolean;
+  program: string;
+  insns: number;
+  files: string[];
+  verdicts: Array<{ action: string; data: number; insns: number }>;
+  listing: string;
+  missing: { ok: boolean; line?: number; code: number; file?: string };
+}
+
+// The same scenario, as source text evaluated against any build of the API (`api`).
+const SCENARIO = `async (api, MAIN, FILES, CALLS) => {
+  const r = await api.compilePolicy(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
+  let program = '';
+  for (const b of r.program) program += b.toString(16).padStart(2, '0');
+  const verdicts = [];
+  for (const [syscall, args] of CALLS) {
+    const v = await api.simulate(r.program, { arch: 'x86_64', syscall, args });
+    verdicts.push({ action: v.action, data: v.data, insns: v.insns });
+  }
+  const listing = await api.disassemble(r.program, 'x86_64');
+  const m = await api.compilePolicy(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: {} });
+  const d = m.diagnostics.find((x) => x.severity === 'error');
+  return { ok: r.ok, program, insns: r.insns, files: r.files, verdicts, listing,
+    missing: { ok: m.ok, line: d && d.line, code: d ? d.code : 0, file: d && d.file } };
+}`;
+
+let nodeOutcome: Outcome;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-ts.js')], { cwd: root, stdio: 'inherit' });
+  // Node, CommonJS bundle: the reference for every other build.
+  const api = require(path.join(root, 'dist', 'policy.cjs'));
+  // eslint-disable-next-line no-new-func
+  const run = new Function(`return (${SCENARIO})`)();
+  nodeOutcome = await run(api, MAIN, FILES, CALLS);
+});
+
+describe('Node bundles', () => {
+  test('dist/policy.cjs (require) compiles, simulates and finds the missing include', () => {
+    expect(nodeOutcome.ok).toBe(true);
+    expect(nodeOutcome.files).toEqual(['app/main.policy', 'app/lib/common.policy']);
+    expect(nodeOutcome.verdicts.map((v) => (v.action === 'errno' ? `errno ${v.data}` : v.action)))
+      .toEqual(['allow', 'allow', 'kill-process', 'allow', 'errno 25', 'kill-process']);
+    expect(nodeOutcome.listing).toMatch(/ALLOW/);
+    expect(nodeOutcome.missing).toEqual({ ok: false, line: 2, code: 2007, file: 'app/main.policy' });
+  });
+
+  test('dist/policy.mjs (import, in a separate ESM process) gives the same result', () => {
+    const script = `const api = await import(${JSON.stringify(path.join(root, 'dist', 'policy.mjs'))});
+const run = ${SCENARIO};
+process.stdout.write(JSON.stringify(await run(api, ${JSON.stringify(MAIN)}, ${JSON.stringify(FILES)}, ${JSON.stringify(CALLS)})));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(nodeOutcome);
+  });
+
+  test('dist/index.cjs re-exports the policy API for Node users', () => {
+    if (!existsSync(path.join(root, 'dist', 'index.cjs'))) return; // built only once ts/index.ts exists
+    const src = readFileSync(path.join(root, 'dist', 'index.cjs'), 'utf8');
+    expect(src).toContain('compilePolicy');
+  });
+});
+
+(chromiumMissing ? describe.skip : describe)(`browser bundles in headless Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
+  let server: http.Server;
+  let base: string;
+  let profile: string;
+  // playwright-core is a devDependency; typed loosely so the test compiles without its types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let context: any;
+
+  beforeAll(async () => {
+    const pages: Record<string, [string, string]> = {
+      '/policy.browser.mjs': ['text/javascript', path.join(root, 'dist', 'policy.browser.mjs')],
+      '/policy.browser.js': ['text/javascript', path.join(root, 'dist', 'policy.browser.js')],
+    };
+    server = http.createServer((req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      if (url === '/') {
+        // An empty icon link keeps Chromium from asking for /favicon.ico (a 404 console error).
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tsjail</title><link rel="icon" href="data:,">');
+        return;
+      }
+      const p = pages[url];
+      if (!p) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': p[0] }).end(readFileSync(p[1]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    profile = mkdtempSync(path.join(tmpdir(), 'tsjail-chromium-'));
+    const { chromium } = require('playwright-core');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+  }, 60000);
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function inPage(load: string): Promise<{ outcome: Outcome; errors: string[] }> {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e: Error) => errors.push(e.message));
+    page.on('console', (m: { type(): string; text(): string }) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${base}/`);
+    const outcome = await page.evaluate(
+      `(async () => { const api = await (${load}); return (${SCENARIO})(api, ${JSON.stringify(MAIN)}, ${JSON.stringify(FILES)}, ${JSON.stringify(CALLS)}); })()`,
+    );
+    await page.close();
+    return { outcome, errors };
+  }
+
+  test('ESM bundle (dist/policy.browser.mjs) agrees with Node', async () => {
+    const { outcome, errors } = await inPage(`import('/policy.browser.mjs')`);
+    expect(errors).toEqual([]);
+    expect(outcome).toEqual(nodeOutcome);
+  });
+
+  test('IIFE bundle (dist/policy.browser.js, global tsjailPolicy) agrees with Node', async () => {
+    const load = `new Promise((resolve, reject) => { const s = document.createElement('script'); s.src = '/policy.browser.js';
+      s.onload = () => resolve(globalThis.tsjailPolicy); s.onerror = () => reject(new Error('script failed to load'));
+      document.head.appendChild(s); })`;
+    const { outcome, errors } = await inPage(load);
+    expect(errors).toEqual([]);
+    expect(outcome).toEqual(nodeOutcome);
+  });
+
+  test('the browser bundle holds no Node-only code', () => {
+    const src = readFileSync(path.join(root, 'dist', 'policy.browser.mjs'), 'utf8');
+    expect(src).not.toMatch(/require\(["'](fs|path|os|child_process|node:[a-z_/]+)["']\)/);
+    expect(src).not.toMatch(/from\s*["']node:/);
+  });
+});
