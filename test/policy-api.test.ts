@@ -43,7 +43,7 @@ describe('compilePolicy', () => {
     expect(d).toMatchObject({ severity: 'error', file: 'bad.policy', line: 2, column: 1 });
     expect(d.formatted.split('\n')).toEqual([expect.stringMatching(/^bad\.policy:2:1: error: /), 'reed: 1', '^^^^']);
     await expect(compilePolicyOrThrow(text, { arch: 'x86_64', path: 'bad.policy' })).rejects.toThrow(PolicyError);
-    const e = await compilePolicyOrThrow(text, { arch: 'x86_64', path: 'bad.policy' }).catch((x) => x as PolicyError);
+    const e = (await compilePolicyOrThrow(text, { arch: 'x86_64', path: 'bad.policy' }).catch((x: unknown) => x)) as PolicyError;
     expect(e.errors.map((x) => x.code)).toContain(CODE_NONEXISTENT_SYSCALL);
     expect(e.message).toMatch(/^bad\.policy:2:1: error: /);
     expect(formatDiagnostics(e.diagnostics)).toContain('reed: 1');
