@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerCompile } from './compile';
 import { registerDisasm } from './disasm';
 import { registerSimulate } from './simulate';
+import { registerVerify } from './verify';
+import { registerDiff } from './diff';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -20,5 +22,7 @@ export function createProgram(): Command {
   registerCompile(program);
   registerDisasm(program);
   registerSimulate(program);
+  registerVerify(program);
+  registerDiff(program);
   return program;
 }

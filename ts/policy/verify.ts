@@ -77,6 +77,8 @@ export interface PolicyDifference {
   newAction: string;
   /** log2 of the number of argument values in the region (a size hint for large regions). */
   log2Count: number;
+  /** One concrete call in the region (args as 0x-hex u64 strings). */
+  example: { arch: number; nr: number; args: string[] };
 }
 
 export interface DiffResult {

@@ -87,6 +87,13 @@ export function describeArgs(r: Region, bits: i32): string {
       parts.push(name + ' == 0x' + ((<u64>hmin << 32) | <u64>lo.min).toString(16));
       continue;
     }
+    const hiFull = hi.lo == 0 && hi.hi == 0xffffffff && hi.knownMask == 0 && hi.excluded.length == 0;
+    if (hiFull && lo.lo == 0 && lo.hi == 0xffffffff && lo.excluded.length == 0) {
+      // Only bit conditions on the low word: they hold for the 64-bit value as written.
+      const s = describeWord(name, lo);
+      if (s.length > 0) parts.push(s);
+      continue;
+    }
     const sh = describeWord(name + '.hi', hi);
     const sl = describeWord(name + '.lo', lo);
     if (sh.length > 0) parts.push(sh);
@@ -99,8 +106,11 @@ export function describeArgs(r: Region, bits: i32): string {
 export function argBits(r: Region, bits: i32): f64 {
   let total: f64 = 0;
   for (let k = 0; k < 6; k++) {
-    total += wordBits(r.words[argLoWord(k)]);
-    if (bits == 64) total += wordBits(r.words[argHiWord(k)]);
+    const lo = wordBits(r.words[argLoWord(k)]);
+    const hi = bits == 64 ? wordBits(r.words[argHiWord(k)]) : 0;
+    // An argument the region does not constrain is not counted: the size is of what it names.
+    if (lo >= 32 && (bits == 32 || hi >= 32)) continue;
+    total += lo + hi;
   }
   return total;
 }

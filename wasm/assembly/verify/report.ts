@@ -75,6 +75,11 @@ export function diffJson(d: DiffResult, ir: PolicyIR): string {
     } else {
       o.str('syscall', '').str('scope', 'numbers').str('condition', describeWord('nr', nrD));
     }
+    // One concrete call inside the region, so a reader (or a test) can replay it.
+    const smp = r.sample();
+    const sargs = new Array<string>(6);
+    for (let k = 0; k < 6; k++) sargs[k] = u64hex(smp[4 + 2 * k], smp[5 + 2 * k]);
+    o.raw('example', new JsonObject().int('arch', smp[WORD_ARCH]).int('nr', smp[WORD_NR]).raw('args', jsonArray(sargs)).toString());
     o.str('old', actionText(reg.oldAction)).str('new', actionText(reg.newAction))
       .str('oldAction', actionName(reg.oldAction)).str('newAction', actionName(reg.newAction))
       .num('log2Count', Math.round(argBits(r, ir.arch.bits) * 10) / 10);
