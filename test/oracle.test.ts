@@ -201,5 +201,9 @@ d.each(identities)('seccomp-oracle %s', (_name, asUser) => {
     // then only as `unfiltered`.
     for (const [nr, l] of odd) expect(`${nr} ${l}`).toMatch(/^\d+ unfiltered /);
     expect(odd.length).toBeLessThan(5);
+    // The same numbers with --refine, where only calls that reached seccomp are traced.
+    const refined = runOracle(assemble([ret(RET.ALLOW)]), cases, { asUser, refine: true }).map((r) => r.line);
+    expect(refined.map((l, nr) => (l === 'allow-class allow' ? 'ok' : `${nr} ${l}`)).filter((x) => x !== 'ok'))
+      .toEqual(odd.map(([nr, l]) => `${nr} ${l}`));
   });
 });

@@ -381,6 +381,7 @@ static void child_main(const struct run_plan *p) {
 /* ---- the parent ---- */
 
 enum outcome_kind {
+  OUT_UNSET = 0, /* not run in that pass */
   OUT_ALLOW_CLASS, OUT_ERRNO, OUT_TRAP, OUT_KILL_THREAD, OUT_KILL_PROCESS, OUT_SIGNAL
 };
 

@@ -5,7 +5,7 @@
 // for tests that need hand-written filters.
 
 import { spawnSync } from 'child_process';
-import { accessSync, constants as fsConstants } from 'fs';
+import { accessSync, constants as fsConstants, writeFileSync } from 'fs';
 import * as path from 'path';
 
 export const ORACLE_PATH = path.resolve(__dirname, '..', '..', 'build', 'native', 'Release', 'seccomp-oracle');
@@ -135,7 +135,10 @@ function parseLine(line: string): OracleResult {
 /** Loads `program` in real children and reports what the kernel did for each case, in order. */
 export function runOracle(program: Uint8Array, cases: readonly OracleCase[], opts: OracleOptions = {}): OracleResult[] {
   if (cases.length === 0) return [];
-  const out = spawnOracle(opts.refine ? ['--refine'] : [], oracleInput(program, cases), opts);
+  const input = oracleInput(program, cases);
+  // For reproducing a failure by hand: TSJAIL_ORACLE_DUMP=FILE keeps the last input.
+  if (process.env.TSJAIL_ORACLE_DUMP) writeFileSync(process.env.TSJAIL_ORACLE_DUMP, input);
+  const out = spawnOracle(opts.refine ? ['--refine'] : [], input, opts);
   const lines = out.split('\n').filter((l) => l !== '');
   if (lines.length !== cases.length) {
     throw new Error(`seccomp-oracle answered ${lines.length} lines for ${cases.length} cases`);
