@@ -30,6 +30,9 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'tsjail-cli-'));
   writeFileSync(path.join(dir, 'small.policy'), '# small\nread: 1\nwrite: arg0 == 1 || arg0 == 2\nclose: 1\nioctl: arg1 == TCGETS; return ENOTTY\nexit_group: 1\n');
   writeFileSync(path.join(dir, 'bad.policy'), 'read: 1\nreed: 1\nwrite: arg0 == NOT_A_CONSTANT\n');
+  // small.bpf, shared by the tests that read a .bpf file (the raw test checks this very output).
+  const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', path.join(dir, 'small.bpf')]);
+  if (r.status !== 0) throw new Error(`tsjail compile small.policy failed: ${r.stderr}`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -71,7 +74,7 @@ describe('help and usage errors (exit 2)', () => {
 
 describe('compile', () => {
   test('raw: the kernel\'s struct sock_filter array, identical to the API\'s program', async () => {
-    const out = path.join(dir, 'small.bpf');
+    const out = path.join(dir, 'raw-test.bpf');
     const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -93,6 +96,12 @@ describe('compile', () => {
     const r = tsjail(['compile', '-', '--arch', 'x86_64', '--format', 'json'], 'read: 1\n');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, arch: 'x86_64', files: ['<stdin>'] });
+  });
+
+  test('--verify: the JSON carries the verifier\'s proof', () => {
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '--format', 'json', '--verify']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).verify).toMatchObject({ status: 'proven' });
   });
 
   test('arch aliases the core knows are accepted and reported canonically', () => {

@@ -68,6 +68,13 @@ describe('compilePolicy', () => {
     expect(await verdict(thread.program, 'write')).toBe('kill-thread');
   });
 
+  test('verify: the core proves the program against the policy and reports it', async () => {
+    const r = await compilePolicyOrThrow('read: 1\nwrite: arg0 == 1 || arg0 == 2\n', { arch: 'x86_64', verify: true });
+    expect(r.verify).toMatchObject({ status: 'proven' });
+    expect(r.verify!.paths).toBeGreaterThan(0);
+    expect((await compilePolicyOrThrow('read: 1\n', { arch: 'x86_64' })).verify).toBeUndefined();
+  });
+
   test('text with NUL bytes is refused before it reaches the core', async () => {
     const r = await compilePolicy('read: 1\0', { arch: 'x86_64', path: 'nul.policy' });
     expect(r.ok).toBe(false);

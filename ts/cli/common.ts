@@ -8,22 +8,23 @@ import { hostArch, readInput } from './io';
 
 export interface PolicyOptions {
   arch?: string;
-  includeMap: string[];
+  includeMap?: string[];
   returnOnMatch?: boolean;
   defaultAction?: string;
   killThread?: boolean;
   verify?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+// No default given to commander, so --help does not print "(default: [])".
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** --arch and the options that change how a policy compiles. */
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .option('-a, --arch <arch>', 'target architecture: x86_64, aarch64, arm, i386, riscv64 (default: this host\'s)')
-    .option('--include-map <virtual=real>', 'read the @include/@frequency path VIRTUAL from REAL (repeatable; VIRTUAL ending in / maps a prefix)', collect, [])
+    .option('--include-map <virtual=real>', 'read the @include/@frequency path VIRTUAL from REAL (repeatable; VIRTUAL ending in / maps a prefix)', collect)
     .option('--return-on-match', 'read `name: EXPR; return N` as compile_seccomp_policy does (errno N when EXPR holds) instead of minijail0 (allow when EXPR holds, else errno N)')
     .option('--default-action <action>', 'replace the policy\'s @default, in policy syntax: kill-process, kill-thread, trap, log, "return 1"...')
     .option('--kill-thread', 'make `kill` and the implicit default kill the thread, not the process')

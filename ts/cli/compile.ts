@@ -51,6 +51,7 @@ export function toJson(r: CompileResult): string {
     filter: r.ok ? decodeProgram(r.program) : [],
     diagnostics: r.diagnostics,
     files: r.files,
+    ...(r.verify ? { verify: r.verify } : {}),
   }) + '\n';
 }
 
@@ -89,8 +90,10 @@ export function registerCompile(program: Command): void {
     .command('compile')
     .summary('compile a seccomp policy to BPF')
     .description('Compile a minijail seccomp policy to a classic BPF program.\n\n' +
-      'raw (default) writes the kernel\'s struct sock_filter array, 8 bytes per instruction: the same\n' +
-      '.bpf format minijail\'s compile_seccomp_policy writes and `minijail0 --seccomp-bpf-binary` reads.')
+      'raw (default) writes the kernel\'s struct sock_filter array, 8 bytes per instruction: the same ' +
+      '.bpf format minijail\'s compile_seccomp_policy writes and `minijail0 --seccomp-bpf-binary` reads. ' +
+      'c writes a C header (the array and its struct sock_fprog); json writes ' +
+      '{ok, arch, insns, program (hex), filter [{code, jt, jf, k}], diagnostics, files}.')
     .argument('<policy>', 'policy file (- for stdin)')
     .option('-o, --output <file>', 'write here instead of stdout')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['raw', 'c', 'json']).default('raw'))

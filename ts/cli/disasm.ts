@@ -15,7 +15,7 @@ export function registerDisasm(program: Command): void {
   const cmd = program
     .command('disasm')
     .summary('disassemble a .bpf program or a compiled policy')
-    .description('Print a readable listing (labels, decoded syscall names and constants) of a BPF program:\n' +
+    .description('Print a readable listing (labels, decoded syscall names and constants) of a BPF program: ' +
       'a .bpf file (struct sock_filter records, detected by extension or content) or a policy, compiled first.')
     .argument('<input>', '.bpf file or policy file (- for stdin)');
   addPolicyOptions(cmd).action((input: string, opts: PolicyOptions) => run(input, opts));

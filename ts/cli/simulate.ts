@@ -76,7 +76,11 @@ async function run(input: string, opts: SimulateCliOptions): Promise<void> {
   }
   const bits = (await archInfo(arch))?.bits ?? 64;
   const name = (await syscallName(arch, nr)) ?? `syscall ${nr}`;
-  const shown = args.map((a) => (a < 10n ? a.toString() : '0x' + (bits === 32 ? a & 0xffffffffn : a).toString(16)));
+  // Small negative values (AT_FDCWD, -1) read better signed; everything else as hex.
+  const shown = args.map((a) => {
+    const signed = BigInt.asIntN(bits, a);
+    return signed < 0n && signed > -4096n ? signed.toString() : a < 10n ? a.toString() : '0x' + a.toString(16);
+  });
   await writeOutput(undefined, `${arch} ${name}(${shown.join(', ')}): ${await describe(r, arch)} after ${r.insns} instructions\n`);
 }
 
@@ -84,7 +88,7 @@ export function registerSimulate(program: Command): void {
   const cmd = program
     .command('simulate')
     .summary('run a policy or .bpf program on one syscall')
-    .description('Run a BPF program (a policy, compiled first, or a .bpf file) on one syscall, the way the kernel\n' +
+    .description('Run a BPF program (a policy, compiled first, or a .bpf file) on one syscall, the way the kernel ' +
       'would, and print the action, its data and the instructions executed.\n\n' +
       '--json prints exactly {"action":"allow|errno|kill-process|kill-thread|trap|trace|log|user-notify","data":N,"insns":N}.')
     .argument('<input>', 'policy file or .bpf file (- for stdin)')

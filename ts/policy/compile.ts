@@ -30,6 +30,17 @@ export interface CompileOptions {
   verify?: boolean;
 }
 
+/** What the core's verifier concluded about the emitted program (compile with `verify`). */
+export interface VerifyReport {
+  /** proven = the program gives the policy's outcome for every input; otherwise compile fails. */
+  status: 'proven' | 'mismatch' | 'unproven';
+  paths: number;
+  regions: number;
+  reason?: string;
+  /** For a mismatch: the input (arch, nr, syscall, args, ip) and both outcomes. */
+  counterexample?: Record<string, unknown>;
+}
+
 export interface CompileResult {
   /** True when there are no errors and `program` holds the filter. */
   ok: boolean;
@@ -43,6 +54,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** Paths of every file the compile read, the main policy first. */
   files: string[];
+  /** The verifier's report, when `verify` was asked for and codegen ran. */
+  verify?: VerifyReport;
 }
 
 interface CoreCompileJson {
@@ -50,6 +63,7 @@ interface CoreCompileJson {
   arch: string;
   program: string;
   insns: number;
+  verify?: VerifyReport | null;
   diagnostics: Diagnostic[];
 }
 
@@ -87,7 +101,10 @@ export async function compilePolicy(text: string, options: CompileOptions): Prom
   const diagnostics = [...fileSet.diagnostics, ...r.diagnostics];
   const ok = r.ok && !diagnostics.some((d) => d.severity === 'error');
   const program = ok ? hexToBytes(r.program) : new Uint8Array(0);
-  return { ok, arch: r.arch, program, insns: ok ? r.insns : 0, diagnostics, files: fileSet.files.map(([p]) => p) };
+  return {
+    ok, arch: r.arch || options.arch, program, insns: ok ? r.insns : 0, diagnostics, files: fileSet.files.map(([p]) => p),
+    ...(r.verify ? { verify: r.verify } : {}),
+  };
 }
 
 /** compilePolicy, but a policy with errors throws a PolicyError carrying every diagnostic. */

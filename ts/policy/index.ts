@@ -2,7 +2,7 @@
 // imports Node modules; @include files come from a caller-given map or resolver.
 
 export { compilePolicy, compilePolicyOrThrow } from './compile';
-export type { CompileOptions, CompileResult } from './compile';
+export type { CompileOptions, CompileResult, VerifyReport } from './compile';
 export { simulate, seccompData } from './simulate';
 export type { SimulateOptions, SimulateResult, ActionName } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
