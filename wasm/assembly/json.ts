@@ -1,6 +1,13 @@
 // A small JSON writer for results that cross the wasm boundary (the core only writes JSON).
 
 export function jsonString(s: string): string {
+  // Fast path (program hex, names, most messages): nothing to escape, no per-char concatenation.
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c == 34 || c == 92) { plain = false; break; }
+  }
+  if (plain) return '"' + s + '"';
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -18,9 +25,13 @@ export function jsonString(s: string): string {
 const HEX = '0123456789abcdef';
 
 export function hexBytes(b: Uint8Array): string {
-  const parts = new Array<string>(b.length);
-  for (let i = 0; i < b.length; i++) parts[i] = HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
-  return parts.join('');
+  // One UTF-16 buffer, decoded once (per-byte strings made compile output quadratic-ish).
+  const out = new StaticArray<u16>(b.length * 2);
+  for (let i = 0; i < b.length; i++) {
+    out[2 * i] = <u16>HEX.charCodeAt(b[i] >> 4);
+    out[2 * i + 1] = <u16>HEX.charCodeAt(b[i] & 15);
+  }
+  return String.UTF16.decodeUnsafe(changetype<usize>(out), <usize>out.length << 1);
 }
 
 export function hex64(v: u64): string {

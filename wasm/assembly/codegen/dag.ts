@@ -27,14 +27,46 @@ export class Dag {
   k: u32[] = [];
   jt: i32[] = [];
   jf: i32[] = [];
-  private index: Map<string, i32> = new Map<string, i32>();
+  // Open-addressing hash index over the node fields (node id + 1; 0 = empty slot).
+  private table: Int32Array = new Int32Array(256);
 
   get size(): i32 { return this.kind.length; }
 
+  private static hash(kind: u8, load: i32, op: u16, k: u32, jt: i32, jf: i32): u32 {
+    let h: u32 = <u32>kind * 0x9e3779b1 ^ <u32>(load + 1) * 0x85ebca77;
+    h = (h ^ <u32>op) * 0xc2b2ae3d;
+    h = (h ^ k) * 0x27d4eb2f;
+    h = (h ^ <u32>jt) * 0x165667b1;
+    h = (h ^ <u32>jf) * 0x9e3779b1;
+    return h ^ (h >> 15);
+  }
+
+  private same(id: i32, kind: u8, load: i32, op: u16, k: u32, jt: i32, jf: i32): bool {
+    return unchecked(this.kind[id]) == kind && unchecked(this.load[id]) == load && unchecked(this.op[id]) == op &&
+      unchecked(this.k[id]) == k && unchecked(this.jt[id]) == jt && unchecked(this.jf[id]) == jf;
+  }
+
+  private grow(): void {
+    const size = this.table.length * 2;
+    const t = new Int32Array(size);
+    const mask = <u32>size - 1;
+    for (let id = 0; id < this.kind.length; id++) {
+      let slot = Dag.hash(this.kind[id], this.load[id], this.op[id], this.k[id], this.jt[id], this.jf[id]) & mask;
+      while (unchecked(t[slot]) != 0) slot = (slot + 1) & mask;
+      t[slot] = id + 1;
+    }
+    this.table = t;
+  }
+
   private intern(kind: u8, load: i32, op: u16, k: u32, jt: i32, jf: i32): i32 {
-    const key = kind.toString() + ',' + load.toString() + ',' + op.toString() + ',' + k.toString() + ',' +
-      jt.toString() + ',' + jf.toString();
-    if (this.index.has(key)) return this.index.get(key);
+    const mask = <u32>this.table.length - 1;
+    let slot = Dag.hash(kind, load, op, k, jt, jf) & mask;
+    for (;;) {
+      const e = unchecked(this.table[slot]);
+      if (e == 0) break;
+      if (this.same(e - 1, kind, load, op, k, jt, jf)) return e - 1;
+      slot = (slot + 1) & mask;
+    }
     const id = this.kind.length;
     this.kind.push(kind);
     this.load.push(load);
@@ -42,7 +74,8 @@ export class Dag {
     this.k.push(k);
     this.jt.push(jt);
     this.jf.push(jf);
-    this.index.set(key, id);
+    this.table[slot] = id + 1;
+    if ((id + 1) * 2 > this.table.length) this.grow();
     return id;
   }
 

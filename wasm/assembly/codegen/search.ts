@@ -47,36 +47,36 @@ class Builder {
     for (let i = 0; i < this.n; i++) this.prefix[i + 1] = this.prefix[i] + r.weights[i];
   }
 
-  weight(i: i32, j: i32): f64 { return this.prefix[j + 1] - this.prefix[i]; }
+  weight(i: i32, j: i32): f64 { return unchecked(this.prefix[j + 1]) - unchecked(this.prefix[i]); }
 
   isSingle(i: i32): bool {
-    const end: u32 = i + 1 < this.n ? this.r.starts[i + 1] - 1 : this.hi;
-    return end == this.r.starts[i];
+    const end: u32 = i + 1 < this.n ? unchecked(this.r.starts[i + 1]) - 1 : this.hi;
+    return end == unchecked(this.r.starts[i]);
   }
 
-  /** Best chain over [i..j]: cost, and the background node index via `bgOut`. */
+  /** Best chain over [i..j]: cost, and the background range index via `bgOut`. */
   chainCost(i: i32, j: i32, bgOut: Int32Array): f64 {
     let best = Infinity;
     const r = this.r;
     for (let c = i; c <= j; c++) {
-      const bg = r.nodes[c];
+      const bg = unchecked(r.nodes[c]);
       // Consider each distinct background once.
       let seen = false;
-      for (let p = i; p < c; p++) if (r.nodes[p] == bg) { seen = true; break; }
+      for (let p = i; p < c; p++) if (unchecked(r.nodes[p]) == bg) { seen = true; break; }
       if (seen) continue;
       let m = 0;
       let ok = true;
       let wbg = 0.0;
-      const ws = new Array<f64>();
+      // The exceptions' weights, largest first (CHAIN_MAX == 3 slots).
+      let w0 = 0.0, w1 = 0.0, w2 = 0.0;
       for (let p = i; p <= j; p++) {
-        if (r.nodes[p] == bg) { wbg += r.weights[p]; continue; }
+        const wp = unchecked(r.weights[p]);
+        if (unchecked(r.nodes[p]) == bg) { wbg += wp; continue; }
         if (!this.isSingle(p) || ++m > CHAIN_MAX) { ok = false; break; }
-        ws.push(r.weights[p]);
+        if (wp > w0) { w2 = w1; w1 = w0; w0 = wp; } else if (wp > w1) { w2 = w1; w1 = wp; } else if (wp > w2) w2 = wp;
       }
       if (!ok) continue;
-      ws.sort((a: f64, b: f64): i32 => (a > b ? -1 : a < b ? 1 : 0));
-      let cost = <f64>m * wbg;
-      for (let t = 0; t < ws.length; t++) cost += <f64>(t + 1) * ws[t];
+      const cost = <f64>m * wbg + w0 + 2 * w1 + 3 * w2;
       if (cost < best) { best = cost; bgOut[0] = c; }
     }
     return best;
@@ -87,30 +87,40 @@ class Builder {
     this.cost = new Float64Array(n * n);
     this.root = new Int32Array(n * n);
     this.chainBg = new Int32Array(n * n);
+    // Raw pointers: this loop is the hot spot of codegen (O(n^2) cells).
+    const cost = this.cost.dataStart;
+    const root = this.root.dataStart;
+    const chainBg = this.chainBg.dataStart;
+    const prefix = this.prefix.dataStart;
     const bg = new Int32Array(1);
-    for (let i = 0; i < n; i++) { this.root[i * n + i] = i; this.chainBg[i * n + i] = -1; }
+    for (let i = 0; i < n; i++) {
+      store<i32>(root + (<usize>(i * n + i) << 2), i);
+      store<i32>(chainBg + (<usize>(i * n + i) << 2), -1);
+    }
     for (let len = 1; len < n; len++) {
       for (let i = 0; i + len < n; i++) {
         const j = i + len;
-        let lo = len == 1 ? i : this.root[i * n + j - 1];
-        let hi = len == 1 ? i : this.root[(i + 1) * n + j];
+        const ij = <usize>(i * n + j);
+        let lo = len == 1 ? i : load<i32>(root + ((ij - 1) << 2));
+        let hi = len == 1 ? i : load<i32>(root + ((ij + <usize>n) << 2));
         if (lo < i) lo = i;
         if (hi > j - 1) hi = j - 1;
         if (hi < lo) { lo = i; hi = j - 1; }
         let best = Infinity;
         let bk = lo;
         for (let k = lo; k <= hi; k++) {
-          const c = this.cost[i * n + k] + this.cost[(k + 1) * n + j];
+          const c = load<f64>(cost + (<usize>(i * n + k) << 3)) + load<f64>(cost + (<usize>((k + 1) * n + j) << 3));
           if (c < best) { best = c; bk = k; }
         }
-        let total = best + this.weight(i, j);
-        this.root[i * n + j] = bk;
-        this.chainBg[i * n + j] = -1;
+        let total = best + load<f64>(prefix + (<usize>(j + 1) << 3)) - load<f64>(prefix + (<usize>i << 3));
+        store<i32>(root + (ij << 2), bk);
+        let cb = -1;
         if (len <= 2 * CHAIN_MAX) {
           const cc = this.chainCost(i, j, bg);
-          if (cc < total) { total = cc; this.chainBg[i * n + j] = bg[0]; }
+          if (cc < total) { total = cc; cb = bg[0]; }
         }
-        this.cost[i * n + j] = total;
+        store<i32>(chainBg + (ij << 2), cb);
+        store<f64>(cost + (ij << 3), total);
       }
     }
   }
