@@ -671,6 +671,7 @@ static void read_program_file(const char *path, struct input *in) {
 
 /* ---- --probe: which entry points reach seccomp on this kernel ---- */
 
+#if defined(__x86_64__)
 /* 1 when a call through `abi` reaches seccomp (allow-class under an ALLOW filter). */
 static int probe_entry(uint32_t abi) {
   fflush(NULL);
@@ -701,6 +702,7 @@ static int probe_entry(uint32_t abi) {
     if (errno != EINTR) die(EXIT_INTERNAL, "waitpid: %s", strerror(errno));
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
+#endif
 
 /*
  * --refine: tell apart the allow-class cases under a TRACE guard with this process as the
@@ -760,6 +762,9 @@ int main(int argc, char **argv) {
 #endif
       return 0;
     } else if (strcmp(argv[i], "--refine") == 0) {
+#if !defined(__x86_64__)
+      die(EXIT_USAGE, "--refine is implemented for x86_64 only");
+#endif
       refine = 1;
     } else if (argv[i][0] != '-' && filter_path == NULL) {
       filter_path = argv[i];
