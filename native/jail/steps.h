@@ -28,9 +28,9 @@
   X(TSJAIL_STEP_CWD, "cwd", "child")                                            \
   X(TSJAIL_STEP_NO_NEW_PRIVS, "no-new-privs", "child")                          \
   X(TSJAIL_STEP_LANDLOCK, "landlock", "child")                                  \
-  X(TSJAIL_STEP_SECCOMP, "seccomp", "child")        /* gate or exact filter */   \
   X(TSJAIL_STEP_CLOSE_FDS, "close-fds", "child")                                \
   X(TSJAIL_STEP_SIGNALS, "signals", "child")        /* reset mask, handlers */   \
+  X(TSJAIL_STEP_SECCOMP, "seccomp", "child")        /* gate or exact filter */   \
   X(TSJAIL_STEP_EXEC, "exec", "child")                                          \
   X(TSJAIL_STEP_PRELOAD, "preload", "program")      /* after exec, before main */\
   X(TSJAIL_STEP_PID_FILE, "pid-file", "parent")

@@ -23,9 +23,9 @@ export const STEPS = [
   'cwd', // child: chdir as the jailed user
   'no-new-privs', // child
   'landlock', // child
-  'seccomp', // child: the exact filter (static programs) or the gate (dynamic ones)
-  'close-fds', // child: every fd except 0-2 and the preserved ones
+  'close-fds', // child: every fd except 0-2 and the preserved ones (before seccomp: policies need not allow it)
   'signals', // child: reset dispositions and the signal mask
+  'seccomp', // child: the exact filter (static programs) or the gate (dynamic ones)
   'exec', // child: execve
   'preload', // program: the preload library installs the filter before main
   'pid-file', // parent

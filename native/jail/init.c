@@ -1,0 +1,124 @@
+/* pid 1 of the jail's pid namespace: reaps orphans, forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT/
+ * SIGUSR1/SIGUSR2 to the program, supervises the seccomp listener, and exits with the
+ * program's status (128+N for a signal) once the program is gone; the kernel then kills
+ * whatever is left in the namespace. It runs in the cloned child after fork, so it follows the
+ * same rules: no allocation, no stdio. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* A pid-namespace init drops signals whose disposition is SIG_DFL, even from the parent
+ * namespace; a real handler (never run: the signals stay blocked and are read from a
+ * signalfd) makes them deliverable. */
+static void ignore_handler(int sig) { (void)sig; }
+
+static void report_and_exit(const struct tsjail_config *cfg, int status, int violation_nr) {
+  struct tsjail_exit_report r = {-1, 0, violation_nr, 0};
+  int code;
+  if (WIFSIGNALED(status)) {
+    r.signal = WTERMSIG(status);
+    code = 128 + r.signal;
+  } else {
+    r.code = WEXITSTATUS(status);
+    code = r.code;
+  }
+  if (cfg->report_wr >= 0) {
+    ssize_t n;
+    do n = write(cfg->report_wr, &r, sizeof r); while (n < 0 && errno == EINTR);
+  }
+  _exit(code);
+}
+
+void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
+  /* The program (same uid if the jail keeps root) must not be able to ptrace us. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = ignore_handler;
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+    sigaddset(&set, forwarded[i]);
+    sigaction(forwarded[i], &sa, NULL);
+  }
+  sigaction(SIGCHLD, &sa, NULL);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  if (sfd < 0) {
+    kill(program, SIGKILL);
+    _exit(126);
+  }
+
+  /* Keep only what the init needs: the program's stdio pipes, the status pipe and the sync
+   * pipe must not be held open by us (EOF on them means the program exec'd or exited). */
+  int keep[4];
+  int nk = 0;
+  int fds[3] = {sfd, cfg->report_wr, cfg->release_wr};
+  for (int i = 0; i < 3; i++) if (fds[i] >= 0) keep[nk++] = fds[i];
+  for (int i = 1; i < nk; i++) /* sort, tiny */
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
+  unsigned lo = 0;
+  for (int i = 0; i <= nk; i++) {
+    unsigned hi = i < nk ? (unsigned)keep[i] : ~0U;
+    if (hi > lo && syscall(SYS_close_range, lo, hi - 1, 0) != 0) {
+      for (unsigned fd = lo; fd < (hi == ~0U ? 65536U : hi); fd++) close((int)fd);
+    }
+    if (i < nk) lo = (unsigned)keep[i] + 1;
+  }
+
+  int listener = -1;
+  if (cfg->filter_listener) {
+    int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
+    if (pidfd >= 0) {
+      listener = tsjail_take_listener(pidfd, cfg->listener_fd, cfg->release_wr);
+      close(pidfd);
+    }
+    if (listener < 0) listener = -1;
+  }
+  if (cfg->release_wr >= 0) close(cfg->release_wr);
+
+  int violation_nr = -1;
+  for (;;) {
+    struct pollfd p[2] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}};
+    int n = poll(p, listener >= 0 ? 2 : 1, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      kill(program, SIGKILL);
+    }
+    if (listener >= 0 && (p[1].revents & POLLIN)) {
+      int nr = tsjail_handle_notification(listener);
+      if (nr >= 0 && violation_nr < 0) violation_nr = nr;
+    }
+    if (listener >= 0 && (p[1].revents & (POLLHUP | POLLERR))) {
+      close(listener);
+      listener = -1;
+    }
+    if (p[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if ((int)si.ssi_signo != SIGCHLD) kill(program, (int)si.ssi_signo);
+        if ((int)si.ssi_signo == SIGCHLD) break;
+      }
+    }
+    /* Reap everything that has exited: orphans re-parented to us, and the program. */
+    for (;;) {
+      int status;
+      pid_t w = waitpid(-1, &status, WNOHANG);
+      if (w <= 0) break;
+      if (w == program) report_and_exit(cfg, status, violation_nr);
+    }
+  }
+}
