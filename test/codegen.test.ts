@@ -373,11 +373,48 @@ describe('pinned listings', () => {
       ' 0000: 0x20 0x00 0x00 0x00000004    A = arch',
       ' 0001: 0x15 0x00 0x04 0xc000003e    if (A != AUDIT_ARCH_X86_64) goto 0006',
       ' 0002: 0x20 0x00 0x00 0x00000000    A = nr',
-      ' 0003: 0x35 0x01 0x00 0x00000001    if (A >= 0x1) goto 0005',
+      ' 0003: 0x35 0x01 0x00 0x00000001    if (A >= 1) goto 0005',
       ' 0004: 0x06 0x00 0x00 0x7fff0000    return ALLOW',
-      'L0005: 0x15 0x01 0x00 0x00000002    if (A == 0x2) goto 0007',
+      'L0005: 0x15 0x01 0x00 0x00000002    if (A == 2) goto 0007',
       'L0006: 0x06 0x00 0x00 0x80000000    return KILL_PROCESS',
       'L0007: 0x06 0x00 0x00 0x00050026    return ERRNO(38)',
+      '',
+    ].join('\n'));
+  });
+
+  test('argument checks: a mask test, an equality search, a shared high-word check (x86_64)', () => {
+    const ir: IR = { default: KILL_PROCESS, badArch: KILL_THREAD, syscalls: [
+      { nr: 9, rules: [{ action: ALLOW, clauses: [[{ arg: 2, op: 'in', value: 0xfffffffffffffffbn }]] }] },
+      { nr: 16, rules: [{ action: ALLOW, clauses: [[{ arg: 1, op: '==', value: 0x5401n }], [{ arg: 1, op: '==', value: 0x5413n }],
+        [{ arg: 0, op: '==', value: 2n }, { arg: 1, op: '==', value: 0x541bn }]] }] },
+    ] };
+    expect(core.disassemble(Buffer.from(compileIR(core, ir, 'x86_64').program, 'hex'), '')).toBe([
+      ' line  CODE  JT   JF      K',
+      '=================================',
+      ' 0000: 0x20 0x00 0x00 0x00000004    A = arch',
+      ' 0001: 0x15 0x00 0x15 0xc000003e    if (A != AUDIT_ARCH_X86_64) goto 0023',
+      ' 0002: 0x20 0x00 0x00 0x00000000    A = nr',
+      ' 0003: 0x35 0x03 0x00 0x00000010    if (A >= 16) goto 0007',
+      ' 0004: 0x15 0x00 0x11 0x00000009    if (A != 9) goto 0022',
+      ' 0005: 0x20 0x00 0x00 0x00000020    A = args[2].lo',
+      ' 0006: 0x45 0x0f 0x0b 0x00000004    if (A & 0x4) goto 0022 else goto 0018',
+      'L0007: 0x35 0x0b 0x00 0x00000011    if (A >= 17) goto 0019',
+      ' 0008: 0x20 0x00 0x00 0x00000018    A = args[1].lo',
+      ' 0009: 0x15 0x06 0x00 0x00005401    if (A == 0x5401) goto 0016',
+      ' 0010: 0x15 0x05 0x00 0x00005413    if (A == 0x5413) goto 0016',
+      ' 0011: 0x15 0x00 0x0a 0x0000541b    if (A != 0x541b) goto 0022',
+      ' 0012: 0x20 0x00 0x00 0x00000010    A = args[0].lo',
+      ' 0013: 0x15 0x00 0x08 0x00000002    if (A != 0x2) goto 0022',
+      ' 0014: 0x20 0x00 0x00 0x00000014    A = args[0].hi',
+      ' 0015: 0x35 0x06 0x00 0x00000001    if (A >= 0x1) goto 0022',
+      'L0016: 0x20 0x00 0x00 0x0000001c    A = args[1].hi',
+      ' 0017: 0x35 0x04 0x00 0x00000001    if (A >= 0x1) goto 0022',
+      'L0018: 0x06 0x00 0x00 0x7fff0000    return ALLOW',
+      'L0019: 0x35 0x01 0x00 0x80000000    if (A >= 0x80000000) goto 0021',
+      ' 0020: 0x35 0x02 0x01 0x40000000    if (A >= 0x40000000) goto 0023 else goto 0022',
+      'L0021: 0x35 0x01 0x00 0xc0000000    if (A >= 0xc0000000) goto 0023',
+      'L0022: 0x06 0x00 0x00 0x80000000    return KILL_PROCESS',
+      'L0023: 0x06 0x00 0x00 0x00000000    return KILL_THREAD',
       '',
     ].join('\n'));
   });

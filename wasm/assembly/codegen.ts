@@ -19,6 +19,7 @@ import { Entry, Decider, Knowledge, simplify } from './codegen/decide';
 import { chainRules } from './codegen/chain';
 import { DispatchEntry, buildDispatch } from './codegen/dispatch';
 import { layout } from './codegen/layout';
+import { RET_ACTION_FULL, RET_ALLOW, RET_LOG } from './actions';
 
 /** Word clauses one IR clause may lower to before the syscall falls back to chain code. */
 const CLAUSE_LOWERING_LIMIT: i32 = 64;
@@ -73,6 +74,20 @@ function sortedSyscalls(ir: PolicyIR): SyscallRules[] {
   return out;
 }
 
+/**
+ * Dispatch weight of a syscall by what its code does, on top of @frequency. Calls with
+ * argument rules are the hot ones in practice (mmap, mprotect, futex, ioctl, fcntl...) and
+ * already the longest paths; listed rejections are rarely worth a shallow place.
+ */
+export const CONDITIONAL_WEIGHT: f64 = 4.0;
+export const REJECT_WEIGHT: f64 = 0.5;
+
+function classWeight(dag: Dag, node: i32): f64 {
+  if (!dag.isRet(node)) return CONDITIONAL_WEIGHT;
+  const kind = dag.k[node] & RET_ACTION_FULL;
+  return kind == RET_ALLOW || kind == RET_LOG ? 1.0 : REJECT_WEIGHT;
+}
+
 /** The DAG root for the whole filter, or -1 when the DAG grew past NODE_LIMIT. */
 export function buildProgramDag(dag: Dag, ir: PolicyIR): i32 {
   const decider = new Decider(dag);
@@ -83,7 +98,7 @@ export function buildProgramDag(dag: Dag, ir: PolicyIR): i32 {
     const node = syscallNode(dag, decider, sc, ir);
     if (dag.size > NODE_LIMIT) return -1;
     const w = sc.weight > 0 && isFinite(sc.weight) ? sc.weight : 1.0;
-    entries.push(new DispatchEntry(<u32>sc.nr, node, w));
+    entries.push(new DispatchEntry(<u32>sc.nr, node, w * classWeight(dag, node)));
   }
   const bad = dag.ret(ir.badArchAction);
   const dispatch = buildDispatch(dag, entries, dag.ret(ir.defaultAction), ir.arch.x32Check ? bad : -1);

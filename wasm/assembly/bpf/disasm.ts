@@ -8,7 +8,7 @@ import {
   BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_JMP, BPF_RET, BPF_MISC,
   BPF_W, BPF_H, BPF_B, BPF_IMM, BPF_ABS, BPF_IND, BPF_MEM, BPF_LEN,
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
-  BPF_JA, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_X, BPF_A, BPF_TXA,
+  BPF_JA, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_X, BPF_A, BPF_TAX, BPF_TXA,
 } from './insn';
 import {
   RET_KILL_PROCESS, RET_KILL_THREAD, RET_TRAP, RET_ERRNO, RET_USER_NOTIF, RET_TRACE, RET_LOG, RET_ALLOW,
@@ -63,8 +63,8 @@ function auditArchName(v: u32): string {
 /** K decoded for a comparison against the word A holds. */
 function constantFor(field: i32, k: u32, arch: Arch | null, op: u16): string {
   if (field == 4 && op != BPF_JSET) return auditArchName(k);
-  if (field == 0 && arch != null && op != BPF_JSET) {
-    const name = arch.syscallName(<i32>k);
+  if (field == 0 && op != BPF_JSET) {
+    const name = arch != null ? arch.syscallName(<i32>k) : null;
     if (name != null) return k.toString() + ' /* ' + name + ' */';
     return k < 0x10000 ? k.toString() : hex(k);
   }
@@ -125,7 +125,10 @@ function insnText(prog: Insn[], pc: i32, field: i32, arch: Arch | null): string 
     case BPF_ST: return 'M[' + k.toString() + '] = A';
     case BPF_STX: return 'M[' + k.toString() + '] = X';
     case BPF_ALU: return aluText(code, k);
-    case BPF_MISC: return (code & 0xf8) == BPF_TXA ? 'A = X' : 'X = A';
+    case BPF_MISC:
+      if (code == (BPF_MISC | BPF_TXA)) return 'A = X';
+      if (code == (BPF_MISC | BPF_TAX)) return 'X = A';
+      return '??? misc ' + hex(code);
     case BPF_RET: return (code & 0x18) == BPF_A ? 'return A' : 'return ' + retName(k);
     case BPF_JMP: {
       const op = code & 0xf0;

@@ -12,7 +12,7 @@ import { SECCOMP_DATA_NR } from '../bpf/insn';
  * Weight of one range that no listed syscall occupies. Small: unlisted numbers are the ones a
  * sandboxed program rarely calls, and allowed calls should stay shallow.
  */
-export const GAP_WEIGHT: f64 = 0.02;
+export const GAP_WEIGHT: f64 = 0.01;
 
 const X32_BIT: u32 = 0x40000000;
 

@@ -1,0 +1,192 @@
+// The simulator on hand-assembled programs: every opcode seccomp accepts, instruction counts,
+// and the load-time checks the kernel applies (a refused program is ok:false with an error
+// naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
+import { loadCore, Core } from '../ts/policy/core';
+
+// Opcodes (include/uapi/linux/filter.h).
+const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
+const W = 0x00, H = 0x08, B = 0x10;
+const IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
+const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80, MOD = 0x90, XOR = 0xa0;
+const JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
+const K = 0x00, X = 0x08, A = 0x10;
+const TAX = 0x00, TXA = 0x80;
+
+const ALLOW = 0x7fff0000;
+const ERRNO = (n: number) => 0x00050000 | n;
+
+type I = [code: number, jt: number, jf: number, k: number];
+const ins = (code: number, k = 0, jt = 0, jf = 0): I => [code, jt, jf, k >>> 0];
+
+function bytes(prog: I[]): Uint8Array {
+  const b = Buffer.alloc(prog.length * 8);
+  prog.forEach(([code, jt, jf, k], i) => {
+    b.writeUInt16LE(code, i * 8);
+    b.writeUInt8(jt, i * 8 + 2);
+    b.writeUInt8(jf, i * 8 + 3);
+    b.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return new Uint8Array(b);
+}
+
+function data(nr: number, arch = 0xc000003e, args: bigint[] = [], ip = 0n): Uint8Array {
+  const b = Buffer.alloc(64);
+  b.writeUInt32LE(nr >>> 0, 0);
+  b.writeUInt32LE(arch >>> 0, 4);
+  b.writeBigUInt64LE(ip, 8);
+  for (let i = 0; i < 6; i++) b.writeBigUInt64LE(args[i] ?? 0n, 16 + 8 * i);
+  return new Uint8Array(b);
+}
+
+interface Sim { ok: boolean; ret: number; action: string; data: number; insns: number; error?: string }
+
+let core: Core;
+beforeAll(async () => { core = await loadCore(); });
+const sim = (prog: I[], d = data(0)): Sim => JSON.parse(core.simulate(bytes(prog), d));
+/** Run a program that computes A and returns it. */
+const retA = (body: I[], d = data(0)): number => {
+  const r = sim([...body, ins(RET | A)], d);
+  if (!r.ok) throw new Error(r.error);
+  return r.ret >>> 0;
+};
+
+describe('loads', () => {
+  test('LD W ABS reads seccomp_data little-endian words', () => {
+    const d = data(59, 0xc000003e, [0x1122334455667788n, 0n, 0xdeadbeefn << 32n], 0xabcdef0123n);
+    expect(retA([ins(LD | W | ABS, 0)], d)).toBe(59);
+    expect(retA([ins(LD | W | ABS, 4)], d)).toBe(0xc000003e);
+    expect(retA([ins(LD | W | ABS, 8)], d)).toBe(0xcdef0123);
+    expect(retA([ins(LD | W | ABS, 12)], d)).toBe(0xab);
+    expect(retA([ins(LD | W | ABS, 16)], d)).toBe(0x55667788);
+    expect(retA([ins(LD | W | ABS, 20)], d)).toBe(0x11223344);
+    expect(retA([ins(LD | W | ABS, 36)], d)).toBe(0xdeadbeef);
+    expect(retA([ins(LD | W | ABS, 32)], d)).toBe(0);
+    expect(retA([ins(LD | W | ABS, 60)], d)).toBe(0);
+  });
+  test('immediates, lengths, scratch memory, register moves', () => {
+    expect(retA([ins(LD | IMM, 0x12345678)])).toBe(0x12345678);
+    expect(retA([ins(LD | W | LEN)])).toBe(64);
+    expect(retA([ins(LDX | W | LEN), ins(MISC | TXA)])).toBe(64);
+    expect(retA([ins(LDX | IMM, 7), ins(MISC | TXA)])).toBe(7);
+    expect(retA([ins(LD | IMM, 9), ins(ST, 3), ins(LD | IMM, 0), ins(LD | MEM, 3)])).toBe(9);
+    expect(retA([ins(LDX | IMM, 5), ins(STX, 15), ins(LDX | MEM, 15), ins(MISC | TXA)])).toBe(5);
+    expect(retA([ins(LD | IMM, 11), ins(MISC | TAX), ins(LD | IMM, 0), ins(MISC | TXA)])).toBe(11);
+  });
+  test('A and X start at zero', () => {
+    expect(retA([])).toBe(0);
+    expect(retA([ins(MISC | TXA)])).toBe(0);
+  });
+});
+
+describe('ALU', () => {
+  const alu = (op: number, a: number, k: number) => retA([ins(LD | IMM, a), ins(ALU | op | K, k)]);
+  const aluX = (op: number, a: number, x: number) => retA([ins(LDX | IMM, x), ins(LD | IMM, a), ins(ALU | op | X)]);
+  test('32-bit wrap-around arithmetic, K and X forms', () => {
+    expect(alu(ADD, 0xffffffff, 2)).toBe(1);
+    expect(aluX(ADD, 5, 6)).toBe(11);
+    expect(alu(SUB, 1, 2)).toBe(0xffffffff);
+    expect(aluX(SUB, 10, 4)).toBe(6);
+    expect(alu(MUL, 0x10000, 0x10000)).toBe(0);
+    expect(aluX(MUL, 3, 7)).toBe(21);
+    expect(alu(DIV, 100, 7)).toBe(14);
+    expect(aluX(DIV, 0xffffffff, 2)).toBe(0x7fffffff);
+    expect(alu(OR, 0xf0, 0x0f)).toBe(0xff);
+    expect(aluX(OR, 1, 2)).toBe(3);
+    expect(alu(AND, 0xff, 0x0f)).toBe(0x0f);
+    expect(aluX(AND, 6, 3)).toBe(2);
+    expect(alu(XOR, 0xff, 0x0f)).toBe(0xf0);
+    expect(aluX(XOR, 5, 5)).toBe(0);
+    expect(alu(LSH, 1, 31)).toBe(0x80000000);
+    expect(aluX(LSH, 1, 4)).toBe(16);
+    expect(alu(RSH, 0x80000000, 31)).toBe(1);
+    expect(aluX(RSH, 256, 4)).toBe(16);
+    expect(retA([ins(LD | IMM, 1), ins(ALU | NEG)])).toBe(0xffffffff);
+  });
+  test('division by a zero X ends the program with return value 0', () => {
+    const r = sim([ins(LD | IMM, 5), ins(LDX | IMM, 0), ins(ALU | DIV | X), ins(RET | K, ALLOW)]);
+    expect(r).toMatchObject({ ok: true, ret: 0, action: 'kill-thread', insns: 3 });
+  });
+});
+
+describe('jumps and returns', () => {
+  // if (A op k) return ERRNO(1) else return ERRNO(2)
+  const branch = (op: number, a: number, k: number, viaX = false) => {
+    const pre: I[] = viaX ? [ins(LDX | IMM, k), ins(LD | IMM, a), ins(JMP | op | X, 0, 0, 1)] : [ins(LD | IMM, a), ins(JMP | op | K, k, 0, 1)];
+    return sim([...pre, ins(RET | K, ERRNO(1)), ins(RET | K, ERRNO(2))]).data;
+  };
+  test('JEQ, JGT, JGE, JSET with K and X (unsigned)', () => {
+    for (const viaX of [false, true]) {
+      expect(branch(JEQ, 5, 5, viaX)).toBe(1);
+      expect(branch(JEQ, 5, 6, viaX)).toBe(2);
+      expect(branch(JGT, 0x80000000, 1, viaX)).toBe(1);
+      expect(branch(JGT, 5, 5, viaX)).toBe(2);
+      expect(branch(JGE, 5, 5, viaX)).toBe(1);
+      expect(branch(JGE, 4, 5, viaX)).toBe(2);
+      expect(branch(JSET, 6, 2, viaX)).toBe(1);
+      expect(branch(JSET, 6, 1, viaX)).toBe(2);
+    }
+  });
+  test('JA skips forward by k; jt/jf offsets count from the next instruction', () => {
+    const r = sim([ins(JMP | JA, 2), ins(RET | K, ERRNO(1)), ins(RET | K, ERRNO(2)), ins(RET | K, ERRNO(3))]);
+    expect(r).toMatchObject({ ok: true, data: 3, insns: 2 });
+    const far = sim([ins(LD | IMM, 1), ins(JMP | JEQ | K, 1, 2, 0), ins(RET | K, ERRNO(1)), ins(RET | K, ERRNO(2)), ins(RET | K, ERRNO(3))]);
+    expect(far.data).toBe(3);
+  });
+  test('RET K and RET A; actions and data decoded', () => {
+    expect(sim([ins(RET | K, ALLOW)])).toEqual({ ok: true, ret: ALLOW, action: 'allow', data: 0, insns: 1 });
+    expect(sim([ins(RET | K, ERRNO(38))])).toMatchObject({ action: 'errno', data: 38 });
+    expect(sim([ins(RET | K, 0x80000000)])).toMatchObject({ action: 'kill-process', ret: 0x80000000 });
+    expect(sim([ins(RET | K, 0x00030005)])).toMatchObject({ action: 'trap', data: 5 });
+    expect(sim([ins(RET | K, 0x7ff00007)])).toMatchObject({ action: 'trace', data: 7 });
+    expect(sim([ins(RET | K, 0x7ffc0000)])).toMatchObject({ action: 'log' });
+    expect(sim([ins(RET | K, 0x7fc00000)])).toMatchObject({ action: 'user-notify' });
+    expect(sim([ins(LD | IMM, ERRNO(9)), ins(RET | A)])).toMatchObject({ action: 'errno', data: 9, insns: 2 });
+  });
+  test('counts every executed instruction, including the RET', () => {
+    const prog: I[] = [ins(LD | W | ABS, 4), ins(JMP | JEQ | K, 0xc000003e, 1, 0), ins(RET | K, 0), ins(LD | W | ABS, 0),
+      ins(JMP | JEQ | K, 59, 0, 1), ins(RET | K, ERRNO(1)), ins(RET | K, ALLOW)];
+    expect(sim(prog, data(59))).toMatchObject({ data: 1, insns: 5 });
+    expect(sim(prog, data(60))).toMatchObject({ action: 'allow', insns: 5 });
+    expect(sim(prog, data(59, 0x40000003))).toMatchObject({ action: 'kill-thread', insns: 3 });
+  });
+});
+
+describe('programs the kernel refuses', () => {
+  const err = (prog: I[]) => {
+    const r = sim(prog);
+    expect(r.ok).toBe(false);
+    return r.error!;
+  };
+  test('size limits and shape', () => {
+    expect(JSON.parse(core.simulate(new Uint8Array(0), data(0))).ok).toBe(false);
+    expect(JSON.parse(core.simulate(new Uint8Array(12), data(0))).error).toMatch(/multiple of 8/);
+    expect(JSON.parse(core.simulate(bytes([ins(RET | K, ALLOW)]), new Uint8Array(10))).error).toMatch(/64 bytes/);
+    expect(err(Array.from({ length: 4097 }, () => ins(RET | K, ALLOW)))).toMatch(/4097 instructions/);
+    expect(sim(Array.from({ length: 4096 }, () => ins(RET | K, ALLOW))).ok).toBe(true);
+    expect(err([ins(LD | IMM, 1)])).toMatch(/instruction 0: the last instruction is not a return/);
+  });
+  test('unknown and non-seccomp opcodes name the instruction', () => {
+    expect(err([ins(LD | IMM), ins(0xff), ins(RET | K)])).toMatch(/instruction 1: unknown opcode 0xff/);
+    for (const code of [LD | H | ABS, LD | B | ABS, LD | W | IND, LDX | B | MSH, ALU | MOD | K, ALU | MOD | X]) {
+      expect(err([ins(code, 1), ins(RET | K)])).toMatch(/instruction 0: opcode .* not allowed in seccomp/);
+    }
+  });
+  test('loads outside struct seccomp_data or unaligned', () => {
+    expect(err([ins(LD | W | ABS, 64), ins(RET | K)])).toMatch(/instruction 0: load from offset 64/);
+    expect(err([ins(LD | W | ABS, 2), ins(RET | K)])).toMatch(/instruction 0: load from offset 2/);
+  });
+  test('jumps out of range', () => {
+    expect(err([ins(JMP | JA, 1), ins(RET | K)])).toMatch(/instruction 0: jump out of range/);
+    expect(err([ins(JMP | JEQ | K, 0, 0, 1), ins(RET | K)])).toMatch(/instruction 0: jump out of range/);
+    expect(err([ins(LD | IMM), ins(JMP | JGT | K, 0, 5, 0), ins(RET | K)])).toMatch(/instruction 1: jump out of range/);
+  });
+  test('constant division by zero, oversized shifts, scratch index and uninitialized reads', () => {
+    expect(err([ins(ALU | DIV | K, 0), ins(RET | K)])).toMatch(/instruction 0: division by constant zero/);
+    expect(err([ins(ALU | LSH | K, 32), ins(RET | K)])).toMatch(/instruction 0: shift by 32/);
+    expect(err([ins(ST, 16), ins(RET | K)])).toMatch(/instruction 0: scratch memory index 16/);
+    expect(err([ins(LD | MEM, 0), ins(RET | K)])).toMatch(/instruction 0: reads scratch memory M\[0\] before/);
+    // Written on one path only: still refused, as check_load_and_stores does.
+    expect(err([ins(JMP | JEQ | K, 0, 0, 1), ins(ST, 2), ins(LD | MEM, 2), ins(RET | K)])).toMatch(/instruction 2: reads scratch memory M\[2\]/);
+    expect(sim([ins(ST, 2), ins(JMP | JEQ | K, 0, 0, 0), ins(LD | MEM, 2), ins(RET | A)]).ok).toBe(true);
+  });
+});
