@@ -128,6 +128,9 @@ bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::str
   std::string root;
   if (Has(f, "root")) {
     if (!GetPath(f, "root", "filesystem.root", &root, bad)) return false;
+    // pivot_root/chroot to the current root changes nothing but would stack the old root
+    // over the new one in confusing ways; a jail that keeps "/" simply omits root.
+    if (root == "/") return bad("filesystem.root", "must not be '/' (omit it to keep the current root)");
     out->root_mode = TSJAIL_ROOT_PIVOT;
     if (Has(f, "rootMode")) {
       std::string mode = f.Get("rootMode").IsString() ? f.Get("rootMode").As<Napi::String>().Utf8Value() : "";
@@ -137,7 +140,7 @@ bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::str
     arena.Add(&out->root, root);
   }
   // Targets are paths inside the jail; before pivot_root they live under the new root.
-  const std::string prefix = (root.empty() || root == "/") ? "" : root;
+  const std::string prefix = root;
   auto target_of = [&](const std::string& t) { return t == "/" && !prefix.empty() ? prefix : prefix + t; };
 
   out->propagation = TSJAIL_PROPAGATION_PRIVATE;
