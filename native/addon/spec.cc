@@ -218,7 +218,7 @@ bool ReadPlan(const Napi::Object& spec, JailPlan* p, std::string* error) {
 bool BuildFilters(JailPlan* p, int status_wr, int release_rd, std::string* error) {
   if (!p->seccomp) return true;
   tsjail_config& c = p->cfg;
-  std::vector<sock_filter> prefix(260);
+  std::vector<sock_filter> prefix(300);
   std::vector<sock_filter> out(BPF_MAXINSNS);
   unsigned tsync = p->tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0;
   unsigned log = p->log ? SECCOMP_FILTER_FLAG_LOG : 0;
@@ -235,7 +235,8 @@ bool BuildFilters(JailPlan* p, int status_wr, int release_rd, std::string* error
     p->installed.assign(out.begin(), out.begin() + n);
   } else {
     // The gate: policy + the loader set, installed before exec.
-    int np = tsjail_filter_gate_prefix(p->gate_allow.data(), p->gate_allow.size(), prefix.data(), prefix.size());
+    int np = tsjail_filter_gate_prefix(p->gate_allow.data(), p->gate_allow.size(), status_wr, prefix.data(),
+                                       prefix.size());
     n = np < 0 ? -1 : tsjail_filter_rewrite(p->policy.data(), p->policy.size(), kill_to, prefix.data(), (size_t)np,
                                             out.data(), out.size());
     if (n < 0) { *error = "seccomp: the gate filter exceeds 4096 instructions"; return false; }

@@ -7,10 +7,12 @@
  * Each prefix block checks the arch itself and falls through, so it can sit in front of any
  * policy unchanged: the policy's jumps are relative and stay valid. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "jail.h"
 
@@ -55,18 +57,73 @@ int tsjail_filter_rewrite(const struct sock_filter *prog, size_t n, uint32_t act
   return (int)(n + n_prefix);
 }
 
-/* [0] ld arch; [1] jeq ARCH ? next : skip-all; [2] ld nr; [3..3+n) jeq nr_i -> allow;
- * [3+n] ja policy (as jeq 0,0 via a jump over the allow); [4+n] ret ALLOW; then the policy. */
-int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, struct sock_filter *out, size_t cap) {
-  size_t len = n + 5;
-  if (len > cap || n > 250) return -1;
+/* The gate block. Jumps to two labels, resolved at the end: ALLOW (a RET ALLOW placed last in
+ * the block) and POLICY (the first instruction after the block). Layout:
+ *   ld arch; jeq ARCH ? : POLICY; ld nr; jeq nr_i ? ALLOW : (next) ...
+ *   write only to the status fd:   jeq write ? : next; ld arg0 hi/lo == 0/fd ? ALLOW : next
+ *   openat/open only read-only:    jeq openat ? : next; ld flags; and WMASK; jeq 0 ? ALLOW : next
+ *   ja POLICY; ALLOW: ret ALLOW
+ * So a program whose preload never ran can read and map files (what ld.so needs) but not
+ * create or write any, and write only to the handshake pipe, until the parent kills it. */
+#define GATE_WMASK (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | 020000000 /* __O_TMPFILE */)
+#define L_ALLOW 0xfffe
+#define L_POLICY 0xffff
+
+static int emit(struct sock_filter *out, size_t cap, size_t *i, struct sock_filter f) {
+  if (*i >= cap) return -1;
+  out[(*i)++] = f;
+  return 0;
+}
+
+int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, struct sock_filter *out,
+                              size_t cap) {
   size_t i = 0;
-  out[i++] = LD(OFF_ARCH);
-  out[i++] = JEQ(tsjail_audit_arch(), 0, (uint8_t)(n + 3)); /* other arch: to the policy */
-  out[i++] = LD(OFF_NR);
-  for (size_t j = 0; j < n; j++) out[i++] = JEQ(nrs[j], (uint8_t)(n - j), 0);
-  out[i++] = insn(BPF_JMP | BPF_JA, 1, 0, 0); /* none matched: over the allow */
-  out[i++] = RET(SECCOMP_RET_ALLOW);
+  /* Label targets are carried in jt/jf as L_ALLOW/L_POLICY (> 255) in a u16 scratch array. */
+  uint16_t jt[BPF_MAXINSNS], jf[BPF_MAXINSNS];
+  if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
+#define E(f, t, fl) do { if (emit(out, cap, &i, (f))) return -1; jt[i - 1] = (t); jf[i - 1] = (fl); } while (0)
+  E(LD(OFF_ARCH), 0, 0);
+  E(JEQ(tsjail_audit_arch(), 0, 0), 0, L_POLICY);
+  E(LD(OFF_NR), 0, 0);
+  for (size_t j = 0; j < n; j++) E(JEQ(nrs[j], 0, 0), L_ALLOW, 0);
+  if (status_fd >= 0) {
+    E(JEQ(SYS_write, 0, 0), 0, 5);
+    E(LD(OFF_ARG0_HI), 0, 0);
+    E(JEQ(0, 0, 0), 0, 2);
+    E(LD(OFF_ARG0_LO), 0, 0);
+    E(JEQ((uint32_t)status_fd, 0, 0), L_ALLOW, 0);
+    E(LD(OFF_NR), 0, 0);
+  }
+  E(JEQ(SYS_openat, 0, 0), 0, 4);
+  E(LD(OFF_ARG0_LO + 16), 0, 0); /* args[2] low word: flags */
+  E(insn(BPF_ALU | BPF_AND | BPF_K, GATE_WMASK, 0, 0), 0, 0);
+  E(JEQ(0, 0, 0), L_ALLOW, 0);
+  E(LD(OFF_NR), 0, 0);
+#ifdef SYS_open
+  E(JEQ(SYS_open, 0, 0), 0, 3);
+  E(LD(OFF_ARG0_LO + 8), 0, 0); /* args[1] low word: flags */
+  E(insn(BPF_ALU | BPF_AND | BPF_K, GATE_WMASK, 0, 0), 0, 0);
+  E(JEQ(0, 0, 0), L_ALLOW, 0);
+#endif
+  E(insn(BPF_JMP | BPF_JA, 0, 0, 0), 0, 0);
+  size_t ja = i - 1;
+  E(RET(SECCOMP_RET_ALLOW), 0, 0);
+#undef E
+  size_t allow = i - 1, policy = i;
+  out[ja].k = (uint32_t)(policy - ja - 1);
+  for (size_t k = 0; k < i; k++) {
+    if (BPF_CLASS(out[k].code) != BPF_JMP || BPF_OP(out[k].code) == BPF_JA) continue;
+    uint16_t t[2] = {jt[k], jf[k]};
+    for (int w = 0; w < 2; w++) {
+      size_t target;
+      if (t[w] == L_ALLOW) target = allow;
+      else if (t[w] == L_POLICY) target = policy;
+      else target = k + 1 + t[w];
+      if (target - k - 1 > 255) return -1;
+      if (w == 0) out[k].jt = (uint8_t)(target - k - 1);
+      else out[k].jf = (uint8_t)(target - k - 1);
+    }
+  }
   return (int)i;
 }
 

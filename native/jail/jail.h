@@ -119,9 +119,11 @@ int tsjail_handle_notification(int listener);
 int tsjail_filter_rewrite(const struct sock_filter *prog, size_t n, uint32_t action,
                           const struct sock_filter *prefix, size_t n_prefix,
                           struct sock_filter *out, size_t cap);
-/* Parent: the gate block: on this arch, allow each of `nrs` unconditionally, else fall
- * through to whatever follows. Returns the count written, or -1. */
-int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, struct sock_filter *out, size_t cap);
+/* Parent: the gate block: on this arch, allow each of `nrs` unconditionally, write only to
+ * status_fd, openat/open only without write/create flags; else fall through to whatever
+ * follows. Returns the count written, or -1. */
+int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, struct sock_filter *out,
+                              size_t cap);
 /* Parent: a block allowing exactly `nr(arg0 == fd)` on this arch, else fall through. */
 int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, size_t cap);
 
