@@ -224,3 +224,61 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
     });
   });
 });
+
+// The same steps through the runtime (ts/jail -> addon -> native/jail/child.c), as the Node
+// process's user (root here) with a user namespace.
+describe('through the runtime (Jail.run)', () => {
+  // Imported lazily so the driver tests above still run when the addon is not built.
+  const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tsjail-fsapi-');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function jail(root: string) {
+    fs.mkdirSync(root, { recursive: true });
+    fs.chmodSync(root, 0o755);
+    const j = new Jail().namespaces({ user: true, pid: true, mount: true })
+      .filesystem({ root, mounts: [{ kind: 'tmpfs', target: '/' }] });
+    for (const d of ['/usr', '/bin', '/sbin', '/lib', '/lib64']) if (fs.existsSync(d)) j.bind(d);
+    return j;
+  }
+
+  test('rw/ro binds, fresh /proc, minimal /dev, and the host tree hidden', async () => {
+    const rw = path.join(dir, 'rw');
+    const ro = path.join(dir, 'ro');
+    fs.mkdirSync(rw);
+    fs.mkdirSync(ro);
+    const r = await jail(path.join(dir, 'root'))
+      .bind(rw, '/rw', { writable: true }).bind(ro, '/ro')
+      .mount({ kind: 'proc', target: '/proc', readOnly: true }).mount({ kind: 'dev', target: '/dev' })
+      .run(['/bin/sh', '-c', `echo x > /rw/f && echo rw-ok
+        echo x 2>/dev/null > /ro/f || echo ro-denied
+        ls /proc | grep -cE '^[0-9]+$'
+        ls /dev | tr '\\n' ' '; echo
+        test -e ${dir} && echo host-visible || echo host-hidden`]);
+    const lines = r.stdout.toString().split('\n');
+    expect(lines[0]).toBe('rw-ok');
+    expect(lines[1]).toBe('ro-denied');
+    expect(Number(lines[2])).toBeLessThan(8); // init, sh, ls, grep
+    expect(lines[3].trim().split(' ')).toEqual(['fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+    expect(lines[4]).toBe('host-hidden');
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(rw, 'f'), 'utf8')).toBe('x\n');
+    expect(fs.existsSync(path.join(ro, 'f'))).toBe(false);
+  });
+
+  test('a missing bind source is a JailError at step "mounts" with the mount named; nothing runs', async () => {
+    const marker = path.join(dir, 'ran');
+    const j = jail(path.join(dir, 'root')).bind('/nonexistent-tsjail', '/x').bind(dir, '/out', { writable: true });
+    await expect(j.run(['/bin/sh', '-c', 'touch /out/ran'])).rejects.toMatchObject({
+      name: 'JailError', step: 'mounts', code: 'ENOENT', message: expect.stringMatching(/mount #\d+/) });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('pivot_root under shared propagation is a JailError at step "root"', async () => {
+    const j = jail(path.join(dir, 'root')).filesystem({ propagation: 'shared' });
+    await expect(j.run(['/bin/true'])).rejects.toMatchObject({ step: 'root', code: 'EINVAL' });
+  });
+});

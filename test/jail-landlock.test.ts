@@ -141,3 +141,35 @@ for d in ('ro', 'rw'):
 if (!haveLandlock) {
   test.skip(`landlock behaviour: Landlock unavailable on this kernel (probe returned ${abi})`, () => undefined);
 }
+
+// Through the runtime: Landlock after no_new_privs in native/jail/child.c.
+describeLandlock('through the runtime (Jail.run)', () => {
+  const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tsjail-llapi-');
+    for (const d of ['ok', 'denied']) {
+      fs.mkdirSync(path.join(dir, d));
+      fs.writeFileSync(path.join(dir, d, 'file'), `${d}\n`);
+    }
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a read Landlock denies fails with EACCES; an allowed one works', async () => {
+    const r = await new Jail().noNewPrivs()
+      .landlock({ rx: SYSTEM_RX, ro: ['/etc', `${dir}/ok`], rw: ['/dev/null'] })
+      .run(['/usr/bin/python3', '-c', `import os
+print(open('${dir}/ok/file').read().strip())
+try:
+  open('${dir}/denied/file')
+except OSError as e:
+  print(e.errno)`]);
+    expect(r.stdout.toString()).toBe(`ok\n${EACCES}\n`);
+    expect(r.code).toBe(0);
+  });
+
+  test('a rule path missing in the jail is a JailError at step "landlock"', async () => {
+    await expect(new Jail().noNewPrivs().landlock({ rx: SYSTEM_RX, ro: [`${dir}/absent`], rw: [] }).run(['/bin/true']))
+      .rejects.toMatchObject({ name: 'JailError', step: 'landlock', code: 'ENOENT' });
+  });
+});

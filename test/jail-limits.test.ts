@@ -283,3 +283,41 @@ describe('cgroup step as uid 65534', () => {
       expect(r.stderr).toContain(layout.memory.dir);
     });
 });
+
+// Through the runtime: rlimits in native/jail/child.c, the cgroup in the addon's parent part.
+describe('through the runtime (Jail.run)', () => {
+  const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+
+  /** The jail cgroups this process (the jest worker) created and has not removed. */
+  function leftovers(): string[] {
+    return [layout.memory, layout.pids, layout.cpu].filter((p) => p.version > 0)
+      .flatMap((p) => fs.readdirSync(p.dir).filter((n) => n.startsWith(`tsjail-${process.pid}-`)).map((n) => path.join(p.dir, n)));
+  }
+
+  test('rlimits by name are in place when the program starts', async () => {
+    const r = await new Jail().rlimit({ resource: 'NOFILE', soft: 33, hard: 44 }).rlimit({ resource: 'RLIMIT_CORE', soft: 0, hard: 0 })
+      .run(['/bin/sh', '-c', "grep -E '^Max (open files|core file size)' /proc/self/limits | tr -s ' ' | sed 's/ *$//'"]);
+    expect(r.stdout.toString()).toBe('Max core file size 0 0 bytes\nMax open files 33 44 files\n');
+  });
+
+  (isRoot && haveControllers ? test : test.skip)('memory and pids limits hold, and the cgroup is removed afterwards', async () => {
+    const oom = await new Jail().namespaces({ pid: true, mount: true }).cgroup({ memory: 48 << 20 })
+      .run(['/usr/bin/python3', '-c', 's = bytearray(b"x") * (256 << 20); print(len(s))']);
+    expect(oom.stdout.toString()).toBe('');
+    // The init reports the program's death by SIGKILL as 128+9; without an init it is the signal.
+    expect(oom.code === 128 + SIGKILL || oom.signal === 'SIGKILL').toBe(true);
+    const forks = await new Jail().cgroup({ pids: 5 }).run(['/usr/bin/python3', '-c', `import os, time
+kids = []
+try:
+  for i in range(20):
+    pid = os.fork()
+    if pid == 0:
+      time.sleep(5); os._exit(0)
+    kids.append(pid)
+except OSError as e:
+  print(len(kids), e.errno)
+for k in kids: os.kill(k, 9)`]);
+    expect(forks.stdout.toString()).toBe('4 11\n');
+    expect(leftovers()).toEqual([]);
+  });
+});
