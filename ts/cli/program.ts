@@ -6,6 +6,7 @@ import { registerDisasm } from './disasm';
 import { registerSimulate } from './simulate';
 import { registerVerify } from './verify';
 import { registerDiff } from './diff';
+import { registerRun } from './run';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -24,5 +25,6 @@ export function createProgram(): Command {
   registerSimulate(program);
   registerVerify(program);
   registerDiff(program);
+  registerRun(program);
   return program;
 }
