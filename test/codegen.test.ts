@@ -419,3 +419,35 @@ describe('pinned listings', () => {
     ].join('\n'));
   });
 });
+
+describe('robustness', () => {
+  test('a clause with thousands of atoms compiles without exhausting the stack', () => {
+    const atoms: Atom[] = [];
+    for (let i = 0; i < 5000; i++) atoms.push({ arg: i % 6, op: i % 3 === 0 ? '!=' : '<=', value: BigInt(1000000 + i) });
+    const ir: IR = { default: ERRNO(1), badArch: KILL_PROCESS, syscalls: [{ nr: 7, rules: [{ action: ALLOW, clauses: [atoms] }] }] };
+    const res = compileIR(core, ir, 'x86_64');
+    if (!res.ok) {
+      expect(res.diagnostics[0].code).toBe(4001);
+      return;
+    }
+    const prog = Buffer.from(res.program, 'hex');
+    for (const args of [[0n, 0n, 0n, 0n, 0n, 0n], [1000000n, 0n, 0n, 0n, 0n, 0n], [5n, 5n, 5n, 5n, 5n, 5n], [1n << 40n, 0n, 0n, 0n, 0n, 0n]]) {
+      expect(run(core, prog, AUDIT.x86_64, 7, args).ret >>> 0).toBe(evalIR(ir, 'x86_64', AUDIT.x86_64, 7, args));
+    }
+  });
+
+  test('a decision deeper than the recursion bound falls back to linear code', () => {
+    // 384 single-bit `in` masks: each needs its own JSET on the path, past the depth bound.
+    const atoms: Atom[] = [];
+    for (let arg = 0; arg < 6; arg++) for (let b = 0n; b < 64n; b++) atoms.push({ arg, op: 'in', value: ~(1n << b) & M64 });
+    const ir: IR = { default: ERRNO(1), badArch: KILL_PROCESS, syscalls: [{ nr: 7, rules: [{ action: ALLOW, clauses: [atoms] }] }] };
+    const res = compileIR(core, ir, 'x86_64');
+    expect(res.ok).toBe(true);
+    const prog = Buffer.from(res.program, 'hex');
+    const r = rng(77);
+    for (let i = 0; i < 300; i++) {
+      const args = [0, 1, 2, 3, 4, 5].map(() => (r.chance(0.7) ? 0n : 1n << BigInt(r.int(64))));
+      expect(run(core, prog, AUDIT.x86_64, 7, args).ret >>> 0).toBe(evalIR(ir, 'x86_64', AUDIT.x86_64, 7, args));
+    }
+  });
+});

@@ -48,6 +48,9 @@ function lowerRules(sc: SyscallRules, bits: i32): Entry[] | null {
 
 /** The code for one syscall's rule list, entered with A holding nr. */
 function syscallNode(dag: Dag, decider: Decider, sc: SyscallRules, ir: PolicyIR): i32 {
+  if (sc.rules.length == 0) return dag.ret(ir.defaultAction);
+  // Most syscalls: one unconditional rule, no argument code at all.
+  if (sc.rules[0].unconditional) return dag.ret(sc.rules[0].action);
   const bits = ir.arch.bits;
   const entries = lowerRules(sc, bits);
   if (entries != null) {

@@ -164,6 +164,9 @@ function mayAllow(r: Residual): bool {
   return false;
 }
 
+/** Most tests on one path of a decision DAG before falling back to chain code. */
+const MAX_DEPTH: i32 = 200;
+
 /** Relative weight of an argument group that cannot allow (rejections are rare in practice). */
 const DENY_GROUP_WEIGHT: f64 = 0.1;
 
@@ -171,6 +174,8 @@ const DENY_GROUP_WEIGHT: f64 = 0.1;
 export class Decider {
   private memo: Map<string, i32> = new Map<string, i32>();
   steps: Int32Array = new Int32Array(1);
+  /** Recursion depth (tests on one path); bounded so no IR can exhaust the wasm stack. */
+  private depth: i32 = 0;
   budget: i32 = 0;
   failed: bool = false;
 
@@ -185,12 +190,20 @@ export class Decider {
     this.steps[0] = 0;
     this.budget = budget;
     this.failed = false;
+    this.depth = 0;
     return this.build(res, new Knowledge(), aWord);
   }
 
   private build(res: Residual, K: Knowledge, aWord: i32): i32 {
     if (res.entries.length == 0) return this.dag.ret(res.def);
-    if (this.failed || this.steps[0] > this.budget) { this.failed = true; return this.dag.ret(res.def); }
+    if (this.failed || this.steps[0] > this.budget || this.depth >= MAX_DEPTH) { this.failed = true; return this.dag.ret(res.def); }
+    this.depth++;
+    const node = this.buildMemo(res, K, aWord);
+    this.depth--;
+    return node;
+  }
+
+  private buildMemo(res: Residual, K: Knowledge, aWord: i32): i32 {
     const key = res.key + '@' + aWord.toString() + K.keyFor(res.used);
     if (this.memo.has(key)) return this.memo.get(key);
     const first = res.entries[0].atoms;

@@ -58,11 +58,20 @@ class Builder {
   chainCost(i: i32, j: i32, bgOut: Int32Array): f64 {
     let best = Infinity;
     const r = this.r;
-    for (let c = i; c <= j; c++) {
+    // A range wider than one value can only be background: it fixes the candidate.
+    let wide = -1;
+    for (let p = i; p <= j; p++) {
+      if (this.isSingle(p)) continue;
+      if (wide < 0) wide = p;
+      else if (unchecked(r.nodes[p]) != unchecked(r.nodes[wide])) return Infinity;
+    }
+    const cFrom = wide < 0 ? i : wide;
+    const cTo = wide < 0 ? j : wide;
+    for (let c = cFrom; c <= cTo; c++) {
       const bg = unchecked(r.nodes[c]);
       // Consider each distinct background once.
       let seen = false;
-      for (let p = i; p < c; p++) if (unchecked(r.nodes[p]) == bg) { seen = true; break; }
+      for (let p = cFrom; p < c; p++) if (unchecked(r.nodes[p]) == bg) { seen = true; break; }
       if (seen) continue;
       let m = 0;
       let ok = true;
