@@ -230,6 +230,7 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
 describe('through the runtime (Jail.run)', () => {
   // Imported lazily so the driver tests above still run when the addon is not built.
   const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+  const nativeLib = () => path.join((require('../ts/jail/native') as typeof import('../ts/jail/native')).nativeDir(), 'libtsjailpreload.so');
   let dir: string;
   beforeEach(() => {
     dir = tempDir('tsjail-fsapi-');
@@ -275,6 +276,16 @@ describe('through the runtime (Jail.run)', () => {
     await expect(j.run(['/bin/sh', '-c', 'touch /out/ran'])).rejects.toMatchObject({
       name: 'JailError', step: 'mounts', code: 'ENOENT', message: expect.stringMatching(/mount #\d+/) });
     expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('a dynamic program with a seccomp filter (preload library) runs inside a new root', async () => {
+    // One instruction: SECCOMP_RET_ALLOW. The library is bound into the root by the converter.
+    const allow = new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]);
+    const r = await jail(path.join(dir, 'root')).noNewPrivs().seccomp(allow, { timing: 'preload' })
+      .run(['/bin/sh', '-c', `echo jailed; test -e ${dir} && echo host-visible || echo host-hidden
+        ls $(dirname ${nativeLib()})`]);
+    // Only the library itself is visible from the build directory.
+    expect(r.stdout.toString()).toBe(`jailed\nhost-hidden\n${path.basename(nativeLib())}\n`);
   });
 
   test('pivot_root under shared propagation is a JailError at step "root"', async () => {

@@ -168,6 +168,14 @@ except OSError as e:
     expect(r.code).toBe(0);
   });
 
+  test('a dynamic program with a seccomp filter (preload library) runs under Landlock', async () => {
+    const allow = new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]);
+    const r = await new Jail().noNewPrivs().landlock({ rx: SYSTEM_RX, ro: [], rw: [] })
+      .seccomp(allow, { timing: 'preload' }).run(['/bin/cat', `${dir}/ok/file`]);
+    expect(r.stderr.toString()).toMatch(/Permission denied/);
+    expect(r.code).toBe(1);
+  });
+
   test('a rule path missing in the jail is a JailError at step "landlock"', async () => {
     await expect(new Jail().noNewPrivs().landlock({ rx: SYSTEM_RX, ro: [`${dir}/absent`], rw: [] }).run(['/bin/true']))
       .rejects.toMatchObject({ name: 'JailError', step: 'landlock', code: 'ENOENT' });

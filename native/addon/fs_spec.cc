@@ -104,6 +104,18 @@ std::string Indexed(const char* base, size_t i, const char* leaf) {
   return std::string(base) + "[" + std::to_string(i) + "]" + (leaf ? std::string(".") + leaf : "");
 }
 
+// The preload library the runtime will LD_PRELOAD into a dynamic program (spec.cc decides the
+// same way: seccomp bytes present and seccompMode 'preload'), or "" when none.
+std::string PreloadLibrary(const Napi::Object& spec) {
+  if (!Has(spec, "seccomp") || !Has(spec, "seccompMode") || !spec.Get("seccompMode").IsString() ||
+      spec.Get("seccompMode").As<Napi::String>().Utf8Value() != "preload" || !Has(spec, "preloadLibrary") ||
+      !spec.Get("preloadLibrary").IsString())
+    return "";
+  std::string lib;
+  if (!NormalizeAbsolute(spec.Get("preloadLibrary").As<Napi::String>().Utf8Value(), &lib)) return "";
+  return lib;
+}
+
 }  // namespace
 
 bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::string* error_field) {
@@ -158,8 +170,26 @@ bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::str
     if (!f.Get("mounts").IsArray()) return bad("filesystem.mounts", "must be an array");
     mounts = f.Get("mounts").As<Napi::Array>();
   }
-  if (mounts.Length() > TSJAIL_FS_MOUNTS_MAX) return bad("filesystem.mounts", "has more than 128 entries");
+  // The preload library must be loadable inside a new root, or ld.so skips it and the jail
+  // fails closed at step 'preload'. It is bound read-only at its own path after the user's
+  // mounts (which could hide it) but before trailing read-only remounts (which would stop its
+  // mount point from being created).
+  const std::string lib = out->root_mode != TSJAIL_ROOT_NONE ? PreloadLibrary(spec) : "";
+  uint32_t lib_at = mounts.Length();
+  while (lib_at > 0 && mounts.Get(lib_at - 1).IsObject() &&
+         mounts.Get(lib_at - 1).As<Napi::Object>().Get("kind").IsString() &&
+         mounts.Get(lib_at - 1).As<Napi::Object>().Get("kind").As<Napi::String>().Utf8Value() == "remount-ro")
+    lib_at--;
+  const uint32_t max_user = lib.empty() ? TSJAIL_FS_MOUNTS_MAX : TSJAIL_FS_MOUNTS_MAX - 1;
+  if (mounts.Length() > max_user) return bad("filesystem.mounts", "has too many entries (at most 127)");
+  auto add_library_bind = [&]() {
+    struct tsjail_mount* cm = &out->mounts[out->n_mounts++];
+    cm->kind = TSJAIL_MOUNT_BIND;
+    arena.Add(&cm->source, lib);
+    arena.Add(&cm->target, target_of(lib));
+  };
   for (uint32_t i = 0; i < mounts.Length(); i++) {
+    if (i == lib_at && !lib.empty()) add_library_bind();
     std::string field = Indexed("filesystem.mounts", i, nullptr);
     if (!mounts.Get(i).IsObject()) return bad(field, "must be an object");
     Napi::Object m = mounts.Get(i).As<Napi::Object>();
@@ -220,9 +250,11 @@ bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::str
     }
     out->n_mounts++;
   }
+  if (lib_at == mounts.Length() && !lib.empty()) add_library_bind();
 
   if ((out->n_mounts > 0 || out->root_mode != TSJAIL_ROOT_NONE) && !mount_ns)
     return bad("filesystem", "mounts and a new root need namespaces.mount");
+
   out->enabled = mount_ns;
   out->in_new_mount_ns = mount_ns;
   out->arena = arena.Pack();
@@ -257,6 +289,15 @@ bool tsjail_landlock_from_js(const Napi::Object& spec, struct tsjail_landlock* o
       r->cls = cls.second;
       arena.Add(&r->path, path);
     }
+  }
+  // ld.so must be able to read (and map) the preload library, or the jail fails closed at
+  // step 'preload'. Mapping code needs READ_FILE only: Landlock's EXECUTE covers execve.
+  std::string lib = PreloadLibrary(spec);
+  if (!lib.empty()) {
+    if (out->n_rules >= TSJAIL_LANDLOCK_RULES_MAX) return bad("landlock", "too many Landlock rules (at most 127)");
+    struct tsjail_landlock_rule* r = &out->rules[out->n_rules++];
+    r->cls = TSJAIL_LANDLOCK_RO;
+    arena.Add(&r->path, lib);
   }
   out->enabled = 1;
   out->arena = arena.Pack();

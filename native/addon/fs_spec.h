@@ -15,6 +15,12 @@
 // object that lives until the child has exec'd (e.g. a std::unique_ptr), not on the stack
 // of a thread with a small stack.
 // On failure the converters leave *out released (nothing to free).
+//
+// The preload library (spec.preloadLibrary, when spec.seccomp is set and spec.seccompMode is
+// 'preload') is made reachable by the converters themselves: tsjail_fs_from_js adds a
+// read-only bind of it at its own path inside a new root (after the user's mounts, before
+// trailing remount-ro entries), and tsjail_landlock_from_js adds a read-only rule for it.
+// Without them ld.so cannot load it and the jail fails closed at step 'preload'.
 #ifndef TSJAIL_ADDON_FS_SPEC_H
 #define TSJAIL_ADDON_FS_SPEC_H
 
