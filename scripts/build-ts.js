@@ -32,11 +32,43 @@ if (has('ts/cli/main.ts')) {
 // another build is under way never loads a half-written bundle.
 async function buildAtomically(options) {
   const result = await esbuild.build({ ...options, write: false });
-  for (const f of result.outputFiles) {
-    fs.mkdirSync(path.dirname(f.path), { recursive: true });
-    const tmp = `${f.path}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, f.contents);
-    fs.renameSync(tmp, f.path);
+  for (const f of result.outputFiles) writeAtomically(f.path, f.contents);
+}
+
+function writeAtomically(file, data) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+// Type declarations for package.json's "types" (dist/types/index.d.ts, dist/types/policy/index.d.ts).
+// esbuild does not emit them; the TypeScript compiler (a devDependency) does. Skipped with a
+// note when it is not installed (e.g. a production-only install that reuses prebuilt dist/).
+function emitDeclarations() {
+  let ts;
+  try {
+    ts = require('typescript');
+  } catch {
+    console.warn('build-ts: typescript is not installed; dist/types not written');
+    return;
+  }
+  const entries = ['ts/policy/index.ts', 'ts/index.ts'].filter(has).map((e) => path.join(root, e));
+  if (entries.length === 0) return;
+  const options = {
+    declaration: true, emitDeclarationOnly: true, outDir: path.join(root, 'dist', 'types'), rootDir: path.join(root, 'ts'),
+    strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true, skipLibCheck: true, resolveJsonModule: true, types: ['node'], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+  };
+  const program = ts.createProgram([...entries, path.join(root, 'ts', 'wasm.d.ts')], options);
+  const result = program.emit(undefined, (file, text) => writeAtomically(file, text), undefined, true);
+  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+    throw new Error(`type declarations:\n${ts.formatDiagnostics(errors, host)}`);
   }
 }
-Promise.all(builds.map(buildAtomically)).catch((e) => { console.error(e.message); process.exit(1); });
+
+Promise.all(builds.map(buildAtomically))
+  .then(() => { if (!process.argv.includes('--no-types')) emitDeclarations(); })
+  .catch((e) => { console.error(e.message); process.exit(1); });
