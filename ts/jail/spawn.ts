@@ -116,12 +116,17 @@ function toNativeSpec(spec: JailSpec): NativeSpec {
   }
   if (spec.caps) {
     const keep = spec.caps.keep ?? 0n;
+    // Caps are set before exec, so what survives exec is the kernel's rule: a root program gets
+    // its bounding set, a non-root one its ambient set. Default securebits: NO_SETUID_FIXUP and
+    // KEEP_CAPS locked, plus NOROOT (locked) unless a root program is to keep caps through its
+    // bounding set (NOROOT would leave it nothing).
+    const targetUid = native.uid ?? (userns ? 0 : uid);
+    const rootKeeps = targetUid === 0 && !spec.caps.ambient;
     native.caps = {
       keep,
       bounding: spec.caps.bounding ?? keep,
       ambient: !!spec.caps.ambient,
-      // NOROOT | NO_SETUID_FIXUP | their locks (minijail's default); KEEP_CAPS is per-exec anyway.
-      securebits: spec.caps.securebits ?? 0x0f,
+      securebits: spec.caps.securebits ?? (rootKeeps ? 0x2c : 0x2f),
     };
   }
   if (spec.seccomp) {

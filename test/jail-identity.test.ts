@@ -1,0 +1,127 @@
+// Identity inside the jail: uid, gid, supplementary groups, capabilities (bounding, ambient so a
+// non-root program keeps CAP_NET_BIND_SERVICE across exec), no_new_privs against setuid
+// binaries, and what the jailed identity can do to processes outside.
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnJail } from '../ts/jail/spawn';
+import { Jail } from '../ts/jail/jail';
+import { JailSpec } from '../ts/jail/spec';
+import { lookupUser } from '../ts/jail/users';
+import { hasAddon, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+
+const dr = hasAddon && isRoot ? describe : describe.skip; // reason: needs the addon and root (setresuid to another uid without a user namespace)
+const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+
+const CAP_NET_BIND_SERVICE = 10n;
+
+function spec(args: string[], extra: Partial<JailSpec> = {}, program = probe()): JailSpec {
+  return {
+    path: program, argv: [program, ...args], env: [], namespaces: {}, user: {}, noNewPrivs: false,
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], ...extra,
+  };
+}
+
+async function run(sp: JailSpec) {
+  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  const [exit] = await Promise.all([p.exited, (async () => { for await (const c of p.stdout!) chunks.push(c as Buffer); })()]);
+  return { ...exit, stdout: Buffer.concat(chunks).toString() };
+}
+
+function capLine(out: string, key: string): bigint {
+  const m = new RegExp(`^${key}:\\s+([0-9a-f]+)$`, 'm').exec(out);
+  if (!m) throw new Error(`no ${key} in ${out}`);
+  return BigInt('0x' + m[1]);
+}
+
+dr('identity as root (no user namespace)', () => {
+  test('uid, gid and exactly the given supplementary groups', async () => {
+    const r = await run(spec(['ids'], { user: { uid: 65534, gid: 65534, groups: [65534, 100] } }));
+    expect(r.stdout.trim()).toBe('ids 65534 65534 groups 100 65534'); // the kernel sorts them
+  });
+
+  test('a user name resolves in the parent, with its groups', async () => {
+    const nobody = lookupUser('nobody')!;
+    const r = await new Jail().user({ user: 'nobody', groups: [] }).run([probe(), 'ids']);
+    expect(r.stdout.toString().trim()).toBe(`ids ${nobody.uid} ${nobody.gid} groups`);
+  });
+
+  test('dropping to a non-root uid drops every capability and setuid(0) fails', async () => {
+    const r = await run(spec(['caps', 'setuid0'], { user: { uid: 65534, gid: 65534, groups: [] } }));
+    expect(capLine(r.stdout, 'CapEff')).toBe(0n);
+    expect(capLine(r.stdout, 'CapPrm')).toBe(0n);
+    expect(r.stdout).toMatch(/^setuid0 -1 uid 65534 euid 65534$/m);
+  });
+
+  test('ambient CAP_NET_BIND_SERVICE survives exec for a non-root program and binds port 80', async () => {
+    const keep = 1n << CAP_NET_BIND_SERVICE;
+    const r = await run(spec(['caps', 'bind:80'], {
+      namespaces: { net: true }, user: { uid: 65534, gid: 65534, groups: [] }, caps: { keep, ambient: true },
+    }));
+    expect(capLine(r.stdout, 'CapEff')).toBe(keep);
+    expect(capLine(r.stdout, 'CapAmb')).toBe(keep);
+    expect(r.stdout).toMatch(/^bind 0 errno 0$/m);
+  });
+
+  test('without the capability the same bind is refused (EACCES)', async () => {
+    const r = await run(spec(['bind:80'], { namespaces: { net: true }, user: { uid: 65534, gid: 65534, groups: [] } }));
+    expect(r.stdout).toMatch(/^bind -1 errno 13$/m);
+  });
+
+  test('root with a reduced bounding set keeps only those capabilities', async () => {
+    const keep = 1n << CAP_NET_BIND_SERVICE;
+    const r = await run(spec(['caps'], { caps: { keep } }));
+    expect(capLine(r.stdout, 'CapEff')).toBe(keep);
+  });
+
+  test('no_new_privs: a setuid-root binary does not make the program root', async () => {
+    const dir = tmpdir();
+    const suid = path.join(dir, 'probe-suid');
+    fs.copyFileSync(probe(), suid);
+    fs.chownSync(suid, 0, 0);
+    fs.chmodSync(suid, 0o4755);
+    const user = { uid: 65534, gid: 65534, groups: [] as number[] };
+    // Control: without no_new_privs the setuid bit works (so the assertion below can fail).
+    const control = await run(spec(['euid'], { user }, suid));
+    expect(control.stdout.trim()).toBe('euid 0');
+    const r = await run(spec(['euid', 'caps'], { user, noNewPrivs: true }, suid));
+    expect(r.stdout).toMatch(/^euid 65534$/m);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(capLine(r.stdout, 'CapEff')).toBe(0n);
+  });
+
+  test('cannot signal or ptrace a process outside the jail', async () => {
+    const r = await run(spec([`signal:${process.pid}`, `ptrace:${process.pid}`], { user: { uid: 65534, gid: 65534, groups: [] } }));
+    expect(r.stdout).toMatch(/^signal -1 errno 1$/m); // EPERM
+    expect(r.stdout).toMatch(/^ptrace -1 errno 1$/m);
+  });
+});
+
+du('identity as uid 65534 through a user namespace', () => {
+  const base = (args: string[], extra: Partial<JailSpec> = {}) => spec(args, { namespaces: { user: true, pid: true }, ...extra });
+
+  test('root inside by default, with full capabilities of the namespace only', () => {
+    const r = runSpecUnpriv(base(['ids', 'caps']));
+    expect(r.stdout).toMatch(/^ids 0 0 groups/m);
+    expect(capLine(r.stdout, 'CapEff')).not.toBe(0n);
+  });
+
+  test('a mapped non-root uid keeps ambient CAP_NET_BIND_SERVICE across exec', () => {
+    const keep = 1n << CAP_NET_BIND_SERVICE;
+    const r = runSpecUnpriv(base(['ids', 'caps', 'bind:80'], {
+      namespaces: { user: true, pid: true, net: true },
+      user: { uid: 1000, gid: 1000 }, caps: { keep, ambient: true },
+    }));
+    expect(r.stdout).toMatch(/^ids 1000 1000/m);
+    expect(capLine(r.stdout, 'CapAmb')).toBe(keep);
+    expect(r.stdout).toMatch(/^bind 0 errno 0$/m);
+  });
+
+  test('cannot see, ptrace or signal anything outside the pid namespace', () => {
+    const r = runSpecUnpriv(base(['getppid', `ptrace:1`, `signal:${process.pid}`], { user: { uid: 1000, gid: 1000 } }));
+    expect(r.stdout).toMatch(/^ppid 1$/m); // its parent is the jail's init, not a host process
+    expect(r.stdout).toMatch(/^ptrace -1 errno 1$/m); // the init is not dumpable
+    // A pid from outside names nothing inside (ESRCH) or another jail process, never ours.
+    expect(r.stdout).toMatch(/^signal -1 errno 3$/m);
+  });
+});
