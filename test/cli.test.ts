@@ -9,6 +9,7 @@ import * as path from 'path';
 import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/index';
 import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
 import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
+import { expectedFromSimulator, oracleUnavailable, outcomeKey, runOracle } from './helpers/oracle';
 
 const root = path.resolve(__dirname, '..');
 const CORPUS = '/work/shared/corpus/policies';
@@ -246,6 +247,24 @@ describe('the shipped example policy (README quick start)', () => {
     expect(sim('mmap', '0,4096,PROT_WRITE|PROT_EXEC')).toMatchObject({ action: 'kill-process' });
     expect(sim('execve')).toMatchObject({ action: 'allow' });
     expect(sim('socket')).toMatchObject({ action: 'kill-process' });
+  });
+});
+
+// The kernel is the oracle: the .bpf file `tsjail compile` writes is loaded by real children
+// (test/helpers/oracle.ts), and each call gets exactly what `tsjail simulate --json` says.
+(oracleUnavailable() ? describe.skip : describe)(`the kernel runs the .bpf file as simulate predicts${oracleUnavailable() ? ` (skipped: ${oracleUnavailable()})` : ''}`, () => {
+  test('example.policy', () => {
+    const out = path.join(dir, 'example-kernel.bpf');
+    expect(tsjail(['compile', EXAMPLE, '--arch', 'x86_64', '-o', out]).status).toBe(0);
+    const calls: Array<[string, number, bigint[]]> = [
+      ['read', 0, [99n]], ['write', 1, [1n]], ['write', 1, [99n]], ['openat', 257, [99n, 0n, 0n]], ['openat', 257, [99n, 0n, 2n]],
+      ['close', 3, [99n]], ['socket', 41, [99n]], ['mmap', 9, [0n, 0n, 6n]], ['getpid', 39, []],
+    ];
+    const sims = calls.map(([name, , args]) => JSON.parse(tsjail(['simulate', out, '--arch', 'x86_64', '--syscall', name,
+      ...(args.length ? ['--args', args.join(',')] : []), '--json']).stdout));
+    const kernel = runOracle(new Uint8Array(readFileSync(out)), calls.map(([, nr, args]) => ({ nr, args })));
+    expect(kernel.map(outcomeKey)).toEqual(sims.map((s) => outcomeKey(expectedFromSimulator(s))));
+    expect(sims.map((s) => s.action)).toEqual(['allow', 'allow', 'kill-process', 'allow', 'errno', 'allow', 'kill-process', 'kill-process', 'kill-process']);
   });
 });
 
