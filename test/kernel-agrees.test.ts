@@ -10,8 +10,8 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { loadCore, Core } from '../ts/policy/core';
 import {
-  AUDIT_ARCH_X86_64, ExpectedOutcome, OracleCase, X32_SYSCALL_BIT, expectedFromSimulator, oracleUnavailable, outcomeKey,
-  runOracle, seccompDataBytes,
+  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, ExpectedOutcome, OracleCase, X32_SYSCALL_BIT, expectedFromSimulator, oracleUnavailable, outcomeKey,
+  probeOracle, runOracle, seccompDataBytes,
 } from './helpers/oracle';
 
 const CORPUS = process.env.TSJAIL_CORPUS ?? path.resolve(__dirname, '..', '..', 'shared', 'corpus', 'policies');
@@ -217,14 +217,14 @@ interface Check {
   label: string;
 }
 
-function casesFor(core: Core, program: Uint8Array, maxNr: number): Check[] {
+function casesFor(core: Core, program: Uint8Array, maxNr: number, withI386: boolean): Check[] {
   const view = new DataView(program.buffer, program.byteOffset, program.byteLength);
   const count = program.length / 8;
   const out: Check[] = [];
-  const add = (nr: number, args: bigint[], label: string) => {
-    const sim = JSON.parse(core.simulate(program, seccompDataBytes(nr, AUDIT_ARCH_X86_64, args)));
+  const add = (nr: number, args: bigint[], label: string, i386 = false) => {
+    const sim = JSON.parse(core.simulate(program, seccompDataBytes(nr, i386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64, args)));
     if (!sim.ok) throw new Error(`simulate failed for ${label}: ${sim.error}`);
-    out.push({ c: { nr: nr >>> 0, args }, expected: expectedFromSimulator(sim, true), label });
+    out.push({ c: { nr: nr >>> 0, args, arch: i386 ? 'i386' : 'x86_64' }, expected: expectedFromSimulator(sim, true), label });
   };
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   for (let nr = 0; nr <= maxNr + 1; nr++) {
@@ -239,10 +239,14 @@ function casesFor(core: Core, program: Uint8Array, maxNr: number): Check[] {
     }
   }
   for (const n of X32_NUMBERS) add((X32_SYSCALL_BIT | n) >>> 0, zero, `x32 nr ${n}`);
+  // The foreign-arch path: i386 calls through int $0x80 (read, write, close, getpid, exit_group).
+  if (withI386) for (const n of [3, 4, 6, 20, 252]) add(n, zero, `i386 nr ${n}`, true);
   return out;
 }
 
 const unavailable = oracleUnavailable();
+/** Whether this kernel passes int $0x80 calls to seccomp (IA32 emulation). */
+const i386 = unavailable ? false : probeOracle().i386;
 const d = unavailable ? describe.skip : describe;
 if (unavailable) test.skip(`kernel agrees with the simulator: ${unavailable}`, () => undefined);
 
@@ -275,7 +279,7 @@ d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
     const res = JSON.parse(core.compile(fileSet(core, byFile.get(file)!, byFile), 'x86_64', 0, ''));
     expect(res.ok).toBe(true);
     const program = fromHex(res.program);
-    const checks = casesFor(core, program, maxNr);
+    const checks = casesFor(core, program, maxNr, i386);
     // Turn the last RET ALLOW into RET ERRNO|1 in the copy the kernel gets.
     const patched = program.slice();
     const view = new DataView(patched.buffer);
@@ -304,7 +308,7 @@ d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
     }
     checked++;
     const program = fromHex(res.program);
-    const checks = casesFor(core, program, maxNr);
+    const checks = casesFor(core, program, maxNr, i386);
     const kernel = runOracle(program, checks.map((c) => c.c), { refine: true });
     const mismatches: string[] = [];
     let unfiltered = 0;
