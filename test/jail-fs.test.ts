@@ -9,6 +9,7 @@ const ENOENT = 2;
 const EINVAL = 22;
 const ELOOP = 40;
 const ENOTDIR = 20;
+const NOBODY_UID = 65534;
 
 beforeAll(() => requireDriver());
 
@@ -291,5 +292,61 @@ describe('through the runtime (Jail.run)', () => {
   test('pivot_root under shared propagation is a JailError at step "root"', async () => {
     const j = jail(path.join(dir, 'root')).filesystem({ propagation: 'shared' });
     await expect(j.run(['/bin/true'])).rejects.toMatchObject({ step: 'root', code: 'EINVAL' });
+  });
+});
+
+describe('through the runtime as uid 65534 (user namespace)', () => {
+  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tsjail-fsnobody-');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanupRuntimeAs());
+
+  function spec(extra: { mounts: object[] }) {
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(root);
+    fs.chmodSync(root, 0o755);
+    const sys = ['/usr', '/bin', '/sbin', '/lib', '/lib64'].filter((d) => fs.existsSync(d))
+      .map((d) => ({ kind: 'bind', source: d, target: d, writable: false, recursive: true }));
+    return {
+      namespaces: { user: true, pid: true, mount: true },
+      filesystem: { root, mounts: [{ kind: 'tmpfs', target: '/' }, ...sys, ...extra.mounts] },
+    };
+  }
+
+  test('rw/ro binds, /proc and /dev in a pivot_root jail, as uid 65534', () => {
+    const rw = path.join(dir, 'rw');
+    const ro = path.join(dir, 'ro');
+    for (const d of [rw, ro]) {
+      fs.mkdirSync(d);
+      fs.chmodSync(d, 0o777);
+    }
+    const r = runJailAs(NOBODY_UID, spec({ mounts: [
+      { kind: 'bind', source: rw, target: '/rw', writable: true, recursive: false },
+      { kind: 'bind', source: ro, target: '/ro', writable: false, recursive: false },
+      { kind: 'proc', target: '/proc', readOnly: true },
+      { kind: 'dev', target: '/dev' },
+    ] }), ['/bin/sh', '-c', `echo x > /rw/f && echo rw-ok
+      echo x 2>/dev/null > /ro/f || echo ro-denied
+      ls /proc | grep -cE '^[0-9]+$'
+      echo > /dev/null && echo dev-ok
+      test -e ${dir} && echo host-visible || echo host-hidden`]);
+    expect(r.error).toBeUndefined();
+    const lines = r.stdout!.split('\n');
+    expect(lines[0]).toBe('rw-ok');
+    expect(lines[1]).toBe('ro-denied');
+    expect(Number(lines[2])).toBeLessThan(8);
+    expect(lines.slice(3)).toEqual(['dev-ok', 'host-hidden', '']);
+    expect(fs.statSync(path.join(rw, 'f')).uid).toBe(NOBODY_UID);
+    expect(fs.existsSync(path.join(ro, 'f'))).toBe(false);
+  });
+
+  test('a failing mount is a JailError at step "mounts", as uid 65534', () => {
+    const r = runJailAs(NOBODY_UID, spec({ mounts: [
+      { kind: 'bind', source: '/nonexistent-tsjail', target: '/x', writable: false, recursive: false },
+    ] }), ['/bin/true']);
+    expect(r.error).toMatchObject({ name: 'JailError', step: 'mounts', code: 'ENOENT' });
   });
 });

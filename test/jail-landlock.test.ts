@@ -181,3 +181,25 @@ except OSError as e:
       .rejects.toMatchObject({ name: 'JailError', step: 'landlock', code: 'ENOENT' });
   });
 });
+
+describeLandlock('through the runtime as uid 65534', () => {
+  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  afterAll(() => cleanupRuntimeAs());
+
+  test('a read Landlock denies fails with EACCES; allowed paths work', () => {
+    const dir = tempDir('tsjail-llnobody-');
+    try {
+      for (const d of ['ok', 'denied']) {
+        fs.mkdirSync(path.join(dir, d));
+        fs.writeFileSync(path.join(dir, d, 'file'), `${d}\n`);
+        fs.chmodSync(path.join(dir, d), 0o755);
+        fs.chmodSync(path.join(dir, d, 'file'), 0o644);
+      }
+      const r = runJailAs(65534, { noNewPrivs: true, landlock: { rx: SYSTEM_RX, ro: [`${dir}/ok`], rw: ['/dev/null'] } },
+        ['/bin/sh', '-c', `cat ${dir}/ok/file; cat ${dir}/denied/file 2>&1 | grep -o 'Permission denied'`]);
+      expect(r.stdout).toBe('ok\nPermission denied\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -68,6 +68,14 @@ except OSError as e: print("fds", n + 3, e.errno)'
     expect(failure(r)).toEqual({ step: 'rlimits', errno: EPERM, index: 1 });
   });
 
+  test('a low NOFILE limit does not starve the later steps of fds (it is applied last)', () => {
+    // Landlock opens one O_PATH fd per rule plus the ruleset after the other rlimits.
+    const rules = ['/usr', '/bin', '/lib', '/lib64', '/etc'].filter((p) => fs.existsSync(p)).flatMap((p) => ['--ll-rx', p]);
+    const r = runDriver(who, ['--rlimit', `${RLIMIT_NOFILE},4,4`, ...rules, '--ll-ro', '/proc', '--', '/bin/grep', '^Max open files', '/proc/self/limits']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Max open files +4 +4 +files *\n$/);
+  });
+
   test('soft above hard is rejected (EINVAL) before anything runs', () => {
     const r = runSh(who, ['--rlimit', `${RLIMIT_NOFILE},64,32`], 'echo ran');
     expect(r.stdout).toBe('');
@@ -295,9 +303,10 @@ describe('through the runtime (Jail.run)', () => {
   }
 
   test('rlimits by name are in place when the program starts', async () => {
-    const r = await new Jail().rlimit({ resource: 'NOFILE', soft: 33, hard: 44 }).rlimit({ resource: 'RLIMIT_CORE', soft: 0, hard: 0 })
+    // NOFILE well above the fds jest holds: see the known bug below (close-fds, EMFILE).
+    const r = await new Jail().rlimit({ resource: 'NOFILE', soft: 1000, hard: 2000 }).rlimit({ resource: 'RLIMIT_CORE', soft: 0, hard: 0 })
       .run(['/bin/sh', '-c', "grep -E '^Max (open files|core file size)' /proc/self/limits | tr -s ' ' | sed 's/ *$//'"]);
-    expect(r.stdout.toString()).toBe('Max core file size 0 0 bytes\nMax open files 33 44 files\n');
+    expect(r.stdout.toString()).toBe('Max core file size 0 0 bytes\nMax open files 1000 2000 files\n');
   });
 
   (isRoot && haveControllers ? test : test.skip)('memory and pids limits hold, and the cgroup is removed afterwards', async () => {
@@ -319,5 +328,48 @@ except OSError as e:
 for k in kids: os.kill(k, 9)`]);
     expect(forks.stdout.toString()).toBe('4 11\n');
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('through the runtime as uid 65534', () => {
+  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  afterAll(() => cleanupRuntimeAs());
+
+  test('rlimits apply', () => {
+    const ok = runJailAs(NOBODY, { namespaces: { user: true }, rlimits: [{ resource: 'CORE', soft: 0, hard: 0 }] },
+      ['/bin/sh', '-c', "grep '^Max core file size' /proc/self/limits | tr -s ' ' | sed 's/ *$//'"]);
+    expect(ok.stdout).toBe('Max core file size 0 0 bytes\n');
+  });
+
+  // KNOWN BUG (runtime core, native/jail/child.c): RLIMIT_NOFILE is applied before close-fds,
+  // whose F_DUPFD then fails with EMFILE when Node's inherited fds reach the new limit
+  // ("step 'close-fds': EMFILE"). rlimits.h offers tsjail_rlimits_apply_phase() to apply
+  // NOFILE last. Remove `.failing` once child.c does.
+  test.failing('a NOFILE limit below the number of fds Node holds still starts the program', () => {
+    const ok = runJailAs(NOBODY, { namespaces: { user: true }, rlimits: [{ resource: 'NOFILE', soft: 10, hard: 10 }] },
+      ['/bin/sh', '-c', "grep '^Max open files' /proc/self/limits | tr -s ' ' | sed 's/ *$//'"]);
+    expect(ok.stdout).toBe('Max open files 10 10 files\n');
+  });
+
+  test('raising a hard limit is a JailError at step "rlimits"', () => {
+    const hard = currentHardNofile();
+    const bad = runJailAs(NOBODY, { namespaces: { user: true }, rlimits: [{ resource: 'NOFILE', soft: hard + 1, hard: hard + 1 }] }, ['/bin/true']);
+    expect(bad.error).toMatchObject({ name: 'JailError', step: 'rlimits', code: 'EPERM' });
+  });
+
+  const delegated = haveControllers && [layout.memory.dir, layout.pids.dir, layout.cpu.dir]
+    .every((d) => fs.statSync(d).uid === NOBODY);
+  (haveControllers && !delegated ? test : test.skip)('a cgroup limit without delegation is a clear JailError; nothing runs', () => {
+    const dir = tempDir('tsjail-cgnobody-');
+    fs.chmodSync(dir, 0o777);
+    try {
+      const r = runJailAs(NOBODY, { namespaces: { user: true }, cgroup: { pids: 10 } }, ['/bin/sh', '-c', `touch ${dir}/ran`]);
+      expect(r.error).toMatchObject({ name: 'JailError', step: 'cgroup', code: 'EACCES' });
+      expect(r.error!.message).toMatch(/not delegated to uid 65534/);
+      expect(r.error!.message).toMatch(/Delegate=yes/);
+      expect(fs.existsSync(path.join(dir, 'ran'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,16 @@
  *   as minijail does. Either way the limits are in place before exec.
  * Note: root on the development VM lacks CAP_SYS_RESOURCE, so a hard limit above the
  * current one fails with EPERM there; lowering always works.
+ *
+ * RLIMIT_NOFILE caveat: once a low NOFILE soft limit is in place, every fd the child still
+ * has to open (Landlock's O_PATH fds and ruleset, F_DUPFD in close-fds) must fit below it,
+ * and the child inherits the parent's many fds (Node has ~20-30 open), so e.g. NOFILE 20
+ * fails a later step with EMFILE. Call it in two phases instead of tsjail_rlimits_apply:
+ *     tsjail_rlimits_apply_phase(&rl, TSJAIL_RLIMITS_EARLY, &idx)  // here: all but NOFILE
+ *     ... ids, caps, NNP, Landlock, close-fds ...
+ *     tsjail_rlimits_apply_phase(&rl, TSJAIL_RLIMITS_NOFILE, &idx) // last, before seccomp
+ * Lowering NOFILE needs no capability; raising its hard limit then needs CAP_SYS_RESOURCE
+ * in the jail's final credentials.
  */
 #ifndef TSJAIL_JAIL_RLIMITS_H
 #define TSJAIL_JAIL_RLIMITS_H
@@ -39,6 +49,15 @@ struct tsjail_rlimits {
 
 /* Child side: setrlimit() each item in order. 0 or errno; *failed_index = item. */
 int tsjail_rlimits_apply(const struct tsjail_rlimits *rl, int *failed_index);
+
+enum tsjail_rlimits_phase {
+  TSJAIL_RLIMITS_EARLY = 1,  /* every item except RLIMIT_NOFILE */
+  TSJAIL_RLIMITS_NOFILE = 2  /* only RLIMIT_NOFILE items */
+};
+
+/* Child side: the items of one phase, in order. 0 or errno; *failed_index = item. */
+int tsjail_rlimits_apply_phase(const struct tsjail_rlimits *rl, enum tsjail_rlimits_phase phase,
+                               int *failed_index);
 
 /* Parent side: prlimit(pid, ...) each item. 0 or errno. */
 int tsjail_rlimits_apply_to(pid_t pid, const struct tsjail_rlimits *rl, int *failed_index);

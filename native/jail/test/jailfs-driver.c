@@ -98,15 +98,18 @@ static int write_file(const char *path, const char *text) {
   return err;
 }
 
-/* The child sequence, in the runtime's order: mounts, rlimits, no_new_privs, Landlock, exec. */
+/* The child sequence, in the runtime's order: mounts, rlimits (but NOFILE), no_new_privs,
+ * Landlock, RLIMIT_NOFILE, exec. */
 static void jail_and_exec(int errfd, char **argv) {
   struct tsjail_fs_failure why;
   int err = tsjail_fs_apply(&fs, &why);
   if (err) report(errfd, tsjail_fs_phase_name(why.phase), err, why.index);
   int idx;
-  if ((err = tsjail_rlimits_apply(&rl, &idx))) report(errfd, "rlimits", err, idx);
+  if ((err = tsjail_rlimits_apply_phase(&rl, TSJAIL_RLIMITS_EARLY, &idx))) report(errfd, "rlimits", err, idx);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report(errfd, "no_new_privs", errno, -1);
   if ((err = tsjail_landlock_apply(&ll, &idx))) report(errfd, "landlock", err, idx);
+  /* NOFILE last: the steps above still open fds (rlimits.h). */
+  if ((err = tsjail_rlimits_apply_phase(&rl, TSJAIL_RLIMITS_NOFILE, &idx))) report(errfd, "rlimits", err, idx);
   execv(argv[0], argv);
   report(errfd, "exec", errno, -1);
 }
