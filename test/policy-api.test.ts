@@ -8,6 +8,8 @@ import {
   HostCode, InvalidProgramError, MAX_POLICY_FILES, PolicyError, archInfo, arches, compilePolicy, compilePolicyOrThrow,
   constantValue, decodeProgram, disassemble, formatDiagnostics, simulate, syscallName, syscallNumber,
 } from '../ts/policy/index';
+import { loadCore, withCore } from '../ts/policy/core';
+import { CoreError } from '../ts/policy/index';
 import { compilePolicyFile, fileResolver, mapIncludePath, parseIncludeMap } from '../ts/policy-node/index';
 
 const CODE_COULD_NOT_INCLUDE = 2007;
@@ -264,6 +266,18 @@ describe('simulate, disassemble, tables', () => {
     expect(listing).toMatch(/ALLOW/);
     await expect(disassemble(new Uint8Array(7), 'x86_64')).rejects.toThrow(InvalidProgramError);
     expect(() => decodeProgram(new Uint8Array(9))).toThrow(InvalidProgramError);
+  });
+});
+
+describe('core failures', () => {
+  test('a failing core call is a CoreError and the next call gets a fresh instance', async () => {
+    const before = await loadCore();
+    await expect(withCore(() => {
+      throw new Error('unreachable executed');
+    })).rejects.toThrow(new CoreError('policy core failed: unreachable executed'));
+    const after = await loadCore();
+    expect(after).not.toBe(before);
+    expect((await compilePolicy('read: 1\n', { arch: 'x86_64' })).ok).toBe(true);
   });
 });
 

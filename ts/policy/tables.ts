@@ -23,7 +23,14 @@ let archList: Promise<string[]> | undefined;
 
 /** Supported architectures (canonical names). */
 export function arches(): Promise<string[]> {
-  archList ??= withCore((c) => c.archNames().split('\n').filter((n) => n !== ''));
+  if (!archList) {
+    const p = withCore((c) => c.archNames().split('\n').filter((n) => n !== ''));
+    // A failed load is not cached: the core is re-instantiated after a trap.
+    archList = p.catch((e) => {
+      archList = undefined;
+      throw e;
+    });
+  }
   return archList;
 }
 
@@ -55,7 +62,10 @@ async function canonicalName(all: string[], auditArch: number, bits: number): Pr
 export function tables(arch: string): Promise<ArchTables | undefined> {
   let t = cache.get(arch);
   if (!t) {
-    t = build(arch);
+    t = build(arch).catch((e) => {
+      cache.delete(arch);
+      throw e;
+    });
     cache.set(arch, t);
   }
   return t;
