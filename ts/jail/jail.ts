@@ -6,6 +6,7 @@ import { JailSpec, NamespacesSpec, MountSpec, CapsSpec, RlimitSpec, CgroupSpec, 
 import { spawnJail, JailProcess, JailExit, StdioOption } from './spawn';
 import { lookupUser, lookupGroup, userGroups } from './users';
 import { SpecError } from './validate';
+import type { CompileOptions } from '../policy/compile';
 
 export interface UserOptions {
   /** A user name (looked up in /etc/passwd; also sets gid unless given) or a uid. */
@@ -55,7 +56,19 @@ function envList(env: SpawnArgs['env'], inherit: boolean): string[] {
   return Object.entries(base).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
 }
 
+export interface SeccompOptions {
+  tsync?: boolean;
+  log?: boolean;
+  names?: Record<number, string>;
+  timing?: JailSpec['seccompTiming'];
+  /** Options for the policy compiler when the policy is text (path, files, defaultAction...). */
+  compile?: Omit<CompileOptions, 'arch'>;
+}
+
+const CORE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
+
 export class Jail {
+  private pendingPolicy?: { text: string; options: SeccompOptions };
   private spec: Omit<JailSpec, 'path' | 'argv' | 'env'> = {
     namespaces: {},
     user: {},
@@ -122,10 +135,38 @@ export class Jail {
     this.spec.noNewPrivs = on;
     return this;
   }
-  /** Compiled filter bytes (sock_filter[]), e.g. from compilePolicy(). */
-  seccomp(bpf: Uint8Array, o: { tsync?: boolean; log?: boolean; names?: Record<number, string>; timing?: JailSpec['seccompTiming'] } = {}): this {
-    this.spec.seccomp = { bpf, tsync: o.tsync, log: o.log, names: o.names };
+  /**
+   * The seccomp filter: compiled bytes (sock_filter[]), or minijail policy text, compiled for
+   * this machine's arch by the policy core in prepare()/run() (spawn() needs it compiled).
+   */
+  seccomp(policy: Uint8Array | string, o: SeccompOptions = {}): this {
+    if (typeof policy === 'string') {
+      this.pendingPolicy = { text: policy, options: o };
+      this.spec.seccomp = undefined;
+    } else {
+      this.pendingPolicy = undefined;
+      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names };
+    }
     if (o.timing) this.spec.seccompTiming = o.timing;
+    return this;
+  }
+
+  /** Compile a policy given as text (no-op otherwise). Throws PolicyError with the diagnostics. */
+  async prepare(): Promise<this> {
+    const pending = this.pendingPolicy;
+    if (!pending) return this;
+    // Lazy: the policy core (wasm) loads only for policies given as text.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { compilePolicyOrThrow, syscallNames, syscallNumber } = require('../policy/index') as typeof import('../policy/index');
+    const arch = CORE_ARCH[process.arch] ?? process.arch;
+    const r = await compilePolicyOrThrow(pending.text, { arch, ...pending.options.compile });
+    const names: Record<number, string> = {};
+    for (const n of await syscallNames(arch)) {
+      const nr = await syscallNumber(arch, n);
+      if (nr !== undefined) names[nr] = n;
+    }
+    this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names };
+    this.pendingPolicy = undefined;
     return this;
   }
   /** Bind mount (read-only unless writable). */
@@ -180,11 +221,13 @@ export class Jail {
   }
 
   spawn(argv: string[], o: SpawnArgs = {}): JailProcess {
+    if (this.pendingPolicy) throw new SpecError('seccomp', 'policy text must be compiled first: await jail.prepare() (run() does it)');
     return spawnJail(this.toSpec(argv, o), { stdio: o.stdio });
   }
 
   /** Spawn, feed `input` to stdin, collect stdout/stderr, resolve at exit. */
   async run(argv: string[], o: SpawnArgs & { input?: string | Buffer } = {}): Promise<RunResult> {
+    await this.prepare();
     const p = this.spawn(argv, { ...o, stdio: o.stdio ?? ['pipe', 'pipe', 'pipe'] });
     const collect = (s: NodeJS.ReadableStream | null) =>
       new Promise<Buffer>((resolve, reject) => {

@@ -145,9 +145,21 @@ function toNativeSpec(spec: JailSpec): NativeSpec {
   return native;
 }
 
-function nameSyscall(spec: JailSpec, nr: number): string | undefined {
+const CORE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
+
+/** The violating syscall's name: the spec's table, else the policy core's table for this arch. */
+async function nameSyscall(spec: JailSpec, nr: number): Promise<string | undefined> {
   const fromSpec = spec.seccomp?.names?.[nr];
   if (fromSpec) return fromSpec;
+  try {
+    // Lazy: the core (wasm) loads only when a violation needs a name.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { syscallName } = require('../policy/tables') as typeof import('../policy/tables');
+    const name = await syscallName(CORE_ARCH[process.arch] ?? process.arch, nr);
+    if (name) return name;
+  } catch {
+    /* the core is not built: fall back to the loader table */
+  }
   const loader = loaderSyscalls();
   if (loader) for (const [name, n] of Object.entries(loader)) if (n === nr) return name;
   return undefined;
@@ -181,12 +193,13 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
     done = true;
     if (timer) clearTimeout(timer);
     const exit: JailExit = { code: e.code, signal: e.signal === null ? null : SIGNAL_NAMES[e.signal] ?? null };
-    if (e.violationNr !== undefined) {
-      exit.violation = { nr: e.violationNr, syscall: nameSyscall(spec, e.violationNr) };
-      exit.code = null;
-      exit.signal = 'SIGSYS';
-    }
-    resolveExit(exit);
+    if (e.violationNr === undefined) return resolveExit(exit);
+    // The supervisor killed the process with SIGKILL before the syscall ran; report it the
+    // way the kernel's kill-process verdict would look, plus the syscall.
+    const nr = e.violationNr;
+    exit.code = null;
+    exit.signal = 'SIGSYS';
+    void nameSyscall(spec, nr).then((syscall) => resolveExit({ ...exit, violation: { nr, syscall } }));
   };
 
   let spawned;

@@ -1,0 +1,118 @@
+// Seccomp in the jail, with the kernel as the oracle: a denied syscall kills with SIGSYS and
+// the violation names it; errno actions return; the filter is installed for static programs
+// before exec and for dynamic ones by the preload (gate + exact filter); TSYNC and LOG are
+// accepted. Filters are hand-assembled (helpers.filter), plus one compiled from policy text.
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnJail } from '../ts/jail/spawn';
+import { Jail } from '../ts/jail/jail';
+import { JailSpec } from '../ts/jail/spec';
+import {
+  hasAddon, probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv,
+} from './fixtures/jail/helpers';
+
+const d = hasAddon ? describe : describe.skip; // reason: build/native/Release/tsjail.node not built
+const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+const hasCore = fs.existsSync(path.join(__dirname, '../build/wasm/core.wasm'));
+
+function spec(kind: 'dynamic' | 'static', args: string[], bpf: Uint8Array, extra: Partial<JailSpec> = {}): JailSpec {
+  const p = probe(kind);
+  return {
+    path: p, argv: [p, ...args], env: [], namespaces: {}, user: {}, noNewPrivs: true,
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, ...extra,
+  };
+}
+
+async function run(sp: JailSpec) {
+  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const [exit] = await Promise.all([p.exited, (async () => { for await (const c of p.stdout!) out.push(c as Buffer); })()]);
+  return { ...exit, stdout: Buffer.concat(out).toString() };
+}
+
+const KILL_GETPPID = () => filter({ [NR.getppid]: RET_KILL_PROCESS });
+
+d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
+  test('a denied syscall kills with SIGSYS and the violation names it; nothing after it runs', async () => {
+    const dir = tmpdir();
+    const marker = path.join(dir, 'after');
+    const r = await run(spec(kind, ['pid', `syscall:${NR.getppid}`, `marker:${marker}`], KILL_GETPPID()));
+    expect(r.stdout).toMatch(/^pid \d+$/m);
+    expect(r).toMatchObject({ code: null, signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: hasCore ? 'getppid' : undefined } });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('the same inside user+pid namespaces (the init supervises)', async () => {
+    const r = await run(spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }));
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+
+  test('an errno action returns the errno and the program goes on', async () => {
+    const r = await run(spec(kind, [`syscall:${NR.getppid}`, 'exit:5'], filter({ [NR.getppid]: RET_ERRNO(42) })));
+    expect(r.stdout).toMatch(new RegExp(`^syscall ${NR.getppid} = -1 errno 42$`, 'm'));
+    expect(r).toMatchObject({ code: 5, signal: null });
+    expect(r.violation).toBeUndefined();
+  });
+
+  test('without violation reporting the kernel kills with SIGSYS itself', async () => {
+    const sp = spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID());
+    sp.seccomp!.reportViolations = false;
+    const r = await run(sp);
+    expect(r).toMatchObject({ code: null, signal: 'SIGSYS' });
+    expect(r.violation).toBeUndefined();
+  });
+
+  test('the filter is in place from main on (filters counted by the kernel)', async () => {
+    const r = await run(spec(kind, ['caps'], filter({}), {}));
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+  });
+
+  test('TSYNC and LOG flags are accepted', async () => {
+    const sp = spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID());
+    sp.seccomp = { ...sp.seccomp!, tsync: true, log: true };
+    expect(await run(sp)).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+});
+
+d('seccomp: preload and static paths differ where they should', () => {
+  test('a dynamic program starts although the policy denies loader syscalls (mprotect)', async () => {
+    const mprotect = process.arch === 'arm64' ? 226 : 10;
+    const r = await run(spec('dynamic', ['pid', `syscall:${mprotect}`, 'exit:0'], filter({ [mprotect]: RET_KILL_PROCESS })));
+    expect(r.stdout).toMatch(/^pid \d+$/m);
+    // After main the exact filter denies it; the call is stopped.
+    expect(r.signal === 'SIGSYS' || /errno 38/.test(r.stdout)).toBe(true);
+  });
+
+  test('a static program gets the exact filter before exec (one filter, no preload)', async () => {
+    const r = await run(spec('static', ['caps'], filter({})));
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+    expect(r.code).toBe(0);
+  });
+});
+
+(hasAddon && hasCore ? describe : describe.skip)('seccomp from policy text (policy core)', () => {
+  test('the builder compiles a minijail policy and the jail enforces it', async () => {
+    // What the probe does after main (the loader's syscalls are the gate's business).
+    const policy = ['write: 1', 'exit_group: 1', 'getpid: 1', 'fstat: 1', 'newfstatat: 1', 'brk: 1', ''].join('\n');
+    let r;
+    try {
+      r = await new Jail().noNewPrivs().seccomp(policy).run([probe(), 'pid', `syscall:${NR.getppid}`]);
+    } catch (e) {
+      // The core may not accept this form yet; the test then says why.
+      throw new Error(`policy compile failed: ${(e as Error).message}`);
+    }
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: 'getppid' } });
+  });
+});
+
+du('seccomp as uid 65534 (user namespace)', () => {
+  test.each(['dynamic', 'static'] as const)('%s: violation reported', (kind) => {
+    const r = runSpecUnpriv(spec(kind, ['pid', `syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }));
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+  test.each(['dynamic', 'static'] as const)('%s: without namespaces no_new_privs makes it possible', (kind) => {
+    const r = runSpecUnpriv(spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID()));
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+});
