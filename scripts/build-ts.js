@@ -64,8 +64,10 @@ function emitDeclarations() {
   const result = program.emit(undefined, (file, text) => writeAtomically(file, text), undefined, true);
   const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) {
+    // The declarations are still written; `npm run typecheck` (part of npm test) fails on these,
+    // while the bundles, which do not depend on them, stay usable.
     const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
-    throw new Error(`type declarations:\n${ts.formatDiagnostics(errors, host)}`);
+    console.warn(`build-ts: type errors while writing dist/types:\n${ts.formatDiagnostics(errors, host)}`);
   }
 }
 
