@@ -430,11 +430,15 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   bool acked = false;
   long deadline = NowMs() + plan->preload_timeout_ms;
   for (;;) {
-    struct pollfd p = {f.status[0], POLLIN, 0};
+    // Keep supervising the listener meanwhile: a program stopped by the gate before the
+    // handshake must die now (and close the pipe), not wait for the timeout.
+    struct pollfd p[2] = {{f.status[0], POLLIN, 0}, {f.listener, POLLIN, 0}};
     int timeout = plan->preload ? (int)std::max(0L, deadline - NowMs()) : -1;
-    int n = poll(&p, 1, timeout);
+    int n = poll(p, f.listener >= 0 ? 2 : 1, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return fail_after_clone("preload", ETIMEDOUT, "no acknowledgement from the preload library", cgp);
+    if (f.listener >= 0 && (p[1].revents & POLLIN)) tsjail_handle_notification(f.listener);
+    if (!(p[0].revents & (POLLIN | POLLHUP))) continue;
     struct tsjail_record r;
     ssize_t got = read(f.status[0], &r, sizeof r);
     if (got < 0 && errno == EINTR) continue;
