@@ -41,37 +41,49 @@ class Builder {
   root: Int32Array = new Int32Array(0);
   chainBg: Int32Array = new Int32Array(0);
 
+  /** Copies of the ranges in flat arrays for the O(n^2) loops. */
+  nodeOf: Int32Array;
+  weightOf: Float64Array;
+  single: Uint8Array;
+
   constructor(public dag: Dag, public r: RangeSet, public hi: u32) {
-    this.n = r.length;
-    this.prefix = new Float64Array(this.n + 1);
-    for (let i = 0; i < this.n; i++) this.prefix[i + 1] = this.prefix[i] + r.weights[i];
+    const n = r.length;
+    this.n = n;
+    this.prefix = new Float64Array(n + 1);
+    this.nodeOf = new Int32Array(n);
+    this.weightOf = new Float64Array(n);
+    this.single = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      this.prefix[i + 1] = this.prefix[i] + r.weights[i];
+      this.nodeOf[i] = r.nodes[i];
+      this.weightOf[i] = r.weights[i];
+      const end: u32 = i + 1 < n ? r.starts[i + 1] - 1 : hi;
+      this.single[i] = end == r.starts[i] ? 1 : 0;
+    }
   }
 
   weight(i: i32, j: i32): f64 { return unchecked(this.prefix[j + 1]) - unchecked(this.prefix[i]); }
 
-  isSingle(i: i32): bool {
-    const end: u32 = i + 1 < this.n ? unchecked(this.r.starts[i + 1]) - 1 : this.hi;
-    return end == unchecked(this.r.starts[i]);
-  }
-
   /** Best chain over [i..j]: cost, and the background range index via `bgOut`. */
   chainCost(i: i32, j: i32, bgOut: Int32Array): f64 {
-    let best = Infinity;
-    const r = this.r;
+    const nodes = this.nodeOf.dataStart;
+    const weights = this.weightOf.dataStart;
+    const single = this.single.dataStart;
     // A range wider than one value can only be background: it fixes the candidate.
     let wide = -1;
     for (let p = i; p <= j; p++) {
-      if (this.isSingle(p)) continue;
+      if (load<u8>(single + <usize>p) != 0) continue;
       if (wide < 0) wide = p;
-      else if (unchecked(r.nodes[p]) != unchecked(r.nodes[wide])) return Infinity;
+      else if (load<i32>(nodes + (<usize>p << 2)) != load<i32>(nodes + (<usize>wide << 2))) return Infinity;
     }
     const cFrom = wide < 0 ? i : wide;
     const cTo = wide < 0 ? j : wide;
+    let best = Infinity;
     for (let c = cFrom; c <= cTo; c++) {
-      const bg = unchecked(r.nodes[c]);
+      const bg = load<i32>(nodes + (<usize>c << 2));
       // Consider each distinct background once.
       let seen = false;
-      for (let p = cFrom; p < c; p++) if (unchecked(r.nodes[p]) == bg) { seen = true; break; }
+      for (let p = cFrom; p < c; p++) if (load<i32>(nodes + (<usize>p << 2)) == bg) { seen = true; break; }
       if (seen) continue;
       let m = 0;
       let ok = true;
@@ -79,9 +91,9 @@ class Builder {
       // The exceptions' weights, largest first (CHAIN_MAX == 3 slots).
       let w0 = 0.0, w1 = 0.0, w2 = 0.0;
       for (let p = i; p <= j; p++) {
-        const wp = unchecked(r.weights[p]);
-        if (unchecked(r.nodes[p]) == bg) { wbg += wp; continue; }
-        if (!this.isSingle(p) || ++m > CHAIN_MAX) { ok = false; break; }
+        const wp = load<f64>(weights + (<usize>p << 3));
+        if (load<i32>(nodes + (<usize>p << 2)) == bg) { wbg += wp; continue; }
+        if (load<u8>(single + <usize>p) == 0 || ++m > CHAIN_MAX) { ok = false; break; }
         if (wp > w0) { w2 = w1; w1 = w0; w0 = wp; } else if (wp > w1) { w2 = w1; w1 = wp; } else if (wp > w2) w2 = wp;
       }
       if (!ok) continue;
