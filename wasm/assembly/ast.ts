@@ -58,6 +58,8 @@ export class ActionNode {
 
 /** `argN OP value`. `arg` is the number as written (range-checked in resolve, to locate arg6). */
 export class AtomNode {
+  /** `argN` as written, for messages. */
+  argText: string = '';
   constructor(public arg: i32, public argSpan: Span, public op: i32, public opSpan: Span,
     public value: ConstNode, public span: Span) {}
 }

@@ -120,7 +120,7 @@ msg(Code.InvalidStatement, 'invalid statement {0}: expected @include, @frequency
 msg(Code.InvalidConstant, 'invalid constant "{0}"{1}');
 msg(Code.UnsignedOverflow, 'unsigned overflow: {0} does not fit in {1} bits');
 msg(Code.SignedUnderflow, 'signed underflow: {0} does not fit in {1} bits');
-msg(Code.InvalidArgumentIndex, 'invalid argument "arg{0}": syscalls take arg0 to arg5');
+msg(Code.InvalidArgumentIndex, 'invalid argument "{0}": syscalls take arg0 to arg5');
 msg(Code.InvalidErrno, 'invalid errno value {0}: must be 0 to 4095');
 msg(Code.CouldNotInclude, 'could not @include {0}');
 msg(Code.IncludeTooDeep, '@include statement nested too deep (limit {0})');

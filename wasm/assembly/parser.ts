@@ -67,6 +67,12 @@ class Parser {
     return k == Tok.Newline || k == Tok.EOF || k == Tok.Comma || k == Tok.RBrace;
   }
 
+  /** Where an atom should follow `&&` / `||` but the expression goes on or ends instead. */
+  atExprBreak(): bool {
+    const k = this.kind();
+    return this.atFilterEnd() || k == Tok.Semicolon || k == Tok.OrOr || k == Tok.AndAnd;
+  }
+
   /** Where a constant expression ends. */
   atValueEnd(): bool {
     const k = this.kind();
@@ -295,7 +301,9 @@ class Parser {
     if (this.atFilterEnd()) { this.failHere(Code.MissingFilter); return null; }
     const k = this.kind();
     const f = new FilterNode(this.span(first));
-    if (k == Tok.Action || k == Tok.Return || k == Tok.Number) {
+    // A word that cannot start an argument is a misspelt action (`alow`), not an argument.
+    const misspeltAction = k == Tok.Ident && !this.tokText(first).startsWith('arg');
+    if (k == Tok.Action || k == Tok.Return || k == Tok.Number || misspeltAction) {
       f.action = this.parseAction();
       if (f.action == null) return null;
     } else {
@@ -358,7 +366,7 @@ class Parser {
       clauses.push(c);
       if (this.kind() != Tok.OrOr) return clauses;
       this.advance();
-      if (this.atFilterEnd() || this.kind() == Tok.Semicolon) { this.failHere(Code.EmptyArgumentExpression); return null; }
+      if (this.atExprBreak()) { this.failHere(Code.EmptyArgumentExpression); return null; }
     }
   }
 
@@ -371,7 +379,7 @@ class Parser {
       c.atoms.push(a);
       if (this.kind() != Tok.AndAnd) return c;
       this.advance();
-      if (this.atFilterEnd() || this.kind() == Tok.Semicolon) { this.failHere(Code.EmptyClause); return null; }
+      if (this.atExprBreak()) { this.failHere(Code.EmptyClause); return null; }
     }
   }
 
@@ -401,7 +409,9 @@ class Parser {
     this.advance();
     const v = this.parseValue();
     if (v == null) return null;
-    return new AtomNode(arg, argSpan, op, opSpan, v, this.spanFrom(first, this.pos - 1));
+    const atom = new AtomNode(arg, argSpan, op, opSpan, v, this.spanFrom(first, this.pos - 1));
+    atom.argText = t;
+    return atom;
   }
 
   // ---- constants --------------------------------------------------------------------

@@ -309,7 +309,7 @@ class Resolver {
       for (let j = 0; j < cn.atoms.length; j++) {
         const an = cn.atoms[j];
         if (an.arg > 5) {
-          this.diags.error(Code.InvalidArgumentIndex, an.argSpan, [an.arg.toString()]);
+          this.diags.error(Code.InvalidArgumentIndex, an.argSpan, [an.argText]);
           ok = false;
         }
         this.constFailed = false;
