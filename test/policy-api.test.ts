@@ -14,6 +14,7 @@ import { compilePolicyFile, fileResolver, mapIncludePath, parseIncludeMap } from
 
 const CODE_COULD_NOT_INCLUDE = 2007;
 const CODE_INCLUDE_CYCLE = 2009;
+const CODE_INCLUDE_TOO_DEEP = 2008;
 const CODE_NONEXISTENT_SYSCALL = 2001;
 
 async function verdict(program: Uint8Array, syscall: string, args: Array<bigint | number> = [], arch = 'x86_64') {
@@ -128,6 +129,23 @@ describe('include collection', () => {
     expect(d).toBeDefined();
     expect(d!.file).toBe('/p/c.policy');
     expect(d!.line).toBe(1);
+  });
+
+  test('a chain deeper than the core\'s limit is an error at an @include line; fetching stops soon after', async () => {
+    const asked: string[] = [];
+    // /d/1 includes /d/2 includes /d/3 ... without end.
+    const files = (p: string) => {
+      asked.push(p);
+      const n = Number(/\/d\/(\d+)\.policy$/.exec(p)![1]);
+      return `# level ${n}\n@include /d/${n + 1}.policy\n`;
+    };
+    const r = await compilePolicy('read: 1\n@include /d/1.policy\n', { arch: 'x86_64', path: '/main.policy', files });
+    expect(r.ok).toBe(false);
+    const d = r.diagnostics.find((x) => x.code === CODE_INCLUDE_TOO_DEEP)!;
+    expect(d).toBeDefined();
+    expect(d.line).toBe(2);
+    expect(d.file).toMatch(/^\/d\/\d+\.policy$/);
+    expect(asked.length).toBeLessThanOrEqual(16);
   });
 
   test('a missing include is an error at the @include line of the including file', async () => {
