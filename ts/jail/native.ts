@@ -2,6 +2,7 @@
 // path it tried (STYLE.md §5). Node-only.
 import * as fs from 'fs';
 import * as path from 'path';
+import * as url from 'url';
 import { JailError } from './errors';
 
 /** How the child gets fd 0-2: -1 = a new pipe (the parent end is returned), else an fd to dup. */
@@ -80,15 +81,24 @@ export function nativeDir(): string {
   return path.dirname(loadAddonPath());
 }
 
+/** This module's directory: __dirname in CJS (sources, dist/index.cjs); in the ESM bundle
+ * (no __dirname, and import.meta is not expressible in this CJS-typed source) the file URL
+ * of the current stack frame. */
+function hereDir(): string {
+  if (typeof __dirname === 'string') return __dirname;
+  const m = /(file:\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack ?? '');
+  return m ? path.dirname(url.fileURLToPath(m[1])) : process.cwd();
+}
+
 let addonPath: string | undefined;
 function loadAddonPath(): string {
   if (addonPath) return addonPath;
-  // From ts/jail/ (tests, sources) and from dist/ (the bundle).
+  const here = hereDir();
+  // From ts/jail/ (tests, sources) and from dist/ (the bundles).
   const candidates = [
     process.env.TSJAIL_NATIVE_DIR ? path.join(process.env.TSJAIL_NATIVE_DIR, 'tsjail.node') : '',
-    path.resolve(__dirname, '../../build/native/Release/tsjail.node'),
-    path.resolve(__dirname, '../build/native/Release/tsjail.node'),
-    path.resolve(__dirname, 'build/native/Release/tsjail.node'),
+    path.resolve(here, '../../build/native/Release/tsjail.node'),
+    path.resolve(here, '../build/native/Release/tsjail.node'),
   ].filter(Boolean);
   for (const c of candidates) if (fs.existsSync(c)) return (addonPath = c);
   throw new Error(`tsjail: native addon not found (run npm run build:native); tried:\n  ${candidates.join('\n  ')}`);
