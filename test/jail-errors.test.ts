@@ -171,6 +171,12 @@ du('failing steps as uid 65534', () => {
   test('id-map: mapping a uid that is not ours', () => {
     expectStepUnpriv(spec({ namespaces: { user: true }, user: { uidMap: [{ inside: 0, outside: 0, count: 1 }] } }), 'id-map', 'EPERM');
   });
+  test('cgroup: no delegated cgroup for this user', () => {
+    const r = runSpecUnpriv(spec({ namespaces: { user: true }, cgroup: { pids: 10 } }));
+    expect(r.error).toMatchObject({ name: 'JailError', step: 'cgroup' });
+    expect(r.error.message).toMatch(/deleg/);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
   test('setgroups: denied in an unprivileged user namespace', () => {
     expectStepUnpriv(spec({ namespaces: { user: true }, user: { groups: [0] } }), 'setgroups', 'EPERM');
   });
