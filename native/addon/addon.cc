@@ -59,6 +59,7 @@ struct Child {
   int pidfd = -1;
   int report_rd = -1;  // init's exit report, or -1
   int listener = -1;   // seccomp listener supervised by the waiter thread, or -1
+  int violation_nr = -1;  // a violation already handled during the handshake
   struct tsjail_cgroup cgroup {};
   bool has_cgroup = false;
   Napi::ThreadSafeFunction tsfn;
@@ -141,6 +142,7 @@ long NowMs() {
 // AsyncWorker because it may wait forever (node-pty's reason); never waitpid(-1).
 void Wait(Child* c) {
   ExitInfo info;
+  info.violation_nr = c->violation_nr;
   for (;;) {
     struct pollfd p[2] = {{c->pidfd, POLLIN, 0}, {c->listener, POLLIN, 0}};
     int n = poll(p, c->listener >= 0 ? 2 : 1, -1);
@@ -428,6 +430,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // ---- the status pipe: a record = that step failed; EOF = exec happened (exec mode), or
   // ACK then EOF = the preload installed the exact filter (preload mode). ----
   bool acked = false;
+  int early_violation = -1;
   long deadline = NowMs() + plan->preload_timeout_ms;
   for (;;) {
     // Keep supervising the listener meanwhile: a program stopped by the gate before the
@@ -437,7 +440,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     int n = poll(p, f.listener >= 0 ? 2 : 1, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return fail_after_clone("preload", ETIMEDOUT, "no acknowledgement from the preload library", cgp);
-    if (f.listener >= 0 && (p[1].revents & POLLIN)) tsjail_handle_notification(f.listener);
+    if (f.listener >= 0 && (p[1].revents & POLLIN)) {
+      int nr = tsjail_handle_notification(f.listener);
+      if (nr >= 0 && early_violation < 0) early_violation = nr;
+    }
     if (!(p[0].revents & (POLLIN | POLLHUP))) continue;
     struct tsjail_record r;
     ssize_t got = read(f.status[0], &r, sizeof r);
@@ -463,6 +469,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   f.report[0] = -1;
   ch->listener = f.listener;
   f.listener = -1;
+  ch->violation_nr = early_violation;
   {
     std::lock_guard<std::mutex> lock(inst->mu);
     ch->id = inst->next_id++;
