@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,9 @@ int tsjail_take_listener(int program_pidfd, int listener_fd, int release_wr) {
     } else if (errno == ESRCH || errno == EPERM) {
       return -errno;
     }
+    /* The pidfd turns readable when the program exited (it failed a step before seccomp). */
+    struct pollfd p = {program_pidfd, POLLIN, 0};
+    if (poll(&p, 1, 0) == 1) return -ESRCH;
     nanosleep(&nap, NULL);
   }
   return -ETIMEDOUT;
