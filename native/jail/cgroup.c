@@ -310,6 +310,61 @@ static int enable_v2_controller(struct tsjail_cgroup *cg, const char *parent, en
   return set_failure(cg, "cgroup-create", err, "cannot enable %s in %s: %s", ctl_names[c], path, strerror(err));
 }
 
+/* Where tsjail moves the calling process on cgroup v2 (see leave_own_cgroup). */
+#define V2_LEAF "tsjail-leaf"
+
+/* cgroup v2 forbids processes in a non-root cgroup whose subtree_control has controllers
+ * (domain controllers: EBUSY; threaded ones such as pids turn it into a thread root and the
+ * jail's cgroup into an invalid domain: EOPNOTSUPP on attach). Our own cgroup always holds us,
+ * so, as container runtimes do with a delegated cgroup, we move ourselves into a leaf
+ * <own>/tsjail-leaf -- but only when we are the cgroup's only process; otherwise the error
+ * says who else is there. The root cgroup is exempt from the rule. */
+static int leave_own_cgroup(struct tsjail_cgroup *cg, const char *dir) {
+  if (!file_exists(dir, "cgroup.type")) return 0; /* root cgroup: exempt */
+  char path[TSJAIL_CG_PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+  char *procs = read_text(path);
+  if (!procs) return set_failure(cg, "cgroup-create", errno, "cannot read %s: %s", path, strerror(errno));
+  long self = (long)getpid(), others = 0, mine = 0;
+  for (char *p = procs; *p;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p) break;
+    if (pid == self) mine = 1;
+    else if (pid > 0) others++;
+    p = end;
+    while (*p == '\n') p++;
+  }
+  free(procs);
+  if (others)
+    return set_failure(cg, "cgroup-create", EBUSY,
+                       "cgroup v2 allows the jail's cgroup below %s only when %s has no processes of its own, "
+                       "and %ld other process(es) share it with tsjail: start tsjail in a delegated cgroup of "
+                       "its own (e.g. `systemd-run --user --scope -p Delegate=yes node ...`)",
+                       dir, dir, others);
+  if (!mine) return 0;
+  char leaf[TSJAIL_CG_PATH_MAX + 32];
+  snprintf(leaf, sizeof(leaf), "%s/" V2_LEAF, dir);
+  if (mkdir(leaf, 0755) != 0 && errno != EEXIST) {
+    int err = errno;
+    if (is_permission_error(err)) return delegation_failure(cg, err, "create", leaf, TSJAIL_CG_PIDS, 2);
+    return set_failure(cg, "cgroup-create", err, "cannot create %s: %s", leaf, strerror(err));
+  }
+  char v[32];
+  snprintf(v, sizeof(v), "%ld", self);
+  int err = write_text(leaf, "cgroup.procs", v);
+  if (err)
+    return set_failure(cg, "cgroup-create", err, "cannot move tsjail (pid %ld) into %s: %s", self, leaf, strerror(err));
+  return 0;
+}
+
+/* After leave_own_cgroup our own cgroup is <parent>/tsjail-leaf; jails go next to it. */
+static void v2_jail_parent(char *out, size_t cap, const char *own) {
+  snprintf(out, cap, "%s", own);
+  size_t l = strlen(out), ll = strlen("/" V2_LEAF);
+  if (l > ll && strcmp(out + l - ll, "/" V2_LEAF) == 0) out[l - ll] = '\0';
+}
+
 static void remove_dirs(struct tsjail_cgroup *cg) {
   while (cg->n_dirs > 0) {
     cg->n_dirs--;
@@ -408,12 +463,21 @@ int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct 
   snprintf(name, sizeof(name), "tsjail-%ld-%u", (long)getpid(), atomic_fetch_add(&jail_counter, 1) + 1);
 
   int err = 0;
+  int left_v2 = 0;
+  char v2_parent[TSJAIL_CG_PATH_MAX];
   for (int c = 0; c < TSJAIL_CG_COUNT && !err; c++) {
     if (!wanted[c]) continue;
     const struct tsjail_cg_place *place = &layout->ctl[c];
+    const char *parent = place->dir;
     int index = -1;
-    if (place->version == 2 && (err = enable_v2_controller(cg, place->dir, (enum tsjail_cg_controller)c))) break;
-    if ((err = make_dir(cg, place->dir, name, place->version, (enum tsjail_cg_controller)c, &index))) break;
+    if (place->version == 2) {
+      v2_jail_parent(v2_parent, sizeof(v2_parent), place->dir);
+      parent = v2_parent;
+      if (!left_v2 && (err = leave_own_cgroup(cg, parent))) break;
+      left_v2 = 1;
+      if ((err = enable_v2_controller(cg, parent, (enum tsjail_cg_controller)c))) break;
+    }
+    if ((err = make_dir(cg, parent, name, place->version, (enum tsjail_cg_controller)c, &index))) break;
     err = write_limits(cg, (enum tsjail_cg_controller)c, cg->dirs[index], place->version, limits);
   }
   if (err) remove_dirs(cg);

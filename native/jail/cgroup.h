@@ -26,6 +26,10 @@
  * super options of a "cgroup" (v1) mount lives there; otherwise it is on the "cgroup2" mount
  * if that hierarchy's cgroup.controllers lists it. The jail's cgroup is created below the
  * caller's own cgroup of each hierarchy: <mount>/<own path>/tsjail-<pid>-<n>.
+ * cgroup v2's no-internal-processes rule: when our own (non-root) v2 cgroup holds only us,
+ * tsjail_cgroup_create first moves the calling process into <own>/tsjail-leaf and puts jails
+ * next to that leaf (what container runtimes do in a delegated cgroup); when other processes
+ * share it, it fails with EBUSY and says so. The caller's cgroup thus changes once.
  * Limits: v2 memory.max (+ memory.swap.max = 0 when present), pids.max,
  * cpu.max "<quota> 100000"; v1 memory.limit_in_bytes (+ memory.memsw.limit_in_bytes, same
  * value, when present), pids.max, cpu.cfs_period_us = 100000 + cpu.cfs_quota_us.
