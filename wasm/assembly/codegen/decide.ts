@@ -98,10 +98,44 @@ export function evalAtom(a: WordAtom, K: Knowledge): i32 {
 
 /** A rule list after simplification: entries (first match wins), then `def`. */
 export class Residual {
-  key: string = '';
   /** Bit per word some atom reads. */
   used: i32 = 0;
+  private cachedKey: string | null = null;
   constructor(public entries: Entry[], public def: u32) {}
+
+  /** Canonical text (memo keys); built only when a node is built for this residual. */
+  get key(): string {
+    let k = this.cachedKey;
+    if (k != null) return k;
+    const parts = new Array<string>(this.entries.length + 1);
+    parts[0] = actionKey(this.def);
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      const atoms = new Array<string>(e.atoms.length);
+      for (let j = 0; j < e.atoms.length; j++) atoms[j] = e.atoms[j].key();
+      parts[i + 1] = actionKey(e.action) + ':' + atoms.join(',');
+    }
+    k = parts.join('|');
+    this.cachedKey = k;
+    return k;
+  }
+
+  /** Same rule list (atoms are shared objects after lowering, so mostly reference checks). */
+  same(o: Residual): bool {
+    if (this.def != o.def || this.entries.length != o.entries.length) return false;
+    for (let i = 0; i < this.entries.length; i++) {
+      const a = this.entries[i];
+      const b = o.entries[i];
+      if (a === b) continue;
+      if (a.action != b.action || a.atoms.length != b.atoms.length) return false;
+      for (let j = 0; j < a.atoms.length; j++) {
+        const x = a.atoms[j];
+        const y = b.atoms[j];
+        if (x !== y && (x.w != y.w || x.op != y.op || x.k != y.k)) return false;
+      }
+    }
+    return true;
+  }
 }
 
 function actionKey(a: u32): string { return a.toString(16); }
@@ -136,18 +170,11 @@ export function simplify(entries: Entry[], def: u32, K: Knowledge, steps: Int32A
   if (out.length > 0 && out[out.length - 1].atoms.length == 0) eff = out.pop().action;
   while (out.length > 0 && out[out.length - 1].action == eff) out.pop();
   const res = new Residual(out, eff);
-  let key = actionKey(eff);
   let used = 0;
   for (let i = 0; i < out.length; i++) {
-    const e = out[i];
-    key += '|' + actionKey(e.action) + ':';
-    for (let j = 0; j < e.atoms.length; j++) {
-      const a = e.atoms[j];
-      key += (j > 0 ? ',' : '') + a.key();
-      used |= 1 << a.w;
-    }
+    const atoms = out[i].atoms;
+    for (let j = 0; j < atoms.length; j++) used |= 1 << atoms[j].w;
   }
-  res.key = key;
   res.used = used;
   return res;
 }
@@ -270,7 +297,7 @@ export class Decider {
       K.lo[w] = starts[i];
       K.hi[w] = i + 1 < starts.length ? starts[i + 1] - 1 : hi;
       const r = simplify(res.entries, res.def, K, this.steps);
-      if (groupRes.length > 0 && groupRes[groupRes.length - 1].key == r.key) continue;
+      if (groupRes.length > 0 && groupRes[groupRes.length - 1].same(r)) continue;
       groupStart.push(starts[i]);
       groupRes.push(r);
     }

@@ -34,6 +34,10 @@ export class RangeSet {
   get length(): i32 { return this.nodes.length; }
 }
 
+let scratchCost = new Float64Array(0);
+let scratchRoot = new Int32Array(0);
+let scratchBg = new Int32Array(0);
+
 class Builder {
   n: i32;
   prefix: Float64Array = new Float64Array(0);
@@ -105,9 +109,15 @@ class Builder {
 
   solve(): void {
     const n = this.n;
-    this.cost = new Float64Array(n * n);
-    this.root = new Int32Array(n * n);
-    this.chainBg = new Int32Array(n * n);
+    // The tables are reused across calls (never re-entered: emitting only adds DAG nodes).
+    if (scratchCost.length < n * n) {
+      scratchCost = new Float64Array(n * n);
+      scratchRoot = new Int32Array(n * n);
+      scratchBg = new Int32Array(n * n);
+    }
+    this.cost = scratchCost;
+    this.root = scratchRoot;
+    this.chainBg = scratchBg;
     // Raw pointers: this loop is the hot spot of codegen (O(n^2) cells).
     const cost = this.cost.dataStart;
     const root = this.root.dataStart;
@@ -115,6 +125,7 @@ class Builder {
     const prefix = this.prefix.dataStart;
     const bg = new Int32Array(1);
     for (let i = 0; i < n; i++) {
+      store<f64>(cost + (<usize>(i * n + i) << 3), 0);
       store<i32>(root + (<usize>(i * n + i) << 2), i);
       store<i32>(chainBg + (<usize>(i * n + i) << 2), -1);
     }
