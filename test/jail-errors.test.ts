@@ -136,6 +136,14 @@ d('failing steps (as the current user)', () => {
     expectStep({ ...spec(), path: missing, argv: [missing] }, 'exec', 'ENOENT');
   });
 
+  test('exec: a missing program behind the init, with a reporting filter (the init gives up the listener)', () => {
+    const missing = path.join(dir, 'missing-program');
+    const t0 = Date.now();
+    expectStep({ ...spec({ namespaces: { user: true, pid: true }, noNewPrivs: true, seccompTiming: 'exec',
+      seccomp: { bpf: new Uint8Array(insn(0x06, 0x7fff0000)) } }), path: missing, argv: [missing] }, 'exec', 'ENOENT');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
   test('exec: a file that is not executable', () => {
     const f = path.join(dir, 'not-exec');
     fs.writeFileSync(f, '#!/bin/sh\ntouch ' + marker + '\n', { mode: 0o644 });
