@@ -63,8 +63,11 @@ describe('exit statuses', () => {
     [['false'], 1],
     [['sh', '-c', 'exit 7'], 7],
     [['sh', '-c', 'exit 255'], 255],
+    [['-p', '--', 'sh', '-c', 'exit 7'], 7],
+    [['-I', '--', 'sh', '-c', 'exit 9'], 9],
   ])('%j exits %i', async (argv, status) => {
-    const r = await run(['--', ...(argv as string[])]);
+    const args = argv as string[];
+    const r = await run(args.includes('--') ? args : ['--', ...args]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(status);
   });
@@ -75,7 +78,6 @@ describe('exit statuses', () => {
     ['SIGSEGV', []],
     ['SIGTERM', ['-p']],
     ['SIGKILL', ['-p']],
-    ['SIGTERM', ['-I']],
   ])('death by %s %j: 128+N', async (sig, flags) => {
     const r = await run([...flags, '--', 'sh', '-c', `kill -${sig.slice(3)} $$; sleep 5`]);
     expect(r.status).toBe(128 + SIG[sig as NodeJS.Signals]);

@@ -138,10 +138,20 @@ export async function specFromArgs(args: string[], io: RunIo, host: SpecHost = c
 
 /** Run the jail and wait: the status tsjail should exit with. */
 export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): Promise<number> {
-  let jail: JailProcess;
+  // Handlers go in before the spawn: the program may already be running (and its parent be
+  // signalled) before spawnJail returns, and a default-action SIGTERM would kill tsjail and
+  // orphan the jail. Node runs the handlers only after spawnJail returns, when `jail` is set.
+  let jail: JailProcess | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (sig: NodeJS.Signals) => (jail ? jail.kill(sig) : pending.push(sig));
+  const stopForwarding = () => {
+    if (request.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
+  };
+  if (request.forwardSignals) for (const s of FORWARDED) process.on(s, forward);
   try {
     jail = spawnJail(spec, { stdio: ['inherit', 'inherit', 'inherit'] });
   } catch (e) {
+    stopForwarding();
     if (e instanceof JailError) {
       io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
       return EXIT_SETUP_FAILED;
@@ -151,11 +161,9 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     io.stderr.write(`tsjail: jail setup failed: ${String((e as Error).message ?? e).replace(/^tsjail: /, '').split('\n')[0]}\n`);
     return EXIT_SETUP_FAILED;
   }
-  const forward = (sig: NodeJS.Signals) => jail.kill(sig);
-  if (request.forwardSignals) for (const s of FORWARDED) process.on(s, forward);
-  // spawnJail enforces the limit; this only remembers that it was reached, to say so.
-  let timedOut = false;
-  const timer = spec.timeLimitMs !== undefined ? setTimeout(() => { timedOut = true; }, spec.timeLimitMs) : undefined;
+  for (const sig of pending) jail.kill(sig);
+  // spawnJail enforces the limit; tsjail only tells a SIGKILL after the deadline apart, to say so.
+  const started = Date.now();
   try {
     const exit = await jail.exited;
     if (exit.violation) {
@@ -165,6 +173,7 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     }
     if (exit.signal) {
       const n = osConstants.signals[exit.signal] ?? 0;
+      const timedOut = spec.timeLimitMs !== undefined && Date.now() - started >= spec.timeLimitMs;
       if (timedOut && exit.signal === 'SIGKILL') {
         io.stderr.write(`tsjail: time limit of ${formatDuration(spec.timeLimitMs!)} reached; the jail was killed\n`);
       }
@@ -172,8 +181,7 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     }
     return exit.code ?? 0;
   } finally {
-    if (timer) clearTimeout(timer);
-    if (request.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
   }
 }
 
