@@ -350,3 +350,33 @@ describe('through the runtime as uid 65534 (user namespace)', () => {
     expect(r.error).toMatchObject({ name: 'JailError', step: 'mounts', code: 'ENOENT' });
   });
 });
+
+// The addon re-checks the fs/resource parts of the spec (native/addon/fs_spec.cc) and names
+// the field, for callers that bypass the TS validator. Nothing is forked for a bad spec.
+describe('addon converters reject bad fields by name', () => {
+  const { loadAddon } = require('../ts/jail/native') as typeof import('../ts/jail/native');
+  const base = {
+    path: '/bin/true', argv: ['/bin/true'], env: [], namespaces: { mount: true }, programAsInit: false,
+    noNewPrivs: false, seccompMode: 'exec', seccompTsync: false, seccompLog: false, reportViolations: false,
+    preloadTimeoutMs: 5000, preserveFds: [], filesystem: { mounts: [] }, rlimits: [],
+  };
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['relative bind source', { filesystem: { mounts: [{ kind: 'bind', source: 'rel', target: '/x', writable: false, recursive: false }] } },
+      /filesystem\.mounts\[0\]\.source: must be an absolute path/],
+    ['.. in a target', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/a/../etc' }] } }, /filesystem\.mounts\[0\]\.target/],
+    ['unknown mount kind', { filesystem: { mounts: [{ kind: 'overlay', target: '/x' }] } }, /filesystem\.mounts\[0\]\.kind/],
+    ['tmpfs mode out of range', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/x', mode: 0o17777 }] } }, /filesystem\.mounts\[0\]\.mode/],
+    ['root "/"', { filesystem: { root: '/', mounts: [] } }, /filesystem\.root: must not be '\/'/],
+    ['mounts without a mount namespace', { namespaces: {}, filesystem: { mounts: [{ kind: 'tmpfs', target: '/x' }] } }, /filesystem: mounts and a new root need namespaces\.mount/],
+    ['relative landlock path', { landlock: { ro: ['etc'] } }, /landlock\.ro\[0\]/],
+    ['unknown rlimit name', { rlimits: [{ resource: 'BOGUS', soft: 1, hard: 1 }] }, /rlimits\[0\]\.resource/],
+    ['rlimit soft above hard', { rlimits: [{ resource: 7, soft: 10, hard: 5 }] }, /rlimits\[0\]\.soft/],
+    ['cgroup memory too small', { cgroup: { memory: 100 } }, /cgroup\.memory/],
+    ['cgroup cpu not positive', { cgroup: { cpu: 0 } }, /cgroup\.cpu/],
+  ];
+  test.each(cases)('%s', (_name, patch, message) => {
+    const onExit = jest.fn();
+    expect(() => loadAddon().spawn({ ...base, ...patch } as never, [-1, -1, -1], onExit)).toThrow(message);
+    expect(onExit).not.toHaveBeenCalled();
+  });
+});
