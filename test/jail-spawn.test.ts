@@ -56,6 +56,24 @@ d('jail lifecycle (as the current user)', () => {
     expect(r).toMatchObject({ code: null, signal: 'SIGTERM' });
   });
 
+  test.each([
+    ['user', 'user'], ['pid', 'pid_for_children'], ['mount', 'mnt'], ['net', 'net'], ['ipc', 'ipc'],
+    ['uts', 'uts'], ['cgroup', 'cgroup'], ['time', 'time_for_children'],
+  ])('namespaces.%s gives the program a new %s namespace', async (ns, link) => {
+    const jailed = link.replace('_for_children', '');
+    const ours = fs.readlinkSync(`/proc/self/ns/${jailed}`);
+    const r = await run(spec([`ns:${jailed}`], { namespaces: { user: true, [ns]: true } }));
+    expect(r.code).toBe(0);
+    const theirs = r.stdout.trim().split(' ')[2];
+    expect(theirs).toMatch(new RegExp(`^${jailed}:\\[\\d+\\]$`));
+    expect(theirs).not.toBe(ours);
+  });
+
+  test('a new network namespace has its loopback up', async () => {
+    const r = await run(spec(['bind:4000'], { namespaces: { user: true, net: true } }));
+    expect(r.stdout.trim()).toBe('bind 0 errno 0');
+  });
+
   test('stdin, stdout and stderr stream', async () => {
     const r = await run(spec(['echo-stdin', 'bogus-command']), 'hello through the jail\n');
     expect(r.stdout).toBe('hello through the jail\n');
