@@ -110,7 +110,7 @@
 #define CHILD_THREAD_DIED 10
 #define CHILD_SETUP_FAILED 11
 
-#define CHILD_TIMEOUT_SECONDS 30
+#define CHILD_TIMEOUT_SECONDS 120 /* a stuck child is a bug; generous for loaded machines */
 
 enum abi { ABI_NATIVE = 0, ABI_I386 = 1 };
 
