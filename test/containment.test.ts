@@ -162,6 +162,47 @@ function sentinel(id: Identity): { pid: number; alive(): boolean; stop(): void; 
   };
 }
 
+/**
+ * For uid 65534: a cgroup (v1 memory and pids hierarchies) handed to that user, the way an
+ * administrator delegates one, and an identity whose launcher starts inside it, so the
+ * unprivileged jail can make its own limited cgroup below. undefined where there is nothing
+ * to delegate this way (pure cgroup v2; the runtime then refuses, which expectLimited accepts).
+ */
+function delegated(id: Identity): { id: Identity; cleanup(): void } | undefined {
+  if (id.uid === 0) return { id, cleanup: () => undefined };
+  const dirs: string[] = [];
+  for (const l of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, controllers, rel] = l.split(':');
+    if (controllers !== 'memory' && controllers !== 'pids') continue;
+    const base = path.join('/sys/fs/cgroup', controllers, rel);
+    if (!fs.existsSync(path.join(base, 'cgroup.procs'))) return undefined;
+    dirs.push(path.join(base, `tsjail-test-${process.pid}-${dirs.length}`));
+  }
+  if (dirs.length !== 2) return undefined;
+  try {
+    for (const d of dirs) {
+      fs.mkdirSync(d);
+      for (const f of ['', 'cgroup.procs', 'tasks']) fs.chownSync(path.join(d, f), id.uid, id.uid);
+    }
+  } catch {
+    for (const d of dirs) fs.rmSync(d, { recursive: false, force: true });
+    return undefined;
+  }
+  const enter = dirs.map((d) => `echo $$ > ${path.join(d, 'cgroup.procs')}`).join(' && ');
+  return {
+    id: { ...id, wrap: (a) => ['/bin/sh', '-c', `${enter} && exec "$@"`, 'sh', ...id.wrap(a)] },
+    cleanup: () => {
+      for (const d of dirs) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          // still busy: the kernel frees it once its last process is gone; nothing to leak
+        }
+      }
+    },
+  };
+}
+
 const line = (r: RunResult) => r.stdout.trim();
 const explain = (r: RunResult) => `status ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
@@ -344,18 +385,35 @@ describe.each(LAUNCHERS)('containment through $name', (launcher) => {
     });
 
     check('cannot exceed its memory limit', async () => {
-      const limited = await run(['--memory', '32M'], [PROBE, 'mem', '128']);
-      const outcome = expectLimited(limited);
-      if (id.uid === 0) expect(outcome).toBe('contained');
-      expectOk(await run([], [PROBE, 'mem', '128']), /allocated/);
+      const d = delegated(id);
+      try {
+        const limited = await launcher.run(d?.id ?? id, ['--memory', '32M'], [PROBE, 'mem', '128']);
+        const outcome = expectLimited(limited);
+        if (d) expect(outcome).toBe('contained');
+        expectOk(await launcher.run(d?.id ?? id, [], [PROBE, 'mem', '128']), /allocated/);
+      } finally {
+        d?.cleanup();
+      }
     });
 
     check('cannot exceed its pids limit', async () => {
-      const limited = await run(['--pids', '8'], [PROBE, 'fork', '32']);
-      const outcome = expectLimited(limited);
-      if (outcome === 'contained') expectFail(limited, 'EAGAIN');
-      if (id.uid === 0) expect(outcome).toBe('contained');
-      expectOk(await run([], [PROBE, 'fork', '32']), /forked=32/);
+      const d = delegated(id);
+      try {
+        const limited = await launcher.run(d?.id ?? id, ['--pids', '8'], [PROBE, 'fork', '32']);
+        const outcome = expectLimited(limited);
+        if (outcome === 'contained') expectFail(limited, 'EAGAIN');
+        if (d) expect(outcome).toBe('contained');
+        expectOk(await launcher.run(d?.id ?? id, [], [PROBE, 'fork', '32']), /forked=32/);
+      } finally {
+        d?.cleanup();
+      }
     });
+
+    if (id.uid !== 0) {
+      check('without a delegated cgroup, a limit is refused and the program never runs', async () => {
+        const r = await run(['--memory', '32M'], [PROBE, 'mem', '1']);
+        expect(expectLimited(r)).toBe('refused');
+      });
+    }
   });
 });
