@@ -151,3 +151,30 @@ du('preload handshake as uid 65534', () => {
     expect(r.error).toMatchObject({ name: 'JailError', step: 'preload' });
   });
 });
+
+d('preload with Landlock and a new root', () => {
+  test('Landlock rules need not name the preload library', async () => {
+    const p = probe('dynamic');
+    const r = await run(spec(['pid'], filter({}), {
+      landlock: { ro: ['/etc', '/usr', '/lib', '/lib64', '/proc'], rw: [], rx: ['/usr', '/lib', '/lib64', path.dirname(p)] },
+    }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^pid \d+$/m);
+  });
+});
+
+d('preload under a new root', () => {
+  test('the library is bound into the new root at its own path', async () => {
+    const p = probe('dynamic');
+    const root = tmpdir();
+    const mounts = ['/usr', '/lib64', path.dirname(p)].map((m) => ({ kind: 'bind' as const, source: m, target: m, writable: false, recursive: true }));
+    const links = [['lib', 'usr/lib'], ['bin', 'usr/bin']];
+    for (const [l, t] of links) fs.symlinkSync(t, path.join(root, l));
+    const r = await run(spec(['pid', 'lsproc'], filter({}), {
+      namespaces: { user: true, mount: true, pid: true },
+      filesystem: { root, mounts: [...mounts, { kind: 'proc', target: '/proc', readOnly: true }] },
+    }));
+    expect(r.stdout).toMatch(/^pid 2$/m);
+    expect(r.code).toBe(0);
+  });
+});
