@@ -117,6 +117,13 @@ du('identity as uid 65534 through a user namespace', () => {
     expect(r.stdout).toMatch(/^bind 0 errno 0$/m);
   });
 
+  test('a non-root uid inside has no capabilities and cannot become root again', () => {
+    const r = runSpecUnpriv(base(['caps', 'setuid0'], { user: { uid: 1000, gid: 1000 }, noNewPrivs: true }));
+    expect(capLine(r.stdout, 'CapEff')).toBe(0n);
+    expect(capLine(r.stdout, 'CapPrm')).toBe(0n);
+    expect(r.stdout).toMatch(/^setuid0 -1 uid 1000 euid 1000$/m);
+  });
+
   test('cannot see, ptrace or signal anything outside the pid namespace', () => {
     const r = runSpecUnpriv(base(['getppid', `ptrace:1`, `signal:${process.pid}`], { user: { uid: 1000, gid: 1000 } }));
     expect(r.stdout).toMatch(/^ppid 1$/m); // its parent is the jail's init, not a host process
