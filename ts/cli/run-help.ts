@@ -62,9 +62,9 @@ export function runHelp(): string {
     }
   }
   out.push('', EXIT_STATUS_HELP, '', 'Examples:',
-    '  tsjail run -n -S policies/example.policy -- /bin/ls /',
-    '  tsjail run -U -p -e -l --uts=box --profile minimalistic-mountns -- /bin/sh -c id',
-    '  tsjail run -v -b /srv/data,/data,1 -t --memory 256M --pids 64 --time-limit 30s -- ./job',
+    '  tsjail run -n -S app.policy -- ./app --port 8080',
+    '  tsjail run -U -e -l --uts=box --profile minimalistic-mountns -- /bin/sh -c id',
+    '  tsjail run -v -b /srv/data,/mnt,1 -t --memory 256M --pids 64 --time-limit 30s -- ./job',
     '  tsjail run --config jail.conf -- /usr/bin/server');
   return out.join('\n') + '\n';
 }
