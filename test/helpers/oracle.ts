@@ -5,7 +5,8 @@
 // for tests that need hand-written filters.
 
 import { spawnSync } from 'child_process';
-import { accessSync, constants as fsConstants, writeFileSync } from 'fs';
+import { accessSync, chmodSync, constants as fsConstants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 
 export const ORACLE_PATH = path.resolve(__dirname, '..', '..', 'build', 'native', 'Release', 'seccomp-oracle');
@@ -63,6 +64,31 @@ export function oracleUnavailable(): string | undefined {
   return undefined;
 }
 
+const pathForUser = new Map<number, string>();
+
+/**
+ * A path to the oracle that `uid` can execute. A checkout under a private directory (say
+ * /root) is not reachable by uid 65534, so then the binary is copied to a fresh world-readable
+ * temporary directory, once per process.
+ */
+function oracleFor(uid: number): string {
+  const known = pathForUser.get(uid);
+  if (known) return known;
+  const id = String(uid);
+  const probe = spawnSync('setpriv', [`--reuid=${id}`, `--regid=${id}`, '--clear-groups', 'test', '-x', ORACLE_PATH]);
+  let p = ORACLE_PATH;
+  if (probe.status !== 0) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsjail-oracle-'));
+    chmodSync(dir, 0o755);
+    p = path.join(dir, 'seccomp-oracle');
+    copyFileSync(ORACLE_PATH, p);
+    chmodSync(p, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  pathForUser.set(uid, p);
+  return p;
+}
+
 function spawnOracle(args: string[], input: string, opts: OracleOptions): string {
   try {
     accessSync(ORACLE_PATH, fsConstants.X_OK);
@@ -74,7 +100,7 @@ function spawnOracle(args: string[], input: string, opts: OracleOptions): string
   if (opts.asUser !== undefined) {
     const id = String(opts.asUser);
     cmd = 'setpriv';
-    argv = [`--reuid=${id}`, `--regid=${id}`, '--clear-groups', ORACLE_PATH, ...args];
+    argv = [`--reuid=${id}`, `--regid=${id}`, '--clear-groups', oracleFor(opts.asUser), ...args];
   }
   const r = spawnSync(cmd, argv, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
