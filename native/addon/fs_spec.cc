@@ -22,6 +22,13 @@ class Arena {
  public:
   void Add(const char** slot, std::string value) { items_.emplace_back(slot, std::move(value)); }
 
+  // The string queued for slot ("" if none): before Pack() the slots are not yet set.
+  std::string Queued(const char** slot) const {
+    for (const auto& it : items_)
+      if (it.first == slot) return it.second;
+    return "";
+  }
+
   char* Pack() {
     size_t total = 1;
     for (auto& it : items_) total += it.second.size() + 1;
@@ -174,7 +181,18 @@ bool tsjail_fs_from_js(const Napi::Object& spec, struct tsjail_fs* out, std::str
   // fails closed at step 'preload'. It is bound read-only at its own path after the user's
   // mounts (which could hide it) but before trailing read-only remounts (which would stop its
   // mount point from being created).
-  const std::string lib = out->root_mode != TSJAIL_ROOT_NONE ? PreloadLibrary(spec) : "";
+  std::string lib = out->root_mode != TSJAIL_ROOT_NONE ? PreloadLibrary(spec) : "";
+  // Nothing to add when the caller (ts/jail/spawn.ts does) already binds it.
+  for (uint32_t i = 0; i < mounts.Length() && !lib.empty(); i++) {
+    if (!mounts.Get(i).IsObject()) continue;
+    Napi::Object m = mounts.Get(i).As<Napi::Object>();
+    std::string src, dst;
+    if (Has(m, "kind") && m.Get("kind").IsString() && m.Get("kind").As<Napi::String>().Utf8Value() == "bind" &&
+        Has(m, "source") && m.Get("source").IsString() && Has(m, "target") && m.Get("target").IsString() &&
+        NormalizeAbsolute(m.Get("source").As<Napi::String>().Utf8Value(), &src) && src == lib &&
+        NormalizeAbsolute(m.Get("target").As<Napi::String>().Utf8Value(), &dst) && dst == lib)
+      lib.clear();
+  }
   uint32_t lib_at = mounts.Length();
   while (lib_at > 0 && mounts.Get(lib_at - 1).IsObject() &&
          mounts.Get(lib_at - 1).As<Napi::Object>().Get("kind").IsString() &&
@@ -293,6 +311,10 @@ bool tsjail_landlock_from_js(const Napi::Object& spec, struct tsjail_landlock* o
   // ld.so must be able to read (and map) the preload library, or the jail fails closed at
   // step 'preload'. Mapping code needs READ_FILE only: Landlock's EXECUTE covers execve.
   std::string lib = PreloadLibrary(spec);
+  for (unsigned i = 0; i < out->n_rules && !lib.empty(); i++) {
+    // Rules point into the arena only after Pack(); compare with what was queued.
+    if (arena.Queued(&out->rules[i].path) == lib) lib.clear();
+  }
   if (!lib.empty()) {
     if (out->n_rules >= TSJAIL_LANDLOCK_RULES_MAX) return bad("landlock", "too many Landlock rules (at most 127)");
     struct tsjail_landlock_rule* r = &out->rules[out->n_rules++];
