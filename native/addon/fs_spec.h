@@ -20,7 +20,8 @@
 // 'preload') is made reachable by the converters themselves: tsjail_fs_from_js adds a
 // read-only bind of it at its own path inside a new root (after the user's mounts, before
 // trailing remount-ro entries), and tsjail_landlock_from_js adds a read-only rule for it.
-// Without them ld.so cannot load it and the jail fails closed at step 'preload'.
+// Without them ld.so cannot load it and the jail fails closed at step 'preload'. Both skip
+// the addition when the spec already has that bind / a rule for that path (spawn.ts adds them too).
 #ifndef TSJAIL_ADDON_FS_SPEC_H
 #define TSJAIL_ADDON_FS_SPEC_H
 
