@@ -197,11 +197,12 @@ describe('flags -> JailSpec', () => {
     ['--pivot-root', ['--pivot-root', '/'], (s) => expect(s.filesystem.rootMode).toBe('pivot_root')],
     ['-d', ['-d'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'dev', target: '/dev' }])],
     ['--mount-dev', ['--mount-dev'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'dev', target: '/dev' }])],
-    ['-t: 64M /tmp, 1777', ['-t'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'tmpfs', target: '/tmp', size: 64 * 2 ** 20, mode: 0o1777 }])],
-    ['-tSIZE attached', ['-t1G'], (s) => expect(s.filesystem.mounts[0]).toMatchObject({ size: 2 ** 30 })],
-    ['--tmpfs=SIZE', ['--tmpfs=512K'], (s) => expect(s.filesystem.mounts[0]).toMatchObject({ size: 512 * 1024 })],
+    ['-t: 64M /tmp, 1777, nodev/noexec/nosuid', ['-t'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'mount', source: 'none',
+      target: '/tmp', fstype: 'tmpfs', flags: MS.MS_NODEV | MS.MS_NOEXEC | MS.MS_NOSUID, data: `size=${64 * 2 ** 20},mode=1777` }])],
+    ['-tSIZE attached', ['-t1G'], (s) => expect(s.filesystem.mounts[0]).toMatchObject({ data: `size=${2 ** 30},mode=1777` })],
+    ['--tmpfs=SIZE', ['--tmpfs=512K'], (s) => expect(s.filesystem.mounts[0]).toMatchObject({ data: 'size=524288,mode=1777' })],
     ['mounts are ordered parents first, flag order kept otherwise', ['-v', '-b', '/usr,/tmp/u', '-d', '-t', '-b', '/,/', '-r'], (s) =>
-      expect(s.filesystem.mounts.map((m) => `${m.kind}:${m.target}`)).toEqual(['bind:/', 'dev:/dev', 'tmpfs:/tmp', 'proc:/proc', 'bind:/tmp/u'])],
+      expect(s.filesystem.mounts.map((m) => `${m.kind}:${m.target}`)).toEqual(['bind:/', 'dev:/dev', 'mount:/tmp', 'proc:/proc', 'bind:/tmp/u'])],
     ['-R name,cur,max', ['-R', 'RLIMIT_NOFILE,64,128'], (s) => expect(s.rlimits).toEqual([{ resource: 'NOFILE', soft: 64, hard: 128 }])],
     ['--rlimit short name, unlimited, number, repeat', ['--rlimit', 'as,unlimited,unlimited', '-R', '7,0x10,020'], (s) =>
       expect(s.rlimits).toEqual([{ resource: 'AS', soft: 'unlimited', hard: 'unlimited' }, { resource: 'NOFILE', soft: 16, hard: 16 }])],
@@ -453,16 +454,16 @@ describe('--profile minimalistic-mountns', () => {
     expect(s.filesystem).toMatchObject({ root: '/var/empty', rootMode: 'pivot_root' });
     const kinds = s.filesystem.mounts.map((m) => `${m.kind}:${m.target}${m.kind === 'bind' ? (m.writable ? ':rw' : ':ro') : ''}`);
     const devLog = fs.existsSync('/dev/log') ? ['bind:/dev/log:ro'] : [];
-    expect(kinds).toEqual(['bind:/:ro', 'bind:/proc:ro', 'dev:/dev', 'tmpfs:/tmp', 'proc:/proc', ...devLog]);
+    expect(kinds).toEqual(['bind:/:ro', 'bind:/proc:ro', 'dev:/dev', 'mount:/tmp', 'proc:/proc', ...devLog]);
     expect(s.path).toBe(TRUE);
   });
   test('-nodev leaves out /dev', async () => {
     const s = await spec(['--profile', 'minimalistic-mountns-nodev', 'true'], withVarEmpty());
-    expect(s.filesystem.mounts.map((m) => m.kind)).toEqual(['bind', 'bind', 'tmpfs', 'proc']);
+    expect(s.filesystem.mounts.map((m) => m.kind)).toEqual(['bind', 'bind', 'mount', 'proc']);
   });
   test('an earlier -t size is kept', async () => {
     const s = await spec(['-t1M', '--profile', 'minimalistic-mountns-nodev', 'true'], withVarEmpty());
-    expect(s.filesystem.mounts.find((m) => m.kind === 'tmpfs')).toMatchObject({ size: 2 ** 20 });
+    expect(s.filesystem.mounts.find((m) => m.target === '/tmp')).toMatchObject({ data: `size=${2 ** 20},mode=1777` });
   });
   test('binds are allowed with the profile (it pivots)', async () => {
     const s = await spec(['--profile', 'minimalistic-mountns-nodev', '-b', '/etc,/etc2', 'true'], withVarEmpty());

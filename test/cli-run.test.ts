@@ -201,6 +201,41 @@ describe('reports', () => {
   });
 });
 
+describe('flags reach the kernel', () => {
+  test("the profile's mounts, spelled out: -v -P DIR -b / -b /proc -d -t -r", async () => {
+    const root = fs.mkdtempSync(path.join(tmp, 'root-'));
+    const r = await run(['-v', '-P', root, '-b', '/', '-b', '/proc', '-d', '-t1M', '-r', '--', 'sh', '-c',
+      'ls /dev | tr "\\n" " "; grep " /tmp " /proc/mounts; stat -c "tmp-mode=%a" /tmp; touch /etc/tsjail-should-fail 2>/dev/null || echo ro-root']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\bnull\b.*\burandom\b/);
+    expect(r.stdout).toMatch(/ \/tmp tmpfs rw,nosuid,nodev,noexec,.*size=1024k/);
+    expect(r.stdout).toMatch(/tmp-mode=1777/);
+    expect(r.stdout).toMatch(/ro-root/);
+    expect(fs.existsSync('/etc/tsjail-should-fail')).toBe(false);
+  });
+
+  test('a config file and flags together', async () => {
+    const conf = path.join(tmp, 'ok.conf');
+    fs.writeFileSync(conf, '% minijail-config-file v0\n# uts and env from the file\nuts = from-config\nenv-reset\nenv-add = GREETING=hi\n');
+    const r = await run(['--config', conf, '-l', '--', '/bin/sh', '-c', 'echo "$(hostname) $GREETING $HOME"']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('from-config hi \n');
+  });
+
+  test('-u and -g by name, -G from /etc/group', async () => {
+    const r = await run(['-u', 'nobody', '-g', 'nogroup', '-G', '--', 'id']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\) groups=65534\(nogroup\)$/m);
+  });
+
+  test('-c with --ambient keeps exactly that capability for a non-root program', async () => {
+    const r = await run(['-u', '65534', '-g', '65534', '-c', 'cap_net_bind_service=eip', '--ambient', '--',
+      'grep', '-E', '^Cap(Eff|Amb)', '/proc/self/status']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('CapEff:\t0000000000000400\nCapAmb:\t0000000000000400\n');
+  });
+});
+
 describe('usage', () => {
   test.each([
     [['--bogus', 'true'], /unknown option '--bogus'/],

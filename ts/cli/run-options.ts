@@ -242,7 +242,7 @@ export const OPTIONS: OptionDef[] = [
   // --- account ---------------------------------------------------------------------------
   {
     short: 'u', long: 'uid', aliases: ['user'], arg: 'required', metavar: 'USER', group: 'account',
-    help: 'Run as USER: a name from /etc/passwd or a number.',
+    help: 'Run as USER: a name from /etc/passwd or a number. As with minijail0, the gid is only changed by -g.',
     apply(r, v) {
       if (r.user !== undefined) throw new ValueError('-u given more than once');
       r.user = needValue(v);

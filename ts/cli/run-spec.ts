@@ -11,6 +11,7 @@ import * as path from 'path';
 import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
+import { MS } from './run-values';
 
 /** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
 export class ProgramError extends Error {
@@ -143,7 +144,13 @@ function orderMounts(r: RunRequest, host: SpecHost): MountSpec[] {
     list.push(spec);
   }
   if (r.mountDev) list.push({ kind: 'dev', target: '/dev' });
-  if (r.tmpSize !== undefined) list.push({ kind: 'tmpfs', target: '/tmp', size: r.tmpSize, mode: 0o1777 });
+  if (r.tmpSize !== undefined) {
+    // minijail's mount_tmp exactly: nodev, noexec and nosuid, which the plain tmpfs kind does not say.
+    list.push({
+      kind: 'mount', source: 'none', target: '/tmp', fstype: 'tmpfs',
+      flags: MS.MS_NODEV | MS.MS_NOEXEC | MS.MS_NOSUID, data: `size=${r.tmpSize},mode=1777`,
+    });
+  }
   if (r.procReadOnly) list.push({ kind: 'proc', target: '/proc', readOnly: true });
   return list
     .map((m, i) => ({ m, i }))
