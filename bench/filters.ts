@@ -1,0 +1,211 @@
+// Part "filters": the filter cost metric of ../shared/bench/README.md per x86_64 corpus policy,
+// for tsjail's program, libseccomp's (OPTIMIZE 1 and 2, same rules) and minijail's reference
+// figures, on exactly the same calls. Behaviour is checked, not assumed: tsjail's program is
+// compiled with the verifier (proven equal to the policy IR), tsjail's verdicts are compared
+// with minijail's counts, and libseccomp's program must return tsjail's value on every call.
+import { writeFileSync } from 'fs';
+import * as path from 'path';
+import { loadCore, Core } from '../ts/policy/core';
+import { BenchPolicy, FLAG_RETURN_ON_MATCH, FLAG_VERIFY, loadBenchCorpus, shortName } from './corpus-set';
+import { FilterMetric, corpusMeans, measure } from './metric';
+import { PolicyIRJson, buildGenerator, generate, libseccompVersion, translate } from './libseccomp';
+import { RESULTS, WORK } from './paths';
+import { comparingRunner, hexToBytes, recordingRunner } from './sim';
+import { fmt } from './stats';
+
+const ARCH = 'x86_64';
+
+export interface PeerOutcome {
+  metric?: FilterMetric;
+  /** Why this policy has no figures for the peer. */
+  excluded?: string;
+  /** The verifier's answer on the peer's program ("proven", "mismatch: ...", "unproven: ..."). */
+  verify?: string;
+}
+
+export interface FilterRow {
+  file: string;
+  tsjail?: FilterMetric;
+  tsjailError?: string;
+  /** tsjail's allowed_n / cond_cases equal minijail's (same verdicts on the same calls). */
+  sameCountsAsMinijail?: boolean;
+  minijail: FilterMetric;
+  lso1: PeerOutcome;
+  lso2: PeerOutcome;
+}
+
+export interface TargetCheck {
+  measure: string;
+  target: string;
+  /** Policies checked, policies meeting it. */
+  checked: number;
+  met: number;
+  /** Policies missing it, worst ratio first. */
+  misses: { file: string; tsjail: number; reference: number; ratio: number }[];
+  meanTsjail: number;
+  meanReference: number;
+  meanMet: boolean;
+}
+
+export interface FiltersResult {
+  part: 'filters';
+  arch: string;
+  policies: number;
+  missingPolicies: string[];
+  tsjailErrors: { file: string; error: string }[];
+  countMismatches: { file: string; tsjail: string; minijail: string }[];
+  means: { tsjail: FilterMetric; minijail: FilterMetric };
+  /** Means over the policies libseccomp could take (same subset for every column). */
+  lsoSubset: { policies: number; tsjail: FilterMetric; minijail: FilterMetric; lso1: FilterMetric; lso2: FilterMetric };
+  lsoExcluded: { file: string; reason: string }[];
+  targets: TargetCheck[];
+  libseccomp: string;
+  seconds: number;
+}
+
+function ratioCheck(rows: FilterRow[], measureName: string, target: string, factor: number,
+  pick: (m: FilterMetric) => number, refOf: (r: FilterRow) => FilterMetric | undefined, applies: (r: FilterRow) => boolean = () => true): TargetCheck {
+  const used = rows.filter((r) => r.tsjail && refOf(r) && applies(r));
+  const misses: TargetCheck['misses'] = [];
+  for (const r of used) {
+    const t = pick(r.tsjail!), ref = pick(refOf(r)!);
+    if (t > factor * ref + 1e-9) misses.push({ file: r.file, tsjail: t, reference: ref, ratio: ref === 0 ? Infinity : t / ref });
+  }
+  misses.sort((a, b) => b.ratio - a.ratio);
+  const meanT = used.reduce((a, r) => a + pick(r.tsjail!), 0) / Math.max(1, used.length);
+  const meanR = used.reduce((a, r) => a + pick(refOf(r)!), 0) / Math.max(1, used.length);
+  return { measure: measureName, target, checked: used.length, met: used.length - misses.length, misses, meanTsjail: meanT, meanReference: meanR, meanMet: meanT <= factor * meanR + 1e-9 };
+}
+
+function measureProgram(core: Core, program: Uint8Array, p: BenchPolicy) {
+  const rec = recordingRunner(core, program);
+  const metric = measure(program.length / 8, rec.run, p.ref.plan, p.ref.consts);
+  return { metric, rets: rec.rets };
+}
+
+function verifyPeer(core: Core, p: BenchPolicy, program: Uint8Array): string {
+  const r = JSON.parse(core.verify(p.request, ARCH, FLAG_RETURN_ON_MATCH, '', program));
+  if (!r.ok || !r.verify) return 'error: ' + (r.diagnostics ?? []).map((d: { message: string }) => d.message).join('; ');
+  const v = r.verify;
+  if (v.status === 'proven') return 'proven';
+  const ce = v.counterexample ? ` (nr ${v.counterexample.nr}, args ${JSON.stringify(v.counterexample.args)})` : '';
+  return `${v.status}${v.reason ? ': ' + v.reason : ''}${ce}`;
+}
+
+function peer(core: Core, gen: string, p: BenchPolicy, rules: string, optimize: 1 | 2, tsjailRets: number[]): PeerOutcome {
+  const out = generate(gen, rules, optimize, path.join(WORK, `lso${optimize}.bpf`));
+  if (!out.program) return { excluded: out.error };
+  const cmp = comparingRunner(core, out.program, tsjailRets);
+  const metric = measure(out.program.length / 8, cmp.run, p.ref.plan, p.ref.consts);
+  const verify = verifyPeer(core, p, out.program);
+  if (cmp.check.count > 0) {
+    const d = cmp.check.first!;
+    return { verify, excluded: `differs from tsjail on ${cmp.check.count} metric calls, e.g. nr ${d.nr} args [${d.args.map((a) => '0x' + a.toString(16)).join(',')}]: 0x${d.got.toString(16)} instead of 0x${d.expected.toString(16)}` };
+  }
+  if (verify !== 'proven') return { verify, metric, excluded: `the verifier does not prove it equal to the policy: ${verify}` };
+  return { metric, verify };
+}
+
+export async function runFilters(log: (s: string) => void): Promise<FiltersResult> {
+  const t0 = Date.now();
+  const core = await loadCore();
+  const corpus = await loadBenchCorpus();
+  const gen = buildGenerator(WORK);
+  const rows: FilterRow[] = [];
+  for (const p of corpus.policies) {
+    const row: FilterRow = { file: p.file, minijail: p.ref, lso1: {}, lso2: {} };
+    rows.push(row);
+    const c = JSON.parse(core.compile(p.request, ARCH, FLAG_RETURN_ON_MATCH | FLAG_VERIFY, ''));
+    if (!c.ok) {
+      row.tsjailError = (c.diagnostics as { severity: string; message: string }[]).filter((d) => d.severity === 'error').map((d) => d.message).join('; ') || 'compile failed';
+      row.lso1.excluded = row.lso2.excluded = 'tsjail did not compile it';
+      continue;
+    }
+    const mine = measureProgram(core, hexToBytes(c.program), p);
+    row.tsjail = mine.metric;
+    row.sameCountsAsMinijail = mine.metric.allowedN === p.ref.allowedN && mine.metric.condCases === p.ref.condCases;
+    const irj = JSON.parse(core.dumpIR(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
+    const tr = translate(irj.ir as PolicyIRJson);
+    if (!tr.rules) {
+      row.lso1.excluded = row.lso2.excluded = `not expressible as libseccomp rules: ${tr.reason}`;
+    } else {
+      row.lso1 = peer(core, gen, p, tr.rules, 1, mine.rets);
+      row.lso2 = peer(core, gen, p, tr.rules, 2, mine.rets);
+    }
+    if (rows.length % 40 === 0) log(`  filters: ${rows.length}/${corpus.policies.length} policies`);
+  }
+
+  const ok = rows.filter((r) => r.tsjail);
+  const lsoRows = ok.filter((r) => r.lso1.metric && !r.lso1.excluded && r.lso2.metric && !r.lso2.excluded);
+  const notAllowedCond = (r: FilterRow) => r.minijail.condCases > 0;
+  const targets: TargetCheck[] = [
+    ratioCheck(ok, 'allowed_mean', "<= minijail's", 1, (m) => m.allowedMean, (r) => r.minijail),
+    ratioCheck(ok, 'cond_mean', "<= 0.85x minijail's", 0.85, (m) => m.condMean, (r) => r.minijail, notAllowedCond),
+    ratioCheck(ok, 'worst', "<= 0.5x minijail's", 0.5, (m) => m.worst, (r) => r.minijail),
+  ];
+  const lso2 = (r: FilterRow) => r.lso2.metric;
+  for (const [name, pick] of [['len', (m: FilterMetric) => m.len], ['allowed_mean', (m: FilterMetric) => m.allowedMean], ['denied_mean', (m: FilterMetric) => m.deniedMean],
+    ['cond_mean', (m: FilterMetric) => m.condMean], ['worst', (m: FilterMetric) => m.worst]] as const) {
+    targets.push(ratioCheck(lsoRows, name, "<= libseccomp OPTIMIZE=2's", 1, pick, lso2, name === 'cond_mean' ? (r) => r.tsjail!.condCases > 0 : undefined));
+  }
+
+  const result: FiltersResult = {
+    part: 'filters',
+    arch: ARCH,
+    policies: rows.length,
+    missingPolicies: corpus.missing,
+    tsjailErrors: rows.filter((r) => r.tsjailError).map((r) => ({ file: r.file, error: r.tsjailError! })),
+    countMismatches: ok.filter((r) => !r.sameCountsAsMinijail).map((r) => ({
+      file: r.file,
+      tsjail: `allowed_n ${r.tsjail!.allowedN}, cond_cases ${r.tsjail!.condCases}`,
+      minijail: `allowed_n ${r.minijail.allowedN}, cond_cases ${r.minijail.condCases}`,
+    })),
+    means: { tsjail: corpusMeans(ok.map((r) => r.tsjail!)), minijail: corpusMeans(ok.map((r) => r.minijail)) },
+    lsoSubset: {
+      policies: lsoRows.length,
+      tsjail: corpusMeans(lsoRows.map((r) => r.tsjail!)),
+      minijail: corpusMeans(lsoRows.map((r) => r.minijail)),
+      lso1: corpusMeans(lsoRows.map((r) => r.lso1.metric!)),
+      lso2: corpusMeans(lsoRows.map((r) => r.lso2.metric!)),
+    },
+    lsoExcluded: rows.filter((r) => r.lso1.excluded || r.lso2.excluded).map((r) => ({
+      file: r.file,
+      reason: r.lso1.excluded === r.lso2.excluded ? r.lso1.excluded! : `OPTIMIZE=1: ${r.lso1.excluded ?? 'ok'}; OPTIMIZE=2: ${r.lso2.excluded ?? 'ok'}`,
+    })),
+    targets,
+    libseccomp: libseccompVersion(),
+    seconds: (Date.now() - t0) / 1000,
+  };
+  writeFileSync(path.join(RESULTS, `filters-${ARCH}.tsv`), filtersTsv(rows));
+  return result;
+}
+
+const METRIC_COLS = ['len', 'allowed_n', 'allowed_mean', 'allowed_max', 'denied_mean', 'denied_max', 'cond_cases', 'cond_mean', 'worst'];
+function metricCells(m: FilterMetric | undefined): string[] {
+  if (!m) return METRIC_COLS.map(() => '');
+  return [String(m.len), String(m.allowedN), fmt(m.allowedMean, 3), String(m.allowedMax), fmt(m.deniedMean, 3), String(m.deniedMax),
+    String(m.condCases), fmt(m.condMean, 3), String(m.worst)];
+}
+
+function filtersTsv(rows: FilterRow[]): string {
+  const head = ['file', 'name',
+    ...METRIC_COLS.map((c) => 'tsjail_' + c), ...METRIC_COLS.map((c) => 'minijail_' + c),
+    ...METRIC_COLS.map((c) => 'lso1_' + c), ...METRIC_COLS.map((c) => 'lso2_' + c),
+    'same_counts_as_minijail', 'allowed_le_minijail', 'cond_le_085', 'worst_le_05', 'lso_verify', 'notes'];
+  const out = [head.join('\t')];
+  for (const r of rows) {
+    const t = r.tsjail, m = r.minijail;
+    const lso1 = r.lso1.excluded ? undefined : r.lso1.metric;
+    const lso2 = r.lso2.excluded ? undefined : r.lso2.metric;
+    const yn = (b: boolean | undefined) => (b === undefined ? '' : b ? 'yes' : 'no');
+    const notes = [r.tsjailError, r.lso1.excluded && `libseccomp OPTIMIZE=1 excluded: ${r.lso1.excluded}`, r.lso2.excluded && `libseccomp OPTIMIZE=2 excluded: ${r.lso2.excluded}`]
+      .filter(Boolean).join('; ').replace(/[\t\n]/g, ' ');
+    out.push([r.file, shortName(r.file), ...metricCells(t), ...metricCells(m), ...metricCells(lso1), ...metricCells(lso2),
+      yn(r.sameCountsAsMinijail),
+      yn(t && t.allowedMean <= m.allowedMean + 1e-9),
+      m.condCases > 0 ? yn(t && t.condMean <= 0.85 * m.condMean + 1e-9) : '',
+      yn(t && t.worst <= 0.5 * m.worst + 1e-9),
+      `${r.lso1.verify ?? ''}|${r.lso2.verify ?? ''}`.replace(/[\t\n]/g, ' '), notes].join('\t'));
+  }
+  return out.join('\n') + '\n';
+}

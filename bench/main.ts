@@ -1,0 +1,62 @@
+// `npm run bench [-- PART...]` driver (bundled and called by bench/run.js). Each part writes its
+// machine-readable results (bench/results/<part>*.json and .tsv); the summary table
+// (bench/results/README.md) is then regenerated from every part's latest JSON, so one part can
+// be re-run alone without losing the others.
+import { mkdirSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import { runFilters } from './filters';
+import { coldChild, runCompile, runVerify } from './compile-time';
+import { jailProbe, runSpawn } from './spawn';
+import { runExec } from './exec';
+import { machineInfo } from './machine';
+import { writeSummary } from './summary';
+import { RESULTS, WORK } from './paths';
+
+export { coldChild, jailProbe };
+
+const PARTS = ['filters', 'compile', 'verify', 'spawn', 'exec'] as const;
+type Part = (typeof PARTS)[number];
+
+const RESULT_FILE: Record<Part, string> = {
+  filters: 'filters-x86_64.json',
+  compile: 'compile-x86_64.json',
+  verify: 'verify-x86_64.json',
+  spawn: 'spawn.json',
+  exec: 'exec.json',
+};
+
+function log(s: string): void {
+  process.stdout.write(s + '\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const unknown = argv.filter((a) => !(PARTS as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(' ')})\n`);
+    return 2;
+  }
+  const parts: Part[] = argv.length === 0 ? [...PARTS] : (argv as Part[]);
+  mkdirSync(RESULTS, { recursive: true });
+  mkdirSync(WORK, { recursive: true });
+  const machine = machineInfo();
+  const bundle = path.join(WORK, 'bench.cjs');
+  for (const part of parts) {
+    const t0 = Date.now();
+    log(`bench: ${part}`);
+    let result: object;
+    switch (part) {
+      case 'filters': result = await runFilters(log); break;
+      case 'compile': result = await runCompile(log, bundle); break;
+      case 'verify': result = await runVerify(log); break;
+      case 'spawn': result = await runSpawn(log, bundle); break;
+      case 'exec': result = await runExec(log); break;
+    }
+    const withMeta = { ...result, date: new Date().toISOString(), machine };
+    writeFileSync(path.join(RESULTS, RESULT_FILE[part]), JSON.stringify(withMeta, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 1) + '\n');
+    log(`bench: ${part} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const summary = writeSummary(RESULTS, RESULT_FILE);
+  log('');
+  log(summary);
+  return 0;
+}

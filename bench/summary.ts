@@ -1,0 +1,148 @@
+// bench/results/README.md: one summary over every part's latest JSON (a part that was not run
+// keeps its previous results, each with its own date).
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import type { FiltersResult, TargetCheck } from './filters';
+import type { CompileResult, VerifyResult } from './compile-time';
+import type { SpawnResult } from './spawn';
+import type { ExecResult } from './exec';
+import type { MachineInfo } from './machine';
+import type { FilterMetric } from './metric';
+import { shortName } from './corpus-set';
+import { fmt } from './stats';
+
+type Dated<T> = T & { date: string; machine: MachineInfo };
+
+function read<T>(dir: string, file: string): Dated<T> | undefined {
+  const p = path.join(dir, file);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Dated<T>) : undefined;
+}
+
+const yes = (b: boolean | undefined) => (b === undefined ? 'n/a' : b ? '**met**' : '**missed**');
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function filtersSection(f: Dated<FiltersResult>): string {
+  const out: string[] = [`## Filters (x86_64 corpus, ${f.policies} policies; run ${f.date.slice(0, 16)}Z, ${fmt(f.seconds, 0)} s)`, ''];
+  out.push('Metric of ../shared/bench/README.md, every program run in the core\'s BPF simulator on the same calls. tsjail compiles with',
+    'compile_seccomp_policy\'s semantics (`; return` on match, kill-process) and `--verify` (each program proven equal to the policy IR).',
+    'libseccomp gets the same rules (the IR translated: one rule per DNF clause, `&` one rule per bit, `in` as masked equality) and',
+    'each of its programs must return tsjail\'s value on every metric call and be proven equal to the policy by `tsjail verify --program`.', '');
+  const m = f.means;
+  const rowsFor = (label: string, pick: (x: FilterMetric) => number, digits = 2) =>
+    [label, fmt(pick(m.tsjail), digits), fmt(pick(m.minijail), digits), fmt(pick(m.tsjail) / pick(m.minijail), 2),
+      fmt(pick(f.lsoSubset.lso1), digits), fmt(pick(f.lsoSubset.lso2), digits), fmt(pick(f.lsoSubset.tsjail), digits)];
+  out.push(`Corpus means of the per-policy values (libseccomp columns over the ${f.lsoSubset.policies} policies it could take; tsjail over the same subset in the last column):`, '');
+  out.push(table(['measure', 'tsjail', 'minijail (bst)', 'tsjail / minijail', 'libseccomp O1', 'libseccomp O2', 'tsjail (same subset)'], [
+    rowsFor('len (instructions)', (x) => x.len, 1),
+    rowsFor('allowed mean', (x) => x.allowedMean),
+    rowsFor('allowed max', (x) => x.allowedMax),
+    rowsFor('denied mean', (x) => x.deniedMean),
+    rowsFor('denied max', (x) => x.deniedMax),
+    rowsFor('conditional mean', (x) => x.condMean),
+    rowsFor('worst', (x) => x.worst),
+  ]));
+  out.push('', 'Targets (issue 2):', '');
+  out.push(table(['measure', 'target', 'policies meeting it', 'corpus mean: tsjail vs reference', 'on the mean'],
+    f.targets.map((t: TargetCheck) => [t.measure, t.target, `${t.met} / ${t.checked}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet)])));
+  out.push('');
+  for (const t of f.targets) {
+    if (t.misses.length === 0) continue;
+    const shown = t.misses.slice(0, 12);
+    out.push(`Missing \`${t.measure}\` ${t.target} (${t.misses.length} policies, largest ratio first${t.misses.length > shown.length ? `; first ${shown.length}, all in filters-x86_64.tsv` : ''}): ` +
+      shown.map((x) => `${shortName(x.file)} ${fmt(x.tsjail)} vs ${fmt(x.reference)}`).join('; ') + '.', '');
+  }
+  if (f.countMismatches.length > 0) {
+    out.push(`Different verdicts from minijail's reference (allowed_n / cond_cases differ, so these policies are not measured on identical behaviour): ` +
+      f.countMismatches.map((c) => `${c.file}: tsjail ${c.tsjail}, minijail ${c.minijail}`).join('; ') + '.', '');
+  } else out.push('tsjail allows exactly as many calls as minijail\'s reference on every policy (allowed_n and cond_cases equal).', '');
+  if (f.tsjailErrors.length > 0) out.push(`tsjail failed to compile: ${f.tsjailErrors.map((e) => `${e.file} (${e.error})`).join('; ')}.`, '');
+  if (f.lsoExcluded.length > 0) out.push(`Excluded from the libseccomp columns: ${f.lsoExcluded.map((e) => `${e.file}: ${e.reason}`).join('; ')}.`, '');
+  if (f.missingPolicies.length > 0) out.push(`Reference rows without a corpus file: ${f.missingPolicies.join(', ')}.`, '');
+  return out.join('\n');
+}
+
+function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResult> | undefined): string {
+  const out: string[] = [];
+  if (c) {
+    out.push(`## Compile time in WASM (run ${c.date.slice(0, 16)}Z)`, '');
+    out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine (issue 2).`, '');
+    out.push(table(['', 'median', 'mean', 'p95', 'max'], [
+      ['compile (µs)', fmt(c.warm.median, 0), fmt(c.warm.mean, 0), fmt(c.warm.p95, 0), fmt(c.warm.max, 0)],
+      ['compile + JSON parse + hex decode (µs)', fmt(c.warmWithDecode.median, 0), fmt(c.warmWithDecode.mean, 0), fmt(c.warmWithDecode.p95, 0), fmt(c.warmWithDecode.max, 0)],
+      [`cold, fresh process: WebAssembly.compile (µs, ${c.cold.samples.length} samples)`, fmt(c.cold.moduleCompile.median, 0), fmt(c.cold.moduleCompile.mean, 0), fmt(c.cold.moduleCompile.p95, 0), fmt(c.cold.moduleCompile.max, 0)],
+      ['cold: instantiate (µs)', fmt(c.cold.instantiate.median, 0), fmt(c.cold.instantiate.mean, 0), fmt(c.cold.instantiate.p95, 0), fmt(c.cold.instantiate.max, 0)],
+      ['cold: first compile call (µs)', fmt(c.cold.firstCompile.median, 0), fmt(c.cold.firstCompile.mean, 0), fmt(c.cold.firstCompile.p95, 0), fmt(c.cold.firstCompile.max, 0)],
+      ['cold: second compile call (µs)', fmt(c.cold.secondCompile.median, 0), fmt(c.cold.secondCompile.mean, 0), fmt(c.cold.secondCompile.p95, 0), fmt(c.cold.secondCompile.max, 0)],
+    ]));
+    const met = c.warm.median < c.reference.low ? 'met (below the low end)' : c.warm.median <= c.reference.high ? 'within the reference range, not clearly below it' : 'missed';
+    out.push('', `Target "below minijail's native parser": **${met}** — corpus median ${fmt(c.warm.median, 0)} µs; ${c.belowReferenceLowCount} of ${c.policies} policies below ${c.reference.low} µs, ${c.aboveReferenceHigh.length} above ${c.reference.high} µs` +
+      (c.aboveReferenceHigh.length > 0 ? ` (slowest: ${c.aboveReferenceHigh.slice(0, 5).map((x) => `${shortName(x.file)} ${fmt(x.us, 0)} µs`).join(', ')})` : '') + '. Per policy: compile-x86_64.tsv.', '');
+  }
+  if (v) {
+    out.push(`## Verify cost (run ${v.date.slice(0, 16)}Z)`, '');
+    out.push(`core.verify on the program compile produced (front end + symbolic proof) vs core.compile, medians of ${v.rounds} interleaved calls per policy. Target (issue 4): verify <= ${v.target}x compile.`, '');
+    out.push(table(['', 'median', 'mean', 'p95', 'max'], [
+      ['compile (µs)', fmt(v.compile.median, 0), fmt(v.compile.mean, 0), fmt(v.compile.p95, 0), fmt(v.compile.max, 0)],
+      ['verify (µs)', fmt(v.verify.median, 0), fmt(v.verify.mean, 0), fmt(v.verify.p95, 0), fmt(v.verify.max, 0)],
+      ['verify / compile', fmt(v.ratio.median), fmt(v.ratio.mean), fmt(v.ratio.p95), fmt(v.ratio.max)],
+    ]));
+    out.push('', `Target: **${v.misses.length === 0 ? 'met' : 'missed'}** on ${v.policies - v.misses.length} of ${v.policies} policies` +
+      (v.misses.length > 0 ? ` (over ${v.target}x: ${v.misses.map((m) => `${shortName(m.file)} ${fmt(m.ratio, 1)}x = ${fmt(m.verifyUs, 0)} vs ${fmt(m.compileUs, 0)} µs`).join('; ')})` : '') + '.' +
+      (v.notProven.length > 0 ? ` Not proven: ${v.notProven.map((n) => `${n.file} (${n.status})`).join('; ')}.` : ' Every program proven.'), '');
+  }
+  return out.join('\n');
+}
+
+function spawnSection(s: Dated<SpawnResult>): string {
+  const out = [`## Spawn from a running Node process (issue 3; run ${s.date.slice(0, 16)}Z)`, ''];
+  out.push(`/bin/true, ${s.runs} runs per variant, interleaved; time from the spawn call to the exit notification. The seccomp policy allows ${s.policy.syscalls} syscalls (tsjail's program: ${s.policy.tsjailInsns} instructions${s.policy.libseccompInsns ? `; libseccomp O2: ${s.policy.libseccompInsns}` : ''}).`, '');
+  out.push(table(['variant', 'median ms', 'p95 ms', 'mean ms', 'what'], s.variants.map((v) =>
+    [v.name, v.ms ? fmt(v.ms.median) : '-', v.ms ? fmt(v.ms.p95) : '-', v.ms ? fmt(v.ms.mean) : '-', v.skipped ? `skipped: ${v.skipped}` : v.description])));
+  const t = s.tsjailVsBwrap;
+  out.push('', t ? `Target "a tsjail jailed spawn costs less than bwrap with the same isolation": **${t.met ? 'met' : 'missed'}** (median ${fmt(t.tsjailMedianMs)} ms vs ${fmt(t.bwrapMedianMs)} ms, ${fmt(t.ratio)}x).`
+    : 'Target "tsjail below bwrap": not measured (a variant was skipped, see above).', '');
+  out.push(`Per-syscall cost, getppid in a tight loop (${s.syscall.iterations} calls, ${s.syscall.repetitions} repetitions, medians):`, '');
+  out.push(table(['variant', 'ns/call', 'overhead ns', 'filter insns for getppid', 'what'], s.syscall.rows.map((r) =>
+    [r.name, r.ns ? fmt(r.ns.median) : '-', r.overheadNs !== undefined ? fmt(r.overheadNs) : '-', r.filterInsns ?? '-', r.skipped ? `skipped: ${r.skipped}` : r.description])));
+  out.push('', s.syscall.kernelCacheNote, '');
+  return out.join('\n');
+}
+
+function execSection(e: Dated<ExecResult>): string {
+  const out = [`## Native launcher (issue 5; run ${e.date.slice(0, 16)}Z)`, ''];
+  if (e.skipped) {
+    out.push(`Not measured: ${e.skipped}.`, '');
+    return out.join('\n');
+  }
+  out.push(`Whole-process launch of /bin/true, ${e.runs} runs per variant, interleaved, each started by child_process.spawn.`, '');
+  out.push(table(['variant', 'median ms', 'p95 ms', 'mean ms', 'what'], (e.variants ?? []).map((v) =>
+    [v.name, v.ms ? fmt(v.ms.median) : '-', v.ms ? fmt(v.ms.p95) : '-', v.ms ? fmt(v.ms.mean) : '-', v.skipped ? `skipped: ${v.skipped}` : v.description])));
+  const t = e.targets ?? {};
+  out.push('', `Targets: below bwrap ${yes(t.belowBwrap)} (${fmt(t.ratioBwrap)}x); within 1.25x of unshare ${yes(t.within125xUnshare)} (${fmt(t.ratioUnshare)}x).`, '');
+  return out.join('\n');
+}
+
+export function writeSummary(dir: string, files: Record<string, string>): string {
+  const f = read<FiltersResult>(dir, files.filters);
+  const c = read<CompileResult>(dir, files.compile);
+  const v = read<VerifyResult>(dir, files.verify);
+  const s = read<SpawnResult>(dir, files.spawn);
+  const e = read<ExecResult>(dir, files.exec);
+  const any = f ?? c ?? v ?? s ?? e;
+  const m = any?.machine;
+  const out = ['# Benchmark results', '',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|spawn|exec` re-runs one part. Machine-readable',
+    'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
+  if (m) {
+    out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
+      `tsjail ${m.tsjail} (commit ${m.commit}), AssemblyScript ${m.versions.assemblyscript}; peers: libseccomp ${m.versions.libseccomp}, bubblewrap ${m.versions.bubblewrap}, firejail ${m.versions.firejail}, util-linux ${m.versions['util-linux']}.`, '');
+  }
+  if (f) out.push(filtersSection(f));
+  if (c || v) out.push(compileSection(c, v));
+  if (s) out.push(spawnSection(s));
+  if (e) out.push(execSection(e));
+  const text = out.join('\n').replace(/\n{3,}/g, '\n\n');
+  writeFileSync(path.join(dir, 'README.md'), text);
+  return text;
+}
