@@ -246,6 +246,14 @@ describe('several rules for one syscall', () => {
     expect(d.related).toMatchObject({ line: 1, column: 1, message: 'previous definition' });
   });
 
+  test('repeating the same unconditional action is a warning (Android policies do it)', async () => {
+    const r = await dump('read: 1\nwrite: 1\nread: allow\n');
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([[3003, 'warning', 3]]);
+    expect(r.diagnostics[0].related).toMatchObject({ line: 1, message: 'previous definition' });
+    expect(rulesOf(r.ir!, 'read')).toEqual(['allow']);
+  });
+
   test('minijail0\'s `; return` makes the rule list final', async () => {
     const r = await dump('read: arg0 == 1; return 1\nread: allow');
     expect(r.diagnostics.map((d) => d.code)).toEqual([3001]);

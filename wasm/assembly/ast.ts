@@ -26,10 +26,14 @@ export class DenylistStmt extends Stmt {
   constructor(span: Span) { super(StmtKind.Denylist, span); }
 }
 
+// Shared empty defaults, replaced by the parser (saves two allocations per statement).
+const EMPTY_DESCRIPTORS: Descriptor[] = [];
+const EMPTY_FILTERS: FilterNode[] = [];
+
 /** `descriptors: filters`. */
 export class RuleStmt extends Stmt {
-  descriptors: Descriptor[] = [];
-  filters: FilterNode[] = [];
+  descriptors: Descriptor[] = EMPTY_DESCRIPTORS;
+  filters: FilterNode[] = EMPTY_FILTERS;
   /** Written as `{f1, f2}`: the filters take compile_seccomp_policy's meaning (see resolve.ts). */
   braced: bool = false;
   constructor(span: Span) { super(StmtKind.Rule, span); }
@@ -44,7 +48,8 @@ export class MetaEntry {
 
 /** A syscall name or `group@namespace`, with optional `[key=value;...]` metadata. */
 export class Descriptor {
-  meta: MetaEntry[] = [];
+  /** null when there is no `[...]` (most descriptors: no array allocated for them). */
+  meta: MetaEntry[] | null = null;
   constructor(public name: string, public span: Span) {}
 }
 
@@ -58,10 +63,12 @@ export class ActionNode {
 
 /** `argN OP value`. `arg` is the number as written (range-checked in resolve, to locate arg6). */
 export class AtomNode {
-  /** `argN` as written, for messages. */
+  /** `argN` as written, kept only when N > 5 (for the message). */
   argText: string = '';
-  constructor(public arg: i32, public argSpan: Span, public op: i32, public opSpan: Span,
-    public value: ConstNode, public span: Span) {}
+  constructor(public arg: i32, public argStart: i32, public argEnd: i32, public op: i32, public value: ConstNode,
+    public span: Span) {}
+  /** Made on demand: only an error needs it. */
+  get argSpan(): Span { return new Span(this.span.file, this.argStart, this.argEnd); }
 }
 
 /** A conjunction `atom && atom ...`. */
@@ -78,12 +85,18 @@ export class FilterNode {
 
 export const enum ConstKind { Number = 0, Name, Or, Not }
 
-/** A constant expression: NUMBER | NAME | a|b|... | ~x (parentheses leave no node). */
+/**
+ * A constant expression: NUMBER | NAME | a|b|... | ~x (parentheses leave no node). Positions
+ * are plain offsets (Span made on demand): constants are the most numerous nodes and only an
+ * error needs their span.
+ */
 export class ConstNode {
-  /** Number: its text; Name: the name. */
+  /** Name: the name. Number: '' (resolve reads the digits from the source by offset). */
   text: string = '';
-  children: ConstNode[] = [];
-  constructor(public kind: ConstKind, public span: Span) {}
+  /** Or: the alternatives; Not: the one operand; null for leaves. */
+  children: ConstNode[] | null = null;
+  constructor(public kind: ConstKind, public file: i32, public start: i32, public end: i32) {}
+  get span(): Span { return new Span(this.file, this.start, this.end); }
 }
 
 export class FileAst {

@@ -63,6 +63,7 @@ export namespace Code {
   // 3xxx semantics
   export const AlreadyUnconditional: i32 = 3001;
   export const InvalidDenylistPolicy: i32 = 3002;
+  export const DuplicateRule: i32 = 3003;
   // 4xxx codegen
   export const ProgramTooLong: i32 = 4001;
   // 5xxx verification
@@ -130,6 +131,7 @@ msg(Code.NonexistentGroupNamespace, 'nonexistent syscall group namespace "{0}" (
 msg(Code.UnknownMetadataKey, 'unknown metadata key "{0}" (only "arch" is supported)');
 msg(Code.AlreadyUnconditional, 'syscall {0} (number {1}) already had an unconditional action applied');
 msg(Code.InvalidDenylistPolicy, 'invalid denylist policy: {0}');
+msg(Code.DuplicateRule, 'syscall {0} already has this unconditional action; the repeated rule changes nothing');
 msg(Code.VerifyFailed, 'verification failed: {0}');
 msg(Code.InvalidProgram, 'invalid BPF program: {0}');
 msg(Code.ProgramTooLong, 'the program has {0} instructions, more than the kernel limit of 4096');

@@ -60,20 +60,36 @@ export const enum ActionWord {
   UserNotify,
 }
 
+/** Tokens as 4 ints each (kind, start, end, sub) in one growable buffer: no object per token. */
 export class Tokens {
-  kind: i32[] = [];
-  start: i32[] = [];
-  end: i32[] = [];
-  /** Op / ActionWord for Op and Action tokens, 0 otherwise. */
-  sub: i32[] = [];
+  private data: Int32Array;
+  private count: i32 = 0;
 
-  get length(): i32 { return this.kind.length; }
+  constructor(capacity: i32) {
+    this.data = new Int32Array(max(capacity, 16) << 2);
+  }
+
+  get length(): i32 { return this.count; }
+
+  @inline kind(i: i32): i32 { return this.data[i << 2]; }
+  @inline start(i: i32): i32 { return this.data[(i << 2) + 1]; }
+  @inline end(i: i32): i32 { return this.data[(i << 2) + 2]; }
+  /** Op / ActionWord for Op and Action tokens, 0 otherwise. */
+  @inline sub(i: i32): i32 { return this.data[(i << 2) + 3]; }
 
   push(kind: i32, start: i32, end: i32, sub: i32): void {
-    this.kind.push(kind);
-    this.start.push(start);
-    this.end.push(end);
-    this.sub.push(sub);
+    let d = this.data;
+    const at = this.count << 2;
+    if (at + 4 > d.length) {
+      const grown = new Int32Array(d.length << 1);
+      grown.set(d);
+      this.data = d = grown;
+    }
+    d[at] = kind;
+    d[at + 1] = start;
+    d[at + 2] = end;
+    d[at + 3] = sub;
+    this.count++;
   }
 }
 
@@ -120,8 +136,9 @@ function classifyWord(text: string, s: i32, e: i32, out: Tokens): void {
 
 /** Lex a whole file. The result always ends with Newline (if any tokens) and EOF. */
 export function lex(text: string): Tokens {
-  const out = new Tokens();
   const n = text.length;
+  // Policies average one token per 5-6 characters; growth covers denser input.
+  const out = new Tokens(n / 5 + 8);
   let i = 0;
   let lineHasTokens = false;
   while (i < n) {

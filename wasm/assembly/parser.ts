@@ -36,23 +36,23 @@ class Parser {
 
   // ---- token helpers ----------------------------------------------------------------
 
-  @inline kind(): i32 { return this.toks.kind[this.pos]; }
-  @inline sub(): i32 { return this.toks.sub[this.pos]; }
+  @inline kind(): i32 { return this.toks.kind(this.pos); }
+  @inline sub(): i32 { return this.toks.sub(this.pos); }
   @inline advance(): void { if (this.pos < this.toks.length - 1) this.pos++; }
 
-  tokText(i: i32): string { return this.text.substring(this.toks.start[i], this.toks.end[i]); }
+  tokText(i: i32): string { return this.text.substring(this.toks.start(i), this.toks.end(i)); }
 
-  span(i: i32): Span { return new Span(this.file, this.toks.start[i], this.toks.end[i]); }
+  span(i: i32): Span { return new Span(this.file, this.toks.start(i), this.toks.end(i)); }
 
   /** From token a's start to token b's end. */
   spanFrom(a: i32, b: i32): Span {
     if (b < a) b = a;
-    return new Span(this.file, this.toks.start[a], this.toks.end[b]);
+    return new Span(this.file, this.toks.start(a), this.toks.end(b));
   }
 
   /** Where something missing should have been: just after the previous token. */
   missingSpan(): Span {
-    const at = this.pos > 0 ? this.toks.end[this.pos - 1] : this.toks.start[this.pos];
+    const at = this.pos > 0 ? this.toks.end(this.pos - 1) : this.toks.start(this.pos);
     return new Span(this.file, at, at);
   }
 
@@ -85,6 +85,12 @@ class Parser {
     return k == Tok.Ident || k == Tok.Action || k == Tok.Return || k == Tok.Argument || (k == Tok.Op && this.sub() == 7);
   }
 
+  startsWithArg(i: i32): bool {
+    const s = this.toks.start(i);
+    return this.toks.end(i) - s >= 3 && this.text.charCodeAt(s) == 97 && this.text.charCodeAt(s + 1) == 114 &&
+      this.text.charCodeAt(s + 2) == 103;
+  }
+
   /** `"text"` of the current token, or `end of line`, for messages. */
   describe(): string {
     if (this.atLineEnd()) return 'end of line';
@@ -106,7 +112,7 @@ class Parser {
   /** Report a line's first bad character (minijail's lexer stops there too). True if one was found. */
   checkInvalidTokens(): bool {
     for (let i = this.pos; i < this.toks.length; i++) {
-      const k = this.toks.kind[i];
+      const k = this.toks.kind(i);
       if (k == Tok.Newline || k == Tok.EOF) return false;
       if (k == Tok.Invalid) { this.fail(Code.InvalidToken, this.span(i), ['"' + this.tokText(i) + '"']); return true; }
       if (k == Tok.BadContinuation) { this.fail(Code.BadContinuation, this.span(i)); return true; }
@@ -198,13 +204,15 @@ class Parser {
 
   parseRule(): RuleStmt | null {
     const first = this.pos;
-    const rule = new RuleStmt(this.span(first));
+    const descriptors = new Array<Descriptor>();
+    const filters = new Array<FilterNode>();
+    let braced = false;
     if (this.kind() == Tok.LBrace) {
       this.advance();
       while (true) {
         const d = this.parseDescriptor();
         if (d == null) return null;
-        rule.descriptors.push(d);
+        descriptors.push(d);
         if (this.kind() == Tok.Comma) { this.advance(); continue; }
         if (this.kind() == Tok.RBrace) { this.advance(); break; }
         this.failHere(Code.UnclosedBrace, ['"," or "}" after the syscall name']);
@@ -213,7 +221,7 @@ class Parser {
     } else {
       const d = this.parseDescriptor();
       if (d == null) return null;
-      rule.descriptors.push(d);
+      descriptors.push(d);
     }
     if (this.kind() != Tok.Colon) {
       if (this.atLineEnd()) this.failHere(Code.MissingColon);
@@ -223,12 +231,12 @@ class Parser {
     this.advance();
     if (this.atLineEnd()) { this.failHere(Code.MissingFilter); return null; }
     if (this.kind() == Tok.LBrace) {
-      rule.braced = true;
+      braced = true;
       this.advance();
       while (true) {
         const f = this.parseSingleFilter();
         if (f == null) return null;
-        rule.filters.push(f);
+        filters.push(f);
         if (this.kind() == Tok.Comma) { this.advance(); continue; }
         if (this.kind() == Tok.RBrace) { this.advance(); break; }
         if (this.atLineEnd()) this.failHere(Code.UnclosedBrace, ['"}"']);
@@ -238,9 +246,12 @@ class Parser {
     } else {
       const f = this.parseSingleFilter();
       if (f == null) return null;
-      rule.filters.push(f);
+      filters.push(f);
     }
-    rule.span = this.spanFrom(first, this.pos - 1);
+    const rule = new RuleStmt(this.spanFrom(first, this.pos - 1));
+    rule.descriptors = descriptors;
+    rule.filters = filters;
+    rule.braced = braced;
     return rule;
   }
 
@@ -271,8 +282,10 @@ class Parser {
       if (this.kind() != Tok.Ident) { this.failHere(Code.InvalidKey, [this.describe()]); return false; }
       const key = this.tokText(this.pos);
       const entry = new MetaEntry(key, this.span(this.pos));
-      for (let i = 0; i < d.meta.length; i++) {
-        if (d.meta[i].key == key) { this.failHere(Code.DuplicateMetadataKey, [key]); return false; }
+      let meta = d.meta;
+      if (meta == null) { meta = new Array<MetaEntry>(); d.meta = meta; }
+      for (let i = 0; i < meta.length; i++) {
+        if (meta[i].key == key) { this.failHere(Code.DuplicateMetadataKey, [key]); return false; }
       }
       this.advance();
       if (this.kind() != Tok.Equal) { this.failHere(Code.InvalidEqual, [this.describe()]); return false; }
@@ -286,7 +299,7 @@ class Parser {
         if (this.kind() == Tok.Comma) { this.advance(); continue; }
         break;
       }
-      d.meta.push(entry);
+      meta.push(entry);
       if (this.kind() == Tok.Semicolon) { this.advance(); continue; }
       if (this.kind() == Tok.RBracket) { this.advance(); return true; }
       this.failHere(Code.UnclosedBracket);
@@ -300,24 +313,26 @@ class Parser {
     const first = this.pos;
     if (this.atFilterEnd()) { this.failHere(Code.MissingFilter); return null; }
     const k = this.kind();
-    const f = new FilterNode(this.span(first));
     // A word that cannot start an argument is a misspelt action (`alow`), not an argument.
-    const misspeltAction = k == Tok.Ident && !this.tokText(first).startsWith('arg');
+    const misspeltAction = k == Tok.Ident && !this.startsWithArg(first);
+    let action: ActionNode | null = null;
+    let expr: ClauseNode[] | null = null;
     if (k == Tok.Action || k == Tok.Return || k == Tok.Number || misspeltAction) {
-      f.action = this.parseAction();
-      if (f.action == null) return null;
+      action = this.parseAction();
+      if (action == null) return null;
     } else {
-      const expr = this.parseArgExpr();
+      expr = this.parseArgExpr();
       if (expr == null) return null;
-      f.expr = expr;
       if (this.kind() == Tok.Semicolon) {
         this.advance();
         if (this.atFilterEnd()) { this.failHere(Code.MissingAction); return null; }
-        f.action = this.parseAction();
-        if (f.action == null) return null;
+        action = this.parseAction();
+        if (action == null) return null;
       }
     }
-    f.span = this.spanFrom(first, this.pos - 1);
+    const f = new FilterNode(this.spanFrom(first, this.pos - 1));
+    f.expr = expr;
+    f.action = action;
     return f;
   }
 
@@ -326,7 +341,7 @@ class Parser {
     const k = this.kind();
     if (k == Tok.Action) {
       this.advance();
-      return new ActionNode(<ActionKind>this.toks.sub[at], this.span(at));
+      return new ActionNode(<ActionKind>this.toks.sub(at), this.span(at));
     }
     if (k == Tok.Number) {
       if (this.tokText(at) == '1') {
@@ -345,8 +360,7 @@ class Parser {
         return null;
       }
       const a = new ActionNode(ActionKind.Return, this.spanFrom(at, this.pos));
-      const c = new ConstNode(vk == Tok.Number ? ConstKind.Number : ConstKind.Name, this.span(this.pos));
-      c.text = this.tokText(this.pos);
+      const c = this.leaf(this.pos);
       a.value = c;
       this.advance();
       return a;
@@ -391,13 +405,11 @@ class Parser {
       return null;
     }
     // `arg` + digits; cap the index so a huge number cannot overflow (resolve rejects > 5).
-    const t = this.tokText(first);
     let arg = 0;
-    for (let i = 3; i < t.length; i++) {
-      arg = arg * 10 + (t.charCodeAt(i) - 48);
+    for (let i = this.toks.start(first) + 3; i < this.toks.end(first); i++) {
+      arg = arg * 10 + (this.text.charCodeAt(i) - 48);
       if (arg > 1000000) { arg = 1000000; break; }
     }
-    const argSpan = this.span(first);
     this.advance();
     if (this.kind() != Tok.Op) {
       if (this.atValueEnd()) this.failHere(Code.MissingOperator);
@@ -405,12 +417,11 @@ class Parser {
       return null;
     }
     const op = this.sub();
-    const opSpan = this.span(this.pos);
     this.advance();
     const v = this.parseValue();
     if (v == null) return null;
-    const atom = new AtomNode(arg, argSpan, op, opSpan, v, this.spanFrom(first, this.pos - 1));
-    atom.argText = t;
+    const atom = new AtomNode(arg, this.toks.start(first), this.toks.end(first), op, v, this.spanFrom(first, this.pos - 1));
+    if (arg > 5) atom.argText = this.tokText(first);
     return atom;
   }
 
@@ -423,16 +434,17 @@ class Parser {
     const c = this.parseConstant();
     if (c == null) return null;
     if (this.kind() != Tok.Pipe) return c;
-    const or = new ConstNode(ConstKind.Or, c.span);
-    or.children.push(c);
+    const alternatives = new Array<ConstNode>();
+    alternatives.push(c);
     while (this.kind() == Tok.Pipe) {
       this.advance();
       if (this.atValueEnd()) { this.failHere(Code.EmptyConstant); return null; }
       const n = this.parseConstant();
       if (n == null) return null;
-      or.children.push(n);
+      alternatives.push(n);
     }
-    or.span = this.spanFrom(first, this.pos - 1);
+    const or = new ConstNode(ConstKind.Or, this.file, this.toks.start(first), this.toks.end(this.pos - 1));
+    or.children = alternatives;
     return or;
   }
 
@@ -445,11 +457,19 @@ class Parser {
       if (this.atValueEnd()) { this.failHere(Code.EmptyComplement); return null; }
       const inner = this.parseSingle();
       if (inner == null) return null;
-      const not = new ConstNode(ConstKind.Not, this.spanFrom(first, this.pos - 1));
-      not.children.push(inner);
+      const not = new ConstNode(ConstKind.Not, this.file, this.toks.start(first), this.toks.end(this.pos - 1));
+      not.children = [inner];
       return not;
     }
     return this.parseSingle();
+  }
+
+  /** A Number or Name constant from token i. */
+  leaf(i: i32): ConstNode {
+    const isNumber = this.toks.kind(i) == Tok.Number;
+    const c = new ConstNode(isNumber ? ConstKind.Number : ConstKind.Name, this.file, this.toks.start(i), this.toks.end(i));
+    if (!isNumber) c.text = this.tokText(i);
+    return c;
   }
 
   parseSingle(): ConstNode | null {
@@ -466,8 +486,7 @@ class Parser {
       return v;
     }
     if (k == Tok.Number || k == Tok.Ident) {
-      const c = new ConstNode(k == Tok.Number ? ConstKind.Number : ConstKind.Name, this.span(this.pos));
-      c.text = this.tokText(this.pos);
+      const c = this.leaf(this.pos);
       this.advance();
       return c;
     }
@@ -558,9 +577,9 @@ export function scanIncludePaths(path: string, text: string): string[] {
   const out = new Array<string>();
   let lineStart = true;
   for (let i = 0; i < toks.length; i++) {
-    const k = toks.kind[i];
-    if (lineStart && (k == Tok.AtInclude || k == Tok.AtFrequency) && i + 1 < toks.length && toks.kind[i + 1] == Tok.Path) {
-      const p = resolveIncludePath(path, text.substring(toks.start[i + 1], toks.end[i + 1]));
+    const k = toks.kind(i);
+    if (lineStart && (k == Tok.AtInclude || k == Tok.AtFrequency) && i + 1 < toks.length && toks.kind(i + 1) == Tok.Path) {
+      const p = resolveIncludePath(path, text.substring(toks.start(i + 1), toks.end(i + 1)));
       if (!out.includes(p)) out.push(p);
     }
     lineStart = k == Tok.Newline;

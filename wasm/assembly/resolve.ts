@@ -210,7 +210,12 @@ class Resolver {
           const rule = rules[k];
           const n = sc.rules.length;
           if (n > 0 && sc.rules[n - 1].unconditional) {
-            const diag = this.diags.error(Code.AlreadyUnconditional, spans[j], [names[j], nr.toString()]);
+            // Real policies repeat `name: 1` (Android builds minijail with ALLOW_DUPLICATE_SYSCALLS,
+            // and an @include often repeats the includer): harmless when it changes nothing.
+            const same = rule.unconditional && rule.action == sc.rules[n - 1].action;
+            const diag = same
+              ? this.diags.warning(Code.DuplicateRule, spans[j], [names[j]])
+              : this.diags.error(Code.AlreadyUnconditional, spans[j], [names[j], nr.toString()]);
             if (finalAt.has(nr)) { diag.related = finalAt.get(nr); diag.relatedMessage = 'previous definition'; }
             break;
           }
@@ -232,8 +237,9 @@ class Resolver {
   /** The syscall number a descriptor names for this arch, or -1 (dropped or an error). */
   resolveDescriptor(desc: Descriptor): i32 {
     let keep = true;
-    for (let k = 0; k < desc.meta.length; k++) {
-      const m = desc.meta[k];
+    const meta = desc.meta;
+    for (let k = 0; meta != null && k < meta.length; k++) {
+      const m = meta[k];
       if (m.key != 'arch') {
         this.diags.error(Code.UnknownMetadataKey, m.keySpan, [m.key]);
         keep = false;
@@ -341,7 +347,7 @@ class Resolver {
     if (this.constFailed) return 0;
     if (v > <u64>MAX_ERRNO) {
       // Report what was written; a negative number shows as written, not as 2^64-1.
-      this.diags.error(Code.InvalidErrno, c.span, [c.text]);
+      this.diags.error(Code.InvalidErrno, c.span, [this.sourceText(c)]);
       this.constFailed = true;
       return 0;
     }
@@ -360,13 +366,15 @@ class Resolver {
         return 0;
       }
       case ConstKind.Or: {
+        const kids = c.children;
         let v: u64 = 0;
-        for (let i = 0; i < c.children.length; i++) v |= this.evalConst(c.children[i]);
+        for (let i = 0; kids != null && i < kids.length; i++) v |= this.evalConst(kids[i]);
         return v;
       }
       case ConstKind.Not: {
-        if (c.children.length == 0) { this.constFailed = true; return 0; }
-        return (~this.evalConst(c.children[0])) & this.mask;
+        const kids = c.children;
+        if (kids == null || kids.length == 0) { this.constFailed = true; return 0; }
+        return (~this.evalConst(kids[0])) & this.mask;
       }
     }
     this.constFailed = true;
@@ -375,19 +383,21 @@ class Resolver {
 
   /** minijail's number rules: hex 0x.., octal 0[0-7]+, else decimal; `-` is two's complement. */
   evalNumber(c: ConstNode): u64 {
-    const t = c.text;
-    let i = 0;
-    const negative = t.startsWith('-');
-    if (negative) i = 1;
+    // Read the digits in place: no substring unless an error needs the text.
+    const t = c.file >= 0 && c.file < this.sources.texts.length ? this.sources.texts[c.file] : '';
+    const end = min(c.end, t.length);
+    let i = max(c.start, 0);
+    const negative = i < end && t.charCodeAt(i) == 45;
+    if (negative) i++;
     let base: u64 = 10;
-    if (t.length > i + 1 && t.charCodeAt(i) == 48) {
+    if (end > i + 1 && t.charCodeAt(i) == 48) {
       const c1 = t.charCodeAt(i + 1);
       if (c1 == 120 || c1 == 88) { base = 16; i += 2; }
       else if (c1 >= 48 && c1 <= 55) { base = 8; i += 1; }
     }
     let v: u64 = 0;
     let overflow = false;
-    for (; i < t.length; i++) {
+    for (; i < end; i++) {
       const ch = t.charCodeAt(i);
       let d: u64 = 0;
       if (ch >= 48 && ch <= 57) d = <u64>(ch - 48);
@@ -401,18 +411,25 @@ class Resolver {
     if (negative) {
       const limit: u64 = (this.mask >> 1) + 1; // 2^(bits-1)
       if (overflow || v > limit) {
-        this.diags.error(Code.SignedUnderflow, c.span, [t, bits]);
+        this.diags.error(Code.SignedUnderflow, c.span, [this.sourceText(c), bits]);
         this.constFailed = true;
         return 0;
       }
       return (0 - v) & this.mask;
     }
     if (overflow || v > this.mask) {
-      this.diags.error(Code.UnsignedOverflow, c.span, [t, bits]);
+      this.diags.error(Code.UnsignedOverflow, c.span, [this.sourceText(c), bits]);
       this.constFailed = true;
       return 0;
     }
     return v;
+  }
+
+  /** The text a constant was written as (for messages). */
+  sourceText(c: ConstNode): string {
+    if (c.kind == ConstKind.Name) return c.text;
+    if (c.file < 0 || c.file >= this.sources.texts.length) return '';
+    return this.sources.texts[c.file].substring(c.start, c.end);
   }
 
   applyFrequency(byNr: Map<i32, SyscallRules>): void {
