@@ -98,8 +98,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void, what: 
 }
 
 /** One jailed start through the TS API: namespaces + seccomp, stdio to /dev/null. */
-async function jailedOnce(bpf: Uint8Array, argv: string[] = [TRUE]): Promise<string> {
-  const jail = new Jail().namespaces(NAMESPACES).seccomp(bpf);
+async function jailedOnce(bpf: Uint8Array | undefined, argv: string[] = [TRUE], timing?: 'exec'): Promise<string> {
+  const jail = new Jail().namespaces(NAMESPACES);
+  if (bpf) jail.seccomp(bpf, timing ? { timing } : {});
   const p = jail.spawn(argv, { stdio: ['ignore', argv[0] === TRUE ? 'ignore' : 'pipe', 'ignore'] });
   let out = '';
   p.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -128,11 +129,12 @@ function probeJail(bundle: string, bpfFile: string): string | undefined {
   return undefined;
 }
 
-function buildLoop(): string {
+/** The getppid loop, dynamic (jailed through the preload handshake) or static (filter before exec). */
+function buildLoop(linkStatic: boolean): string {
   const src = path.join(ROOT, 'bench/peers/getppid-loop.c');
-  const bin = path.join(WORK, 'getppid-loop');
+  const bin = path.join(WORK, linkStatic ? 'getppid-loop-static' : 'getppid-loop');
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-o', bin, src], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('cc', ['-O2', '-Wall', ...(linkStatic ? ['-static'] : []), '-o', bin, src], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return bin;
 }
@@ -181,6 +183,16 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
       description: `tsjail Jail().namespaces(user,pid,mount,net,ipc,uts).seccomp(${POLICY_SIZE}-syscall policy).spawn`,
       once: async () => { await jailedOnce(bpf); },
     },
+    {
+      name: 'tsjail-exec-timing',
+      description: 'the same with seccompTiming exec (filter installed before execve: no preload handshake)',
+      once: async () => { await jailedOnce(bpf, [TRUE], 'exec'); },
+    },
+    {
+      name: 'tsjail-ns-only',
+      description: 'tsjail, the same namespaces, no seccomp filter',
+      once: async () => { await jailedOnce(undefined); },
+    },
     commandVariant('bwrap', `bwrap --unshare-all --ro-bind / / --seccomp (same ${POLICY_SIZE}-syscall filter)`, 'bwrap',
       ['--unshare-all', '--ro-bind', '/', '/', '--seccomp', '3', TRUE], () => openSync(bpfFile, 'r')),
     commandVariant('firejail', 'firejail --quiet --noprofile', 'firejail', ['--quiet', '--noprofile', TRUE]),
@@ -189,7 +201,7 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
   const results: VariantResult[] = [];
   const active: Variant[] = [];
   for (const v of candidates) {
-    if (v.name === 'tsjail' && jailSkip) {
+    if (v.name.startsWith('tsjail') && jailSkip) {
       results.push({ name: v.name, description: v.description, skipped: jailSkip });
       continue;
     }
@@ -229,14 +241,20 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
   for (const r of results) log(`  spawn: ${r.name.padEnd(14)} ${r.ms ? `median ${fmt(r.ms.median)} ms, p95 ${fmt(r.ms.p95)} ms` : 'skipped'}`);
 
   // --- per-syscall cost ---
-  const loop = buildLoop();
+  const loop = buildLoop(false);
+  let staticLoop: string | undefined;
+  try {
+    staticLoop = buildLoop(true);
+  } catch {
+    staticLoop = undefined;
+  }
   const iterations = 1_000_000;
-  const repetitions = 7;
+  const repetitions = 9;
   const direct = (file?: string) => async () => {
     const out = execFileSync(loop, file ? [String(iterations), file] : [String(iterations)], { encoding: 'utf8' });
     return Number(out.trim());
   };
-  const viaJail = (prog: Uint8Array) => async () => Number((await jailedOnce(prog, [loop, String(iterations)])).trim());
+  const viaJail = (prog: Uint8Array, bin = loop) => async () => Number((await jailedOnce(prog, [bin, String(iterations)])).trim());
   const sysVariants: Array<{ name: string; description: string; run?: () => Promise<number>; insns?: number; skipped?: string }> = [
     { name: 'none', description: 'no filter', run: direct() },
     { name: 'tsjail-direct', description: `tsjail's ${POLICY_SIZE}-syscall filter, getppid allowed unconditionally`, run: direct(bpfFile), insns: await getppidInsns(bpf) },
@@ -249,7 +267,10 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
       : { name: 'tsjail-jail', description: `in a tsjail jail (namespaces + ${POLICY_SIZE}-syscall filter), getppid unconditional`, run: viaJail(bpf), insns: await getppidInsns(bpf) },
     jailSkip
       ? { name: 'tsjail-jail-cond', description: 'in a tsjail jail, getppid conditional', skipped: jailSkip }
-      : { name: 'tsjail-jail-cond', description: `in a tsjail jail, getppid: arg0 == 0`, run: viaJail(bpfCond), insns: await getppidInsns(bpfCond) },
+      : { name: 'tsjail-jail-cond', description: `in a tsjail jail, getppid: arg0 == 0 (dynamic program: the gate filter and the exact filter both run)`, run: viaJail(bpfCond), insns: await getppidInsns(bpfCond) },
+    jailSkip || !staticLoop
+      ? { name: 'tsjail-jail-static-cond', description: 'in a tsjail jail, static program', skipped: jailSkip ?? 'cc -static failed (no static libc?)' }
+      : { name: 'tsjail-jail-static-cond', description: `in a tsjail jail, static program (one filter, installed before exec), getppid: arg0 == 0`, run: viaJail(bpfCond, staticLoop), insns: await getppidInsns(bpfCond) },
   ];
   const nsSamples = new Map<string, number[]>(sysVariants.map((v) => [v.name, []]));
   const sysFailed = new Map<string, string>();
