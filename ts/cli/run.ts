@@ -18,7 +18,8 @@ import { SpecError, validateSpec } from '../jail/validate';
 import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
 import { ExitStatus, UsageError } from './errors';
-import { RunRequest, RunUsageError, parseRunArgs } from './run-options';
+import { RunRequest, RunUsageError } from './run-options';
+import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
 import { runHelp } from './run-help';
 
