@@ -3,6 +3,7 @@
 // (bench/results/README.md) is then regenerated from every part's latest JSON, so one part can
 // be re-run alone without losing the others.
 import { mkdirSync, writeFileSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { runFilters } from './filters';
 import { coldChild, runCompile, runVerify } from './compile-time';
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const bundle = path.join(WORK, 'bench.cjs');
   for (const part of parts) {
     const t0 = Date.now();
+    const loadBefore = os.loadavg()[0];
     log(`bench: ${part}`);
     let result: object;
     switch (part) {
@@ -51,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
     }
-    const withMeta = { ...result, date: new Date().toISOString(), machine };
+    // The 1-minute load average around the part: the machine is shared, so say how busy it was.
+    const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };
     writeFileSync(path.join(RESULTS, RESULT_FILE[part]), JSON.stringify(withMeta, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 1) + '\n');
     log(`bench: ${part} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }

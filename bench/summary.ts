@@ -11,7 +11,12 @@ import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
 import { fmt } from './stats';
 
-type Dated<T> = T & { date: string; machine: MachineInfo };
+type Dated<T> = T & { date: string; machine: MachineInfo; load?: { before: number; after: number } };
+
+/** "run <date>, load <before>-><after>" for a section title. */
+function when(r: Dated<object>): string {
+  return `run ${r.date.slice(0, 16).replace('T', ' ')} UTC` + (r.load ? `, load average ${fmt(r.load.before, 1)} -> ${fmt(r.load.after, 1)}` : '');
+}
 
 function read<T>(dir: string, file: string): Dated<T> | undefined {
   const p = path.join(dir, file);
@@ -23,7 +28,7 @@ const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 function filtersSection(f: Dated<FiltersResult>): string {
-  const out: string[] = [`## Filters (x86_64 corpus, ${f.policies} policies; run ${f.date.slice(0, 16)}Z, ${fmt(f.seconds, 0)} s)`, ''];
+  const out: string[] = [`## Filters (x86_64 corpus, ${f.policies} policies; ${when(f)}, ${fmt(f.seconds, 0)} s)`, ''];
   out.push('Metric of ../shared/bench/README.md, every program run in the core\'s BPF simulator on the same calls. tsjail compiles with',
     'compile_seccomp_policy\'s semantics (`; return` on match, kill-process) and `--verify` (each program proven equal to the policy IR).',
     'libseccomp gets the same rules (the IR translated: one rule per DNF clause, `&` one rule per bit, `in` as masked equality) and',
@@ -65,7 +70,7 @@ function filtersSection(f: Dated<FiltersResult>): string {
 function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResult> | undefined): string {
   const out: string[] = [];
   if (c) {
-    out.push(`## Compile time in WASM (run ${c.date.slice(0, 16)}Z)`, '');
+    out.push(`## Compile time in WASM (${when(c)})`, '');
     out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine (issue 2).`, '');
     out.push(table(['', 'median', 'mean', 'p95', 'max'], [
       ['compile (µs)', fmt(c.warm.median, 0), fmt(c.warm.mean, 0), fmt(c.warm.p95, 0), fmt(c.warm.max, 0)],
@@ -80,7 +85,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
       (c.aboveReferenceHigh.length > 0 ? ` (slowest: ${c.aboveReferenceHigh.slice(0, 5).map((x) => `${shortName(x.file)} ${fmt(x.us, 0)} µs`).join(', ')})` : '') + '. Per policy: compile-x86_64.tsv.', '');
   }
   if (v) {
-    out.push(`## Verify cost (run ${v.date.slice(0, 16)}Z)`, '');
+    out.push(`## Verify cost (${when(v)})`, '');
     out.push(`core.verify on the program compile produced (front end + symbolic proof) vs core.compile, medians of ${v.rounds} interleaved calls per policy. Target (issue 4): verify <= ${v.target}x compile.`, '');
     out.push(table(['', 'median', 'mean', 'p95', 'max'], [
       ['compile (µs)', fmt(v.compile.median, 0), fmt(v.compile.mean, 0), fmt(v.compile.p95, 0), fmt(v.compile.max, 0)],
@@ -95,7 +100,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
 }
 
 function spawnSection(s: Dated<SpawnResult>): string {
-  const out = [`## Spawn from a running Node process (issue 3; run ${s.date.slice(0, 16)}Z)`, ''];
+  const out = [`## Spawn from a running Node process (issue 3; ${when(s)})`, ''];
   out.push(`/bin/true, ${s.runs} runs per variant, interleaved; time from the spawn call to the exit notification. The seccomp policy allows ${s.policy.syscalls} syscalls (tsjail's program: ${s.policy.tsjailInsns} instructions${s.policy.libseccompInsns ? `; libseccomp O2: ${s.policy.libseccompInsns}` : ''}).`, '');
   out.push(table(['variant', 'median ms', 'p95 ms', 'mean ms', 'what'], s.variants.map((v) =>
     [v.name, v.ms ? fmt(v.ms.median) : '-', v.ms ? fmt(v.ms.p95) : '-', v.ms ? fmt(v.ms.mean) : '-', v.skipped ? `skipped: ${v.skipped}` : v.description])));
@@ -110,7 +115,7 @@ function spawnSection(s: Dated<SpawnResult>): string {
 }
 
 function execSection(e: Dated<ExecResult>): string {
-  const out = [`## Native launcher (issue 5; run ${e.date.slice(0, 16)}Z)`, ''];
+  const out = [`## Native launcher (issue 5; ${when(e)})`, ''];
   if (e.skipped) {
     out.push(`Not measured: ${e.skipped}.`, '');
     return out.join('\n');
@@ -121,6 +126,29 @@ function execSection(e: Dated<ExecResult>): string {
   const t = e.targets ?? {};
   out.push('', `Targets: below bwrap ${yes(t.belowBwrap)} (${fmt(t.ratioBwrap)}x); within 1.25x of unshare ${yes(t.within125xUnshare)} (${fmt(t.ratioUnshare)}x).`, '');
   return out.join('\n');
+}
+
+/** Every target of the issues in one table. */
+function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>): string {
+  const rows: string[][] = [];
+  for (const t of f?.targets ?? []) {
+    rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
+  }
+  if (c) {
+    rows.push([`compile: below minijail's C parser (${c.reference.low}-${c.reference.high} µs)`, `median ${fmt(c.warm.median, 0)} µs, p95 ${fmt(c.warm.p95, 0)} µs`,
+      yes(c.warm.median < c.reference.low), `${c.belowReferenceLowCount} / ${c.policies} below ${c.reference.low} µs`]);
+  }
+  if (v) rows.push([`verify: <= ${v.target}x compile`, `median ${fmt(v.ratio.median)}x, max ${fmt(v.ratio.max)}x`, yes(v.misses.length === 0), `${v.policies - v.misses.length} / ${v.policies}`]);
+  if (s) {
+    const t = s.tsjailVsBwrap;
+    rows.push(['spawn: tsjail jailed spawn below bwrap', t ? `${fmt(t.tsjailMedianMs)} vs ${fmt(t.bwrapMedianMs)} ms (median)` : 'not measured', yes(t?.met), '']);
+  }
+  if (e) {
+    const t = e.targets ?? {};
+    rows.push(['exec: tsjail-exec below bwrap', e.skipped ? 'not measured' : `${fmt(t.ratioBwrap)}x`, e.skipped ? 'n/a' : yes(t.belowBwrap), '']);
+    rows.push(['exec: tsjail-exec within 1.25x of unshare', e.skipped ? 'not measured' : `${fmt(t.ratioUnshare)}x`, e.skipped ? 'n/a' : yes(t.within125xUnshare), '']);
+  }
+  return ['## Targets at a glance', '', table(['target', 'tsjail vs reference', 'met (corpus mean or median)', 'policies meeting it'], rows), ''].join('\n');
 }
 
 export function writeSummary(dir: string, files: Record<string, string>): string {
@@ -138,6 +166,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
       `tsjail ${m.tsjail} (commit ${m.commit}), AssemblyScript ${m.versions.assemblyscript}; peers: libseccomp ${m.versions.libseccomp}, bubblewrap ${m.versions.bubblewrap}, firejail ${m.versions.firejail}, util-linux ${m.versions['util-linux']}.`, '');
   }
+  out.push(glance(f, c, v, s, e));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
   if (s) out.push(spawnSection(s));
