@@ -156,6 +156,8 @@ describe('flags -> JailSpec', () => {
     ['-c cap_from_text', ['-c', 'cap_net_bind_service=eip'], (s) => expect(s.caps?.keep).toBe(1n << 10n)],
     ['--caps list+flags', ['--caps', 'cap_chown,cap_kill+ep'], (s) => expect(s.caps?.keep).toBe((1n << 0n) | (1n << 5n))],
     ['-c --ambient', ['-c', 'cap_net_bind_service=eip', '--ambient'], (s) => expect(s.caps).toEqual({ keep: 1n << 10n, ambient: true })],
+    ['-u N -c 0: dropping everything needs no --ambient', ['-u', '1000', '-c', '0'], (s) => expect(s.caps).toEqual({ keep: 0n, ambient: false })],
+    ['-u N -c X --ambient', ['-u', '1000', '-c', '0x400', '--ambient'], (s) => expect(s.caps).toEqual({ keep: 0x400n, ambient: true })],
     ['-B skips securebits', ['-c', '0', '-B', '0x3'], (s) => expect(s.caps?.securebits).toBe(securebitsFor(false, 3))],
     ['--skip-securebits with --ambient', ['-c', '0', '--ambient', '--skip-securebits', '20'], (s) => expect(s.caps?.securebits).toBe(0x0f)],
     ['-S: compiled for this arch, syscall names for violations', ['-S', 'POLICY'], (s) => {
@@ -321,6 +323,7 @@ describe('usage errors name the flag', () => {
     [['--ambient', 'true'], /without a capability set \(-c\)/],
     [['-B', '1', 'true'], /-B \(--skip-securebits\) needs -c/],
     [['-c', 'cap_bogus=e', 'true'], /-c: unknown capability 'cap_bogus'/],
+    [['-u', '1000', '-c', 'cap_net_bind_service=eip', 'true'], /-c: a program running as uid 1000 loses these capabilities at exec unless they are also ambient; add --ambient/],
     [['-c', 'cap_chown', 'true'], /-c: bad capability clause/],
     [['-c', 'cap_chown=x', 'true'], /-c: bad capability flags/],
     [['-c', '0x10000000000000', 'true'], /-c: cap mask '0x10000000000000' names capabilities beyond 40/],

@@ -371,7 +371,15 @@ export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec
     spec.filesystem.propagation = 'private';
   }
   const caps = capsSpec(r, host);
-  if (caps) spec.caps = caps;
+  if (caps) {
+    // The runtime sets capabilities before exec (only seccomp waits for the preload library),
+    // so a non-root program keeps them only as ambient ones: minijail0's rule for static
+    // programs ("Try passing --ambient") holds for every program here.
+    if (caps.keep !== 0n && !caps.ambient && id.uid !== undefined && id.uid !== 0) {
+      usage(`-c: a program running as uid ${id.uid} loses these capabilities at exec unless they are also ambient; add --ambient`);
+    }
+    spec.caps = caps;
+  }
   const seccomp = await seccompSpec(r, host);
   if (seccomp) spec.seccomp = seccomp;
   spec.seccompTiming = r.elfType === 'static' ? 'exec' : r.elfType === 'dynamic' ? 'preload' : 'auto';
