@@ -15,7 +15,7 @@ import { Dag, NO_LOAD, OP_JEQ, OP_JGE } from './dag';
 /** Above this many ranges the O(n^2) tables get big; use weight-balanced splits instead. */
 const DP_MAX_RANGES: i32 = 400;
 /** Most single-value exceptions a chain may test. */
-const CHAIN_MAX: i32 = 3;
+const CHAIN_MAX: i32 = 4;
 
 export class RangeSet {
   starts: u32[] = [];
@@ -92,16 +92,16 @@ class Builder {
       let m = 0;
       let ok = true;
       let wbg = 0.0;
-      // The exceptions' weights, largest first (CHAIN_MAX == 3 slots).
-      let w0 = 0.0, w1 = 0.0, w2 = 0.0;
+      // The exceptions' weights, largest first (CHAIN_MAX == 4 slots).
+      let w0 = 0.0, w1 = 0.0, w2 = 0.0, w3 = 0.0;
       for (let p = i; p <= j; p++) {
         const wp = load<f64>(weights + (<usize>p << 3));
         if (load<i32>(nodes + (<usize>p << 2)) == bg) { wbg += wp; continue; }
         if (load<u8>(single + <usize>p) == 0 || ++m > CHAIN_MAX) { ok = false; break; }
-        if (wp > w0) { w2 = w1; w1 = w0; w0 = wp; } else if (wp > w1) { w2 = w1; w1 = wp; } else if (wp > w2) w2 = wp;
+        if (wp > w0) { w3 = w2; w2 = w1; w1 = w0; w0 = wp; } else if (wp > w1) { w3 = w2; w2 = w1; w1 = wp; } else if (wp > w2) { w3 = w2; w2 = wp; } else if (wp > w3) w3 = wp;
       }
       if (!ok) continue;
-      const cost = <f64>m * wbg + w0 + 2 * w1 + 3 * w2;
+      const cost = <f64>m * wbg + w0 + 2 * w1 + 3 * w2 + 4 * w3;
       if (cost < best) { best = cost; bgOut[0] = c; }
     }
     return best;
