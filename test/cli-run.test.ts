@@ -53,7 +53,10 @@ let tmp = '';
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build-ts.js')], { cwd: REPO, stdio: 'pipe' });
   fs.mkdirSync(BUILD, { recursive: true });
-  execFileSync('gcc', ['-O1', '-Wall', '-o', PROBE, path.join(FIXTURES, 'probe.c')], { stdio: 'pipe' });
+  // test/containment.test.ts builds the same probe in another worker: write aside, then rename.
+  const tmpProbe = `${PROBE}.${process.pid}.tmp`;
+  execFileSync('gcc', ['-O1', '-Wall', '-o', tmpProbe, path.join(FIXTURES, 'probe.c')], { stdio: 'pipe' });
+  fs.renameSync(tmpProbe, PROBE);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-cli-run-'));
   fs.chmodSync(tmp, 0o777);
 });

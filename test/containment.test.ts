@@ -128,8 +128,14 @@ beforeAll(() => {
     execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build-ts.js')], { cwd: REPO, stdio: 'pipe' });
     fs.mkdirSync(BUILD, { recursive: true });
     const src = path.join(FIXTURES, 'probe.c');
-    execFileSync('gcc', ['-O1', '-Wall', '-o', PROBE, src], { stdio: 'pipe' });
-    execFileSync('gcc', ['-O1', '-Wall', '-static', '-o', PROBE_STATIC, src], { stdio: 'pipe' });
+    // Other test files build the same probe in parallel workers: write aside, then rename.
+    const build = (out: string, extra: string[]) => {
+      const tmpOut = `${out}.${process.pid}.tmp`;
+      execFileSync('gcc', ['-O1', '-Wall', ...extra, '-o', tmpOut, src], { stdio: 'pipe' });
+      fs.renameSync(tmpOut, out);
+    };
+    build(PROBE, []);
+    build(PROBE_STATIC, ['-static']);
   } catch (e) {
     setupError = `setup failed: ${(e as Error).message}`;
   }
