@@ -160,6 +160,18 @@ describe('reports', () => {
     expect(r.stdout).toBe('');
   });
 
+  x86('--seccomp-bpf-binary from `tsjail compile`: the same verdicts as -S', async () => {
+    const bpf = path.join(tmp, 'deny.bpf');
+    const c = await tsjail(['compile', path.join(FIXTURES, 'deny-getppid.policy'), '--arch', 'x86_64', '-o', bpf]);
+    expect(c.status).toBe(0);
+    const denied = await run(['-n', '--seccomp-bpf-binary', bpf, '--', PROBE, 'getppid']);
+    expect(denied.stderr).toBe('tsjail: seccomp violation: getppid (110)\n');
+    expect(denied.status).toBe(128 + SIG.SIGSYS);
+    const allowed = await run(['-n', '-L', '-Y', '-S', path.join(FIXTURES, 'allow-getppid.policy'), '--', PROBE, 'getppid']);
+    expect(allowed.stdout).toBe('ok getppid returned\n');
+    expect(allowed.status).toBe(0);
+  });
+
   test('an invalid policy: its diagnostics, exit 125, nothing runs', async () => {
     const policy = path.join(tmp, 'broken.policy');
     fs.writeFileSync(policy, 'write: 1\nnot_a_syscall: 1\n');
