@@ -106,7 +106,6 @@ describe('flags -> JailSpec', () => {
     ['--ns-mount / --mount-ns', ['--mount-ns'], (s) => expect(s.filesystem.propagation).toBe('slave')],
     ['-v -Kprivate', ['-v', '-Kprivate'], (s) => expect(s.filesystem.propagation).toBe('private')],
     ['-v --remount-mode=unbindable', ['-v', '--remount-mode=unbindable'], (s) => expect(s.filesystem.propagation).toBe('unbindable')],
-    ['-v -K: leave propagation alone', ['-v', '-K'], (s) => expect(s.filesystem.propagation).toBeUndefined()],
     ['-r', ['-r'], (s) => { expect(s.namespaces.mount).toBe(true); expect(s.filesystem.mounts).toEqual([proc]); }],
     ['--remount-proc-ro', ['--proc-ro'], (s) => expect(s.filesystem.mounts).toEqual([proc])],
     ['-e', ['-e'], (s) => expect(s.namespaces.net).toBe(true)],
@@ -277,8 +276,9 @@ describe('optional arguments must be attached (minijail0 rule)', () => {
     expect(e).toBeInstanceOf(ProgramError);
     expect((e as ProgramError).status).toBe(127);
   });
-  test('-K with a detached mode: the mode is the program', () => {
-    expect(parseRunArgs(['-v', '-K', 'slave', 'true'], { readConfig }).program).toEqual(['slave', 'true']);
+  test('-K with a detached mode: the mode is not taken (and bare -K is refused)', () => {
+    expect(() => parseRunArgs(['-v', '-K', 'slave', 'true'], { readConfig })).toThrow(/-K without a mode is not supported/);
+    expect(parseRunArgs(['-v', '-Kslave', 'true'], { readConfig }).propagation).toBe('slave');
   });
   test('required arguments may be separate or attached', () => {
     expect(parseRunArgs(['-u', '5', 'x'], { readConfig }).user).toBe('5');
@@ -339,7 +339,8 @@ describe('usage errors name the flag', () => {
     [['-k', 'none,/mnt,tmpfs,nodev', 'true'], /did you mean MS_NODEV/],
     [['-k', 'none,/mnt,tmpfs,MS_NODEV|', 'true'], /expression ends early/],
     [['-k', '/usr,/u,none,MS_BIND,data', 'true'], /a bind mount takes no data/],
-    [['-K', 'true'], /-K \(remount mode\) only makes sense with -v/],
+    [['-Kslave', 'true'], /-K \(remount mode\) only makes sense with -v/],
+    [['-v', '-K', 'true'], /-K: -K without a mode is not supported/],
     [['-v', '-Kweird', 'true'], /-K: unknown remount mode 'weird'/],
     [['-C', '/', '-P', '/', 'true'], /-P: cannot pivot_root \(-P\) because -C \(chroot\) was given/],
     [['-P', '/', '-C', '/', 'true'], /-C: cannot chroot \(-C\) because -P/],

@@ -53,8 +53,8 @@ export interface RunRequest {
   explicitMountNs: boolean;
   programAsInit: boolean;
   hostname?: string;
-  /** undefined: tsjail's default; 'keep': -K without a mode (leave propagation alone). */
-  propagation?: Propagation | 'keep';
+  /** undefined: tsjail's default (see run-spec.ts). */
+  propagation?: Propagation;
   remountModeGiven: boolean;
   user?: string;
   group?: string;
@@ -305,13 +305,16 @@ export const OPTIONS: OptionDef[] = [
   },
   {
     short: 'K', long: 'remount-mode', arg: 'optional', metavar: 'MODE', group: 'namespaces',
-    help: '-K: leave the propagation of existing mounts alone. -KMODE: make them MODE '
-      + '(private, slave, shared, unbindable). Needs -v.',
+    help: '-KMODE: make existing mounts MODE (private, slave, shared, unbindable) instead of slave. '
+      + "Needs -v. (minijail0's bare -K, leave them alone, is not supported: the runtime always sets one.)",
     apply(r, v) {
-      if (v !== undefined && !propagationModes.includes(v as Propagation)) {
+      if (v === undefined) {
+        throw new ValueError('-K without a mode is not supported (the runtime always sets the propagation); give one: -Kslave, -Kprivate, -Kshared or -Kunbindable');
+      }
+      if (!propagationModes.includes(v as Propagation)) {
         throw new ValueError(`unknown remount mode '${v}' (one of ${propagationModes.join(', ')})`);
       }
-      r.propagation = (v as Propagation | undefined) ?? 'keep';
+      r.propagation = v as Propagation;
       r.remountModeGiven = true;
     },
   },

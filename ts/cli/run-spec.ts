@@ -362,9 +362,8 @@ export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec
   }
   if (r.ns.mount) {
     // -v asks for slave propagation (minijail0's CLI default); a mount namespace implied by
-    // another flag gets the library default, private. -K overrides; bare -K leaves it alone.
-    const prop = r.propagation ?? (r.explicitMountNs ? 'slave' : 'private');
-    if (prop !== 'keep') spec.filesystem.propagation = prop;
+    // another flag gets the library default, private. -KMODE overrides both.
+    spec.filesystem.propagation = r.propagation ?? (r.explicitMountNs ? 'slave' : 'private');
   } else if (mounts.length > 0 || r.root?.mode === 'chroot') {
     // Never mount in tsjail's own namespace (minijail0 -C without -v would).
     spec.namespaces.mount = true;
