@@ -36,11 +36,23 @@ function readManifest(): Entry[] {
 }
 
 /**
- * The arch a corpus file is compiled for: the manifest's, `unknown` = x86_64, and the Android
+ * Files whose manifest arch (inferred from the path) is `unknown` but whose syscall names
+ * pin them to a 32-bit ABI: compiled for that arch instead of the default x86_64.
+ */
+const ARCH_OVERRIDES: Record<string, [string, string]> = {
+  'ArthurSonzogni__chromiumos-platform2/webserver__webservd__usr__share__filters__webservd-seccomp.policy':
+    ['arm', 'lists fcntl64, fstat64, fstatat64 and ARM-only calls'],
+  'ArthurSonzogni__chromiumos-platform2/sirenia__seccomp__common.policy': ['i386', 'lists mmap2 (a 32-bit-only call)'],
+};
+
+/**
+ * The arch a corpus file is compiled for: the manifest's, `unknown` = x86_64, the Android
  * files whose notes say they list 32-bit names (mediacodec-arm64, *-x86_64) for the 32-bit
- * arch they really are written for.
+ * arch they really are written for, and ARCH_OVERRIDES.
  */
 function archFor(e: Entry): string {
+  const override = ARCH_OVERRIDES[e.file];
+  if (override) return override[0];
   const android = e.file.startsWith('LineageOS__') || e.file.startsWith('aosp-mirror__');
   if (android && e.notes.startsWith('names not in')) {
     if (e.arch === 'aarch64') return 'arm';
@@ -49,15 +61,44 @@ function archFor(e: Entry): string {
   return e.arch === 'unknown' ? 'x86_64' : e.arch;
 }
 
-/** Policies broken at the source: file -> [expected code, reason]. */
-const EXPECTED_FAILURES: Record<string, [number, string]> = {
-  'google__minijail/test__invalid_arg_filter.policy': [1012, 'minijail negative test: malformed argument filter'],
-  'google__minijail/test__invalid_syscall_name.policy': [2001, 'minijail negative test: unknown syscall name'],
-  'ArthurSonzogni__chromiumos-platform2/minijail__test__invalid_arg_filter.policy': [1012, 'old copy of the same negative test'],
-  'ArthurSonzogni__chromiumos-platform2/minijail__test__invalid_syscall_name.policy': [2001, 'old copy of the same negative test'],
-  'google__minijail/test__nested.policy': [2008, 'includes itself on purpose (nesting-limit test): stopped by the depth limit'],
+interface ExpectedFailure { code: number; fragment: string; reason: string }
+
+const LACKS_NEWFSTATAT = 'lists newfstatat, which i386 does not have (its call is fstatat64)';
+
+/** Policies broken at the source, with the first error they must report. */
+const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {
+  'google__minijail/test__invalid_arg_filter.policy':
+    { code: 1012, fragment: 'invalid argument', reason: 'minijail negative test: malformed argument filter' },
+  'google__minijail/test__invalid_syscall_name.policy':
+    { code: 2001, fragment: 'nonexistent syscall', reason: 'minijail negative test: unknown syscall name' },
+  'ArthurSonzogni__chromiumos-platform2/minijail__test__invalid_arg_filter.policy':
+    { code: 1012, fragment: 'invalid argument', reason: 'old copy of minijail\'s negative test' },
+  'ArthurSonzogni__chromiumos-platform2/minijail__test__invalid_syscall_name.policy':
+    { code: 2001, fragment: 'nonexistent syscall', reason: 'old copy of minijail\'s negative test' },
+  'google__minijail/test__nested.policy':
+    { code: 2008, fragment: 'nested too deep', reason: 'includes itself on purpose (nesting-limit test)' },
   'ArthurSonzogni__chromiumos-platform2/diagnostics__init__wilco_dtc_supportd-seccomp-arm.policy':
-    [2001, 'lists arch_prctl, which arm does not have'],
+    { code: 2001, fragment: '"arch_prctl"', reason: 'lists arch_prctl, which arm does not have' },
+  'ArthurSonzogni__chromiumos-platform2/attestation__server__attestationd-seccomp-x86.policy':
+    { code: 2001, fragment: '"pwrite"', reason: 'lists pwrite, which is no syscall (pwrite64 is)' },
+  'ArthurSonzogni__chromiumos-platform2/authpolicy__seccomp_filters__net_ads_join-seccomp.policy':
+    { code: 2001, fragment: '"pwrite"', reason: 'lists pwrite, which is no syscall (pwrite64 is)' },
+  'ArthurSonzogni__chromiumos-platform2/camera__common__arc-camera-algo.policy':
+    { code: 2001, fragment: '"fcntl64"', reason: 'mixes 32-bit-only (fcntl64, fstat64) and 64-bit-only (mmap, accept) names: no arch has them all' },
+  'LineageOS__android_frameworks_av/media__codec2__hal__services__seccomp_policy__android.hardware.media.c2-default-x86.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT },
+  'LineageOS__android_frameworks_av/media__codec2__hal__services__seccomp_policy__android.hardware.media.c2-default-x86_64.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT + '; its other names are 32-bit, so it fails on x86_64 too' },
+  'LineageOS__android_frameworks_av/media__codec2__hidl__services__seccomp_policy__android.hardware.media.c2@1.1-default-x86.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT },
+  'LineageOS__android_frameworks_av/services__mediacodec__seccomp_policy__mediacodec-x86.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT },
+  'LineageOS__android_frameworks_av/services__mediacodec__seccomp_policy__mediacodec-x86_64.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT + '; its other names are 32-bit, so it fails on x86_64 too' },
+  'LineageOS__android_frameworks_av/services__mediacodec__seccomp_policy__mediaswcodec-x86.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT },
+  'LineageOS__android_frameworks_av/services__mediacodec__seccomp_policy__mediaswcodec-x86_64.policy':
+    { code: 2001, fragment: '"newfstatat"', reason: LACKS_NEWFSTATAT + '; its other names are 32-bit, so it fails on x86_64 too' },
 };
 
 /** mips is not one of our arches (x86_64, aarch64, arm, i386, riscv64). */
@@ -110,9 +151,9 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
   const policies = entries.filter((e) => !e.notes.startsWith('@frequency data file'));
   const byFile = new Map(entries.map((e) => [e.file, e]));
 
-  test('the manifest lists the corpus (726 policies + 1 frequency file)', () => {
-    expect(entries.length).toBe(727);
-    expect(policies.length).toBe(726);
+  test('the manifest lists the corpus (725 policies + 1 frequency file)', () => {
+    expect(entries.length).toBe(726);
+    expect(policies.length).toBe(725);
     for (const f of Object.keys(EXPECTED_FAILURES)) expect(policies.some((e) => e.file === f)).toBe(true);
   });
 
@@ -125,9 +166,9 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
       const expected = EXPECTED_FAILURES[e.file];
       if (expected) {
         const d = ir.diagnostics.find((x) => x.severity === 'error');
-        if (ir.ok || !d) problems.push(`${e.file} (${arch}): expected to fail (${expected[1]}) but compiled`);
-        else if (d.code !== expected[0] || d.line === undefined || d.column === undefined) {
-          problems.push(`${e.file} (${arch}): expected code ${expected[0]} with a position, got ${d.code}: ${d.formatted}`);
+        if (ir.ok || !d) problems.push(`${e.file} (${arch}): expected to fail (${expected.reason}) but compiled`);
+        else if (d.code !== expected.code || !d.message.includes(expected.fragment) || !d.file || !d.line || !d.column) {
+          problems.push(`${e.file} (${arch}): expected ${expected.code} "${expected.fragment}" with a position, got ${d.formatted}`);
         }
         continue;
       }
@@ -174,22 +215,21 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
     expect(ir.ir!.defaultAction.name).toBe('allow');
   });
 
-  test('the front end stays fast: the whole x86_64 corpus in well under 100 µs per policy', async () => {
+  test('the front end stays fast on the x86_64 corpus (no quadratic blow-up)', async () => {
     const core = await loadCore();
     const x86 = policies.filter((e) => archFor(e) === 'x86_64' && !EXPECTED_FAILURES[e.file]);
     const requests: string[] = [];
-    for (const e of x86) {
-      const files = await fileSet(e, virtualPathOf(e), byFile);
-      requests.push(files.flat().join('\0'));
-    }
-    for (const r of requests) core.dumpIR(r, 'x86_64', 0, ''); // warm the lazily built tables
-    const t0 = process.hrtime.bigint();
-    const rounds = 5;
-    for (let k = 0; k < rounds; k++) for (const r of requests) core.dumpIR(r, 'x86_64', 0, '');
-    const perPolicyUs = Number(process.hrtime.bigint() - t0) / 1000 / (rounds * requests.length);
-    // dumpIR also serialises the IR to JSON, so this bounds the front end from above. Loose
-    // enough for a loaded CI machine; the benchmark records the real figure.
-    expect(perPolicyUs).toBeLessThan(1000);
+    for (const e of x86) requests.push((await fileSet(e, virtualPathOf(e), byFile)).flat().join('\0'));
+    const CHECK_ONLY = 0x100; // diagnostics only: the front end without the IR's JSON
+    for (const r of requests) core.dumpIR(r, 'x86_64', CHECK_ONLY, ''); // warm the lazily built tables
+    const rounds = 3;
+    const c0 = process.cpuUsage();
+    for (let k = 0; k < rounds; k++) for (const r of requests) core.dumpIR(r, 'x86_64', CHECK_ONLY, '');
+    const perPolicyUs = process.cpuUsage(c0).user / (rounds * requests.length);
+    // CPU time, so a busy machine does not fail it; the target (well under 100 µs on an idle
+    // machine, front end + codegen) is tracked by `npm run bench`. This bound catches a
+    // super-linear regression, which would cost milliseconds on the crosvm policies.
+    expect(perPolicyUs).toBeLessThan(1500);
   });
 });
 

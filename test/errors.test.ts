@@ -96,8 +96,9 @@ const rows: Row[] = [
   ['@denylist\nread: kill', 3002, 2, 7, 'invalid denylist policy'],
   ['@denylist\nread: arg0 == 1', 3002, 2, 7, 'invalid denylist policy'],
   ['read: allow\nread: trap', 3001, 2, 1, 'syscall read (number 0) already had an unconditional action applied'],
-  ['read: allow\nread: arg0 == 1', 3001, 2, 1, 'already had an unconditional action applied'],
-  ['read: {arg0 == 1, allow, arg1 == 2}', 3001, 1, 1, 'already had an unconditional action applied'],
+  ['read: allow\nread: arg0 == 1; return 1', 3001, 2, 1, 'already had an unconditional action applied'],
+  ['read: trap\nread: arg0 == 1', 3001, 2, 1, 'already had an unconditional action applied'],
+  ['read: {arg0 == 1, allow, arg1 == 2; trap}', 3001, 1, 1, 'already had an unconditional action applied'],
   // frequency file contents
   ['@frequency ./f', 1003, 1, 5, 'missing colon', { files: { f: 'read' } }],
   ['@frequency ./f', 1004, 1, 6, 'invalid colon', { files: { f: 'read 5' } }],

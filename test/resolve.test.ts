@@ -238,7 +238,7 @@ describe('several rules for one syscall', () => {
   });
 
   test('a rule after an unconditional one is an error pointing at the previous definition', async () => {
-    const r = await dump('read: allow\nwrite: allow\nread: arg0 == 1');
+    const r = await dump('read: allow\nwrite: allow\nread: arg0 == 1; trap');
     expect(r.ok).toBe(false);
     const d = r.diagnostics[0];
     expect(d).toMatchObject({ code: 3001, line: 3, column: 1 });
@@ -246,10 +246,10 @@ describe('several rules for one syscall', () => {
     expect(d.related).toMatchObject({ line: 1, column: 1, message: 'previous definition' });
   });
 
-  test('repeating the same unconditional action is a warning (Android policies do it)', async () => {
-    const r = await dump('read: 1\nwrite: 1\nread: allow\n');
+  test('a rule after an unconditional one with the same action is a warning (Android policies do it)', async () => {
+    const r = await dump('read: 1\nwrite: 1\nread: allow\nread: arg0 == 1\n');
     expect(r.ok).toBe(true);
-    expect(r.diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([[3003, 'warning', 3]]);
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([[3003, 'warning', 3], [3003, 'warning', 4]]);
     expect(r.diagnostics[0].related).toMatchObject({ line: 1, message: 'previous definition' });
     expect(rulesOf(r.ir!, 'read')).toEqual(['allow']);
   });

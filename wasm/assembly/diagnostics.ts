@@ -131,7 +131,7 @@ msg(Code.NonexistentGroupNamespace, 'nonexistent syscall group namespace "{0}" (
 msg(Code.UnknownMetadataKey, 'unknown metadata key "{0}" (only "arch" is supported)');
 msg(Code.AlreadyUnconditional, 'syscall {0} (number {1}) already had an unconditional action applied');
 msg(Code.InvalidDenylistPolicy, 'invalid denylist policy: {0}');
-msg(Code.DuplicateRule, 'syscall {0} already has this unconditional action; the repeated rule changes nothing');
+msg(Code.DuplicateRule, 'syscall {0} already had an unconditional action applied; this rule has the same action and changes nothing');
 msg(Code.VerifyFailed, 'verification failed: {0}');
 msg(Code.InvalidProgram, 'invalid BPF program: {0}');
 msg(Code.ProgramTooLong, 'the program has {0} instructions, more than the kernel limit of 4096');

@@ -17,7 +17,7 @@ import { simulateProgram } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexBytes } from './json';
 import { parseIRText } from './codegen/irtext';
-import { irJson } from './irdump';
+import { irJson, FLAG_DUMP_CHECK_ONLY } from './irdump';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -169,13 +169,14 @@ export function diff(filesOld: string, filesNew: string, arch: string, flags: u3
  * The front end's result without codegen: same arguments as compile. Returns JSON
  * {ok, ir (null on errors; shape in irdump.ts), diagnostics[] (as in compile)}. For front-end
  * tests and tools (diff, LSP) that need the meaning of a policy rather than its program.
+ * Flag 0x100 (FLAG_DUMP_CHECK_ONLY): diagnostics only, "ir" is always null (a cheap lint).
  */
 export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
   const fe = frontEnd(files, arch, flags, defaultAction);
   const ir = fe.ir;
   return new JsonObject()
     .bool('ok', !fe.diags.hasErrors)
-    .raw('ir', ir != null && !fe.diags.hasErrors ? irJson(ir, fe.sources) : 'null')
+    .raw('ir', ir != null && !fe.diags.hasErrors && (flags & FLAG_DUMP_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
     .toString();
 }

@@ -210,9 +210,13 @@ class Resolver {
           const rule = rules[k];
           const n = sc.rules.length;
           if (n > 0 && sc.rules[n - 1].unconditional) {
-            // Real policies repeat `name: 1` (Android builds minijail with ALLOW_DUPLICATE_SYSCALLS,
-            // and an @include often repeats the includer): harmless when it changes nothing.
-            const same = rule.unconditional && rule.action == sc.rules[n - 1].action;
+            const final = sc.rules[n - 1].action;
+            let same = true;
+            for (let m = k; m < rules.length; m++) if (rules[m].action != final) same = false;
+            // Real policies repeat a syscall after `name: 1` (Android builds minijail with
+            // ALLOW_DUPLICATE_SYSCALLS, first line wins, and crash_dump.policy narrows calls its
+            // includer already allowed). A later rule with the same action cannot change any
+            // outcome, so it is only a warning; one with another action would be silently lost.
             const diag = same
               ? this.diags.warning(Code.DuplicateRule, spans[j], [names[j]])
               : this.diags.error(Code.AlreadyUnconditional, spans[j], [names[j], nr.toString()]);
