@@ -141,15 +141,8 @@ function toNativeSpec(spec: JailSpec): NativeSpec {
       native.seccompGate = new Uint8Array(new Uint32Array(allow).buffer);
       const lib = spec.preloadLibrary ?? path.join(nativeDir(), 'libtsjailpreload.so');
       native.preloadLibrary = lib;
-      // ld.so must be able to open the library inside the jail: bind it in at the same path
-      // under a new root, and let Landlock read it (else the handshake fails closed).
-      if (spec.filesystem.root) {
-        native.filesystem = {
-          ...spec.filesystem,
-          mounts: [...spec.filesystem.mounts, { kind: 'bind', source: lib, target: lib, writable: false, recursive: false }],
-        };
-      }
-      if (spec.landlock) native.landlock = { ...spec.landlock, rx: [...(spec.landlock.rx ?? []), lib] };
+      // ld.so must be able to open it inside the jail: the addon's fs/landlock converters bind it
+      // in under a new root and add a Landlock read rule (native/addon/fs_spec.h).
     }
   }
   return native;
