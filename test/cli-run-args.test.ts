@@ -138,6 +138,9 @@ describe('flags -> JailSpec', () => {
       expect(s.user.gidMap).toEqual([{ inside: 0, outside: 1000, count: 1 }]);
     }],
     ['-u number', ['-u', '1234'], (s) => { expect(s.user.uid).toBe(1234); expect(s.user.gid).toBeUndefined(); }],
+    ['-u/-g drop supplementary groups unless told otherwise', ['-g', '5'], (s) => expect(s.user.groups).toEqual([])],
+    ['no -u/-g: groups left alone', [], (s) => expect(s.user.groups).toBeUndefined()],
+    ['unprivileged user ns: setgroups is denied, groups not touched', ['-U', '-u', '0'], (s) => expect(s.user.groups).toBeUndefined()],
     ['-u name (from passwd)', ['-u', 'alice'], (s) => expect(s.user.uid).toBe(1001)],
     ['-u attached, --uid=, --user', ['-u0'], (s) => expect(s.user.uid).toBe(0)],
     ['--uid=N', ['--uid=77'], (s) => expect(s.user.uid).toBe(77)],

@@ -318,6 +318,19 @@ describe.each(LAUNCHERS)('containment through $name', (launcher) => {
         expectOk(await run([], [PROBE, 'setuid', '0']), /euid-before=0/);
       });
 
+      check("a new uid does not keep tsjail's supplementary groups (minijail0 drops them without -y)", async () => {
+        const w = workDir('groups');
+        const f = path.join(w, 'group-4-only');
+        fs.writeFileSync(f, 'group-secret\n');
+        fs.chownSync(f, 0, 4);
+        fs.chmodSync(f, 0o640);
+        // tsjail itself runs with supplementary group 4, as a service account might.
+        const withGroup4: Identity = { ...id, wrap: (a) => (hasSetpriv ? ['setpriv', '--groups', '4', ...a] : a) };
+        const drop = ['-u', '65534', '-g', '65534'];
+        expectFail(await launcher.run(withGroup4, drop, [PROBE, 'read', f]), 'EACCES');
+        expectOk(await launcher.run(withGroup4, [...drop, '-y'], [PROBE, 'read', f]), /group-secret/);
+      });
+
       check('capabilities outside -c are gone (chown needs CAP_CHOWN)', async () => {
         const w = workDir('caps');
         const f = path.join(w, 'owned-by-root');

@@ -352,6 +352,12 @@ export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec
   if (id.uid !== undefined) spec.user.uid = id.uid;
   if (id.gid !== undefined) spec.user.gid = id.gid;
   if (id.groups !== undefined) spec.user.groups = id.groups;
+  else if ((id.uid !== undefined || id.gid !== undefined) && !(r.ns.user && host.uid !== 0)) {
+    // Changing identity drops tsjail's supplementary groups, as minijail0 does without -y/-G:
+    // a program run as nobody must not keep, say, root's disk group. (An unprivileged user
+    // namespace cannot: setgroups is denied there so groups cannot be shed to dodge ACLs.)
+    spec.user.groups = [];
+  }
   const uidMap = idMapFor(r.uidMap, r.ns.user, id.uid, host.uid);
   const gidMap = idMapFor(r.gidMap, r.ns.user, id.gid, host.gid);
   if (uidMap) spec.user.uidMap = uidMap;
