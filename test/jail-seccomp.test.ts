@@ -75,6 +75,21 @@ d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
   });
 });
 
+d('seccomp and the init together', () => {
+  test('a violation after a forwarded signal is still supervised (the init does not block on signals)', async () => {
+    const p = spawnJail(spec('dynamic', ['sigwait', `syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }),
+      { stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    const drained = (async () => { for await (const c of p.stdout!) out.push(c as Buffer); })();
+    await new Promise((r) => setTimeout(r, 200));
+    p.kill('SIGTERM');
+    const exit = await p.exited;
+    await drained;
+    expect(Buffer.concat(out).toString()).toMatch(/got 15/);
+    expect(exit).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+});
+
 d('seccomp: preload and static paths differ where they should', () => {
   test('a dynamic program starts although the policy denies loader syscalls (mprotect)', async () => {
     const mprotect = process.arch === 'arm64' ? 226 : 10;

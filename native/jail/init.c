@@ -56,7 +56,7 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
     sigaction(forwarded[i], &sa, NULL);
   }
   sigaction(SIGCHLD, &sa, NULL);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) {
     kill(program, SIGKILL);
     _exit(126);
@@ -108,9 +108,8 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
     }
     if (p[0].revents & POLLIN) {
       struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) { /* non-blocking: drain */
         if ((int)si.ssi_signo != SIGCHLD) kill(program, (int)si.ssi_signo);
-        if ((int)si.ssi_signo == SIGCHLD) break;
       }
     }
     /* Reap everything that has exited: orphans re-parented to us, and the program. */
