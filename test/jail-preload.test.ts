@@ -76,6 +76,15 @@ d('preload handshake', () => {
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
   });
 
+  test("the user's LD_PRELOAD is left exactly as it was (entries and separators)", async () => {
+    const lib = userLib();
+    const value = `${lib}:${lib}  ${lib}`;
+    const r = await run(spec(['env:LD_PRELOAD'], filter({}), { env: [`LD_PRELOAD=${value}`] }));
+    expect(r.stdout.trim()).toBe(`LD_PRELOAD=${value}`);
+    const none = await run(spec(['env:LD_PRELOAD'], filter({})));
+    expect(none.stdout.trim()).toBe('LD_PRELOAD unset');
+  });
+
   test('a missing preload library fails before anything runs', () => {
     const dir = tmpdir();
     const marker = path.join(dir, 'ran');

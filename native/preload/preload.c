@@ -41,25 +41,36 @@ static void die(int err) {
   _exit(126);
 }
 
-/* Remove exactly our own entry (matched by file name) from LD_PRELOAD, keeping the user's. */
+/* Remove exactly our own entry (matched by file name) from LD_PRELOAD, leaving the user's
+ * entries and their separators (spaces or colons) as they were. */
 static void strip_ld_preload(void) {
   const char *v = getenv("LD_PRELOAD");
   if (!v) return;
-  char buf[4096];
-  size_t len = strlen(v);
-  if (len >= sizeof buf) return;
   char out[4096];
+  size_t len = strlen(v);
+  if (len >= sizeof out) return;
   size_t o = 0;
-  memcpy(buf, v, len + 1);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
-    const char *base = strrchr(tok, '/');
-    base = base ? base + 1 : tok;
-    if (strcmp(base, TSJAIL_PRELOAD_NAME) == 0) continue;
-    size_t tl = strlen(tok);
-    if (o) out[o++] = ' ';
-    memcpy(out + o, tok, tl);
-    o += tl;
+  size_t i = 0;
+  while (i < len) {
+    size_t sep_start = i;
+    while (i < len && (v[i] == ' ' || v[i] == ':')) i++;
+    size_t start = i;
+    while (i < len && v[i] != ' ' && v[i] != ':') i++;
+    size_t end = i;
+    if (end == start) {
+      memcpy(out + o, v + sep_start, start - sep_start);
+      o += start - sep_start;
+      break;
+    }
+    size_t base = start;
+    for (size_t k = start; k < end; k++)
+      if (v[k] == '/') base = k + 1;
+    size_t name_len = strlen(TSJAIL_PRELOAD_NAME);
+    int ours = end - base == name_len && memcmp(v + base, TSJAIL_PRELOAD_NAME, name_len) == 0;
+    if (ours) continue; /* drop the entry and the separator before it */
+    if (o == 0) sep_start = start; /* no leading separator once earlier entries were dropped */
+    memcpy(out + o, v + sep_start, end - sep_start);
+    o += end - sep_start;
   }
   out[o] = '\0';
   if (o) setenv("LD_PRELOAD", out, 1);
