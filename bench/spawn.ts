@@ -42,6 +42,8 @@ export interface SyscallResult {
   ns?: Summary;
   /** median minus the unfiltered median. */
   overheadNs?: number;
+  /** min minus the unfiltered min (less sensitive to other load on the machine). */
+  overheadMinNs?: number;
   /** Instructions the filter executes for getppid (simulated). */
   filterInsns?: number;
   skipped?: string;
@@ -286,12 +288,13 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
       }
     }
   }
-  const base = summarize(nsSamples.get('none')!).median;
+  const baseAll = summarize(nsSamples.get('none')!);
+  const base = baseAll.median;
   const rows: SyscallResult[] = sysVariants.map((v) => {
     const s = nsSamples.get(v.name)!;
     if (v.skipped || s.length === 0) return { name: v.name, description: v.description, skipped: v.skipped ?? sysFailed.get(v.name) ?? 'not run' };
     const ns = summarize(s);
-    return { name: v.name, description: v.description, ns, overheadNs: ns.median - base, filterInsns: v.insns };
+    return { name: v.name, description: v.description, ns, overheadNs: ns.median - base, overheadMinNs: ns.min - baseAll.min, filterInsns: v.insns };
   });
   for (const r of rows) log(`  syscall: ${r.name.padEnd(22)} ${r.ns ? `${fmt(r.ns.median)} ns/call (+${fmt(r.overheadNs)})` : 'skipped: ' + r.skipped}`);
 

@@ -108,8 +108,9 @@ function spawnSection(s: Dated<SpawnResult>): string {
   out.push('', t ? `Target "a tsjail jailed spawn costs less than bwrap with the same isolation": **${t.met ? 'met' : 'missed'}** (median ${fmt(t.tsjailMedianMs)} ms vs ${fmt(t.bwrapMedianMs)} ms, ${fmt(t.ratio)}x).`
     : 'Target "tsjail below bwrap": not measured (a variant was skipped, see above).', '');
   out.push(`Per-syscall cost, getppid in a tight loop (${s.syscall.iterations} calls, ${s.syscall.repetitions} repetitions, medians):`, '');
-  out.push(table(['variant', 'ns/call', 'overhead ns', 'filter insns for getppid', 'what'], s.syscall.rows.map((r) =>
-    [r.name, r.ns ? fmt(r.ns.median) : '-', r.overheadNs !== undefined ? fmt(r.overheadNs) : '-', r.filterInsns ?? '-', r.skipped ? `skipped: ${r.skipped}` : r.description])));
+  out.push(table(['variant', 'ns/call (median)', 'overhead (median)', 'ns/call (min)', 'overhead (min)', 'filter insns for getppid', 'what'], s.syscall.rows.map((r) =>
+    [r.name, r.ns ? fmt(r.ns.median) : '-', r.overheadNs !== undefined ? fmt(r.overheadNs) : '-', r.ns ? fmt(r.ns.min) : '-',
+      r.overheadMinNs !== undefined ? fmt(r.overheadMinNs) : '-', r.filterInsns ?? '-', r.skipped ? `skipped: ${r.skipped}` : r.description])));
   out.push('', s.syscall.kernelCacheNote, '');
   return out.join('\n');
 }
