@@ -316,6 +316,16 @@ describe('@frequency', () => {
   });
 });
 
+describe('warnings', () => {
+  test('a comparison that never holds (`& 0`, `< 0`) is a warning, not an error', async () => {
+    const r = await dump('open: arg1 & O_RDONLY || arg2 < 0 || arg0 == 0');
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.column])).toEqual([[3004, 'warning', 7], [3004, 'warning', 26]]);
+    expect(r.diagnostics[0].message).toContain('O_RDONLY');
+    expect(rulesOf(r.ir!, 'open')).toEqual(['allow if arg1 & 0x0 || arg2 < 0x0 || arg0 == 0x0']);
+  });
+});
+
 describe('32-bit arches', () => {
   test('constants are in the 32-bit word', async () => {
     const ir = await irOf('read: arg0 == ~0 || arg1 in ~PROT_WRITE || arg2 == -2', { arch: 'i386' });

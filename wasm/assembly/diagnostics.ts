@@ -64,6 +64,7 @@ export namespace Code {
   export const AlreadyUnconditional: i32 = 3001;
   export const InvalidDenylistPolicy: i32 = 3002;
   export const DuplicateRule: i32 = 3003;
+  export const NeverHolds: i32 = 3004;
   // 4xxx codegen
   export const ProgramTooLong: i32 = 4001;
   // 5xxx verification
@@ -131,6 +132,7 @@ msg(Code.NonexistentGroupNamespace, 'nonexistent syscall group namespace "{0}" (
 msg(Code.UnknownMetadataKey, 'unknown metadata key "{0}" (only "arch" is supported)');
 msg(Code.AlreadyUnconditional, 'syscall {0} (number {1}) already had an unconditional action applied');
 msg(Code.InvalidDenylistPolicy, 'invalid denylist policy: {0}');
+msg(Code.NeverHolds, 'this comparison never holds: {0}');
 msg(Code.DuplicateRule, 'syscall {0} already had an unconditional action applied; this rule has the same action and changes nothing');
 msg(Code.VerifyFailed, 'verification failed: {0}');
 msg(Code.InvalidProgram, 'invalid BPF program: {0}');

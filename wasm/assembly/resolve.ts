@@ -17,7 +17,7 @@ import { Span, SourceSet } from './span';
 import { Diagnostics, Diagnostic, Code } from './diagnostics';
 import { CompileOptions } from './options';
 import { Arch } from './tables/index';
-import { PolicyIR, SyscallRules, Rule, Clause, Atom } from './ir';
+import { PolicyIR, SyscallRules, Rule, Clause, Atom, Op } from './ir';
 import {
   RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_KILL_THREAD, RET_TRAP, RET_TRACE, RET_LOG, RET_USER_NOTIF, MAX_ERRNO,
 } from './actions';
@@ -325,6 +325,12 @@ class Resolver {
         this.constFailed = false;
         const v = this.evalConst(an.value);
         if (this.constFailed) ok = false;
+        else if (v == 0 && (an.op == Op.SET || an.op == Op.LT)) {
+          // minijail0.5's own example, `open: arg1 & O_RDONLY`, is always false (O_RDONLY is 0).
+          this.diags.warning(Code.NeverHolds, an.span, [an.op == Op.SET
+            ? '"&" tests bits of 0 (a zero flag such as O_RDONLY cannot be tested with "&")'
+            : 'no unsigned value is below 0']);
+        }
         c.atoms.push(new Atom(an.arg, an.op, v, an.span));
       }
       out[i] = c;
