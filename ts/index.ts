@@ -11,3 +11,4 @@ export type { JailStep } from './jail/steps';
 export { validateSpec, SpecError } from './jail/validate';
 export { loaderSyscalls } from './jail/loader-syscalls';
 export type * from './jail/spec';
+export * from './policy-node/index';
