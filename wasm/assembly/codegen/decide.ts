@@ -164,6 +164,10 @@ export function simplify(entries: Entry[], def: u32, K: Knowledge, steps: Int32A
     if (kept.atoms.length == 0) break;
   }
   steps[0] += work;
+  return finishResidual(out, def);
+}
+
+function finishResidual(out: Entry[], def: u32): Residual {
   let eff = def;
   // An entry that always matches is the new default; entries that end in the default anyway
   // change nothing.
@@ -177,6 +181,41 @@ export function simplify(entries: Entry[], def: u32, K: Knowledge, steps: Int32A
   }
   res.used = used;
   return res;
+}
+
+/**
+ * simplify() after the knowledge about one word `w` changed: every atom of `entries` is
+ * undecided under the previous knowledge (residuals are always simplified under the
+ * knowledge they are built with), so only atoms on w need evaluating.
+ */
+export function simplifyWord(entries: Entry[], def: u32, K: Knowledge, w: i32, steps: Int32Array): Residual {
+  const out: Entry[] = [];
+  let work = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const atoms = e.atoms;
+    let kept: WordAtom[] | null = null;
+    let dead = false;
+    for (let j = 0; j < atoms.length; j++) {
+      const a = unchecked(atoms[j]);
+      if (a.w != w) { if (kept != null) kept.push(a); continue; }
+      work++;
+      const r = evalAtom(a, K);
+      if (r == ATOM_FALSE) { dead = true; break; }
+      if (r == ATOM_TRUE) {
+        if (kept == null) kept = atoms.slice(0, j);
+      } else if (kept != null) {
+        kept.push(a);
+      }
+    }
+    work++;
+    if (dead) continue;
+    const entry = kept == null ? e : new Entry(kept, e.action);
+    out.push(entry);
+    if (entry.atoms.length == 0) break;
+  }
+  steps[0] += work;
+  return finishResidual(out, def);
 }
 
 /** Groups that can end in these actions are the ones worth reaching quickly. */
@@ -252,12 +291,12 @@ export class Decider {
     K.nzWord.push(w);
     K.nzMask.push(m);
     if (popcnt(m) == 1) K.one[w] |= m;
-    const t = this.build(simplify(res.entries, res.def, K, this.steps), K, off);
+    const t = this.build(simplifyWord(res.entries, res.def, K, w, this.steps), K, off);
     K.nzWord.pop();
     K.nzMask.pop();
     K.one[w] = savedOne;
     K.zero[w] |= m;
-    const f = this.build(simplify(res.entries, res.def, K, this.steps), K, off);
+    const f = this.build(simplifyWord(res.entries, res.def, K, w, this.steps), K, off);
     K.zero[w] = savedZero;
     return this.dag.test(aWord == off ? NO_LOAD : off, OP_JSET, m, t, f);
   }
@@ -296,7 +335,13 @@ export class Decider {
     for (let i = 0; i < starts.length; i++) {
       K.lo[w] = starts[i];
       K.hi[w] = i + 1 < starts.length ? starts[i + 1] - 1 : hi;
-      const r = simplify(res.entries, res.def, K, this.steps);
+      const r = simplifyWord(res.entries, res.def, K, w, this.steps);
+      if (this.steps[0] > this.budget) {
+        this.failed = true;
+        K.lo[w] = lo;
+        K.hi[w] = hi;
+        return this.dag.ret(res.def);
+      }
       if (groupRes.length > 0 && groupRes[groupRes.length - 1].same(r)) continue;
       groupStart.push(starts[i]);
       groupRes.push(r);

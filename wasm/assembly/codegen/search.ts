@@ -14,6 +14,8 @@ import { Dag, NO_LOAD, OP_JEQ, OP_JGE } from './dag';
 
 /** Above this many ranges the O(n^2) tables get big; use weight-balanced splits instead. */
 const DP_MAX_RANGES: i32 = 400;
+/** Largest interval solved by the exact DP; above it, weight-balanced splits first. */
+export const DP_WINDOW: i32 = 64;
 /** Most single-value exceptions a chain may test. */
 const CHAIN_MAX: i32 = 4;
 
@@ -185,6 +187,31 @@ class Builder {
     return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
   }
 
+  /**
+   * Weight-balanced splits down to intervals of at most DP_WINDOW ranges, each then solved
+   * exactly: the DP's cost is quadratic in the ranges, and near the root the optimal split is
+   * close to the weighted median anyway.
+   */
+  emitHybrid(i: i32, j: i32): i32 {
+    if (j - i + 1 <= DP_WINDOW) {
+      const sub = new RangeSet();
+      for (let p = i; p <= j; p++) {
+        sub.starts.push(this.r.starts[p]);
+        sub.nodes.push(this.r.nodes[p]);
+        sub.weights.push(this.r.weights[p]);
+      }
+      const b = new Builder(this.dag, sub, j + 1 < this.n ? this.r.starts[j + 1] - 1 : this.hi);
+      b.solve();
+      return b.emitDP(0, j - i);
+    }
+    const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
+    let k = i;
+    while (k + 1 < j && this.prefix[k + 1] < half) k++;
+    const right = this.emitHybrid(k + 1, j);
+    const left = this.emitHybrid(i, k);
+    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+  }
+
   /** Weight-balanced splits for very many ranges: O(n log n), within a comparison or so of optimal. */
   emitBalanced(i: i32, j: i32): i32 {
     if (i == j) return this.r.nodes[i];
@@ -208,6 +235,7 @@ export function buildSearch(dag: Dag, ranges: RangeSet, hi: u32, load: i32): i32
   let top: i32;
   if (n == 1) top = ranges.nodes[0];
   else if (n > DP_MAX_RANGES) top = b.emitBalanced(0, n - 1);
+  else if (n > DP_WINDOW) top = b.emitHybrid(0, n - 1);
   else { b.solve(); top = b.emitDP(0, n - 1); }
   return dag.ensureLoaded(top, load);
 }
