@@ -457,6 +457,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (r.index >= 0) d += (d.empty() ? "" : " ") + std::string("#") + std::to_string(r.index);
     return fail_after_clone(step, r.err, d, cgp);
   }
+  if (plan->preload && !acked && early_violation >= 0)
+    // The gate stopped a call made before main: the loader's are allowed, so this is a library
+    // constructor (or the loader doing something unusual) that the policy does not allow.
+    return fail_after_clone("preload", EACCES, "syscall " + std::to_string(early_violation) + " was made before main and the policy denies it", cgp);
   if (plan->preload && !acked)
     return fail_after_clone("preload", ENOEXEC, "the program started without running the preload library", cgp);
 

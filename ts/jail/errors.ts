@@ -45,6 +45,8 @@ function advice(step: string, code: string): string | undefined {
       return 'Landlock is not available on this kernel (or disabled at boot)';
     case 'preload:ENOEXEC':
       return 'the preload library did not run before main (missing library, non-glibc libc, or a setuid program); the jail was killed';
+    case 'preload:EACCES':
+      return 'before main, the program (a library constructor, not the dynamic loader, whose start-up calls are allowed) made a syscall the policy denies; allow it in the policy';
     case 'preload:ETIMEDOUT':
       return 'the preload library did not acknowledge in time; the jail was killed';
     case 'hostname:EPERM':
