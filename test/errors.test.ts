@@ -64,6 +64,8 @@ const rows: Row[] = [
   ['READ: allow', 2001, 1, 1, 'nonexistent syscall "READ"; did you mean "read"?'],
   ['raed: allow', 2001, 1, 1, 'did you mean "read"?'],
   ['qqqqqqqqqq: allow', 2001, 1, 1, 'nonexistent syscall "qqqqqqqqqq"'],
+  ['mmap2: allow', 2001, 1, 1, '(it exists on arm, i386: is the policy for another arch?)'],
+  ['fstatat64: allow', 2001, 1, 1, 'exists on arm, i386', { arch: 'aarch64' }],
   ['a@b@c: allow', 1036, 1, 1, 'invalid syscall group name'],
   ['io@nope: allow', 2011, 1, 1, 'nonexistent syscall group namespace'],
   ['read', 1003, 1, 5, 'missing colon'],

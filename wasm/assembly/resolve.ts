@@ -16,7 +16,7 @@
 import { Span, SourceSet } from './span';
 import { Diagnostics, Diagnostic, Code } from './diagnostics';
 import { CompileOptions } from './options';
-import { Arch } from './tables/index';
+import { Arch, allArches } from './tables/index';
 import { PolicyIR, SyscallRules, Rule, Clause, Atom, Op } from './ir';
 import {
   RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_KILL_THREAD, RET_TRAP, RET_TRACE, RET_LOG, RET_USER_NOTIF, MAX_ERRNO,
@@ -261,8 +261,20 @@ class Resolver {
     if (!keep) return -1;
     const table = this.arch.syscalls;
     if (table.has(desc.name)) return table.get(desc.name);
-    this.diags.error(Code.NonexistentSyscall, desc.span, [desc.name, didYouMean(desc.name, this.allSyscallNames())]);
+    this.diags.error(Code.NonexistentSyscall, desc.span,
+      [desc.name, didYouMean(desc.name, this.allSyscallNames()) + this.otherArchesHint(desc.name)]);
     return -1;
+  }
+
+  /** ` (it exists on arm, i386)`: a policy written for another ABI is the usual cause. */
+  otherArchesHint(name: string): string {
+    const archs = allArches();
+    const found = new Array<string>();
+    for (let i = 0; i < archs.length; i++) {
+      if (archs[i] !== this.arch && archs[i].syscalls.has(name)) found.push(archs[i].name);
+    }
+    if (found.length == 0) return '';
+    return ' (it exists on ' + found.join(', ') + ': is the policy for another arch?)';
   }
 
   buildRules(stmt: RuleStmt): Rule[] | null {
