@@ -264,6 +264,23 @@ describe('long jumps and the size limit', () => {
     }
   });
 
+  test('dispatch over hundreds of ranges (windowed DP and weight-balanced splits)', () => {
+    for (const count of [100, 460]) {
+      const syscalls: Sys[] = [];
+      for (let nr = 0; nr < count; nr++) {
+        if (nr % 5 === 4) continue; // gaps with the default action
+        syscalls.push({ nr: nr * 2, rules: [{ action: [ALLOW, ERRNO(nr % 7), TRAP][nr % 3], clauses: [] }], weight: nr % 11 === 0 ? 20 : undefined });
+      }
+      const ir: IR = { default: KILL_PROCESS, badArch: KILL_THREAD, syscalls };
+      const res = compileIR(core, ir, 'x86_64');
+      expect(res.ok).toBe(true);
+      const prog = Buffer.from(res.program, 'hex');
+      for (let nr = 0; nr < 2 * count + 3; nr++) {
+        expect(run(core, prog, AUDIT.x86_64, nr, []).ret >>> 0).toBe(evalIR(ir, 'x86_64', AUDIT.x86_64, nr, []));
+      }
+    }
+  });
+
   test('trampolines appear when a target is far away', () => {
     // One syscall whose rejection path is far from a big argument block.
     const clauses: Atom[][] = [];
