@@ -21,6 +21,10 @@ describe('lexing', () => {
     expect(rulesOf(ir, 'read')).toEqual(['allow']);
   });
 
+  test('a leading byte-order mark is ignored', async () => {
+    expect(rulesOf(await irOf('\ufeffread: allow\r\n'), 'read')).toEqual(['allow']);
+  });
+
   test('a file without a final newline, an empty file, only comments', async () => {
     expect(rulesOf(await irOf('read: allow'), 'read')).toEqual(['allow']);
     expect((await irOf('')).syscalls).toEqual([]);

@@ -139,7 +139,8 @@ export function lex(text: string): Tokens {
   const n = text.length;
   // Policies average one token per 5-6 characters; growth covers denser input.
   const out = new Tokens(n / 5 + 8);
-  let i = 0;
+  // A byte-order mark (editors on Windows add one) is not part of the policy.
+  let i = n > 0 && text.charCodeAt(0) == 0xfeff ? 1 : 0;
   let lineHasTokens = false;
   while (i < n) {
     const c = text.charCodeAt(i);
