@@ -23,16 +23,13 @@ function corpusSamples(): string[] {
 
 async function checkOne(text: string, arch: string, label: string): Promise<void> {
   const files = { '/inc/a.policy': 'read: allow\n@include /inc/a.policy\n', '/inc/b.policy': 'write: return 1\n' };
-  const started = Date.now();
   let r;
   try {
     r = await compilePolicy(text, { arch, path: '/inc/main.policy', files });
   } catch (e) {
     throw new Error(`${label}: the core failed on this input:\n${text}\n${(e as Error).message}`);
   }
-  const ms = Date.now() - started;
-  // A generous bound: a hang or blow-up, not a speed assertion (speed is measured in bench/).
-  if (ms > 5000) throw new Error(`${label}: compile took ${ms} ms on:\n${text}`);
+  // A hang is caught by jest's test timeout; speed is measured by `npm run bench`, not here.
   for (const d of r.diagnostics) {
     expect(typeof d.code).toBe('number');
     if (d.file !== undefined) {
