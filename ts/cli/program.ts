@@ -7,6 +7,8 @@ import { registerSimulate } from './simulate';
 import { registerVerify } from './verify';
 import { registerDiff } from './diff';
 import { registerRun } from './run';
+import { registerPackJail } from './pack-jail';
+import { registerExecPath } from './exec-path';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -26,5 +28,7 @@ export function createProgram(): Command {
   registerVerify(program);
   registerDiff(program);
   registerRun(program);
+  registerPackJail(program);
+  registerExecPath(program);
   return program;
 }

@@ -96,6 +96,8 @@ export interface RunRequest {
   envAdd: Array<[string, string]>;
   preserveFds: number[];
   forwardSignals: boolean;
+  /** --save-jail: write a jail file for tsjail-exec instead of running (ts/cli/pack-jail.ts). */
+  saveJail?: string;
   /** Config files read, in order (for messages). */
   configFiles: string[];
 }
@@ -596,6 +598,11 @@ export const OPTIONS: OptionDef[] = [
     short: 'z', long: 'no-signal-forwarding', arg: 'none', group: 'process',
     help: 'Do not forward SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to the jail.',
     apply(r) { r.forwardSignals = false; },
+  },
+  {
+    long: 'save-jail', arg: 'required', metavar: 'FILE', group: 'process',
+    help: 'Do not run: write the jail (spec and policy, resolved now) to FILE for tsjail-exec (docs/jailfile.md).',
+    apply(r, v) { r.saveJail = needValue(v); },
   },
   {
     long: 'no-default-runtime-environment', arg: 'none', group: 'process',

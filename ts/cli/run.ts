@@ -22,6 +22,7 @@ import { RunRequest, RunUsageError } from './run-options';
 import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
 import { runHelp } from './run-help';
+import { saveJailFile } from './pack-jail';
 
 /** tsjail itself could not set the jail up (like env(1)'s 125 for its own failures). */
 export const EXIT_SETUP_FAILED = 125;
@@ -193,6 +194,7 @@ export async function runCommand(args: string[], io: RunIo = process): Promise<n
     io.stdout.write(runHelp());
     return 0;
   }
+  if (request.saveJail !== undefined) return saveJailFile(request.saveJail, spec, request, io);
   return runJail(request, spec, io);
 }
 

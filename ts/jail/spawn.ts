@@ -78,7 +78,8 @@ function programInterp(spec: JailSpec): string | null {
   return null; // missing here; execve in the jail reports ENOENT with the right step
 }
 
-function toNativeSpec(spec: JailSpec): NativeSpec {
+/** JailSpec -> the addon's input (also what a jail file stores, ts/jail/jailfile.ts). */
+export function toNativeSpec(spec: JailSpec): NativeSpec {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const userns = !!spec.namespaces.user;

@@ -1,0 +1,108 @@
+// `tsjail run ... --save-jail FILE -- PROGRAM` and `tsjail pack-jail ... -- PROGRAM`: the jail
+// `tsjail run` would start, resolved now (users, files, the policy compiled) and written as a
+// jail file for tsjail-exec (docs/jailfile.md) instead of being run.
+//
+// The file is written next to its final name and renamed into place, so a service never reads
+// half a file, and never group- or world-writable (tsjail-exec refuses such a file).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Command } from 'commander';
+import { JailError } from '../jail/errors';
+import { SpecError } from '../jail/validate';
+import { encodeJailFile } from '../jail/jailfile';
+import type { JailSpec } from '../jail/spec';
+import { ExitStatus, UsageError } from './errors';
+import type { RunRequest } from './run-options';
+import { EXIT_SETUP_FAILED, RunIo, describeJailError, specFromArgs } from './run';
+import { runHelp } from './run-help';
+
+export const EXIT_WRITE_FAILED = 1;
+
+/** Encode and write; the status tsjail should exit with. */
+export async function saveJailFile(file: string, spec: JailSpec, request: RunRequest, io: RunIo): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeJailFile(spec, { forwardSignals: request.forwardSignals });
+  } catch (e) {
+    if (e instanceof JailError) {
+      io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
+      return EXIT_SETUP_FAILED;
+    }
+    if (e instanceof SpecError) throw new UsageError(`run: ${e.message}`);
+    io.stderr.write(`tsjail: --save-jail ${file}: ${(e as Error).message}\n`);
+    return EXIT_WRITE_FAILED;
+  }
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  // The umask may remove more, never less: group/other write bits are always off.
+  const mode = 0o644 & ~process.umask();
+  try {
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+    try {
+      fs.fchmodSync(fd, mode);
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    io.stderr.write(`tsjail: --save-jail ${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return EXIT_WRITE_FAILED;
+  }
+  return 0;
+}
+
+/** pack-jail's arguments -> run's: `-o FILE` / `--output FILE` become `--save-jail FILE`. */
+function toRunArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return out.concat(args.slice(i));
+    if (a === '-o' || a === '--output') {
+      if (i + 1 >= args.length) throw new UsageError(`pack-jail: ${a} needs a FILE`);
+      out.push('--save-jail', args[++i]);
+    } else if (a.startsWith('--output=')) {
+      out.push('--save-jail', a.slice('--output='.length));
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+export async function packJailCommand(args: string[], io: RunIo = process): Promise<number> {
+  const { request, spec } = await specFromArgs(toRunArgs(args), io);
+  if (request.help || !spec) {
+    io.stdout.write('Usage: tsjail pack-jail [run options] -o FILE [--] PROGRAM [ARGS...]\n' +
+      'Write the jail `tsjail run` would start to FILE, for tsjail-exec (see `tsjail exec-path`).\n\n' + runHelp());
+    return 0;
+  }
+  if (request.saveJail === undefined) throw new UsageError('pack-jail: say where to write the jail file (-o FILE)');
+  return saveJailFile(request.saveJail, spec, request, io);
+}
+
+export function registerPackJail(program: Command): void {
+  program
+    .command('pack-jail')
+    .description("write a jail file for tsjail-exec: `tsjail run`'s options, plus -o FILE")
+    .usage('[run options] -o FILE [--] PROGRAM [ARGS...]')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .passThroughOptions(true)
+    .argument('[args...]')
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      // As for run: commander drops a `--` right after the subcommand; the root's rawArgs keep it.
+      const raw: string[] = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      const at = raw.indexOf('pack-jail', 2);
+      const status = await packJailCommand(at >= 0 ? raw.slice(at + 1) : args);
+      if (status !== 0) throw new ExitStatus(status);
+    });
+}
