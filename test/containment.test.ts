@@ -110,7 +110,7 @@ const LAUNCHERS: Launcher[] = [
     name: 'tsjail-exec (saved jail file)',
     skip: fs.existsSync(TSJAIL_EXEC) ? undefined : `${path.relative(REPO, TSJAIL_EXEC)} is not built (issue 5)`,
     async run(id, flags, argv, opts) {
-      const jailFile = path.join(workRoot, `saved-${++jailFiles}.jail`);
+      const jailFile = path.join(workDir('jail-file'), `saved-${++jailFiles}.jail`);
       const save = await exec(id.wrap([process.execPath, BIN, 'run', ...flags, '--save-jail', jailFile, '--', ...argv]));
       if (save.status !== 0) return save;
       return exec(id.wrap([TSJAIL_EXEC, jailFile]), opts);
