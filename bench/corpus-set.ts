@@ -3,7 +3,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { collectFiles } from '../ts/policy/includes';
-import { CorpusPolicy, corpusPolicies, includeEntries, mainPath, readCorpus, CORPUS } from '../test/helpers/corpus';
+import { corpusPolicies, corpusResolver, mainPath, readCorpus, CORPUS } from '../test/helpers/corpus';
 import { parseReferenceTsv, ReferenceRow } from './metric';
 
 export const SHARED_BENCH = path.resolve(CORPUS, '../../bench');
@@ -30,31 +30,6 @@ export interface BenchCorpus {
   missing: string[];
 }
 
-/**
- * Include resolution for one policy: its own MANIFEST entries first, then those of the files it
- * has pulled in so far (nested includes), and only then any row's. Nested includes such as
- * crosvm's /usr/share/policy/crosvm/common_device.policy exist once per arch in the corpus; taking
- * the first row that names the path would mix arches.
- */
-function resolverFor(p: CorpusPolicy, byFile: Map<string, CorpusPolicy>, all: CorpusPolicy[]): (resolved: string) => string | undefined {
-  const preferred = includeEntries(p.includeTargets);
-  const every = all.flatMap((r) => includeEntries(r.includeTargets));
-  const lookup = (resolved: string, entries: Array<[string, string]>) => {
-    for (const [written, target] of entries) {
-      if (written === resolved) return target;
-      if (written.startsWith('./') && resolved.endsWith(written.slice(1))) return target;
-    }
-    return undefined;
-  };
-  return (resolved) => {
-    const t = lookup(resolved, preferred) ?? lookup(resolved, every);
-    if (t === undefined) return undefined;
-    const row = byFile.get(t);
-    if (row) preferred.push(...includeEntries(row.includeTargets));
-    return readCorpus(t);
-  };
-}
-
 export async function loadBenchCorpus(): Promise<BenchCorpus> {
   const refs = parseReferenceTsv(readFileSync(REFERENCE_TSV, 'utf8'));
   const all = corpusPolicies();
@@ -67,7 +42,7 @@ export async function loadBenchCorpus(): Promise<BenchCorpus> {
       missing.push(ref.file);
       continue;
     }
-    const set = await collectFiles(mainPath(p), readCorpus(p.file), resolverFor(p, byFile, all));
+    const set = await collectFiles(mainPath(p), readCorpus(p.file), corpusResolver(p, byFile));
     if (set.diagnostics.length > 0) {
       missing.push(`${ref.file} (${set.diagnostics.map((d) => d.message).join('; ')})`);
       continue;

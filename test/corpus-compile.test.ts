@@ -2,64 +2,15 @@
 // front end for its arch without errors, its includes supplied the way a host supplies them
 // (scanIncludes, then the file each include path means per the manifest's include_targets).
 // The few policies broken at the source must instead fail with a located error, listed below
-// with the reason. Once codegen is in the core, the same run also requires compile().ok.
+// with the reason. The same run then requires compile().ok (codegen included).
 
-import * as fs from 'fs';
-import * as path from 'path';
 import { loadCore } from '../ts/policy/core';
 import { dump, DumpJson } from './helpers/frontend';
+import { CorpusPolicy, corpusAvailable, corpusFileSet, corpusRows, readCorpus } from './helpers/corpus';
 
-const CORPUS = path.resolve(__dirname, '../../shared/corpus/policies');
-const HAVE_CORPUS = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
+const HAVE_CORPUS = corpusAvailable();
 
-interface Entry { file: string; arch: string; includes: Map<string, string>; notes: string }
-
-function readManifest(): Entry[] {
-  const lines = fs.readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l !== '');
-  const header = lines[0].split('\t');
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`MANIFEST.tsv has no column ${name}`);
-    return i;
-  };
-  const [cFile, cArch, cInc, cNotes] = [col('file'), col('arch'), col('include_targets'), col('notes')];
-  return lines.slice(1).map((l) => {
-    const f = l.split('\t');
-    const includes = new Map<string, string>();
-    for (const part of (f[cInc] ?? '').split(' | ')) {
-      // "@include /written/path => corpus/file (optional note)"
-      const m = /^@(?:include|frequency) (\S+) => (\S+)/.exec(part.trim());
-      if (m) includes.set(m[1], m[2]);
-    }
-    return { file: f[cFile], arch: f[cArch], includes, notes: f[cNotes] ?? '' };
-  });
-}
-
-/**
- * Files whose manifest arch (inferred from the path) is `unknown` but whose syscall names
- * pin them to a 32-bit ABI: compiled for that arch instead of the default x86_64.
- */
-const ARCH_OVERRIDES: Record<string, [string, string]> = {
-  'ArthurSonzogni__chromiumos-platform2/webserver__webservd__usr__share__filters__webservd-seccomp.policy':
-    ['arm', 'lists fcntl64, fstat64, fstatat64 and ARM-only calls'],
-  'ArthurSonzogni__chromiumos-platform2/sirenia__seccomp__common.policy': ['i386', 'lists mmap2 (a 32-bit-only call)'],
-};
-
-/**
- * The arch a corpus file is compiled for: the manifest's, `unknown` = x86_64, the Android
- * files whose notes say they list 32-bit names (mediacodec-arm64, *-x86_64) for the 32-bit
- * arch they really are written for, and ARCH_OVERRIDES.
- */
-function archFor(e: Entry): string {
-  const override = ARCH_OVERRIDES[e.file];
-  if (override) return override[0];
-  const android = e.file.startsWith('LineageOS__') || e.file.startsWith('aosp-mirror__');
-  if (android && e.notes.startsWith('names not in')) {
-    if (e.arch === 'aarch64') return 'arm';
-    if (e.arch === 'x86_64') return 'i386';
-  }
-  return e.arch === 'unknown' ? 'x86_64' : e.arch;
-}
+type Entry = CorpusPolicy;
 
 interface ExpectedFailure { code: number; fragment: string; reason: string }
 
@@ -104,50 +55,17 @@ const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {
 /** mips is not one of our arches (x86_64, aarch64, arm, i386, riscv64). */
 const UNSUPPORTED_ARCHES = new Set(['mips']);
 
-/**
- * The file set a host would build: scanIncludes on each file, each resolved path mapped to a
- * corpus file through the including file's manifest row (a `./x` include matches by suffix,
- * since it resolves against the including file's virtual directory). Bounded, as the host's
- * collector is.
- */
-async function fileSet(e: Entry, virtualPath: string, byFile: Map<string, Entry>): Promise<Array<[string, string]>> {
-  const core = await loadCore();
-  const out: Array<[string, string]> = [[virtualPath, fs.readFileSync(path.join(CORPUS, e.file), 'utf8')]];
-  const rows: Entry[] = [e];
-  const seen = new Set([virtualPath]);
-  for (let i = 0; i < out.length && out.length < 32; i++) {
-    for (const p of core.scanIncludes(out[i][0], out[i][1]).split('\n').filter((s) => s !== '')) {
-      if (seen.has(p)) continue;
-      seen.add(p);
-      let target: string | undefined;
-      for (const [written, t] of rows[i].includes) {
-        if (p === written || (written.startsWith('./') && p.endsWith(written.slice(1)))) target = t;
-      }
-      if (target === undefined) continue;
-      out.push([p, fs.readFileSync(path.join(CORPUS, target), 'utf8')]);
-      rows.push(byFile.get(target) ?? { file: target, arch: e.arch, includes: new Map(), notes: '' });
-    }
-  }
-  return out;
-}
-
-/** The main file's path inside its repository, so `./x` includes resolve as in the source tree. */
-function virtualPathOf(e: Entry): string {
-  return '/' + e.file.replace('__', '/').replace(/__/g, '/');
-}
-
 async function compileEntry(e: Entry, byFile: Map<string, Entry>): Promise<{ arch: string; files: Array<[string, string]>; ir: DumpJson }> {
-  const arch = archFor(e);
-  const files = await fileSet(e, virtualPathOf(e), byFile);
+  const files = corpusFileSet(await loadCore(), e, byFile);
   const [main, ...rest] = files;
-  const ir = await dump(main[1], { arch, path: main[0], files: Object.fromEntries(rest) });
-  return { arch, files, ir };
+  const ir = await dump(main[1], { arch: e.arch, path: main[0], files: Object.fromEntries(rest) });
+  return { arch: e.arch, files, ir };
 }
 
 const describeCorpus = HAVE_CORPUS ? describe : describe.skip;
 
 describeCorpus('corpus: every policy reaches IR for its arch', () => {
-  const entries = HAVE_CORPUS ? readManifest() : [];
+  const entries = HAVE_CORPUS ? corpusRows() : [];
   const policies = entries.filter((e) => !e.notes.startsWith('@frequency data file'));
   const byFile = new Map(entries.map((e) => [e.file, e]));
 
@@ -188,7 +106,7 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
     const mips = policies.filter((e) => UNSUPPORTED_ARCHES.has(e.arch));
     expect(mips.length).toBe(4);
     for (const e of mips) {
-      const r = await dump(fs.readFileSync(path.join(CORPUS, e.file), 'utf8'), { arch: 'mips' });
+      const r = await dump(readCorpus(e.file), { arch: 'mips' });
       expect(r.ok).toBe(false);
       expect(r.diagnostics[0].code).toBe(9001);
     }
@@ -216,21 +134,16 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
   });
 });
 
-describeCorpus('corpus: full compile once codegen is in the core', () => {
+describeCorpus('corpus: full compile', () => {
   test('compile(...).ok for every policy that reaches IR', async () => {
     const core = await loadCore();
-    const probe = JSON.parse(core.compile('p\0read: allow\n', 'x86_64', 0, '')) as { ok: boolean; diagnostics: Array<{ code: number }> };
-    if (!probe.ok && probe.diagnostics.some((d) => d.code === 9999)) {
-      // Codegen not there yet (internal error from the stub): nothing to check.
-      return;
-    }
     const problems: string[] = [];
-    const entries = readManifest();
+    const entries = corpusRows();
     const byFile = new Map(entries.map((e) => [e.file, e]));
     for (const e of entries) {
       if (e.notes.startsWith('@frequency data file') || EXPECTED_FAILURES[e.file] || UNSUPPORTED_ARCHES.has(e.arch)) continue;
-      const arch = archFor(e);
-      const files = await fileSet(e, virtualPathOf(e), byFile);
+      const arch = e.arch;
+      const files = corpusFileSet(core, e, byFile);
       const r = JSON.parse(core.compile(files.flat().join('\0'), arch, 0, '')) as { ok: boolean; diagnostics: Array<{ formatted: string }> };
       if (!r.ok) problems.push(`${e.file} (${arch}): ${r.diagnostics.map((d) => d.formatted.split('\n')[0]).join('; ')}`);
     }

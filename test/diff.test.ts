@@ -88,7 +88,7 @@ describe('diff: crafted pairs', () => {
 });
 
 describe('diff: one-edit pairs from corpus policies', () => {
-  const all = corpusAvailable() ? corpusPolicies().filter((p) => p.arch === 'x86_64' && p.includeTargets === '') : [];
+  const all = corpusAvailable() ? corpusPolicies().filter((p) => p.arch === 'x86_64' && p.includes.length === 0) : [];
   // A deterministic handful with argument filters, so all three kinds of edit apply.
   const picked = all.filter((p) => /arg\d\s*==\s*\w+/.test(readCorpus(p.file))).filter((_, i) => i % 15 === 0).slice(0, 6);
 

@@ -6,84 +6,17 @@
 // `npm test` runs a deterministic slice (every SLICE_STEP-th policy, and fewer x32 numbers);
 // `npm run sweep` (scripts/kernel-sweep.js) sets TSJAIL_KERNEL_SWEEP=full for all of them.
 
-import { readFileSync } from 'fs';
-import * as path from 'path';
+import { corpusAvailable, corpusRequest, corpusRows } from './helpers/corpus';
 import { loadCore, Core } from '../ts/policy/core';
 import {
   AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, ExpectedOutcome, OracleCase, X32_SYSCALL_BIT, expectedFromSimulator, oracleUnavailable, outcomeKey,
   probeOracle, runOracle, seccompDataBytes,
 } from './helpers/oracle';
 
-const CORPUS = process.env.TSJAIL_CORPUS ?? path.resolve(__dirname, '..', '..', 'shared', 'corpus', 'policies');
 const FULL = process.env.TSJAIL_KERNEL_SWEEP === 'full';
 const SLICE_STEP = Number(process.env.TSJAIL_KERNEL_SWEEP_STEP ?? (FULL ? 1 : 20));
 /** x32 numbers tried: all of 0..547 (the x32 table ends at 547) in the sweep, a sample here. */
 const X32_NUMBERS = FULL ? Array.from({ length: 548 }, (_, i) => i) : [0, 1, 2, 3, 39, 60, 231, 512, 520, 547];
-
-interface ManifestRow {
-  file: string;
-  arch: string;
-  includeTargets: string;
-  notes: string;
-}
-
-function readManifest(): ManifestRow[] {
-  const lines = readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l !== '');
-  const head = lines[0].split('\t');
-  const col = (name: string) => {
-    const i = head.indexOf(name);
-    if (i < 0) throw new Error(`MANIFEST.tsv has no column ${name}`);
-    return i;
-  };
-  const [f, a, it, n] = [col('file'), col('arch'), col('include_targets'), col('notes')];
-  return lines.slice(1).map((l) => {
-    const c = l.split('\t');
-    return { file: c[f], arch: c[a], includeTargets: c[it] ?? '', notes: c[n] ?? '' };
-  });
-}
-
-/** `@include W => T ...` entries of an include_targets cell: written path -> corpus file. */
-function includeMap(cell: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const part of cell.split(' | ')) {
-    const m = /^@(?:include|frequency)\s+(\S+)\s+=>\s+(\S+)/.exec(part.trim());
-    if (m) out.push([m[1], m[2]]);
-  }
-  return out;
-}
-
-function targetFor(resolved: string, entries: Array<[string, string]>): string | undefined {
-  for (const [written, target] of entries) {
-    if (written === resolved) return target;
-    if (written.startsWith('./') && resolved.endsWith(written.slice(1))) return target;
-  }
-  return undefined;
-}
-
-const MAX_INCLUDE_SCAN_DEPTH = 16;
-
-/** The complete file set of one corpus policy, as `path\0text\0...` for core.compile. */
-function fileSet(core: Core, row: ManifestRow, rows: Map<string, ManifestRow>): string {
-  const mainPath = '/corpus/' + row.file;
-  const files: Array<[string, string, ManifestRow, number]> = [[mainPath, readFileSync(path.join(CORPUS, row.file), 'utf8'), row, 0]];
-  const seen = new Set([mainPath]);
-  const everyEntry = [...rows.values()].flatMap((r) => includeMap(r.includeTargets));
-  for (let i = 0; i < files.length; i++) {
-    const [p, text, r, depth] = files[i];
-    // A relative self-include (minijail's test/nested.policy) names a new path at every
-    // level; past the core's own depth limit nothing more is needed to get its error.
-    if (depth >= MAX_INCLUDE_SCAN_DEPTH) continue;
-    for (const named of core.scanIncludes(p, text).split('\n').filter((s) => s !== '')) {
-      if (seen.has(named)) continue;
-      seen.add(named);
-      const target = targetFor(named, includeMap(r.includeTargets)) ?? targetFor(named, everyEntry);
-      if (target === undefined) continue; // the core reports it at the @include line
-      const tr = rows.get(target) ?? { file: target, arch: r.arch, includeTargets: '', notes: '' };
-      files.push([named, readFileSync(path.join(CORPUS, target), 'utf8'), tr, depth + 1]);
-    }
-  }
-  return files.map(([p, t]) => `${p}\0${t}`).join('\0');
-}
 
 function fromHex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'hex'));
@@ -251,10 +184,10 @@ const d = unavailable ? describe.skip : describe;
 if (unavailable) test.skip(`kernel agrees with the simulator: ${unavailable}`, () => undefined);
 
 d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
-  const rows = readManifest();
+  const rows = corpusAvailable() ? corpusRows() : [];
   const byFile = new Map(rows.map((r) => [r.file, r]));
   const policies = rows
-    .filter((r) => (r.arch === 'x86_64' || r.arch === 'unknown') && r.file.endsWith('.policy'))
+    .filter((r) => r.arch === 'x86_64' && r.file.endsWith('.policy'))
     .map((r) => r.file)
     .sort();
   const slice = policies.filter((_, i) => i % SLICE_STEP === 0);
@@ -276,7 +209,7 @@ d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
 
   test('a program that differs from the simulated one is caught (the check can fail)', () => {
     const file = policies.find((f) => f.includes('crosvm/jail__seccomp__x86_64__') && !f.includes('common'))!;
-    const res = JSON.parse(core.compile(fileSet(core, byFile.get(file)!, byFile), 'x86_64', 0, ''));
+    const res = JSON.parse(core.compile(corpusRequest(core, byFile.get(file)!, byFile), 'x86_64', 0, ''));
     expect(res.ok).toBe(true);
     const program = fromHex(res.program);
     const checks = casesFor(core, program, maxNr, i386);
@@ -297,7 +230,7 @@ d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
 
   test.each(slice)('%s', (file) => {
     const row = byFile.get(file)!;
-    const res = JSON.parse(core.compile(fileSet(core, row, byFile), 'x86_64', 0, ''));
+    const res = JSON.parse(core.compile(corpusRequest(core, row, byFile), 'x86_64', 0, ''));
     if (!res.ok) {
       // Whether a policy compiles is the corpus walk's question (some "unknown"-arch files
       // are 32-bit policies, some repeat a syscall); here there is nothing to load. The

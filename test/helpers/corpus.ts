@@ -1,18 +1,21 @@
 // The shared policy corpus (../shared/corpus/policies): which arch each policy compiles for,
-// and its complete @include/@frequency file set, from MANIFEST.tsv.
+// and its complete @include/@frequency file set, from MANIFEST.tsv. One place for every test
+// (and bench) that walks the corpus.
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
+import type { Core } from '../../ts/policy/core';
 
-export const CORPUS = path.resolve(__dirname, '../../../shared/corpus/policies');
+export const CORPUS = process.env.TSJAIL_CORPUS ?? path.resolve(__dirname, '../../../shared/corpus/policies');
 
 export interface CorpusPolicy {
   /** Path inside the corpus (owner__repo/flattened__path). */
   file: string;
-  /** MANIFEST's arch column as written. */
+  /** MANIFEST's arch column as written (x86_64, aarch64, arm, i386, riscv64, mips, unknown). */
   manifestArch: string;
-  /** The arch tsjail compiles it for. */
+  /** The arch tsjail compiles it for (see archFor). */
   arch: string;
-  includeTargets: string;
+  /** `@include W => T` pairs: the include path as written -> the corpus file it means. */
+  includes: Array<[string, string]>;
   notes: string;
 }
 
@@ -21,30 +24,32 @@ export function corpusAvailable(): boolean {
 }
 
 /**
- * The arch a corpus policy is written for: MANIFEST's, with `unknown` = x86_64, and
- * Android files whose notes list 32-bit syscall names compiled for the 32-bit arch of
- * their family (x86 -> i386, arm -> arm), as the issue's acceptance says.
+ * Files whose manifest arch (inferred from the path) is `unknown` but whose syscall names pin
+ * them to a 32-bit ABI: compiled for that arch instead of the default x86_64.
  */
-export function archFor(manifestArch: string, file: string, notes: string): string {
-  if (/names not in crosvm's \S+ syscall table: .*(mmap2|fstat64|_llseek)/.test(notes) && file.includes('LineageOS')) {
-    return manifestArch === 'x86_64' ? 'i386' : 'arm';
+export const ARCH_OVERRIDES: Record<string, [string, string]> = {
+  'ArthurSonzogni__chromiumos-platform2/webserver__webservd__usr__share__filters__webservd-seccomp.policy':
+    ['arm', 'lists fcntl64, fstat64, fstatat64 and ARM-only calls'],
+  'ArthurSonzogni__chromiumos-platform2/sirenia__seccomp__common.policy': ['i386', 'lists mmap2 (a 32-bit-only call)'],
+};
+
+/**
+ * The arch a corpus policy is compiled for: the manifest's, `unknown` = x86_64 (as the issue
+ * says), the Android files whose notes say they list 32-bit names (mediacodec-arm64, *-x86_64)
+ * for the 32-bit arch they really are written for, and ARCH_OVERRIDES.
+ */
+export function archFor(file: string, manifestArch: string, notes: string): string {
+  const override = ARCH_OVERRIDES[file];
+  if (override) return override[0];
+  const android = file.startsWith('LineageOS__') || file.startsWith('aosp-mirror__');
+  if (android && notes.startsWith('names not in')) {
+    if (manifestArch === 'aarch64') return 'arm';
+    if (manifestArch === 'x86_64') return 'i386';
   }
-  if (manifestArch === 'unknown') return 'x86_64';
-  return manifestArch;
+  return manifestArch === 'unknown' ? 'x86_64' : manifestArch;
 }
 
-export function corpusPolicies(): CorpusPolicy[] {
-  const lines = readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l !== '');
-  const head = lines[0].split('\t');
-  const col = (name: string) => head.indexOf(name);
-  const [f, a, it, n] = [col('file'), col('arch'), col('include_targets'), col('notes')];
-  return lines.slice(1).map((l) => {
-    const c = l.split('\t');
-    return { file: c[f], manifestArch: c[a], arch: archFor(c[a], c[f], c[n] ?? ''), includeTargets: c[it] ?? '', notes: c[n] ?? '' };
-  }).filter((p) => p.file.endsWith('.policy'));
-}
-
-/** `@include W => T ...` entries of an include_targets cell: written path -> corpus file. */
+/** `@include W => T ...` entries of an include_targets cell. */
 export function includeEntries(cell: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const part of cell.split(' | ')) {
@@ -54,31 +59,87 @@ export function includeEntries(cell: string): Array<[string, string]> {
   return out;
 }
 
-/** The path every corpus policy is compiled under (relative includes resolve against it). */
-export function mainPath(p: CorpusPolicy): string {
-  return '/corpus/' + p.file;
+/** Every MANIFEST row (policies and the frequency data file). */
+export function corpusRows(): CorpusPolicy[] {
+  const lines = readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l !== '');
+  const head = lines[0].split('\t');
+  const col = (name: string) => {
+    const i = head.indexOf(name);
+    if (i < 0) throw new Error(`MANIFEST.tsv has no column ${name}`);
+    return i;
+  };
+  const [f, a, it, n] = [col('file'), col('arch'), col('include_targets'), col('notes')];
+  return lines.slice(1).map((l) => {
+    const c = l.split('\t');
+    const notes = c[n] ?? '';
+    return { file: c[f], manifestArch: c[a], arch: archFor(c[f], c[a], notes), includes: includeEntries(c[it] ?? ''), notes };
+  });
+}
+
+/** The policies (every row but the @frequency data file). */
+export function corpusPolicies(): CorpusPolicy[] {
+  return corpusRows().filter((p) => !p.notes.startsWith('@frequency data file'));
+}
+
+/** The main file's path inside its repository, so `./x` includes resolve as in the source tree. */
+export function mainPath(p: { file: string }): string {
+  return '/' + p.file.replace('__', '/').replace(/__/g, '/');
 }
 
 export function readCorpus(file: string): string {
   return readFileSync(path.join(CORPUS, file), 'utf8');
 }
 
+function lookup(resolved: string, entries: Array<[string, string]>): string | undefined {
+  for (const [written, target] of entries) {
+    if (written === resolved) return target;
+    // `./x` resolves against the including file's virtual directory: match by suffix.
+    if (written.startsWith('./') && resolved.endsWith(written.slice(1))) return target;
+  }
+  return undefined;
+}
+
 /**
  * A resolver for ts/policy's `files` option: an include path as the core resolved it -> the
- * corpus file it means (from this policy's include_targets, else any row's), or undefined.
+ * text of the corpus file it means, from this policy's include_targets and then those of the
+ * files it has pulled in (nested includes). No other row is consulted: crosvm's
+ * /usr/share/policy/crosvm/common_device.policy exists once per arch in the corpus.
  */
-export function corpusResolver(p: CorpusPolicy, all: CorpusPolicy[]): (resolved: string) => string | undefined {
-  const own = includeEntries(p.includeTargets);
-  const every = all.flatMap((r) => includeEntries(r.includeTargets));
-  const lookup = (resolved: string, entries: Array<[string, string]>) => {
-    for (const [written, target] of entries) {
-      if (written === resolved) return target;
-      if (written.startsWith('./') && resolved.endsWith(written.slice(1))) return target;
-    }
-    return undefined;
-  };
+export function corpusResolver(p: CorpusPolicy, byFile: Map<string, CorpusPolicy>): (resolved: string) => string | undefined {
+  const entries = [...p.includes];
   return (resolved) => {
-    const t = lookup(resolved, own) ?? lookup(resolved, every);
-    return t === undefined ? undefined : readCorpus(t);
+    const t = lookup(resolved, entries);
+    if (t === undefined) return undefined;
+    const row = byFile.get(t);
+    if (row) entries.push(...row.includes);
+    return readCorpus(t);
   };
+}
+
+/**
+ * The complete file set a host would build for one policy, as [path, text] pairs (main
+ * first): scanIncludes on each file, each resolved path mapped through the including file's
+ * manifest row. Bounded like the host's collector (a self-include stops at the bound; the
+ * core reports the depth error at the @include line).
+ */
+export function corpusFileSet(core: Core, p: CorpusPolicy, byFile: Map<string, CorpusPolicy>, maxFiles = 32): Array<[string, string]> {
+  const out: Array<[string, string]> = [[mainPath(p), readCorpus(p.file)]];
+  const rows: CorpusPolicy[] = [p];
+  const seen = new Set([out[0][0]]);
+  for (let i = 0; i < out.length && out.length < maxFiles; i++) {
+    for (const named of core.scanIncludes(out[i][0], out[i][1]).split('\n').filter((s) => s !== '')) {
+      if (seen.has(named)) continue;
+      seen.add(named);
+      const target = lookup(named, rows[i].includes);
+      if (target === undefined) continue;
+      out.push([named, readCorpus(target)]);
+      rows.push(byFile.get(target) ?? { file: target, manifestArch: p.manifestArch, arch: p.arch, includes: [], notes: '' });
+    }
+  }
+  return out;
+}
+
+/** corpusFileSet as the core's `compile` request (`path\0text\0...`). */
+export function corpusRequest(core: Core, p: CorpusPolicy, byFile: Map<string, CorpusPolicy>): string {
+  return corpusFileSet(core, p, byFile).map(([f, t]) => `${f}\0${t}`).join('\0');
 }
