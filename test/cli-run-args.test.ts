@@ -230,6 +230,7 @@ describe('flags -> JailSpec', () => {
     }],
     ['--no-fs-restrictions alone', ['--no-fs-restrictions'], (s) => expect(s.landlock).toBeUndefined()],
     ['-z (signal forwarding is the CLI\'s, not the spec\'s)', ['-z'], (s) => expect(s.argv).toEqual(['true'])],
+    ['--save-jail (the file is written by pack-jail.ts; the spec is the same)', ['--save-jail', '/tmp/x.jail'], (s) => expect(s.argv).toEqual(['true'])],
     ['short flags cluster', ['-nvlN'], (s) => {
       expect(s.namespaces).toMatchObject({ mount: true, ipc: true, cgroup: true });
       expect(s.noNewPrivs).toBe(true);

@@ -15,9 +15,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-#ifndef SECCOMP_RET_USER_NOTIF
-#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
-#endif
 
 JailPlan::~JailPlan() {
   tsjail_fs_release(&fs);
@@ -212,52 +209,5 @@ bool ReadPlan(const Napi::Object& spec, JailPlan* p, std::string* error) {
       !tsjail_rlimits_from_js(spec, &p->rlimits, error) || !tsjail_cgroup_from_js(spec, &p->cgroup_limits, error))
     return false;
   p->fs.in_new_mount_ns = (c.clone_flags & CLONE_NEWNS) != 0;
-  return true;
-}
-
-bool BuildFilters(JailPlan* p, int status_wr, int release_rd, std::string* error) {
-  if (!p->seccomp) return true;
-  tsjail_config& c = p->cfg;
-  std::vector<sock_filter> prefix(300);
-  std::vector<sock_filter> out(BPF_MAXINSNS);
-  unsigned tsync = p->tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0;
-  unsigned log = p->log ? SECCOMP_FILTER_FLAG_LOG : 0;
-  // With a listener the kill verdicts become notifications (the supervisor kills and names the
-  // syscall); TSYNC with a listener needs TSYNC_ESRCH.
-  uint32_t kill_to = p->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
-  int n;
-  if (!p->preload) {
-    int np = 0;
-    if (p->report) np = tsjail_filter_fd_exception(SYS_read, release_rd, prefix.data(), prefix.size());
-    n = tsjail_filter_rewrite(p->policy.data(), p->policy.size(), kill_to, prefix.data(), (size_t)np,
-                              out.data(), out.size());
-    if (n < 0) { *error = "seccomp: the filter with the runtime's prefix exceeds 4096 instructions"; return false; }
-    p->installed.assign(out.begin(), out.begin() + n);
-  } else {
-    // The gate: policy + the loader set, installed before exec.
-    int np = tsjail_filter_gate_prefix(p->gate_allow.data(), p->gate_allow.size(), status_wr, prefix.data(),
-                                       prefix.size());
-    n = np < 0 ? -1 : tsjail_filter_rewrite(p->policy.data(), p->policy.size(), kill_to, prefix.data(), (size_t)np,
-                                            out.data(), out.size());
-    if (n < 0) { *error = "seccomp: the gate filter exceeds 4096 instructions"; return false; }
-    p->installed.assign(out.begin(), out.begin() + n);
-    // The exact filter the preload installs on top: the policy plus close(status fd). Its kill
-    // verdicts become TRACE when reporting: the gate's USER_NOTIF outranks TRACE, so a denied
-    // call still reaches the gate's listener, while a loader-set call the policy denies gets
-    // ENOSYS (no tracer) instead of running.
-    np = tsjail_filter_fd_exception(SYS_close, status_wr, prefix.data(), prefix.size());
-    n = tsjail_filter_rewrite(p->policy.data(), p->policy.size(),
-                              p->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS, prefix.data(), (size_t)np,
-                              out.data(), out.size());
-    if (n < 0) { *error = "seccomp: the filter with the runtime's prefix exceeds 4096 instructions"; return false; }
-    p->exact.assign(out.begin(), out.begin() + n);
-  }
-  c.filter.len = (unsigned short)p->installed.size();
-  c.filter.filter = p->installed.data();
-  c.filter_flags = log | (p->preload ? 0 : tsync);
-  if (p->report) {
-    c.filter_listener = 1;
-    if (c.filter_flags & SECCOMP_FILTER_FLAG_TSYNC) c.filter_flags |= (1U << 4); /* TSYNC_ESRCH */
-  }
   return true;
 }

@@ -20,7 +20,6 @@ struct JailPlan {
   std::vector<char*> argv, envp;
   std::vector<gid_t> groups;
   std::vector<int> preserve_fds;
-  std::vector<int> keep_fds;
   std::vector<std::string> uid_map, gid_map;  // "inside outside count" lines
   bool userns = false, groups_set = false;
 
@@ -30,8 +29,6 @@ struct JailPlan {
   bool seccomp = false, preload = false, report = false, tsync = false, log = false;
   std::string preload_library;
   int preload_timeout_ms = 5000;
-  std::vector<sock_filter> installed;  // exact (exec mode) or gate (preload mode)
-  std::vector<sock_filter> exact;      // preload mode: what the preload installs
 
   // The fs/resources parts (native/addon/fs_spec.h).
   struct tsjail_fs fs {};
@@ -48,7 +45,6 @@ struct JailPlan {
 // *error = "field: reason" on a bad shape.
 bool ReadPlan(const Napi::Object& spec, JailPlan* plan, std::string* error);
 
-// Builds the installed/exact filters once the fd numbers are known.
-bool BuildFilters(JailPlan* plan, int status_wr, int release_rd, std::string* error);
+// The installed/exact filters are built by native/jail/launch.c once the fd numbers are known.
 
 #endif

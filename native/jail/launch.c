@@ -437,6 +437,12 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
     if (r.index >= 0) snprintf(detail + o, sizeof detail - o, "%s#%d", o ? " " : "", r.index);
     return fail_after_clone(s, cgp, e, step, r.err, detail);
   }
+  if (preload && !acked && early_violation >= 0) {
+    /* The gate stopped a call made before main: the loader's are allowed, so this is a library
+     * constructor (or the loader doing something unusual) that the policy does not allow. */
+    snprintf(detail, sizeof detail, "syscall %d was made before main and the policy denies it", early_violation);
+    return fail_after_clone(s, cgp, e, TSJAIL_STEP_PRELOAD, EACCES, detail);
+  }
   if (preload && !acked)
     return fail_after_clone(s, cgp, e, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
 
