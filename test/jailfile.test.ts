@@ -4,7 +4,7 @@
 // files never crash the launcher and never run the program (it would create a marker file).
 // The containment suite runs the same checks through tsjail run and tsjail-exec (test/containment.test.ts).
 
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -333,6 +333,22 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
     expect(fs.existsSync(marker)).toBe(false);
     expect(execJail([f]).status).toBe(7);
     expect(fs.existsSync(marker)).toBe(true);
+  });
+
+  test('tsjail-exec forwards SIGTERM to the jail (its init passes it on) and writes the pid file', async () => {
+    const f = path.join(dir, 'signals.jail');
+    const pidFile = path.join(dir, 'jail.pid');
+    const script = 'trap "exit 3" TERM; echo ready; while :; do sleep 0.05; done';
+    const ns = isRoot ? [] : ['-U'];
+    execFileSync(process.execPath, [BIN, 'pack-jail', '-o', f, ...ns, '-p', '-f', pidFile, '--', '/bin/sh', '-c', script]);
+    const child = spawn(TSJAIL_EXEC, [f], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); }));
+    expect(fs.readFileSync(pidFile, 'utf8')).toMatch(/^\d+\n$/);
+    child.kill('SIGTERM');
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on('exit', (c, sg) => r([c, sg])));
+    expect(signal).toBeNull();
+    expect(code).toBe(3);
   });
 
   test('pack-jail without -o is a usage error', () => {
