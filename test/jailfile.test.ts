@@ -143,6 +143,17 @@ suite('jail files: TS writer -> C reader', () => {
     expect(r.status).toBe(0);
   });
 
+  test('the preload handshake fails closed as in tsjail run: a library that does not load -> 125 at step preload', () => {
+    const notElf = write('not-a-library.so', Buffer.from('not an ELF file\n'));
+    const file = write('bad-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: notElf } as JailSpec));
+    const r = execJail([file]);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/^tsjail: jail setup failed at preload: Exec format error \(ENOEXEC\) \(the program started without running the preload library\)$/m);
+    // Control: the real library acknowledges.
+    const good = write('good-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: PRELOAD } as JailSpec));
+    expect(execJail([good]).status).toBe(0);
+  });
+
   test('CRC-32C is the Castagnoli checksum', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
