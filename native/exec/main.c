@@ -37,7 +37,13 @@ static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 
 static int usage(const char *why) {
   if (why) fprintf(stderr, "tsjail-exec: %s\n", why);
-  fprintf(stderr, "usage: tsjail-exec [--dump] JAILFILE [-- PROGRAM [ARGS...]]\n");
+  fprintf(why ? stderr : stdout,
+          "usage: tsjail-exec [--dump] JAILFILE [-- PROGRAM [ARGS...]]\n"
+          "Start the jail saved in JAILFILE (tsjail run --save-jail, tsjail pack-jail); with -- PROGRAM, run\n"
+          "that program in it instead. --dump prints the decoded jail as JSON and runs nothing.\n"
+          "Exit status: the program's; 128+N for signal N; 159 seccomp violation; 125 setup failure;\n"
+          "jail file unreadable 118, truncated 119, corrupted 120, other version 121, other arch 122,\n"
+          "unsafe owner/permissions 123; usage 2. See docs/jailfile.md.\n");
   return EXIT_USAGE;
 }
 
