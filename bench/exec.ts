@@ -39,6 +39,23 @@ function saveJail(policyFile: string, jailFile: string): string | undefined {
   return `could not save a jail file (${errors.join('; ')})`;
 }
 
+// CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
+const ALL_NAMESPACES = 0x00020000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000;
+
+/** The saved jail really asks for the six namespaces and a filter (tsjail-exec --dump), or why not. */
+function checkJailFile(launcher: string, jailFile: string): string | undefined {
+  const r = spawnSync(launcher, ['--dump', jailFile], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) return `tsjail-exec --dump failed: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}`;
+  try {
+    const d = JSON.parse(r.stdout);
+    if (((d.cloneFlags ?? 0) & ALL_NAMESPACES) !== ALL_NAMESPACES) return `the jail file lacks a namespace (cloneFlags 0x${(d.cloneFlags ?? 0).toString(16)})`;
+    if (!d.seccomp || !Array.isArray(d.seccomp.policy) || d.seccomp.policy.length === 0) return 'the jail file has no seccomp filter';
+  } catch {
+    return 'tsjail-exec --dump did not print JSON';
+  }
+  return undefined;
+}
+
 export async function runExec(log: (s: string) => void, runs = 100): Promise<ExecResult> {
   const t0 = Date.now();
   const launcher = path.join(NATIVE, 'tsjail-exec');
@@ -59,6 +76,11 @@ export async function runExec(log: (s: string) => void, runs = 100): Promise<Exe
   if (saveError) {
     log(`  exec: skipped: ${saveError}`);
     return { part: 'exec', skipped: saveError, seconds: (Date.now() - t0) / 1000 };
+  }
+  const dumpError = checkJailFile(launcher, jailFile);
+  if (dumpError) {
+    log(`  exec: skipped: ${dumpError}`);
+    return { part: 'exec', skipped: dumpError, seconds: (Date.now() - t0) / 1000 };
   }
   const candidates: Variant[] = [
     commandVariant('true', 'plain /bin/true', TRUE, []),
