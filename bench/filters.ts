@@ -37,6 +37,8 @@ export interface FilterRow {
 export interface TargetCheck {
   measure: string;
   target: string;
+  /** tsjail <= factor x reference. */
+  factor: number;
   /** Policies checked, policies meeting it. */
   checked: number;
   met: number;
@@ -74,7 +76,7 @@ function ratioCheck(rows: FilterRow[], measureName: string, target: string, fact
   misses.sort((a, b) => b.ratio - a.ratio);
   const meanT = used.reduce((a, r) => a + pick(r.tsjail!), 0) / Math.max(1, used.length);
   const meanR = used.reduce((a, r) => a + pick(refOf(r)!), 0) / Math.max(1, used.length);
-  return { measure: measureName, target, checked: used.length, met: used.length - misses.length, misses, meanTsjail: meanT, meanReference: meanR, meanMet: meanT <= factor * meanR + 1e-9 };
+  return { measure: measureName, target, factor, checked: used.length, met: used.length - misses.length, misses, meanTsjail: meanT, meanReference: meanR, meanMet: meanT <= factor * meanR + 1e-9 };
 }
 
 function measureProgram(core: Core, program: Uint8Array, p: BenchPolicy) {

@@ -54,8 +54,12 @@ function filtersSection(f: Dated<FiltersResult>): string {
   for (const t of f.targets) {
     if (t.misses.length === 0) continue;
     const shown = t.misses.slice(0, 12);
+    const bands = [1.02, 1.05, 1.1, 1.2, Infinity];
+    const counts = bands.map(() => 0);
+    for (const x of t.misses) counts[bands.findIndex((b) => x.ratio / (t.factor ?? 1) <= b + 1e-12)]++;
     out.push(`Missing \`${t.measure}\` ${t.target} (${t.misses.length} policies, largest ratio first${t.misses.length > shown.length ? `; first ${shown.length}, all in filters-x86_64.tsv` : ''}): ` +
-      shown.map((x) => `${shortName(x.file)} ${fmt(x.tsjail)} vs ${fmt(x.reference)}`).join('; ') + '.', '');
+      shown.map((x) => `${shortName(x.file)} ${fmt(x.tsjail)} vs ${fmt(x.reference)}`).join('; ') + '.' +
+      ` Over the target by at most 2%: ${counts[0]}, 2-5%: ${counts[1]}, 5-10%: ${counts[2]}, 10-20%: ${counts[3]}, more: ${counts[4]}.`, '');
   }
   if (f.countMismatches.length > 0) {
     out.push(`Different verdicts from minijail's reference (allowed_n / cond_cases differ, so these policies are not measured on identical behaviour): ` +
