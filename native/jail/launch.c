@@ -438,10 +438,11 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
     return fail_after_clone(s, cgp, e, step, r.err, detail);
   }
   if (preload && !acked && early_violation >= 0) {
-    /* The gate stopped a call made before main: the loader's are allowed, so this is a library
-     * constructor (or the loader doing something unusual) that the policy does not allow. */
-    snprintf(detail, sizeof detail, "syscall %d was made before main and the policy denies it", early_violation);
-    return fail_after_clone(s, cgp, e, TSJAIL_STEP_PRELOAD, EACCES, detail);
+    /* The gate stopped a call before the preload library acknowledged. The loader's start-up
+     * calls are allowed, so it came from a library constructor, or from main itself because
+     * the preload library never ran: the jail dies either way (fail closed); name the call. */
+    snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over", early_violation);
+    return fail_after_clone(s, cgp, e, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
   }
   if (preload && !acked)
     return fail_after_clone(s, cgp, e, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");

@@ -44,9 +44,7 @@ function advice(step: string, code: string): string | undefined {
     case 'landlock:EOPNOTSUPP':
       return 'Landlock is not available on this kernel (or disabled at boot)';
     case 'preload:ENOEXEC':
-      return 'the preload library did not run before main (missing library, non-glibc libc, or a setuid program); the jail was killed';
-    case 'preload:EACCES':
-      return 'before main, the program (a library constructor, not the dynamic loader, whose start-up calls are allowed) made a syscall the policy denies; allow it in the policy';
+      return 'the jail was killed before the preload library took over: either it did not run (missing library, non-glibc libc, a setuid program) or a library constructor made a syscall the policy denies (allow it in the policy)';
     case 'preload:ETIMEDOUT':
       return 'the preload library did not acknowledge in time; the jail was killed';
     case 'hostname:EPERM':
