@@ -12,4 +12,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'wasm', 'node'],
   transformIgnorePatterns: ['/node_modules/'],
   testTimeout: 120000,
+  // Tests spawn jails and launchers; one left behind by a failing test must not keep the run
+  // (and CI) alive until its time limit. Each test still cleans up after itself.
+  forceExit: true,
 };

@@ -354,12 +354,19 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
     execFileSync(process.execPath, [BIN, 'pack-jail', '-o', f, ...ns, '-p', '-f', pidFile, '--', '/bin/sh', '-c', script]);
     const child = spawn(TSJAIL_EXEC, [f], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); }));
-    expect(fs.readFileSync(pidFile, 'utf8')).toMatch(/^\d+\n$/);
-    child.kill('SIGTERM');
-    const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on('exit', (c, sg) => r([c, sg])));
-    expect(signal).toBeNull();
-    expect(code).toBe(3);
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, sg) => r([c, sg])));
+    try {
+      await new Promise<void>((resolve) => child.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); }));
+      // The launcher writes the pid file once the jail runs; the program may print first.
+      for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readFileSync(pidFile, 'utf8')).toMatch(/^\d+\n$/);
+      child.kill('SIGTERM');
+      const [code, signal] = await exited;
+      expect(signal).toBeNull();
+      expect(code).toBe(3);
+    } finally {
+      child.kill('SIGKILL'); // never leave the launcher behind (it would keep jest alive)
+    }
   });
 
   test('pack-jail without -o is a usage error', () => {

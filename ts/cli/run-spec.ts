@@ -178,6 +178,18 @@ export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string |
   return root ? path.join(root, jailPath) : jailPath;
 }
 
+/** Is jailPath on a filesystem the jail creates empty (tmpfs, the minimal /dev)? */
+function freshFilesystemAt(jailPath: string, mounts: MountSpec[]): boolean {
+  let best: MountSpec | undefined;
+  for (const m of mounts) {
+    const t = m.target;
+    const under = jailPath === t || t === '/' || jailPath.startsWith(t + '/');
+    if (under && (!best || t.length >= best.target.length)) best = m;
+  }
+  if (!best) return false;
+  return best.kind === 'tmpfs' || best.kind === 'dev' || (best.kind === 'mount' && best.fstype === 'tmpfs');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Program
 
@@ -197,6 +209,9 @@ function environment(r: RunRequest, host: SpecHost): string[] {
  */
 function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: string | undefined, host: SpecHost): string {
   const check = (jailPath: string): 'ok' | 'missing' | 'noexec' | 'unknown' => {
+    // Under a fresh tmpfs (or the minimal /dev) nothing exists at exec time: a PATH entry
+    // such as /tmp/x/node_modules/.bin hidden by -t must not be taken as a maybe.
+    if (freshFilesystemAt(jailPath, mounts)) return 'missing';
     const hp = hostPathOf(jailPath, mounts, root);
     if (hp === undefined) return 'unknown';
     const st = host.stat(hp);
