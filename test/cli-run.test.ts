@@ -219,6 +219,14 @@ describe('reports', () => {
 });
 
 describe('flags reach the kernel', () => {
+  asRoot('a PATH entry hidden by -t is not taken for the program (a checkout under /tmp)', async () => {
+    const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-path-'));
+    const r = await run(['-v', '-t', '--', 'sh', '-c', 'echo found'], { env: { ...process.env, PATH: `${hidden}:/usr/bin:/bin` } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('found\n');
+    expect(r.status).toBe(0);
+  });
+
   asRoot("the profile's mounts, spelled out: -v -P DIR -b / -b /proc -d -t -r", async () => {
     const root = fs.mkdtempSync(path.join(tmp, 'root-'));
     const r = await run(['-v', '-P', root, '-b', '/', '-b', '/proc', '-d', '-t1M', '-r', '--', 'sh', '-c',
