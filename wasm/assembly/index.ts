@@ -21,7 +21,8 @@ import { irJson, FLAG_DUMP_CHECK_ONLY } from './irdump';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
-  return scanIncludePaths(path, text).join('\n');
+  arenaEnter();
+  return released(scanIncludePaths(path, text).join('\n'));
 }
 
 /**
@@ -30,8 +31,9 @@ export function scanIncludes(path: string, text: string): string {
  * {ok, arch, program (hex sock_filter bytes), insns, diagnostics[]}.
  */
 export function compile(files: string, arch: string, flags: u32, defaultAction: string): string {
+  arenaEnter();
   const fe = frontEnd(files, arch, flags, defaultAction);
-  return compileFrom(fe, fe.ir);
+  return released(compileFrom(fe, fe.ir));
 }
 
 /**
@@ -39,6 +41,7 @@ export function compile(files: string, arch: string, flags: u32, defaultAction: 
  * (comma-separated; names the arch lacks are skipped) allowed unconditionally.
  */
 export function compileGate(files: string, arch: string, flags: u32, defaultAction: string, allowNames: string): string {
+  arenaEnter();
   const fe = frontEnd(files, arch, flags, defaultAction);
   let ir = fe.ir;
   const a = fe.arch;
@@ -51,7 +54,17 @@ export function compileGate(files: string, arch: string, flags: u32, defaultActi
     }
     ir = withUnconditionalAllow(ir, nrs, RET_ALLOW);
   }
-  return compileFrom(fe, ir);
+  return released(compileFrom(fe, ir));
+}
+
+/**
+ * Every export starts with arenaEnter and returns through this: the call's memory is dropped
+ * (wasm/assembly/rt/arena.ts) and the result, still intact, is lifted by core.js before
+ * anything else is allocated.
+ */
+function released(result: string): string {
+  arenaRelease();
+  return result;
 }
 
 /** The parsed, resolved policy of one request (ir null when it has errors). */
@@ -123,6 +136,7 @@ function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
  *  insns, diagnostics[]}.
  */
 export function verify(files: string, arch: string, flags: u32, defaultAction: string, program: Uint8Array): string {
+  arenaEnter();
   const fe = frontEnd(files, arch, flags, defaultAction);
   let report = 'null';
   let insns = 0;
@@ -139,12 +153,12 @@ export function verify(files: string, arch: string, flags: u32, defaultAction: s
       report = verifyJson(verifyProgram(ir, prog), ir, fe.sources);
     }
   }
-  return new JsonObject()
+  return released(new JsonObject()
     .bool('ok', !fe.diags.hasErrors && report != 'null')
     .raw('verify', report)
     .int('insns', insns)
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
-    .toString();
+    .toString());
 }
 
 /**
@@ -152,17 +166,18 @@ export function verify(files: string, arch: string, flags: u32, defaultAction: s
  * options). Returns JSON {ok, diff: {complete, differences[]} | null, diagnosticsOld[], diagnosticsNew[]}.
  */
 export function diff(filesOld: string, filesNew: string, arch: string, flags: u32, defaultAction: string): string {
+  arenaEnter();
   const a = frontEnd(filesOld, arch, flags, defaultAction);
   const b = frontEnd(filesNew, arch, flags, defaultAction);
   let report = 'null';
   const irA = a.ir, irB = b.ir;
   if (irA != null && irB != null && !a.diags.hasErrors && !b.diags.hasErrors) report = diffJson(diffIR(irA, irB), irA);
-  return new JsonObject()
+  return released(new JsonObject()
     .bool('ok', report != 'null')
     .raw('diff', report)
     .raw('diagnosticsOld', diagnosticsJson(a.diags, a.sources))
     .raw('diagnosticsNew', diagnosticsJson(b.diags, b.sources))
-    .toString();
+    .toString());
 }
 
 /**
@@ -172,13 +187,14 @@ export function diff(filesOld: string, filesNew: string, arch: string, flags: u3
  * Flag 0x100 (FLAG_DUMP_CHECK_ONLY): diagnostics only, "ir" is always null (a cheap lint).
  */
 export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
+  arenaEnter();
   const fe = frontEnd(files, arch, flags, defaultAction);
   const ir = fe.ir;
-  return new JsonObject()
+  return released(new JsonObject()
     .bool('ok', !fe.diags.hasErrors)
     .raw('ir', ir != null && !fe.diags.hasErrors && (flags & FLAG_DUMP_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
-    .toString();
+    .toString());
 }
 
 /**
@@ -186,6 +202,7 @@ export function dumpIR(files: string, arch: string, flags: u32, defaultAction: s
  * in the line format of codegen/irtext.ts, bypassing the policy front end. Same JSON as `compile`.
  */
 export function compileIRText(text: string, arch: string): string {
+  arenaEnter();
   const diags = new Diagnostics();
   const sources = new SourceSet();
   const a = findArch(arch);
@@ -206,13 +223,13 @@ export function compileIRText(text: string, arch: string): string {
       }
     }
   }
-  return new JsonObject()
+  return released(new JsonObject()
     .bool('ok', program != null && !diags.hasErrors)
     .str('arch', a != null ? a.name : arch)
     .str('program', program != null ? hexBytes(program) : '')
     .int('insns', insns)
     .raw('diagnostics', diagnosticsJson(diags, sources))
-    .toString();
+    .toString());
 }
 
 function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
@@ -248,46 +265,53 @@ function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
  * Returns JSON {ok, ret, action, data, insns, error?}.
  */
 export function simulate(program: Uint8Array, data: Uint8Array): string {
-  return simulateProgram(program, data);
+  arenaEnter();
+  return released(simulateProgram(program, data));
 }
 
 /** Readable listing of a program with labels and decoded constants; `arch` names syscalls. */
 export function disassemble(program: Uint8Array, arch: string): string {
-  return disassembleProgram(program, arch);
+  arenaEnter();
+  return released(disassembleProgram(program, arch));
 }
 
 /** Supported arch names, '\n'-separated. */
 export function archNames(): string {
+  arenaEnter();
   const l = allArches();
   const names = new Array<string>(l.length);
   for (let i = 0; i < l.length; i++) names[i] = l[i].name;
-  return names.join('\n');
+  return released(names.join('\n'));
 }
 
 /** JSON {name: nr} of an arch's syscalls, or '' for an unknown arch. */
 export function syscallTable(arch: string): string {
+  arenaEnter();
   const a = findArch(arch);
-  if (a == null) return '';
+  if (a == null) return released('');
   const m = a.syscalls;
   const keys = m.keys();
   const items = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) items[i] = jsonString(keys[i]) + ':' + m.get(keys[i]).toString();
-  return '{' + items.join(',') + '}';
+  return released('{' + items.join(',') + '}');
 }
 
 /** JSON {name: "0xhex"} of an arch's named constants, or '' for an unknown arch. */
 export function constantTable(arch: string): string {
+  arenaEnter();
   const a = findArch(arch);
-  if (a == null) return '';
+  if (a == null) return released('');
   const m = a.constants;
   const keys = m.keys();
   const items = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) items[i] = jsonString(keys[i]) + ':"0x' + m.get(keys[i]).toString(16) + '"';
-  return '{' + items.join(',') + '}';
+  return released('{' + items.join(',') + '}');
 }
 
 // decode is re-exported for hosts that validate .bpf files before simulating them.
 export function programLength(program: Uint8Array): i32 {
+  arenaEnter();
   const p = decode(program);
+  arenaRelease();
   return p == null ? -1 : p.length;
 }

@@ -113,9 +113,13 @@ class Builder {
     const n = this.n;
     // The tables are reused across calls (never re-entered: emitting only adds DAG nodes).
     if (scratchCost.length < n * n) {
-      scratchCost = new Float64Array(n * n);
-      scratchRoot = new Int32Array(n * n);
-      scratchBg = new Int32Array(n * n);
+      // At least doubling bounds how often arenaKeep below runs (each keeps a call's temporaries).
+      const cap = max(n * n, scratchCost.length << 1);
+      scratchCost = new Float64Array(cap);
+      scratchRoot = new Int32Array(cap);
+      scratchBg = new Int32Array(cap);
+      // Reused by later calls: permanent in the per-call arena (wasm/assembly/rt/arena.ts).
+      arenaKeep();
     }
     this.cost = scratchCost;
     this.root = scratchRoot;

@@ -47,6 +47,8 @@ export class Arch {
       }
       this._syscalls = m;
       this._names = names;
+      // Outlives the call that first asked (wasm/assembly/rt/arena.ts).
+      arenaKeep();
     }
     return m;
   }
@@ -74,6 +76,7 @@ export class Arch {
       m.set('MINIJAIL_ARCH_NR', <u64>this.auditArch);
       m.set('MINIJAIL_ARCH_BITS', <u64>this.bits);
       this._constants = m;
+      arenaKeep();
     }
     return m;
   }
@@ -114,6 +117,7 @@ export function allArches(): Arch[] {
       new Arch('riscv64', ['riscv'], 0xc00000f3, 64, false, riscv64.SYSCALLS, riscv64.CONSTANTS),
     ];
     archList = l;
+    arenaKeep();
   }
   return l;
 }

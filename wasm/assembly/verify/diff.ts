@@ -7,6 +7,7 @@ import { PolicyIR } from '../ir';
 import { Region, WORD_NR, argLoWord, argHiWord } from './region';
 import { decideIR } from './ireval';
 import { Domain } from './domain';
+import { Frontier } from './frontier';
 
 export class DiffRegion {
   constructor(public region: Region, public oldAction: u32, public newAction: u32) {}
@@ -22,7 +23,8 @@ const DIFF_BUDGET: i32 = 2000000;
 
 export function diffIR(a: PolicyIR, b: PolicyIR): DiffResult {
   const res = new DiffResult();
-  const work = new Array<Region>();
+  // Depth-first: each popped region frees the garbage of the ones explored after it was pushed.
+  const work = new Frontier<Region>();
   work.push(new Region());
   while (work.length > 0) {
     if (res.checked++ > DIFF_BUDGET) { res.complete = false; break; }
@@ -31,7 +33,10 @@ export function diffIR(a: PolicyIR, b: PolicyIR): DiffResult {
     if (!da.decided) { pushSplit(work, r, da.split!.word, da.split!.parts); continue; }
     const db = decideIR(b, r);
     if (!db.decided) { pushSplit(work, r, db.split!.word, db.split!.parts); continue; }
-    if (da.action != db.action) res.regions.push(new DiffRegion(r, da.action, db.action));
+    if (da.action != db.action) {
+      res.regions.push(new DiffRegion(r, da.action, db.action));
+      work.keep(); // the difference outlives this step
+    }
   }
   // Present in syscall-number order (the work stack yields them in reverse).
   res.regions.sort((x: DiffRegion, y: DiffRegion): i32 => {
@@ -41,7 +46,7 @@ export function diffIR(a: PolicyIR, b: PolicyIR): DiffResult {
   return res;
 }
 
-function pushSplit(work: Region[], r: Region, word: i32, parts: Domain[]): void {
+function pushSplit(work: Frontier<Region>, r: Region, word: i32, parts: Domain[]): void {
   for (let i = parts.length - 1; i >= 0; i--) if (!parts[i].empty) work.push(r.with(word, parts[i]));
 }
 

@@ -60,6 +60,9 @@ export function verifyJson(v: VerifyResult, ir: PolicyIR, sources: SourceSet): s
 export function diffJson(d: DiffResult, ir: PolicyIR): string {
   const items = new Array<string>();
   for (let i = 0; i < d.regions.length; i++) {
+    // Each item's garbage is dropped at once (wasm/assembly/rt/arena.ts): a diff may list
+    // thousands of differences.
+    const mark = arenaMark();
     const reg = d.regions[i];
     const r = reg.region;
     const nrD = r.words[WORD_NR];
@@ -83,7 +86,7 @@ export function diffJson(d: DiffResult, ir: PolicyIR): string {
     o.str('old', actionText(reg.oldAction)).str('new', actionText(reg.newAction))
       .str('oldAction', actionName(reg.oldAction)).str('newAction', actionName(reg.newAction))
       .num('log2Count', Math.round(argBits(r, ir.arch.bits) * 10) / 10);
-    items.push(o.toString());
+    items.push(arenaSettle(mark, o.toString()));
   }
   return new JsonObject().bool('complete', d.complete).raw('differences', jsonArray(items)).toString();
 }

@@ -14,6 +14,7 @@ import { PolicyIR } from '../ir';
 import { Domain } from './domain';
 import { Region, WORDS } from './region';
 import { decideIR } from './ireval';
+import { Frontier } from './frontier';
 
 /** What the accumulator (or X, or a scratch slot) holds, symbolically. */
 const K_CONST: i32 = 0, K_WORD: i32 = 1, K_MASKED: i32 = 2, K_UNKNOWN: i32 = 3;
@@ -54,7 +55,8 @@ export function verifyProgram(ir: PolicyIR, prog: Insn[]): VerifyResult {
   if (prog.length == 0) { res.status = V_UNPROVEN; res.reason = 'empty program'; return res; }
   const mem = new Array<Sym>(BPF_MEMWORDS);
   for (let i = 0; i < BPF_MEMWORDS; i++) mem[i] = Sym.c(0);
-  const stack = new Array<PathState>();
+  // Depth-first, so each popped path frees the garbage of the paths explored after it was pushed.
+  const stack = new Frontier<PathState>();
   stack.push(new PathState(0, new Region(), Sym.c(0), Sym.c(0), mem));
   while (stack.length > 0) {
     if (res.paths + res.regions > BUDGET) { res.status = V_UNPROVEN; res.reason = 'verification budget exceeded'; return res; }
@@ -173,7 +175,7 @@ function unproven(res: VerifyResult, why: string): VerifyResult {
 
 /** Refine `region` by the IR until each piece is decided; every piece must give `ret`. */
 function checkRet(ir: PolicyIR, region: Region, ret: u32, pc: i32, res: VerifyResult): bool {
-  const work = new Array<Region>();
+  const work = new Frontier<Region>();
   work.push(region);
   while (work.length > 0) {
     if (res.paths + res.regions > BUDGET) { unproven(res, 'verification budget exceeded'); return false; }
