@@ -219,6 +219,13 @@ describe('reports', () => {
 });
 
 describe('flags reach the kernel', () => {
+  test('a small RLIMIT_NOFILE applies to the program without failing the setup (set after the fds are closed)', async () => {
+    const r = await run(['-R', 'RLIMIT_NOFILE,10,10', '--', '/bin/sh', '-c', 'ulimit -n; ulimit -Hn']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('10\n10\n');
+    expect(r.status).toBe(0);
+  });
+
   asRoot('a PATH entry hidden by -t is not taken for the program (a checkout under /tmp)', async () => {
     const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-path-'));
     const r = await run(['-v', '-t', '--', 'sh', '-c', 'echo found'], { env: { ...process.env, PATH: `${hidden}:/usr/bin:/bin` } });

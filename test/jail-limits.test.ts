@@ -341,11 +341,9 @@ describe('through the runtime as uid 65534', () => {
     expect(ok.stdout).toBe('Max core file size 0 0 bytes\n');
   });
 
-  // KNOWN BUG (runtime core, native/jail/child.c): RLIMIT_NOFILE is applied before close-fds,
-  // whose F_DUPFD then fails with EMFILE when Node's inherited fds reach the new limit
-  // ("step 'close-fds': EMFILE"). rlimits.h offers tsjail_rlimits_apply_phase() to apply
-  // NOFILE last. Remove `.failing` once child.c does.
-  test.failing('a NOFILE limit below the number of fds Node holds still starts the program', () => {
+  // The child applies RLIMIT_NOFILE after closing the fds inherited from Node (child.c), so a
+  // limit below the number Node holds does not fail the setup with EMFILE.
+  test('a NOFILE limit below the number of fds Node holds still starts the program', () => {
     const ok = runJailAs(NOBODY, { namespaces: { user: true }, rlimits: [{ resource: 'NOFILE', soft: 10, hard: 10 }] },
       ['/bin/sh', '-c', "grep '^Max open files' /proc/self/limits | tr -s ' ' | sed 's/ *$//'"]);
     expect(ok.stdout).toBe('Max open files 10 10 files\n');

@@ -259,10 +259,12 @@ int tsjail_child_main(void *arg) {
   }
   STEP(cfg, TSJAIL_STEP_HOSTNAME, step_hostname(cfg));
   STEP(cfg, TSJAIL_STEP_LOOPBACK, step_loopback(cfg));
-  /* Before dropping ids/caps: raising a hard limit needs CAP_SYS_RESOURCE. */
+  /* Before dropping ids/caps: raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE
+   * waits until the inherited fds are closed (below): the child still holds the parent's,
+   * so a small limit would make every later fd-opening step fail with EMFILE. */
   if (cfg->rlimits && cfg->rlimits->n) {
     int idx = -1;
-    int err = tsjail_rlimits_apply(cfg->rlimits, &idx);
+    int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_EARLY, &idx);
     if (err) fail(cfg, TSJAIL_STEP_RLIMITS, err, 0, idx);
   }
 
@@ -292,6 +294,11 @@ int tsjail_child_main(void *arg) {
     if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);
   }
   STEP(cfg, TSJAIL_STEP_CLOSE_FDS, step_close_fds(cfg));
+  if (cfg->rlimits && cfg->rlimits->n) {
+    int idx = -1;
+    int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_NOFILE, &idx);
+    if (err) fail(cfg, TSJAIL_STEP_RLIMITS, err, 0, idx);
+  }
   STEP(cfg, TSJAIL_STEP_SIGNALS, step_signals(cfg));
   STEP(cfg, TSJAIL_STEP_SECCOMP, step_seccomp(cfg));
   syscall(SYS_execve, cfg->path, cfg->argv, cfg->envp);
