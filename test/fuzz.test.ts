@@ -3,12 +3,13 @@
 // simulator can run. `npm run fuzz` runs the same loop longer (TSJAIL_FUZZ_CASES).
 import * as fs from 'fs';
 import * as path from 'path';
-import { compilePolicy, simulate, syscallNames } from '../ts/policy';
+import { compilePolicy, simulate, syscallNames, verifyPolicy } from '../ts/policy';
 import { constantNames } from './helpers/constants';
 import { Gen, rng } from './helpers/policygen';
 
 const CASES = Number(process.env.TSJAIL_FUZZ_CASES ?? 300);
 const SEED = Number(process.env.TSJAIL_FUZZ_SEED ?? 20261128);
+let okCount = 0;
 const CORPUS = path.resolve(__dirname, '../../shared/corpus/policies');
 
 function corpusSamples(): string[] {
@@ -38,6 +39,10 @@ async function checkOne(text: string, arch: string, label: string): Promise<void
     }
   }
   if (r.ok) {
+    okCount++;
+    // Every program the fuzzer gets out of the compiler is proven equal to its policy.
+    const v = await verifyPolicy(text, { arch, path: '/inc/main.policy', files, program: r.program });
+    if (v.status !== 'proven') throw new Error(`${label}: verify says ${v.status} (${v.reason ?? ''}${v.counterexample ? JSON.stringify(v.counterexample, (_k, x) => (typeof x === 'bigint' ? x.toString(16) : x)) : ''}) on:\n${text}`);
     expect(r.insns).toBeGreaterThan(0);
     expect(r.insns).toBeLessThanOrEqual(4096);
     expect(r.program.length).toBe(r.insns * 8);
@@ -66,6 +71,19 @@ describe('fuzz', () => {
     }
   });
 
+  test(`${CASES} generated valid policies (codegen and the verifier exercised)`, async () => {
+    const g = new Gen(rng(SEED + 2), syscalls, constants);
+    const arches = ['x86_64', 'aarch64', 'arm', 'i386', 'riscv64'] as const;
+    const names = Object.fromEntries(await Promise.all(arches.map(async (a) => [a, await syscallNames(a)] as const)));
+    const before = okCount;
+    for (let i = 0; i < CASES; i++) {
+      const arch = g.pick(arches);
+      const bits = arch === 'arm' || arch === 'i386' ? 32 : 64;
+      await checkOne(g.validPolicy(1 + g.int(40), names[arch], bits), arch, `valid #${i} (seed ${SEED + 2})`);
+    }
+    expect(okCount - before).toBe(CASES);
+  });
+
   test(`${CASES} mutated corpus policies`, async () => {
     const samples = corpusSamples();
     if (samples.length === 0) return; // the corpus is outside the repo; reported by corpus tests
@@ -74,6 +92,8 @@ describe('fuzz', () => {
       await checkOne(g.mutate(g.pick(samples)), 'x86_64', `mutated #${i} (seed ${SEED + 1})`);
     }
   });
+
+  afterAll(() => { if (process.env.TSJAIL_FUZZ_STATS) console.log('compiled ok:', okCount); });
 
   test('pathological inputs', async () => {
     const big = Array.from({ length: 400 }, (_, i) => `${syscalls[i % syscalls.length]}: arg0 == ${i} || arg1 & ${i} || arg2 in ~${i}`).join('\n');

@@ -94,6 +94,28 @@ export class Gen {
     return out.join('\n') + '\n';
   }
 
+  /** A policy that should compile: distinct syscalls, args 0-5, numeric constants, valid actions. */
+  validPolicy(lines: number, syscalls: readonly string[] = this.syscalls, bits: 32 | 64 = 64): string {
+    const names = new Set<string>();
+    const out: string[] = [];
+    const wide = () => (bits === 64 ? '0x' + (BigInt(this.int(4)) << 32n | BigInt(this.int(9))).toString(16) : String(this.int(9)));
+    const num = () => this.pick([String(this.int(8)), '0x' + this.int(0x10000).toString(16), wide(), '0xffffffff']);
+    const atom = () => `arg${this.int(6)} ${this.pick(['==', '!=', '<', '<=', '>', '>=', '&', 'in'])} ${num()}`;
+    const action = () => this.pick(['allow', 'return 1', 'return 38', 'trap', 'kill-thread', 'log', 'kill-process']);
+    for (let i = 0; i < lines; i++) {
+      const name = this.pick(syscalls);
+      if (names.has(name)) continue;
+      names.add(name);
+      const k = this.int(4);
+      if (k === 0) { out.push(`${name}: ${action()}`); continue; }
+      const clauses = Array.from({ length: 1 + this.int(3) }, () => Array.from({ length: 1 + this.int(2) }, atom).join(' && '));
+      out.push(k === 1 ? `${name}: ${clauses.join(' || ')}` : k === 2 ? `${name}: ${clauses.join(' || ')}; ${action()}`
+        : `${name}: {${clauses.join(' || ')}; ${action()}, ${atom()}; ${action()}}`);
+    }
+    if (this.chance(0.3)) out.unshift(`@default ${this.pick(['kill-process', 'kill-thread', 'trap'])}`);
+    return out.join('\n') + '\n';
+  }
+
   /** Byte-level and token-level mutations of a real policy. */
   mutate(text: string): string {
     let s = text;
