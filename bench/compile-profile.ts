@@ -11,6 +11,8 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { loadCore } from '../ts/policy/core';
 import { corpusPolicies, corpusRequest } from '../test/helpers/corpus';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { patchGlue } = require('../scripts/wasm-glue.js') as { patchGlue: (file: string) => void };
 
 const PERF = process.env.PERF_DIR ?? '/tmp/perf';
 const REQUESTS = path.join(PERF, 'requests.json');
@@ -26,6 +28,8 @@ async function loadBuild(dir: string): Promise<CoreApi> {
   // The glue is an ES module named .js; Node needs .mjs outside a "type": "module" package.
   const mjs = path.join(dir, 'core.mjs');
   copyFileSync(path.join(dir, 'core.js'), mjs);
+  // As scripts/build-wasm.js does for build/wasm/core.js (skip with PERF_RAW_GLUE=1).
+  if (!process.env.PERF_RAW_GLUE) patchGlue(mjs);
   const glue = await import(pathToFileURL(mjs).href);
   const mod = await WebAssembly.compile(readFileSync(path.join(dir, 'core.wasm')));
   return glue.instantiate(mod, { env: {} });
