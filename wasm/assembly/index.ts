@@ -17,6 +17,7 @@ import { simulateProgram } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexBytes } from './json';
 import { parseIRText } from './codegen/irtext';
+import { indexOfChar } from './lexer';
 import { irJson, FLAG_DUMP_CHECK_ONLY } from './irdump';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
@@ -78,8 +79,19 @@ class FrontEnd {
 
 function frontEnd(files: string, arch: string, flags: u32, defaultAction: string): FrontEnd {
   const fe = new FrontEnd();
-  const parts = files.split('\0');
-  for (let i = 0; i + 1 < parts.length; i += 2) fe.sources.add(parts[i], parts[i + 1]);
+  // `path\0text\0...` read in place (split() searches with String#indexOf, slow per character);
+  // a trailing path without its text is ignored, as before.
+  let start = 0;
+  let path: string | null = null;
+  const n = files.length;
+  while (start <= n) {
+    let end = indexOfChar(files, 0, start);
+    if (end < 0) end = n;
+    const part = files.substring(start, end);
+    if (path == null) path = part;
+    else { fe.sources.add(path, part); path = null; }
+    start = end + 1;
+  }
   const a = findArch(arch);
   fe.arch = a;
   fe.verify = (flags & FLAG_VERIFY) != 0;

@@ -7,7 +7,7 @@
 
 import { Span } from './span';
 import { Diagnostics, Code } from './diagnostics';
-import { Tok, Tokens, ActionWord, lex } from './lexer';
+import { Tok, Tokens, ActionWord, lex, indexOfChar } from './lexer';
 import {
   FileAst, Stmt, StmtKind, PathStmt, DefaultStmt, DenylistStmt, RuleStmt, Descriptor, MetaEntry,
   ActionNode, ActionKind, AtomNode, ClauseNode, FilterNode, ConstNode, ConstKind,
@@ -262,8 +262,8 @@ class Parser {
     }
     const name = this.tokText(this.pos);
     const d = new Descriptor(name, this.span(this.pos));
-    const at = name.indexOf('@');
-    if (at >= 0 && (at == 0 || at == name.length - 1 || name.indexOf('@', at + 1) >= 0)) {
+    const at = indexOfChar(name, 64 /* @ */);
+    if (at >= 0 && (at == 0 || at == name.length - 1 || indexOfChar(name, 64, at + 1) >= 0)) {
       this.failHere(Code.InvalidSyscallGroupName, [name]);
       return null;
     }

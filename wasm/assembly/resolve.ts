@@ -13,6 +13,7 @@
 //   Inside `{...}` filter lists (Python-only syntax) `EXPR; action` is always "on match".
 // * Rules before an unconditional one are kept (minijail's Python compiler drops them).
 
+import { indexOfChar } from './lexer';
 import { Span, SourceSet } from './span';
 import { Diagnostics, Diagnostic, Code } from './diagnostics';
 import { CompileOptions } from './options';
@@ -253,7 +254,7 @@ class Resolver {
       for (let v = 0; v < m.values.length; v++) if (this.arch.matches(m.values[v])) any = true;
       if (!any) keep = false;
     }
-    const at = desc.name.indexOf('@');
+    const at = indexOfChar(desc.name, 64 /* @ */);
     if (at > 0) {
       this.diags.error(Code.NonexistentGroupNamespace, desc.span, [desc.name.substring(at + 1)]);
       return -1;
