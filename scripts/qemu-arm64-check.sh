@@ -3,12 +3,14 @@
 # (no guest seccomp, no user namespaces; test/arm64.test.ts), so this boots Debian's arm64
 # kernel in qemu-system-aarch64 with a small initramfs whose /init runs the cross-built
 # seccomp-oracle on a policy compiled by tsjail for aarch64, and compares the kernel's answer
-# for each case with the WASM simulator's (`tsjail simulate --arch aarch64`).
+# for each case with the WASM simulator's (`tsjail simulate --arch aarch64`); then runs the
+# cross-built tsjail-exec on a jail file (user, pid, mount, uts namespaces; an aarch64 seccomp
+# policy installed before exec) around a static probe, and checks what the probe saw.
 #
 # Needs: qemu-system-aarch64 (apt-get install qemu-system-arm), cpio, the aarch64 cross
 # compiler, a built tsjail (npm run build). Downloads the kernel .deb (~57 MiB) once with a
 # private apt state (no dpkg --add-architecture; TOOLCHAIN.md §4) into build/qemu-arm64
-# (TSJAIL_ARM64_VM_DIR overrides). Exit 0: every case agreed; 1: a disagreement or no result;
+# (TSJAIL_ARM64_VM_DIR overrides; TSJAIL_ARM64_KEEP=1 keeps the work files). Exit 0: every case agreed; 1: a disagreement or no result;
 # 2: a missing tool. About 10-20 s per run once the kernel is there.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +54,8 @@ fi
 # --- the policy, its filter, the cases and what the simulator expects ------------------------
 # aarch64 numbers (asm-generic): getpid 172, getppid 173, gettid 178, openat 56, kill 129.
 T=$(mktemp -d "${TMPDIR:-/tmp}/tsjail-arm64-vm.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# TSJAIL_ARM64_KEEP=1 keeps the VM's inputs and console log for a look afterwards.
+if [ -n "${TSJAIL_ARM64_KEEP:-}" ]; then say "keeping $T"; else trap 'rm -rf "$T"' EXIT; fi
 cat >"$T/check.policy" <<'EOF'
 getpid: return 1
 getppid: 1
@@ -89,12 +92,59 @@ for c in "${CASES[@]}"; do
     console.log(m[r.action]);' "$sim" "$nr" >>"$T/expected"
 done
 
-# --- the initramfs: a static /init, the oracle, its two libraries ---------------------------
+# --- a jail file for tsjail-exec: the TS encoder, framed for aarch64 --------------------------
+# The probe's getpid gets errno 7, gettid kills it, the rest is allowed (LOG: audited, runs).
+printf 'getpid: return 7\ngettid: kill\n' >"$T/jail.policy"
+node "$TSJAIL" compile "$T/jail.policy" --arch aarch64 --default-action log --verify -o "$T/jail.bpf"
+cat >"$T/mkjail.ts" <<TSEOF
+import * as fs from 'fs';
+import { JAILFILE_HEADER_SIZE, auditArch, encodeJailFile, frameJailFile } from '$ROOT/ts/jail/jailfile';
+const spec = {
+  path: '/probe', argv: ['probe'], env: ['PATH=/'], cwd: '/', preserveFds: [],
+  namespaces: { user: true, pid: true, mount: true, uts: true }, hostname: 'armjail', noNewPrivs: true,
+  // Exec timing: the filter is installed right before execve (the probe is static; no preload).
+  // names: aarch64 numbers, so the violation report names the call.
+  seccomp: { bpf: new Uint8Array(fs.readFileSync('$T/jail.bpf')), names: { 172: 'getpid', 178: 'gettid' } },
+  seccompTiming: 'exec',
+} as any;
+// Encoded on this host; only the header's AUDIT_ARCH names the target.
+const payload = encodeJailFile(spec).subarray(JAILFILE_HEADER_SIZE);
+fs.writeFileSync('$T/probe.jail', frameJailFile(payload, { arch: auditArch('arm64') }), { mode: 0o644 });
+TSEOF
+# Bundled into $WORK: the encoder finds the host addon (build/native) relative to itself.
+"$ROOT/node_modules/.bin/esbuild" "$T/mkjail.ts" --bundle --platform=node --loader:.wasm=binary \
+  --log-level=error --outfile="$WORK/mkjail.js"
+node "$WORK/mkjail.js"
+cat >"$T/probe.c" <<'CEOF'
+/* Runs inside the jail in the VM: reports identity, hostname and the filtered getpid, then
+ * calls gettid, which the policy kills. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+int main(void) {
+  struct utsname u;
+  if (uname(&u) != 0) { perror("probe: uname"); return 1; }
+  printf("probe uid %d pid %d host %s\n", (int)getuid(), (int)syscall(SYS_getppid) == 0 ? 1 : 2, u.nodename);
+  errno = 0;
+  long r = syscall(SYS_getpid);
+  printf("probe getpid %ld errno %d\n", r, errno);
+  fflush(stdout);
+  syscall(SYS_gettid);
+  printf("probe survived gettid\n");
+  return 0;
+}
+CEOF
+
+# --- the initramfs: a static /init and probe, the oracle, tsjail-exec, two libraries ---------
 R=$T/root
 mkdir -p "$R/lib" "$R/dev" "$R/proc"
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$R/probe" "$T/probe.c"
 cat >"$T/init.c" <<'EOF'
-/* /init of the check VM: run the oracle on /filter.bpf < /cases, print its output between
- * markers on the console, power off. */
+/* /init of the check VM: run the oracle on /filter.bpf < /cases, then tsjail-exec on
+ * /probe.jail, print their output between markers on the console, power off. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -121,6 +171,17 @@ int main(void) {
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) perror("init: fork/wait");
   printf("TSJAIL-ORACLE-END %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  printf("TSJAIL-EXEC-BEGIN\n");
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    execl("/tsjail-exec", "tsjail-exec", "/probe.jail", (char *)NULL);
+    perror("init: exec /tsjail-exec");
+    _exit(127);
+  }
+  status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid) perror("init: fork/wait");
+  printf("TSJAIL-EXEC-END %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   fflush(stdout);
   sync();
   reboot(RB_POWER_OFF);
@@ -128,7 +189,7 @@ int main(void) {
 }
 EOF
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$R/init" "$T/init.c"
-cp "$OUT/seccomp-oracle" "$R/seccomp-oracle"
+cp "$OUT/seccomp-oracle" "$OUT/tsjail-exec" "$T/probe.jail" "$R/"
 cp -L "$SYSROOT/lib/ld-linux-aarch64.so.1" "$SYSROOT/lib/libc.so.6" "$R/lib/"
 cp "$T/filter.bpf" "$T/cases" "$R/"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$T/init.cpio.gz"
@@ -155,4 +216,19 @@ while IFS= read -r want; do
 done <"$T/expected"
 [ "$(wc -l <"$T/actual")" = "$i" ] || { say "the oracle printed $(wc -l <"$T/actual") lines for $i cases"; fail=1; }
 if [ "$fail" = 0 ]; then say "aarch64 kernel and simulator agree on all $i cases"; else say "disagreement"; fi
+
+# The jail: uid 0 in the user namespace, pid 1 or 2 in its pid namespace (parent outside: 0),
+# its own hostname, getpid answered with errno 7 by the filter, then killed by it at gettid
+# (tsjail-exec exits 159 for a seccomp violation; docs/runtime.md "Exit conventions").
+tr -d '\r' <"$T/console" | sed -n '/^TSJAIL-EXEC-BEGIN$/,/^TSJAIL-EXEC-END/p' >"$T/exec"
+expect_line() {
+  if grep -qx -- "$1" "$T/exec"; then echo "ok    jail: $1"; else echo "FAIL  jail: no line '$1'"; fail=1; fi
+}
+expect_line 'probe uid 0 pid [12] host armjail'
+expect_line 'probe getpid -1 errno 7'
+expect_line 'TSJAIL-EXEC-END 159'
+grep -q 'seccomp violation.*gettid' "$T/exec" && echo "ok    jail: the violation report names gettid" ||
+  { echo "FAIL  jail: no violation report naming gettid"; fail=1; }
+if grep -q 'probe survived gettid' "$T/exec"; then echo "FAIL  jail: gettid was not killed"; fail=1; fi
+if [ "$fail" != 0 ]; then cat "$T/exec" >&2; say "failed"; else say "tsjail-exec's jail behaves on aarch64"; fi
 exit "$fail"
