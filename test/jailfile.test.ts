@@ -132,6 +132,12 @@ suite('jail files: TS writer -> C reader', () => {
     expect(d.fs).toEqual({ enabled: 0, propagation: 1, rootMode: 0, root: null, mounts: [] });
   });
 
+  test('a Landlock spec with only some classes (validation allows it) encodes', () => {
+    const file = write('ll.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], landlock: { ro: ['/etc'] } } as unknown as JailSpec));
+    const d = JSON.parse(execJail(['--dump', file]).stdout);
+    expect(JSON.stringify(d.landlock)).toContain('/etc');
+  });
+
   test('-- PROGRAM ARGS replaces the saved program; the seccomp timing follows the new program', () => {
     const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: PRELOAD } as JailSpec));
     expect(JSON.parse(execJail(['--dump', file]).stdout).seccomp.preload).toBe(1);

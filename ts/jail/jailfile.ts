@@ -176,7 +176,7 @@ function encodeLandlock(spec: JailSpec, native: NativeSpec): Records | undefined
   const r = new Records();
   const paths: string[] = [];
   for (const cls of ['ro', 'rw', 'rx'] as const) {
-    spec.landlock[cls].forEach((p, i) => {
+    (spec.landlock[cls] ?? []).forEach((p, i) => {
       const n = normalize(p, `landlock.${cls}[${i}]`);
       paths.push(n);
       r.bytes(1, Buffer.concat([Uint8Array.of(LANDLOCK_CLASS[cls]), Buffer.from(n, 'utf8')]));
