@@ -4,7 +4,9 @@
 //   node scripts/profile-core.js dump DIR OUT              every compile/dumpIR result of DIR/core.wasm -> OUT
 //   node scripts/profile-core.js time DIR [DIR...] [-r N]  CPU µs per x86_64 policy (no includes), builds interleaved
 // DIR holds a core.wasm and its raw-bindings core.js (`npx asc wasm/assembly/index.ts --config
-// wasm/asconfig.json --target release --outFile DIR/core.wasm`). CPU time (process.cpuUsage)
+// wasm/asconfig.json --target release --transform ./wasm/no-shadow-stack.mjs --outFile
+// DIR/core.wasm`, as scripts/build-wasm.js runs it; add --debug for names in --cpu-prof).
+// CPU time (process.cpuUsage)
 // rather than wall time because the machine is shared; interleaving keeps the comparison fair.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
