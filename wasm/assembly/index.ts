@@ -1,5 +1,7 @@
 // The core's whole export surface (see wasm/exports.txt, checked by test/wasm-exports.test.ts).
 // Stateless request/response calls: strings and bytes in, JSON or bytes out; nothing to free.
+// Memory: every export begins with arenaEnter() and returns through released() (the per-call
+// arena of rt/arena.ts frees everything the call allocated); exports never call each other.
 
 import { SourceSet } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';

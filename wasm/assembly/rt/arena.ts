@@ -20,6 +20,7 @@
 //    structure that outlives a call (per-arch maps, codegen's grown scratch buffers). Whatever
 //    temporaries the current call made before that point are kept too: a bounded, one-off cost.
 //  - Nothing else may keep a reference to memory allocated during a call.
+//  - Exports never call each other (an inner arenaRelease would free the outer call's data).
 // Objects are laid out like the stock runtimes' (BLOCK + OBJECT headers from ~lib/rt/common),
 // so the compiler's generated code and the standard library work unchanged. There is no
 // collector: __link/__visit/__pin/__unpin are no-ops, __collect does nothing.
