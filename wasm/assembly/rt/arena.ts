@@ -54,6 +54,21 @@ function ensureMemory(end: usize): void {
   }
 }
 
+/**
+ * Zero an object's payload. Most objects are a few words, and memory.fill is a call into the
+ * engine (V8): plain stores are several times faster there. The payload is 16-byte aligned and
+ * its block has room up to the next multiple of 4 (payloadSize pads size + 20 to 16), so the
+ * 4-byte tail store stays inside it.
+ */
+// @ts-ignore: decorator
+@inline function zero(at: usize, size: usize): void {
+  if (size > 128) { memory.fill(at, 0, size); return; }
+  const end = at + ((size + 3) & ~<usize>3);
+  let p = at;
+  while (p + 8 <= end) { store<u64>(p, 0); p += 8; }
+  if (p < end) store<u32>(p, 0);
+}
+
 // @ts-ignore: decorator
 @unsafe @global
 export function __alloc(size: usize): usize {
@@ -108,7 +123,7 @@ export function __new(size: usize, id: u32): usize {
   object.rtSize = <u32>size;
   // The standard library relies on zeroed objects under the stock runtime (Map buckets, grown
   // arrays), and memory reused after arenaRelease holds old data.
-  memory.fill(ptr + OBJECT_OVERHEAD, 0, size);
+  zero(ptr + OBJECT_OVERHEAD, size);
   return ptr + OBJECT_OVERHEAD;
 }
 
