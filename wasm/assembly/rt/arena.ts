@@ -42,7 +42,16 @@ import { E_ALLOCATION_TOO_LARGE } from "~lib/util/error";
   return ((size + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
 }
 
-function ensureMemory(end: usize): void {
+/** End of linear memory as last seen (only this file grows it): the bump path's one compare. */
+// @ts-ignore: decorator
+@lazy let memoryEnd: usize = 0;
+
+// @ts-ignore: decorator
+@inline function ensureMemory(end: usize): void {
+  if (end > memoryEnd) growMemory(end);
+}
+
+function growMemory(end: usize): void {
   const pages = memory.size();
   const have = <usize>pages << 16;
   if (end > have) {
@@ -52,6 +61,7 @@ function ensureMemory(end: usize): void {
       if (memory.grow(need) < 0) unreachable(); // out of memory
     }
   }
+  memoryEnd = <usize>memory.size() << 16;
 }
 
 /**
