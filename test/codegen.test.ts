@@ -3,6 +3,7 @@
 // reimplementation of the IR's meaning (wasm/assembly/ir.ts evalIR) on random and boundary
 // inputs. Plus long jumps, the 4096 limit, 32-bit arches and two pinned listings.
 import { loadCore, Core } from '../ts/policy/core';
+import { atomHolds } from './helpers/ir-meaning';
 
 const AUDIT = { x86_64: 0xc000003e, aarch64: 0xc00000b7, i386: 0x40000003, arm: 0x40000028 } as const;
 type ArchName = keyof typeof AUDIT;
@@ -43,25 +44,9 @@ function evalIR(ir: IR, arch: ArchName, inArch: number, nr: number, args: bigint
   if (!sc) return ir.default >>> 0;
   for (const r of sc.rules) {
     if (r.clauses.length === 0) return r.action >>> 0;
-    for (const c of r.clauses) if (c.every((a) => atomHolds(a, args[a.arg], bits))) return r.action >>> 0;
+    for (const c of r.clauses) if (c.every((a) => atomHolds(a.op, a.value, args[a.arg], bits))) return r.action >>> 0;
   }
   return ir.default >>> 0;
-}
-
-function atomHolds(a: Atom, arg: bigint, bits: number): boolean {
-  const wmask = bits === 32 ? 0xffffffffn : M64;
-  const x = arg & wmask;
-  const v = a.value & wmask;
-  switch (a.op) {
-    case '==': return x === v;
-    case '!=': return x !== v;
-    case '<': return x < v;
-    case '<=': return x <= v;
-    case '>': return x > v;
-    case '>=': return x >= v;
-    case '&': return (x & v) !== 0n;
-    case 'in': return (x & (~v & wmask)) === 0n;
-  }
 }
 
 function seccompData(arch: number, nr: number, args: bigint[], ip = 0n): Uint8Array {

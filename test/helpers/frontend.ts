@@ -3,6 +3,7 @@
 // minijail-notes §1.11 vectors can be checked at the IR level before codegen exists.
 
 import { loadCore } from '../../ts/policy/core';
+import { atomHolds } from './ir-meaning';
 
 export const FLAG_RETURN_ON_MATCH = 1;
 export const FLAG_KILL_THREAD = 2;
@@ -50,23 +51,6 @@ export async function scan(path: string, text: string): Promise<string[]> {
   return core.scanIncludes(path, text).split('\n').filter((s) => s !== '');
 }
 
-const MASK64 = (1n << 64n) - 1n;
-
-function atomHolds(a: AtomJson, arg: bigint, bits: number): boolean {
-  const x = bits === 32 ? arg & 0xffffffffn : arg & MASK64;
-  const v = BigInt(a.value);
-  switch (a.op) {
-    case '==': return x === v;
-    case '!=': return x !== v;
-    case '<': return x < v;
-    case '<=': return x <= v;
-    case '>': return x > v;
-    case '>=': return x >= v;
-    case '&': return (x & v) !== 0n;
-    case 'in': return (x & (~v & (bits === 32 ? 0xffffffffn : MASK64))) === 0n;
-  }
-  throw new Error('unknown op ' + a.op);
-}
 
 /** The action text ("allow", "errno 38", "kill-process") the IR gives one call. */
 export function evalIr(ir: IrJson, nameOrNr: string | number, args: Array<number | bigint> = [], audit?: number): string {
@@ -76,7 +60,7 @@ export function evalIr(ir: IrJson, nameOrNr: string | number, args: Array<number
   if (!sc) return ir.defaultAction.text;
   for (const r of sc.rules) {
     if (r.clauses.length === 0) return r.action.text;
-    if (r.clauses.some((c) => c.every((a) => atomHolds(a, full[a.arg], ir.bits)))) return r.action.text;
+    if (r.clauses.some((c) => c.every((a) => atomHolds(a.op, BigInt(a.value), full[a.arg], ir.bits)))) return r.action.text;
   }
   return ir.defaultAction.text;
 }
