@@ -2,7 +2,8 @@
 // compare core builds on identical input, and prove that a change left every output alone.
 //   node scripts/profile-core.js prep                      requests of every corpus policy -> $PERF/requests.json
 //   node scripts/profile-core.js dump DIR OUT              every compile/dumpIR result of DIR/core.wasm -> OUT
-//   node scripts/profile-core.js time DIR [DIR...] [-r N]  CPU µs per x86_64 policy (no includes), builds interleaved
+//   node scripts/profile-core.js time DIR [DIR...] [-r N] [-f TEXT]  CPU µs per x86_64 policy (no includes),
+//                                                          builds interleaved; -f: only files whose path contains TEXT
 // DIR holds a core.wasm and its raw-bindings core.js (`npx asc wasm/assembly/index.ts --config
 // wasm/asconfig.json --target release --transform ./wasm/no-shadow-stack.mjs --outFile
 // DIR/core.wasm`, as scripts/build-wasm.js runs it; add --debug for names in --cpu-prof).
@@ -71,9 +72,10 @@ function cpuUs(): number {
   return u.user + u.system;
 }
 
-async function time(dirs: string[], rounds: number): Promise<void> {
+async function time(dirs: string[], rounds: number, only: string): Promise<void> {
   const cores = await Promise.all(dirs.map(loadBuild));
-  const reqs = requests().filter((r) => r.arch === 'x86_64' && r.includes === 0);
+  const reqs = requests().filter((r) => r.arch === 'x86_64' && r.includes === 0 && r.file.includes(only));
+  if (reqs.length === 0) throw new Error(`no x86_64 policy without includes matches '${only}'`);
   const kinds: Array<[string, (c: CoreApi, r: Req) => string]> = [
     ['compile', (c, r) => c.compile(r.request, 'x86_64', 1, '')],
     ['check', (c, r) => c.dumpIR(r.request, 'x86_64', 0x100, '')],
@@ -90,7 +92,7 @@ async function time(dirs: string[], rounds: number): Promise<void> {
     });
   }
   const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-  console.log(`${reqs.length} x86_64 policies without includes, ${rounds} rounds, median CPU µs per policy`);
+  console.log(`${reqs.length} x86_64 policies without includes${only ? ` matching '${only}'` : ''}, ${rounds} rounds, median CPU µs per policy`);
   kinds.forEach(([name], k) => {
     console.log(`  ${name.padEnd(8)} ` + dirs.map((d, b) => `${d}: ${median(samples[k][b]).toFixed(1)}`).join('   '));
   });
@@ -102,10 +104,13 @@ export async function main(argv: string[]): Promise<number> {
   else if (cmd === 'dump' && rest.length === 2) await dump(rest[0], rest[1]);
   else if (cmd === 'time' && rest.length >= 1) {
     const ri = rest.indexOf('-r');
+    const fi = rest.indexOf('-f');
     const rounds = ri >= 0 ? Number(rest[ri + 1]) : 15;
-    await time(rest.filter((_, i) => i !== ri && i !== ri + 1), rounds);
+    const only = fi >= 0 ? rest[fi + 1] : '';
+    const opt = (i: number) => (ri >= 0 && (i === ri || i === ri + 1)) || (fi >= 0 && (i === fi || i === fi + 1));
+    await time(rest.filter((_, i) => !opt(i)), rounds, only);
   } else {
-    console.error('usage: profile-core.js prep | dump DIR OUT | time DIR [DIR...] [-r N]');
+    console.error('usage: profile-core.js prep | dump DIR OUT | time DIR [DIR...] [-r N] [-f TEXT]');
     return 2;
   }
   return 0;

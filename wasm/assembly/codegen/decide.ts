@@ -183,6 +183,35 @@ function finishResidual(out: Entry[], def: u32): Residual {
   return res;
 }
 
+/** Atoms simplifyEntry evaluated (plus one per entry): the work measure of simplifyWord. */
+let entryWork: i32 = 0;
+
+/**
+ * Entry `e` after the knowledge about word `w` changed: `e` itself, a copy without the atoms
+ * now true, or null when an atom is now false (only atoms on w need evaluating: see
+ * simplifyWord). Adds the atoms evaluated, plus one, to entryWork.
+ */
+// @ts-ignore: decorator
+@inline function simplifyEntry(e: Entry, K: Knowledge, w: i32): Entry | null {
+  const atoms = e.atoms;
+  let kept: WordAtom[] | null = null;
+  let work = 1;
+  for (let j = 0; j < atoms.length; j++) {
+    const a = unchecked(atoms[j]);
+    if (a.w != w) { if (kept != null) kept.push(a); continue; }
+    work++;
+    const r = evalAtom(a, K);
+    if (r == ATOM_FALSE) { entryWork += work; return null; }
+    if (r == ATOM_TRUE) {
+      if (kept == null) kept = atoms.slice(0, j);
+    } else if (kept != null) {
+      kept.push(a);
+    }
+  }
+  entryWork += work;
+  return kept == null ? e : new Entry(kept, e.action);
+}
+
 /**
  * simplify() after the knowledge about one word `w` changed: every atom of `entries` is
  * undecided under the previous knowledge (residuals are always simplified under the
@@ -190,32 +219,102 @@ function finishResidual(out: Entry[], def: u32): Residual {
  */
 export function simplifyWord(entries: Entry[], def: u32, K: Knowledge, w: i32, steps: Int32Array): Residual {
   const out: Entry[] = [];
-  let work = 0;
+  entryWork = 0;
   for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    const atoms = e.atoms;
-    let kept: WordAtom[] | null = null;
-    let dead = false;
-    for (let j = 0; j < atoms.length; j++) {
-      const a = unchecked(atoms[j]);
-      if (a.w != w) { if (kept != null) kept.push(a); continue; }
-      work++;
-      const r = evalAtom(a, K);
-      if (r == ATOM_FALSE) { dead = true; break; }
-      if (r == ATOM_TRUE) {
-        if (kept == null) kept = atoms.slice(0, j);
-      } else if (kept != null) {
-        kept.push(a);
-      }
-    }
-    work++;
-    if (dead) continue;
-    const entry = kept == null ? e : new Entry(kept, e.action);
+    const entry = simplifyEntry(unchecked(entries[i]), K, w);
+    if (entry == null) continue;
     out.push(entry);
     if (entry.atoms.length == 0) break;
   }
-  steps[0] += work;
+  steps[0] += entryWork;
   return finishResidual(out, def);
+}
+
+/** The constant of the first atom on w in `e` (there is one). */
+function firstConstantOn(e: Entry, w: i32): u32 {
+  const atoms = e.atoms;
+  for (let j = 0; j < atoms.length; j++) if (atoms[j].w == w) return atoms[j].k;
+  return 0;
+}
+
+/**
+ * simplifyWord for each interval of w in turn (ascending, disjoint), in time about the
+ * entries that can survive rather than all entries per interval. An entry whose first atom
+ * on w is `w == k` is dead on every interval without k (evalAtom: false as soon as k is
+ * outside [lo, hi]), after evaluating exactly that atom: simplifyWord would count 2 for it.
+ * Those entries are evaluated only on the interval holding k; the others on every interval.
+ * Outputs and the work counted are simplifyWord's, interval by interval.
+ */
+class IntervalSimplifier {
+  /** Entries whose first atom on w is not an equality: evaluated on every interval. */
+  general: i32[] = [];
+  /** Equality-first entries by (k, index). */
+  eqIndex: i32[] = [];
+  eqK: u32[] = [];
+  /** eqBefore[i]: equality-first entries among entries[0..i-1]. */
+  eqBefore: Int32Array;
+  /** Next eqIndex position whose k is not below the current interval. */
+  cursor: i32 = 0;
+  cand: i32[] = [];
+
+  constructor(public entries: Entry[], public def: u32, public w: i32) {
+    const n = entries.length;
+    this.eqBefore = new Int32Array(n + 1);
+    const eq: i32[] = [];
+    for (let i = 0; i < n; i++) {
+      const atoms = entries[i].atoms;
+      let first = -1;
+      for (let j = 0; j < atoms.length; j++) if (atoms[j].w == w) { first = j; break; }
+      const isEq = first >= 0 && atoms[first].op == WOp.EQ;
+      this.eqBefore[i + 1] = this.eqBefore[i] + (isEq ? 1 : 0);
+      if (isEq) eq.push(i);
+      else this.general.push(i);
+    }
+    // By (k, index), packed in one u64 key.
+    const pairs: u64[] = [];
+    for (let x = 0; x < eq.length; x++) pairs.push((<u64>firstConstantOn(entries[eq[x]], w) << 32) | <u64>eq[x]);
+    pairs.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+    for (let x = 0; x < pairs.length; x++) {
+      this.eqK.push(<u32>(pairs[x] >> 32));
+      this.eqIndex.push(<i32>(pairs[x] & 0xffffffff));
+    }
+  }
+
+  /** The residual on the interval K.lo[w]..K.hi[w] (not below any earlier call's). */
+  next(K: Knowledge, steps: Int32Array): Residual {
+    const w = this.w;
+    const lo = K.lo[w];
+    const hi = K.hi[w];
+    const entries = this.entries;
+    while (this.cursor < this.eqK.length && this.eqK[this.cursor] < lo) this.cursor++;
+    // The equality-first entries alive here, by index.
+    const cand = this.cand;
+    cand.length = 0;
+    for (let p = this.cursor; p < this.eqK.length && this.eqK[p] <= hi; p++) cand.push(this.eqIndex[p]);
+    if (cand.length > 1) cand.sort((a: i32, b: i32): i32 => a - b);
+    const general = this.general;
+    const out: Entry[] = [];
+    entryWork = 0;
+    let gi = 0;
+    let ci = 0;
+    // Entries from `limit` on are never looked at (an entry with no atoms left ends the list).
+    let limit = entries.length;
+    while (gi < general.length || ci < cand.length) {
+      let i: i32;
+      if (ci >= cand.length || (gi < general.length && general[gi] < cand[ci])) i = general[gi++];
+      else i = cand[ci++];
+      const entry = simplifyEntry(entries[i], K, w);
+      if (entry == null) continue;
+      out.push(entry);
+      if (entry.atoms.length == 0) { limit = i; break; }
+    }
+    // The dead equality-first entries before `limit`: 2 each.
+    let candBefore = 0;
+    for (let x = 0; x < cand.length; x++) if (cand[x] < limit) candBefore++;
+    entryWork += 2 * (this.eqBefore[limit] - candBefore);
+    steps[0] += entryWork;
+    return finishResidual(out, this.def);
+  }
 }
 
 /** Groups that can end in these actions are the ones worth reaching quickly. */
@@ -332,10 +431,11 @@ export class Decider {
     // Residual per interval; consecutive equal residuals form one group.
     const groupStart: u32[] = [];
     const groupRes: Residual[] = [];
+    const intervals = new IntervalSimplifier(res.entries, res.def, w);
     for (let i = 0; i < starts.length; i++) {
       K.lo[w] = starts[i];
       K.hi[w] = i + 1 < starts.length ? starts[i + 1] - 1 : hi;
-      const r = simplifyWord(res.entries, res.def, K, w, this.steps);
+      const r = intervals.next(K, this.steps);
       if (this.steps[0] > this.budget) {
         this.failed = true;
         K.lo[w] = lo;

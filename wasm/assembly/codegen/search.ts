@@ -18,6 +18,18 @@ const DP_MAX_RANGES: i32 = 400;
 export const DP_WINDOW: i32 = 64;
 /** Most single-value exceptions a chain may test. */
 const CHAIN_MAX: i32 = 4;
+/** Longest interval (in ranges, minus one) considered for a chain. */
+const CHAIN_SPAN: i32 = 2 * CHAIN_MAX;
+
+/** Insert `w` into the four heaviest exception weights at `ws` (descending; ties keep the earlier). */
+// @ts-ignore: decorator
+@inline function insertException(ws: usize, w: f64): void {
+  const w0 = load<f64>(ws), w1 = load<f64>(ws, 8), w2 = load<f64>(ws, 16);
+  if (w > w0) { store<f64>(ws, load<f64>(ws, 16), 24); store<f64>(ws, w1, 16); store<f64>(ws, w0, 8); store<f64>(ws, w); }
+  else if (w > w1) { store<f64>(ws, w2, 24); store<f64>(ws, w1, 16); store<f64>(ws, w, 8); }
+  else if (w > w2) { store<f64>(ws, w2, 24); store<f64>(ws, w, 16); }
+  else if (w > load<f64>(ws, 24)) store<f64>(ws, w, 24);
+}
 
 export class RangeSet {
   starts: u32[] = [];
@@ -46,6 +58,8 @@ class Builder {
   cost: Float64Array = new Float64Array(0);
   root: Int32Array = new Int32Array(0);
   chainBg: Int32Array = new Int32Array(0);
+  chainCostOf: Float64Array = new Float64Array(0);
+  chainBgOf: Int32Array = new Int32Array(0);
 
   /** Copies of the ranges in flat arrays for the O(n^2) loops. */
   nodeOf: Int32Array;
@@ -70,43 +84,84 @@ class Builder {
 
   weight(i: i32, j: i32): f64 { return unchecked(this.prefix[j + 1]) - unchecked(this.prefix[i]); }
 
-  /** Best chain over [i..j]: cost, and the background range index via `bgOut`. */
-  chainCost(i: i32, j: i32, bgOut: Int32Array): f64 {
+  /**
+   * Best chain over every [i..i+len], len <= CHAIN_SPAN, into chainCostOf/chainBgOf[i *
+   * (CHAIN_SPAN + 1) + len] (cost, and the background's range index, or Infinity and -1).
+   * Walks j = i, i+1, ... once, keeping per distinct background (in order of first
+   * occurrence) its weight, its exception count and four heaviest exceptions: every sum
+   * and insertion happens in the same order as a separate scan of [i..j] would do them, so
+   * costs and tie-breaks are bit for bit those of evaluating each interval on its own.
+   */
+  chainTables(): void {
+    const n = this.n;
+    const span = CHAIN_SPAN + 1;
     const nodes = this.nodeOf.dataStart;
     const weights = this.weightOf.dataStart;
     const single = this.single.dataStart;
-    // A range wider than one value can only be background: it fixes the candidate.
-    let wide = -1;
-    for (let p = i; p <= j; p++) {
-      if (load<u8>(single + <usize>p) != 0) continue;
-      if (wide < 0) wide = p;
-      else if (load<i32>(nodes + (<usize>p << 2)) != load<i32>(nodes + (<usize>wide << 2))) return Infinity;
-    }
-    const cFrom = wide < 0 ? i : wide;
-    const cTo = wide < 0 ? j : wide;
-    let best = Infinity;
-    for (let c = cFrom; c <= cTo; c++) {
-      const bg = load<i32>(nodes + (<usize>c << 2));
-      // Consider each distinct background once.
-      let seen = false;
-      for (let p = cFrom; p < c; p++) if (load<i32>(nodes + (<usize>p << 2)) == bg) { seen = true; break; }
-      if (seen) continue;
-      let m = 0;
-      let ok = true;
-      let wbg = 0.0;
-      // The exceptions' weights, largest first (CHAIN_MAX == 4 slots).
-      let w0 = 0.0, w1 = 0.0, w2 = 0.0, w3 = 0.0;
-      for (let p = i; p <= j; p++) {
-        const wp = load<f64>(weights + (<usize>p << 3));
-        if (load<i32>(nodes + (<usize>p << 2)) == bg) { wbg += wp; continue; }
-        if (load<u8>(single + <usize>p) == 0 || ++m > CHAIN_MAX) { ok = false; break; }
-        if (wp > w0) { w3 = w2; w2 = w1; w1 = w0; w0 = wp; } else if (wp > w1) { w3 = w2; w2 = w1; w1 = wp; } else if (wp > w2) { w3 = w2; w2 = wp; } else if (wp > w3) w3 = wp;
+    this.chainCostOf = new Float64Array(n * span);
+    this.chainBgOf = new Int32Array(n * span);
+    const costOut = this.chainCostOf.dataStart;
+    const bgOut = this.chainBgOf.dataStart;
+    // Per candidate background q (at most span of them).
+    const cNode = new Int32Array(span).dataStart;
+    const cFirst = new Int32Array(span).dataStart;
+    const cM = new Int32Array(span).dataStart;
+    const cOk = new Uint8Array(span).dataStart;
+    const cWbg = new Float64Array(span).dataStart;
+    const cW = new Float64Array(span * CHAIN_MAX).dataStart;
+    for (let i = 0; i < n; i++) {
+      let nc = 0;
+      // A range wider than one value can only be background; the first one names the chain's.
+      let wide = -1;
+      const last = min(n - 1, i + CHAIN_SPAN);
+      for (let j = i; j <= last; j++) {
+        const x = load<i32>(nodes + (<usize>j << 2));
+        const wj = load<f64>(weights + (<usize>j << 3));
+        const sj = load<u8>(single + <usize>j);
+        if (sj == 0 && wide < 0) wide = j;
+        let found = false;
+        for (let q = 0; q < nc; q++) {
+          if (load<i32>(cNode + (<usize>q << 2)) == x) {
+            found = true;
+            store<f64>(cWbg + (<usize>q << 3), load<f64>(cWbg + (<usize>q << 3)) + wj);
+          } else if (load<u8>(cOk + <usize>q) != 0) {
+            const m = load<i32>(cM + (<usize>q << 2)) + 1;
+            store<i32>(cM + (<usize>q << 2), m);
+            if (sj == 0 || m > CHAIN_MAX) store<u8>(cOk + <usize>q, 0);
+            else insertException(cW + (<usize>(q * CHAIN_MAX) << 3), wj);
+          }
+        }
+        if (!found) {
+          // A new background: everything before it in [i..j] is an exception, in order.
+          const q = nc++;
+          store<i32>(cNode + (<usize>q << 2), x);
+          store<i32>(cFirst + (<usize>q << 2), j);
+          store<f64>(cWbg + (<usize>q << 3), 0.0 + wj);
+          const ws = cW + (<usize>(q * CHAIN_MAX) << 3);
+          for (let t = 0; t < CHAIN_MAX; t++) store<f64>(ws + (<usize>t << 3), 0.0);
+          let m = 0;
+          let ok: u8 = 1;
+          for (let p = i; p < j; p++) {
+            if (load<u8>(single + <usize>p) == 0 || ++m > CHAIN_MAX) { ok = 0; break; }
+            insertException(ws, load<f64>(weights + (<usize>p << 3)));
+          }
+          store<i32>(cM + (<usize>q << 2), m);
+          store<u8>(cOk + <usize>q, ok);
+        }
+        let best = Infinity;
+        let bestBg = -1;
+        for (let q = 0; q < nc; q++) {
+          if (load<u8>(cOk + <usize>q) == 0) continue;
+          const ws = cW + (<usize>(q * CHAIN_MAX) << 3);
+          const w0 = load<f64>(ws), w1 = load<f64>(ws, 8), w2 = load<f64>(ws, 16), w3 = load<f64>(ws, 24);
+          const cost = <f64>load<i32>(cM + (<usize>q << 2)) * load<f64>(cWbg + (<usize>q << 3)) + w0 + 2 * w1 + 3 * w2 + 4 * w3;
+          if (cost < best) { best = cost; bestBg = wide >= 0 ? wide : load<i32>(cFirst + (<usize>q << 2)); }
+        }
+        const cell = <usize>(i * span + (j - i));
+        store<f64>(costOut + (cell << 3), best);
+        store<i32>(bgOut + (cell << 2), bestBg);
       }
-      if (!ok) continue;
-      const cost = <f64>m * wbg + w0 + 2 * w1 + 3 * w2 + 4 * w3;
-      if (cost < best) { best = cost; bgOut[0] = c; }
     }
-    return best;
   }
 
   solve(): void {
@@ -129,7 +184,9 @@ class Builder {
     const root = this.root.dataStart;
     const chainBg = this.chainBg.dataStart;
     const prefix = this.prefix.dataStart;
-    const bg = new Int32Array(1);
+    this.chainTables();
+    const chainCostOf = this.chainCostOf.dataStart;
+    const chainBgOf = this.chainBgOf.dataStart;
     for (let i = 0; i < n; i++) {
       store<f64>(cost + (<usize>(i * n + i) << 3), 0);
       store<i32>(root + (<usize>(i * n + i) << 2), i);
@@ -146,16 +203,23 @@ class Builder {
         if (hi < lo) { lo = i; hi = j - 1; }
         let best = Infinity;
         let bk = lo;
+        // cost[i][k] + cost[k+1][j], walking a row and a column by pointer.
+        let pl = cost + (<usize>(i * n + lo) << 3);
+        let pr = cost + (<usize>((lo + 1) * n + j) << 3);
+        const stride = <usize>n << 3;
         for (let k = lo; k <= hi; k++) {
-          const c = load<f64>(cost + (<usize>(i * n + k) << 3)) + load<f64>(cost + (<usize>((k + 1) * n + j) << 3));
+          const c = load<f64>(pl) + load<f64>(pr);
           if (c < best) { best = c; bk = k; }
+          pl += 8;
+          pr += stride;
         }
         let total = best + load<f64>(prefix + (<usize>(j + 1) << 3)) - load<f64>(prefix + (<usize>i << 3));
         store<i32>(root + (ij << 2), bk);
         let cb = -1;
-        if (len <= 2 * CHAIN_MAX) {
-          const cc = this.chainCost(i, j, bg);
-          if (cc < total) { total = cc; cb = bg[0]; }
+        if (len <= CHAIN_SPAN) {
+          const cell = <usize>(i * (CHAIN_SPAN + 1) + len);
+          const cc = load<f64>(chainCostOf + (cell << 3));
+          if (cc < total) { total = cc; cb = load<i32>(chainBgOf + (cell << 2)); }
         }
         store<i32>(chainBg + (ij << 2), cb);
         store<f64>(cost + (ij << 3), total);
