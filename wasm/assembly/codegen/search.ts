@@ -150,8 +150,10 @@ class Builder {
         }
         let best = Infinity;
         let bestBg = -1;
+        let anyOk = false;
         for (let q = 0; q < nc; q++) {
           if (load<u8>(cOk + <usize>q) == 0) continue;
+          anyOk = true;
           const ws = cW + (<usize>(q * CHAIN_MAX) << 3);
           const w0 = load<f64>(ws), w1 = load<f64>(ws, 8), w2 = load<f64>(ws, 16), w3 = load<f64>(ws, 24);
           const cost = <f64>load<i32>(cM + (<usize>q << 2)) * load<f64>(cWbg + (<usize>q << 3)) + w0 + 2 * w1 + 3 * w2 + 4 * w3;
@@ -160,6 +162,16 @@ class Builder {
         const cell = <usize>(i * span + (j - i));
         store<f64>(costOut + (cell << 3), best);
         store<i32>(bgOut + (cell << 2), bestBg);
+        if (!anyOk && j - i >= CHAIN_MAX) {
+          // No background fits, and none can later: a failed one stays failed, and a new one
+          // would have all of [i..j] (more than CHAIN_MAX ranges) as exceptions.
+          for (let t = j + 1; t <= last; t++) {
+            const rest = <usize>(i * span + (t - i));
+            store<f64>(costOut + (rest << 3), Infinity);
+            store<i32>(bgOut + (rest << 2), -1);
+          }
+          break;
+        }
       }
     }
   }
