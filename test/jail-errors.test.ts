@@ -164,11 +164,11 @@ d('failing steps (as the current user)', () => {
 });
 
 dr('failing steps as root', () => {
-  test('capabilities: keeping a capability we do not have (this VM lacks CAP_SYS_RESOURCE)', () => {
-    const eff = BigInt('0x' + fs.readFileSync('/proc/self/status', 'utf8').match(/CapEff:\s+([0-9a-f]+)/)![1]);
-    const missing = [...Array(41).keys()].find((c) => !(eff & (1n << BigInt(c))));
-    if (missing === undefined) return; // root has every capability here: nothing to ask for
-    expectStep(spec({ caps: { keep: 1n << BigInt(missing) } }), 'capabilities', 'EPERM');
+  const eff = BigInt('0x' + fs.readFileSync('/proc/self/status', 'utf8').match(/CapEff:\s+([0-9a-f]+)/)![1]);
+  const missing = [...Array(41).keys()].find((c) => !(eff & (1n << BigInt(c))));
+  (missing === undefined ? test.skip : test)(`capabilities: keeping a capability we do not have (this VM lacks CAP_SYS_RESOURCE)${
+    missing === undefined ? ' [skipped: root has every capability here, nothing to ask for]' : ''}`, () => {
+    expectStep(spec({ caps: { keep: 1n << BigInt(missing!) } }), 'capabilities', 'EPERM');
   });
 });
 

@@ -141,18 +141,20 @@ d('jail lifecycle (as the current user)', () => {
     expect(r.stdout.trim()).toBe(`fds 0 1 2 ${keep}`);
   });
 
-  test('cannot escape via a leaked fd: an inherited non-CLOEXEC fd of ours is closed too', async () => {
-    // Jest's worker IPC channel (and any fd inherited at exec) has no O_CLOEXEC here.
-    const leaky = fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
-      if (fd < 3) return false;
-      try {
-        const flags = parseInt(/flags:\s+(\d+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
-        return (flags & 0o2000000) === 0;
-      } catch {
-        return false;
-      }
-    });
-    if (leaky.length === 0) return; // nothing inheritable open in this process: nothing to show
+  // Jest's worker IPC channel (and any fd inherited at exec) has no O_CLOEXEC here. Node opens
+  // everything else with O_CLOEXEC, so a single in-band test file may have none: then the
+  // containment suite's "cannot use a leaked fd" (an fd tsjail run inherits) covers the case.
+  const leaky = fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
+    if (fd < 3) return false;
+    try {
+      const flags = parseInt(/flags:\s+(\d+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+      return (flags & 0o2000000) === 0;
+    } catch {
+      return false;
+    }
+  });
+  (leaky.length === 0 ? test.skip : test)(`cannot escape via a leaked fd: an inherited non-CLOEXEC fd of ours is closed too${
+    leaky.length === 0 ? ' [skipped: no fd without O_CLOEXEC is open in this process (jest runs in band)]' : ''}`, async () => {
     const r = await run(spec(['fds']));
     expect(r.stdout.trim()).toBe('fds 0 1 2');
   });
