@@ -6,9 +6,7 @@
 
 import { loadCore } from '../ts/policy/core';
 import { dump, DumpJson } from './helpers/frontend';
-import { CorpusPolicy, corpusAvailable, corpusFileSet, corpusRows, readCorpus } from './helpers/corpus';
-
-const HAVE_CORPUS = corpusAvailable();
+import { CorpusPolicy, corpusDescribe, corpusFileSet, corpusMissing, corpusRows, readCorpus } from './helpers/corpus';
 
 type Entry = CorpusPolicy;
 
@@ -62,10 +60,8 @@ async function compileEntry(e: Entry, byFile: Map<string, Entry>): Promise<{ arc
   return { arch: e.arch, files, ir };
 }
 
-const describeCorpus = HAVE_CORPUS ? describe : describe.skip;
-
-describeCorpus('corpus: every policy reaches IR for its arch', () => {
-  const entries = HAVE_CORPUS ? corpusRows() : [];
+corpusDescribe('corpus: every policy reaches IR for its arch', () => {
+  const entries = corpusMissing ? [] : corpusRows();
   const policies = entries.filter((e) => !e.notes.startsWith('@frequency data file'));
   const byFile = new Map(entries.map((e) => [e.file, e]));
 
@@ -134,19 +130,22 @@ describeCorpus('corpus: every policy reaches IR for its arch', () => {
   });
 });
 
-describeCorpus('corpus: full compile', () => {
+corpusDescribe('corpus: full compile', () => {
   test('compile(...).ok for every policy that reaches IR', async () => {
     const core = await loadCore();
     const problems: string[] = [];
     const entries = corpusRows();
     const byFile = new Map(entries.map((e) => [e.file, e]));
+    let attempted = 0;
     for (const e of entries) {
       if (e.notes.startsWith('@frequency data file') || EXPECTED_FAILURES[e.file] || UNSUPPORTED_ARCHES.has(e.arch)) continue;
+      attempted++;
       const arch = e.arch;
       const files = corpusFileSet(core, e, byFile);
       const r = JSON.parse(core.compile(files.flat().join('\0'), arch, 0, '')) as { ok: boolean; diagnostics: Array<{ formatted: string }> };
       if (!r.ok) problems.push(`${e.file} (${arch}): ${r.diagnostics.map((d) => d.formatted.split('\n')[0]).join('; ')}`);
     }
     expect(problems).toEqual([]);
+    expect(attempted).toBeGreaterThan(650);
   });
 });

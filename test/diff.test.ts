@@ -3,7 +3,7 @@
 // Every reported region is replayed through both compiled programs by its example call, and
 // a probe set checks that no differing call is missing.
 import { compilePolicy, diffPolicies, simulate, PolicyDifference } from '../ts/policy';
-import { corpusAvailable, corpusPolicies, mainPath, readCorpus } from './helpers/corpus';
+import { corpusMissing, corpusPolicies, corpusTest, mainPath, readCorpus } from './helpers/corpus';
 
 const ARCH = 'x86_64';
 
@@ -88,7 +88,7 @@ describe('diff: crafted pairs', () => {
 });
 
 describe('diff: one-edit pairs from corpus policies', () => {
-  const all = corpusAvailable() ? corpusPolicies().filter((p) => p.arch === 'x86_64' && p.includes.length === 0) : [];
+  const all = !corpusMissing ? corpusPolicies().filter((p) => p.arch === 'x86_64' && p.includes.length === 0) : [];
   // A deterministic handful with argument filters, so all three kinds of edit apply.
   const picked = all.filter((p) => /arg\d\s*==\s*\w+/.test(readCorpus(p.file))).filter((_, i) => i % 15 === 0).slice(0, 6);
 
@@ -110,8 +110,7 @@ describe('diff: one-edit pairs from corpus policies', () => {
     return out;
   }
 
-  test('each edit is found, on its syscall, and nothing else', async () => {
-    if (picked.length === 0) return;
+  corpusTest('each edit is found, on its syscall, and nothing else', async () => {
     let checked = 0;
     for (const p of picked) {
       const text = readCorpus(p.file);

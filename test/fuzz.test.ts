@@ -1,25 +1,21 @@
 // Bounded fuzz run: random and mutated policies never trap, hang or crash the core, every
 // diagnostic is located, and every program the core accepts is a valid filter the
 // simulator can run. `npm run fuzz` runs the same loop longer (TSJAIL_FUZZ_CASES).
-import * as fs from 'fs';
-import * as path from 'path';
 import { compilePolicy, simulate, syscallNames, verifyPolicy } from '../ts/policy';
 import { constantNames } from './helpers/constants';
 import { Gen, rng } from './helpers/policygen';
+import { corpusMissing, corpusPolicies, corpusTest, readCorpus } from './helpers/corpus';
 
 const CASES = Number(process.env.TSJAIL_FUZZ_CASES ?? 300);
 const SEED = Number(process.env.TSJAIL_FUZZ_SEED ?? 20261128);
 let okCount = 0;
-const CORPUS = path.resolve(__dirname, '../../shared/corpus/policies');
 
 function corpusSamples(): string[] {
-  const manifest = path.join(CORPUS, 'MANIFEST.tsv');
-  if (!fs.existsSync(manifest)) return [];
-  const rows = fs.readFileSync(manifest, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-  return rows
-    .filter((r) => (r[4] === 'x86_64' || r[4] === 'unknown') && r[0].endsWith('.policy'))
+  if (corpusMissing) return [];
+  return corpusPolicies()
+    .filter((p) => (p.manifestArch === 'x86_64' || p.manifestArch === 'unknown') && p.file.endsWith('.policy'))
     .filter((_, i) => i % 7 === 0)
-    .map((r) => fs.readFileSync(path.join(CORPUS, r[0]), 'utf8'));
+    .map((p) => readCorpus(p.file));
 }
 
 async function checkOne(text: string, arch: string, label: string): Promise<void> {
@@ -84,9 +80,9 @@ describe('fuzz', () => {
     expect(okCount - before).toBe(CASES);
   });
 
-  test(`${CASES} mutated corpus policies`, async () => {
+  corpusTest(`${CASES} mutated corpus policies`, async () => {
     const samples = corpusSamples();
-    if (samples.length === 0) return; // the corpus is outside the repo; reported by corpus tests
+    expect(samples.length).toBeGreaterThan(20);
     const g = new Gen(rng(SEED + 1), syscalls, constants);
     for (let i = 0; i < CASES; i++) {
       await checkOne(g.mutate(g.pick(samples)), 'x86_64', `mutated #${i} (seed ${SEED + 1})`);

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as os from 'os';
 import { loadCore } from '../ts/policy/core';
+import { CORPUS, corpusDescribe } from './helpers/corpus';
 
 type Arch = 'x86_64' | 'aarch64' | 'arm' | 'i386' | 'riscv64';
 const ARCHES: Arch[] = ['x86_64', 'aarch64', 'arm', 'i386', 'riscv64'];
@@ -14,9 +15,7 @@ const BITS: Record<Arch, number> = { x86_64: 64, aarch64: 64, arm: 32, i386: 32,
 
 const ROOT = path.resolve(__dirname, '..');
 const KERNEL = process.env.TSJAIL_KERNEL_DIR ?? path.resolve(ROOT, '../shared/kernel/6.18');
-const CORPUS = path.resolve(ROOT, '../shared/corpus/policies');
 const haveKernel = fs.existsSync(path.join(KERNEL, 'scripts', 'syscall.tbl'));
-const haveCorpus = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 
 interface Tables { sys: Record<string, number>; con: Record<string, string> }
 const cache = new Map<string, Tables>();
@@ -294,7 +293,7 @@ function unresolved(names: Set<string>, t: Tables): string[] {
   }).sort();
 }
 
-(haveCorpus ? describe : describe.skip)(`corpus coverage${haveCorpus ? '' : ' (skipped: no corpus at ' + CORPUS + ')'}`, () => {
+corpusDescribe('corpus coverage', () => {
   test('every name in every corpus policy resolves for its arch, except the listed ones', async () => {
     const got: Record<string, string[]> = {};
     const skipped: string[] = [];

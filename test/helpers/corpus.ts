@@ -23,6 +23,21 @@ export function corpusAvailable(): boolean {
   return existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 }
 
+/** Why corpus tests are skipped on this machine; undefined when the corpus is there. */
+export const corpusMissing: string | undefined = corpusAvailable() ? undefined : `no corpus at ${CORPUS} (set TSJAIL_CORPUS)`;
+
+/** `test`, or a `test.skip` whose title carries the reason when the corpus is missing. */
+export function corpusTest(title: string, fn: () => unknown | Promise<unknown>, timeout?: number): void {
+  if (corpusMissing) test.skip(`${title} [skipped: ${corpusMissing}]`, () => undefined);
+  else test(title, fn as () => Promise<unknown>, timeout);
+}
+
+/** `describe`, or a skipped one whose title carries the reason when the corpus is missing. */
+export function corpusDescribe(title: string, fn: () => void): void {
+  if (corpusMissing) describe.skip(`${title} [skipped: ${corpusMissing}]`, fn);
+  else describe(title, fn);
+}
+
 /**
  * Files whose manifest arch (inferred from the path) is `unknown` but whose syscall names pin
  * them to a 32-bit ABI: compiled for that arch instead of the default x86_64.
