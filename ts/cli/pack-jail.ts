@@ -14,7 +14,7 @@ import { encodeJailFile } from '../jail/jailfile';
 import type { JailSpec } from '../jail/spec';
 import { ExitStatus, UsageError } from './errors';
 import type { RunRequest } from './run-options';
-import { EXIT_SETUP_FAILED, RunIo, describeJailError, specFromArgs } from './run';
+import { EXIT_SETUP_FAILED, RunIo, describeJailError, rawSubcommandArgs, specFromArgs } from './run';
 import { runHelp } from './run-help';
 
 export const EXIT_WRITE_FAILED = 1;
@@ -99,10 +99,7 @@ export function registerPackJail(program: Command): void {
     .passThroughOptions(true)
     .argument('[args...]')
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      // As for run: commander drops a `--` right after the subcommand; the root's rawArgs keep it.
-      const raw: string[] = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const at = raw.indexOf('pack-jail', 2);
-      const status = await packJailCommand(at >= 0 ? raw.slice(at + 1) : args);
+      const status = await packJailCommand(rawSubcommandArgs(cmd, args));
       if (status !== 0) throw new ExitStatus(status);
     });
 }

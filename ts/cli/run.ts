@@ -199,10 +199,11 @@ export async function runCommand(args: string[], io: RunIo = process): Promise<n
 }
 
 /**
- * The arguments after `run` exactly as given. Commander drops a `--` that directly follows the
- * subcommand, which would turn `run -- -prog` into an option; the root's rawArgs still have it.
+ * The arguments after the subcommand (`run`, `pack-jail`) exactly as given. Commander drops a
+ * `--` that directly follows the subcommand, which would turn `run -- -prog` into an option;
+ * the root's rawArgs still have it.
  */
-function rawRunArgs(cmd: Command, parsed: string[]): string[] {
+export function rawSubcommandArgs(cmd: Command, parsed: string[]): string[] {
   // rawArgs is public in commander's JavaScript but missing from its typings.
   const raw: string[] = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
   const at = raw.indexOf(cmd.name(), 2);
@@ -229,7 +230,7 @@ export function registerRun(program: Command): void {
     .passThroughOptions(true)
     .argument('[args...]')
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      const status = await runCommand(rawRunArgs(cmd, args));
+      const status = await runCommand(rawSubcommandArgs(cmd, args));
       if (status !== 0) throw new ExitStatus(status);
     });
 }
