@@ -60,35 +60,44 @@ export const enum ActionWord {
   UserNotify,
 }
 
-/** Tokens as 4 ints each (kind, start, end, sub) in one growable buffer: no object per token. */
+/**
+ * Tokens as 4 ints each (kind, start, end, sub) in one growable buffer: no object per token.
+ * Read and written by raw loads and stores: the typed array's checked accessors are calls
+ * that the optimizer does not inline, and this is the front end's hottest data. Readers stay
+ * below `length` (the parser never moves past the EOF token).
+ */
 export class Tokens {
   private data: Int32Array;
+  private base: usize;
   private count: i32 = 0;
 
   constructor(capacity: i32) {
-    this.data = new Int32Array(max(capacity, 16) << 2);
+    const d = new Int32Array(max(capacity, 16) << 2);
+    this.data = d;
+    this.base = d.dataStart;
   }
 
   get length(): i32 { return this.count; }
 
-  @inline kind(i: i32): i32 { return this.data[i << 2]; }
-  @inline start(i: i32): i32 { return this.data[(i << 2) + 1]; }
-  @inline end(i: i32): i32 { return this.data[(i << 2) + 2]; }
+  @inline kind(i: i32): i32 { return load<i32>(this.base + (<usize>i << 4)); }
+  @inline start(i: i32): i32 { return load<i32>(this.base + (<usize>i << 4), 4); }
+  @inline end(i: i32): i32 { return load<i32>(this.base + (<usize>i << 4), 8); }
   /** Op / ActionWord for Op and Action tokens, 0 otherwise. */
-  @inline sub(i: i32): i32 { return this.data[(i << 2) + 3]; }
+  @inline sub(i: i32): i32 { return load<i32>(this.base + (<usize>i << 4), 12); }
 
   push(kind: i32, start: i32, end: i32, sub: i32): void {
-    let d = this.data;
     const at = this.count << 2;
-    if (at + 4 > d.length) {
-      const grown = new Int32Array(d.length << 1);
-      grown.set(d);
-      this.data = d = grown;
+    if (at + 4 > this.data.length) {
+      const grown = new Int32Array(this.data.length << 1);
+      grown.set(this.data);
+      this.data = grown;
+      this.base = grown.dataStart;
     }
-    d[at] = kind;
-    d[at + 1] = start;
-    d[at + 2] = end;
-    d[at + 3] = sub;
+    const p = this.base + (<usize>at << 2);
+    store<i32>(p, kind);
+    store<i32>(p, start, 4);
+    store<i32>(p, end, 8);
+    store<i32>(p, sub, 12);
     this.count++;
   }
 }
@@ -115,19 +124,26 @@ export function indexOfChar(s: string, c: i32, from: i32 = 0): i32 {
   return -1;
 }
 
+/**
+ * UTF-16 unit `i` of `text`, for indices the caller has already checked against the length
+ * (the lexer's scanning loops; String#charCodeAt re-checks every time).
+ */
+// @ts-ignore: decorator
+@inline function ch(text: string, i: i32): i32 { return <i32>load<u16>(changetype<usize>(text) + (<usize>i << 1)); }
+
 function wordEquals(text: string, start: i32, end: i32, word: string): bool {
   const n = word.length;
   if (end - start != n) return false;
-  for (let i = 0; i < n; i++) if (text.charCodeAt(start + i) != word.charCodeAt(i)) return false;
+  for (let i = 0; i < n; i++) if (ch(text, start + i) != word.charCodeAt(i)) return false;
   return true;
 }
 
 function classifyWord(text: string, s: i32, e: i32, out: Tokens): void {
   const n = e - s;
-  const c0 = text.charCodeAt(s);
-  if (c0 == 97 /* a */ && n > 3 && text.charCodeAt(s + 1) == 114 && text.charCodeAt(s + 2) == 103) {
+  const c0 = ch(text, s);
+  if (c0 == 97 /* a */ && n > 3 && ch(text, s + 1) == 114 && ch(text, s + 2) == 103) {
     let digits = true;
-    for (let i = s + 3; i < e; i++) if (!isDigit(text.charCodeAt(i))) { digits = false; break; }
+    for (let i = s + 3; i < e; i++) if (!isDigit(ch(text, i))) { digits = false; break; }
     if (digits) { out.push(Tok.Argument, s, e, 0); return; }
   }
   if (wordEquals(text, s, e, 'in')) { out.push(Tok.Op, s, e, 7 /* Op.IN */); return; }
@@ -151,10 +167,10 @@ export function lex(text: string): Tokens {
   // Policies average one token per 5-6 characters; growth covers denser input.
   const out = new Tokens(n / 5 + 8);
   // A byte-order mark (editors on Windows add one) is not part of the policy.
-  let i = n > 0 && text.charCodeAt(0) == 0xfeff ? 1 : 0;
+  let i = n > 0 && ch(text, 0) == 0xfeff ? 1 : 0;
   let lineHasTokens = false;
   while (i < n) {
-    const c = text.charCodeAt(i);
+    const c = ch(text, i);
     if (c == 10) {
       if (lineHasTokens) out.push(Tok.Newline, i, i, 0);
       lineHasTokens = false;
@@ -163,18 +179,18 @@ export function lex(text: string): Tokens {
     }
     if (isBlank(c)) { i++; continue; }
     if (c == 35 /* # */) {
-      while (i < n && text.charCodeAt(i) != 10) i++;
+      while (i < n && ch(text, i) != 10) i++;
       continue;
     }
     if (c == 92 /* \ */) {
       // A continuation joins the next line: skip the backslash and the newline (CRLF too).
       let j = i + 1;
-      if (j < n && text.charCodeAt(j) == 13 && j + 1 < n && text.charCodeAt(j + 1) == 10) j++;
-      if (j >= n || text.charCodeAt(j) == 10) { i = j + 1; continue; }
+      if (j < n && ch(text, j) == 13 && j + 1 < n && ch(text, j + 1) == 10) j++;
+      if (j >= n || ch(text, j) == 10) { i = j + 1; continue; }
       let k = j;
-      while (k < n && isBlank(text.charCodeAt(k))) k++;
+      while (k < n && isBlank(ch(text, k))) k++;
       lineHasTokens = true;
-      if (k > j && (k >= n || text.charCodeAt(k) == 10)) {
+      if (k > j && (k >= n || ch(text, k) == 10)) {
         // Meant as a continuation: report it, but still join the lines so the next line's
         // tokens do not produce a second, misleading error.
         out.push(Tok.BadContinuation, i, i + 1, 0);
@@ -189,7 +205,7 @@ export function lex(text: string): Tokens {
     const start = i;
     if (c == 64 /* @ */) {
       let j = i + 1;
-      while (j < n && isIdent(text.charCodeAt(j))) j++;
+      while (j < n && isIdent(ch(text, j))) j++;
       let kind = Tok.AtUnknown;
       if (wordEquals(text, i, j, '@default')) kind = Tok.AtDefault;
       else if (wordEquals(text, i, j, '@include')) kind = Tok.AtInclude;
@@ -199,45 +215,45 @@ export function lex(text: string): Tokens {
       i = j > i + 1 ? j : i + 1;
       continue;
     }
-    if (c == 47 /* / */ || (c == 46 /* . */ && i + 1 < n && text.charCodeAt(i + 1) == 47)) {
+    if (c == 47 /* / */ || (c == 46 /* . */ && i + 1 < n && ch(text, i + 1) == 47)) {
       let j = i + 1;
-      while (j < n && isPathChar(text.charCodeAt(j))) j++;
+      while (j < n && isPathChar(ch(text, j))) j++;
       out.push(Tok.Path, start, j, 0);
       i = j;
       continue;
     }
-    if (isDigit(c) || (c == 45 /* - */ && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
+    if (isDigit(c) || (c == 45 /* - */ && i + 1 < n && isDigit(ch(text, i + 1)))) {
       let j = c == 45 ? i + 1 : i;
-      if (text.charCodeAt(j) == 48 && j + 1 < n) {
-        const c1 = text.charCodeAt(j + 1);
-        if ((c1 == 120 || c1 == 88) && j + 2 < n && isHex(text.charCodeAt(j + 2))) {
+      if (ch(text, j) == 48 && j + 1 < n) {
+        const c1 = ch(text, j + 1);
+        if ((c1 == 120 || c1 == 88) && j + 2 < n && isHex(ch(text, j + 2))) {
           j += 2;
-          while (j < n && isHex(text.charCodeAt(j))) j++;
+          while (j < n && isHex(ch(text, j))) j++;
           out.push(Tok.Number, start, j, 0);
           i = j;
           continue;
         }
         if (isOctal(c1)) {
           j += 1;
-          while (j < n && isOctal(text.charCodeAt(j))) j++;
+          while (j < n && isOctal(ch(text, j))) j++;
           out.push(Tok.Number, start, j, 0);
           i = j;
           continue;
         }
       }
-      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      while (j < n && isDigit(ch(text, j))) j++;
       out.push(Tok.Number, start, j, 0);
       i = j;
       continue;
     }
     if (isAlpha(c)) {
       let j = i + 1;
-      while (j < n && isIdent(text.charCodeAt(j))) j++;
+      while (j < n && isIdent(ch(text, j))) j++;
       classifyWord(text, i, j, out);
       i = j;
       continue;
     }
-    const c1 = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    const c1 = i + 1 < n ? ch(text, i + 1) : 0;
     let kind = Tok.Invalid;
     let len = 1;
     let sub = 0;

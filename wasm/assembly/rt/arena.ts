@@ -79,10 +79,9 @@ function growMemory(end: usize): void {
   if (p < end) store<u32>(p, 0);
 }
 
+/** Bump `top` past a new block with room for `size` bytes; its payload. Inlined: __new's hot path. */
 // @ts-ignore: decorator
-@unsafe @global
-export function __alloc(size: usize): usize {
-  if (size > BLOCK_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
+@inline function bump(size: usize): usize {
   const block = top;
   const ptr = block + BLOCK_OVERHEAD;
   const psize = payloadSize(size);
@@ -90,6 +89,13 @@ export function __alloc(size: usize): usize {
   changetype<BLOCK>(block).mmInfo = psize;
   top = ptr + psize;
   return ptr;
+}
+
+// @ts-ignore: decorator
+@unsafe @global
+export function __alloc(size: usize): usize {
+  if (size > BLOCK_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
+  return bump(size);
 }
 
 // @ts-ignore: decorator
@@ -125,7 +131,7 @@ export function __free(ptr: usize): void {
 @unsafe @global
 export function __new(size: usize, id: u32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
-  const ptr = __alloc(OBJECT_OVERHEAD + size);
+  const ptr = bump(OBJECT_OVERHEAD + size);
   const object = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   object.gcInfo = 0;
   object.gcInfo2 = 0;
