@@ -50,7 +50,9 @@ export class MetaEntry {
 export class Descriptor {
   /** null when there is no `[...]` (most descriptors: no array allocated for them). */
   meta: MetaEntry[] | null = null;
-  constructor(public name: string, public span: Span) {}
+  constructor(public name: string, public file: i32, public start: i32, public end: i32) {}
+  /** Made on demand: only a diagnostic needs it. */
+  get span(): Span { return new Span(this.file, this.start, this.end); }
 }
 
 export const enum ActionKind { Allow = 0, Kill, KillProcess, KillThread, Trap, Trace, Log, UserNotify, Return }
@@ -58,7 +60,9 @@ export const enum ActionKind { Allow = 0, Kill, KillProcess, KillThread, Trap, T
 export class ActionNode {
   /** For Return: the errno, a Number or Name constant. */
   value: ConstNode | null = null;
-  constructor(public kind: ActionKind, public span: Span) {}
+  constructor(public kind: ActionKind, public file: i32, public start: i32, public end: i32) {}
+  /** Made on demand (diagnostics, the errno rule of `EXPR; return N`). */
+  get span(): Span { return new Span(this.file, this.start, this.end); }
 }
 
 /** `argN OP value`. `arg` is the number as written (range-checked in resolve, to locate arg6). */

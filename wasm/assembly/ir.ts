@@ -46,9 +46,13 @@ export class Clause {
   atoms: Atom[] = [];
 }
 
+/** Shared by every unconditional rule until one is given its own list (never pushed to). */
+const NO_CLAUSES: Clause[] = [];
+
 /** `condition -> action`. An empty clause list means the rule is unconditional. */
 export class Rule {
-  clauses: Clause[] = [];
+  /** Assign a new list to add clauses: the default is shared (most rules are unconditional). */
+  clauses: Clause[] = NO_CLAUSES;
   constructor(public action: u32, public span: Span | null = null) {}
   get unconditional(): bool { return this.clauses.length == 0; }
 }

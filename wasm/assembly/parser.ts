@@ -204,11 +204,13 @@ class Parser {
 
   parseRule(): RuleStmt | null {
     const first = this.pos;
-    const descriptors = new Array<Descriptor>();
-    const filters = new Array<FilterNode>();
+    // Most rules are `name: filter`: one-element literals, not pushes into empty arrays.
+    let descriptors: Descriptor[];
+    let filters: FilterNode[];
     let braced = false;
     if (this.kind() == Tok.LBrace) {
       this.advance();
+      descriptors = new Array<Descriptor>();
       while (true) {
         const d = this.parseDescriptor();
         if (d == null) return null;
@@ -221,7 +223,7 @@ class Parser {
     } else {
       const d = this.parseDescriptor();
       if (d == null) return null;
-      descriptors.push(d);
+      descriptors = [d];
     }
     if (this.kind() != Tok.Colon) {
       if (this.atLineEnd()) this.failHere(Code.MissingColon);
@@ -233,6 +235,7 @@ class Parser {
     if (this.kind() == Tok.LBrace) {
       braced = true;
       this.advance();
+      filters = new Array<FilterNode>();
       while (true) {
         const f = this.parseSingleFilter();
         if (f == null) return null;
@@ -246,7 +249,7 @@ class Parser {
     } else {
       const f = this.parseSingleFilter();
       if (f == null) return null;
-      filters.push(f);
+      filters = [f];
     }
     const rule = new RuleStmt(this.spanFrom(first, this.pos - 1));
     rule.descriptors = descriptors;
@@ -261,7 +264,7 @@ class Parser {
       return null;
     }
     const name = this.tokText(this.pos);
-    const d = new Descriptor(name, this.span(this.pos));
+    const d = new Descriptor(name, this.file, this.toks.start(this.pos), this.toks.end(this.pos));
     const at = indexOfChar(name, 64 /* @ */);
     if (at >= 0 && (at == 0 || at == name.length - 1 || indexOfChar(name, 64, at + 1) >= 0)) {
       this.failHere(Code.InvalidSyscallGroupName, [name]);
@@ -341,12 +344,12 @@ class Parser {
     const k = this.kind();
     if (k == Tok.Action) {
       this.advance();
-      return new ActionNode(<ActionKind>this.toks.sub(at), this.span(at));
+      return new ActionNode(<ActionKind>this.toks.sub(at), this.file, this.toks.start(at), this.toks.end(at));
     }
     if (k == Tok.Number) {
       if (this.tokText(at) == '1') {
         this.advance();
-        return new ActionNode(ActionKind.Allow, this.span(at));
+        return new ActionNode(ActionKind.Allow, this.file, this.toks.start(at), this.toks.end(at));
       }
       this.failHere(Code.InvalidAction, [this.describe(), ' (only 1 means allow; use "return N" for an errno)']);
       return null;
@@ -359,7 +362,7 @@ class Parser {
         this.failHere(Code.InvalidConstantToken, [this.describe()]);
         return null;
       }
-      const a = new ActionNode(ActionKind.Return, this.spanFrom(at, this.pos));
+      const a = new ActionNode(ActionKind.Return, this.file, this.toks.start(at), this.toks.end(this.pos));
       const c = this.leaf(this.pos);
       a.value = c;
       this.advance();

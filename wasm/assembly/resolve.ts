@@ -185,19 +185,17 @@ class Resolver {
 
     const byNr = new Map<i32, SyscallRules>();
     /** nr -> where the syscall got its unconditional rule (for "previous definition"). */
-    const finalAt = new Map<i32, Span>();
+    const finalAt = new Map<i32, Descriptor>();
     const nrs = new Array<i32>();
-    const names = new Array<string>();
-    const spans = new Array<Span>();
+    const descs = new Array<Descriptor>();
     for (let i = 0; i < this.rules.length; i++) {
       const stmt = this.rules[i];
       nrs.length = 0;
-      names.length = 0;
-      spans.length = 0;
+      descs.length = 0;
       for (let j = 0; j < stmt.descriptors.length; j++) {
         const desc = stmt.descriptors[j];
         const nr = this.resolveDescriptor(desc);
-        if (nr >= 0) { nrs.push(nr); names.push(desc.name); spans.push(desc.span); }
+        if (nr >= 0) { nrs.push(nr); descs.push(desc); }
       }
       // Resolve the filters even when no descriptor survived, to report their errors too.
       const rules = this.buildRules(stmt);
@@ -206,7 +204,7 @@ class Resolver {
         const nr = nrs[j];
         let sc: SyscallRules;
         if (byNr.has(nr)) sc = byNr.get(nr);
-        else { sc = new SyscallRules(nr, names[j]); byNr.set(nr, sc); }
+        else { sc = new SyscallRules(nr, descs[j].name); byNr.set(nr, sc); }
         for (let k = 0; k < rules.length; k++) {
           const rule = rules[k];
           const n = sc.rules.length;
@@ -218,14 +216,15 @@ class Resolver {
             // ALLOW_DUPLICATE_SYSCALLS, first line wins, and crash_dump.policy narrows calls its
             // includer already allowed). A later rule with the same action cannot change any
             // outcome, so it is only a warning; one with another action would be silently lost.
+            const name = descs[j].name;
             const diag = same
-              ? this.diags.warning(Code.DuplicateRule, spans[j], [names[j]])
-              : this.diags.error(Code.AlreadyUnconditional, spans[j], [names[j], nr.toString()]);
-            if (finalAt.has(nr)) { diag.related = finalAt.get(nr); diag.relatedMessage = 'previous definition'; }
+              ? this.diags.warning(Code.DuplicateRule, descs[j].span, [name])
+              : this.diags.error(Code.AlreadyUnconditional, descs[j].span, [name, nr.toString()]);
+            if (finalAt.has(nr)) { diag.related = finalAt.get(nr).span; diag.relatedMessage = 'previous definition'; }
             break;
           }
           sc.rules.push(rule);
-          if (rule.unconditional) finalAt.set(nr, spans[j]);
+          if (rule.unconditional) finalAt.set(nr, descs[j]);
         }
       }
     }

@@ -116,7 +116,8 @@ export function parseIRText(text: string, arch: Arch): IRTextResult {
         if (arch.bits == 32) v &= 0xffffffff;
         c.atoms.push(new Atom(<i32>arg, <Op>op, v));
       }
-      rule.clauses.push(c);
+      if (rule.clauses.length == 0) rule.clauses = [c];
+      else rule.clauses.push(c);
     } else {
       res.error = where + 'unknown directive ' + d;
       return res;
