@@ -10,6 +10,7 @@ import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/inde
 import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
 import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
 import { expectedFromSimulator, oracleUnavailable, outcomeKey, runOracle } from './helpers/oracle';
+import { readInsns } from './helpers/bpf';
 import { CORPUS, corpusDescribe, corpusMissing, corpusRows } from './helpers/corpus';
 
 const root = path.resolve(__dirname, '..');
@@ -117,10 +118,8 @@ describe('compile', () => {
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, arch: 'x86_64', insns: raw.length / 8, program: raw.toString('hex'), diagnostics: [] });
-    // struct sock_filter read here, not by decodeProgram (which the CLI itself uses).
-    const want = Array.from({ length: raw.length / 8 }, (_, i) =>
-      ({ code: raw.readUInt16LE(8 * i), jt: raw[8 * i + 2], jf: raw[8 * i + 3], k: raw.readUInt32LE(8 * i + 4) }));
-    expect(j.filter).toEqual(want);
+    // struct sock_filter read by the test's helper, not by decodeProgram (which the CLI itself uses).
+    expect(j.filter).toEqual(readInsns(new Uint8Array(raw)));
   });
 
   test('c: a header gcc accepts, with the same instructions', () => {

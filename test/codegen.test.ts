@@ -4,6 +4,7 @@
 // inputs. Plus long jumps, the 4096 limit, 32-bit arches and two pinned listings.
 import { loadCore, Core } from '../ts/policy/core';
 import { atomHolds } from './helpers/ir-meaning';
+import { seccompDataBytes } from './helpers/bpf';
 
 const AUDIT = { x86_64: 0xc000003e, aarch64: 0xc00000b7, i386: 0x40000003, arm: 0x40000028 } as const;
 type ArchName = keyof typeof AUDIT;
@@ -49,15 +50,6 @@ function evalIR(ir: IR, arch: ArchName, inArch: number, nr: number, args: bigint
   return ir.default >>> 0;
 }
 
-function seccompData(arch: number, nr: number, args: bigint[], ip = 0n): Uint8Array {
-  const b = Buffer.alloc(64);
-  b.writeUInt32LE(nr >>> 0, 0);
-  b.writeUInt32LE(arch >>> 0, 4);
-  b.writeBigUInt64LE(ip, 8);
-  for (let i = 0; i < 6; i++) b.writeBigUInt64LE(BigInt.asUintN(64, args[i] ?? 0n), 16 + 8 * i);
-  return new Uint8Array(b);
-}
-
 interface Compiled { ok: boolean; program: string; insns: number; diagnostics: { code: number; message: string }[] }
 
 function compileIR(core: Core, ir: IR, arch: ArchName): Compiled {
@@ -67,7 +59,7 @@ function compileIR(core: Core, ir: IR, arch: ArchName): Compiled {
 interface Sim { ok: boolean; ret: number; action: string; data: number; insns: number; error?: string }
 
 function run(core: Core, program: Uint8Array, arch: number, nr: number, args: bigint[]): Sim {
-  return JSON.parse(core.simulate(program, seccompData(arch, nr, args)));
+  return JSON.parse(core.simulate(program, seccompDataBytes(nr, arch, args)));
 }
 
 // A small deterministic PRNG so failures reproduce.

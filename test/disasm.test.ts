@@ -2,19 +2,11 @@
 // constants are decoded from what A holds (seccomp_data field, AUDIT_ARCH, syscall names
 // after a load of nr, actions with their data).
 import { loadCore, Core } from '../ts/policy/core';
+import { assemble } from './helpers/bpf';
 
 type I = [code: number, jt: number, jf: number, k: number];
 const ins = (code: number, k = 0, jt = 0, jf = 0): I => [code, jt, jf, k >>> 0];
-function bytes(prog: I[]): Uint8Array {
-  const b = Buffer.alloc(prog.length * 8);
-  prog.forEach(([code, jt, jf, k], i) => {
-    b.writeUInt16LE(code, i * 8);
-    b.writeUInt8(jt, i * 8 + 2);
-    b.writeUInt8(jf, i * 8 + 3);
-    b.writeUInt32LE(k >>> 0, i * 8 + 4);
-  });
-  return new Uint8Array(b);
-}
+const bytes = (prog: I[]): Uint8Array => assemble(prog.map(([code, jt, jf, k]) => ({ code, jt, jf, k })));
 
 let core: Core;
 beforeAll(async () => { core = await loadCore(); });

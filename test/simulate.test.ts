@@ -2,6 +2,7 @@
 // and the load-time checks the kernel applies (a refused program is ok:false with an error
 // naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
 import { loadCore, Core } from '../ts/policy/core';
+import { assemble, seccompDataBytes } from './helpers/bpf';
 
 // Opcodes (include/uapi/linux/filter.h).
 const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
@@ -17,26 +18,9 @@ const ERRNO = (n: number) => 0x00050000 | n;
 
 type I = [code: number, jt: number, jf: number, k: number];
 const ins = (code: number, k = 0, jt = 0, jf = 0): I => [code, jt, jf, k >>> 0];
+const bytes = (prog: I[]): Uint8Array => assemble(prog.map(([code, jt, jf, k]) => ({ code, jt, jf, k })));
 
-function bytes(prog: I[]): Uint8Array {
-  const b = Buffer.alloc(prog.length * 8);
-  prog.forEach(([code, jt, jf, k], i) => {
-    b.writeUInt16LE(code, i * 8);
-    b.writeUInt8(jt, i * 8 + 2);
-    b.writeUInt8(jf, i * 8 + 3);
-    b.writeUInt32LE(k >>> 0, i * 8 + 4);
-  });
-  return new Uint8Array(b);
-}
-
-function data(nr: number, arch = 0xc000003e, args: bigint[] = [], ip = 0n): Uint8Array {
-  const b = Buffer.alloc(64);
-  b.writeUInt32LE(nr >>> 0, 0);
-  b.writeUInt32LE(arch >>> 0, 4);
-  b.writeBigUInt64LE(ip, 8);
-  for (let i = 0; i < 6; i++) b.writeBigUInt64LE(args[i] ?? 0n, 16 + 8 * i);
-  return new Uint8Array(b);
-}
+const data = (nr: number, arch = 0xc000003e, args: bigint[] = [], ip = 0n): Uint8Array => seccompDataBytes(nr, arch, args, ip);
 
 interface Sim { ok: boolean; ret: number; action: string; data: number; insns: number; error?: string }
 

@@ -6,6 +6,7 @@ import { loadCore } from '../ts/policy/core';
 import { corpusMissing, corpusPolicies, corpusResolver, corpusRows, corpusTest, mainPath, readCorpus } from './helpers/corpus';
 import { fileSet, verifyCore } from './helpers/core-json';
 import { oracleUnavailable, runOracle, expectedFromSimulator, outcomeKey } from './helpers/oracle';
+import { Insn, assemble, readInsns } from './helpers/bpf';
 
 const SUPPORTED = new Set(['x86_64', 'aarch64', 'arm', 'i386', 'riscv64']);
 
@@ -30,17 +31,6 @@ describe('verify: corpus', () => {
 
 // ---- mutation suite ----
 
-interface Insn { code: number; jt: number; jf: number; k: number }
-const decode = (b: Uint8Array): Insn[] => {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return Array.from({ length: b.length / 8 }, (_, i) => ({ code: v.getUint16(i * 8, true), jt: b[i * 8 + 2], jf: b[i * 8 + 3], k: v.getUint32(i * 8 + 4, true) }));
-};
-const encode = (p: Insn[]): Uint8Array => {
-  const b = new Uint8Array(p.length * 8);
-  const v = new DataView(b.buffer);
-  p.forEach((x, i) => { v.setUint16(i * 8, x.code, true); b[i * 8 + 2] = x.jt; b[i * 8 + 3] = x.jf; v.setUint32(i * 8 + 4, x.k, true); });
-  return b;
-};
 const isCondJump = (c: number) => (c & 7) === 5 && (c & 0xf0) !== 0;
 const isRet = (c: number) => (c & 7) === 6;
 const isLoad = (c: number) => c === 0x20;
@@ -108,7 +98,7 @@ describe('verify: mutation suite', () => {
     const set = fileSet('mut.policy', POLICY);
     const good = await compilePolicy(POLICY, { arch: 'x86_64', path: 'mut.policy' });
     expect(good.ok).toBe(true);
-    const orig = decode(good.program);
+    const orig = readInsns(good.program);
     const base = await verifyCore(set, 'x86_64', good.program);
     expect(base.verify?.status).toBe('proven');
 
@@ -125,7 +115,7 @@ describe('verify: mutation suite', () => {
     const probes = allProbes.filter((_, i) => i % stride === 0).map((inp) => seccompData(inp.nr, 0xc000003e, 0n, inp.args));
     const expected = probes.map((d) => JSON.parse(core.simulate(good.program, d)).ret);
     for (const m of all) {
-      const bytes = encode(m.program);
+      const bytes = assemble(m.program);
       // Is it really broken? The simulator looks for a differing input among the probes.
       const differs = probes.some((d, i) => JSON.parse(core.simulate(bytes, d)).ret !== expected[i]);
       const v = (await verifyCore(set, 'x86_64', bytes)).verify!;

@@ -1,13 +1,15 @@
 // The kernel as a test oracle: runs native/tools/seccomp-oracle (built into build/native/Release
 // by scripts/build-native.js), which loads a filter in real children and reports, per syscall,
 // what the kernel did. docs/testing.md explains why its answers are exact. Also here: the
-// mapping from a simulator verdict to the same outcome classes, and tiny BPF assembly helpers
-// for tests that need hand-written filters.
+// mapping from a simulator verdict to the same outcome classes. The BPF assembly helpers the
+// oracle tests use live in ./bpf and are re-exported.
 
 import { spawnSync } from 'child_process';
 import { accessSync, chmodSync, constants as fsConstants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+
+export * from './bpf';
 
 export const ORACLE_PATH = path.resolve(__dirname, '..', '..', 'build', 'native', 'Release', 'seccomp-oracle');
 
@@ -216,67 +218,4 @@ export function expectedFromSimulator(sim: SimVerdict, refined = false): Expecte
 export function outcomeKey(o: { kind: OracleKind; data: number; pass?: PassKind }): string {
   if (o.kind === 'allow-class' && o.pass) return o.pass === 'trace' ? `allow-class trace ${o.data}` : `allow-class ${o.pass}`;
   return o.kind === 'errno' || o.kind === 'trap' || o.kind === 'unfiltered' ? `${o.kind} ${o.data}` : o.kind;
-}
-
-// ---- hand-assembled classic BPF (struct sock_filter, little-endian) ----
-
-export const BPF = {
-  LD_W_ABS: 0x20,
-  JEQ_K: 0x15,
-  JGT_K: 0x25,
-  JGE_K: 0x35,
-  JSET_K: 0x45,
-  JA: 0x05,
-  RET_K: 0x06,
-} as const;
-
-export const RET = {
-  KILL_PROCESS: 0x80000000,
-  KILL_THREAD: 0x00000000,
-  TRAP: 0x00030000,
-  ERRNO: 0x00050000,
-  USER_NOTIF: 0x7fc00000,
-  TRACE: 0x7ff00000,
-  LOG: 0x7ffc0000,
-  ALLOW: 0x7fff0000,
-} as const;
-
-export interface Insn {
-  code: number;
-  jt: number;
-  jf: number;
-  k: number;
-}
-
-export const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k });
-export const jump = (code: number, k: number, jt: number, jf: number): Insn => ({ code, jt, jf, k });
-export const ret = (k: number): Insn => stmt(BPF.RET_K, k);
-/** Offsets in struct seccomp_data. */
-export const OFF = {
-  nr: 0,
-  arch: 4,
-  argLo: (i: number) => 16 + 8 * i,
-  argHi: (i: number) => 20 + 8 * i,
-};
-
-export function assemble(insns: readonly Insn[]): Uint8Array {
-  const buf = new Uint8Array(insns.length * 8);
-  const view = new DataView(buf.buffer);
-  insns.forEach((p, i) => {
-    view.setUint16(i * 8, p.code, true);
-    view.setUint8(i * 8 + 2, p.jt);
-    view.setUint8(i * 8 + 3, p.jf);
-    view.setUint32(i * 8 + 4, p.k >>> 0, true);
-  });
-  return buf;
-}
-
-/** struct seccomp_data for the simulator (ip 0: no tsjail program reads it). */
-export function seccompDataBytes(nr: number, auditArch: number, args: readonly bigint[]): Uint8Array {
-  const buf = new Uint8Array(64);
-  const view = new DataView(buf.buffer);
-  view.setUint32(0, nr >>> 0, true);
-  view.setUint32(4, auditArch >>> 0, true);
-  for (let i = 0; i < 6; i++) view.setBigUint64(16 + 8 * i, BigInt.asUintN(64, args[i] ?? 0n), true);
-  return buf;
 }
