@@ -24,6 +24,19 @@ function haveSysResource(): boolean {
   return (BigInt('0x' + capEff) >> 24n) & 1n ? true : false;
 }
 
+/** Python that forks up to 20 sleeping children and prints how many it got, and the errno that stopped it. */
+const FORK_20 = `import os, time
+kids = []
+try:
+  for i in range(20):
+    pid = os.fork()
+    if pid == 0:
+      time.sleep(5); os._exit(0)
+    kids.append(pid)
+except OSError as e:
+  print(len(kids), e.errno)
+for k in kids: os.kill(k, 9)`;
+
 function currentHardNofile(): number {
   const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
   return Number(line.trim().split(/\s+/)[4]);
@@ -233,17 +246,7 @@ rootCgroups('cgroup step as root', () => {
   });
 
   test('exceeding pids.max makes fork fail with EAGAIN', () => {
-    const r = runDriver(undefined, ['--pids', '5', '--', '/usr/bin/python3', '-c', `import os, time
-kids = []
-try:
-  for i in range(20):
-    pid = os.fork()
-    if pid == 0:
-      time.sleep(5); os._exit(0)
-    kids.append(pid)
-except OSError as e:
-  print(len(kids), e.errno)
-for k in kids: os.kill(k, 9)`]);
+    const r = runDriver(undefined, ['--pids', '5', '--', '/usr/bin/python3', '-c', FORK_20]);
     // python itself is one of the 5 tasks.
     expect(r.stdout).toBe('4 11\n');
   });
@@ -316,17 +319,7 @@ describe('through the runtime (Jail.run)', () => {
     expect(oom.stdout.toString()).toBe('');
     // The init reports the program's death by SIGKILL as 128+9; without an init it is the signal.
     expect(oom.code === 128 + SIGKILL || oom.signal === 'SIGKILL').toBe(true);
-    const forks = await new Jail().cgroup({ pids: 5 }).run(['/usr/bin/python3', '-c', `import os, time
-kids = []
-try:
-  for i in range(20):
-    pid = os.fork()
-    if pid == 0:
-      time.sleep(5); os._exit(0)
-    kids.append(pid)
-except OSError as e:
-  print(len(kids), e.errno)
-for k in kids: os.kill(k, 9)`]);
+    const forks = await new Jail().cgroup({ pids: 5 }).run(['/usr/bin/python3', '-c', FORK_20]);
     expect(forks.stdout.toString()).toBe('4 11\n');
     expect(leftovers()).toEqual([]);
   });
