@@ -6,7 +6,8 @@
 //                                                          builds interleaved; -f: only files whose path contains TEXT
 // DIR holds a core.wasm and its raw-bindings core.js (`npx asc wasm/assembly/index.ts --config
 // wasm/asconfig.json --target release --transform ./wasm/no-shadow-stack.mjs --outFile
-// DIR/core.wasm`, as scripts/build-wasm.js runs it; add --debug for names in --cpu-prof).
+// DIR/core.wasm`, then `node -e "require('./scripts/wasm-inline').inlineMore('DIR/core.wasm')"`, as
+// scripts/build-wasm.js runs them; add --debug to asc for names in --cpu-prof).
 // CPU time (process.cpuUsage)
 // rather than wall time because the machine is shared; interleaving keeps the comparison fair.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'fs';

@@ -13,3 +13,10 @@ execFileSync(process.execPath, [asc, 'wasm/assembly/index.ts', '--config', 'wasm
   { cwd: root, stdio: 'inherit' });
 // Faster string results from the generated glue (same strings): see scripts/wasm-glue.js.
 require('./wasm-glue').patchGlue(path.join(root, target === 'release' ? 'build/wasm/core.js' : 'build/wasm-debug/core.js'));
+// More inlining than asc asks binaryen for (same semantics, faster): see scripts/wasm-inline.js.
+if (target === 'release') {
+  require('./wasm-inline').inlineMore(path.join(root, 'build/wasm/core.wasm')).catch((e) => {
+    console.error(`build-wasm: ${e && e.message ? e.message : e}`);
+    process.exit(1);
+  });
+}
