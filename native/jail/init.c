@@ -41,9 +41,9 @@ static void report_and_exit(const struct tsjail_config *cfg, int status, int vio
 }
 
 void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
-  /* The program (same uid if the jail keeps root) must not be able to ptrace us. */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* The program (same uid if the jail keeps root) must not be able to ptrace us. A failure
+   * here (none is expected) ends the jail: an init that cannot do its job must not stay. */
+  int failed = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0;
 
   sigset_t set;
   sigemptyset(&set);
@@ -53,40 +53,47 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
   sa.sa_handler = ignore_handler;
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
     sigaddset(&set, forwarded[i]);
-    sigaction(forwarded[i], &sa, NULL);
+    failed |= sigaction(forwarded[i], &sa, NULL) != 0;
   }
-  sigaction(SIGCHLD, &sa, NULL);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  failed |= sigaction(SIGCHLD, &sa, NULL) != 0;
+  int sfd = failed ? -1 : signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) {
     kill(program, SIGKILL);
     _exit(126);
   }
 
   /* Keep only what the init needs: the program's stdio pipes, the status pipe and the sync
-   * pipe must not be held open by us (EOF on them means the program exec'd or exited). */
+   * pipe must not be held open by us (EOF on them means the program exec'd or exited). The
+   * status pipe stays until the listener is ours, so a failure to take it can be reported. */
+  int status_wr = cfg->filter_listener ? cfg->status_wr : -1;
   int keep[4];
-  int nk = 0;
-  int fds[3] = {sfd, cfg->report_wr, cfg->release_wr};
-  for (int i = 0; i < 3; i++) if (fds[i] >= 0) keep[nk++] = fds[i];
-  for (int i = 1; i < nk; i++) /* sort, tiny */
-    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
-  unsigned lo = 0;
-  for (int i = 0; i <= nk; i++) {
-    unsigned hi = i < nk ? (unsigned)keep[i] : ~0U;
-    if (hi > lo && syscall(SYS_close_range, lo, hi - 1, 0) != 0) {
-      for (unsigned fd = lo; fd < (hi == ~0U ? 65536U : hi); fd++) close((int)fd);
-    }
-    if (i < nk) lo = (unsigned)keep[i] + 1;
+  size_t nk = 0;
+  int fds[4] = {sfd, cfg->report_wr, cfg->release_wr, status_wr};
+  for (int i = 0; i < 4; i++) if (fds[i] >= 0) keep[nk++] = fds[i];
+  for (size_t i = 1; i < nk; i++) /* sort, tiny */
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
+  if (tsjail_close_fds_except(keep, nk)) {
+    kill(program, SIGKILL);
+    _exit(126);
   }
 
+  /* Without the listener the policy's kill verdicts would fail with ENOSYS and the program
+   * would carry on: kill it and report the step instead (fail closed). ESRCH: the program
+   * died before installing its filter; its own record says why. */
   int listener = -1;
   if (cfg->filter_listener) {
     int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
-    if (pidfd >= 0) {
-      listener = tsjail_take_listener(pidfd, cfg->listener_fd, cfg->release_wr);
-      close(pidfd);
+    listener = pidfd >= 0 ? tsjail_take_listener(pidfd, cfg->listener_fd, cfg->release_wr) : -errno;
+    if (pidfd >= 0) close(pidfd);
+    if (listener < 0 && listener != -ESRCH) {
+      kill(program, SIGKILL);
+      struct tsjail_record r = {TSJAIL_STEP_SECCOMP, -listener, 0, -1};
+      ssize_t n;
+      do n = write(status_wr, &r, sizeof r); while (n < 0 && errno == EINTR);
+      _exit(127);
     }
     if (listener < 0) listener = -1;
+    close(status_wr);
   }
   if (cfg->release_wr >= 0) close(cfg->release_wr);
 

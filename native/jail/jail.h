@@ -101,6 +101,10 @@ struct tsjail_config {
  * success (execve); on failure writes a tsjail_record to status_wr and _exits 127. */
 int tsjail_child_main(void *arg);
 
+/* Child side (the program and the init): close every fd not in `keep` (sorted ascending),
+ * with close_range and a loop fallback before Linux 5.9. 0 or errno. Async-signal-safe. */
+int tsjail_close_fds_except(const int *keep, size_t n);
+
 /* Init side: pid 1 of the jail's pid namespace; supervises `program` until it exits. */
 void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) __attribute__((noreturn));
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -27,14 +26,8 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-#ifndef SECCOMP_IOCTL_NOTIF_ID_VALID
-#define SECCOMP_IOCTL_NOTIF_ID_VALID _IOW('!', 2, __u64)
-#endif
 #ifndef SECCOMP_RET_USER_NOTIF
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
 #endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
@@ -72,6 +65,7 @@ struct launch_state {
   char **owned;     /* the LD_PRELOAD entries with ours appended, NULL-terminated */
   char *preload_env;
   int *keep;
+  int supervised;   /* sp->report, unless no supervisor could take the listener (see supervisable) */
 };
 
 static void state_init(struct launch_state *s) {
@@ -145,16 +139,38 @@ static int write_id_maps(const struct tsjail_launch_spec *sp, pid_t pid, char *d
   return 0;
 }
 
-static int pidfd_exited(int pidfd) {
-  struct pollfd p = {pidfd, POLLIN, 0};
-  return poll(&p, 1, 0) == 1;
-}
-
 static void kill_and_reap(int pidfd) {
   syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
   siginfo_t si;
   while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {
   }
+}
+
+/* The outside id that `map` ("inside outside count" lines) gives inside id `id`, or -1. */
+static long long map_outside(const char *map, unsigned long long id) {
+  for (const char *p = map ? map : ""; *p;) {
+    unsigned long long in, out, count;
+    int used = 0;
+    if (sscanf(p, "%llu %llu %llu%n", &in, &out, &count, &used) != 3) return -1;
+    if (id >= in && id - in < count) return (long long)(out + (id - in));
+    p += used;
+    while (*p == '\n' || *p == ' ') p++;
+  }
+  return -1;
+}
+
+/* Can the init take the program's listener? pidfd_getfd needs ptrace access, and until exec
+ * the program's mm belongs to our user namespace (it was forked from us): a program that is
+ * not dumpable can then only be reached with CAP_SYS_PTRACE here, which an init inside a new
+ * user namespace never has. Changing the effective uid or gid to another host id makes the
+ * program non-dumpable (commit_creds). Such a jail keeps the kernel's own kill verdicts
+ * (SIGSYS, the syscall unnamed) rather than a listener nobody can take. */
+static int supervisable(const struct tsjail_launch_spec *sp) {
+  const struct tsjail_config *c = sp->cfg;
+  if (!c->with_init || !sp->userns) return 1;
+  if (c->set_uid && map_outside(sp->uid_map, c->uid) != (long long)geteuid()) return 0;
+  if (c->set_gid && map_outside(sp->gid_map, c->gid) != (long long)getegid()) return 0;
+  return 1;
 }
 
 /* The installed filter (exact in exec mode, the gate in preload mode) and, in preload mode,
@@ -171,11 +187,11 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
   unsigned log = sp->log ? SECCOMP_FILTER_FLAG_LOG : 0;
   /* With a listener the kill verdicts become notifications (the supervisor kills and names the
    * syscall); TSYNC with a listener needs TSYNC_ESRCH. */
-  uint32_t kill_to = sp->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
+  uint32_t kill_to = s->supervised ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int n;
   if (!sp->preload) {
     int np = 0;
-    if (sp->report) np = tsjail_filter_fd_exception(SYS_read, release_rd, s->prefix, 300);
+    if (s->supervised) np = tsjail_filter_fd_exception(SYS_read, release_rd, s->prefix, 300);
     n = tsjail_filter_rewrite(sp->policy, sp->n_policy, kill_to, s->prefix, (size_t)np, s->installed, BPF_MAXINSNS);
     if (n < 0) return invalid(e, "seccomp: the filter with the runtime's prefix exceeds 4096 instructions");
     s->n_installed = (size_t)n;
@@ -191,7 +207,7 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
      * call still reaches the gate's listener, while a loader-set call the policy denies gets
      * ENOSYS (no tracer) instead of running. */
     np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, 300);
-    n = tsjail_filter_rewrite(sp->policy, sp->n_policy, sp->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
+    n = tsjail_filter_rewrite(sp->policy, sp->n_policy, s->supervised ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
                               s->prefix, (size_t)np, s->exact, BPF_MAXINSNS);
     if (n < 0) return invalid(e, "seccomp: the filter with the runtime's prefix exceeds 4096 instructions");
     s->n_exact = (size_t)n;
@@ -199,7 +215,7 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
   c->filter.len = (unsigned short)s->n_installed;
   c->filter.filter = s->installed;
   c->filter_flags = log | (sp->preload ? 0 : tsync);
-  if (sp->report) {
+  if (s->supervised) {
     c->filter_listener = 1;
     if (c->filter_flags & SECCOMP_FILTER_FLAG_TSYNC) c->filter_flags |= (1U << 4); /* TSYNC_ESRCH */
   }
@@ -277,10 +293,11 @@ static int fail_after_clone(struct launch_state *s, struct tsjail_cgroup *cg, st
 static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, struct tsjail_jail *j,
                   struct tsjail_launch_error *e) {
   struct tsjail_config *c = sp->cfg;
+  s->supervised = sp->report && supervisable(sp);
   /* ---- prepare: every fd the child needs, CLOEXEC in the parent ---- */
   if (pipe2(s->sync, O_CLOEXEC) || pipe2(s->status, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");
   if (c->with_init && pipe2(s->report, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");
-  if (sp->report && pipe2(s->release, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  if (s->supervised && pipe2(s->release, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");
   for (int i = 0; i < 3; i++) {
     if (sp->stdio[i] >= 0) { c->stdio_src[i] = sp->stdio[i]; continue; }
     int p[2];
@@ -377,29 +394,18 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
   close_fd(&s->sync[1]); /* release the child */
 
   /* Without an init we supervise the listener ourselves: take it once the child has installed
-   * its filter (it waits on the release pipe until then). */
-  if (sp->report && sp->n_policy && !c->with_init) {
-    int fd = -ETIMEDOUT;
-    long deadline = tsjail_now_ms() + 10000;
-    while (tsjail_now_ms() < deadline) {
-      fd = (int)syscall(SYS_pidfd_getfd, s->pidfd, c->listener_fd, 0);
-      if (fd >= 0) {
-        uint64_t id = 0;
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 && errno == ENOENT) break;
-        close(fd);
-        fd = -1;
-      }
-      /* A record on the status pipe (or the child's death) means it will never install it. */
-      struct pollfd p = {s->status[0], POLLIN, 0};
-      if (poll(&p, 1, 0) == 1 || pidfd_exited(s->pidfd)) { fd = -1; break; }
-      struct timespec nap = {0, 100000};
-      nanosleep(&nap, NULL);
-    }
+   * its filter (it waits on the release pipe until then). ESRCH: the child died first, and the
+   * status pipe says why. Any other failure would leave the kill verdicts unsupervised
+   * (ENOSYS instead of a kill), so the launch fails instead. */
+  if (s->supervised && sp->n_policy && !c->with_init) {
+    int fd = tsjail_take_listener(s->pidfd, c->listener_fd, -1);
     if (fd >= 0) {
       s->listener = fd;
       close_fd(&s->release[1]);
-    } else if (fd == -ETIMEDOUT) {
-      return fail_after_clone(s, cgp, e, TSJAIL_STEP_SECCOMP, ETIMEDOUT, "the filter's listener never appeared");
+    } else if (fd != -ESRCH) {
+      return fail_after_clone(s, cgp, e, TSJAIL_STEP_SECCOMP, -fd,
+                              fd == -ETIMEDOUT ? "the filter's listener never appeared"
+                                               : "cannot take the filter's listener (pidfd_getfd)");
     }
   }
 

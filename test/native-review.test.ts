@@ -1,0 +1,143 @@
+// Regressions found in a review of the native runtime (native/), each checked on real children
+// through both launchers (`tsjail run` and tsjail-exec with a saved jail file).
+//
+// 1. Violation supervision needs pidfd_getfd on the program, which the kernel allows only with
+//    ptrace access. When the supervisor cannot get it, the policy's kill verdicts must still
+//    kill: before the fix an init in a user namespace whose program ran as another host uid
+//    gave up silently (the denied call returned ENOSYS and the program carried on), and a
+//    parent without CAP_SYS_PTRACE spun for 10 s and then waited forever.
+
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const REPO = path.resolve(__dirname, '..');
+const BIN = path.join(REPO, 'bin', 'tsjail');
+const FIXTURES = path.join(REPO, 'test', 'fixtures', 'containment');
+const TSJAIL_EXEC = path.join(REPO, 'build', 'native', 'Release', 'tsjail-exec');
+const DENY_GETPPID = path.join(FIXTURES, 'deny-getppid.policy');
+const ALLOW_GETPPID = path.join(FIXTURES, 'allow-getppid.policy');
+
+const isRoot = process.getuid?.() === 0;
+const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
+const x86 = process.arch === 'x64'; // the policies include the x86_64 libc start-up list
+
+interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function exec(argv: string[], timeoutMs = 30_000): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const status = code ?? 128 + (os.constants.signals[signal as NodeJS.Signals] ?? 0);
+      resolve({ status, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+let work = '';
+let probe = '';
+let probeStatic = '';
+let setupError: string | undefined;
+
+beforeAll(() => {
+  try {
+    execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build-ts.js')], { cwd: REPO, stdio: 'pipe' });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-native-review-'));
+    fs.chmodSync(work, 0o755);
+    probe = path.join(work, 'probe');
+    probeStatic = path.join(work, 'probe-static');
+    const src = path.join(FIXTURES, 'probe.c');
+    execFileSync('gcc', ['-O1', '-Wall', '-o', probe, src], { stdio: 'pipe' });
+    execFileSync('gcc', ['-O1', '-Wall', '-static', '-o', probeStatic, src], { stdio: 'pipe' });
+  } catch (e) {
+    setupError = `setup failed: ${(e as Error).message}`;
+  }
+}, 120_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+interface Launcher {
+  name: string;
+  skip?: string;
+  run(flags: string[], argv: string[], wrap?: string[]): Promise<RunResult>;
+}
+
+let saved = 0;
+const LAUNCHERS: Launcher[] = [
+  { name: 'tsjail run', run: (flags, argv, wrap = []) => exec([...wrap, process.execPath, BIN, 'run', ...flags, '--', ...argv]) },
+  {
+    name: 'tsjail-exec',
+    skip: fs.existsSync(TSJAIL_EXEC) ? undefined : 'tsjail-exec is not built',
+    async run(flags, argv, wrap = []) {
+      const file = path.join(work, `saved-${++saved}.jail`);
+      const save = await exec([process.execPath, BIN, 'pack-jail', '-o', file, ...flags, '--', ...argv]);
+      if (save.status !== 0) return save;
+      return exec([...wrap, TSJAIL_EXEC, file]);
+    },
+  },
+];
+
+const skipAll = !isRoot ? 'needs root (a user namespace mapping several host ids)' : !x86 ? 'the policies are x86_64' : undefined;
+
+describe.each(LAUNCHERS)('$name', (launcher) => {
+  const skip = skipAll ?? launcher.skip;
+  const t = skip ? test.skip : test;
+  if (skip) test(`skipped: ${skip}`, () => undefined);
+
+  // Host uid 2000+1000 for the program, root for the init: the program is not dumpable after
+  // its uid change, so the init (in the new user namespace) cannot take its listener.
+  const otherHostIds = ['-U', '-m0 2000 2000', '-M0 2000 2000', '-u', '1000', '-g', '1000'];
+
+  t.each([
+    ['dynamic (preload)', () => probe, []],
+    ['static (exec)', () => probeStatic, ['-T', 'static']],
+  ] as [string, () => string, string[]][])(
+    'init in a user namespace, program as another host uid, %s: a denied call kills the program',
+    async (_label, prog, timing) => {
+      if (setupError) throw new Error(setupError);
+      const denied = await launcher.run([...otherHostIds, ...timing, '-S', DENY_GETPPID], [prog(), 'getppid']);
+      expect(denied.stdout).not.toContain('ok getppid returned');
+      expect(denied.status).toBe(159); // SIGSYS: the kernel's own kill, not ENOSYS
+      const allowed = await launcher.run([...otherHostIds, ...timing, '-S', ALLOW_GETPPID], [prog(), 'getppid']);
+      expect(allowed.stdout).toContain('ok getppid returned');
+      expect(allowed.status).toBe(0);
+    },
+    60_000,
+  );
+
+  const tp = skip || !hasSetpriv ? test.skip : test;
+  // Without CAP_SYS_PTRACE neither the parent (no pid namespace) nor a root init can reach a
+  // program that changed its uid: the launch fails at step seccomp with EPERM, promptly.
+  tp.each([
+    ['the parent supervises (no pid namespace)', []],
+    ['the init supervises', ['-p']],
+  ] as [string, string[]][])('no CAP_SYS_PTRACE, %s: setup fails at seccomp (EPERM), nothing runs', async (_label, ns) => {
+    if (setupError) throw new Error(setupError);
+    const r = await launcher.run([...ns, '-u', '1000', '-g', '1000', '-T', 'static', '-S', DENY_GETPPID], [probeStatic, 'getppid'], [
+      'setpriv',
+      '--bounding-set',
+      '-sys_ptrace',
+      '--',
+    ]);
+    expect(r.stdout).not.toContain('ok getppid returned');
+    expect(r.stderr).toMatch(/jail setup failed at seccomp: .*\(EPERM\)/);
+    expect(r.status).toBe(125);
+    expect(r.ms).toBeLessThan(9_000);
+  }, 60_000);
+});
