@@ -254,10 +254,7 @@ int tsjail_child_main(void *arg) {
     struct tsjail_fs_failure why = {0, -1};
     int err = tsjail_fs_apply(cfg->fs, &why);
     if (err) {
-      int step = (why.phase == TSJAIL_FS_PHASE_ROOT || why.phase == TSJAIL_FS_PHASE_PIVOT_ROOT ||
-                  why.phase == TSJAIL_FS_PHASE_CHROOT)
-                     ? TSJAIL_STEP_ROOT : TSJAIL_STEP_MOUNTS;
-      fail(cfg, step, err, (int)why.phase, why.index);
+      fail(cfg, (int)tsjail_fs_phase_step(why.phase), err, (int)why.phase, why.index);
     }
   }
   STEP(cfg, TSJAIL_STEP_HOSTNAME, step_hostname(cfg));

@@ -64,8 +64,9 @@ const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase) {
 }
 
 enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase) {
-  return (phase == TSJAIL_FS_PHASE_PIVOT_ROOT || phase == TSJAIL_FS_PHASE_CHROOT) ? TSJAIL_STEP_ROOT
-                                                                                  : TSJAIL_STEP_MOUNTS;
+  return (phase == TSJAIL_FS_PHASE_ROOT || phase == TSJAIL_FS_PHASE_PIVOT_ROOT || phase == TSJAIL_FS_PHASE_CHROOT)
+             ? TSJAIL_STEP_ROOT
+             : TSJAIL_STEP_MOUNTS;
 }
 
 void tsjail_fs_release(struct tsjail_fs *fs) {

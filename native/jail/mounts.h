@@ -111,8 +111,8 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why);
 /* The finer name of a phase (static string), e.g. "mount-propagation". */
 const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase);
 
-/* The runtime step a phase belongs to: TSJAIL_STEP_ROOT for pivot_root/chroot, else
- * TSJAIL_STEP_MOUNTS. */
+/* The runtime step a phase belongs to: TSJAIL_STEP_ROOT for the new root (its bind onto
+ * itself, pivot_root, chroot), else TSJAIL_STEP_MOUNTS. */
 enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase);
 
 /* Parent side: frees the arena and zeroes the struct. Safe on a zeroed struct. */
