@@ -360,7 +360,8 @@ describe('usage errors name the flag', () => {
     [['-L', '--seccomp-bpf-binary', 'b.bpf', 'true'], /-L \(--seccomp-log\) does not work with --seccomp-bpf-binary/],
     [['--seccomp-bpf-binary', 'b.bpf', '-L', 'true'], /-L \(--seccomp-log\) does not work with --seccomp-bpf-binary/],
     [['-S', '/no/such.policy', 'true'], /-S \/no\/such.policy: no such file or directory/],
-    [['--seccomp-bpf-binary', '/no/such.bpf', 'true'], /cannot read: ENOENT/],
+    [['--seccomp-bpf-binary', '/no/such.bpf', 'true'], /--seccomp-bpf-binary \/no\/such.bpf: cannot read: no such file or directory$/],
+    [['--seccomp-bpf-binary', '/', 'true'], /--seccomp-bpf-binary \/: cannot read: is a directory$/],
     [['-t64Q', 'true'], /-t: bad size '64Q'/],
     [['--memory', '0', 'true'], /memory limit must be positive/],
     [['--pids', '-1', 'true'], /--pids: bad pids limit '-1'/],
@@ -381,7 +382,8 @@ describe('usage errors name the flag', () => {
     [['--no-fs-restrictions', '--fs-path-ro', '/etc', 'true'], /can't combine --no-fs-restrictions/],
     [['--profile', 'maximal', 'true'], /--profile: unknown profile 'maximal'/],
     [['-f', '/no/such/dir/pid', 'true'], /--pid-file \/no\/such\/dir\/pid: directory \/no\/such\/dir does not exist/],
-    [['--config', 'missing.conf', 'true'], /--config missing.conf: cannot read: ENOENT/],
+    [['--config', 'missing.conf', 'true'], /--config missing.conf: cannot read: no such file or directory$/],
+    [['--config', '/', 'true'], /--config \/: cannot read: is a directory$/],
   ];
   test.each(rows)('%j', async (args, re) => {
     const e = await failure(args.map((a) => (a === 'a.policy' || a === 'b.bpf' ? file(a, '') : a)));

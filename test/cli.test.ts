@@ -177,6 +177,69 @@ describe('compile', () => {
   });
 });
 
+describe('malformed inputs: one line, a non-zero status, no stack', () => {
+  const bin = () => {
+    // A text line, then bytes 0x08, 0x9f, ... without NUL (so not taken for a .bpf file by content).
+    const b = Buffer.concat([Buffer.from('read: 1\n'), Buffer.from(Array.from({ length: 300 }, (_, i) => 1 + ((i * 151 + 7) % 255)))]);
+    const f = path.join(dir, 'binary.policy');
+    writeFileSync(f, b);
+    return f;
+  };
+
+  test.each([['compile'], ['disasm'], ['simulate'], ['verify']])('%s: a binary file as the policy is refused, not echoed', (sub) => {
+    const f = bin();
+    const r = tsjail([sub, f, '--arch', 'x86_64', ...(sub === 'simulate' ? ['--syscall', 'read'] : []), ...(sub === 'compile' ? ['-o', path.join(dir, 'x.bpf')] : [])]);
+    expect(r.stderr).toBe(`tsjail: ${f}: not a policy: binary data (byte 0x08 at offset 8)\n`);
+    expect(r.status).toBe(1);
+  });
+
+  test('diff and run -S refuse a binary policy too', () => {
+    const f = bin();
+    const d = tsjail(['diff', path.join(dir, 'small.policy'), f, '--arch', 'x86_64']);
+    expect([d.status, d.stderr]).toEqual([1, `tsjail: ${f}: not a policy: binary data (byte 0x08 at offset 8)\n`]);
+    const r = tsjail(['run', '-S', f, '--', '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^tsjail: run: -S ${f}: not a policy: binary data \\(byte 0x08 at offset 8\\)\n`));
+  });
+
+  test('an empty .bpf file is no program: disasm, simulate and verify --program say so (exit 1)', () => {
+    const empty = path.join(dir, 'empty.bpf');
+    writeFileSync(empty, '');
+    for (const args of [['disasm', empty], ['simulate', empty, '--syscall', 'read'], ['verify', path.join(dir, 'small.policy'), '--program', empty]]) {
+      const r = tsjail([...args, '--arch', 'x86_64']);
+      expect({ args, status: r.status, stderr: r.stderr, stdout: r.stdout })
+        .toEqual({ args, status: 1, stderr: `tsjail: ${empty}: not a seccomp program: the file is empty\n`, stdout: '' });
+    }
+  });
+
+  test('--default-action with nothing in it is a usage error, not ignored', () => {
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '--default-action', '', '-o', path.join(dir, 'x.bpf')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tsjail: --default-action: empty; give an action/);
+  });
+
+  test.each([['verify'], ['diff']])('%s has no --verify (it would be ignored)', (sub) => {
+    const r = tsjail([sub, path.join(dir, 'small.policy'), ...(sub === 'diff' ? [path.join(dir, 'small.policy')] : []), '--arch', 'x86_64', '--verify']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--verify'/);
+    expect(tsjail([sub, '--help']).stdout).not.toContain('--verify');
+  });
+
+  test.each([
+    [['compile', 'DIR', '--arch', 'x86_64'], /^tsjail: cannot read .*: is a directory\n$/],
+    [['verify', 'SMALL', '--program', 'DIR', '--arch', 'x86_64'], /^tsjail: cannot read .*: is a directory\n$/],
+    [['diff', 'SMALL', 'DIR', '--arch', 'x86_64'], /^tsjail: cannot read .*: is a directory\n$/],
+    [['compile', 'SMALL', '--arch', 'x86_64', '-o', 'DIR'], /^tsjail: cannot write .*: is a directory\n$/],
+    [['run', '--seccomp-bpf-binary', 'DIR', '--', '/bin/true'], /^tsjail: run: --seccomp-bpf-binary .*: cannot read: is a directory\n/],
+    [['run', '-S', 'DIR', '--', '/bin/true'], /^tsjail: run: -S .*: cannot read: is a directory\n/],
+  ])('a directory where a file belongs: %j', (args, message) => {
+    const r = tsjail(args.map((a) => (a === 'DIR' ? dir : a === 'SMALL' ? path.join(dir, 'small.policy') : a)));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
 describe('disasm and simulate on .bpf files and policies', () => {
   test('disasm: the .bpf file and its policy give the same listing; content detection without .bpf', () => {
     const fromPolicy = tsjail(['disasm', path.join(dir, 'small.policy'), '--arch', 'x86_64']);

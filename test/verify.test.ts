@@ -1,7 +1,7 @@
 // The symbolic verifier (wasm/assembly/verify): proofs on every corpus policy, and a
 // mutation suite in which every broken program is caught with a counterexample that the
 // simulator and the kernel both confirm.
-import { compilePolicy, simulate, seccompData } from '../ts/policy';
+import { InvalidProgramError, compilePolicy, simulate, seccompData, verifyPolicy } from '../ts/policy';
 import { loadCore } from '../ts/policy/core';
 import { corpusMissing, corpusPolicies, corpusResolver, corpusRows, corpusTest, mainPath, readCorpus } from './helpers/corpus';
 import { fileSet, verifyCore } from './helpers/core-json';
@@ -156,6 +156,13 @@ describe('verify: mutation suite', () => {
     expect(v.status).toBe('mismatch');
     expect(v.counterexample!.syscall).toBe('write');
     expect(['0x1', '0x2']).toContain(v.counterexample!.args[0]);
+  });
+
+  test('a program that is not whole instructions is refused, never replaced by tsjail\'s own', async () => {
+    // The core reads an empty program as "compile the policy yourself": an empty file must not be "proven".
+    for (const program of [new Uint8Array(0), new Uint8Array(12)]) {
+      await expect(verifyPolicy('read: allow\n', { arch: 'x86_64', path: 'p.policy', program })).rejects.toThrow(InvalidProgramError);
+    }
   });
 
   test('32-bit arches compare only the low word, and the proof knows it', async () => {

@@ -1,7 +1,8 @@
-// Options shared by compile, disasm and simulate, and turning their input into a program.
+// Options shared by the policy subcommands (compile, disasm, simulate, verify, diff), and
+// turning their input into a program.
 
 import { Command, Option } from 'commander';
-import { CompileResult, PolicyError, archInfo, arches, closestName, compilePolicy } from '../policy/index';
+import { CompileOptions, CompileResult, PolicyError, archInfo, arches, closestName, compilePolicy } from '../policy/index';
 import { fileResolver, parseIncludeMap } from '../policy-node/index';
 import { UsageError } from './errors';
 import { hostArch, readInput } from './io';
@@ -20,15 +21,31 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** --arch and the options that change how a policy compiles. */
-export function addPolicyOptions(cmd: Command): Command {
-  return cmd
+/**
+ * --arch and the options that change how a policy compiles. `--verify` only where a program is
+ * emitted from the policy (compile, disasm, simulate): verify proves by itself, diff emits none.
+ */
+export function addPolicyOptions(cmd: Command, { verify = true } = {}): Command {
+  cmd
     .option('-a, --arch <arch>', 'target architecture: x86_64, aarch64, arm, i386, riscv64 (default: this host\'s)')
     .option('--include-map <virtual=real>', 'read the @include/@frequency path VIRTUAL from REAL (repeatable; VIRTUAL ending in / maps a prefix)', collect)
     .option('--return-on-match', 'read `name: EXPR; return N` as compile_seccomp_policy does (errno N when EXPR holds) instead of minijail0 (allow when EXPR holds, else errno N)')
     .option('--default-action <action>', 'replace the policy\'s @default, in policy syntax: kill-process, kill-thread, trap, log, "return 1"...')
-    .option('--kill-thread', 'make `kill` and the implicit default kill the thread, not the process')
-    .addOption(new Option('--verify', 'also check the emitted program with the core\'s verifier'));
+    .option('--kill-thread', 'make `kill` and the implicit default kill the thread, not the process');
+  if (verify) cmd.addOption(new Option('--verify', 'also check the emitted program with the core\'s verifier'));
+  return cmd;
+}
+
+/** The compile options every policy subcommand takes from its flags (usage errors checked here). */
+export function policyCompileOptions(opts: PolicyOptions): Pick<CompileOptions, 'returnOnMatch' | 'killAction' | 'defaultAction'> {
+  if (opts.defaultAction !== undefined && opts.defaultAction.trim() === '') {
+    throw new UsageError('--default-action: empty; give an action in policy syntax (kill-process, trap, log, "return 1"...)');
+  }
+  return {
+    returnOnMatch: !!opts.returnOnMatch,
+    killAction: opts.killThread ? 'kill-thread' : 'kill-process',
+    ...(opts.defaultAction !== undefined ? { defaultAction: opts.defaultAction } : {}),
+  };
 }
 
 /** The arch to use, canonical; a usage error naming the choices when unknown. */
@@ -57,10 +74,8 @@ export async function compileWithOptions(path: string, text: string, arch: strin
     arch,
     path,
     files: fileResolver(includeMapOf(opts)),
-    returnOnMatch: !!opts.returnOnMatch,
-    killAction: opts.killThread ? 'kill-thread' : 'kill-process',
     verify: !!opts.verify,
-    ...(opts.defaultAction !== undefined ? { defaultAction: opts.defaultAction } : {}),
+    ...policyCompileOptions(opts),
   });
   if (!r.ok) throw new PolicyError(r.diagnostics);
   return r;

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { DiffResult, PolicyDifference, PolicyError, diffPolicies } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArch } from './common';
 import { ExitStatus, PolicyFailure } from './errors';
 import { readInput } from './io';
 
@@ -43,9 +43,7 @@ async function run(oldPath: string, newPath: string, opts: DiffCliOptions): Prom
   const b = await readInput(newPath);
   if (a.kind === 'bpf' || b.kind === 'bpf') throw new PolicyFailure('diff compares policies, not BPF programs');
   const r = await diffPolicies(a.text, b.text, {
-    arch, oldPath: a.path, newPath: b.path, files: fileResolver(map),
-    returnOnMatch: !!opts.returnOnMatch, killAction: opts.killThread ? 'kill-thread' : 'kill-process',
-    ...(opts.defaultAction !== undefined ? { defaultAction: opts.defaultAction } : {}),
+    arch, oldPath: a.path, newPath: b.path, files: fileResolver(map), ...policyCompileOptions(opts),
   });
   if (!r.ok) throw new PolicyError([...r.diagnosticsOld, ...r.diagnosticsNew].filter((d) => d.severity === 'error'));
   if (opts.json) {
@@ -60,12 +58,12 @@ export function registerDiff(program: Command): void {
   const cmd = program
     .command('diff')
     .summary('what a policy change allows or forbids, exactly')
-    .description('Compare two policies by meaning: every region of calls (syscall and argument values)\n' +
-      'whose outcome changes, grouped per syscall. Reordered, reformatted or redundant rules give no\n' +
+    .description('Compare two policies by meaning: every region of calls (syscall and argument values) ' +
+      'whose outcome changes, grouped per syscall. Reordered, reformatted or redundant rules give no ' +
       'difference.')
     .argument('<old>', 'the old policy')
     .argument('<new>', 'the new policy')
     .option('--json', 'print the differences as JSON (for dashboards)')
     .option('--exit-code', 'exit 1 when the policies differ');
-  addPolicyOptions(cmd).action((o: string, n: string, opts: DiffCliOptions) => run(o, n, opts));
+  addPolicyOptions(cmd, { verify: false }).action((o: string, n: string, opts: DiffCliOptions) => run(o, n, opts));
 }

@@ -35,17 +35,37 @@ export function looksLikeBpf(path: string, bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes.length % 8 === 0 && bytes.includes(0);
 }
 
+/**
+ * Where `bytes` stop looking like text: the offset of the first control character other
+ * than tab, newline, vertical tab, form feed and carriage return, or -1. Binary data has
+ * them within a few bytes; without this check the core would report (and echo) one "invalid
+ * token" per line of it.
+ */
+export function firstControlByte(bytes: Uint8Array): number {
+  return bytes.findIndex((b) => (b < 0x20 && (b < 0x09 || b > 0x0d)) || b === 0x7f);
+}
+
+/** Policy text from file bytes; a PolicyFailure naming `shown` when they are not text. */
+export function policyText(shown: string, bytes: Buffer): string {
+  const at = firstControlByte(bytes);
+  if (at >= 0) {
+    throw new PolicyFailure(`${shown}: not a policy: binary data (byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at})`);
+  }
+  return bytes.toString('utf8');
+}
+
 export async function readInput(path: string): Promise<Input> {
   const bytes = await readBytes(path);
   const shown = path === '-' ? '<stdin>' : path;
   if (looksLikeBpf(path, bytes)) {
+    if (bytes.length === 0) throw new InvalidProgramError(`${shown}: not a seccomp program: the file is empty`);
     if (bytes.length % 8 !== 0) {
       throw new InvalidProgramError(`${shown}: not a seccomp program: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
     }
     return { kind: 'bpf', path: shown, program: new Uint8Array(bytes) };
   }
   if (bytes.includes(0)) throw new PolicyFailure(`${shown}: neither policy text nor a BPF program (${bytes.length} bytes)`);
-  return { kind: 'policy', path: shown, text: bytes.toString('utf8') };
+  return { kind: 'policy', path: shown, text: policyText(shown, bytes) };
 }
 
 /** Write to a file, or to stdout when `path` is undefined or '-'. */
@@ -61,10 +81,16 @@ export async function writeOutput(path: string | undefined, data: string | Uint8
   }
 }
 
-/** The arch tsjail runs on, in the core's names. */
+const NODE_ARCH_TO_SECCOMP: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
+
+/** The arch tsjail (and so a program it jails) runs on, in the core's names; undefined if none. */
+export function hostSeccompArch(): string | undefined {
+  return NODE_ARCH_TO_SECCOMP[process.arch];
+}
+
+/** The default --arch: the host's, or a usage error asking for --arch. */
 export function hostArch(): string {
-  const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
-  const a = map[process.arch];
+  const a = hostSeccompArch();
   if (!a) throw new UsageError(`no seccomp arch known for this host (${process.arch}); pass --arch`);
   return a;
 }

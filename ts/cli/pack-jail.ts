@@ -16,6 +16,7 @@ import { ExitStatus, UsageError } from './errors';
 import type { RunRequest } from './run-options';
 import { EXIT_SETUP_FAILED, RunIo, describeJailError, rawSubcommandArgs, specFromArgs } from './run';
 import { runHelp } from './run-help';
+import { describeFsError } from '../policy-node/index';
 
 export const EXIT_WRITE_FAILED = 1;
 
@@ -53,7 +54,7 @@ export async function saveJailFile(file: string, spec: JailSpec, request: RunReq
     } catch {
       /* not created */
     }
-    io.stderr.write(`tsjail: --save-jail ${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    io.stderr.write(`tsjail: --save-jail ${file}: cannot write: ${describeFsError(e)}\n`);
     return EXIT_WRITE_FAILED;
   }
   return 0;

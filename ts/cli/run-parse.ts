@@ -10,6 +10,7 @@
 // - the combination checks minijail0 makes (see checkCombinations).
 
 import { parseConfig, ConfigError } from './run-config';
+import { describeFsError } from '../policy-node/index';
 import {
   OptionDef, OptionUse, RunRequest, RunUsageError, UNSUPPORTED, emptyRequest, longNames, longOption, optionForKey, shortOption,
 } from './run-options';
@@ -43,8 +44,7 @@ function readConfigInto(r: RunRequest, path: string, host: ParseHost): void {
   try {
     text = host.readConfig(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new RunUsageError(`--config ${path}: cannot read: ${err.code ? `${err.code}` : err.message}`);
+    throw new RunUsageError(`--config ${path}: cannot read: ${describeFsError(e)}`);
   }
   let entries;
   try {

@@ -12,6 +12,7 @@ import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
+import { describeFsError } from '../policy-node/index';
 
 /** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
 export class ProgramError extends Error {
@@ -300,7 +301,7 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
     try {
       bpf = host.readBytes(file);
     } catch (e) {
-      return usage(`${flag} ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return usage(`${flag} ${file}: cannot read: ${describeFsError(e)}`);
     }
     if (bpf.length === 0 || bpf.length % 8 !== 0) {
       usage(`${flag} ${file}: filter size (${bpf.length}) is not a non-zero multiple of 8`);

@@ -17,7 +17,9 @@ import { JailError } from '../jail/errors';
 import { SpecError, validateSpec } from '../jail/validate';
 import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
-import { ExitStatus, UsageError } from './errors';
+import { ExitStatus, PolicyFailure, UsageError } from './errors';
+import { hostSeccompArch, policyText } from './io';
+import { describeFsError } from '../policy-node/index';
 import { RunRequest, RunUsageError } from './run-options';
 import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
@@ -58,11 +60,9 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const NODE_ARCH_TO_SECCOMP: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
-
 /** The policy core's name for the arch tsjail (and so the jailed program) runs on. */
 function hostArch(): string {
-  const arch = NODE_ARCH_TO_SECCOMP[process.arch];
+  const arch = hostSeccompArch();
   if (!arch) throw new UsageError(`run: no seccomp arch known for this machine (${process.arch})`);
   return arch;
 }
@@ -74,7 +74,7 @@ async function readInclude(file: string): Promise<string | undefined> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`run: cannot read ${file}: ${code ?? (e as Error).message}`);
+    throw new UsageError(`run: cannot read ${file}: ${describeFsError(e)}`);
   }
 }
 
@@ -95,9 +95,10 @@ export function cliSpecHost(): SpecHost {
     async compilePolicy(file) {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = policyText(file, fs.readFileSync(file));
       } catch (e) {
-        throw new UsageError(`run: -S ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        if (e instanceof PolicyFailure) throw new UsageError(`run: -S ${e.message}`);
+        throw new UsageError(`run: -S ${file}: cannot read: ${describeFsError(e)}`);
       }
       const r = await compilePolicy(text, { arch: hostArch(), path: file, files: readInclude });
       if (!r.ok) {

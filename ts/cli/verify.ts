@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { PolicyError, VerifyResult, formatDiagnostics, verifyPolicy } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArch } from './common';
 import { ExitStatus, PolicyFailure } from './errors';
 import { readInput } from './io';
 
@@ -47,9 +47,7 @@ async function run(policy: string, opts: VerifyCliOptions): Promise<void> {
     program = p.program;
   }
   const r = await verifyPolicy(input.text, {
-    arch, path: input.path, files: fileResolver(map),
-    returnOnMatch: !!opts.returnOnMatch, killAction: opts.killThread ? 'kill-thread' : 'kill-process',
-    ...(opts.defaultAction !== undefined ? { defaultAction: opts.defaultAction } : {}),
+    arch, path: input.path, files: fileResolver(map), ...policyCompileOptions(opts),
     ...(program ? { program } : {}),
   });
   if (r.status === 'error') throw new PolicyError(r.diagnostics);
@@ -67,12 +65,12 @@ export function registerVerify(program: Command): void {
   const cmd = program
     .command('verify')
     .summary('prove a compiled filter equal to its policy for every input')
-    .description('Prove that a BPF program gives the policy\'s outcome for every possible input (every arch\n' +
-      'value, syscall number and 64-bit argument), by walking the program\'s paths symbolically.\n' +
-      'Without --program, checks tsjail\'s own output. Exit 0: proven; 1: a counterexample (or no\n' +
+    .description('Prove that a BPF program gives the policy\'s outcome for every possible input (every arch ' +
+      'value, syscall number and 64-bit argument), by walking the program\'s paths symbolically.\n\n' +
+      'Without --program, checks tsjail\'s own output. Exit 0: proven; 1: a counterexample (or no ' +
       'proof), printed with the input, both outcomes and the policy line involved.')
     .argument('<policy>', 'policy file (- for stdin)')
     .option('--program <file.bpf>', 'check this program (e.g. from minijail or libseccomp) instead of tsjail\'s')
     .option('--json', 'print the result as JSON');
-  addPolicyOptions(cmd).action((policy: string, opts: VerifyCliOptions) => run(policy, opts));
+  addPolicyOptions(cmd, { verify: false }).action((policy: string, opts: VerifyCliOptions) => run(policy, opts));
 }

@@ -3,7 +3,7 @@
 
 import { withCore } from './core';
 import { CompileOptions, compileFlags } from './compile';
-import { Diagnostic } from './diagnostics';
+import { Diagnostic, InvalidProgramError } from './diagnostics';
 import { collectFiles } from './includes';
 
 export interface Counterexample {
@@ -44,8 +44,18 @@ export interface VerifyOptions extends CompileOptions {
 
 interface CoreCounterexample extends Omit<Counterexample, 'args' | 'ip'> { args: string[]; ip: string }
 
-/** Prove that a program (tsjail's own, or `options.program`) gives the policy's outcome for every input. */
+/**
+ * Prove that a program (tsjail's own, or `options.program`) gives the policy's outcome for every
+ * input. Throws InvalidProgramError when `options.program` is not a whole, non-empty number of
+ * instructions (the core reads an empty program as "compile the policy yourself").
+ */
 export async function verifyPolicy(text: string, options: VerifyOptions): Promise<VerifyResult> {
+  const given = options.program;
+  if (given !== undefined && (given.length === 0 || given.length % 8 !== 0)) {
+    throw new InvalidProgramError(given.length === 0
+      ? 'not a seccomp program: it is empty (the kernel refuses a filter without instructions)'
+      : `not a seccomp program: ${given.length} bytes is not a whole number of 8-byte instructions`);
+  }
   const path = options.path ?? 'policy';
   const set = await collectFiles(path, text, options.files);
   const request = set.files.map(([p, t]) => `${p}\0${t}`).join('\0');
