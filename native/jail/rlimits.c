@@ -19,46 +19,18 @@ static int check(const struct tsjail_rlimit *it) {
   return 0;
 }
 
-/* phase 0 = everything. */
-static int apply_self(const struct tsjail_rlimits *rl, int phase, int *failed_index) {
+int tsjail_rlimits_apply_phase(const struct tsjail_rlimits *rl, enum tsjail_rlimits_phase phase,
+                               int *failed_index) {
   *failed_index = -1;
   if (rl->n > TSJAIL_RLIMITS_MAX) return E2BIG;
   for (unsigned i = 0; i < rl->n; i++) {
     const struct tsjail_rlimit *it = &rl->items[i];
-    if (phase == TSJAIL_RLIMITS_EARLY && it->resource == RLIMIT_NOFILE) continue;
-    if (phase == TSJAIL_RLIMITS_NOFILE && it->resource != RLIMIT_NOFILE) continue;
+    if ((it->resource == RLIMIT_NOFILE) != (phase == TSJAIL_RLIMITS_NOFILE)) continue;
     int err = check(it);
     struct rlimit lim;
     lim.rlim_cur = to_rlim(it->soft);
     lim.rlim_max = to_rlim(it->hard);
     if (!err && setrlimit((__rlimit_resource_t)it->resource, &lim) != 0) err = errno;
-    if (err) {
-      *failed_index = (int)i;
-      return err;
-    }
-  }
-  return 0;
-}
-
-int tsjail_rlimits_apply(const struct tsjail_rlimits *rl, int *failed_index) {
-  return apply_self(rl, 0, failed_index);
-}
-
-int tsjail_rlimits_apply_phase(const struct tsjail_rlimits *rl, enum tsjail_rlimits_phase phase,
-                               int *failed_index) {
-  return apply_self(rl, (int)phase, failed_index);
-}
-
-int tsjail_rlimits_apply_to(pid_t pid, const struct tsjail_rlimits *rl, int *failed_index) {
-  *failed_index = -1;
-  if (rl->n > TSJAIL_RLIMITS_MAX) return E2BIG;
-  for (unsigned i = 0; i < rl->n; i++) {
-    const struct tsjail_rlimit *it = &rl->items[i];
-    int err = check(it);
-    struct rlimit lim;
-    lim.rlim_cur = to_rlim(it->soft);
-    lim.rlim_max = to_rlim(it->hard);
-    if (!err && prlimit(pid, (__rlimit_resource_t)it->resource, &lim, NULL) != 0) err = errno;
     if (err) {
       *failed_index = (int)i;
       return err;
