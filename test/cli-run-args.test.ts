@@ -303,7 +303,7 @@ describe('optional arguments must be attached (minijail0 rule)', () => {
 
 describe('usage errors name the flag', () => {
   const rows: Array<[string[], RegExp]> = [
-    [['true'].slice(1), /missing PROGRAM/],
+    [['true'].slice(1), /^missing PROGRAM \(it goes after the options: \[options\] \[--\] PROGRAM \[ARGS\.\.\.\]\)$/],
     [['--bogus', 'true'], /unknown option '--bogus'/],
     [['--pid-n', 'true'], /did you mean --pid-ns/],
     [['-j', 'true'], /unknown option '-j'/],

@@ -139,7 +139,7 @@ export function parseRunArgs(args: string[], host: ParseHost): RunRequest {
 /** minijail0's cross-flag rules, checked once all flags (and config files) are in. */
 export function checkCombinations(r: RunRequest): void {
   const fail = (msg: string): never => { throw new RunUsageError(msg); };
-  if (r.program.length === 0) fail("missing PROGRAM (usage: tsjail run [options] -- PROGRAM [ARGS...])");
+  if (r.program.length === 0) fail('missing PROGRAM (it goes after the options: [options] [--] PROGRAM [ARGS...])');
   if (r.ambient && r.caps === undefined) {
     fail("can't set ambient capabilities (--ambient) without a capability set (-c)");
   }
