@@ -20,6 +20,7 @@ import { chainRules } from './codegen/chain';
 import { DispatchEntry, buildDispatch } from './codegen/dispatch';
 import { layout } from './codegen/layout';
 import { RET_ACTION_FULL, RET_ALLOW, RET_LOG } from './actions';
+import { sortNumbers } from './sortnum';
 
 /** Word clauses one IR clause may lower to before the syscall falls back to chain code. */
 const CLAUSE_LOWERING_LIMIT: i32 = 64;
@@ -67,7 +68,7 @@ function sortedSyscalls(ir: PolicyIR): SyscallRules[] {
   // (nr << 32 | position): a stable order without a capturing comparator.
   const keys = new Array<u64>(ir.syscalls.length);
   for (let i = 0; i < keys.length; i++) keys[i] = (<u64>(<u32>ir.syscalls[i].nr) << 32) | <u64>i;
-  keys.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  sortNumbers(keys);
   const out: SyscallRules[] = [];
   for (let i = 0; i < keys.length; i++) {
     const sc = ir.syscalls[<i32>(keys[i] & 0xffffffff)];

@@ -28,6 +28,7 @@ import {
 } from './ast';
 import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
 import { didYouMean } from './suggest';
+import { sortNumbers } from './sortnum';
 import { normalizePath } from './paths';
 
 /** Hard cap on include nesting whatever the options say: recursion must stay shallow. */
@@ -37,6 +38,17 @@ const EPERM: u32 = 1;
 /** Resolved paths named by the @include / @frequency lines of one file (lexing only). */
 export function scanIncludePaths(path: string, text: string): string[] {
   return scan(path, text);
+}
+
+/** `list` ordered by nr (distinct numbers: they are a map's values). */
+function sortedByNr(list: SyscallRules[]): SyscallRules[] {
+  // (nr << 32 | position), nr biased so that unsigned order is signed order.
+  const keys = new Array<u64>(list.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = (<u64>(<u32>list[i].nr + 0x80000000) << 32) | <u64>i;
+  sortNumbers(keys);
+  const out = new Array<SyscallRules>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = list[<i32>(keys[i] & 0xffffffff)];
+  return out;
 }
 
 /** Build the IR of `sources` (file 0 is the main policy) for `arch`; null if nothing usable. */
@@ -232,9 +244,7 @@ class Resolver {
     this.applyFrequency(byNr);
 
     const ir = new PolicyIR(this.arch, defaultAction, badArch);
-    const list = byNr.values();
-    list.sort((a: SyscallRules, b: SyscallRules): i32 => a.nr - b.nr);
-    ir.syscalls = list;
+    ir.syscalls = sortedByNr(byNr.values());
     return ir;
   }
 

@@ -15,6 +15,7 @@ import { Dag, NO_LOAD, OP_JSET } from './dag';
 import { WordAtom, WOp, wordOffset, ATOM_TRUE, ATOM_FALSE, ATOM_OPEN } from './lower';
 import { RangeSet, buildSearch } from './search';
 import { RET_ALLOW, RET_LOG, RET_ACTION_FULL } from '../actions';
+import { sortNumbers } from '../sortnum';
 
 export const WORDS: i32 = 12;
 
@@ -273,7 +274,7 @@ class IntervalSimplifier {
     // By (k, index), packed in one u64 key.
     const pairs: u64[] = [];
     for (let x = 0; x < eq.length; x++) pairs.push((<u64>firstConstantOn(entries[eq[x]], w) << 32) | <u64>eq[x]);
-    pairs.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+    sortNumbers(pairs);
     for (let x = 0; x < pairs.length; x++) {
       this.eqK.push(<u32>(pairs[x] >> 32));
       this.eqIndex.push(<i32>(pairs[x] & 0xffffffff));
@@ -291,7 +292,7 @@ class IntervalSimplifier {
     const cand = this.cand;
     cand.length = 0;
     for (let p = this.cursor; p < this.eqK.length && this.eqK[p] <= hi; p++) cand.push(this.eqIndex[p]);
-    if (cand.length > 1) cand.sort((a: i32, b: i32): i32 => a - b);
+    sortNumbers(cand);
     const general = this.general;
     const out: Entry[] = [];
     entryWork = 0;
@@ -422,7 +423,7 @@ export class Decider {
         }
       }
     }
-    cuts.sort((x: u32, y: u32): i32 => (x < y ? -1 : x > y ? 1 : 0));
+    sortNumbers(cuts);
     const starts: u32[] = [lo];
     for (let i = 0; i < cuts.length; i++) {
       const c = cuts[i];
