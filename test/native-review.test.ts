@@ -6,11 +6,15 @@
 //    kill: before the fix an init in a user namespace whose program ran as another host uid
 //    gave up silently (the denied call returned ENOSYS and the program carried on), and a
 //    parent without CAP_SYS_PTRACE spun for 10 s and then waited forever.
+// 2. The addon re-checks the spec's shape: numbers are range-checked before any conversion
+//    (NaN and huge doubles were cast to integers first, undefined behaviour), capability masks
+//    must fit in 64 bits (the high bits were dropped silently), securebits must be 0-255.
 
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { loadAddon, NativeSpec } from '../ts/jail/native';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -140,4 +144,49 @@ describe.each(LAUNCHERS)('$name', (launcher) => {
     expect(r.status).toBe(125);
     expect(r.ms).toBeLessThan(9_000);
   }, 60_000);
+});
+
+describe('addon: spec shape checks (nothing forks)', () => {
+  const base = (): NativeSpec => ({
+    path: '/bin/true',
+    argv: ['true'],
+    env: [],
+    namespaces: {},
+    programAsInit: false,
+    noNewPrivs: false,
+    seccompMode: 'exec',
+    seccompTsync: false,
+    seccompLog: false,
+    reportViolations: false,
+    preloadTimeoutMs: 5000,
+    preserveFds: [],
+    filesystem: undefined,
+    rlimits: [],
+  });
+  const spawnWith = (patch: Record<string, unknown>) => () =>
+    loadAddon().spawn({ ...base(), ...patch } as NativeSpec, [-1, -1, -1], () => undefined);
+
+  test.each([
+    ['uid NaN', { uid: NaN }, /invalid jail spec: uid: is out of range/],
+    ['uid 1e300', { uid: 1e300 }, /invalid jail spec: uid: is out of range/],
+    ['uid 1.5', { uid: 1.5 }, /invalid jail spec: uid: is out of range/],
+    ['preserveFds [NaN]', { preserveFds: [NaN] }, /invalid jail spec: preserveFds\[0\]: must be an integer in range/],
+    ['preserveFds [-1e300]', { preserveFds: [-1e300] }, /preserveFds\[0\]/],
+    ['groups [Infinity]', { groups: [Infinity] }, /groups\[0\]/],
+    ['caps.keep 2^64', { caps: { keep: 1n << 64n, bounding: 0n, ambient: false, securebits: 0 } }, /caps\.keep: must be a 64-bit/],
+    ['caps.keep -1n', { caps: { keep: -1n, bounding: 0n, ambient: false, securebits: 0 } }, /caps\.keep: must be a 64-bit/],
+    ['caps.bounding 2^70', { caps: { keep: 0n, bounding: 1n << 70n, ambient: false, securebits: 0 } }, /caps\.bounding/],
+    ['caps.securebits NaN', { caps: { keep: 0n, bounding: 0n, ambient: false, securebits: NaN } }, /caps\.securebits: must be 0-255/],
+    ['caps.securebits 2^32', { caps: { keep: 0n, bounding: 0n, ambient: false, securebits: 2 ** 32 } }, /caps\.securebits/],
+  ])('%s is a TypeError naming the field', (_label, patch, message) => {
+    // The addon's TypeError comes from Node's realm, not jest's: compare the name.
+    let thrown: unknown;
+    try {
+      spawnWith(patch)();
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error)?.name).toBe('TypeError');
+    expect((thrown as Error).message).toMatch(message);
+  });
 });

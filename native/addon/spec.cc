@@ -7,8 +7,8 @@
 #include <sched.h>
 #include <sys/syscall.h>
 
+#include <cmath>
 #include <cstring>
-#include <fstream>
 
 #include "fs_spec.h"
 
@@ -22,6 +22,12 @@ JailPlan::~JailPlan() {
 }
 
 namespace {
+
+// An integer within [lo, hi] (|lo|, |hi| < 2^53). Checked before any cast: converting NaN or a
+// double outside int64_t's range to an integer is undefined behaviour.
+bool InRange(double d, int64_t lo, int64_t hi) {
+  return d >= (double)lo && d <= (double)hi && std::trunc(d) == d;
+}
 
 struct Reader {
   const Napi::Object& o;
@@ -63,7 +69,7 @@ struct Reader {
     Napi::Value v = o.Get(k);
     if (!v.IsNumber()) return Bad(k, "must be a number");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (d != (double)(int64_t)d || d < (double)lo || d > (double)hi) return Bad(k, "is out of range");
+    if (!InRange(d, lo, hi)) return Bad(k, "is out of range");
     *out = (int64_t)d;
     return true;
   }
@@ -73,9 +79,9 @@ struct Reader {
     Napi::Array a = o.Get(k).As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) {
       Napi::Value v = a.Get(i);
-      double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1e300;
-      if (d != (double)(int64_t)d || d < (double)lo || d > (double)hi)
+      if (!v.IsNumber() || !InRange(v.As<Napi::Number>().DoubleValue(), lo, hi))
         return Bad(std::string(k) + "[" + std::to_string(i) + "]", "must be an integer in range");
+      double d = v.As<Napi::Number>().DoubleValue();
       out->push_back((int64_t)d);
     }
     return true;
@@ -107,13 +113,6 @@ struct Reader {
     return true;
   }
 };
-
-int CapLastCap() {
-  std::ifstream f("/proc/sys/kernel/cap_last_cap");
-  int n = 40;
-  if (f >> n) return n;
-  return 40;
-}
 
 }  // namespace
 
@@ -164,12 +163,16 @@ bool ReadPlan(const Napi::Object& spec, JailPlan* p, std::string* error) {
     if (!caps.Get("keep").IsBigInt()) return r.Bad("caps.keep", "must be a bigint");
     if (!caps.Get("bounding").IsBigInt()) return r.Bad("caps.bounding", "must be a bigint");
     c.caps_keep = caps.Get("keep").As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) return r.Bad("caps.keep", "must be a 64-bit capability mask");
     c.caps_bounding = caps.Get("bounding").As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) return r.Bad("caps.bounding", "must be a 64-bit capability mask");
     c.caps_ambient = caps.Get("ambient").ToBoolean().Value();
-    Napi::Value sb = caps.Get("securebits");
-    c.securebits = sb.IsNumber() ? sb.As<Napi::Number>().Int32Value() : -1;
+    Reader cr{caps, error};
+    int64_t bits = -1;
+    bool has_bits = false;
+    if (!cr.Int("securebits", 0, 0xff, &bits, &has_bits)) return r.Bad("caps.securebits", "must be 0-255");
+    c.securebits = has_bits ? (int)bits : -1;
     c.caps_set = 1;
-    c.cap_last_cap = CapLastCap();
   }
   bool nnp = false;
   if (!r.Bool("noNewPrivs", &nnp)) return false;

@@ -184,16 +184,6 @@ static int choose_timing(struct tsjail_jailfile *jf) {
   return 0;
 }
 
-static int cap_last_cap(void) {
-  int n = 40;
-  FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-  if (f) {
-    if (fscanf(f, "%d", &n) != 1) n = 40;
-    fclose(f);
-  }
-  return n;
-}
-
 static const char *syscall_name(const struct tsjail_jailfile *jf, int nr) {
   for (size_t i = 0; i < jf->n_names; i++)
     if ((int)jf->names[i].nr == nr) return jf->names[i].name;
@@ -208,9 +198,6 @@ static void format_duration(long long ms, char *buf, size_t cap) {
 }
 
 static int run(struct tsjail_jailfile *jf) {
-  struct tsjail_config *c = &jf->cfg;
-  if (c->caps_set) c->cap_last_cap = cap_last_cap();
-
   /* Forwarded signals wait in a signalfd from now on: one arriving during the launch is
    * passed on once the jail runs (the child resets its mask before exec). */
   int sigfd = -1;

@@ -66,7 +66,7 @@ struct tsjail_config {
   uint64_t caps_keep, caps_bounding;
   int caps_ambient;
   int securebits; /* -1 = leave */
-  int cap_last_cap;
+  int cap_last_cap;           /* filled by tsjail_launch */
 
   int no_new_privs;
 

@@ -117,6 +117,22 @@ static int write_file(const char *path, const char *text) {
   return err;
 }
 
+/* The highest capability the kernel knows, for the child's bounding-set and ambient loops. If
+ * the file cannot be read, 63: dropping an unknown cap is EINVAL, which the child ignores, so
+ * no cap the kernel has can stay in the bounding set. */
+static int cap_last_cap(void) {
+  char text[16];
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 63;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 63;
+  text[n] = '\0';
+  char *end;
+  long v = strtol(text, &end, 10);
+  return end != text && v >= 0 && v <= 63 ? (int)v : 63;
+}
+
 /* The parent's part while the child waits: setgroups, uid_map, gid_map. */
 static int write_id_maps(const struct tsjail_launch_spec *sp, pid_t pid, char *detail, size_t cap) {
   char path[64];
@@ -294,6 +310,7 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
                   struct tsjail_launch_error *e) {
   struct tsjail_config *c = sp->cfg;
   s->supervised = sp->report && supervisable(sp);
+  if (c->caps_set) c->cap_last_cap = cap_last_cap();
   /* ---- prepare: every fd the child needs, CLOEXEC in the parent ---- */
   if (pipe2(s->sync, O_CLOEXEC) || pipe2(s->status, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");
   if (c->with_init && pipe2(s->report, O_CLOEXEC)) return fail(e, TSJAIL_STEP_PREPARE, errno, "pipe2");

@@ -29,7 +29,7 @@ extern "C" {
 
 /* What to launch. The caller fills cfg's program, namespace, identity, capability, fs,
  * rlimits and landlock fields (and preserve_fds); tsjail_launch fills the fd fields, the
- * installed filter, the keep set and the final environment. */
+ * installed filter, the keep set, cap_last_cap and the final environment. */
 struct tsjail_launch_spec {
   struct tsjail_config *cfg;
   int userns;                       /* write uid_map/gid_map/setgroups */
