@@ -66,6 +66,10 @@ describe('help and usage errors (exit 2)', () => {
     [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'raed'], /unknown syscall "raed" on x86_64 \(did you mean "read"\?\)/],
     [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '1,2,3,4,5,6,7'], /at most 6 arguments/],
     [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '1,NOPE'], /"NOPE" is neither a number nor a constant/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '1,99999999999999999999999'], /--args a1: 99999999999999999999999 does not fit in 64 bits/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '0x10000000000000000'], /--args a0: 0x10000000000000000 does not fit in 64 bits/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--ip', '-99999999999999999999'], /--ip: -99999999999999999999 does not fit in 64 bits/],
+    [['simulate', 'SMALL', '--arch', 'x86_64', '--syscall', 'read', '--args', '09'], /"09" is neither a number nor a constant/],
   ])('%j', (args, message) => {
     const r = tsjail(args.map((a) => (a === 'SMALL' ? path.join(dir, 'small.policy') : a)));
     expect(r.status).toBe(2);

@@ -18,6 +18,9 @@ async function parseValue(text: string, arch: string, what: string): Promise<big
   let v = 0n;
   for (const part of text.split('|').map((s) => s.trim())) {
     const n = parseInteger(part) ?? (/^[A-Za-z_]\w*$/.test(part) ? await constantValue(arch, part) : undefined);
+    if (n === undefined && /^-?(0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/.test(part)) {
+      throw new UsageError(`${what}: ${part} does not fit in 64 bits (an argument is a u64, or a negative s64)`);
+    }
     if (n === undefined) throw new UsageError(`${what}: "${part}" is neither a number nor a constant known on ${arch}`);
     v |= n;
   }
