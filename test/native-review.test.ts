@@ -9,6 +9,9 @@
 // 2. The addon re-checks the spec's shape: numbers are range-checked before any conversion
 //    (NaN and huge doubles were cast to integers first, undefined behaviour), capability masks
 //    must fit in 64 bits (the high bits were dropped silently), securebits must be 0-255.
+// 3. tsjail-exec started with 0-2 closed: the launch's own pipes took those numbers and the
+//    program got one of them as its stdio (or close-fds failed with EBADF). Now they are
+//    /dev/null, as Node makes them for tsjail run.
 
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -188,5 +191,22 @@ describe('addon: spec shape checks (nothing forks)', () => {
     }
     expect((thrown as Error)?.name).toBe('TypeError');
     expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+describe('tsjail-exec with closed stdio', () => {
+  const t = fs.existsSync(TSJAIL_EXEC) ? test : test.skip;
+  t.each([
+    ['stdout', '>&-'],
+    ['stdin, stdout and stderr', '<&- >&- 2>&-'],
+  ])('%s closed: the program gets /dev/null, not a runtime fd', async (_label, redirect) => {
+    if (setupError) throw new Error(setupError);
+    const file = path.join(work, `echo-${redirect.length}.jail`);
+    const save = await exec([process.execPath, BIN, 'pack-jail', '-o', file, '--', '/bin/echo', 'hi']);
+    expect(save.status).toBe(0);
+    // echo fails ("write error") when its stdout is anything but writable.
+    const r = await exec(['/bin/sh', '-c', `exec "$0" "$1" ${redirect}`, TSJAIL_EXEC, file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });

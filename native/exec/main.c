@@ -225,8 +225,12 @@ static int run(struct tsjail_jailfile *jf) {
     char text[32];
     int n = snprintf(text, sizeof text, "%d\n", (int)jail.pid);
     int fd = open(jf->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int e = fd < 0 ? errno : (write(fd, text, (size_t)n) == n ? 0 : (errno ? errno : EIO));
-    if (fd >= 0) close(fd);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+      errno = 0;
+      if (write(fd, text, (size_t)n) != n) e = errno ? errno : EIO;
+      if (close(fd) && !e) e = errno;
+    }
     if (e) {
       syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
       struct tsjail_exit ignored;
@@ -256,7 +260,23 @@ static int run(struct tsjail_jailfile *jf) {
   return ex.code >= 0 ? ex.code : 0;
 }
 
+/* A closed 0, 1 or 2 would be reused by the launch's own pipes, which the jail then gets as
+ * its stdio (and the child closes the sync pipe, failing close-fds with EBADF): open
+ * /dev/null there first, as Node does for tsjail run. */
+static int open_missing_stdio(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int got = open("/dev/null", O_RDWR);
+    if (got != fd) {
+      if (got >= 0) close(got);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (open_missing_stdio()) return EXIT_SETUP_FAILED;
   int dump = 0, i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
     if (strcmp(argv[i], "--dump") == 0) dump = 1;

@@ -211,7 +211,7 @@ static char *read_text(const char *path) {
   }
   int saved = errno;
   close(fd);
-  errno = saved;
+  errno = buf || saved ? saved : EIO; /* callers return errno as the step's error: never 0 */
   return buf;
 }
 

@@ -253,7 +253,10 @@ static int prepare_preload(const struct tsjail_launch_spec *sp, struct launch_st
   errno = 0;
   if (write(s->state, &h, sizeof h) != (ssize_t)sizeof h || write(s->state, s->exact, bytes) != (ssize_t)bytes)
     return fail(e, TSJAIL_STEP_PREPARE, errno ? errno : EIO, "memfd write");
-  fcntl(s->state, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  /* Sealed, because the program's (and its preloads') constructors run under the gate before
+   * the preload reads the state: unsealed, one could rewrite the exact filter. */
+  if (fcntl(s->state, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+    return fail(e, TSJAIL_STEP_PREPARE, errno, "memfd seals");
   sp->cfg->state_fd = s->state;
 
   size_t n = 0;

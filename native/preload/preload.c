@@ -46,9 +46,11 @@ static void die(int err) {
 static void strip_ld_preload(void) {
   const char *v = getenv("LD_PRELOAD");
   if (!v) return;
-  char out[4096];
   size_t len = strlen(v);
-  if (len >= sizeof out) return;
+  /* Any length: left in place, our entry would make every program this one execs die at
+   * the missing TSJAIL_PRELOAD. (libc is up: malloc is fine here.) */
+  char *out = malloc(len + 1);
+  if (!out) die(ENOMEM);
   size_t o = 0;
   size_t i = 0;
   while (i < len) {
@@ -73,30 +75,37 @@ static void strip_ld_preload(void) {
     o += end - sep_start;
   }
   out[o] = '\0';
-  if (o) setenv("LD_PRELOAD", out, 1);
-  else unsetenv("LD_PRELOAD");
+  if (o ? setenv("LD_PRELOAD", out, 1) : unsetenv("LD_PRELOAD")) die(errno);
+  free(out);
+}
+
+/* A non-negative fd number from `s` up to `stop` (the end of the text it must reach). */
+static int parse_fd(const char *s, char stop, const char **rest) {
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end != stop || v < 0 || v > 0x7fffffff) die(EINVAL);
+  *rest = end;
+  return (int)v;
 }
 
 static int fake_main(int argc, char **argv, char **envp) {
   const char *spec = getenv(TSJAIL_PRELOAD_ENV);
   if (!spec) die(ENOENT);
-  char *end = NULL;
-  long state_fd = strtol(spec, &end, 10);
-  if (!end || *end != ',') die(EINVAL);
-  status_fd = (int)strtol(end + 1, &end, 10);
-  if (*end) die(EINVAL);
+  const char *rest = NULL;
+  int state_fd = parse_fd(spec, ',', &rest);
+  status_fd = parse_fd(rest + 1, '\0', &rest);
   /* A setuid/setgid program (secure mode) must not be trusted with our state; with
    * no_new_privs ld.so never enters it, so this only fires if the runtime was bypassed. */
   if (getauxval(AT_SECURE)) die(EPERM);
 
   struct tsjail_preload_header h;
-  if (pread((int)state_fd, &h, sizeof h, 0) != (ssize_t)sizeof h) die(EIO);
+  if (pread(state_fd, &h, sizeof h, 0) != (ssize_t)sizeof h) die(EIO);
   if (h.magic != TSJAIL_PRELOAD_MAGIC || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS) die(EINVAL);
   static struct sock_filter insns[BPF_MAXINSNS];
   size_t bytes = (size_t)h.n_insns * sizeof insns[0];
-  if (pread((int)state_fd, insns, bytes, sizeof h) != (ssize_t)bytes) die(EIO);
-  close((int)state_fd);
-  unsetenv(TSJAIL_PRELOAD_ENV);
+  if (pread(state_fd, insns, bytes, sizeof h) != (ssize_t)bytes) die(EIO);
+  if (close(state_fd) || unsetenv(TSJAIL_PRELOAD_ENV)) die(errno);
   strip_ld_preload();
 
   struct tsjail_record ack = {TSJAIL_RECORD_PRELOAD_ACK, 0, 0, -1};
