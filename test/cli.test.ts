@@ -3,7 +3,7 @@
 // --json, include maps with crosvm's corpus policies, and errors without stack traces.
 
 import { spawnSync, execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/index';
@@ -227,6 +227,28 @@ describe('malformed inputs: one line, a non-zero status, no stack', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--verify'/);
     expect(tsjail([sub, '--help']).stdout).not.toContain('--verify');
+  });
+
+  // A full disk behind stdout used to be an unhandled 'error' event: a Node stack and exit 1.
+  test.each([
+    [['compile', 'SMALL', '--arch', 'x86_64', '--format', 'json']],
+    [['verify', 'SMALL', '--arch', 'x86_64']],
+    [['diff', 'SMALL', 'SMALL', '--arch', 'x86_64']],
+    [['run', '--help']],
+  ])('stdout on a full disk (/dev/full): %j says so in one line, exit 1', (args) => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tsjail'), ...args.map((a) => (a === 'SMALL' ? path.join(dir, 'small.policy') : a))],
+        { cwd: root, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'tsjail: cannot write to stdout: no space left on device (ENOSPC)\n' });
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  test('-o on a full disk: the file named, the errno in words', () => {
+    const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', '/dev/full']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'tsjail: cannot write /dev/full: no space left on device (ENOSPC)\n' });
   });
 
   test.each([

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'fs/promises';
 import { extname } from 'path';
 import { InvalidProgramError } from '../policy/index';
 import { describeFsError } from '../policy-node/index';
-import { PolicyFailure, UsageError } from './errors';
+import { EXIT_FAILURE, ExitStatus, PolicyFailure, UsageError } from './errors';
 
 export type Input =
   | { kind: 'policy'; path: string; text: string }
@@ -71,7 +71,8 @@ export async function readInput(path: string): Promise<Input> {
 /** Write to a file, or to stdout when `path` is undefined or '-'. */
 export async function writeOutput(path: string | undefined, data: string | Uint8Array): Promise<void> {
   if (path === undefined || path === '-') {
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+    // main.ts reports the stream's 'error' event; here only the status is left to set.
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(new ExitStatus(EXIT_FAILURE)) : resolve())));
     return;
   }
   try {

@@ -2,7 +2,19 @@
 // Every failure ends here: reportError prints one readable message and picks the status.
 
 import { createProgram } from './program';
-import { reportError } from './errors';
+import { EXIT_FAILURE, reportError } from './errors';
+import { describeFsError } from '../policy-node/index';
+
+// A failed write to stdout (a full disk, a closed pipe) is an 'error' event on the stream;
+// unhandled, Node prints a stack and exits. Report it once, as one line (silently for EPIPE:
+// the reader is gone), and fail.
+let stdoutFailed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (stdoutFailed) return;
+  stdoutFailed = true;
+  if (e.code !== 'EPIPE') process.stderr.write(`tsjail: cannot write to stdout: ${describeFsError(e)}\n`);
+  process.exitCode = EXIT_FAILURE;
+});
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -14,6 +26,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then(
-  (status) => { process.exitCode = status; },
+  (status) => { process.exitCode = stdoutFailed && status === 0 ? EXIT_FAILURE : status; },
   (e) => { process.stderr.write(`tsjail: internal error: ${String(e)}\n`); process.exitCode = 70; },
 );

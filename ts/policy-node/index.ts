@@ -2,6 +2,7 @@
 // include map. Kept out of ts/policy so that stays browser-safe.
 
 import { readFile } from 'fs/promises';
+import { getSystemErrorMap } from 'util';
 import { CompileOptions, CompileResult, FileResolver, compilePolicy } from '../policy/index';
 
 /**
@@ -63,7 +64,13 @@ export function describeFsError(e: unknown): string {
     case 'EISDIR': return 'is a directory';
     case 'EACCES': return 'permission denied';
     case 'EPERM': return 'operation not permitted';
-    default: return err.message ?? String(e);
+    default: {
+      // Any other errno: its strerror text (ENOSPC -> "no space left on device"), not Node's
+      // "ENOSPC: no space left on device, write".
+      const known = typeof err.errno === 'number' ? getSystemErrorMap().get(-Math.abs(err.errno)) : undefined;
+      if (known && err.code === known[0]) return `${known[1]} (${known[0]})`;
+      return err.message ?? String(e);
+    }
   }
 }
 
