@@ -246,6 +246,18 @@ describe('malformed inputs: one line, a non-zero status, no stack', () => {
     }
   });
 
+  test('stdin (-) that is a directory is not an empty policy', () => {
+    // Node reads a directory on fd 0 as no bytes: an empty, deny-everything policy, exit 0.
+    const fd = openSync('/', 'r');
+    try {
+      const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tsjail'), 'compile', '-', '--arch', 'x86_64', '-o', path.join(dir, 'x.bpf')],
+        { cwd: root, stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'tsjail: cannot read <stdin>: is a directory\n' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   test('-o on a full disk: the file named, the errno in words', () => {
     const r = tsjail(['compile', path.join(dir, 'small.policy'), '--arch', 'x86_64', '-o', '/dev/full']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'tsjail: cannot write /dev/full: no space left on device (ENOSPC)\n' });

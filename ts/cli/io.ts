@@ -1,5 +1,6 @@
 // Reading the CLI's inputs (policy text or a .bpf program, '-' = stdin) and writing outputs.
 
+import { fstatSync } from 'fs';
 import { readFile, writeFile } from 'fs/promises';
 import { extname } from 'path';
 import { InvalidProgramError } from '../policy/index';
@@ -11,6 +12,8 @@ export type Input =
   | { kind: 'bpf'; path: string; program: Uint8Array };
 
 async function readStdin(): Promise<Buffer> {
+  // Node reads a directory on fd 0 as empty input, which would be a valid, deny-all policy.
+  if (fstatSync(0).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -20,7 +23,7 @@ export async function readBytes(path: string): Promise<Buffer> {
   try {
     return path === '-' ? await readStdin() : await readFile(path);
   } catch (e) {
-    throw new PolicyFailure(`cannot read ${path}: ${describeFsError(e)}`);
+    throw new PolicyFailure(`cannot read ${path === '-' ? '<stdin>' : path}: ${describeFsError(e)}`);
   }
 }
 
