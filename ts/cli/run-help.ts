@@ -35,7 +35,8 @@ export const EXIT_STATUS_HELP = `Exit status:
   2    usage error (bad flag, bad combination, unknown user, bad config file): nothing was started;
   125  the jail could not be set up (invalid policy, a setup step failed: the step and errno are printed);
   126  PROGRAM exists but is not executable;
-  127  PROGRAM was not found.`;
+  127  PROGRAM was not found;
+  1    with --save-jail (and pack-jail): the jail file could not be written.`;
 
 export function runHelp(): string {
   const out: string[] = [
