@@ -12,6 +12,10 @@
 // 3. tsjail-exec started with 0-2 closed: the launch's own pipes took those numbers and the
 //    program got one of them as its stdio (or close-fds failed with EBADF). Now they are
 //    /dev/null, as Node makes them for tsjail run.
+// 4. A worker thread that ends while its jail runs: Node frees the exit callback's
+//    ThreadSafeFunction and dlcloses the addon at the worker's teardown, while the jail's
+//    waiter thread was still running addon code and then called the freed function: the whole
+//    process crashed (SIGSEGV/SIGABRT), and the jail could be left running.
 
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -209,4 +213,37 @@ describe('tsjail-exec with closed stdio', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
+});
+
+describe('addon: a worker ends while its jail runs', () => {
+  const script = `
+const { Worker, isMainThread, parentPort } = require('worker_threads');
+const fs = require('fs');
+if (isMainThread) {
+  const w = new Worker(__filename, { argv: process.argv.slice(2) });
+  let pid = 0;
+  w.on('message', (p) => { pid = p; setTimeout(() => w.terminate(), 100); });
+  w.on('exit', () => setTimeout(() => {
+    let state = 'gone';
+    try { state = fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0]; } catch {}
+    console.log(pid > 0 && (state === 'gone' || state === 'Z') ? 'jail ended' : 'jail left running: ' + state);
+  }, 500));
+} else {
+  const { spawnJail } = require(process.argv[2]);
+  const ns = process.argv[3] === 'pid' ? { user: true, pid: true } : {};
+  const h = spawnJail({ path: '/bin/sleep', argv: ['sleep', '30'], namespaces: ns }, { stdio: ['ignore', 'ignore', 'ignore'] });
+  parentPort.postMessage(h.pid);
+}
+`;
+  test.each([['no namespaces'], ['pid']])('%s: the process survives and the jail is killed', async (ns) => {
+    if (setupError) throw new Error(setupError);
+    const file = path.join(work, 'worker-exit.js');
+    fs.writeFileSync(file, script);
+    for (let i = 0; i < 4; i++) {
+      const r = await exec([process.execPath, file, path.join(REPO, 'dist', 'index.cjs'), ns]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('jail ended');
+      expect(r.status).toBe(0);
+    }
+  }, 60_000);
 });

@@ -25,11 +25,18 @@ extern "C" {
 
 namespace {
 
-// A running jail, owned by the instance map until its exit has been delivered to JS.
+// A running jail, listed in the instance map until its exit has been delivered to JS. Who
+// frees it: the exit callback's finalizer, once the waiter thread is done with it; or the
+// waiter itself, when the environment went away first (a worker exits while the jail runs:
+// the finalizer then runs at teardown, kills the jail so the wait ends, and leaves the Child
+// to the waiter, which may still be inside tsjail_jail_wait).
 struct Child {
   int id = 0;
   struct tsjail_jail jail {};  // native/jail/launch.h: pidfd, listener, report fd, cgroup
   Napi::ThreadSafeFunction tsfn;
+  std::mutex mu;               // guards the two flags below
+  bool waiter_done = false;    // the waiter no longer touches this Child
+  bool orphaned = false;       // the finalizer ran first: the waiter frees this Child
 };
 
 struct ExitInfo {
@@ -66,16 +73,30 @@ void Wait(Child* c) {
   info.code = ex.code;
   info.signal = ex.signal;
   info.violation_nr = ex.violation_nr;
-  auto* heap = new ExitInfo(info);
-  c->tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function cb, ExitInfo* e) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
-    o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
-    if (e->violation_nr >= 0) o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
-    delete e;
-    cb.Call({o});
-  });
-  c->tsfn.Release();
+  // c->mu is held across the call: once the finalizer has run, the ThreadSafeFunction is gone
+  // (Node frees it at teardown even while threads hold it), so it must not be called then.
+  std::unique_lock<std::mutex> lock(c->mu);
+  if (!c->orphaned) {
+    auto* heap = new ExitInfo(info);
+    napi_status posted = c->tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function cb, ExitInfo* e) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
+      o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
+      if (e->violation_nr >= 0) o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
+      delete e;
+      cb.Call({o});
+    });
+    if (posted != napi_ok) delete heap;  // closing: nobody will run the callback
+    c->tsfn.Release();
+  }
+  c->waiter_done = true;
+  bool orphaned = c->orphaned;
+  lock.unlock();
+  // Not orphaned: the finalizer frees c from here on; do not touch it.
+  if (orphaned) {
+    tsjail_jail_close(&c->jail);
+    delete c;
+  }
 }
 
 Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
@@ -222,6 +243,16 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
         {
           std::lock_guard<std::mutex> lock(inst->mu);
           inst->children.erase(done->id);
+        }
+        {
+          std::lock_guard<std::mutex> lock(done->mu);
+          if (!done->waiter_done) {
+            // Teardown while the jail runs: end it (the waiter's wait returns), leave the rest
+            // to the waiter. The pidfd is still open: it cannot name a recycled pid.
+            done->orphaned = true;
+            syscall(SYS_pidfd_send_signal, done->jail.pidfd, SIGKILL, nullptr, 0);
+            return;
+          }
         }
         tsjail_jail_close(&done->jail);
         delete done;
