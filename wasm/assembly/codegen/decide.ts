@@ -39,20 +39,47 @@ export class Knowledge {
     for (let w = 0; w < WORDS; w++) this.hi[w] = 0xffffffff;
   }
 
-  /** Fingerprint of what is known about the words in `used` (a bit per word). */
-  keyFor(used: i32): string {
-    let s = '';
+  /**
+   * What is known about the words in `used` (a bit per word), as numbers: lo, hi, zero, one
+   * per used word in word order, then (word << 32 | mask) of each nonzero fact on a used word
+   * in the order they were learnt. Two states decide a residual alike iff their snapshots are
+   * equal.
+   */
+  snapshot(used: i32): u64[] {
+    const out = new Array<u64>();
     for (let w = 0; w < WORDS; w++) {
       if ((used & (1 << w)) == 0) continue;
-      if (this.lo[w] == 0 && this.hi[w] == 0xffffffff && this.zero[w] == 0 && this.one[w] == 0) continue;
-      s += '/' + w.toString() + ':' + this.lo[w].toString(16) + '-' + this.hi[w].toString(16) + ':' +
-        this.zero[w].toString(16) + ':' + this.one[w].toString(16);
+      out.push((<u64>this.lo[w] << 32) | <u64>this.hi[w]);
+      out.push((<u64>this.zero[w] << 32) | <u64>this.one[w]);
     }
     for (let i = 0; i < this.nzWord.length; i++) {
-      if ((used & (1 << this.nzWord[i])) != 0) s += '/nz' + this.nzWord[i].toString() + ':' + this.nzMask[i].toString(16);
+      if ((used & (1 << this.nzWord[i])) != 0) out.push((<u64>this.nzWord[i] << 32) | <u64>this.nzMask[i]);
     }
-    return s;
+    return out;
   }
+}
+
+/** The same numbers in the same order. */
+function sameNumbers(a: u64[], b: u64[]): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function mix(h: u32, v: u32): u32 { return (h ^ v) * 0x01000193; }
+
+function hashNumbers(h: u32, a: u64[]): u32 {
+  for (let i = 0; i < a.length; i++) {
+    const v = unchecked(a[i]);
+    h = mix(mix(h, <u32>(v >> 32)), <u32>v);
+  }
+  return h;
+}
+
+/** One memoized decision: the residual, the word in A and the knowledge it was built under. */
+class MemoEntry {
+  constructor(public res: Residual, public aWord: i32, public known: u64[], public node: i32, public next: MemoEntry | null) {}
 }
 
 function someBitSet(w: i32, m: u32, K: Knowledge): i32 {
@@ -101,24 +128,21 @@ export function evalAtom(a: WordAtom, K: Knowledge): i32 {
 export class Residual {
   /** Bit per word some atom reads. */
   used: i32 = 0;
-  private cachedKey: string | null = null;
   constructor(public entries: Entry[], public def: u32) {}
 
-  /** Canonical text (memo keys); built only when a node is built for this residual. */
-  get key(): string {
-    let k = this.cachedKey;
-    if (k != null) return k;
-    const parts = new Array<string>(this.entries.length + 1);
-    parts[0] = actionKey(this.def);
-    for (let i = 0; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      const atoms = new Array<string>(e.atoms.length);
-      for (let j = 0; j < e.atoms.length; j++) atoms[j] = e.atoms[j].key();
-      parts[i + 1] = actionKey(e.action) + ':' + atoms.join(',');
+  /** Hash of the rule list (memo buckets; equality is `same`). */
+  get hash(): u32 {
+    let h = mix(0x811c9dc5, this.def);
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = unchecked(entries[i]);
+      h = mix(mix(h, e.action), <u32>e.atoms.length);
+      for (let j = 0; j < e.atoms.length; j++) {
+        const a = unchecked(e.atoms[j]);
+        h = mix(mix(mix(h, <u32>a.w), <u32>a.op), a.k);
+      }
     }
-    k = parts.join('|');
-    this.cachedKey = k;
-    return k;
+    return h;
   }
 
   /** Same rule list (atoms are shared objects after lowering, so mostly reference checks). */
@@ -138,8 +162,6 @@ export class Residual {
     return true;
   }
 }
-
-function actionKey(a: u32): string { return a.toString(16); }
 
 /** The rule list under knowledge K; `steps` counts work for the caller's budget. */
 export function simplify(entries: Entry[], def: u32, K: Knowledge, steps: Int32Array): Residual {
@@ -338,7 +360,8 @@ const DENY_GROUP_WEIGHT: f64 = 0.1;
 
 /** Builds decision DAGs into a shared Dag; one instance per compile. */
 export class Decider {
-  private memo: Map<string, i32> = new Map<string, i32>();
+  /** Decisions already built, by hash of (residual, word in A, knowledge); chained. */
+  private memo: Map<u32, MemoEntry> = new Map<u32, MemoEntry>();
   steps: Int32Array = new Int32Array(1);
   /** Recursion depth (tests on one path); bounded so no IR can exhaust the wasm stack. */
   private depth: i32 = 0;
@@ -370,15 +393,21 @@ export class Decider {
   }
 
   private buildMemo(res: Residual, K: Knowledge, aWord: i32): i32 {
-    const key = res.key + '@' + aWord.toString() + K.keyFor(res.used);
-    if (this.memo.has(key)) return this.memo.get(key);
+    const known = K.snapshot(res.used);
+    const hash = hashNumbers(mix(res.hash, <u32>aWord), known);
+    let e: MemoEntry | null = this.memo.has(hash) ? this.memo.get(hash) : null;
+    while (e != null) {
+      if (e.aWord == aWord && sameNumbers(e.known, known) && e.res.same(res)) return e.node;
+      e = e.next;
+    }
     const first = res.entries[0].atoms;
     let pick = first[0];
     for (let j = 0; j < first.length; j++) {
       if (wordOffset(first[j].w) == aWord) { pick = first[j]; break; }
     }
     const node = pick.isMask ? this.branchMask(res, K, aWord, pick) : this.branchIntervals(res, K, aWord, pick.w);
-    if (!this.failed) this.memo.set(key, node);
+    // Looked up again: building may have added entries to this bucket.
+    if (!this.failed) this.memo.set(hash, new MemoEntry(res, aWord, known, node, this.memo.has(hash) ? this.memo.get(hash) : null));
     return node;
   }
 

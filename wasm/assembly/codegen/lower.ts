@@ -11,16 +11,6 @@ export const enum WOp { EQ = 0, NE = 1, LT = 2, LE = 3, GT = 4, GE = 5, SET = 6,
 export class WordAtom {
   constructor(public w: i32, public op: WOp, public k: u32) {}
   get isMask(): bool { return this.op == WOp.SET || this.op == WOp.CLR; }
-  private cachedKey: string | null = null;
-  /** Stable text of the atom for residual keys (computed once: atoms are shared, and fixed after lowering). */
-  key(): string {
-    let k = this.cachedKey;
-    if (k == null) {
-      k = this.w.toString() + '.' + (<i32>this.op).toString() + '.' + this.k.toString(16);
-      this.cachedKey = k;
-    }
-    return k;
-  }
 }
 
 /** seccomp_data offset of word `w`. */
