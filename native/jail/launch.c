@@ -68,21 +68,27 @@ struct launch_state {
   int supervised;   /* sp->report, unless no supervisor could take the listener (see supervisable) */
 };
 
+/* Every fd slot of the state, for state_init and state_release. */
+#define STATE_FDS 17
+static void state_fds(struct launch_state *s, int *fds[STATE_FDS]) {
+  int *all[STATE_FDS] = {&s->sync[0], &s->sync[1], &s->status[0], &s->status[1], &s->report[0], &s->report[1],
+                         &s->release[0], &s->release[1], &s->state, &s->pidfd, &s->listener,
+                         &s->stdio_child[0], &s->stdio_child[1], &s->stdio_child[2],
+                         &s->stdio_parent[0], &s->stdio_parent[1], &s->stdio_parent[2]};
+  memcpy(fds, all, sizeof all);
+}
+
 static void state_init(struct launch_state *s) {
   memset(s, 0, sizeof *s);
-  int *fds[] = {&s->sync[0], &s->sync[1], &s->status[0], &s->status[1], &s->report[0], &s->report[1],
-                &s->release[0], &s->release[1], &s->state, &s->pidfd, &s->listener,
-                &s->stdio_child[0], &s->stdio_child[1], &s->stdio_child[2],
-                &s->stdio_parent[0], &s->stdio_parent[1], &s->stdio_parent[2]};
-  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) *fds[i] = -1;
+  int *fds[STATE_FDS];
+  state_fds(s, fds);
+  for (size_t i = 0; i < STATE_FDS; i++) *fds[i] = -1;
 }
 
 static void state_release(struct launch_state *s) {
-  int *fds[] = {&s->sync[0], &s->sync[1], &s->status[0], &s->status[1], &s->report[0], &s->report[1],
-                &s->release[0], &s->release[1], &s->state, &s->pidfd, &s->listener,
-                &s->stdio_child[0], &s->stdio_child[1], &s->stdio_child[2],
-                &s->stdio_parent[0], &s->stdio_parent[1], &s->stdio_parent[2]};
-  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) close_fd(fds[i]);
+  int *fds[STATE_FDS];
+  state_fds(s, fds);
+  for (size_t i = 0; i < STATE_FDS; i++) close_fd(fds[i]);
   free(s->installed);
   free(s->exact);
   free(s->prefix);
@@ -367,7 +373,8 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
    * like fork. */
   sigset_t all, old;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int mask_err = pthread_sigmask(SIG_SETMASK, &all, &old);
+  if (mask_err) return fail(e, TSJAIL_STEP_PREPARE, mask_err, "pthread_sigmask");
   struct clone_args_v0 ca;
   memset(&ca, 0, sizeof ca);
   int pidfd = -1;
