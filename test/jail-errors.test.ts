@@ -9,11 +9,11 @@ import { STEPS } from '../ts/jail/steps';
 import { validateSpec, SpecError } from '../ts/jail/validate';
 import { loadAddon } from '../ts/jail/native';
 import { JailSpec } from '../ts/jail/spec';
-import { hasAddon, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, insn } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, insn } from './fixtures/jail/helpers';
 
-const d = hasAddon ? describe : describe.skip; // reason: build/native/Release/tsjail.node not built
-const dr = hasAddon && isRoot ? describe : describe.skip; // reason: these scenarios need root
-const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+const d = describeUnless(NO_ADDON);
+const dr = describeUnless(NO_ADDON, [!isRoot, 'these scenarios need root']);
+const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
 
 let dir: string;
 let marker: string;

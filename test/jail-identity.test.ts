@@ -7,10 +7,10 @@ import { spawnJail } from '../ts/jail/spawn';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import { lookupUser } from '../ts/jail/users';
-import { hasAddon, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
 
-const dr = hasAddon && isRoot ? describe : describe.skip; // reason: needs the addon and root (setresuid to another uid without a user namespace)
-const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+const dr = describeUnless(NO_ADDON, [!isRoot, 'needs root (setresuid to another uid without a user namespace)']);
+const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
 
 const CAP_NET_BIND_SERVICE = 10n;
 

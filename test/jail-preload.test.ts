@@ -9,10 +9,10 @@ import * as path from 'path';
 import { spawnJail } from '../ts/jail/spawn';
 import { JailError } from '../ts/jail/errors';
 import { JailSpec } from '../ts/jail/spec';
-import { hasAddon, probe, tmpdir, filter, NR, RET_KILL_PROCESS, FIXTURES, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, probe, tmpdir, filter, NR, RET_KILL_PROCESS, FIXTURES, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
 
-const d = hasAddon ? describe : describe.skip; // reason: build/native/Release/tsjail.node not built
-const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+const d = describeUnless(NO_ADDON);
+const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
 
 const OPENAT = process.arch === 'arm64' ? 56 : 257;
 const OPEN = process.arch === 'arm64' ? -1 : 2;

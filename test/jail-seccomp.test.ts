@@ -8,11 +8,12 @@ import { spawnJail } from '../ts/jail/spawn';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import {
+  NO_ADDON, describeUnless,
   hasAddon, probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv,
 } from './fixtures/jail/helpers';
 
-const d = hasAddon ? describe : describe.skip; // reason: build/native/Release/tsjail.node not built
-const du = hasAddon && canUnprivUserns() ? describe : describe.skip; // reason: uid 65534 cannot create user namespaces here
+const d = describeUnless(NO_ADDON);
+const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
 const hasCore = fs.existsSync(path.join(__dirname, '../build/wasm/core.wasm'));
 
 function spec(kind: 'dynamic' | 'static', args: string[], bpf: Uint8Array, extra: Partial<JailSpec> = {}): JailSpec {

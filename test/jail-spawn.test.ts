@@ -7,11 +7,11 @@ import * as path from 'path';
 import { spawnJail } from '../ts/jail/spawn';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
-import { hasAddon, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
 
-const d = hasAddon ? describe : describe.skip; // reason: build/native/Release/tsjail.node not built
+const d = describeUnless(NO_ADDON);
 const unpriv = canUnprivUserns();
-const du = hasAddon && unpriv ? describe : describe.skip; // reason: uid 65534 cannot create a user namespace here
+const du = describeUnless(NO_ADDON, [!unpriv, 'uid 65534 cannot create a user namespace here']);
 
 function spec(args: string[], extra: Partial<JailSpec> = {}): JailSpec {
   const p = probe();
@@ -230,4 +230,4 @@ du('jail lifecycle as uid 65534 (user namespace)', () => {
   });
 });
 
-if (!isRoot) test.skip('root-only variants', () => undefined); // reason: not running as root
+if (!isRoot) test.skip('root-only variants [skipped: not running as root]', () => undefined);
