@@ -107,10 +107,16 @@ struct cursor {
 /* 1 = a record read, 0 = end, -1 = malformed. */
 static int next(struct dec *d, struct cursor *c, struct rec *r) {
   if (c->left == 0) return 0;
-  if (c->left < 6) return bad(d, "a record header runs past the end of its block");
+  if (c->left < 6) {
+    bad(d, "a record header runs past the end of its block");
+    return -1;
+  }
   r->tag = get16(c->p);
   r->len = get32(c->p + 2);
-  if ((size_t)r->len > c->left - 6) return bad(d, "record %u claims %u bytes, only %zu left", r->tag, r->len, c->left - 6);
+  if ((size_t)r->len > c->left - 6) {
+    bad(d, "record %u claims %u bytes, only %zu left", r->tag, r->len, c->left - 6);
+    return -1;
+  }
   r->v = c->p + 6;
   c->p += 6 + (size_t)r->len;
   c->left -= 6 + (size_t)r->len;

@@ -456,6 +456,8 @@ static int launch(const struct tsjail_launch_spec *sp, struct launch_state *s, s
       int nr = tsjail_handle_notification(s->listener);
       if (nr >= 0 && early_violation < 0) early_violation = nr;
     }
+    /* No task uses the filter any more: nothing can arrive, and polling it would spin. */
+    if (s->listener >= 0 && (p[1].revents & (POLLHUP | POLLERR))) close_fd(&s->listener);
     if (!(p[0].revents & (POLLIN | POLLHUP))) continue;
     struct tsjail_record r;
     ssize_t got = read(s->status[0], &r, sizeof r);
