@@ -61,24 +61,29 @@ class Builder {
   chainCostOf: Float64Array = new Float64Array(0);
   chainBgOf: Int32Array = new Int32Array(0);
 
-  /** Copies of the ranges in flat arrays for the O(n^2) loops. */
+  /** Copies of ranges off..off+n-1 in flat arrays (index 0 = range off) for the O(n^2) loops. */
+  startOf: Uint32Array;
   nodeOf: Int32Array;
   weightOf: Float64Array;
   single: Uint8Array;
 
-  constructor(public dag: Dag, public r: RangeSet, public hi: u32) {
-    const n = r.length;
+  /** The search over ranges off..off+n-1 of `r`, which end at `hi`. */
+  constructor(public dag: Dag, public r: RangeSet, public off: i32, n: i32, public hi: u32) {
     this.n = n;
     this.prefix = new Float64Array(n + 1);
+    this.startOf = new Uint32Array(n);
     this.nodeOf = new Int32Array(n);
     this.weightOf = new Float64Array(n);
     this.single = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      this.prefix[i + 1] = this.prefix[i] + r.weights[i];
-      this.nodeOf[i] = r.nodes[i];
-      this.weightOf[i] = r.weights[i];
-      const end: u32 = i + 1 < n ? r.starts[i + 1] - 1 : hi;
-      this.single[i] = end == r.starts[i] ? 1 : 0;
+      const w = r.weights[off + i];
+      const start = r.starts[off + i];
+      this.prefix[i + 1] = this.prefix[i] + w;
+      this.startOf[i] = start;
+      this.nodeOf[i] = r.nodes[off + i];
+      this.weightOf[i] = w;
+      const end: u32 = i + 1 < n ? r.starts[off + i + 1] - 1 : hi;
+      this.single[i] = end == start ? 1 : 0;
     }
   }
 
@@ -240,31 +245,30 @@ class Builder {
   }
 
   emitChain(i: i32, j: i32, c: i32): i32 {
-    const r = this.r;
-    const bgNode = r.nodes[c];
+    const bgNode = this.nodeOf[c];
     const ex = new Array<i32>();
-    for (let p = i; p <= j; p++) if (r.nodes[p] != bgNode) ex.push(p);
+    for (let p = i; p <= j; p++) if (this.nodeOf[p] != bgNode) ex.push(p);
     // Heaviest exception first (insertion sort: at most CHAIN_MAX items).
     for (let x = 1; x < ex.length; x++) {
       const e = ex[x];
       let y = x - 1;
-      while (y >= 0 && r.weights[ex[y]] < r.weights[e]) { ex[y + 1] = ex[y]; y--; }
+      while (y >= 0 && this.weightOf[ex[y]] < this.weightOf[e]) { ex[y + 1] = ex[y]; y--; }
       ex[y + 1] = e;
     }
     let node = bgNode;
-    for (let t = ex.length - 1; t >= 0; t--) node = this.dag.test(NO_LOAD, OP_JEQ, r.starts[ex[t]], r.nodes[ex[t]], node);
+    for (let t = ex.length - 1; t >= 0; t--) node = this.dag.test(NO_LOAD, OP_JEQ, this.startOf[ex[t]], this.nodeOf[ex[t]], node);
     return node;
   }
 
   emitDP(i: i32, j: i32): i32 {
-    if (i == j) return this.r.nodes[i];
+    if (i == j) return this.nodeOf[i];
     const n = this.n;
     const c = this.chainBg[i * n + j];
     if (c >= 0) return this.emitChain(i, j, c);
     const k = this.root[i * n + j];
     const right = this.emitDP(k + 1, j);
     const left = this.emitDP(i, k);
-    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+    return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
   }
 
   /**
@@ -274,13 +278,7 @@ class Builder {
    */
   emitHybrid(i: i32, j: i32): i32 {
     if (j - i + 1 <= DP_WINDOW) {
-      const sub = new RangeSet();
-      for (let p = i; p <= j; p++) {
-        sub.starts.push(this.r.starts[p]);
-        sub.nodes.push(this.r.nodes[p]);
-        sub.weights.push(this.r.weights[p]);
-      }
-      const b = new Builder(this.dag, sub, j + 1 < this.n ? this.r.starts[j + 1] - 1 : this.hi);
+      const b = new Builder(this.dag, this.r, this.off + i, j - i + 1, j + 1 < this.n ? this.startOf[j + 1] - 1 : this.hi);
       b.solve();
       return b.emitDP(0, j - i);
     }
@@ -289,18 +287,18 @@ class Builder {
     while (k + 1 < j && this.prefix[k + 1] < half) k++;
     const right = this.emitHybrid(k + 1, j);
     const left = this.emitHybrid(i, k);
-    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+    return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
   }
 
   /** Weight-balanced splits for very many ranges: O(n log n), within a comparison or so of optimal. */
   emitBalanced(i: i32, j: i32): i32 {
-    if (i == j) return this.r.nodes[i];
+    if (i == j) return this.nodeOf[i];
     const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
     let k = i;
     while (k + 1 < j && this.prefix[k + 1] < half) k++;
     const right = this.emitBalanced(k + 1, j);
     const left = this.emitBalanced(i, k);
-    return this.dag.test(NO_LOAD, OP_JGE, this.r.starts[k + 1], right, left);
+    return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
   }
 }
 
@@ -311,7 +309,7 @@ class Builder {
 export function buildSearch(dag: Dag, ranges: RangeSet, hi: u32, load: i32): i32 {
   const n = ranges.length;
   if (n == 0) return -1;
-  const b = new Builder(dag, ranges, hi);
+  const b = new Builder(dag, ranges, 0, n, hi);
   let top: i32;
   if (n == 1) top = ranges.nodes[0];
   else if (n > DP_MAX_RANGES) top = b.emitBalanced(0, n - 1);
