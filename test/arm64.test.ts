@@ -14,6 +14,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { describeUnless, testUnless } from './fixtures/jail/helpers';
 import { JAILFILE_HEADER_SIZE, auditArch, encodeJailFile, frameJailFile } from '../ts/jail/jailfile';
 import type { JailSpec } from '../ts/jail/spec';
 
@@ -30,9 +31,10 @@ function has(cmd: string, args = ['--version']): boolean {
 const hasCross = process.platform === 'linux' && has('aarch64-linux-gnu-gcc') && has('aarch64-linux-gnu-g++');
 const hasQemu = hasCross && has('qemu-aarch64', ['-version']) && fs.existsSync(path.join(SYSROOT, 'lib', 'ld-linux-aarch64.so.1'));
 // Without the cross compiler nothing here can run (README "Install": gcc-aarch64-linux-gnu g++-aarch64-linux-gnu).
-const suite = hasCross ? describe : describe.skip;
+const NO_CROSS: [boolean, string] = [!hasCross, 'no aarch64 cross compiler (gcc-aarch64-linux-gnu, g++-aarch64-linux-gnu)'];
+const suite = describeUnless(NO_CROSS);
 // Without qemu-user the aarch64 binaries cannot run on this x86_64 machine (README "Install": qemu-user).
-const qemuSuite = hasQemu ? describe : describe.skip;
+const qemuSuite = describeUnless(NO_CROSS, [!hasQemu, 'no qemu-aarch64 (qemu-user) or no arm64 sysroot (libc6-dev-arm64-cross)']);
 
 function qemu(bin: string, args: string[], input?: string) {
   const r = spawnSync('qemu-aarch64', ['-L', SYSROOT, path.join(OUT, bin), ...args],
@@ -167,7 +169,7 @@ qemuSuite('aarch64 binaries under qemu-user (pure logic only)', () => {
 
   const hostBuilt = fs.existsSync(HOST_EXEC);
   // Needs the x86_64 build (scripts/build-native.js) to compare against.
-  (hostBuilt ? test : test.skip)('the aarch64 decoder and the x86_64 decoder print the same jail', () => {
+  testUnless([!hostBuilt, `${path.relative(REPO, HOST_EXEC)} is not built`])('the aarch64 decoder and the x86_64 decoder print the same jail', () => {
     const arm = qemu('tsjail-exec', ['--dump', writeJail('same-arm64.jail', arm64File())]);
     const host = spawnSync(HOST_EXEC, ['--dump', writeJail('same-x64.jail', hostFile())], { encoding: 'utf8', timeout: 20_000 });
     expect(arm.status).toBe(0);

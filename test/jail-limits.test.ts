@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DRIVER, NOBODY, WHO, Who, failure, isRoot, requireDriver, runDriver, runSh, tempDir } from '../native/jail/test/driver';
 import { spawnSync } from 'child_process';
+import { describeUnless, testUnless } from './fixtures/jail/helpers';
 
 const EPERM = 1;
 const EACCES = 13;
@@ -216,7 +217,8 @@ function cgroupDirs(stderr: string): string[] {
 
 const layout = hostLayout();
 const haveControllers = layout.memory.version > 0 && layout.pids.version > 0 && layout.cpu.version > 0;
-const rootCgroups = isRoot && haveControllers ? describe : describe.skip;
+const NO_CONTROLLERS: [boolean, string] = [!haveControllers, 'no memory, pids and cpu cgroup controllers here'];
+const rootCgroups = describeUnless([!isRoot, 'needs root'], NO_CONTROLLERS);
 
 rootCgroups('cgroup step as root', () => {
   test('the jail gets its own cgroup under ours in each hierarchy, removed afterwards', () => {
@@ -283,7 +285,7 @@ describe('cgroup step as uid 65534', () => {
   const delegated = haveControllers && [layout.memory.dir, layout.pids.dir, layout.cpu.dir]
     .every((d) => fs.statSync(d).uid === NOBODY);
 
-  (haveControllers && !delegated ? test : test.skip)(
+  testUnless(NO_CONTROLLERS, [delegated, 'the cgroups here are delegated to uid 65534'])(
     'without a delegated cgroup the jail does not start and the error says why', () => {
       const who = WHO.find((w) => w.uid === NOBODY)!;
       const r = runSh(who, ['--memory', String(64 << 20)], 'echo ran');
@@ -313,7 +315,7 @@ describe('through the runtime (Jail.run)', () => {
     expect(r.stdout.toString()).toBe('Max core file size 0 0 bytes\nMax open files 1000 2000 files\n');
   });
 
-  (isRoot && haveControllers ? test : test.skip)('memory and pids limits hold, and the cgroup is removed afterwards', async () => {
+  testUnless([!isRoot, 'needs root'], NO_CONTROLLERS)('memory and pids limits hold, and the cgroup is removed afterwards', async () => {
     const oom = await new Jail().namespaces({ pid: true, mount: true }).cgroup({ memory: 48 << 20 })
       .run(['/usr/bin/python3', '-c', 's = bytearray(b"x") * (256 << 20); print(len(s))']);
     expect(oom.stdout.toString()).toBe('');
@@ -351,7 +353,7 @@ describe('through the runtime as uid 65534', () => {
 
   const delegated = haveControllers && [layout.memory.dir, layout.pids.dir, layout.cpu.dir]
     .every((d) => fs.statSync(d).uid === NOBODY);
-  (haveControllers && !delegated ? test : test.skip)('a cgroup limit without delegation is a clear JailError; nothing runs', () => {
+  testUnless(NO_CONTROLLERS, [delegated, 'the cgroups here are delegated to uid 65534'])('a cgroup limit without delegation is a clear JailError; nothing runs', () => {
     const dir = tempDir('tsjail-cgnobody-');
     fs.chmodSync(dir, 0o777);
     try {

@@ -12,6 +12,7 @@ import {
   JAILFILE_FORMAT_VERSION, JAILFILE_HEADER_SIZE, auditArch, crc32c, encodeJailFile, frameJailFile, refreshChecksums,
 } from '../ts/jail/jailfile';
 import type { JailSpec } from '../ts/jail/spec';
+import { describeUnless, testUnless } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -20,7 +21,7 @@ const PRELOAD = path.join(REPO, 'build', 'native', 'Release', 'libtsjailpreload.
 const built = fs.existsSync(TSJAIL_EXEC) && fs.existsSync(path.join(REPO, 'build', 'native', 'Release', 'tsjail.node'));
 const isRoot = process.getuid?.() === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
-const suite = built ? describe : describe.skip;
+const suite = describeUnless([!built, 'build/native/Release/tsjail-exec or tsjail.node is not built']);
 
 // tsjail-exec's exit statuses for a jail file it cannot use (docs/jailfile.md).
 const EXIT = { unreadable: 118, truncated: 119, corrupt: 120, version: 121, arch: 122, unsafe: 123 };
@@ -236,13 +237,13 @@ suite('jail files: refusals (one line, a distinct status, nothing runs)', () => 
     refused(execJail([write('o.jail', good, 0o646)]), EXIT.unsafe, /refusing a jail file writable by other users \(mode 0646\)/);
   });
 
-  (isRoot ? test : test.skip)('privileged: not owned by root or the caller', () => {
+  testUnless([!isRoot, 'needs root'])('privileged: not owned by root or the caller', () => {
     const f = write('owned.jail', good);
     fs.chownSync(f, 65534, 65534);
     refused(execJail([f]), EXIT.unsafe, /owned by uid 65534 while running privileged: it must be owned by root or by uid 0/);
   });
 
-  (isRoot && hasSetpriv ? test : test.skip)('unprivileged: a root-owned file is fine, a group-writable one is not', () => {
+  testUnless([!isRoot, 'needs root'], [!hasSetpriv, 'setpriv (util-linux) is not installed'])('unprivileged: a root-owned file is fine, a group-writable one is not', () => {
     const f = write('root-owned.jail', good);
     const as65534 = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
     const ok = execJail(['--dump', f], as65534);
