@@ -487,7 +487,7 @@ int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct 
 int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
   memset(cg, 0, sizeof(*cg));
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
-  struct tsjail_cg_layout *layout = malloc(sizeof(*layout));
+  struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
   if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
   int err = tsjail_cgroup_detect_self(layout);
   if (err) {
