@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { testUnless } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -152,7 +153,7 @@ describe('signals', () => {
 });
 
 describe('reports', () => {
-  const x86 = process.arch === 'x64' ? test : test.skip;
+  const x86 = testUnless([process.arch !== 'x64', 'the policy fixtures are x86_64']);
   x86('a seccomp violation: one line naming the syscall, 128+SIGSYS', async () => {
     const r = await run(['-n', '-S', path.join(FIXTURES, 'deny-getppid.policy'), '--', PROBE, 'getppid']);
     expect(r.stderr).toBe('tsjail: seccomp violation: getppid (110)\n');

@@ -107,7 +107,7 @@ d('seccomp: preload and static paths differ where they should', () => {
   });
 });
 
-(hasAddon && hasCore ? describe : describe.skip)('seccomp from policy text (policy core)', () => {
+describeUnless(NO_ADDON, [!hasCore, 'build/wasm/core.wasm is not built'])('seccomp from policy text (policy core)', () => {
   test('the builder compiles a minijail policy and the jail enforces it', async () => {
     // What the probe does after main (the loader's syscalls are the gate's business).
     const policy = ['write: 1', 'exit_group: 1', 'getpid: 1', 'fstat: 1', 'newfstatat: 1', 'brk: 1', ''].join('\n');
