@@ -9,7 +9,7 @@ import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import {
   NO_ADDON, describeUnless,
-  hasAddon, probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv,
+  probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv,
 } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
