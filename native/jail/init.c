@@ -40,10 +40,20 @@ static void report_and_exit(const struct tsjail_config *cfg, int status, int vio
   _exit(code);
 }
 
+/* The init cannot do its job: end the program and report {step, errno} on the status pipe
+ * (still open until the init closes it), so the parent names the failure (fail closed). */
+__attribute__((noreturn)) static void init_fail(int status_wr, pid_t program, int step, int err) {
+  kill(program, SIGKILL);
+  struct tsjail_record r = {step, err ? err : EIO, 0, -1};
+  ssize_t n;
+  do n = write(status_wr, &r, sizeof r); while (n < 0 && errno == EINTR);
+  _exit(127);
+}
+
 void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
-  /* The program (same uid if the jail keeps root) must not be able to ptrace us. A failure
-   * here (none is expected) ends the jail: an init that cannot do its job must not stay. */
-  int failed = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0;
+  /* The program (same uid if the jail keeps root) must not be able to ptrace us. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+    init_fail(cfg->status_wr, program, TSJAIL_STEP_INIT, errno);
 
   sigset_t set;
   sigemptyset(&set);
@@ -53,14 +63,11 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
   sa.sa_handler = ignore_handler;
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
     sigaddset(&set, forwarded[i]);
-    failed |= sigaction(forwarded[i], &sa, NULL) != 0;
+    if (sigaction(forwarded[i], &sa, NULL)) init_fail(cfg->status_wr, program, TSJAIL_STEP_INIT, errno);
   }
-  failed |= sigaction(SIGCHLD, &sa, NULL) != 0;
-  int sfd = failed ? -1 : signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) {
-    kill(program, SIGKILL);
-    _exit(126);
-  }
+  if (sigaction(SIGCHLD, &sa, NULL)) init_fail(cfg->status_wr, program, TSJAIL_STEP_INIT, errno);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) init_fail(cfg->status_wr, program, TSJAIL_STEP_INIT, errno);
 
   /* Keep only what the init needs: the program's stdio pipes, the status pipe and the sync
    * pipe must not be held open by us (EOF on them means the program exec'd or exited). The
@@ -72,10 +79,8 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
   for (int i = 0; i < 4; i++) if (fds[i] >= 0) keep[nk++] = fds[i];
   for (size_t i = 1; i < nk; i++) /* sort, tiny */
     for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
-  if (tsjail_close_fds_except(keep, nk)) {
-    kill(program, SIGKILL);
-    _exit(126);
-  }
+  int err = tsjail_close_fds_except(keep, nk);
+  if (err) init_fail(cfg->status_wr, program, TSJAIL_STEP_INIT, err);
 
   /* Without the listener the policy's kill verdicts would fail with ENOSYS and the program
    * would carry on: kill it and report the step instead (fail closed). ESRCH: the program
@@ -85,13 +90,7 @@ void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) {
     int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
     listener = pidfd >= 0 ? tsjail_take_listener(pidfd, cfg->listener_fd, cfg->release_wr) : -errno;
     if (pidfd >= 0) close(pidfd);
-    if (listener < 0 && listener != -ESRCH) {
-      kill(program, SIGKILL);
-      struct tsjail_record r = {TSJAIL_STEP_SECCOMP, -listener, 0, -1};
-      ssize_t n;
-      do n = write(status_wr, &r, sizeof r); while (n < 0 && errno == EINTR);
-      _exit(127);
-    }
+    if (listener < 0 && listener != -ESRCH) init_fail(status_wr, program, TSJAIL_STEP_SECCOMP, -listener);
     if (listener < 0) listener = -1;
     close(status_wr);
   }
