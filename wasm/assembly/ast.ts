@@ -5,25 +5,27 @@ import { Span } from './span';
 
 export const enum StmtKind { Rule = 0, Include, Frequency, Default, Denylist }
 
+/** Positions are offsets (the Span made on demand): rules are the most numerous statements. */
 export class Stmt {
-  constructor(public kind: StmtKind, public span: Span) {}
+  constructor(public kind: StmtKind, public file: i32, public start: i32, public end: i32) {}
+  get span(): Span { return new Span(this.file, this.start, this.end); }
 }
 
 /** `@include PATH` / `@frequency PATH`; `path` as written, `resolved` against the file's directory. */
 export class PathStmt extends Stmt {
   constructor(kind: StmtKind, span: Span, public path: string, public resolved: string, public pathSpan: Span) {
-    super(kind, span);
+    super(kind, span.file, span.start, span.end);
   }
 }
 
 /** `@default ACTION`. */
 export class DefaultStmt extends Stmt {
-  constructor(span: Span, public action: ActionNode) { super(StmtKind.Default, span); }
+  constructor(span: Span, public action: ActionNode) { super(StmtKind.Default, span.file, span.start, span.end); }
 }
 
 /** `@denylist`. */
 export class DenylistStmt extends Stmt {
-  constructor(span: Span) { super(StmtKind.Denylist, span); }
+  constructor(span: Span) { super(StmtKind.Denylist, span.file, span.start, span.end); }
 }
 
 // Shared empty defaults, replaced by the parser (saves two allocations per statement).
@@ -36,7 +38,7 @@ export class RuleStmt extends Stmt {
   filters: FilterNode[] = EMPTY_FILTERS;
   /** Written as `{f1, f2}`: the filters take compile_seccomp_policy's meaning (see resolve.ts). */
   braced: bool = false;
-  constructor(span: Span) { super(StmtKind.Rule, span); }
+  constructor(file: i32, start: i32, end: i32) { super(StmtKind.Rule, file, start, end); }
 }
 
 /** `key=v1,v2` inside `[...]` after a syscall name. */
@@ -84,7 +86,8 @@ export class ClauseNode {
 export class FilterNode {
   expr: ClauseNode[] | null = null;
   action: ActionNode | null = null;
-  constructor(public span: Span) {}
+  constructor(public file: i32, public start: i32, public end: i32) {}
+  get span(): Span { return new Span(this.file, this.start, this.end); }
 }
 
 export const enum ConstKind { Number = 0, Name, Or, Not }

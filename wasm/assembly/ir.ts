@@ -53,7 +53,9 @@ const NO_CLAUSES: Clause[] = [];
 export class Rule {
   /** Assign a new list to add clauses: the default is shared (most rules are unconditional). */
   clauses: Clause[] = NO_CLAUSES;
-  constructor(public action: u32, public span: Span | null = null) {}
+  /** Where the rule was written (file -1: nowhere, e.g. rules the host adds); Span on demand. */
+  constructor(public action: u32, public file: i32 = -1, public start: i32 = 0, public end: i32 = 0) {}
+  get span(): Span | null { return this.file < 0 ? null : new Span(this.file, this.start, this.end); }
   get unconditional(): bool { return this.clauses.length == 0; }
 }
 

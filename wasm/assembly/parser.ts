@@ -251,7 +251,7 @@ class Parser {
       if (f == null) return null;
       filters = [f];
     }
-    const rule = new RuleStmt(this.spanFrom(first, this.pos - 1));
+    const rule = new RuleStmt(this.file, this.toks.start(first), this.toks.end(max(first, this.pos - 1)));
     rule.descriptors = descriptors;
     rule.filters = filters;
     rule.braced = braced;
@@ -333,7 +333,7 @@ class Parser {
         if (action == null) return null;
       }
     }
-    const f = new FilterNode(this.spanFrom(first, this.pos - 1));
+    const f = new FilterNode(this.file, this.toks.start(first), this.toks.end(max(first, this.pos - 1)));
     f.expr = expr;
     f.action = action;
     return f;

@@ -82,6 +82,12 @@ function sortByPosition(diags: Diagnostics): void {
   for (let i = 0; i < n; i++) diags.list[i] = tmp[i].d;
 }
 
+/** A syscall's rule list while resolving, and where it got its unconditional rule (for "previous definition"). */
+class Listed {
+  finalAt: Descriptor | null = null;
+  constructor(public sc: SyscallRules) {}
+}
+
 class Resolver {
   asts: Array<FileAst | null> = [];
   stack: i32[] = [];
@@ -195,9 +201,7 @@ class Resolver {
       }
     }
 
-    const byNr = new Map<i32, SyscallRules>();
-    /** nr -> where the syscall got its unconditional rule (for "previous definition"). */
-    const finalAt = new Map<i32, Descriptor>();
+    const byNr = new Map<i32, Listed>();
     const nrs = new Array<i32>();
     const descs = new Array<Descriptor>();
     for (let i = 0; i < this.rules.length; i++) {
@@ -214,9 +218,10 @@ class Resolver {
       if (rules == null) continue;
       for (let j = 0; j < nrs.length; j++) {
         const nr = nrs[j];
-        let sc: SyscallRules;
-        if (byNr.has(nr)) sc = byNr.get(nr);
-        else { sc = new SyscallRules(nr, descs[j].name); byNr.set(nr, sc); }
+        let listed: Listed;
+        if (byNr.has(nr)) listed = byNr.get(nr);
+        else { listed = new Listed(new SyscallRules(nr, descs[j].name)); byNr.set(nr, listed); }
+        const sc = listed.sc;
         for (let k = 0; k < rules.length; k++) {
           const rule = rules[k];
           const n = sc.rules.length;
@@ -232,11 +237,12 @@ class Resolver {
             const diag = same
               ? this.diags.warning(Code.DuplicateRule, descs[j].span, [name])
               : this.diags.error(Code.AlreadyUnconditional, descs[j].span, [name, nr.toString()]);
-            if (finalAt.has(nr)) { diag.related = finalAt.get(nr).span; diag.relatedMessage = 'previous definition'; }
+            const previous = listed.finalAt;
+            if (previous != null) { diag.related = previous.span; diag.relatedMessage = 'previous definition'; }
             break;
           }
           sc.rules.push(rule);
-          if (rule.unconditional) finalAt.set(nr, descs[j]);
+          if (rule.unconditional) listed.finalAt = descs[j];
         }
       }
     }
@@ -244,7 +250,10 @@ class Resolver {
     this.applyFrequency(byNr);
 
     const ir = new PolicyIR(this.arch, defaultAction, badArch);
-    ir.syscalls = sortedByNr(byNr.values());
+    const values = byNr.values();
+    const list = new Array<SyscallRules>(values.length);
+    for (let i = 0; i < values.length; i++) list[i] = values[i].sc;
+    ir.syscalls = sortedByNr(list);
     return ir;
   }
 
@@ -314,16 +323,16 @@ class Resolver {
       }
       if (!ok) continue;
       if (clauses == null) {
-        out.push(new Rule(action, f.span));
+        out.push(new Rule(action, f.file, f.start, f.end));
         continue;
       }
-      const rule = new Rule(action, f.span);
+      const rule = new Rule(action, f.file, f.start, f.end);
       if (a != null && a.kind == ActionKind.Return && single && !this.opts.returnOnMatch && !this.denylist) {
         // minijail0's `EXPR; return N`: allow when EXPR holds, errno N otherwise.
         rule.action = RET_ALLOW;
         rule.clauses = clauses;
         out.push(rule);
-        out.push(new Rule(action, a.span));
+        out.push(new Rule(action, a.file, a.start, a.end));
       } else {
         rule.clauses = clauses;
         out.push(rule);
@@ -464,7 +473,7 @@ class Resolver {
     return this.sources.texts[c.file].substring(c.start, c.end);
   }
 
-  applyFrequency(byNr: Map<i32, SyscallRules>): void {
+  applyFrequency(byNr: Map<i32, Listed>): void {
     if (this.frequency.length == 0) return;
     const counts = new Map<i32, f64>();
     for (let i = 0; i < this.frequency.length; i++) {
@@ -478,7 +487,7 @@ class Resolver {
     }
     const keys = counts.keys();
     for (let i = 0; i < keys.length; i++) {
-      if (byNr.has(keys[i])) byNr.get(keys[i]).weight = counts.get(keys[i]);
+      if (byNr.has(keys[i])) byNr.get(keys[i]).sc.weight = counts.get(keys[i]);
     }
   }
 
