@@ -49,6 +49,9 @@ function exec(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
+    // A launcher that exits (or closes fd 0) before we finish writing makes this an EPIPE:
+    // its outcome is the status below, not an unhandled stream error.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(opts.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
