@@ -14,8 +14,8 @@ import { Dag, NO_LOAD, OP_JEQ, OP_JGE } from './dag';
 
 /** Above this many ranges the O(n^2) tables get big; use weight-balanced splits instead. */
 const DP_MAX_RANGES: i32 = 400;
-/** Largest interval solved by the exact DP; above it, weight-balanced splits first. */
-export const DP_WINDOW: i32 = 64;
+/** Largest interval solved by the exact DP; above it, weight-balanced splits first (size: docs/codegen.md). */
+export const DP_WINDOW: i32 = 48;
 /** Most single-value exceptions a chain may test. */
 const CHAIN_MAX: i32 = 4;
 /** Longest interval (in ranges, minus one) considered for a chain. */
