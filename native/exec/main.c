@@ -249,6 +249,11 @@ static int run(struct tsjail_jailfile *jf) {
     fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", syscall_name(jf, ex.violation_nr), ex.violation_nr);
     return 128 + SIGSYS;
   }
+  if (ex.signal == SIGSYS) {
+    /* The kernel's own kill: only the dying process learns the syscall. */
+    fprintf(stderr, "tsjail: seccomp violation: syscall not known (the program died of SIGSYS)\n");
+    return 128 + SIGSYS;
+  }
   if (ex.signal > 0) {
     if (ex.timed_out && ex.signal == SIGKILL) {
       char d[32];

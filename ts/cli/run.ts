@@ -174,6 +174,12 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
       io.stderr.write(`tsjail: seccomp violation: ${name} (${exit.violation.nr})\n`);
       return 128 + osConstants.signals.SIGSYS;
     }
+    if (exit.signal === 'SIGSYS') {
+      // The kernel's own kill (no supervisor, or a call only the preload's exact filter denies):
+      // the dying process alone learns the syscall.
+      io.stderr.write('tsjail: seccomp violation: syscall not known (the program died of SIGSYS)\n');
+      return 128 + osConstants.signals.SIGSYS;
+    }
     if (exit.signal) {
       const n = osConstants.signals[exit.signal] ?? 0;
       const timedOut = spec.timeLimitMs !== undefined && Date.now() - started >= spec.timeLimitMs;
