@@ -1,9 +1,10 @@
 /* Parent-side BPF transforms (pure functions over sock_filter arrays):
- *  - kill-process -> another action (user-notif, so the supervisor learns the syscall; or
- *    trace in the preload's exact filter, see docs/runtime.md);
+ *  - kill-process -> another action (user-notif, so the supervisor learns the syscall);
  *  - the gate prefix: on this arch, allow the loader set unconditionally, else fall through
  *    to the policy (which does its own arch check);
- *  - one fd exception (read(release_fd), close(status_fd)) for the runtime's own handshake.
+ *  - one fd exception (read(release_fd), close(status_fd)) for the runtime's own handshake;
+ *  - the preload's exact filter: the gate's own test dispatching to a kill-process copy and
+ *    a trace copy of the policy (docs/runtime.md, "Violations").
  * Each prefix block checks the arch itself and falls through, so it can sit in front of any
  * policy unchanged: the policy's jumps are relative and stay valid. */
 #define _GNU_SOURCE
@@ -15,6 +16,10 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
 
 uint32_t tsjail_audit_arch(void) {
 #if defined(__x86_64__)
@@ -57,31 +62,39 @@ int tsjail_filter_rewrite(const struct sock_filter *prog, size_t n, uint32_t act
   return (int)(n + n_prefix);
 }
 
-/* The gate block. Jumps to two labels, resolved at the end: ALLOW (a RET ALLOW placed last in
- * the block) and POLICY (the first instruction after the block). Layout:
+/* The gate's test, shared by the gate and by the exact filter's dispatch (which must classify
+ * every call exactly as the gate does). Its jumps go to two labels that the caller places:
+ * L_ALLOW (the gate allows the call without asking the policy) and L_POLICY (the gate asks
+ * the policy). Layout (the last instruction falls through, meaning L_POLICY):
  *   ld arch; jeq ARCH ? : POLICY; ld nr; jeq nr_i ? ALLOW : (next) ...
  *   write only to the status fd:   jeq write ? : next; ld arg0 hi/lo == 0/fd ? ALLOW : next
  *   openat/open only read-only:    jeq openat ? : next; ld flags; and WMASK; jeq 0 ? ALLOW : next
- *   ja POLICY; ALLOW: ret ALLOW
  * So a program whose preload never ran can read and map files (what ld.so needs) but not
  * create or write any, and write only to the handshake pipe, until the parent kills it. */
 #define GATE_WMASK (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | 020000000 /* __O_TMPFILE */)
 #define L_ALLOW 0xfffe
 #define L_POLICY 0xffff
 
-static int emit(struct sock_filter *out, size_t cap, size_t *i, struct sock_filter f) {
-  if (*i >= cap) return -1;
-  out[(*i)++] = f;
+/* A block being assembled, with its jump targets as offsets or labels (> 255). Labels are
+ * reached by conditional jumps (at most 255 ahead), so no resolvable block is longer. */
+#define ASM_MAX 512
+struct asm_buf {
+  struct sock_filter *out;
+  uint16_t jt[ASM_MAX], jf[ASM_MAX];
+  size_t n, cap;
+};
+
+static int emit(struct asm_buf *b, struct sock_filter f, uint16_t jt, uint16_t jf) {
+  if (b->n >= b->cap) return -1;
+  b->out[b->n] = f;
+  b->jt[b->n] = jt;
+  b->jf[b->n] = jf;
+  b->n++;
   return 0;
 }
 
-int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, struct sock_filter *out,
-                              size_t cap) {
-  size_t i = 0;
-  /* Label targets are carried in jt/jf as L_ALLOW/L_POLICY (> 255) in a u16 scratch array. */
-  uint16_t jt[BPF_MAXINSNS], jf[BPF_MAXINSNS];
-  if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
-#define E(f, t, fl) do { if (emit(out, cap, &i, (f))) return -1; jt[i - 1] = (t); jf[i - 1] = (fl); } while (0)
+static int gate_test(struct asm_buf *b, const uint32_t *nrs, size_t n, int status_fd) {
+#define E(f, t, fl) do { if (emit(b, (f), (t), (fl))) return -1; } while (0)
   E(LD(OFF_ARCH), 0, 0);
   E(JEQ(tsjail_audit_arch(), 0, 0), 0, L_POLICY);
   E(LD(OFF_NR), 0, 0);
@@ -105,26 +118,41 @@ int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, stru
   E(insn(BPF_ALU | BPF_AND | BPF_K, GATE_WMASK, 0, 0), 0, 0);
   E(JEQ(0, 0, 0), L_ALLOW, 0);
 #endif
-  E(insn(BPF_JMP | BPF_JA, 0, 0, 0), 0, 0);
-  size_t ja = i - 1;
-  E(RET(SECCOMP_RET_ALLOW), 0, 0);
 #undef E
-  size_t allow = i - 1, policy = i;
-  out[ja].k = (uint32_t)(policy - ja - 1);
-  for (size_t k = 0; k < i; k++) {
-    if (BPF_CLASS(out[k].code) != BPF_JMP || BPF_OP(out[k].code) == BPF_JA) continue;
-    uint16_t t[2] = {jt[k], jf[k]};
+  return 0;
+}
+
+/* Turn the labels of the conditional jumps into offsets; -1 if a target is out of reach. */
+static int resolve_labels(struct asm_buf *b, size_t allow, size_t policy) {
+  for (size_t k = 0; k < b->n; k++) {
+    struct sock_filter *f = &b->out[k];
+    if (BPF_CLASS(f->code) != BPF_JMP || BPF_OP(f->code) == BPF_JA) continue;
+    uint16_t t[2] = {b->jt[k], b->jf[k]};
     for (int w = 0; w < 2; w++) {
       size_t target;
       if (t[w] == L_ALLOW) target = allow;
       else if (t[w] == L_POLICY) target = policy;
       else target = k + 1 + t[w];
-      if (target - k - 1 > 255) return -1;
-      if (w == 0) out[k].jt = (uint8_t)(target - k - 1);
-      else out[k].jf = (uint8_t)(target - k - 1);
+      if (target <= k || target - k - 1 > 255) return -1;
+      if (w == 0) f->jt = (uint8_t)(target - k - 1);
+      else f->jf = (uint8_t)(target - k - 1);
     }
   }
-  return (int)i;
+  return 0;
+}
+
+/* The gate block: the test, then   ja POLICY; ALLOW: ret ALLOW;   POLICY: (what follows). */
+int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, struct sock_filter *out,
+                              size_t cap) {
+  struct asm_buf b;
+  b.out = out;
+  b.n = 0;
+  b.cap = cap > ASM_MAX ? ASM_MAX : cap;
+  if (gate_test(&b, nrs, n, status_fd)) return -1;
+  if (emit(&b, insn(BPF_JMP | BPF_JA, 1, 0, 0), 0, 0)) return -1;
+  if (emit(&b, RET(SECCOMP_RET_ALLOW), 0, 0)) return -1;
+  if (resolve_labels(&b, b.n - 1, b.n)) return -1;
+  return (int)b.n;
 }
 
 /* ld arch; jeq ARCH ? : policy; ld nr; jeq nr ? : policy; ld arg0 hi; jeq 0 ? : policy;
@@ -141,4 +169,45 @@ int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, siz
   out[7] = JEQ((uint32_t)fd, 0, 1);
   out[8] = RET(SECCOMP_RET_ALLOW);
   return 9;
+}
+
+/* A copy of the policy whose kill-process and user-notify verdicts become `action`: in the
+ * exact filter neither may stay as is (there is no listener on it; a user-notify would be
+ * ENOSYS, and the gate treats the policy's own user-notify as a violation too). */
+static void copy_verdicts(const struct sock_filter *prog, size_t n, uint32_t action, struct sock_filter *out) {
+  for (size_t i = 0; i < n; i++) {
+    struct sock_filter f = prog[i];
+    uint32_t verdict = f.k & SECCOMP_RET_ACTION_FULL;
+    if (f.code == (BPF_RET | BPF_K) && (verdict == SECCOMP_RET_KILL_PROCESS || verdict == SECCOMP_RET_USER_NOTIF))
+      f.k = action;
+    out[i] = f;
+  }
+}
+
+int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
+                        int status_fd, struct sock_filter *out, size_t cap, int *named) {
+  if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
+  int nx = tsjail_filter_fd_exception(SYS_close, status_fd, out, cap);
+  if (nx < 0) return -1;
+  size_t at = (size_t)nx;
+  /* The dispatch: the gate's test; ALLOW is the first instruction after it (the kill copy),
+   * POLICY a jump over the kill copy to the trace copy. */
+  struct asm_buf b;
+  b.out = out + at;
+  b.n = 0;
+  b.cap = cap - at > ASM_MAX ? ASM_MAX : cap - at;
+  int two = gate_test(&b, nrs, n_nrs, status_fd) == 0 &&
+            emit(&b, insn(BPF_JMP | BPF_JA, (uint32_t)n, 0, 0), 0, 0) == 0 &&
+            resolve_labels(&b, b.n, b.n - 1) == 0 && at + b.n + 2 * n <= cap;
+  if (two) {
+    copy_verdicts(prog, n, SECCOMP_RET_KILL_PROCESS, out + at + b.n);
+    copy_verdicts(prog, n, SECCOMP_RET_TRACE, out + at + b.n + n);
+    *named = 1;
+    return (int)(at + b.n + 2 * n);
+  }
+  /* Too big for two copies: every denial is the kernel's kill (unnamed), never ENOSYS. */
+  if (at + n > cap) return -1;
+  copy_verdicts(prog, n, SECCOMP_RET_KILL_PROCESS, out + at);
+  *named = 0;
+  return (int)(at + n);
 }

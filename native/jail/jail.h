@@ -130,6 +130,18 @@ int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, stru
                               size_t cap);
 /* Parent: a block allowing exactly `nr(arg0 == fd)` on this arch, else fall through. */
 int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, size_t cap);
+/* Parent: the exact filter the preload installs when violations are reported, fail-closed
+ * (docs/runtime.md, "Violations"): close(status_fd) allowed, then the gate's own test
+ * (`nrs`, status_fd) as a dispatch. A call the gate allows without asking the policy goes to a
+ * copy of the policy whose kill verdicts stay KILL_PROCESS: only this filter can deny it, so
+ * the kernel kills (unnamed). Any other call, and any other arch, goes to a copy with TRACE:
+ * the gate runs the same policy on it, and the gate's USER_NOTIF outranks TRACE, so the
+ * supervisor names it. (TRACE alone would let a loader-set call fail with ENOSYS, no tracer,
+ * and the program carry on.) The policy's user-notify verdicts count as kill verdicts. If the
+ * two copies exceed BPF_MAXINSNS, one KILL_PROCESS copy (*named = 0) instead of two
+ * (*named = 1). Returns the count, or -1 when even one copy does not fit. */
+int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
+                        int status_fd, struct sock_filter *out, size_t cap, int *named);
 
 /* Parent: PT_INTERP of an ELF file into buf: 1 = dynamic (buf set), 0 = static,
  * -2 = not ELF, -errno = unreadable. */

@@ -224,13 +224,18 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
                                             s->installed, BPF_MAXINSNS);
     if (n < 0) return invalid(e, "seccomp: the gate filter exceeds 4096 instructions");
     s->n_installed = (size_t)n;
-    /* The exact filter the preload installs on top: the policy plus close(status fd). Its kill
-     * verdicts become TRACE when reporting: the gate's USER_NOTIF outranks TRACE, so a denied
-     * call still reaches the gate's listener, while a loader-set call the policy denies gets
-     * ENOSYS (no tracer) instead of running. */
-    np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, 300);
-    n = tsjail_filter_rewrite(sp->policy, sp->n_policy, s->supervised ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
-                              s->prefix, (size_t)np, s->exact, BPF_MAXINSNS);
+    /* The exact filter the preload installs on top: the policy plus close(status fd). When
+     * reporting, a dispatch on the gate's own test keeps it fail-closed and naming violations
+     * where it can (tsjail_filter_exact); otherwise the policy's bytes as given. */
+    if (s->supervised) {
+      int named; /* 0: too big for two copies, every denial an unnamed kernel kill */
+      n = tsjail_filter_exact(sp->policy, sp->n_policy, sp->gate_allow, sp->n_gate_allow, status_wr, s->exact,
+                              BPF_MAXINSNS, &named);
+    } else {
+      np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, 300);
+      n = np < 0 ? -1 : tsjail_filter_rewrite(sp->policy, sp->n_policy, SECCOMP_RET_KILL_PROCESS, s->prefix, (size_t)np, s->exact,
+                                BPF_MAXINSNS);
+    }
     if (n < 0) return invalid(e, "seccomp: the filter with the runtime's prefix exceeds 4096 instructions");
     s->n_exact = (size_t)n;
   }
