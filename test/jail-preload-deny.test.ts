@@ -23,6 +23,7 @@ const BIN = path.join(ROOT, 'bin', 'tsjail');
 const TSJAIL_EXEC = path.join(NATIVE_DIR, 'tsjail-exec');
 const x86 = process.arch === 'x64';
 const MPROTECT = x86 ? 10 : 226;
+const OPENAT = x86 ? 257 : 56;
 const WRITE = x86 ? 1 : 64;
 const EXIT = x86 ? 60 : 93;
 const EXIT_GROUP = x86 ? 231 : 94;
@@ -99,6 +100,19 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
     const allowed = await run(spec([prog, 'getppid'], filter({ [NR.getppid]: RET_ALLOW })));
     expect(allowed).toMatchObject({ code: 0, signal: null });
     expect(allowed.stdout).toMatch(/^getppid returned \d+ errno 0$/m);
+  });
+
+  test('openat follows the gate: read-only (gate-allowed) is the kernel kill, write-only is named', async () => {
+    const prog = lateCalls();
+    const denyOpenat = () => filter({ [OPENAT]: RET_KILL_PROCESS });
+    const ro = await run(spec([prog, 'openat-ro'], denyOpenat()));
+    expect(ro).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
+    expect(ro.violation).toBeUndefined();
+    const wo = await run(spec([prog, 'openat-wo'], denyOpenat()));
+    expect(wo).toMatchObject({ signal: 'SIGSYS', violation: { nr: OPENAT }, stdout: 'main\n' });
+    const allowed = await run(spec([prog, 'openat-ro'], filter({})));
+    expect(allowed).toMatchObject({ code: 0, signal: null });
+    expect(allowed.stdout).toMatch(/^openat-ro returned [3-9]\d* errno 0$/m);
   });
 
   test("the policy's own user-notify is a violation too: killed for a loader call, named otherwise", async () => {
