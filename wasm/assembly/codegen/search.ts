@@ -49,6 +49,15 @@ export class RangeSet {
 }
 
 let scratchCost = new Float64Array(0);
+let scratchChainCost = new Float64Array(0);
+let scratchChainBg = new Int32Array(0);
+// chainTables' per-candidate state (fixed size: at most CHAIN_SPAN + 1 candidates).
+const chainNode = new Int32Array(CHAIN_SPAN + 1);
+const chainFirst = new Int32Array(CHAIN_SPAN + 1);
+const chainM = new Int32Array(CHAIN_SPAN + 1);
+const chainOk = new Uint8Array(CHAIN_SPAN + 1);
+const chainWbg = new Float64Array(CHAIN_SPAN + 1);
+const chainW = new Float64Array((CHAIN_SPAN + 1) * CHAIN_MAX);
 let scratchRoot = new Int32Array(0);
 let scratchBg = new Int32Array(0);
 
@@ -103,17 +112,24 @@ class Builder {
     const nodes = this.nodeOf.dataStart;
     const weights = this.weightOf.dataStart;
     const single = this.single.dataStart;
-    this.chainCostOf = new Float64Array(n * span);
-    this.chainBgOf = new Int32Array(n * span);
+    // Reused across calls like the DP tables (every cell read is written first: no zeroing).
+    if (scratchChainCost.length < n * span) {
+      const cap = max(n * span, scratchChainCost.length << 1);
+      scratchChainCost = new Float64Array(cap);
+      scratchChainBg = new Int32Array(cap);
+      arenaKeep();
+    }
+    this.chainCostOf = scratchChainCost;
+    this.chainBgOf = scratchChainBg;
     const costOut = this.chainCostOf.dataStart;
     const bgOut = this.chainBgOf.dataStart;
-    // Per candidate background q (at most span of them).
-    const cNode = new Int32Array(span).dataStart;
-    const cFirst = new Int32Array(span).dataStart;
-    const cM = new Int32Array(span).dataStart;
-    const cOk = new Uint8Array(span).dataStart;
-    const cWbg = new Float64Array(span).dataStart;
-    const cW = new Float64Array(span * CHAIN_MAX).dataStart;
+    // Per candidate background q (at most span of them; each field set when q is added).
+    const cNode = chainNode.dataStart;
+    const cFirst = chainFirst.dataStart;
+    const cM = chainM.dataStart;
+    const cOk = chainOk.dataStart;
+    const cWbg = chainWbg.dataStart;
+    const cW = chainW.dataStart;
     for (let i = 0; i < n; i++) {
       let nc = 0;
       // A range wider than one value can only be background; the first one names the chain's.
