@@ -304,9 +304,8 @@ export function syscallTable(arch: string): string {
   const a = findArch(arch);
   if (a == null) return released('');
   const m = a.syscalls;
-  const keys = m.keys();
-  const items = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) items[i] = jsonString(keys[i]) + ':' + m.get(keys[i]).toString();
+  const items = new Array<string>(m.size);
+  for (let i = 0; i < m.size; i++) items[i] = jsonString(m.names[i]) + ':' + m.values[i].toString();
   return released('{' + items.join(',') + '}');
 }
 
@@ -316,9 +315,8 @@ export function constantTable(arch: string): string {
   const a = findArch(arch);
   if (a == null) return released('');
   const m = a.constants;
-  const keys = m.keys();
-  const items = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) items[i] = jsonString(keys[i]) + ':"0x' + m.get(keys[i]).toString(16) + '"';
+  const items = new Array<string>(m.size);
+  for (let i = 0; i < m.size; i++) items[i] = jsonString(m.names[i]) + ':"0x' + m.values[i].toString(16) + '"';
   return released('{' + items.join(',') + '}');
 }
 

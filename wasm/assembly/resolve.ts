@@ -279,7 +279,8 @@ class Resolver {
     }
     if (!keep) return -1;
     const table = this.arch.syscalls;
-    if (table.has(desc.name)) return table.get(desc.name);
+    const index = table.indexOf(desc.name);
+    if (index >= 0) return unchecked(table.values[index]);
     this.diags.error(Code.NonexistentSyscall, desc.span,
       [desc.name, didYouMean(desc.name, this.allSyscallNames()) + this.otherArchesHint(desc.name)]);
     return -1;
@@ -401,7 +402,8 @@ class Resolver {
       case ConstKind.Number: return this.evalNumber(c);
       case ConstKind.Name: {
         const table = this.arch.constants;
-        if (table.has(c.text)) return table.get(c.text) & this.mask;
+        const at = table.indexOf(c.text);
+        if (at >= 0) return unchecked(table.values[at]) & this.mask;
         this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMean(c.text, this.allConstantNames())]);
         this.constFailed = true;
         return 0;
@@ -493,13 +495,13 @@ class Resolver {
 
   allSyscallNames(): string[] {
     let l = this.syscallNames;
-    if (l == null) { l = this.arch.syscalls.keys(); this.syscallNames = l; }
+    if (l == null) { l = this.arch.syscalls.names; this.syscallNames = l; }
     return l;
   }
 
   allConstantNames(): string[] {
     let l = this.constantNames;
-    if (l == null) { l = this.arch.constants.keys(); this.constantNames = l; }
+    if (l == null) { l = this.arch.constants.names; this.constantNames = l; }
     return l;
   }
 }

@@ -8,11 +8,12 @@ import * as aarch64 from './aarch64';
 import * as arm from './arm';
 import * as i386 from './i386';
 import * as riscv64 from './riscv64';
+import { NameTable, LineScanner } from './nametable';
 
 export class Arch {
-  private _syscalls: Map<string, i32> | null = null;
+  private _syscalls: NameTable<i32> | null = null;
   private _names: Map<i32, string> | null = null;
-  private _constants: Map<string, u64> | null = null;
+  private _constants: NameTable<u64> | null = null;
 
   constructor(
     /** Canonical name: x86_64, aarch64, arm, i386, riscv64. */
@@ -30,18 +31,15 @@ export class Arch {
   ) {}
 
   /** Syscall name -> number (ARM private calls as ARM_name). */
-  get syscalls(): Map<string, i32> {
+  get syscalls(): NameTable<i32> {
     let m = this._syscalls;
     if (m == null) {
-      m = new Map<string, i32>();
+      m = new NameTable<i32>();
       const names = new Map<i32, string>();
-      const lines = this.syscallData.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        const sp = line.indexOf(' ');
-        if (sp <= 0) continue;
-        const name = line.substring(0, sp);
-        const nr = <i32>I32.parseInt(line.substring(sp + 1));
+      const lines = new LineScanner(this.syscallData);
+      while (lines.next()) {
+        const name = lines.name;
+        const nr = <i32>lines.value;
         m.set(name, nr);
         if (!names.has(nr)) names.set(nr, name);
       }
@@ -61,17 +59,12 @@ export class Arch {
   }
 
   /** Named constant -> value, already in this arch's word size. */
-  get constants(): Map<string, u64> {
+  get constants(): NameTable<u64> {
     let m = this._constants;
     if (m == null) {
-      m = new Map<string, u64>();
-      const lines = this.constantData.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        const sp = line.indexOf(' ');
-        if (sp <= 0) continue;
-        m.set(line.substring(0, sp), parseHex64(line.substring(sp + 1)));
-      }
+      m = new NameTable<u64>();
+      const lines = new LineScanner(this.constantData);
+      while (lines.next()) m.set(lines.name, lines.value);
       // minijail's own constants (libconstants: MINIJAIL_ARCH_NR, MINIJAIL_ARCH_BITS).
       m.set('MINIJAIL_ARCH_NR', <u64>this.auditArch);
       m.set('MINIJAIL_ARCH_BITS', <u64>this.bits);
@@ -86,21 +79,6 @@ export class Arch {
     for (let i = 0; i < this.aliases.length; i++) if (this.aliases[i] == name) return true;
     return false;
   }
-}
-
-function parseHex64(s: string): u64 {
-  let v: u64 = 0;
-  let i = s.startsWith('0x') ? 2 : 0;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let d: u64 = 0;
-    if (c >= 48 && c <= 57) d = <u64>(c - 48);
-    else if (c >= 97 && c <= 102) d = <u64>(c - 87);
-    else if (c >= 65 && c <= 70) d = <u64>(c - 55);
-    else break;
-    v = (v << 4) | d;
-  }
-  return v;
 }
 
 let archList: Arch[] | null = null;
