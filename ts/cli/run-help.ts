@@ -31,7 +31,8 @@ function wrap(text: string, width: number): string[] {
 
 export const EXIT_STATUS_HELP = `Exit status:
   the program's own status when it exits;
-  128+N when it dies of signal N (a seccomp violation: 159 = 128+SIGSYS, and a line naming the syscall);
+  128+N when it dies of signal N (a seccomp violation: 159 = 128+SIGSYS, and a line naming the syscall
+       or saying it is not known);
   2    usage error (bad flag, bad combination, unknown user, bad config file): nothing was started;
   125  the jail could not be set up (invalid policy, a setup step failed: the step and errno are printed);
   126  PROGRAM exists but is not executable;
