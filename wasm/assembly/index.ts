@@ -17,7 +17,7 @@ import { diffIR } from './verify/diff';
 import { verifyJson, diffJson } from './verify/report';
 import { simulateProgram } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
-import { JsonObject, jsonString, jsonArray, hexBytes } from './json';
+import { JsonObject, jsonString, jsonArray, hexJson } from './json';
 import { parseIRText } from './codegen/irtext';
 import { indexOfChar } from './lexer';
 import { irJson, FLAG_DUMP_CHECK_ONLY } from './irdump';
@@ -136,7 +136,7 @@ function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
   return new JsonObject()
     .bool('ok', program != null && !diags.hasErrors)
     .str('arch', fe.arch != null ? fe.arch!.name : '')
-    .str('program', program != null ? hexBytes(program) : '')
+    .raw('program', program != null ? hexJson(program) : '""')
     .int('insns', insns)
     .raw('verify', verifyReport)
     .raw('diagnostics', diagnosticsJson(diags, fe.sources))
@@ -240,7 +240,7 @@ export function compileIRText(text: string, arch: string): string {
   return released(new JsonObject()
     .bool('ok', program != null && !diags.hasErrors)
     .str('arch', a != null ? a.name : arch)
-    .str('program', program != null ? hexBytes(program) : '')
+    .raw('program', program != null ? hexJson(program) : '""')
     .int('insns', insns)
     .raw('diagnostics', diagnosticsJson(diags, sources))
     .toString());

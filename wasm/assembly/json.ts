@@ -24,12 +24,15 @@ export function jsonString(s: string): string {
 
 const HEX = '0123456789abcdef';
 
-export function hexBytes(b: Uint8Array): string {
-  // Written straight into the result string (per-byte strings made compile output
-  // quadratic-ish; a separate buffer cost a copy and a bounds check per character).
+/**
+ * `"hex"`: the bytes in hex as a JSON string. Written straight into the result string, quotes
+ * included (hex needs no escaping, so jsonString's scan and copy are skipped; per-byte strings
+ * made compile output quadratic-ish; a separate buffer cost a copy and a check per character).
+ */
+export function hexJson(b: Uint8Array): string {
   const n = b.length;
-  const out = changetype<string>(__new(<usize>n << 2, idof<String>()));
-  const dst = changetype<usize>(out);
+  const out = changetype<string>(__new((<usize>n << 2) + 4, idof<String>()));
+  const dst = changetype<usize>(out) + 2;
   const src = b.dataStart;
   const digits = changetype<usize>(HEX);
   for (let i = 0; i < n; i++) {
@@ -37,6 +40,8 @@ export function hexBytes(b: Uint8Array): string {
     store<u16>(dst + (<usize>i << 2), load<u16>(digits + ((v >> 4) << 1)));
     store<u16>(dst + (<usize>i << 2), load<u16>(digits + ((v & 15) << 1)), 2);
   }
+  store<u16>(changetype<usize>(out), 34);
+  store<u16>(dst + (<usize>n << 2), 34);
   return out;
 }
 
