@@ -57,25 +57,42 @@ export class Knowledge {
     }
     return out;
   }
-}
 
-/** The same numbers in the same order. */
-function sameNumbers(a: u64[], b: u64[]): bool {
-  if (a.length != b.length) return false;
-  for (let i = 0; i < a.length; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
-  return true;
+  /** `h` with the numbers of snapshot(used) folded in, without building the snapshot. */
+  hashFor(h: u32, used: i32): u32 {
+    for (let w = 0; w < WORDS; w++) {
+      if ((used & (1 << w)) == 0) continue;
+      h = mix(mix(h, unchecked(this.lo[w])), unchecked(this.hi[w]));
+      h = mix(mix(h, unchecked(this.zero[w])), unchecked(this.one[w]));
+    }
+    for (let i = 0; i < this.nzWord.length; i++) {
+      const w = unchecked(this.nzWord[i]);
+      if ((used & (1 << w)) != 0) h = mix(mix(h, <u32>w), unchecked(this.nzMask[i]));
+    }
+    return h;
+  }
+
+  /** snapshot(used) equals `known`, compared without building it. */
+  matches(known: u64[], used: i32): bool {
+    let k = 0;
+    const n = known.length;
+    for (let w = 0; w < WORDS; w++) {
+      if ((used & (1 << w)) == 0) continue;
+      if (k + 2 > n) return false;
+      if (unchecked(known[k++]) != ((<u64>unchecked(this.lo[w]) << 32) | <u64>unchecked(this.hi[w]))) return false;
+      if (unchecked(known[k++]) != ((<u64>unchecked(this.zero[w]) << 32) | <u64>unchecked(this.one[w]))) return false;
+    }
+    for (let i = 0; i < this.nzWord.length; i++) {
+      const w = unchecked(this.nzWord[i]);
+      if ((used & (1 << w)) == 0) continue;
+      if (k >= n || unchecked(known[k++]) != ((<u64>w << 32) | <u64>unchecked(this.nzMask[i]))) return false;
+    }
+    return k == n;
+  }
 }
 
 // @ts-ignore: decorator
 @inline function mix(h: u32, v: u32): u32 { return (h ^ v) * 0x01000193; }
-
-function hashNumbers(h: u32, a: u64[]): u32 {
-  for (let i = 0; i < a.length; i++) {
-    const v = unchecked(a[i]);
-    h = mix(mix(h, <u32>(v >> 32)), <u32>v);
-  }
-  return h;
-}
 
 /** One memoized decision: the residual, the word in A and the knowledge it was built under. */
 class MemoEntry {
@@ -393,11 +410,11 @@ export class Decider {
   }
 
   private buildMemo(res: Residual, K: Knowledge, aWord: i32): i32 {
-    const known = K.snapshot(res.used);
-    const hash = hashNumbers(mix(res.hash, <u32>aWord), known);
+    // The knowledge is hashed and compared in place; its snapshot is built only to store.
+    const hash = K.hashFor(mix(res.hash, <u32>aWord), res.used);
     let e: MemoEntry | null = this.memo.has(hash) ? this.memo.get(hash) : null;
     while (e != null) {
-      if (e.aWord == aWord && sameNumbers(e.known, known) && e.res.same(res)) return e.node;
+      if (e.aWord == aWord && K.matches(e.known, res.used) && e.res.same(res)) return e.node;
       e = e.next;
     }
     const first = res.entries[0].atoms;
@@ -407,7 +424,7 @@ export class Decider {
     }
     const node = pick.isMask ? this.branchMask(res, K, aWord, pick) : this.branchIntervals(res, K, aWord, pick.w);
     // Looked up again: building may have added entries to this bucket.
-    if (!this.failed) this.memo.set(hash, new MemoEntry(res, aWord, known, node, this.memo.has(hash) ? this.memo.get(hash) : null));
+    if (!this.failed) this.memo.set(hash, new MemoEntry(res, aWord, K.snapshot(res.used), node, this.memo.has(hash) ? this.memo.get(hash) : null));
     return node;
   }
 
