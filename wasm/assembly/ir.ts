@@ -60,8 +60,12 @@ export class Rule {
 }
 
 /** All rules for one syscall number, in file order, plus its @frequency weight. */
+/** Shared by SyscallRules until their first rule (then replaced, never pushed to). */
+const NO_RULES: Rule[] = [];
+
 export class SyscallRules {
-  rules: Rule[] = [];
+  /** Assign a new list to add the first rule (the default is shared). */
+  rules: Rule[] = NO_RULES;
   /** Relative call frequency from @frequency files; 1 when none is given. */
   weight: f64 = 1.0;
   constructor(public nr: i32, public name: string) {}
@@ -132,7 +136,7 @@ export function withUnconditionalAllow(ir: PolicyIR, nrs: i32[], allow: u32): Po
     if (nrs.includes(sc.nr)) {
       const copy = new SyscallRules(sc.nr, sc.name);
       copy.weight = sc.weight;
-      copy.rules.push(new Rule(allow));
+      copy.rules = [new Rule(allow)];
       out.syscalls.push(copy);
     } else {
       out.syscalls.push(sc);
@@ -142,7 +146,7 @@ export function withUnconditionalAllow(ir: PolicyIR, nrs: i32[], allow: u32): Po
     if (listed.has(nrs[i])) continue;
     listed.add(nrs[i]);
     const sc = new SyscallRules(nrs[i], '');
-    sc.rules.push(new Rule(allow));
+    sc.rules = [new Rule(allow)];
     out.syscalls.push(sc);
   }
   out.syscalls.sort((a: SyscallRules, b: SyscallRules): i32 => a.nr - b.nr);

@@ -100,6 +100,7 @@ class Resolver {
   killAction: u32 = 0;
   private syscallNames: string[] | null = null;
   private constantNames: string[] | null = null;
+  private ruleScratch: Rule[] = [];
   /** Set when the constant being evaluated had an error (its value is then meaningless). */
   constFailed: bool = false;
 
@@ -241,7 +242,9 @@ class Resolver {
             if (previous != null) { diag.related = previous.span; diag.relatedMessage = 'previous definition'; }
             break;
           }
-          sc.rules.push(rule);
+          // Most syscalls get one rule: a one-element list, not a push into an empty array.
+          if (n == 0) sc.rules = [rule];
+          else sc.rules.push(rule);
           if (rule.unconditional) listed.finalAt = descs[j];
         }
       }
@@ -297,8 +300,10 @@ class Resolver {
     return ' (it exists on ' + found.join(', ') + ': is the policy for another arch?)';
   }
 
+  /** The statement's rules, or null after an error; valid until the next call (one list, reused). */
   buildRules(stmt: RuleStmt): Rule[] | null {
-    const out = new Array<Rule>();
+    const out = this.ruleScratch;
+    out.length = 0;
     let ok = true;
     const single = !stmt.braced && stmt.filters.length == 1;
     for (let i = 0; i < stmt.filters.length; i++) {

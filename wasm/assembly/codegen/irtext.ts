@@ -99,7 +99,8 @@ export function parseIRText(text: string, arch: Arch): IRTextResult {
       const v = parseU64(w[1], ok);
       if (!ok[0] || v > 0xffffffff) { res.error = where + 'bad action ' + w[1]; return res; }
       const r = new Rule(<u32>v);
-      sc.rules.push(r);
+      if (sc.rules.length == 0) sc.rules = [r];
+      else sc.rules.push(r);
       rule = r;
     } else if (d == 'clause') {
       if (rule == null) { res.error = where + 'clause outside rule'; return res; }
