@@ -102,14 +102,35 @@ export class Tokens {
   }
 }
 
-@inline function isDigit(c: i32): bool { return c >= 48 && c <= 57; }
-@inline function isOctal(c: i32): bool { return c >= 48 && c <= 55; }
-@inline function isHex(c: i32): bool { return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70); }
-@inline function isAlpha(c: i32): bool { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95; }
+// Character classes of ASCII, one byte each: the scanning loops test a bit instead of a chain
+// of range comparisons.
+const C_DIGIT: u8 = 1;
+const C_OCTAL: u8 = 2;
+const C_HEX: u8 = 4;
+const C_ALPHA: u8 = 8;
 /** Identifier continuation: minijail allows `-` (kill-process) and `@` (group@namespace). */
-@inline function isIdent(c: i32): bool { return isAlpha(c) || isDigit(c) || c == 45 || c == 64; }
+const C_IDENT: u8 = 16;
 /** Python's `\s` minus the newline, which ends a line. */
-@inline function isBlank(c: i32): bool { return c == 32 || c == 9 || c == 13 || c == 11 || c == 12; }
+const C_BLANK: u8 = 32;
+const CLASSES = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 32, 32, 32, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0,
+  23, 23, 23, 23, 23, 23, 23, 23, 21, 21, 0, 0, 0, 0, 0, 0,
+  16, 28, 28, 28, 28, 28, 28, 24, 24, 24, 24, 24, 24, 24, 24, 24,
+  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 24,
+  0, 28, 28, 28, 28, 28, 28, 24, 24, 24, 24, 24, 24, 24, 24, 24,
+  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0,
+]);
+
+// @ts-ignore: decorator
+@inline function hasClass(c: i32, k: u8): bool { return <u32>c < 128 && (load<u8>(CLASSES + <usize>c) & k) != 0; }
+@inline function isDigit(c: i32): bool { return hasClass(c, C_DIGIT); }
+@inline function isOctal(c: i32): bool { return hasClass(c, C_OCTAL); }
+@inline function isHex(c: i32): bool { return hasClass(c, C_HEX); }
+@inline function isAlpha(c: i32): bool { return hasClass(c, C_ALPHA); }
+@inline function isIdent(c: i32): bool { return hasClass(c, C_IDENT); }
+@inline function isBlank(c: i32): bool { return hasClass(c, C_BLANK); }
 /** `\S` for paths. */
 @inline function isPathChar(c: i32): bool { return !isBlank(c) && c != 10; }
 
