@@ -40,15 +40,39 @@ export function scanIncludePaths(path: string, text: string): string[] {
   return scan(path, text);
 }
 
-/** `list` ordered by nr (distinct numbers: they are a map's values). */
-function sortedByNr(list: SyscallRules[]): SyscallRules[] {
-  // (nr << 32 | position), nr biased so that unsigned order is signed order.
-  const keys = new Array<u64>(list.length);
-  for (let i = 0; i < keys.length; i++) keys[i] = (<u64>(<u32>list[i].nr + 0x80000000) << 32) | <u64>i;
-  sortNumbers(keys);
-  const out = new Array<SyscallRules>(keys.length);
-  for (let i = 0; i < keys.length; i++) out[i] = list[<i32>(keys[i] & 0xffffffff)];
-  return out;
+/** Numbers below this are indexed directly (every arch's table but ARM's private calls). */
+const DIRECT_NRS: i32 = 1024;
+
+/**
+ * The syscalls a policy lists, by number: a direct array for the usual numbers (one load per
+ * lookup, and walking it yields them sorted), a map for the rest.
+ */
+class ListedByNr {
+  private direct: Array<Listed | null> = new Array<Listed | null>(DIRECT_NRS);
+  private far: Map<i32, Listed> = new Map<i32, Listed>();
+
+  get(nr: i32): Listed | null {
+    if (<u32>nr < <u32>DIRECT_NRS) return unchecked(this.direct[nr]);
+    return this.far.has(nr) ? this.far.get(nr) : null;
+  }
+
+  set(nr: i32, l: Listed): void {
+    if (<u32>nr < <u32>DIRECT_NRS) unchecked(this.direct[nr] = l);
+    else this.far.set(nr, l);
+  }
+
+  /** Their rule lists in ascending number order. */
+  sorted(): SyscallRules[] {
+    const out = new Array<SyscallRules>();
+    for (let nr = 0; nr < DIRECT_NRS; nr++) {
+      const l = unchecked(this.direct[nr]);
+      if (l != null) out.push(l.sc);
+    }
+    const far = this.far.keys();
+    sortNumbers(far);
+    for (let i = 0; i < far.length; i++) out.push(this.far.get(far[i]).sc);
+    return out;
+  }
 }
 
 /** Build the IR of `sources` (file 0 is the main policy) for `arch`; null if nothing usable. */
@@ -202,7 +226,7 @@ class Resolver {
       }
     }
 
-    const byNr = new Map<i32, Listed>();
+    const byNr = new ListedByNr();
     const nrs = new Array<i32>();
     const descs = new Array<Descriptor>();
     for (let i = 0; i < this.rules.length; i++) {
@@ -220,7 +244,8 @@ class Resolver {
       for (let j = 0; j < nrs.length; j++) {
         const nr = nrs[j];
         let listed: Listed;
-        if (byNr.has(nr)) listed = byNr.get(nr);
+        const known = byNr.get(nr);
+        if (known != null) listed = known;
         else { listed = new Listed(new SyscallRules(nr, descs[j].name)); byNr.set(nr, listed); }
         const sc = listed.sc;
         for (let k = 0; k < rules.length; k++) {
@@ -253,10 +278,7 @@ class Resolver {
     this.applyFrequency(byNr);
 
     const ir = new PolicyIR(this.arch, defaultAction, badArch);
-    const values = byNr.values();
-    const list = new Array<SyscallRules>(values.length);
-    for (let i = 0; i < values.length; i++) list[i] = values[i].sc;
-    ir.syscalls = sortedByNr(list);
+    ir.syscalls = byNr.sorted();
     return ir;
   }
 
@@ -480,7 +502,7 @@ class Resolver {
     return this.sources.texts[c.file].substring(c.start, c.end);
   }
 
-  applyFrequency(byNr: Map<i32, Listed>): void {
+  applyFrequency(byNr: ListedByNr): void {
     if (this.frequency.length == 0) return;
     const counts = new Map<i32, f64>();
     for (let i = 0; i < this.frequency.length; i++) {
@@ -494,7 +516,8 @@ class Resolver {
     }
     const keys = counts.keys();
     for (let i = 0; i < keys.length; i++) {
-      if (byNr.has(keys[i])) byNr.get(keys[i]).sc.weight = counts.get(keys[i]);
+      const l = byNr.get(keys[i]);
+      if (l != null) l.sc.weight = counts.get(keys[i]);
     }
   }
 
