@@ -45,7 +45,9 @@ export interface CompileResult {
   part: 'compile';
   policies: number;
   rounds: number;
-  /** Over the corpus, of the per-policy medians (µs). */
+  /** The corpus median of each measurement block (µs); `warm` is the lowest block's. */
+  blockMedians: number[];
+  /** Over the corpus, of the per-policy medians (µs), in the least disturbed block. */
   warm: Summary;
   /** End to end through compilePolicy-like host work: JSON parse and hex decode included (µs). */
   warmWithDecode: Summary;
@@ -94,22 +96,40 @@ export async function coldChild(requestFile: string, file: string): Promise<void
   process.stdout.write(JSON.stringify(s) + '\n');
 }
 
+/**
+ * Warm measurement blocks per run. The machine is a shared 2-vCPU VM: one build's corpus median
+ * came out either ~78 or ~120 µs from run to run (whole runs slow at once, whatever the process
+ * did: unpinned or pinned, with or without V8's background GC threads or tier-up), i.e. other
+ * load on the host. Each block is a full interleaved measurement; the block with the lowest
+ * corpus median is reported (the least disturbed one, as timeit reports the best of its repeats)
+ * and every block's median is recorded beside it.
+ */
+const BLOCKS = 3;
+
 export async function runCompile(log: (s: string) => void, bundle: string, rounds = 21): Promise<CompileResult> {
   const t0 = Date.now();
   const corpus = await loadBenchCorpus();
   const ps = corpus.policies;
   const core = await loadCore();
-  const [plain, decoded] = interleaved(ps, [
-    (p) => compileCall(core, p),
-    (p) => {
-      const r = JSON.parse(compileCall(core, p));
-      hexToBytes(r.program);
-      return '';
-    },
-  ], 3, rounds);
-  const medians = plain.map((s) => summarize(s).median);
+  let best: { plain: number[][]; decoded: number[][]; medians: number[]; corpusMedian: number } | undefined;
+  const blockMedians: number[] = [];
+  for (let b = 0; b < BLOCKS; b++) {
+    const [plain, decoded] = interleaved(ps, [
+      (p) => compileCall(core, p),
+      (p) => {
+        const r = JSON.parse(compileCall(core, p));
+        hexToBytes(r.program);
+        return '';
+      },
+    ], 3, rounds);
+    const medians = plain.map((s) => summarize(s).median);
+    const corpusMedian = summarize(medians).median;
+    blockMedians.push(corpusMedian);
+    if (!best || corpusMedian < best.corpusMedian) best = { plain, decoded, medians, corpusMedian };
+  }
+  const { plain, decoded, medians } = best!;
   const decodedMedians = decoded.map((s) => summarize(s).median);
-  log(`  compile: warm median over the corpus ${fmt(summarize(medians).median, 1)} µs`);
+  log(`  compile: warm median over the corpus ${fmt(summarize(medians).median, 1)} µs (blocks: ${blockMedians.map((m) => fmt(m, 1)).join(', ')})`);
 
   // Cold: a fresh Node process per sample, over policies spread across the corpus.
   const coldCount = 12;
@@ -128,6 +148,7 @@ export async function runCompile(log: (s: string) => void, bundle: string, round
     part: 'compile',
     policies: ps.length,
     rounds,
+    blockMedians,
     warm: summarize(medians),
     warmWithDecode: summarize(decodedMedians),
     cold: {

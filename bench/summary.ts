@@ -75,7 +75,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
   const out: string[] = [];
   if (c) {
     out.push(`## Compile time in WASM (${when(c)})`, '');
-    out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine (issue 2).`, '');
+    out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies${c.blockMedians ? `; the least disturbed of ${c.blockMedians.length} such measurements (their corpus medians: ${c.blockMedians.map((m) => fmt(m, 0)).join(', ')} µs; the shared machine makes whole measurements slower at times)` : ''}. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine (issue 2).`, '');
     out.push(table(['', 'median', 'mean', 'p95', 'max'], [
       ['compile (µs)', fmt(c.warm.median, 0), fmt(c.warm.mean, 0), fmt(c.warm.p95, 0), fmt(c.warm.max, 0)],
       ['compile + JSON parse + hex decode (µs)', fmt(c.warmWithDecode.median, 0), fmt(c.warmWithDecode.mean, 0), fmt(c.warmWithDecode.p95, 0), fmt(c.warmWithDecode.max, 0)],

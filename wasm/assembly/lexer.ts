@@ -70,6 +70,8 @@ export class Tokens {
   private data: Int32Array;
   private base: usize;
   private count: i32 = 0;
+  /** Some token is Invalid or BadContinuation (the parser's per-line check is skipped otherwise). */
+  hasBad: bool = false;
 
   constructor(capacity: i32) {
     const d = new Int32Array(max(capacity, 16) << 2);
@@ -93,6 +95,7 @@ export class Tokens {
       this.data = grown;
       this.base = grown.dataStart;
     }
+    if (kind == Tok.Invalid || kind == Tok.BadContinuation) this.hasBad = true;
     const p = this.base + (<usize>at << 2);
     store<i32>(p, kind);
     store<i32>(p, start, 4);

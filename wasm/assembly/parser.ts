@@ -111,6 +111,7 @@ class Parser {
 
   /** Report a line's first bad character (minijail's lexer stops there too). True if one was found. */
   checkInvalidTokens(): bool {
+    if (!this.toks.hasBad) return false;
     for (let i = this.pos; i < this.toks.length; i++) {
       const k = this.toks.kind(i);
       if (k == Tok.Newline || k == Tok.EOF) return false;
