@@ -225,37 +225,54 @@ class Builder {
       store<i32>(root + (<usize>(i * n + i) << 2), i);
       store<i32>(chainBg + (<usize>(i * n + i) << 2), -1);
     }
+    // Diagonal by diagonal (len = j - i); along a diagonal every table cell moves by n + 1
+    // entries and the prefix sums by one, so the loop walks pointers instead of multiplying.
+    const stride = <usize>n << 3;
+    const diag4 = (<usize>n + 1) << 2;
+    const diag8 = (<usize>n + 1) << 3;
     for (let len = 1; len < n; len++) {
+      const chains = len <= CHAIN_SPAN;
+      let pCost = cost + (<usize>len << 3); // cost[i][i + len], from i = 0
+      let pRoot = root + (<usize>len << 2);
+      let pBg = chainBg + (<usize>len << 2);
+      let pLo = prefix; // prefix[i]
+      let pHi = prefix + (<usize>(len + 1) << 3); // prefix[j + 1]
+      let pChainCost = chainCostOf + (<usize>len << 3); // chainCostOf[i * (CHAIN_SPAN + 1) + len]
+      let pChainBg = chainBgOf + (<usize>len << 2);
       for (let i = 0; i + len < n; i++) {
         const j = i + len;
-        const ij = <usize>(i * n + j);
-        let lo = len == 1 ? i : load<i32>(root + ((ij - 1) << 2));
-        let hi = len == 1 ? i : load<i32>(root + ((ij + <usize>n) << 2));
+        let lo = len == 1 ? i : load<i32>(pRoot - 4); // root[i][j - 1]
+        let hi = len == 1 ? i : load<i32>(pRoot + (<usize>n << 2)); // root[i + 1][j]
         if (lo < i) lo = i;
         if (hi > j - 1) hi = j - 1;
         if (hi < lo) { lo = i; hi = j - 1; }
         let best = Infinity;
         let bk = lo;
         // cost[i][k] + cost[k+1][j], walking a row and a column by pointer.
-        let pl = cost + (<usize>(i * n + lo) << 3);
-        let pr = cost + (<usize>((lo + 1) * n + j) << 3);
-        const stride = <usize>n << 3;
+        let pl = pCost - (<usize>(j - lo) << 3);
+        let pr = pCost + (<usize>(lo + 1 - i) * stride);
         for (let k = lo; k <= hi; k++) {
           const c = load<f64>(pl) + load<f64>(pr);
           if (c < best) { best = c; bk = k; }
           pl += 8;
           pr += stride;
         }
-        let total = best + load<f64>(prefix + (<usize>(j + 1) << 3)) - load<f64>(prefix + (<usize>i << 3));
-        store<i32>(root + (ij << 2), bk);
+        let total = best + load<f64>(pHi) - load<f64>(pLo);
+        store<i32>(pRoot, bk);
         let cb = -1;
-        if (len <= CHAIN_SPAN) {
-          const cell = <usize>(i * (CHAIN_SPAN + 1) + len);
-          const cc = load<f64>(chainCostOf + (cell << 3));
-          if (cc < total) { total = cc; cb = load<i32>(chainBgOf + (cell << 2)); }
+        if (chains) {
+          const cc = load<f64>(pChainCost);
+          if (cc < total) { total = cc; cb = load<i32>(pChainBg); }
         }
-        store<i32>(chainBg + (ij << 2), cb);
-        store<f64>(cost + (ij << 3), total);
+        store<i32>(pBg, cb);
+        store<f64>(pCost, total);
+        pCost += diag8;
+        pRoot += diag4;
+        pBg += diag4;
+        pLo += 8;
+        pHi += 8;
+        pChainCost += (CHAIN_SPAN + 1) << 3;
+        pChainBg += (CHAIN_SPAN + 1) << 2;
       }
     }
   }
