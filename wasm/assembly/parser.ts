@@ -26,6 +26,9 @@ export class FrequencyEntry {
 class Parser {
   toks: Tokens;
   pos: i32 = 0;
+  /** The descriptors and filters of all this file's rules (each RuleStmt holds a slice). */
+  descriptorPool: Descriptor[] = [];
+  filterPool: FilterNode[] = [];
   /** Set by the first error of the current line; every parse step then unwinds. */
   failed: bool = false;
   depth: i32 = 0;
@@ -205,13 +208,13 @@ class Parser {
 
   parseRule(): RuleStmt | null {
     const first = this.pos;
-    // Most rules are `name: filter`: one-element literals, not pushes into empty arrays.
-    let descriptors: Descriptor[];
-    let filters: FilterNode[];
+    const descriptors = this.descriptorPool;
+    const filters = this.filterPool;
+    const d0 = descriptors.length;
+    const f0 = filters.length;
     let braced = false;
     if (this.kind() == Tok.LBrace) {
       this.advance();
-      descriptors = new Array<Descriptor>();
       while (true) {
         const d = this.parseDescriptor();
         if (d == null) return null;
@@ -224,7 +227,7 @@ class Parser {
     } else {
       const d = this.parseDescriptor();
       if (d == null) return null;
-      descriptors = [d];
+      descriptors.push(d);
     }
     if (this.kind() != Tok.Colon) {
       if (this.atLineEnd()) this.failHere(Code.MissingColon);
@@ -236,7 +239,6 @@ class Parser {
     if (this.kind() == Tok.LBrace) {
       braced = true;
       this.advance();
-      filters = new Array<FilterNode>();
       while (true) {
         const f = this.parseSingleFilter();
         if (f == null) return null;
@@ -250,11 +252,11 @@ class Parser {
     } else {
       const f = this.parseSingleFilter();
       if (f == null) return null;
-      filters = [f];
+      filters.push(f);
     }
-    const rule = new RuleStmt(this.file, this.toks.start(first), this.toks.end(max(first, this.pos - 1)));
-    rule.descriptors = descriptors;
-    rule.filters = filters;
+    // (A rule that failed above leaves its pushed entries unused in the pools: harmless.)
+    const rule = new RuleStmt(this.file, this.toks.start(first), this.toks.end(max(first, this.pos - 1)),
+      descriptors, d0, descriptors.length - d0, filters, f0, filters.length - f0);
     rule.braced = braced;
     return rule;
   }

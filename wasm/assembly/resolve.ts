@@ -233,8 +233,8 @@ class Resolver {
       const stmt = this.rules[i];
       nrs.length = 0;
       descs.length = 0;
-      for (let j = 0; j < stmt.descriptors.length; j++) {
-        const desc = stmt.descriptors[j];
+      for (let j = 0; j < stmt.descriptorCount; j++) {
+        const desc = stmt.descriptor(j);
         const nr = this.resolveDescriptor(desc);
         if (nr >= 0) { nrs.push(nr); descs.push(desc); }
       }
@@ -327,9 +327,9 @@ class Resolver {
     const out = this.ruleScratch;
     out.length = 0;
     let ok = true;
-    const single = !stmt.braced && stmt.filters.length == 1;
-    for (let i = 0; i < stmt.filters.length; i++) {
-      const f = stmt.filters[i];
+    const single = !stmt.braced && stmt.filterCount == 1;
+    for (let i = 0; i < stmt.filterCount; i++) {
+      const f = stmt.filter(i);
       let clauses: Clause[] | null = null;
       const e = f.expr;
       if (e != null) {
