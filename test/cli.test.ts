@@ -291,6 +291,20 @@ describe('disasm and simulate on .bpf files and policies', () => {
     expect(tsjail(['disasm', noExt, '--arch', 'x86_64']).stdout).toBe(fromPolicy.stdout);
   });
 
+  test('disasm lists bytes that are no valid program but warns that the kernel would refuse them', () => {
+    // An unknown opcode (0xffff) then RET ALLOW: decodable, not loadable.
+    const bad = path.join(dir, 'bad-opcode.bpf');
+    const insn = (code: number, k: number) => { const b = Buffer.alloc(8); b.writeUInt16LE(code, 0); b.writeUInt32LE(k >>> 0, 4); return b; };
+    writeFileSync(bad, Buffer.concat([insn(0xffff, 0), insn(0x06, 0x7fff0000)]));
+    const r = tsjail(['disasm', bad, '--arch', 'x86_64']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\?\?\?/);
+    expect(r.stderr).toMatch(/^tsjail: warning: not a valid seccomp program: instruction 0: .*kernel would refuse/m);
+    // A valid program gets no warning.
+    const ok = tsjail(['disasm', path.join(dir, 'small.bpf'), '--arch', 'x86_64']);
+    expect(ok.stderr).toBe('');
+  });
+
   test('a .bpf file that is not whole instructions: exit 1', () => {
     const odd = path.join(dir, 'odd.bpf');
     writeFileSync(odd, Buffer.alloc(13));

@@ -1,7 +1,7 @@
 // tsjail disasm FILE.bpf|POLICY: a readable listing of a program.
 
 import { Command } from 'commander';
-import { disassemble } from '../policy/index';
+import { InvalidProgramError, disassemble, simulate } from '../policy/index';
 import { PolicyOptions, addPolicyOptions, loadProgram } from './common';
 import { writeOutput } from './io';
 
@@ -9,6 +9,16 @@ async function run(input: string, opts: PolicyOptions): Promise<void> {
   const p = await loadProgram(input, opts);
   const listing = await disassemble(p.program, p.arch);
   await writeOutput(undefined, listing.endsWith('\n') || listing === '' ? listing : listing + '\n');
+  // The listing shows whatever the bytes decode to (`???` for unknown opcodes); say so when
+  // they are not a program the kernel would load (the simulator applies its checks).
+  if (p.from === 'bpf') {
+    try {
+      await simulate(p.program, { arch: p.arch, nr: 0 });
+    } catch (e) {
+      if (!(e instanceof InvalidProgramError)) throw e;
+      process.stderr.write(`tsjail: warning: ${e.message} (the kernel would refuse to load it)\n`);
+    }
+  }
 }
 
 export function registerDisasm(program: Command): void {
