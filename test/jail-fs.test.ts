@@ -181,6 +181,22 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
     expect(fs.existsSync(path.join(rw, 'f'))).toBe(false);
   });
 
+  test('a mount target that is a symlink inside the root is followed within the root', () => {
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(path.join(root, 'inside'), { recursive: true });
+    fs.chmodSync(root, 0o755);
+    // `/inside` means <root>/inside to the jail; the host has no /inside.
+    fs.symlinkSync('/inside', path.join(root, 'alias'));
+    const hostDirs = ['/usr', '/bin', '/sbin', '/lib', '/lib64'].filter((d) => fs.existsSync(d));
+    // Mount points made here: uid 65534 cannot create them in a root-owned directory.
+    for (const d of hostDirs) fs.mkdirSync(path.join(root, d));
+    const binds = hostDirs.flatMap((d) => ['--bind', `${d},${d}`]);
+    const r = runSh(who, ['--root', root, ...binds, '--tmpfs', '/alias,size=1m'],
+      `stat -f -c %T /inside /alias/`);
+    expect(r.stdout).toBe('tmpfs\ntmpfs\n');
+    expect(r.code).toBe(0);
+  });
+
   describe('failures name the step and the program never runs', () => {
     test('missing bind source: mount, ENOENT, its index', () => {
       const { root } = hostDirs();
@@ -209,6 +225,24 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
       expect(failure(r)?.step).toBe('mount-point');
       expect([ENOTDIR, ELOOP]).toContain(failure(r)?.errno);
       expect(fs.readdirSync(outside)).toEqual([]);
+    });
+
+    test('an existing mount target that is a symlink out of the root resolves inside the root: no mount on the host path', () => {
+      const root = path.join(dir, 'root');
+      fs.mkdirSync(root);
+      fs.chmodSync(root, 0o755);
+      const outside = path.join(dir, 'outside');
+      fs.mkdirSync(outside);
+      // Absolute, existing on the host: followed as a host path it would put the tmpfs on `outside`.
+      fs.symlinkSync(outside, path.join(root, 'escape'));
+      const r = runSh(who, ['--root', root, '--tmpfs', '/escape'], 'echo ran');
+      expect(r.stdout).toBe('');
+      // Inside the root the link names <root><outside>, which does not exist, and a missing
+      // target is never created through a symlink: nothing is mounted.
+      expect(failure(r)?.step).toBe('mount-point');
+      expect([ENOENT, ENOTDIR, ELOOP]).toContain(failure(r)?.errno);
+      const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+      expect(mountinfo.split('\n').some((l) => l.split(' ')[4] === outside)).toBe(false);
     });
 
     test('missing target without a new root is not created on the host', () => {

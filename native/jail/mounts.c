@@ -27,6 +27,9 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 #define TSJAIL_OPEN_TREE_CLONE 1u
 #define TSJAIL_OPEN_TREE_CLOEXEC O_CLOEXEC
 #define TSJAIL_MOVE_MOUNT_F_EMPTY_PATH 0x4u
@@ -34,6 +37,15 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+
+/* struct open_how and the RESOLVE_* flags of <linux/openat2.h> (5.6). */
+struct tsjail_open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define TSJAIL_RESOLVE_NO_MAGICLINKS 0x02u
+#define TSJAIL_RESOLVE_IN_ROOT 0x10u
 
 struct tsjail_mount_attr {
   uint64_t attr_set;
@@ -90,6 +102,69 @@ static int path_cat(char *dst, size_t cap, const char *a, const char *b) {
   return 0;
 }
 
+/* An O_PATH fd for `target` (a host path below `root`) resolved inside the root, as if the
+ * root were "/": symlinks are followed but cannot leave it, /proc magic links are refused. */
+static int open_in_root(const char *root, const char *target, int *fd) {
+  *fd = -1;
+  size_t lr = strlen(root);
+  if (strncmp(target, root, lr) != 0 || (target[lr] != '/' && target[lr] != '\0')) return EINVAL;
+  const char *rel = target + lr;
+  while (*rel == '/') rel++;
+  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return errno;
+  struct tsjail_open_how how;
+  memset(&how, 0, sizeof(how));
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = TSJAIL_RESOLVE_IN_ROOT | TSJAIL_RESOLVE_NO_MAGICLINKS;
+  int got = (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+  int err = got < 0 ? errno : 0;
+  close(rootfd);
+  if (err) return err;
+  *fd = got;
+  return 0;
+}
+
+/* Where to mount for `target` (a host path), in `at` (cap bytes), with *fd to close after.
+ * Below a new root the target is resolved inside the root, as if the root were "/": a symlink
+ * planted there (`etc -> /etc`, `x -> ../../host`) is followed within the root, never out of
+ * it (openat2 RESOLVE_IN_ROOT; no /proc magic links), and the mount goes onto the object found,
+ * named by its /proc/self/fd link (the child still sees the host's /proc). A path resolves
+ * through the mounts already made, so resolving again after a mount names the new mount's top.
+ * Without a root the path is the host's own, used as given. */
+static int locate(const struct tsjail_fs *fs, const char *target, int *fd, char *at, size_t cap) {
+  *fd = -1;
+  if (fs->root_mode == TSJAIL_ROOT_NONE) {
+    size_t n = strlen(target);
+    if (n + 1 > cap) return ENAMETOOLONG;
+    memcpy(at, target, n + 1);
+    return 0;
+  }
+  int got = -1;
+  int err = open_in_root(fs->root, target, &got);
+  if (err) return err;
+  /* "/proc/self/fd/" and at most 10 digits: no snprintf between clone and exec. */
+  char digits[12];
+  int nd = 0;
+  for (unsigned v = (unsigned)got; nd == 0 || v; v /= 10) digits[nd++] = (char)('0' + v % 10);
+  const char *prefix = "/proc/self/fd/";
+  size_t lp = strlen(prefix);
+  if (lp + (size_t)nd + 1 > cap) {
+    close(got);
+    return ENAMETOOLONG;
+  }
+  memcpy(at, prefix, lp);
+  for (int i = 0; i < nd; i++) at[lp + (size_t)i] = digits[nd - 1 - i];
+  at[lp + (size_t)nd] = '\0';
+  *fd = got;
+  return 0;
+}
+
+/* locate() again, after a mount at `target`: *fd is replaced by one naming the new mount. */
+static int relocate(const struct tsjail_fs *fs, const char *target, int *fd, char *at, size_t cap) {
+  if (*fd >= 0) close(*fd);
+  return locate(fs, target, fd, at, cap);
+}
+
 /* Make an existing mount read-only. The kernel refuses an unprivileged (user namespace)
  * remount that would clear a locked nosuid/nodev/noexec flag, so those are carried over
  * from the mount as it is. Atime flags are left out on purpose: a MS_REMOUNT without any
@@ -124,9 +199,15 @@ static int remount_ro_recursive(const char *target) {
  * an empty file when as_file (binds of files). */
 static int make_mountpoint(const char *root, const char *target, int as_file) {
   struct stat st;
-  if (stat(target, &st) == 0) return 0;
-  if (errno != ENOENT) return errno;
-  if (!root) return ENOENT;
+  if (!root) return stat(target, &st) == 0 ? 0 : errno;
+  /* Present already, as the jail will see it (symlinks resolved inside the root)? */
+  int existing = -1;
+  int found = open_in_root(root, target, &existing);
+  if (found == 0) {
+    close(existing);
+    return 0;
+  }
+  if (found != ENOENT) return found;
   size_t lr = strlen(root);
   if (strncmp(target, root, lr) != 0 || (target[lr] != '/' && target[lr] != '\0')) return ENOENT;
 
@@ -187,12 +268,16 @@ static int make_mountpoint(const char *root, const char *target, int as_file) {
   return err;
 }
 
-static int do_bind(const struct tsjail_mount *m, int *remount_failed) {
+/* A bind of m->source at `at` (see locate; *fd and `at` are renewed to name the new mount
+ * before the read-only remount, which must act on it, not on what it covers). */
+static int do_bind(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *fd, char *at, size_t cap,
+                   int *remount_failed) {
   unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
-  if (mount(m->source, m->target, NULL, flags, NULL) != 0) return errno;
+  if (mount(m->source, at, NULL, flags, NULL) != 0) return errno;
   if (m->writable) return 0;
   *remount_failed = 1;
-  int err = m->recursive ? remount_ro_recursive(m->target) : remount_ro(m->target);
+  int err = relocate(fs, m->target, fd, at, cap);
+  if (!err) err = m->recursive ? remount_ro_recursive(at) : remount_ro(at);
   if (err) return err;
   *remount_failed = 0;
   return 0;
@@ -212,9 +297,10 @@ static const char *const dev_links[][2] = {
 };
 #define DEV_LINK_COUNT (sizeof(dev_links) / sizeof(dev_links[0]))
 
-/* A minimal /dev at m->target. The host nodes are cloned (open_tree) BEFORE the tmpfs goes
- * on, because with target "/dev" and no new root the tmpfs would hide them. */
-static int do_dev(const struct tsjail_mount *m, int *phase) {
+/* A minimal /dev at `at` (see locate). The host nodes are cloned (open_tree) BEFORE the
+ * tmpfs goes on, because with target "/dev" and no new root the tmpfs would hide them. The
+ * entries are then made inside the new tmpfs, named afresh through relocate. */
+static int do_dev(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *atfd, char *at, size_t cap, int *phase) {
   int trees[DEV_NODE_COUNT];
   char path[TSJAIL_FS_PATH_MAX];
   int err = 0;
@@ -231,12 +317,13 @@ static int do_dev(const struct tsjail_mount *m, int *phase) {
     trees[opened] = fd;
   }
 
-  if (mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k") != 0) {
+  if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k") != 0) {
     err = errno;
     goto out;
   }
+  if ((err = relocate(fs, m->target, atfd, at, cap))) goto out;
   for (size_t i = 0; i < DEV_NODE_COUNT; i++) {
-    if ((err = path_cat(path, sizeof(path), m->target, "/")) ||
+    if ((err = path_cat(path, sizeof(path), at, "/")) ||
         (err = path_cat(path, sizeof(path), path, dev_nodes[i])))
       goto out;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -252,7 +339,7 @@ static int do_dev(const struct tsjail_mount *m, int *phase) {
     }
   }
   for (size_t i = 0; i < DEV_LINK_COUNT; i++) {
-    if ((err = path_cat(path, sizeof(path), m->target, "/")) ||
+    if ((err = path_cat(path, sizeof(path), at, "/")) ||
         (err = path_cat(path, sizeof(path), path, dev_links[i][0])))
       goto out;
     if (symlink(dev_links[i][1], path) != 0) {
@@ -262,7 +349,7 @@ static int do_dev(const struct tsjail_mount *m, int *phase) {
     }
   }
   /* /dev/shm: world-writable sticky, like the host's (chmod: mkdir is subject to umask). */
-  if ((err = path_cat(path, sizeof(path), m->target, "/shm"))) goto out;
+  if ((err = path_cat(path, sizeof(path), at, "/shm"))) goto out;
   if (mkdir(path, 01777) != 0 || chmod(path, 01777) != 0) {
     err = errno;
     *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
@@ -270,7 +357,7 @@ static int do_dev(const struct tsjail_mount *m, int *phase) {
   }
   /* A private devpts instance: the jail sees only its own ptys. No gid= option, which a
    * user namespace without group 5 mapped would refuse. */
-  if ((err = path_cat(path, sizeof(path), m->target, "/pts"))) goto out;
+  if ((err = path_cat(path, sizeof(path), at, "/pts"))) goto out;
   if (mkdir(path, 0755) != 0) {
     err = errno;
     *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
@@ -283,6 +370,39 @@ static int do_dev(const struct tsjail_mount *m, int *phase) {
 out:
   for (size_t i = 0; i < opened; i++) close(trees[i]);
   return err;
+}
+
+/* Mount fs->mounts[i] at `at` (see locate); 0 or an errno, with the phase in *phase. */
+static int mount_one(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *fd, char *at, size_t cap,
+                     int *phase) {
+  int err;
+  *phase = TSJAIL_FS_PHASE_MOUNT;
+  switch (m->kind) {
+  case TSJAIL_MOUNT_BIND: {
+    int remount_failed = 0;
+    err = do_bind(fs, m, fd, at, cap, &remount_failed);
+    if (err && remount_failed) *phase = TSJAIL_FS_PHASE_REMOUNT;
+    return err;
+  }
+  case TSJAIL_MOUNT_TMPFS:
+    return mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, m->data) != 0 ? errno : 0;
+  case TSJAIL_MOUNT_PROC:
+    /* procfs shows the pid namespace of the mounting process: without a new pid namespace
+     * this is the host's process list (the spec validator warns; the kernel allows it). */
+    if (mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return errno;
+    if (!m->read_only) return 0;
+    *phase = TSJAIL_FS_PHASE_REMOUNT;
+    if ((err = relocate(fs, m->target, fd, at, cap))) return err;
+    return remount_ro(at);
+  case TSJAIL_MOUNT_DEV:
+    return do_dev(fs, m, fd, at, cap, phase);
+  case TSJAIL_MOUNT_GENERIC:
+    return mount(m->source, at, m->fstype, m->flags, m->data) != 0 ? errno : 0;
+  case TSJAIL_MOUNT_REMOUNT_RO:
+    *phase = TSJAIL_FS_PHASE_REMOUNT;
+    return remount_ro(at);
+  }
+  return EINVAL;
 }
 
 static int apply_one(const struct tsjail_fs *fs, unsigned i, struct tsjail_fs_failure *why) {
@@ -299,41 +419,14 @@ static int apply_one(const struct tsjail_fs *fs, unsigned i, struct tsjail_fs_fa
     err = make_mountpoint(fs->root_mode != TSJAIL_ROOT_NONE ? fs->root : NULL, m->target, as_file);
     if (err) return fail(why, TSJAIL_FS_PHASE_MOUNTPOINT, (int)i, err);
   }
-
-  switch (m->kind) {
-  case TSJAIL_MOUNT_BIND: {
-    int remount_failed = 0;
-    err = do_bind(m, &remount_failed);
-    if (err) return fail(why, remount_failed ? TSJAIL_FS_PHASE_REMOUNT : TSJAIL_FS_PHASE_MOUNT, (int)i, err);
-    return 0;
-  }
-  case TSJAIL_MOUNT_TMPFS:
-    if (mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NODEV, m->data) != 0)
-      return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, errno);
-    return 0;
-  case TSJAIL_MOUNT_PROC:
-    /* procfs shows the pid namespace of the mounting process: without a new pid namespace
-     * this is the host's process list (the spec validator warns; the kernel allows it). */
-    if (mount("proc", m->target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-      return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, errno);
-    if (m->read_only && (err = remount_ro(m->target)))
-      return fail(why, TSJAIL_FS_PHASE_REMOUNT, (int)i, err);
-    return 0;
-  case TSJAIL_MOUNT_DEV: {
-    int phase = TSJAIL_FS_PHASE_MOUNT;
-    err = do_dev(m, &phase);
-    if (err) return fail(why, (enum tsjail_fs_phase)phase, (int)i, err);
-    return 0;
-  }
-  case TSJAIL_MOUNT_GENERIC:
-    if (mount(m->source, m->target, m->fstype, m->flags, m->data) != 0)
-      return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, errno);
-    return 0;
-  case TSJAIL_MOUNT_REMOUNT_RO:
-    if ((err = remount_ro(m->target))) return fail(why, TSJAIL_FS_PHASE_REMOUNT, (int)i, err);
-    return 0;
-  }
-  return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, EINVAL);
+  char at[TSJAIL_FS_PATH_MAX];
+  int fd = -1;
+  err = locate(fs, m->target, &fd, at, sizeof(at));
+  if (err) return fail(why, TSJAIL_FS_PHASE_MOUNTPOINT, (int)i, err);
+  int phase = TSJAIL_FS_PHASE_MOUNT;
+  err = mount_one(fs, m, &fd, at, sizeof(at), &phase);
+  if (fd >= 0) close(fd);
+  return err ? fail(why, (enum tsjail_fs_phase)phase, (int)i, err) : 0;
 }
 
 static unsigned long propagation_flag(enum tsjail_propagation p) {
