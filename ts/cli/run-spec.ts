@@ -159,18 +159,24 @@ function orderMounts(r: RunRequest, host: SpecHost): MountSpec[] {
     .map((x) => x.m);
 }
 
-/**
- * Where a path inside the jail lives on the host before the jail starts: through the bind
- * mount with the longest target prefix, else under the new root. undefined when a non-bind
- * mount (tmpfs, proc...) covers it, so it cannot be checked from outside.
- */
-export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string | undefined): string | undefined {
+/** The mount jailPath ends up on: the one with the longest target prefix (the later one on a tie). */
+function mountCovering(jailPath: string, mounts: MountSpec[]): MountSpec | undefined {
   let best: MountSpec | undefined;
   for (const m of mounts) {
     const t = m.target;
     const under = jailPath === t || t === '/' || jailPath.startsWith(t + '/');
     if (under && (!best || t.length >= best.target.length)) best = m;
   }
+  return best;
+}
+
+/**
+ * Where a path inside the jail lives on the host before the jail starts: through the bind
+ * mount with the longest target prefix, else under the new root. undefined when a non-bind
+ * mount (tmpfs, proc...) covers it, so it cannot be checked from outside.
+ */
+export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string | undefined): string | undefined {
+  const best = mountCovering(jailPath, mounts);
   if (best) {
     if (best.kind !== 'bind') return undefined;
     const rest = best.target === '/' ? jailPath : jailPath.slice(best.target.length);
@@ -181,12 +187,7 @@ export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string |
 
 /** Is jailPath on a filesystem the jail creates empty (tmpfs, the minimal /dev)? */
 function freshFilesystemAt(jailPath: string, mounts: MountSpec[]): boolean {
-  let best: MountSpec | undefined;
-  for (const m of mounts) {
-    const t = m.target;
-    const under = jailPath === t || t === '/' || jailPath.startsWith(t + '/');
-    if (under && (!best || t.length >= best.target.length)) best = m;
-  }
+  const best = mountCovering(jailPath, mounts);
   if (!best) return false;
   return best.kind === 'tmpfs' || best.kind === 'dev' || (best.kind === 'mount' && best.fstype === 'tmpfs');
 }
