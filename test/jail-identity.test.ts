@@ -3,11 +3,10 @@
 // binaries, and what the jailed identity can do to processes outside.
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnJail } from '../ts/jail/spawn';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import { lookupUser } from '../ts/jail/users';
-import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runJail } from './fixtures/jail/helpers';
 
 const dr = describeUnless(NO_ADDON, [!isRoot, 'needs root (setresuid to another uid without a user namespace)']);
 const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
@@ -21,13 +20,6 @@ function spec(args: string[], extra: Partial<JailSpec> = {}, program = probe()):
   };
 }
 
-async function run(sp: JailSpec) {
-  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  const [exit] = await Promise.all([p.exited, (async () => { for await (const c of p.stdout!) chunks.push(c as Buffer); })()]);
-  return { ...exit, stdout: Buffer.concat(chunks).toString() };
-}
-
 function capLine(out: string, key: string): bigint {
   const m = new RegExp(`^${key}:\\s+([0-9a-f]+)$`, 'm').exec(out);
   if (!m) throw new Error(`no ${key} in ${out}`);
@@ -36,7 +28,7 @@ function capLine(out: string, key: string): bigint {
 
 dr('identity as root (no user namespace)', () => {
   test('uid, gid and exactly the given supplementary groups', async () => {
-    const r = await run(spec(['ids'], { user: { uid: 65534, gid: 65534, groups: [65534, 100] } }));
+    const r = await runJail(spec(['ids'], { user: { uid: 65534, gid: 65534, groups: [65534, 100] } }));
     expect(r.stdout.trim()).toBe('ids 65534 65534 groups 100 65534'); // the kernel sorts them
   });
 
@@ -47,7 +39,7 @@ dr('identity as root (no user namespace)', () => {
   });
 
   test('dropping to a non-root uid drops every capability and setuid(0) fails', async () => {
-    const r = await run(spec(['caps', 'setuid0'], { user: { uid: 65534, gid: 65534, groups: [] } }));
+    const r = await runJail(spec(['caps', 'setuid0'], { user: { uid: 65534, gid: 65534, groups: [] } }));
     expect(capLine(r.stdout, 'CapEff')).toBe(0n);
     expect(capLine(r.stdout, 'CapPrm')).toBe(0n);
     expect(r.stdout).toMatch(/^setuid0 -1 uid 65534 euid 65534$/m);
@@ -55,7 +47,7 @@ dr('identity as root (no user namespace)', () => {
 
   test('ambient CAP_NET_BIND_SERVICE survives exec for a non-root program and binds port 80', async () => {
     const keep = 1n << CAP_NET_BIND_SERVICE;
-    const r = await run(spec(['caps', 'bind:80'], {
+    const r = await runJail(spec(['caps', 'bind:80'], {
       namespaces: { net: true }, user: { uid: 65534, gid: 65534, groups: [] }, caps: { keep, ambient: true },
     }));
     expect(capLine(r.stdout, 'CapEff')).toBe(keep);
@@ -64,13 +56,13 @@ dr('identity as root (no user namespace)', () => {
   });
 
   test('without the capability the same bind is refused (EACCES)', async () => {
-    const r = await run(spec(['bind:80'], { namespaces: { net: true }, user: { uid: 65534, gid: 65534, groups: [] } }));
+    const r = await runJail(spec(['bind:80'], { namespaces: { net: true }, user: { uid: 65534, gid: 65534, groups: [] } }));
     expect(r.stdout).toMatch(/^bind -1 errno 13$/m);
   });
 
   test('root with a reduced bounding set keeps only those capabilities', async () => {
     const keep = 1n << CAP_NET_BIND_SERVICE;
-    const r = await run(spec(['caps'], { caps: { keep } }));
+    const r = await runJail(spec(['caps'], { caps: { keep } }));
     expect(capLine(r.stdout, 'CapEff')).toBe(keep);
   });
 
@@ -82,16 +74,16 @@ dr('identity as root (no user namespace)', () => {
     fs.chmodSync(suid, 0o4755);
     const user = { uid: 65534, gid: 65534, groups: [] as number[] };
     // Control: without no_new_privs the setuid bit works (so the assertion below can fail).
-    const control = await run(spec(['euid'], { user }, suid));
+    const control = await runJail(spec(['euid'], { user }, suid));
     expect(control.stdout.trim()).toBe('euid 0');
-    const r = await run(spec(['euid', 'caps'], { user, noNewPrivs: true }, suid));
+    const r = await runJail(spec(['euid', 'caps'], { user, noNewPrivs: true }, suid));
     expect(r.stdout).toMatch(/^euid 65534$/m);
     expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(capLine(r.stdout, 'CapEff')).toBe(0n);
   });
 
   test('cannot signal or ptrace a process outside the jail', async () => {
-    const r = await run(spec([`signal:${process.pid}`, `ptrace:${process.pid}`], { user: { uid: 65534, gid: 65534, groups: [] } }));
+    const r = await runJail(spec([`signal:${process.pid}`, `ptrace:${process.pid}`], { user: { uid: 65534, gid: 65534, groups: [] } }));
     expect(r.stdout).toMatch(/^signal -1 errno 1$/m); // EPERM
     expect(r.stdout).toMatch(/^ptrace -1 errno 1$/m);
   });

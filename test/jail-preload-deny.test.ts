@@ -12,11 +12,10 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnJail } from '../ts/jail/spawn';
 import { JailSpec } from '../ts/jail/spec';
 import {
-  NO_ADDON, describeUnless, tmpdir, filter, NR, RET_ALLOW, RET_KILL_PROCESS, FIXTURES, ROOT, NATIVE_DIR,
-  canUnprivUserns, runSpecUnpriv, isRoot,
+  NO_ADDON, describeUnless, tmpdir, filter, NR, RET_ALLOW, RET_KILL_PROCESS, compileFixture, ROOT, NATIVE_DIR,
+  canUnprivUserns, runSpecUnpriv, isRoot, runJail,
 } from './fixtures/jail/helpers';
 
 const BIN = path.join(ROOT, 'bin', 'tsjail');
@@ -29,35 +28,13 @@ const EXIT = x86 ? 60 : 93;
 const EXIT_GROUP = x86 ? 231 : 94;
 const SIGSYS_STATUS = 128 + os.constants.signals.SIGSYS;
 
-/** test/fixtures/jail/late-calls.c, compiled once (atomic rename: jest workers may race). */
-function lateCalls(): string {
-  const out = path.join(FIXTURES, 'late-calls');
-  const src = path.join(__dirname, 'fixtures', 'jail', 'late-calls.c');
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(src).mtimeMs) return out;
-  fs.mkdirSync(FIXTURES, { recursive: true, mode: 0o755 });
-  const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('gcc', ['-O1', '-Wall', '-o', tmp, src], { stdio: 'pipe' });
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, out);
-  return out;
-}
+const lateCalls = () => compileFixture('late-calls.c', 'late-calls', ['-Wall']);
 
 function spec(argv: string[], bpf: Uint8Array, extra: Partial<JailSpec> = {}): JailSpec {
   return {
     path: argv[0], argv, env: [], namespaces: {}, user: {}, noNewPrivs: true,
     filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, ...extra,
   };
-}
-
-async function run(sp: JailSpec) {
-  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const [exit] = await Promise.all([
-    p.exited,
-    (async () => { for await (const c of p.stdout!) out.push(c as Buffer); })(),
-    (async () => { for await (const c of p.stderr!) void c; })(),
-  ]);
-  return { ...exit, stdout: Buffer.concat(out).toString() };
 }
 
 /** Policies as BPF: the arch check, then the rules; everything else killed unless `rest`. */
@@ -74,30 +51,30 @@ const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot creat
 
 d('preload: a loader-set call only the exact policy denies is killed (spawnJail)', () => {
   test('/bin/true under `write: 1` dies of SIGSYS at its exit_group, not SIGSEGV', async () => {
-    const r = await run(spec(['/bin/true'], onlyWrite()));
+    const r = await runJail(spec(['/bin/true'], onlyWrite()));
     expect(r).toMatchObject(KERNEL_KILL);
     expect(r.violation).toBeUndefined();
   });
 
   test('/bin/true under `write: 1, exit: 1` dies of SIGSYS instead of exiting 0', async () => {
-    expect(await run(spec(['/bin/true'], writeAndExit()))).toMatchObject(KERNEL_KILL);
+    expect(await runJail(spec(['/bin/true'], writeAndExit()))).toMatchObject(KERNEL_KILL);
   });
 
   test('the first mprotect after main kills the program; nothing after it runs', async () => {
     const prog = lateCalls();
-    const r = await run(spec([prog, 'mprotect'], denyMprotect()));
+    const r = await runJail(spec([prog, 'mprotect'], denyMprotect()));
     expect(r.stdout).toBe('main\n'); // main ran (the loader's own mprotects were allowed)
     expect(r).toMatchObject(KERNEL_KILL);
-    const control = await run(spec([prog, 'mprotect'], filter({})));
+    const control = await runJail(spec([prog, 'mprotect'], filter({})));
     expect(control).toMatchObject({ code: 0, signal: null, stdout: 'main\nmprotect returned 0 errno 0\n' });
   });
 
   test('a denied call outside the loader set is still named through the gate listener', async () => {
     const prog = lateCalls();
-    const r = await run(spec([prog, 'getppid'], denyGetppid()));
+    const r = await runJail(spec([prog, 'getppid'], denyGetppid()));
     expect(r.stdout).toBe('main\n');
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
-    const allowed = await run(spec([prog, 'getppid'], filter({ [NR.getppid]: RET_ALLOW })));
+    const allowed = await runJail(spec([prog, 'getppid'], filter({ [NR.getppid]: RET_ALLOW })));
     expect(allowed).toMatchObject({ code: 0, signal: null });
     expect(allowed.stdout).toMatch(/^getppid returned \d+ errno 0$/m);
   });
@@ -105,12 +82,12 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
   test('openat follows the gate: read-only (gate-allowed) is the kernel kill, write-only is named', async () => {
     const prog = lateCalls();
     const denyOpenat = () => filter({ [OPENAT]: RET_KILL_PROCESS });
-    const ro = await run(spec([prog, 'openat-ro'], denyOpenat()));
+    const ro = await runJail(spec([prog, 'openat-ro'], denyOpenat()));
     expect(ro).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
     expect(ro.violation).toBeUndefined();
-    const wo = await run(spec([prog, 'openat-wo'], denyOpenat()));
+    const wo = await runJail(spec([prog, 'openat-wo'], denyOpenat()));
     expect(wo).toMatchObject({ signal: 'SIGSYS', violation: { nr: OPENAT }, stdout: 'main\n' });
-    const allowed = await run(spec([prog, 'openat-ro'], filter({})));
+    const allowed = await runJail(spec([prog, 'openat-ro'], filter({})));
     expect(allowed).toMatchObject({ code: 0, signal: null });
     expect(allowed.stdout).toMatch(/^openat-ro returned [3-9]\d* errno 0$/m);
   });
@@ -118,9 +95,9 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
   test("the policy's own user-notify is a violation too: killed for a loader call, named otherwise", async () => {
     const prog = lateCalls();
     const USER_NOTIF = 0x7fc00000; // the exact filter has no listener: left as is, ENOSYS
-    const loader = await run(spec([prog, 'mprotect'], filter({ [MPROTECT]: USER_NOTIF })));
+    const loader = await runJail(spec([prog, 'mprotect'], filter({ [MPROTECT]: USER_NOTIF })));
     expect(loader).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
-    const other = await run(spec([prog, 'getppid'], filter({ [NR.getppid]: USER_NOTIF })));
+    const other = await runJail(spec([prog, 'getppid'], filter({ [NR.getppid]: USER_NOTIF })));
     expect(other).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid }, stdout: 'main\n' });
   });
 
@@ -128,7 +105,7 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
     const prog = lateCalls();
     // Control, no jail: the i386 entry works here (without it the call never reaches seccomp).
     expect(execFileSync(prog, ['int80']).toString()).toMatch(/^int80 returned [1-9]\d* errno 0$/m);
-    const r = await run(spec([prog, 'int80'], denyGetppid()));
+    const r = await runJail(spec([prog, 'int80'], denyGetppid()));
     expect(r.stdout).toBe('main\n');
     // The dispatch sends other arches where the gate sends them, to the policy: i386 getpid (20).
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: 20 } });
@@ -141,21 +118,21 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
     const filler: Record<number, number> = {};
     for (let i = 0; i < 1100; i++) filler[100000 + i] = RET_ALLOW;
     const big = (rules: Record<number, number>) => filter({ ...filler, ...rules });
-    const loader = await run(spec([prog, 'mprotect'], big({ [MPROTECT]: RET_KILL_PROCESS })));
+    const loader = await runJail(spec([prog, 'mprotect'], big({ [MPROTECT]: RET_KILL_PROCESS })));
     expect(loader).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
-    const other = await run(spec([prog, 'getppid'], big({ [NR.getppid]: RET_KILL_PROCESS })));
+    const other = await runJail(spec([prog, 'getppid'], big({ [NR.getppid]: RET_KILL_PROCESS })));
     expect(other).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
     expect(other.violation).toBeUndefined();
-    const allowed = await run(spec([prog, 'none'], big({})));
+    const allowed = await runJail(spec([prog, 'none'], big({})));
     expect(allowed).toMatchObject({ code: 0, signal: null, stdout: 'main\nnone returned 0 errno 0\n' });
   });
 
   test('with a pid namespace the init reports the kernel kill the same way', async () => {
     const prog = lateCalls();
     const ns = { namespaces: { pid: true, mount: true } };
-    expect(await run(spec(['/bin/true'], onlyWrite(), ns))).toMatchObject(KERNEL_KILL);
-    expect(await run(spec([prog, 'mprotect'], denyMprotect(), ns))).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
-    expect(await run(spec([prog, 'getppid'], denyGetppid(), ns))).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+    expect(await runJail(spec(['/bin/true'], onlyWrite(), ns))).toMatchObject(KERNEL_KILL);
+    expect(await runJail(spec([prog, 'mprotect'], denyMprotect(), ns))).toMatchObject({ ...KERNEL_KILL, stdout: 'main\n' });
+    expect(await runJail(spec([prog, 'getppid'], denyGetppid(), ns))).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
   });
 });
 

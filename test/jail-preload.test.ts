@@ -9,7 +9,7 @@ import * as path from 'path';
 import { spawnJail } from '../ts/jail/spawn';
 import { JailError } from '../ts/jail/errors';
 import { JailSpec } from '../ts/jail/spec';
-import { NO_ADDON, describeUnless, probe, tmpdir, filter, NR, RET_KILL_PROCESS, FIXTURES, canUnprivUserns, runSpecUnpriv } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, probe, tmpdir, filter, NR, RET_KILL_PROCESS, FIXTURES, canUnprivUserns, runSpecUnpriv, runJail } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
 const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
@@ -23,18 +23,6 @@ function spec(args: string[], bpf: Uint8Array, extra: Partial<JailSpec> = {}): J
     path: p, argv: [p, ...args], env: [], namespaces: {}, user: {}, noNewPrivs: true,
     filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, ...extra,
   };
-}
-
-async function run(sp: JailSpec) {
-  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const [exit] = await Promise.all([
-    p.exited,
-    (async () => { for await (const c of p.stdout!) out.push(c as Buffer); })(),
-    (async () => { for await (const c of p.stderr!) err.push(c as Buffer); })(),
-  ]);
-  return { ...exit, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
 function expectJailError(fn: () => unknown, step: string, code?: string): JailError {
@@ -65,7 +53,7 @@ function userLib(): string {
 d('preload handshake', () => {
   test('the preload installs the exact filter, then removes itself, its variable and its fds', async () => {
     const lib = userLib();
-    const r = await run(spec(['env:LD_PRELOAD', 'env:TSJAIL_PRELOAD', 'fds', 'caps'], filter({}), {
+    const r = await runJail(spec(['env:LD_PRELOAD', 'env:TSJAIL_PRELOAD', 'fds', 'caps'], filter({}), {
       env: [`LD_PRELOAD=${lib}`],
     }));
     expect(r.code).toBe(0);
@@ -79,9 +67,9 @@ d('preload handshake', () => {
   test("the user's LD_PRELOAD is left exactly as it was (entries and separators)", async () => {
     const lib = userLib();
     const value = `${lib}:${lib}  ${lib}`;
-    const r = await run(spec(['env:LD_PRELOAD'], filter({}), { env: [`LD_PRELOAD=${value}`] }));
+    const r = await runJail(spec(['env:LD_PRELOAD'], filter({}), { env: [`LD_PRELOAD=${value}`] }));
     expect(r.stdout.trim()).toBe(`LD_PRELOAD=${value}`);
-    const none = await run(spec(['env:LD_PRELOAD'], filter({})));
+    const none = await runJail(spec(['env:LD_PRELOAD'], filter({})));
     expect(none.stdout.trim()).toBe('LD_PRELOAD unset');
   });
 
@@ -132,13 +120,13 @@ d('preload handshake', () => {
   });
 
   test("seccompTiming 'exec' puts the exact filter before exec for a dynamic program too", async () => {
-    const r = await run(spec(['env:TSJAIL_PRELOAD', 'caps'], filter({}), { seccompTiming: 'exec' }));
+    const r = await runJail(spec(['env:TSJAIL_PRELOAD', 'caps'], filter({}), { seccompTiming: 'exec' }));
     expect(r.stdout).toMatch(/^TSJAIL_PRELOAD unset$/m);
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
   });
 
   test('a violation right after main is still reported through the gate listener', async () => {
-    const r = await run(spec([`syscall:${NR.getppid}`], filter({ [NR.getppid]: RET_KILL_PROCESS })));
+    const r = await runJail(spec([`syscall:${NR.getppid}`], filter({ [NR.getppid]: RET_KILL_PROCESS })));
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
   });
 });
@@ -164,7 +152,7 @@ du('preload handshake as uid 65534', () => {
 d('preload with Landlock and a new root', () => {
   test('Landlock rules need not name the preload library', async () => {
     const p = probe('dynamic');
-    const r = await run(spec(['pid'], filter({}), {
+    const r = await runJail(spec(['pid'], filter({}), {
       landlock: { ro: ['/etc', '/usr', '/lib', '/lib64', '/proc'], rw: [], rx: ['/usr', '/lib', '/lib64', path.dirname(p)] },
     }));
     expect(r.code).toBe(0);
@@ -179,7 +167,7 @@ d('preload under a new root', () => {
     const mounts = ['/usr', '/lib64', path.dirname(p)].map((m) => ({ kind: 'bind' as const, source: m, target: m, writable: false, recursive: true }));
     const links = [['lib', 'usr/lib'], ['bin', 'usr/bin']];
     for (const [l, t] of links) fs.symlinkSync(t, path.join(root, l));
-    const r = await run(spec(['pid', 'lsproc'], filter({}), {
+    const r = await runJail(spec(['pid', 'lsproc'], filter({}), {
       namespaces: { user: true, mount: true, pid: true },
       filesystem: { root, mounts: [...mounts, { kind: 'proc', target: '/proc', readOnly: true }] },
     }));

@@ -9,7 +9,7 @@ import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import {
   NO_ADDON, describeUnless,
-  probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv,
+  probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv, runJail,
 } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
@@ -24,32 +24,25 @@ function spec(kind: 'dynamic' | 'static', args: string[], bpf: Uint8Array, extra
   };
 }
 
-async function run(sp: JailSpec) {
-  const p = spawnJail(sp, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const [exit] = await Promise.all([p.exited, (async () => { for await (const c of p.stdout!) out.push(c as Buffer); })()]);
-  return { ...exit, stdout: Buffer.concat(out).toString() };
-}
-
 const KILL_GETPPID = () => filter({ [NR.getppid]: RET_KILL_PROCESS });
 
 d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
   test('a denied syscall kills with SIGSYS and the violation names it; nothing after it runs', async () => {
     const dir = tmpdir();
     const marker = path.join(dir, 'after');
-    const r = await run(spec(kind, ['pid', `syscall:${NR.getppid}`, `marker:${marker}`], KILL_GETPPID()));
+    const r = await runJail(spec(kind, ['pid', `syscall:${NR.getppid}`, `marker:${marker}`], KILL_GETPPID()));
     expect(r.stdout).toMatch(/^pid \d+$/m);
     expect(r).toMatchObject({ code: null, signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: hasCore ? 'getppid' : undefined } });
     expect(fs.existsSync(marker)).toBe(false);
   });
 
   test('the same inside user+pid namespaces (the init supervises)', async () => {
-    const r = await run(spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }));
+    const r = await runJail(spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }));
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
   });
 
   test('an errno action returns the errno and the program goes on', async () => {
-    const r = await run(spec(kind, [`syscall:${NR.getppid}`, 'exit:5'], filter({ [NR.getppid]: RET_ERRNO(42) })));
+    const r = await runJail(spec(kind, [`syscall:${NR.getppid}`, 'exit:5'], filter({ [NR.getppid]: RET_ERRNO(42) })));
     expect(r.stdout).toMatch(new RegExp(`^syscall ${NR.getppid} = -1 errno 42$`, 'm'));
     expect(r).toMatchObject({ code: 5, signal: null });
     expect(r.violation).toBeUndefined();
@@ -58,13 +51,13 @@ d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
   test('without violation reporting the kernel kills with SIGSYS itself', async () => {
     const sp = spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID());
     sp.seccomp!.reportViolations = false;
-    const r = await run(sp);
+    const r = await runJail(sp);
     expect(r).toMatchObject({ code: null, signal: 'SIGSYS' });
     expect(r.violation).toBeUndefined();
   });
 
   test('the filter is in place from main on (filters counted by the kernel)', async () => {
-    const r = await run(spec(kind, ['caps'], filter({}), {}));
+    const r = await runJail(spec(kind, ['caps'], filter({}), {}));
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
     expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
   });
@@ -72,7 +65,7 @@ d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
   test('TSYNC and LOG flags are accepted', async () => {
     const sp = spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID());
     sp.seccomp = { ...sp.seccomp!, tsync: true, log: true };
-    expect(await run(sp)).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+    expect(await runJail(sp)).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
   });
 });
 
@@ -94,7 +87,7 @@ d('seccomp and the init together', () => {
 d('seccomp: preload and static paths differ where they should', () => {
   test('a dynamic program starts although the policy denies loader syscalls (mprotect)', async () => {
     const mprotect = process.arch === 'arm64' ? 226 : 10;
-    const r = await run(spec('dynamic', ['pid', `syscall:${mprotect}`, 'exit:0'], filter({ [mprotect]: RET_KILL_PROCESS })));
+    const r = await runJail(spec('dynamic', ['pid', `syscall:${mprotect}`, 'exit:0'], filter({ [mprotect]: RET_KILL_PROCESS })));
     expect(r.stdout).toMatch(/^pid \d+$/m);
     // After main the exact filter denies it: a loader-set call only the exact filter denies is
     // killed by the kernel (never answered with ENOSYS and let through; docs/runtime.md).
@@ -103,7 +96,7 @@ d('seccomp: preload and static paths differ where they should', () => {
   });
 
   test('a static program gets the exact filter before exec (one filter, no preload)', async () => {
-    const r = await run(spec('static', ['caps'], filter({})));
+    const r = await runJail(spec('static', ['caps'], filter({})));
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
     expect(r.code).toBe(0);
   });
