@@ -53,7 +53,8 @@ export function compileGate(files: string, arch: string, flags: u32, defaultActi
     const nrs = new Array<i32>();
     for (let i = 0; i < names.length; i++) {
       const n = names[i].trim();
-      if (n.length > 0 && a.syscalls.has(n)) nrs.push(a.syscalls.get(n));
+      const at = n.length > 0 ? a.syscalls.indexOf(n) : -1;
+      if (at >= 0) nrs.push(a.syscalls.values[at]);
     }
     ir = withUnconditionalAllow(ir, nrs, RET_ALLOW);
   }

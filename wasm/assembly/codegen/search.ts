@@ -305,32 +305,24 @@ class Builder {
   }
 
   /**
-   * Weight-balanced splits down to intervals of at most DP_WINDOW ranges, each then solved
-   * exactly: the DP's cost is quadratic in the ranges, and near the root the optimal split is
-   * close to the weighted median anyway.
+   * Weight-balanced splits (at the weighted median): down to single ranges, or with `exact`
+   * down to intervals of at most DP_WINDOW ranges, each then solved by the DP. The DP's cost is
+   * quadratic in the ranges, and near the root the optimal split is close to the weighted
+   * median anyway; without the DP (very many ranges) this is O(n log n), within a comparison
+   * or so of optimal.
    */
-  emitHybrid(i: i32, j: i32): i32 {
-    if (j - i + 1 <= DP_WINDOW) {
+  emitSplit(i: i32, j: i32, exact: bool): i32 {
+    if (exact && j - i + 1 <= DP_WINDOW) {
       const b = new Builder(this.dag, this.r, this.off + i, j - i + 1, j + 1 < this.n ? this.startOf[j + 1] - 1 : this.hi);
       b.solve();
       return b.emitDP(0, j - i);
     }
-    const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
-    let k = i;
-    while (k + 1 < j && this.prefix[k + 1] < half) k++;
-    const right = this.emitHybrid(k + 1, j);
-    const left = this.emitHybrid(i, k);
-    return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
-  }
-
-  /** Weight-balanced splits for very many ranges: O(n log n), within a comparison or so of optimal. */
-  emitBalanced(i: i32, j: i32): i32 {
     if (i == j) return this.nodeOf[i];
     const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
     let k = i;
     while (k + 1 < j && this.prefix[k + 1] < half) k++;
-    const right = this.emitBalanced(k + 1, j);
-    const left = this.emitBalanced(i, k);
+    const right = this.emitSplit(k + 1, j, exact);
+    const left = this.emitSplit(i, k, exact);
     return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
   }
 }
@@ -345,8 +337,7 @@ export function buildSearch(dag: Dag, ranges: RangeSet, hi: u32, load: i32): i32
   const b = new Builder(dag, ranges, 0, n, hi);
   let top: i32;
   if (n == 1) top = ranges.nodes[0];
-  else if (n > DP_MAX_RANGES) top = b.emitBalanced(0, n - 1);
-  else if (n > DP_WINDOW) top = b.emitHybrid(0, n - 1);
+  else if (n > DP_WINDOW) top = b.emitSplit(0, n - 1, n <= DP_MAX_RANGES);
   else { b.solve(); top = b.emitDP(0, n - 1); }
   return dag.ensureLoaded(top, load);
 }

@@ -4,7 +4,8 @@
 // Why not Map<string, V>: a lookup there is `has` then `get` (two hashes of the name, since
 // `get` traps on a missing key), and building it from the data meant split('\n') plus a
 // substring for every value: the first compile call of each arch paid that for ~2400
-// constants. Here the data is scanned in place and only the names become strings.
+// constants. Here indexOf answers with one probe (values[i] is the value), the data is
+// scanned in place and only the names become strings.
 // Semantics are Map's where the core relied on them: a name added again keeps its first
 // position (`names` is in first-insertion order, e.g. for suggestions) and takes the new value.
 
@@ -31,9 +32,6 @@ export class NameTable<V> {
   }
 
   has(name: string): bool { return this.indexOf(name) >= 0; }
-
-  /** The value of a name the caller knows is present (check with indexOf or has). */
-  get(name: string): V { return this.values[this.indexOf(name)]; }
 
   set(name: string, value: V): void {
     const at = this.indexOf(name);
