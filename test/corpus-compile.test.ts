@@ -6,7 +6,7 @@
 
 import { loadCore } from '../ts/policy/core';
 import { dump, DumpJson } from './helpers/frontend';
-import { CorpusPolicy, corpusDescribe, corpusFileSet, corpusMissing, corpusRows, readCorpus } from './helpers/corpus';
+import { CorpusPolicy, corpusDescribe, corpusFileSet, corpusMissing, corpusRequest, corpusRows, readCorpus } from './helpers/corpus';
 
 type Entry = CorpusPolicy;
 
@@ -140,10 +140,8 @@ corpusDescribe('corpus: full compile', () => {
     for (const e of entries) {
       if (e.notes.startsWith('@frequency data file') || EXPECTED_FAILURES[e.file] || UNSUPPORTED_ARCHES.has(e.arch)) continue;
       attempted++;
-      const arch = e.arch;
-      const files = corpusFileSet(core, e, byFile);
-      const r = JSON.parse(core.compile(files.flat().join('\0'), arch, 0, '')) as { ok: boolean; diagnostics: Array<{ formatted: string }> };
-      if (!r.ok) problems.push(`${e.file} (${arch}): ${r.diagnostics.map((d) => d.formatted.split('\n')[0]).join('; ')}`);
+      const r = JSON.parse(core.compile(corpusRequest(core, e, byFile), e.arch, 0, '')) as { ok: boolean; diagnostics: Array<{ formatted: string }> };
+      if (!r.ok) problems.push(`${e.file} (${e.arch}): ${r.diagnostics.map((d) => d.formatted.split('\n')[0]).join('; ')}`);
     }
     expect(problems).toEqual([]);
     expect(attempted).toBeGreaterThan(650);
