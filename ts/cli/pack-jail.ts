@@ -12,9 +12,9 @@ import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
 import { encodeJailFile } from '../jail/jailfile';
 import type { JailSpec } from '../jail/spec';
-import { ExitStatus, UsageError } from './errors';
+import { UsageError } from './errors';
 import type { RunRequest } from './run-options';
-import { EXIT_SETUP_FAILED, RunIo, describeJailError, rawSubcommandArgs, specFromArgs } from './run';
+import { EXIT_SETUP_FAILED, RunIo, addRunStyleCommand, describeJailError, specFromArgs } from './run';
 import { runHelp } from './run-help';
 import { describeFsError } from '../policy-node/index';
 
@@ -90,17 +90,6 @@ export async function packJailCommand(args: string[], io: RunIo = process): Prom
 }
 
 export function registerPackJail(program: Command): void {
-  program
-    .command('pack-jail')
-    .description("write a jail file for tsjail-exec: `tsjail run`'s options, plus -o FILE")
-    .usage('[run options] -o FILE [--] PROGRAM [ARGS...]')
-    .helpOption(false)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .passThroughOptions(true)
-    .argument('[args...]')
-    .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      const status = await packJailCommand(rawSubcommandArgs(cmd, args));
-      if (status !== 0) throw new ExitStatus(status);
-    });
+  addRunStyleCommand(program, 'pack-jail', "write a jail file for tsjail-exec: `tsjail run`'s options, plus -o FILE",
+    '[run options] -o FILE [--] PROGRAM [ARGS...]', (args) => packJailCommand(args));
 }

@@ -210,7 +210,7 @@ export async function runCommand(args: string[], io: RunIo = process): Promise<n
  * `--` that directly follows the subcommand, which would turn `run -- -prog` into an option;
  * the root's rawArgs still have it.
  */
-export function rawSubcommandArgs(cmd: Command, parsed: string[]): string[] {
+function rawSubcommandArgs(cmd: Command, parsed: string[]): string[] {
   // rawArgs is public in commander's JavaScript but missing from its typings.
   const raw: string[] = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
   const at = raw.indexOf(cmd.name(), 2);
@@ -221,23 +221,33 @@ export function rawSubcommandArgs(cmd: Command, parsed: string[]): string[] {
 }
 
 /**
- * Adds `run` to the tsjail program. It also turns on positional options for the root command:
- * everything after `run` belongs to the jail and the jailed program (`tsjail run -- prog -V`
- * must not print tsjail's version), so root options are only recognised before a subcommand.
+ * Adds a subcommand that takes `run`'s arguments: commander parses none of them (they are
+ * minijail0's flags, then the program's), `command` gets them as given and returns the status.
  */
-export function registerRun(program: Command): void {
-  program.enablePositionalOptions();
+export function addRunStyleCommand(program: Command, name: string, description: string, usage: string,
+  command: (args: string[]) => Promise<number>): void {
   program
-    .command('run')
-    .description('run a program in a jail (minijail0-compatible flags; see tsjail run --help)')
-    .usage('[options] [--] PROGRAM [ARGS...]')
+    .command(name)
+    .description(description)
+    .usage(usage)
     .helpOption(false)
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .passThroughOptions(true)
     .argument('[args...]')
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      const status = await runCommand(rawSubcommandArgs(cmd, args));
+      const status = await command(rawSubcommandArgs(cmd, args));
       if (status !== 0) throw new ExitStatus(status);
     });
+}
+
+/**
+ * Adds `run` to the tsjail program. It also turns on positional options for the root command:
+ * everything after `run` belongs to the jail and the jailed program (`tsjail run -- prog -V`
+ * must not print tsjail's version), so root options are only recognised before a subcommand.
+ */
+export function registerRun(program: Command): void {
+  program.enablePositionalOptions();
+  addRunStyleCommand(program, 'run', 'run a program in a jail (minijail0-compatible flags; see tsjail run --help)',
+    '[options] [--] PROGRAM [ARGS...]', (args) => runCommand(args));
 }
