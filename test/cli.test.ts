@@ -10,7 +10,7 @@ import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/inde
 import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
 import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
 import { expectedFromSimulator, oracleUnavailable, outcomeKey, runOracle } from './helpers/oracle';
-import { readInsns } from './helpers/bpf';
+import { RET, assemble, readInsns, ret, stmt } from './helpers/bpf';
 import { CORPUS, corpusDescribe, corpusMissing, corpusRows } from './helpers/corpus';
 
 const root = path.resolve(__dirname, '..');
@@ -294,8 +294,7 @@ describe('disasm and simulate on .bpf files and policies', () => {
   test('disasm lists bytes that are no valid program but warns that the kernel would refuse them', () => {
     // An unknown opcode (0xffff) then RET ALLOW: decodable, not loadable.
     const bad = path.join(dir, 'bad-opcode.bpf');
-    const insn = (code: number, k: number) => { const b = Buffer.alloc(8); b.writeUInt16LE(code, 0); b.writeUInt32LE(k >>> 0, 4); return b; };
-    writeFileSync(bad, Buffer.concat([insn(0xffff, 0), insn(0x06, 0x7fff0000)]));
+    writeFileSync(bad, assemble([stmt(0xffff, 0), ret(RET.ALLOW)]));
     const r = tsjail(['disasm', bad, '--arch', 'x86_64']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\?\?\?/);
