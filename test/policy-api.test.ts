@@ -5,11 +5,10 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
 import {
-  HostCode, InvalidProgramError, MAX_POLICY_FILES, PolicyError, archInfo, arches, compilePolicy, compilePolicyOrThrow,
+  CoreError, HostCode, InvalidProgramError, MAX_POLICY_FILES, PolicyError, archInfo, arches, compilePolicy, compilePolicyOrThrow,
   constantValue, decodeProgram, disassemble, formatDiagnostics, simulate, syscallName, syscallNumber,
 } from '../ts/policy/index';
 import { loadCore, withCore } from '../ts/policy/core';
-import { CoreError } from '../ts/policy/index';
 import { compilePolicyFile, fileResolver, mapIncludePath, parseIncludeMap } from '../ts/policy-node/index';
 
 const CODE_COULD_NOT_INCLUDE = 2007;
