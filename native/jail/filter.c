@@ -184,30 +184,36 @@ static void copy_verdicts(const struct sock_filter *prog, size_t n, uint32_t act
   }
 }
 
+/* The exact filter's dispatch: the gate's test, then   ja TRACE-COPY;   so ALLOW is the first
+ * instruction after it (the kill copy) and POLICY that jump over the kill copy (n_policy long)
+ * to the trace copy. Returns the count written, or -1. */
+static int exact_dispatch(const uint32_t *nrs, size_t n, int status_fd, size_t n_policy, struct sock_filter *out,
+                          size_t cap) {
+  struct asm_buf b;
+  b.out = out;
+  b.n = 0;
+  b.cap = cap > ASM_MAX ? ASM_MAX : cap;
+  if (gate_test(&b, nrs, n, status_fd)) return -1;
+  if (emit(&b, insn(BPF_JMP | BPF_JA, (uint32_t)n_policy, 0, 0), 0, 0)) return -1;
+  if (resolve_labels(&b, b.n, b.n - 1)) return -1;
+  return (int)b.n;
+}
+
 int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
-                        int status_fd, struct sock_filter *out, size_t cap, int *named) {
+                        int status_fd, struct sock_filter *out, size_t cap) {
   if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
   int nx = tsjail_filter_fd_exception(SYS_close, status_fd, out, cap);
   if (nx < 0) return -1;
   size_t at = (size_t)nx;
-  /* The dispatch: the gate's test; ALLOW is the first instruction after it (the kill copy),
-   * POLICY a jump over the kill copy to the trace copy. */
-  struct asm_buf b;
-  b.out = out + at;
-  b.n = 0;
-  b.cap = cap - at > ASM_MAX ? ASM_MAX : cap - at;
-  int two = gate_test(&b, nrs, n_nrs, status_fd) == 0 &&
-            emit(&b, insn(BPF_JMP | BPF_JA, (uint32_t)n, 0, 0), 0, 0) == 0 &&
-            resolve_labels(&b, b.n, b.n - 1) == 0 && at + b.n + 2 * n <= cap;
-  if (two) {
-    copy_verdicts(prog, n, SECCOMP_RET_KILL_PROCESS, out + at + b.n);
-    copy_verdicts(prog, n, SECCOMP_RET_TRACE, out + at + b.n + n);
-    *named = 1;
-    return (int)(at + b.n + 2 * n);
+  int nd = exact_dispatch(nrs, n_nrs, status_fd, n, out + at, cap - at);
+  if (nd >= 0 && at + (size_t)nd + 2 * n <= cap) {
+    at += (size_t)nd;
+    copy_verdicts(prog, n, SECCOMP_RET_KILL_PROCESS, out + at);
+    copy_verdicts(prog, n, SECCOMP_RET_TRACE, out + at + n);
+    return (int)(at + 2 * n);
   }
   /* Too big for two copies: every denial is the kernel's kill (unnamed), never ENOSYS. */
   if (at + n > cap) return -1;
   copy_verdicts(prog, n, SECCOMP_RET_KILL_PROCESS, out + at);
-  *named = 0;
   return (int)(at + n);
 }

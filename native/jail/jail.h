@@ -138,10 +138,10 @@ int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, siz
  * the gate runs the same policy on it, and the gate's USER_NOTIF outranks TRACE, so the
  * supervisor names it. (TRACE alone would let a loader-set call fail with ENOSYS, no tracer,
  * and the program carry on.) The policy's user-notify verdicts count as kill verdicts. If the
- * two copies exceed BPF_MAXINSNS, one KILL_PROCESS copy (*named = 0) instead of two
- * (*named = 1). Returns the count, or -1 when even one copy does not fit. */
+ * two copies exceed BPF_MAXINSNS, one KILL_PROCESS copy instead (every denial an unnamed kernel
+ * kill). Returns the count, or -1 when even one copy does not fit. */
 int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
-                        int status_fd, struct sock_filter *out, size_t cap, int *named);
+                        int status_fd, struct sock_filter *out, size_t cap);
 
 /* Parent: PT_INTERP of an ELF file into buf: 1 = dynamic (buf set), 0 = static,
  * -2 = not ELF, -errno = unreadable. */

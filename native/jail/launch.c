@@ -228,9 +228,8 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
      * reporting, a dispatch on the gate's own test keeps it fail-closed and naming violations
      * where it can (tsjail_filter_exact); otherwise the policy's bytes as given. */
     if (s->supervised) {
-      int named; /* 0: too big for two copies, every denial an unnamed kernel kill */
       n = tsjail_filter_exact(sp->policy, sp->n_policy, sp->gate_allow, sp->n_gate_allow, status_wr, s->exact,
-                              BPF_MAXINSNS, &named);
+                              BPF_MAXINSNS);
     } else {
       np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, 300);
       n = np < 0 ? -1 : tsjail_filter_rewrite(sp->policy, sp->n_policy, SECCOMP_RET_KILL_PROCESS, s->prefix, (size_t)np, s->exact,
