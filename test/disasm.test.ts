@@ -2,20 +2,16 @@
 // constants are decoded from what A holds (seccomp_data field, AUDIT_ARCH, syscall names
 // after a load of nr, actions with their data).
 import { loadCore, Core } from '../ts/policy/core';
-import { assemble } from './helpers/bpf';
-
-type I = [code: number, jt: number, jf: number, k: number];
-const ins = (code: number, k = 0, jt = 0, jf = 0): I => [code, jt, jf, k >>> 0];
-const bytes = (prog: I[]): Uint8Array => assemble(prog.map(([code, jt, jf, k]) => ({ code, jt, jf, k })));
+import { Insn, assemble, insn as ins } from './helpers/bpf';
 
 let core: Core;
 beforeAll(async () => { core = await loadCore(); });
 /** Pseudo-code column of each line. */
-const text = (prog: I[], arch = '') => core.disassemble(bytes(prog), arch).trimEnd().split('\n').slice(2).map((l) => l.slice(36));
+const text = (prog: Insn[], arch = '') => core.disassemble(assemble(prog), arch).trimEnd().split('\n').slice(2).map((l) => l.slice(36));
 
 describe('disassemble', () => {
   test('header, addresses, raw fields and jump-target marks', () => {
-    const out = core.disassemble(bytes([ins(0x20, 4), ins(0x15, 0xc000003e, 1, 0), ins(0x06, 0), ins(0x06, 0x7fff0000)]), '');
+    const out = core.disassemble(assemble([ins(0x20, 4), ins(0x15, 0xc000003e, 1, 0), ins(0x06, 0), ins(0x06, 0x7fff0000)]), '');
     expect(out).toBe([
       ' line  CODE  JT   JF      K',
       '=================================',

@@ -2,7 +2,7 @@
 // and the load-time checks the kernel applies (a refused program is ok:false with an error
 // naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
 import { loadCore, Core } from '../ts/policy/core';
-import { assemble, seccompDataBytes } from './helpers/bpf';
+import { Insn, assemble, insn as ins, seccompDataBytes } from './helpers/bpf';
 
 // Opcodes (include/uapi/linux/filter.h).
 const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
@@ -16,19 +16,15 @@ const TAX = 0x00, TXA = 0x80;
 const ALLOW = 0x7fff0000;
 const ERRNO = (n: number) => 0x00050000 | n;
 
-type I = [code: number, jt: number, jf: number, k: number];
-const ins = (code: number, k = 0, jt = 0, jf = 0): I => [code, jt, jf, k >>> 0];
-const bytes = (prog: I[]): Uint8Array => assemble(prog.map(([code, jt, jf, k]) => ({ code, jt, jf, k })));
-
 const data = (nr: number, arch = 0xc000003e, args: bigint[] = [], ip = 0n): Uint8Array => seccompDataBytes(nr, arch, args, ip);
 
 interface Sim { ok: boolean; ret: number; action: string; data: number; insns: number; error?: string }
 
 let core: Core;
 beforeAll(async () => { core = await loadCore(); });
-const sim = (prog: I[], d = data(0)): Sim => JSON.parse(core.simulate(bytes(prog), d));
+const sim = (prog: Insn[], d = data(0)): Sim => JSON.parse(core.simulate(assemble(prog), d));
 /** Run a program that computes A and returns it. */
-const retA = (body: I[], d = data(0)): number => {
+const retA = (body: Insn[], d = data(0)): number => {
   const r = sim([...body, ins(RET | A)], d);
   if (!r.ok) throw new Error(r.error);
   return r.ret >>> 0;
@@ -95,7 +91,7 @@ describe('ALU', () => {
 describe('jumps and returns', () => {
   // if (A op k) return ERRNO(1) else return ERRNO(2)
   const branch = (op: number, a: number, k: number, viaX = false) => {
-    const pre: I[] = viaX ? [ins(LDX | IMM, k), ins(LD | IMM, a), ins(JMP | op | X, 0, 0, 1)] : [ins(LD | IMM, a), ins(JMP | op | K, k, 0, 1)];
+    const pre: Insn[] = viaX ? [ins(LDX | IMM, k), ins(LD | IMM, a), ins(JMP | op | X, 0, 0, 1)] : [ins(LD | IMM, a), ins(JMP | op | K, k, 0, 1)];
     return sim([...pre, ins(RET | K, ERRNO(1)), ins(RET | K, ERRNO(2))]).data;
   };
   test('JEQ, JGT, JGE, JSET with K and X (unsigned)', () => {
@@ -127,7 +123,7 @@ describe('jumps and returns', () => {
     expect(sim([ins(LD | IMM, ERRNO(9)), ins(RET | A)])).toMatchObject({ action: 'errno', data: 9, insns: 2 });
   });
   test('counts every executed instruction, including the RET', () => {
-    const prog: I[] = [ins(LD | W | ABS, 4), ins(JMP | JEQ | K, 0xc000003e, 1, 0), ins(RET | K, 0), ins(LD | W | ABS, 0),
+    const prog: Insn[] = [ins(LD | W | ABS, 4), ins(JMP | JEQ | K, 0xc000003e, 1, 0), ins(RET | K, 0), ins(LD | W | ABS, 0),
       ins(JMP | JEQ | K, 59, 0, 1), ins(RET | K, ERRNO(1)), ins(RET | K, ALLOW)];
     expect(sim(prog, data(59))).toMatchObject({ data: 1, insns: 5 });
     expect(sim(prog, data(60))).toMatchObject({ action: 'allow', insns: 5 });
@@ -136,7 +132,7 @@ describe('jumps and returns', () => {
 });
 
 describe('programs the kernel refuses', () => {
-  const err = (prog: I[]) => {
+  const err = (prog: Insn[]) => {
     const r = sim(prog);
     expect(r.ok).toBe(false);
     return r.error!;
@@ -144,7 +140,7 @@ describe('programs the kernel refuses', () => {
   test('size limits and shape', () => {
     expect(JSON.parse(core.simulate(new Uint8Array(0), data(0))).ok).toBe(false);
     expect(JSON.parse(core.simulate(new Uint8Array(12), data(0))).error).toMatch(/multiple of 8/);
-    expect(JSON.parse(core.simulate(bytes([ins(RET | K, ALLOW)]), new Uint8Array(10))).error).toMatch(/64 bytes/);
+    expect(JSON.parse(core.simulate(assemble([ins(RET | K, ALLOW)]), new Uint8Array(10))).error).toMatch(/64 bytes/);
     expect(err(Array.from({ length: 4097 }, () => ins(RET | K, ALLOW)))).toMatch(/4097 instructions/);
     expect(sim(Array.from({ length: 4096 }, () => ins(RET | K, ALLOW))).ok).toBe(true);
     expect(err([ins(LD | IMM, 1)])).toMatch(/instruction 0: the last instruction is not a return/);

@@ -33,6 +33,8 @@ export interface Insn {
 export const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k });
 export const jump = (code: number, k: number, jt: number, jf: number): Insn => ({ code, jt, jf, k });
 export const ret = (k: number): Insn => stmt(BPF.RET_K, k);
+/** Any instruction, as (code, k, jt, jf): k comes first because most instructions do not jump. */
+export const insn = (code: number, k = 0, jt = 0, jf = 0): Insn => ({ code, jt, jf, k: k >>> 0 });
 /** Offsets in struct seccomp_data. */
 export const OFF = {
   nr: 0,
