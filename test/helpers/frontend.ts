@@ -51,7 +51,6 @@ export async function scan(path: string, text: string): Promise<string[]> {
   return core.scanIncludes(path, text).split('\n').filter((s) => s !== '');
 }
 
-
 /** The action text ("allow", "errno 38", "kill-process") the IR gives one call. */
 export function evalIr(ir: IrJson, nameOrNr: string | number, args: Array<number | bigint> = [], audit?: number): string {
   if (audit !== undefined && audit !== ir.auditArch) return ir.badArchAction.text;
