@@ -195,13 +195,17 @@ static int supervisable(const struct tsjail_launch_spec *sp) {
   return 1;
 }
 
+/* Room for a prefix block: the gate's is one instruction per allowed syscall (a jail file holds
+ * at most 250) plus about twenty; an fd exception's is nine. */
+#define PREFIX_CAP 300
+
 /* The installed filter (exact in exec mode, the gate in preload mode) and, in preload mode,
  * the exact filter the preload installs. 0, or -1 with the reason in *error. */
 static int build_filters(const struct tsjail_launch_spec *sp, struct launch_state *s, int status_wr,
                          int release_rd, struct tsjail_launch_error *e) {
   struct tsjail_config *c = sp->cfg;
   if (!sp->n_policy) return 0;
-  s->prefix = calloc(300, sizeof *s->prefix);
+  s->prefix = calloc(PREFIX_CAP, sizeof *s->prefix);
   s->installed = calloc(BPF_MAXINSNS, sizeof *s->installed);
   s->exact = calloc(BPF_MAXINSNS, sizeof *s->exact);
   if (!s->prefix || !s->installed || !s->exact) return fail(e, TSJAIL_STEP_PREPARE, ENOMEM, "filters");
@@ -213,13 +217,13 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
   int n;
   if (!sp->preload) {
     int np = 0;
-    if (s->supervised) np = tsjail_filter_fd_exception(SYS_read, release_rd, s->prefix, 300);
+    if (s->supervised) np = tsjail_filter_fd_exception(SYS_read, release_rd, s->prefix, PREFIX_CAP);
     n = tsjail_filter_rewrite(sp->policy, sp->n_policy, kill_to, s->prefix, (size_t)np, s->installed, BPF_MAXINSNS);
     if (n < 0) return invalid(e, "seccomp: the filter with the runtime's prefix exceeds 4096 instructions");
     s->n_installed = (size_t)n;
   } else {
     /* The gate: policy + the loader set, installed before exec. */
-    int np = tsjail_filter_gate_prefix(sp->gate_allow, sp->n_gate_allow, status_wr, s->prefix, 300);
+    int np = tsjail_filter_gate_prefix(sp->gate_allow, sp->n_gate_allow, status_wr, s->prefix, PREFIX_CAP);
     n = np < 0 ? -1 : tsjail_filter_rewrite(sp->policy, sp->n_policy, kill_to, s->prefix, (size_t)np,
                                             s->installed, BPF_MAXINSNS);
     if (n < 0) return invalid(e, "seccomp: the gate filter exceeds 4096 instructions");
@@ -231,7 +235,7 @@ static int build_filters(const struct tsjail_launch_spec *sp, struct launch_stat
       n = tsjail_filter_exact(sp->policy, sp->n_policy, sp->gate_allow, sp->n_gate_allow, status_wr, s->exact,
                               BPF_MAXINSNS);
     } else {
-      np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, 300);
+      np = tsjail_filter_fd_exception(SYS_close, status_wr, s->prefix, PREFIX_CAP);
       n = np < 0 ? -1 : tsjail_filter_rewrite(sp->policy, sp->n_policy, SECCOMP_RET_KILL_PROCESS, s->prefix, (size_t)np, s->exact,
                                 BPF_MAXINSNS);
     }
