@@ -207,9 +207,8 @@ static int make_mountpoint(const char *root, const char *target, int as_file) {
     close(existing);
     return 0;
   }
-  if (found != ENOENT) return found;
+  if (found != ENOENT) return found; /* EINVAL too for a target not below the root */
   size_t lr = strlen(root);
-  if (strncmp(target, root, lr) != 0 || (target[lr] != '/' && target[lr] != '\0')) return ENOENT;
 
   char rel[TSJAIL_FS_PATH_MAX];
   size_t lt = strlen(target + lr);
