@@ -212,13 +212,19 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
       expect(failure(r)).toMatchObject({ step: 'mount-root', errno: ENOENT });
     });
 
-    test('a symlink planted in the root cannot redirect mount-point creation to the host', () => {
+    /** A new root whose `name` is a symlink to `outside`, an empty host directory. */
+    function rootWithLinkOut(name: string) {
       const root = path.join(dir, 'root');
       fs.mkdirSync(root);
       fs.chmodSync(root, 0o755);
       const outside = path.join(dir, 'outside');
       fs.mkdirSync(outside);
-      fs.symlinkSync(outside, path.join(root, 'link'));
+      fs.symlinkSync(outside, path.join(root, name));
+      return { root, outside };
+    }
+
+    test('a symlink planted in the root cannot redirect mount-point creation to the host', () => {
+      const { root, outside } = rootWithLinkOut('link');
       const r = runSh(who, ['--root', root, '--tmpfs', '/link/sub'], 'echo ran');
       expect(r.stdout).toBe('');
       // O_NOFOLLOW|O_DIRECTORY on the symlink: ENOTDIR (ELOOP on some paths of the kernel).
@@ -228,13 +234,8 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
     });
 
     test('an existing mount target that is a symlink out of the root resolves inside the root: no mount on the host path', () => {
-      const root = path.join(dir, 'root');
-      fs.mkdirSync(root);
-      fs.chmodSync(root, 0o755);
-      const outside = path.join(dir, 'outside');
-      fs.mkdirSync(outside);
       // Absolute, existing on the host: followed as a host path it would put the tmpfs on `outside`.
-      fs.symlinkSync(outside, path.join(root, 'escape'));
+      const { root, outside } = rootWithLinkOut('escape');
       const r = runSh(who, ['--root', root, '--tmpfs', '/escape'], 'echo ran');
       expect(r.stdout).toBe('');
       // Inside the root the link names <root><outside>, which does not exist, and a missing
