@@ -15,6 +15,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ExecResult as RunResult, execCollect } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -26,13 +27,6 @@ const TSJAIL_EXEC = path.join(REPO, 'build', 'native', 'Release', 'tsjail-exec')
 const DENY_GETPPID = path.join(FIXTURES, 'deny-getppid.policy');
 const ALLOW_GETPPID = path.join(FIXTURES, 'allow-getppid.policy');
 
-interface RunResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 interface RunOptions {
   /** Extra fds handed to the launcher as fd 3, 4, ... */
   extraFds?: number[];
@@ -42,25 +36,7 @@ interface RunOptions {
 
 /** Spawn argv, collect its output; status is the exit code, or 128+N for signal N. */
 function exec(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    // A launcher that exits (or closes fd 0) before we finish writing makes this an EPIPE:
-    // its outcome is the status below, not an unhandled stream error.
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(opts.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const status = code ?? 128 + (os.constants.signals[signal as NodeJS.Signals] ?? 0);
-      resolve({ status, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  return execCollect(argv, { input: opts.input ?? '', timeoutMs: opts.timeoutMs ?? 60_000, extraFds: opts.extraFds });
 }
 
 // ---------------------------------------------------------------------------------------------

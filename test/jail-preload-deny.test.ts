@@ -8,14 +8,14 @@
 // the syscall unknown), while calls the gate also asks the policy about are still named.
 // Checked on real children through spawnJail, `tsjail run` and tsjail-exec (a saved jail),
 // as root and as uid 65534.
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { JailSpec } from '../ts/jail/spec';
 import {
   NO_ADDON, describeUnless, tmpdir, filter, NR, RET_ALLOW, RET_KILL_PROCESS, compileFixture, ROOT, NATIVE_DIR,
-  canUnprivUserns, runSpecUnpriv, isRoot, runJail,
+  canUnprivUserns, runSpecUnpriv, isRoot, runJail, ExecResult, execCollect,
 } from './fixtures/jail/helpers';
 
 const BIN = path.join(ROOT, 'bin', 'tsjail');
@@ -157,23 +157,8 @@ function onlyWriteAndExitGroup(): Uint8Array {
 
 // ---- the launchers: tsjail run, and tsjail-exec on a jail saved by `tsjail run --save-jail` ----
 
-interface RunResult { status: number; stdout: string; stderr: string }
-
-function exec(argv: string[], asNobody: boolean): Promise<RunResult> {
-  const full = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => (stdout += c));
-    child.stderr!.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ status: code ?? 128 + (os.constants.signals[signal as NodeJS.Signals] ?? 0), stdout, stderr });
-    });
-  });
+function exec(argv: string[], asNobody: boolean): Promise<ExecResult> {
+  return execCollect(asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
 }
 
 let work = '';

@@ -17,11 +17,12 @@
 //    waiter thread was still running addon code and then called the freed function: the whole
 //    process crashed (SIGSEGV/SIGABRT), and the jail could be left running.
 
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadAddon, NativeSpec } from '../ts/jail/native';
+import { ExecResult as RunResult, execCollect } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -34,29 +35,8 @@ const isRoot = process.getuid?.() === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const x86 = process.arch === 'x64'; // the policies include the x86_64 libc start-up list
 
-interface RunResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 function exec(argv: string[], timeoutMs = 30_000): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const status = code ?? 128 + (os.constants.signals[signal as NodeJS.Signals] ?? 0);
-      resolve({ status, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  return execCollect(argv, { timeoutMs });
 }
 
 let work = '';
