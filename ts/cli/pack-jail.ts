@@ -16,7 +16,7 @@ import { UsageError } from './errors';
 import type { RunRequest } from './run-options';
 import { EXIT_SETUP_FAILED, RunIo, addRunStyleCommand, describeJailError, specFromArgs } from './run';
 import { runHelp } from './run-help';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
 
 export const EXIT_WRITE_FAILED = 1;
 

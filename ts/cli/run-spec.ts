@@ -12,7 +12,7 @@ import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
 
 /** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
 export class ProgramError extends Error {

@@ -9,7 +9,6 @@
 // The exit statuses are documented in run-help.ts (EXIT_STATUS_HELP) and docs/cli-run.md.
 
 import * as fs from 'fs';
-import { getSystemErrorMap } from 'util';
 import { constants as osConstants } from 'os';
 import type { Command } from 'commander';
 import { compilePolicy, formatDiagnostics, syscallNames, syscallNumber } from '../policy/index';
@@ -19,7 +18,8 @@ import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
 import { ExitStatus, PolicyFailure, UsageError } from './errors';
 import { hostSeccompArch, policyText } from './io';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError, strerror } from '../node/system-errors';
+import { fileResolver } from '../policy-node/index';
 import { RunRequest, RunUsageError } from './run-options';
 import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
@@ -37,10 +37,6 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', '
 export interface RunIo {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
-}
-
-function strerror(errno: number): string {
-  return getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? `error ${errno}`;
 }
 
 /** One line (plus advice when the runtime knows some) for a failed setup step. */
@@ -67,17 +63,6 @@ function hostArch(): string {
   return arch;
 }
 
-/** @include files from disk; a missing one is reported by the core at the @include line. */
-async function readInclude(file: string): Promise<string | undefined> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`run: cannot read ${file}: ${describeFsError(e)}`);
-  }
-}
-
 async function namesFor(arch: string): Promise<Record<number, string>> {
   const names: Record<number, string> = {};
   for (const name of await syscallNames(arch)) {
@@ -100,7 +85,7 @@ export function cliSpecHost(): SpecHost {
         if (e instanceof PolicyFailure) throw new UsageError(`run: -S ${e.message}`);
         throw new UsageError(`run: -S ${file}: cannot read: ${describeFsError(e)}`);
       }
-      const r = await compilePolicy(text, { arch: hostArch(), path: file, files: readInclude });
+      const r = await compilePolicy(text, { arch: hostArch(), path: file, files: fileResolver() });
       if (!r.ok) {
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
         throw new PolicyCompileError(formatDiagnostics(r.diagnostics), errors);
