@@ -39,14 +39,13 @@ export interface RunIo {
   stderr: { write(s: string): unknown };
 }
 
-/** One line (plus advice when the runtime knows some) for a failed setup step. */
+/** One line for a failed setup step: the step, the errno in words, the runtime's detail and advice. */
 export function describeJailError(e: JailError): string {
-  // JailError's message is "jail setup failed at step 'S': CODE[ (detail)][: advice]"; keep
-  // what follows the code, and put the strerror text in front of it.
-  const head = `jail setup failed at step '${e.step}': ${e.code}`;
-  const tail = e.message.startsWith(head) ? e.message.slice(head.length) : '';
   const what = e.errno ? `${strerror(e.errno)} (${e.code})` : e.code;
-  return `jail setup failed at ${e.step}: ${what}${tail}`;
+  let line = `jail setup failed at ${e.step}: ${what}`;
+  if (e.detail) line += ` (${e.detail})`;
+  if (e.hint) line += `: ${e.hint}`;
+  return line;
 }
 
 function formatDuration(ms: number): string {
