@@ -15,7 +15,8 @@ import { parseConfig, ConfigError } from '../ts/cli/run-config';
 import { UserDb } from '../ts/cli/run-users';
 import { parseCaps, parseMountFlags, parseSize, parseDuration, parseRlimit, parseIdMap, MS } from '../ts/cli/run-values';
 import { runHelp } from '../ts/cli/run-help';
-import { cliSpecHost, describeJailError } from '../ts/cli/run';
+import { cliSpecHost } from '../ts/cli/run-command';
+import { describeJailError } from '../ts/cli/run-status';
 import { JailError } from '../ts/jail/errors';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
