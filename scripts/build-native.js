@@ -2,7 +2,7 @@
 'use strict';
 // Build the native runtime (addon, preload library, helpers) with cmake-js, offline:
 // package.json "binary.napi_versions" makes cmake-js use node-api-headers instead of
-// downloading Node's headers (docs/toolchain.md).
+// downloading Node's headers.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
