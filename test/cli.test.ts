@@ -9,6 +9,7 @@ import * as path from 'path';
 import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/index';
 import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
 import { describeFsError, strerror } from '../ts/node/system-errors';
+import * as packageEntry from '../ts/index';
 import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
 import { expectedFromSimulator, oracleUnavailable, outcomeKey, runOracle } from './helpers/oracle';
 import { RET, assemble, readInsns, ret, stmt } from './helpers/bpf';
@@ -473,6 +474,11 @@ describe('ts/node/system-errors: errors in words', () => {
     expect(describeFsError(fsError('ENOSPC', -28))).toBe('no space left on device (ENOSPC)');
     // Not a system error at all: its own message.
     expect(describeFsError(new Error('odd'))).toBe('odd');
+  });
+
+  test('the package entry still exports describeFsError (it did from policy-node before)', () => {
+    expect(packageEntry.describeFsError).toBe(describeFsError);
+    expect(packageEntry.fileResolver).toBe(fileResolver);
   });
 
   test('strerror takes either sign and names unknown numbers', () => {
