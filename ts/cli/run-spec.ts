@@ -431,8 +431,8 @@ function readCapLastCap(): number {
 }
 
 /**
- * The real system. The policy compiler is passed in (run-command.ts wires ts/policy) so this module
- * stays free of the wasm core and can be tested with /etc files of the test's choosing.
+ * The real system. The policy compiler is passed in (run-command.ts wires ts/policy) so this
+ * module stays free of the wasm core and can be tested with /etc files of the test's choosing.
  */
 export function nodeSpecHost(parts: Pick<SpecHost, 'compilePolicy' | 'syscallNames' | 'arch'> & Partial<SpecHost>): SpecHost {
   return {
