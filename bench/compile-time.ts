@@ -16,7 +16,7 @@ import { hexToBytes } from './sim';
 import { Summary, fmt, nowUs, summarize } from './stats';
 
 const ARCH = 'x86_64';
-/** minijail's native C parser on this machine, per corpus policy (issue 2). */
+/** minijail's native C parser on this machine, per corpus policy (docs/benchmarks.md, "compile"). */
 export const MINIJAIL_PARSER_US = { low: 80, high: 200 };
 
 function timeCall(fn: () => string): { us: number; out: string } {

@@ -1,4 +1,4 @@
-// Part "exec" (issue 5): whole-process launch of /bin/true with user+pid+mount+net+ipc+uts
+// Part "exec": whole-process launch of /bin/true with user+pid+mount+net+ipc+uts
 // namespaces and a seccomp policy by the native launcher `tsjail-exec` from a saved jail file,
 // side by side with bwrap --unshare-all, unshare and plain /bin/true. Every variant is started
 // the same way (child_process.spawn, exit awaited) and sampled round-robin.
@@ -60,7 +60,7 @@ export async function runExec(log: (s: string) => void, runs = 100): Promise<Exe
   const t0 = Date.now();
   const launcher = path.join(NATIVE, 'tsjail-exec');
   if (!existsSync(launcher)) {
-    const skipped = `tsjail-exec is not built yet (${path.relative(ROOT, launcher)} is missing; issue 5)`;
+    const skipped = `tsjail-exec is not built yet (${path.relative(ROOT, launcher)} is missing; npm run build:native)`;
     log(`  exec: ${skipped}`);
     return { part: 'exec', skipped, seconds: (Date.now() - t0) / 1000 };
   }

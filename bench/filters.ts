@@ -1,4 +1,4 @@
-// Part "filters": the filter cost metric of ../shared/bench/README.md per x86_64 corpus policy,
+// Part "filters": the filter cost metric (bench/metric.ts) per x86_64 corpus policy,
 // for tsjail's program, libseccomp's (OPTIMIZE 1 and 2, same rules) and minijail's reference
 // figures, on exactly the same calls. Behaviour is checked, not assumed: tsjail's program is
 // compiled with the verifier (proven equal to the policy IR), tsjail's verdicts are compared

@@ -1,4 +1,4 @@
-// The filter cost metric of ../shared/bench/README.md, reusable by `npm run bench` and by
+// The filter cost metric (docs/benchmarks.md, "filters"), reusable by `npm run bench` and by
 // throwaway comparisons: instructions executed per allowed / denied syscall (all-zero
 // arguments), per allowed conditional call (argument vectors built from comparison
 // constants), the worst path, and program length. Runs programs through the core's

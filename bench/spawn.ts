@@ -1,4 +1,4 @@
-// Part "spawn" (issue 3): the cost of starting /bin/true from a running Node process, plainly,
+// Part "spawn": the cost of starting /bin/true from a running Node process, plainly,
 // jailed by tsjail (user+pid+mount+net+ipc+uts namespaces and a seccomp filter, through the TS
 // API), and through bwrap, firejail and unshare; plus the per-syscall cost of a filter, timed
 // in a tight getppid loop. Samples are interleaved (round-robin, rotating order) so background

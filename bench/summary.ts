@@ -29,7 +29,7 @@ const table = (head: string[], rows: (string | number)[][]) =>
 
 function filtersSection(f: Dated<FiltersResult>): string {
   const out: string[] = [`## Filters (x86_64 corpus, ${f.policies} policies; ${when(f)}, ${fmt(f.seconds, 0)} s)`, ''];
-  out.push('Metric of ../shared/bench/README.md, every program run in the core\'s BPF simulator on the same calls. tsjail compiles with',
+  out.push('Metric of bench/metric.ts (docs/benchmarks.md, "filters"), every program run in the core\'s BPF simulator on the same calls. tsjail compiles with',
     'compile_seccomp_policy\'s semantics (`; return` on match, kill-process) and `--verify` (each program proven equal to the policy IR).',
     'libseccomp gets the same rules (the IR translated: one rule per DNF clause, `&` one rule per bit, `in` as masked equality) and',
     'each of its programs must return tsjail\'s value on every metric call and be proven equal to the policy by `tsjail verify --program`.', '');
@@ -47,7 +47,7 @@ function filtersSection(f: Dated<FiltersResult>): string {
     rowsFor('conditional mean', (x) => x.condMean),
     rowsFor('worst', (x) => x.worst),
   ]));
-  out.push('', 'Targets (issue 2):', '');
+  out.push('', 'Targets:', '');
   out.push(table(['measure', 'target', 'policies meeting it', 'corpus mean: tsjail vs reference', 'on the mean'],
     f.targets.map((t: TargetCheck) => [t.measure, t.target, `${t.met} / ${t.checked}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet)])));
   out.push('');
@@ -75,7 +75,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
   const out: string[] = [];
   if (c) {
     out.push(`## Compile time in WASM (${when(c)})`, '');
-    out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies${c.blockMedians ? `; the least disturbed of ${c.blockMedians.length} such measurements (their corpus medians: ${c.blockMedians.map((m) => fmt(m, 0)).join(', ')} µs; the shared machine makes whole measurements slower at times)` : ''}. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine (issue 2).`, '');
+    out.push(`Per corpus policy, core.compile with the request prepared (parse, resolve, IR, codegen, encoding); medians of ${c.rounds} interleaved calls per policy in one warm instance, then summarised over the ${c.policies} policies${c.blockMedians ? `; the least disturbed of ${c.blockMedians.length} such measurements (their corpus medians: ${c.blockMedians.map((m) => fmt(m, 0)).join(', ')} µs; the shared machine makes whole measurements slower at times)` : ''}. Reference: minijail's native C parser, ${c.reference.low}-${c.reference.high} µs per corpus policy on this machine.`, '');
     out.push(table(['', 'median', 'mean', 'p95', 'max'], [
       ['compile (µs)', fmt(c.warm.median, 0), fmt(c.warm.mean, 0), fmt(c.warm.p95, 0), fmt(c.warm.max, 0)],
       ['compile + JSON parse + hex decode (µs)', fmt(c.warmWithDecode.median, 0), fmt(c.warmWithDecode.mean, 0), fmt(c.warmWithDecode.p95, 0), fmt(c.warmWithDecode.max, 0)],
@@ -90,7 +90,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
   }
   if (v) {
     out.push(`## Verify cost (${when(v)})`, '');
-    out.push(`core.verify on the program compile produced (front end + symbolic proof) vs core.compile, medians of ${v.rounds} interleaved calls per policy. Target (issue 4): verify <= ${v.target}x compile.`, '');
+    out.push(`core.verify on the program compile produced (front end + symbolic proof) vs core.compile, medians of ${v.rounds} interleaved calls per policy. Target: verify <= ${v.target}x compile.`, '');
     out.push(table(['', 'median', 'mean', 'p95', 'max'], [
       ['compile (µs)', fmt(v.compile.median, 0), fmt(v.compile.mean, 0), fmt(v.compile.p95, 0), fmt(v.compile.max, 0)],
       ['verify (µs)', fmt(v.verify.median, 0), fmt(v.verify.mean, 0), fmt(v.verify.p95, 0), fmt(v.verify.max, 0)],
@@ -104,7 +104,7 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
 }
 
 function spawnSection(s: Dated<SpawnResult>): string {
-  const out = [`## Spawn from a running Node process (issue 3; ${when(s)})`, ''];
+  const out = [`## Spawn from a running Node process (${when(s)})`, ''];
   out.push(`/bin/true, ${s.runs} runs per variant, interleaved; time from the spawn call to the exit notification. The seccomp policy allows ${s.policy.syscalls} syscalls (tsjail's program: ${s.policy.tsjailInsns} instructions${s.policy.libseccompInsns ? `; libseccomp O2: ${s.policy.libseccompInsns}` : ''}).`, '');
   out.push(table(['variant', 'median ms', 'p95 ms', 'mean ms', 'what'], s.variants.map((v) =>
     [v.name, v.ms ? fmt(v.ms.median) : '-', v.ms ? fmt(v.ms.p95) : '-', v.ms ? fmt(v.ms.mean) : '-', v.skipped ? `skipped: ${v.skipped}` : v.description])));
@@ -120,7 +120,7 @@ function spawnSection(s: Dated<SpawnResult>): string {
 }
 
 function execSection(e: Dated<ExecResult>): string {
-  const out = [`## Native launcher (issue 5; ${when(e)})`, ''];
+  const out = [`## Native launcher (${when(e)})`, ''];
   if (e.skipped) {
     out.push(`Not measured: ${e.skipped}.`, '');
     return out.join('\n');
@@ -133,7 +133,7 @@ function execSection(e: Dated<ExecResult>): string {
   return out.join('\n');
 }
 
-/** Every target of the issues in one table. */
+/** Every benchmark target in one table. */
 function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>): string {
   const rows: string[][] = [];
   for (const t of f?.targets ?? []) {

@@ -10,6 +10,7 @@
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { forgetForeignBuild } = require('./cmake-cache');
 
 const root = path.resolve(__dirname, '..');
 // Node's arch name -> the toolchain file and the compilers it names.
@@ -37,6 +38,8 @@ const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 const env = { ...process.env };
 delete env.npm_config_nodedir; // a machine-level nodedir would bypass node-api-headers
 const toolchain = path.join(__dirname, target.toolchain);
+// A build/native-<arch> copied from another checkout would build that checkout's sources.
+forgetForeignBuild(path.join(root, 'build', `native-${arch}`), root, (line) => console.log('cross-build: ' + line));
 try {
   // `build` configures only when the cache is missing, then builds incrementally: an
   // up-to-date build/native-<arch> costs about a second.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The full kernel-vs-simulator sweep (issue 2 acceptance): every x86_64 corpus policy x every
+// The full kernel-vs-simulator sweep: every x86_64 corpus policy x every
 // syscall number x all x32 numbers x argument values around every compared constant, each
 // loaded in real children by build/native/Release/seccomp-oracle. `npm test` runs a slice of
 // the same test (test/kernel-agrees.test.ts); this runs all of it.

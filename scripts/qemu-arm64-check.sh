@@ -9,7 +9,7 @@
 #
 # Needs: qemu-system-aarch64 (apt-get install qemu-system-arm), cpio, the aarch64 cross
 # compiler, a built tsjail (npm run build). Downloads the kernel .deb (~57 MiB) once with a
-# private apt state (no dpkg --add-architecture; TOOLCHAIN.md §4) into build/qemu-arm64
+# private apt state (apt's -o options, so no dpkg --add-architecture) into build/qemu-arm64
 # (TSJAIL_ARM64_VM_DIR overrides; TSJAIL_ARM64_KEEP=1 keeps the work files). Exit 0: every case agreed; 1: a disagreement or no result;
 # 2: a missing tool. About 10-20 s per run once the kernel is there.
 set -euo pipefail

@@ -1,8 +1,8 @@
-// The native runtime on aarch64 (DESIGN.md §3 "arch"): the cross build (scripts/cross-build.js
+// The native runtime on aarch64 (docs/runtime.md, "aarch64"): the cross build (scripts/cross-build.js
 // arm64, toolchain scripts/aarch64-toolchain.cmake) succeeds with the native build's
 // warnings-as-errors and produces aarch64 ELF files; then what qemu-user can run, runs.
 //
-// What qemu-user cannot test (TOOLCHAIN.md §4, checked again here where it matters): it does not
+// What qemu-user cannot test (docs/runtime.md, "aarch64"; checked again here where it matters): it does not
 // implement guest seccomp (seccomp(2) -> ENOSYS, prctl(PR_SET_SECCOMP) -> EINVAL), user
 // namespaces (EINVAL: qemu is multi-threaded) or Landlock (ENOSYS), and the launcher's clone
 // fails with ENOSYS. So only pure logic runs here: the jail file decoder (`tsjail-exec --dump`),
@@ -217,7 +217,7 @@ qemuSuite('aarch64 binaries under qemu-user (pure logic only)', () => {
 
   test('seccomp-oracle on aarch64 reports the refused filter as exit 3 (qemu-user has no seccomp)', () => {
     // This checks the oracle's error path, not seccomp: qemu-user answers seccomp(2) with ENOSYS
-    // (TOOLCHAIN.md §4). Filter enforcement on arm64 is scripts/qemu-arm64-check.sh (qemu-system).
+    // (docs/runtime.md, "aarch64"). Filter enforcement on arm64 is scripts/qemu-arm64-check.sh (qemu-system).
     const r = qemu('seccomp-oracle', [], 'program 060000000000ff7f\ncase 172 0 0 0 0 0 0\n');
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/seccomp\(guard filter\) failed: Function not implemented/);

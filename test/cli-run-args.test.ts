@@ -15,7 +15,9 @@ import { parseConfig, ConfigError } from '../ts/cli/run-config';
 import { UserDb } from '../ts/cli/run-users';
 import { parseCaps, parseMountFlags, parseSize, parseDuration, parseRlimit, parseIdMap, MS } from '../ts/cli/run-values';
 import { runHelp } from '../ts/cli/run-help';
-import { cliSpecHost } from '../ts/cli/run';
+import { cliSpecHost } from '../ts/cli/run-command';
+import { describeJailError } from '../ts/cli/run-status';
+import { JailError } from '../ts/jail/errors';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
 # a comment line
@@ -622,5 +624,23 @@ describe('--help', () => {
   });
   test('names the known-but-unsupported minijail flags nowhere as options', () => {
     for (const k of Object.keys(UNSUPPORTED)) expect(help).not.toMatch(new RegExp(`^  (-${k}|--${k})[ ,]`, 'm'));
+  });
+});
+
+describe('describeJailError: one line from the JailError fields', () => {
+  const { EPERM, ENOENT } = os.constants.errno;
+
+  test('step, strerror text and code, then the detail, then the advice', () => {
+    expect(describeJailError(new JailError('mounts', ENOENT, 'mount #2')))
+      .toBe('jail setup failed at mounts: no such file or directory (ENOENT) (mount #2)');
+    const clone = new JailError('clone', EPERM);
+    expect(describeJailError(clone)).toBe(`jail setup failed at clone: operation not permitted (EPERM): ${clone.hint}`);
+    expect(describeJailError(new JailError('prepare', 0, 'no ELF'))).toBe('jail setup failed at prepare: E0 (no ELF)');
+  });
+
+  test('built from the fields, never from the message', () => {
+    const e = new JailError('mounts', ENOENT, 'mount #2');
+    e.message = 'something else entirely';
+    expect(describeJailError(e)).toBe('jail setup failed at mounts: no such file or directory (ENOENT) (mount #2)');
   });
 });

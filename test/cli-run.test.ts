@@ -185,6 +185,18 @@ describe('reports', () => {
     noStack(r);
   });
 
+  test('an @include that cannot be read (a directory): named once, at the file, exit 125', async () => {
+    const includeDir = path.join(tmp, 'include-is-a-dir');
+    fs.mkdirSync(includeDir);
+    const policy = path.join(tmp, 'includes-dir.policy');
+    fs.writeFileSync(policy, `@include ${includeDir}\nread: 1\n`);
+    const r = await run(['-S', policy, '--', 'true']);
+    expect(r.status).toBe(125);
+    expect(r.stderr.split('\n')[0]).toBe(`${includeDir}: error: cannot read: ${includeDir}: is a directory`);
+    expect(r.stderr).toContain(`${policy}:1:10: error: could not @include ${includeDir}`);
+    noStack(r);
+  });
+
   asRoot('a failing setup step: one line with the step and errno, exit 125, no exec', async () => {
     // As uid 65534 without a user namespace, creating a UTS namespace is refused at clone.
     const marker = path.join(tmp, 'ran-2');

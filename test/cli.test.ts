@@ -8,6 +8,8 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { compilePolicyOrThrow, decodeProgram, simulate } from '../ts/policy/index';
 import { fileResolver, parseIncludeMap } from '../ts/policy-node/index';
+import { describeFsError, strerror } from '../ts/node/system-errors';
+import * as packageEntry from '../ts/index';
 import { ExitStatus, PolicyFailure, UsageError, reportError } from '../ts/cli/errors';
 import { expectedFromSimulator, oracleUnavailable, outcomeKey, runOracle } from './helpers/oracle';
 import { RET, assemble, readInsns, ret, stmt } from './helpers/bpf';
@@ -459,5 +461,29 @@ describe('ts/cli/errors: one line, the right status', () => {
     expect(report(new UsageError('bad flag'))[0]).toBe(2);
     expect(report(new PolicyFailure('cannot read x'))).toEqual([1, 'tsjail: cannot read x\n']);
     expect(report(new ExitStatus(42))).toEqual([42, '']);
+  });
+});
+
+describe('ts/node/system-errors: errors in words', () => {
+  const fsError = (code: string, errno: number): NodeJS.ErrnoException =>
+    Object.assign(new Error(`${code}: something, open 'x'`), { code, errno });
+
+  test('describeFsError: the common codes in words, any other errno as strerror text and name', () => {
+    expect(describeFsError(fsError('ENOENT', -2))).toBe('no such file or directory');
+    expect(describeFsError(fsError('EISDIR', -21))).toBe('is a directory');
+    expect(describeFsError(fsError('ENOSPC', -28))).toBe('no space left on device (ENOSPC)');
+    // Not a system error at all: its own message.
+    expect(describeFsError(new Error('odd'))).toBe('odd');
+  });
+
+  test('the package entry still exports describeFsError (it did from policy-node before)', () => {
+    expect(packageEntry.describeFsError).toBe(describeFsError);
+    expect(packageEntry.fileResolver).toBe(fileResolver);
+  });
+
+  test('strerror takes either sign and names unknown numbers', () => {
+    expect(strerror(1)).toBe('operation not permitted');
+    expect(strerror(-1)).toBe('operation not permitted');
+    expect(strerror(99999)).toBe('error 99999');
   });
 });

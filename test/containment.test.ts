@@ -1,4 +1,4 @@
-// THE containment suite (issue 3, Acceptance): a jailed program tries, and fails, to
+// THE containment suite: a jailed program tries, and fails, to
 //   see host processes; signal or ptrace a process outside; write outside its rw binds; read a
 //   path Landlock denies; gain capabilities or become root through setuid; call a denied
 //   syscall (it dies of SIGSYS and the violation is named); use a leaked fd; outlive its time
@@ -6,7 +6,7 @@
 // Every check runs twice: with the restriction (the action must fail) and as a control
 // without it (the same action must succeed), so no check passes by accident.
 //
-// One suite, a table of launchers (issue 5 adds tsjail-exec with saved jail files: it takes
+// One suite, a table of launchers (`tsjail run`, and tsjail-exec with saved jail files: it takes
 // the same flags), each run as root and again as uid 65534 (setpriv), where the unprivileged
 // runs get their namespaces from a user namespace (-U). The kernel is the oracle: real
 // processes, real syscalls; the probe is test/fixtures/containment/probe.c.
@@ -83,11 +83,11 @@ const LAUNCHERS: Launcher[] = [
     run: (id, flags, argv, opts) => exec(id.wrap([process.execPath, BIN, 'run', ...flags, '--', ...argv]), opts),
   },
   {
-    // Issue 5: the same flags saved into a jail file by `tsjail run --save-jail`, then started
+    // The same flags saved into a jail file by `tsjail run --save-jail`, then started
     // by the native launcher without Node. The jail file is made as the same identity, since
     // default id maps depend on who runs it.
     name: 'tsjail-exec (saved jail file)',
-    skip: fs.existsSync(TSJAIL_EXEC) ? undefined : `${path.relative(REPO, TSJAIL_EXEC)} is not built (issue 5)`,
+    skip: fs.existsSync(TSJAIL_EXEC) ? undefined : `${path.relative(REPO, TSJAIL_EXEC)} is not built (npm run build:native)`,
     async run(id, flags, argv, opts) {
       const jailFile = path.join(workDir('jail-file'), `saved-${++jailFiles}.jail`);
       const save = await exec(id.wrap([process.execPath, BIN, 'run', ...flags, '--save-jail', jailFile, '--', ...argv]));

@@ -1,4 +1,4 @@
-// Expected diagnostics as data: minijail's error catalogue (minijail-notes §1.10) for the parts
+// Expected diagnostics as data: minijail's error messages (its Python parser's, tools/parser.py) for the parts
 // our superset shares, plus the defects we fix (arg6, errno > 4095, include cycles and depth,
 // unknown metadata keys). Each row: policy text, expected code, line, column, message fragment.
 

@@ -2,6 +2,7 @@
 // errno), and the program never runs: every scenario asks it to create a marker file first.
 // Invalid specs are refused in TypeScript, naming the field, before anything forks.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { spawnJail } from '../ts/jail/spawn';
 import { JailError } from '../ts/jail/errors';
@@ -51,6 +52,31 @@ function expectStepUnpriv(sp: JailSpec, step: string, code?: string) {
   expect({ name: r.error.name, step: r.error.step, code: code ? r.error.code : undefined }).toEqual({ name: 'JailError', step, code });
   expect(fs.existsSync(marker)).toBe(false);
 }
+
+describe('JailError: structured fields, and the message made from them', () => {
+  const { EPERM, ENOENT, EINVAL } = os.constants.errno;
+
+  test('(step, errno): the code by name, advice for a well-known pair as hint, no detail', () => {
+    const e = new JailError('clone', EPERM);
+    expect(e).toMatchObject({ name: 'JailError', step: 'clone', errno: EPERM, code: 'EPERM', detail: undefined });
+    expect(e.hint).toMatch(/user namespace/);
+    expect(e.message).toBe(`jail setup failed at step 'clone': EPERM: ${e.hint}`);
+  });
+
+  test('(step, errno, detail): the detail kept apart; no hint for a pair without advice', () => {
+    const e = new JailError('mounts', ENOENT, 'mount #2');
+    expect(e).toMatchObject({ step: 'mounts', code: 'ENOENT', detail: 'mount #2', hint: undefined });
+    expect(e.message).toBe("jail setup failed at step 'mounts': ENOENT (mount #2)");
+  });
+
+  test('both, in the message in that order; an empty detail (as the addon passes it) is none', () => {
+    const e = new JailError('setresuid', EINVAL, 'uid 5');
+    expect(e.message).toBe(`jail setup failed at step 'setresuid': EINVAL (uid 5): ${e.hint}`);
+    expect(e.hint).toMatch(/not mapped/);
+    expect(new JailError('cwd', ENOENT, '').detail).toBeUndefined();
+    expect(new JailError('prepare', 0).code).toBe('E0');
+  });
+});
 
 describe('spec validation (before anything forks)', () => {
   test.each([
@@ -157,9 +183,22 @@ d('failing steps (as the current user)', () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  test('advice for well-known errnos is in the message', () => {
+  test('advice for well-known errnos is the hint, and in the message', () => {
     const e = expectStep(spec({ namespaces: { user: true }, user: { uid: 5, uidMap: [{ inside: 0, outside: process.getuid!(), count: 1 }] } }), 'setresuid', 'EINVAL');
-    expect(e.message).toMatch(/not mapped inside the user namespace/);
+    expect(e.hint).toMatch(/not mapped inside the user namespace/);
+    expect(e.message).toContain(e.hint!);
+  });
+
+  test('the runtime\'s detail names the failing mount', () => {
+    const e = expectStep(spec({
+      namespaces: { user: true, mount: true },
+      filesystem: { mounts: [
+        { kind: 'tmpfs', target: '/tmp' },
+        { kind: 'bind', source: path.join(dir, 'missing'), target: '/mnt', writable: false, recursive: true },
+      ] },
+    }), 'mounts', 'ENOENT');
+    expect(e.detail).toMatch(/#1\b/);
+    expect(e.message).toContain(`(${e.detail})`);
   });
 });
 
@@ -182,7 +221,9 @@ du('failing steps as uid 65534', () => {
   test('cgroup: no delegated cgroup for this user', () => {
     const r = runSpecUnpriv(spec({ namespaces: { user: true }, cgroup: { pids: 10 } }));
     expect(r.error).toMatchObject({ name: 'JailError', step: 'cgroup' });
-    expect(r.error.message).toMatch(/deleg/);
+    // Why there is no cgroup is the runtime's detail; what to do about it, the hint.
+    expect(r.error.detail).toEqual(expect.any(String));
+    expect(`${r.error.detail} ${r.error.hint}`).toMatch(/deleg/);
     expect(fs.existsSync(marker)).toBe(false);
   });
   test('setgroups: denied in an unprivileged user namespace', () => {

@@ -71,7 +71,7 @@ except OSError as e: print("fds", n + 3, e.errno)'
     expect(fs.statSync(path.join(dir, 'big')).size).toBe(4096);
   });
 
-  // Root with CAP_SYS_RESOURCE may raise it (this VM's root lacks the capability: TOOLCHAIN.md).
+  // Root with CAP_SYS_RESOURCE may raise it (some VMs' root lacks the capability; checked below).
   const mayRaise = !who.userns && haveSysResource();
   (mayRaise ? test.skip : test)(`raising a hard limit without CAP_SYS_RESOURCE fails the rlimits step (EPERM); nothing runs${
     mayRaise ? ' [skipped: this root has CAP_SYS_RESOURCE]' : ''}`, () => {

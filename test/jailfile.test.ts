@@ -1,4 +1,4 @@
-// Jail files (issue 5): the TS writer (ts/jail/jailfile.ts) against the C reader
+// Jail files (docs/jailfile.md): the TS writer (ts/jail/jailfile.ts) against the C reader
 // (native/exec/jailfile.c) through `tsjail-exec --dump`, the refusals (version, arch, checksum,
 // truncation, unsafe permissions or owner), and a bounded fuzz: truncated and bit-flipped jail
 // files never crash the launcher and never run the program (it would create a marker file).

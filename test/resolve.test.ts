@@ -1,5 +1,5 @@
 // Resolve: names and constants per arch, includes, @default/@denylist/@frequency, the two
-// meanings of `; return`, and minijail-notes §1.11 vectors V1-V25 evaluated on the IR
+// meanings of `; return`, and the vectors V1-V25 of test/vectors.test.ts evaluated on the IR
 // (the simulator and kernel runs of the same vectors live in their own tests).
 
 import { dump, irOf, evalIr, rulesOf, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD } from './helpers/frontend';

@@ -1,4 +1,5 @@
-// minijail-notes.md §1.11 semantic vectors V1-V25 as one table, each row run through the
+// minijail's semantics as 25 vectors V1-V25 (each a policy and calls, with the result minijail's
+// Python compiler gives on its tools/testdata/arch_64.json arch) as one table, each row run through the
 // simulator AND a real child that loads the compiled filter (the seccomp oracle). Expected
 // results are tsjail's semantics on x86_64 (read=0 write=1 open=2 close=3 kill=62):
 // - `name: EXPR; return N` has minijail0's runtime meaning by default (V9: (0) allow,
@@ -149,7 +150,7 @@ function kernelKey(expect: Expect, sim: SimJson): string {
 const unavailable = oracleUnavailable();
 const i386 = unavailable ? false : probeOracle().i386;
 
-describe('minijail-notes §1.11 vectors (x86_64)', () => {
+describe('minijail semantic vectors V1-V25 (x86_64)', () => {
   let core: Core;
   beforeAll(async () => {
     core = await loadCore();

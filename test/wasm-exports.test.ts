@@ -1,4 +1,4 @@
-// wasm/exports.txt is the core's export surface with a reason for each entry (STYLE.md §3):
+// wasm/exports.txt is the core's export surface with a reason for each entry (docs/architecture.md):
 // the built module must export exactly what it lists, and every entry must say why.
 
 import { readFileSync } from 'fs';

@@ -12,3 +12,5 @@ export { validateSpec, SpecError } from './jail/validate';
 export { loaderSyscalls } from './jail/loader-syscalls';
 export type * from './jail/spec';
 export * from './policy-node/index';
+// It was exported through policy-node before it moved to ts/node; callers keep finding it here.
+export { describeFsError } from './node/system-errors';

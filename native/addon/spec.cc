@@ -1,6 +1,6 @@
 // JailSpec -> JailPlan. See spec.h. The TS layer validated the spec already (validate.ts);
 // this re-checks the shape so a direct caller of the addon gets a TypeError naming the
-// field instead of a half-built jail (STYLE.md §5).
+// field instead of a half-built jail.
 #include "spec.h"
 
 #include <linux/seccomp.h>

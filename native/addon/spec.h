@@ -14,7 +14,7 @@ extern "C" {
 }
 
 struct JailPlan {
-  // Strings and arrays the child follows (never reallocated after Finish()).
+  // Strings and arrays the child follows (never reallocated after Spawn in addon.cc points at them).
   std::string path, cwd, hostname;
   std::vector<std::string> argv_s, env_s;
   std::vector<char*> argv, envp;

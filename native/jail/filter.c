@@ -2,7 +2,7 @@
  *  - kill-process -> another action (user-notif, so the supervisor learns the syscall);
  *  - the gate prefix: on this arch, allow the loader set unconditionally, else fall through
  *    to the policy (which does its own arch check);
- *  - one fd exception (read(release_fd), close(status_fd)) for the runtime's own handshake;
+ *  - one fd exception (read(release_rd), close(status_fd)) for the runtime's own handshake;
  *  - the preload's exact filter: the gate's own test dispatching to a kill-process copy and
  *    a trace copy of the policy (docs/runtime.md, "Violations").
  * Each prefix block checks the arch itself and falls through, so it can sit in front of any

@@ -1,7 +1,7 @@
 /* The jail runtime's plain-C core: the configuration the parent builds before clone, and the
  * code that runs in the cloned child between clone and exec (tsjail_child_main), in the pid-1
  * init (tsjail_init_run) and in the seccomp supervisor. Nothing here allocates or uses stdio
- * on the child side; napi.h is never included (STYLE.md §1, §6). See docs/runtime.md.
+ * on the child side; napi.h is never included (docs/architecture.md). See docs/runtime.md.
  */
 #ifndef TSJAIL_JAIL_H
 #define TSJAIL_JAIL_H

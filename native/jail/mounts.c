@@ -387,7 +387,7 @@ static int mount_one(const struct tsjail_fs *fs, const struct tsjail_mount *m, i
     return mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, m->data) != 0 ? errno : 0;
   case TSJAIL_MOUNT_PROC:
     /* procfs shows the pid namespace of the mounting process: without a new pid namespace
-     * this is the host's process list (the spec validator warns; the kernel allows it). */
+     * this is the host's process list (the kernel allows it and so does tsjail; docs/runtime-fs.md). */
     if (mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return errno;
     if (!m->read_only) return 0;
     *phase = TSJAIL_FS_PHASE_REMOUNT;

@@ -1,6 +1,6 @@
 // Front-end test helpers: the core's dumpIR export (text -> IR JSON + diagnostics), and an
 // evaluator of that JSON with the IR's documented meaning (wasm/assembly/ir.ts), so the
-// minijail-notes §1.11 vectors can be checked at the IR level before codegen exists.
+// semantic vectors of test/vectors.test.ts can be checked at the IR level, apart from codegen.
 
 import { loadCore } from '../../ts/policy/core';
 import { atomHolds } from './ir-meaning';

@@ -4,7 +4,7 @@ import { fstatSync } from 'fs';
 import { readFile, writeFile } from 'fs/promises';
 import { extname } from 'path';
 import { InvalidProgramError } from '../policy/index';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
 import { EXIT_FAILURE, ExitStatus, PolicyFailure, UsageError } from './errors';
 
 export type Input =

@@ -3,7 +3,7 @@
 
 import { createProgram } from './program';
 import { EXIT_FAILURE, reportError } from './errors';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
 
 // A failed write to stdout (a full disk, a closed pipe) is an 'error' event on the stream;
 // unhandled, Node prints a stack and exits. Report it once, as one line (silently for EPIPE:

@@ -14,11 +14,10 @@ import { encodeJailFile } from '../jail/jailfile';
 import type { JailSpec } from '../jail/spec';
 import { UsageError } from './errors';
 import type { RunRequest } from './run-options';
-import { EXIT_SETUP_FAILED, RunIo, addRunStyleCommand, describeJailError, specFromArgs } from './run';
+import { RunIo, addRunStyleCommand, specFromArgs } from './run-command';
+import { EXIT_SETUP_FAILED, EXIT_WRITE_FAILED, describeJailError } from './run-status';
 import { runHelp } from './run-help';
-import { describeFsError } from '../policy-node/index';
-
-export const EXIT_WRITE_FAILED = 1;
+import { describeFsError } from '../node/system-errors';
 
 /** Encode and write; the status tsjail should exit with. */
 export async function saveJailFile(file: string, spec: JailSpec, request: RunRequest, io: RunIo): Promise<number> {

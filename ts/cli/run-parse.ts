@@ -10,7 +10,7 @@
 // - the combination checks minijail0 makes (see checkCombinations).
 
 import { parseConfig, ConfigError } from './run-config';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
 import {
   OptionDef, OptionUse, RunRequest, RunUsageError, UNSUPPORTED, emptyRequest, longNames, longOption, optionForKey, shortOption,
 } from './run-options';

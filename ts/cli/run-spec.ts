@@ -12,11 +12,12 @@ import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
-import { describeFsError } from '../policy-node/index';
+import { describeFsError } from '../node/system-errors';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from './run-status';
 
 /** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
 export class ProgramError extends Error {
-  constructor(readonly status: 126 | 127, message: string) {
+  constructor(readonly status: typeof EXIT_NOT_EXECUTABLE | typeof EXIT_NOT_FOUND, message: string) {
     super(message);
   }
 }
@@ -221,7 +222,7 @@ function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: 
     if (st.isDirectory() || !host.executable(hp)) return 'noexec';
     return 'ok';
   };
-  if (name === '') throw new ProgramError(127, "'' : no such program");
+  if (name === '') throw new ProgramError(EXIT_NOT_FOUND, "'' : no such program");
   if (name.includes('/')) {
     let p = name;
     if (!p.startsWith('/')) {
@@ -229,8 +230,8 @@ function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: 
       p = path.resolve(host.cwd, p);
     }
     const c = check(p);
-    if (c === 'missing') throw new ProgramError(127, `${name}: no such file or directory`);
-    if (c === 'noexec') throw new ProgramError(126, `${name}: permission denied (not an executable file)`);
+    if (c === 'missing') throw new ProgramError(EXIT_NOT_FOUND, `${name}: no such file or directory`);
+    if (c === 'noexec') throw new ProgramError(EXIT_NOT_EXECUTABLE, `${name}: permission denied (not an executable file)`);
     return p;
   }
   const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? host.env.PATH ?? DEFAULT_PATH;
@@ -242,8 +243,8 @@ function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: 
     if (c === 'ok' || c === 'unknown') return p;
     if (c === 'noexec') firstNoExec ??= p;
   }
-  if (firstNoExec) throw new ProgramError(126, `${name}: permission denied (${firstNoExec} is not executable)`);
-  throw new ProgramError(127, `${name}: command not found`);
+  if (firstNoExec) throw new ProgramError(EXIT_NOT_EXECUTABLE, `${name}: permission denied (${firstNoExec} is not executable)`);
+  throw new ProgramError(EXIT_NOT_FOUND, `${name}: command not found`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,8 +431,8 @@ function readCapLastCap(): number {
 }
 
 /**
- * The real system. The policy compiler is passed in (run.ts wires ts/policy) so this module
- * stays free of the wasm core and can be tested with /etc files of the test's choosing.
+ * The real system. The policy compiler is passed in (run-command.ts wires ts/policy) so this
+ * module stays free of the wasm core and can be tested with /etc files of the test's choosing.
  */
 export function nodeSpecHost(parts: Pick<SpecHost, 'compilePolicy' | 'syscallNames' | 'arch'> & Partial<SpecHost>): SpecHost {
   return {

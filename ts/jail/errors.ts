@@ -1,5 +1,6 @@
 // JailError: a setup step of the jail failed. Raised by the addon (which receives this class
-// from ts/jail/native.ts, STYLE.md §5) and by the TS layer; the program did not run.
+// from ts/jail/native.ts, so native and TS failures are one class) and by the TS layer; the
+// program did not run.
 import { JailStep } from './steps';
 import { constants as osConstants } from 'os';
 
@@ -61,10 +62,16 @@ export class JailError extends Error {
   readonly errno: number;
   /** errno's symbolic name, e.g. 'EPERM'. */
   readonly code: string;
+  /** What the runtime said about the failure (the fs phase and mount, e.g. 'mount #2'; the cgroup's reason), if anything. */
+  readonly detail?: string;
+  /** Advice for a well-known (step, errno) pair, e.g. clone:EPERM -> use a user namespace; else undefined. */
+  readonly hint?: string;
 
+  // (step, errno, detail) is also how the addon raises it (native/addon/addon.cc).
   constructor(step: JailStep | string, errno: number, detail?: string) {
     const code = errnoName(errno);
     const hint = advice(step, code);
+    // The message is the fields in one line; callers that format their own read the fields.
     let message = `jail setup failed at step '${step}': ${code}`;
     if (detail) message += ` (${detail})`;
     if (hint) message += `: ${hint}`;
@@ -73,5 +80,7 @@ export class JailError extends Error {
     this.step = step;
     this.errno = errno;
     this.code = code;
+    this.detail = detail || undefined;
+    this.hint = hint;
   }
 }

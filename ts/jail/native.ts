@@ -1,5 +1,5 @@
 // The addon's typed surface (like node-pty's native.d.ts) and its loader, which names every
-// path it tried (STYLE.md §5). Node-only.
+// path it tried. Node-only.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as url from 'url';

@@ -1,5 +1,5 @@
 // The jail spec: the validated, plain-data description of one jail that crosses from
-// TypeScript to the native runtime (DESIGN.md §3, STYLE.md §5). The builder (ts/jail/jail.ts)
+// TypeScript to the native runtime (docs/architecture.md, docs/runtime.md). The builder (ts/jail/jail.ts)
 // and the CLI (`tsjail run`, `--config`, jail files) produce it; the addon converts it to C
 // structs in the parent before clone. Policy text never appears here: only BPF bytes.
 //

@@ -1,5 +1,6 @@
-// validateSpec: reject an invalid JailSpec naming the field, before anything forks (STYLE.md
-// §5: defaults, then validation, then interpretation). Returns a normalised copy.
+// validateSpec: reject an invalid JailSpec naming the field, before anything forks (in phases,
+// as better-sqlite3 checks its options: defaults, then validation, then interpretation).
+// Returns a normalised copy.
 import { JailSpec, MountSpec } from './spec';
 
 export class SpecError extends TypeError {

@@ -2,8 +2,8 @@
 // include map. Kept out of ts/policy so that stays browser-safe.
 
 import { readFile } from 'fs/promises';
-import { getSystemErrorMap } from 'util';
 import { CompileOptions, CompileResult, FileResolver, compilePolicy } from '../policy/index';
+import { describeFsError } from '../node/system-errors';
 
 /**
  * An include map: a path as the core resolves it from @include/@frequency -> the file to
@@ -53,25 +53,6 @@ export function fileResolver(map: IncludeMap = []): FileResolver {
       throw new Error(`${real}: ${describeFsError(e)}`);
     }
   };
-}
-
-/** "no such file or directory" rather than Node's "ENOENT: no such file..., open 'x'". */
-export function describeFsError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'ENOTDIR': return 'a path component is not a directory';
-    case 'EISDIR': return 'is a directory';
-    case 'EACCES': return 'permission denied';
-    case 'EPERM': return 'operation not permitted';
-    default: {
-      // Any other errno: its strerror text (ENOSPC -> "no space left on device"), not Node's
-      // "ENOSPC: no space left on device, write".
-      const known = typeof err.errno === 'number' ? getSystemErrorMap().get(-Math.abs(err.errno)) : undefined;
-      if (known && err.code === known[0]) return `${known[1]} (${known[0]})`;
-      return err.message ?? String(e);
-    }
-  }
 }
 
 export interface CompileFileOptions extends Omit<CompileOptions, 'path' | 'files'> {

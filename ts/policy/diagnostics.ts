@@ -16,7 +16,7 @@ export interface RelatedLocation {
 }
 
 export interface Diagnostic {
-  /** Stable code: 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 9xxx request/host. */
+  /** Stable code: 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx request/host. */
   code: number;
   severity: Severity;
   message: string;

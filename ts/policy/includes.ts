@@ -1,8 +1,9 @@
-// Collects the complete file set of one compile (DESIGN.md §1: the host supplies @include
-// files). The core names what each file needs (scanIncludes, paths already resolved against
-// the including file); this layer fetches them from the caller's map or resolver. Missing
-// files are simply left out: the core then reports them at the @include line, and it also
-// reports cycles and the depth limit there, so nothing is decided here but what to fetch.
+// Collects the complete file set of one compile (docs/cli.md, "Include collection": the host
+// supplies @include files). The core names what each file needs (scanIncludes, paths already
+// resolved against the including file); this layer fetches them from the caller's map or
+// resolver. Missing files are simply left out: the core then reports them at the @include
+// line, and it also reports cycles and the depth limit there, so nothing is decided here but
+// what to fetch.
 
 import { withCore } from './core';
 import { Diagnostic, HostCode, hostDiagnostic } from './diagnostics';

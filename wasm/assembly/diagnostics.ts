@@ -75,7 +75,7 @@ export namespace Code {
   export const InternalError: i32 = 9999;
 }
 
-/** code -> [name, template]. */
+/** code -> message template ({0}, {1}... are the diagnostic's arguments). */
 const MESSAGES = new Map<i32, string>();
 function msg(code: i32, template: string): void { MESSAGES.set(code, template); }
 msg(Code.InvalidToken, 'invalid token {0}');

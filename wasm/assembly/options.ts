@@ -15,7 +15,7 @@ export class CompileOptions {
   defaultActionOverride: string = '';
   /** Maximum @include nesting below the main file. */
   includeDepthLimit: i32 = 8;
-  /** Run the symbolic verifier on the emitted program (issue 4). */
+  /** Run the symbolic verifier on the emitted program (docs/verify.md). */
   verify: bool = false;
 }
 

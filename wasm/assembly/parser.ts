@@ -1,4 +1,4 @@
-// Parser: tokens of one file -> FileAst (grammar: docs/policy-language.md, minijail-notes §1.2).
+// Parser: tokens of one file -> FileAst (grammar: docs/policy-language.md, "Grammar").
 //
 // A policy is line oriented, so recovery is simple and total: the first error in a logical
 // line is reported and the parser resumes at the next line. Each file is therefore reported

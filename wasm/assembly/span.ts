@@ -1,5 +1,5 @@
 // Source positions. A span is a file id plus UTF-16 offsets [start, end) into that file's
-// text; line and column are derived only when a diagnostic is formatted (SourceSet.lineCol).
+// text; line and column are derived only when a diagnostic is formatted (SourceSet.line, .column).
 
 export class Span {
   constructor(public file: i32, public start: i32, public end: i32) {}

@@ -56,7 +56,7 @@ export function verifyJson(v: VerifyResult, ir: PolicyIR, sources: SourceSet): s
   return o.toString();
 }
 
-/** {complete, differences: [{syscall, nr, nrRange?, condition, old, new, oldAction, newAction, log2Count}]} */
+/** {complete, differences: [{syscall, nr?, scope, condition, example, old, new, oldAction, newAction, log2Count}]} */
 export function diffJson(d: DiffResult, ir: PolicyIR): string {
   const items = new Array<string>();
   for (let i = 0; i < d.regions.length; i++) {
