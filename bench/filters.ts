@@ -126,7 +126,7 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
     const mine = measureProgram(core, hexToBytes(c.program), p);
     row.tsjail = mine.metric;
     row.sameCountsAsMinijail = mine.metric.allowedN === p.ref.allowedN && mine.metric.condCases === p.ref.condCases;
-    const irj = JSON.parse(core.dumpIR(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
+    const irj = JSON.parse(core.analyze(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
     const tr = translate(irj.ir as PolicyIRJson);
     if (!tr.rules) {
       row.lso1.excluded = row.lso2.excluded = `not expressible as libseccomp rules: ${tr.reason}`;

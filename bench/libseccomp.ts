@@ -1,4 +1,4 @@
-// The libseccomp peer: a policy's IR (the core's dumpIR) translated into libseccomp rules,
+// The libseccomp peer: a policy's IR (the core's analyze) translated into libseccomp rules,
 // compiled by bench/peers/libseccomp-gen.c (libseccomp 2.5.x, SCMP_FLTATR_CTL_OPTIMIZE 1 or 2).
 // The translation is exact or refused: anything libseccomp's rule model cannot say as written
 // (two comparisons of one argument in a clause) is reported instead of approximated.

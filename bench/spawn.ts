@@ -9,6 +9,7 @@ import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { simulate } from '../ts/policy/simulate';
 import { loadCore } from '../ts/policy/core';
+import { encodeFiles } from '../ts/policy/request';
 import { Jail } from '../ts/jail/jail';
 import { PolicyIRJson, buildGenerator, generate, translate } from './libseccomp';
 import { ROOT, RESULTS, WORK } from './paths';
@@ -149,7 +150,7 @@ async function compileOrThrow(text: string): Promise<Uint8Array> {
 
 async function libseccompProgram(text: string, file: string): Promise<Uint8Array | undefined> {
   const core = await loadCore();
-  const ir = JSON.parse(core.dumpIR(`bench-200.policy\0${text}`, 'x86_64', 0, ''));
+  const ir = JSON.parse(core.analyze(encodeFiles([['bench-200.policy', text]]), 'x86_64', 0, ''));
   const tr = translate(ir.ir as PolicyIRJson);
   if (!tr.rules) return undefined;
   return generate(buildGenerator(WORK), tr.rules, 2, file).program;

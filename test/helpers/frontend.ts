@@ -1,26 +1,29 @@
-// Front-end test helpers: the core's dumpIR export (text -> IR JSON + diagnostics), and an
+// Front-end test helpers: the core's analyze export (text -> IR JSON + diagnostics), and an
 // evaluator of that JSON with the IR's documented meaning (wasm/assembly/ir.ts), so the
 // minijail-notes §1.11 vectors can be checked at the IR level before codegen exists.
 
+import { Flag } from '../../ts/policy/abi';
 import { loadCore } from '../../ts/policy/core';
+import type { Diagnostic } from '../../ts/policy/diagnostics';
+import { encodeFiles } from '../../ts/policy/request';
 import { atomHolds } from './ir-meaning';
 
-export const FLAG_RETURN_ON_MATCH = 1;
-export const FLAG_KILL_THREAD = 2;
+export const FLAG_RETURN_ON_MATCH = Flag.ReturnOnMatch;
+export const FLAG_KILL_THREAD = Flag.KillThread;
 
 export interface ActionJson { ret: number; name: string; text: string }
-export interface AtomJson { arg: number; op: string; value: string }
-export interface RuleJson { action: ActionJson; file?: string; line?: number; column?: number; clauses: AtomJson[][] }
+export interface SpanJson { start: number; end: number; line: number; column: number; endLine: number; endColumn: number }
+export interface AtomJson extends Partial<SpanJson> { arg: number; op: string; value: string; mask?: string }
+export interface RuleJson extends Partial<SpanJson> { action: ActionJson; file?: string; clauses: AtomJson[][] }
 export interface SyscallJson { nr: number; name: string; weight: number; rules: RuleJson[] }
 export interface IrJson {
   arch: string; auditArch: number; bits: number;
   defaultAction: ActionJson; badArchAction: ActionJson; syscalls: SyscallJson[];
 }
-export interface DiagJson {
-  code: number; severity: string; message: string; file?: string; line?: number; column?: number;
-  related?: { file: string; line: number; column: number; message: string }; formatted: string;
-}
-export interface DumpJson { ok: boolean; ir: IrJson | null; diagnostics: DiagJson[] }
+/** The core's diagnostics JSON is what ts/policy hands out as Diagnostic. */
+export type DiagJson = Diagnostic;
+/** ir: with errors, what resolved (null for an unknown arch). */
+export interface DumpJson { ok: boolean; arch: string; ir: IrJson | null; diagnostics: DiagJson[] }
 
 export interface DumpOptions {
   arch?: string;
@@ -34,9 +37,8 @@ export interface DumpOptions {
 
 export async function dump(text: string, o: DumpOptions = {}): Promise<DumpJson> {
   const core = await loadCore();
-  const parts = [o.path ?? 'main.policy', text];
-  for (const [p, t] of Object.entries(o.files ?? {})) parts.push(p, t);
-  return JSON.parse(core.dumpIR(parts.join('\0'), o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+  const files = encodeFiles([[o.path ?? 'main.policy', text], ...Object.entries(o.files ?? {})]);
+  return JSON.parse(core.analyze(files, o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
 }
 
 /** dump() that must succeed; fails the test with the formatted diagnostics otherwise. */

@@ -3,9 +3,10 @@
 
 import { withCore } from './core';
 import { InvalidProgramError } from './diagnostics';
-import { ArchName, closestName, tables } from './tables';
+import type { ActionName } from './abi';
+import { ArchName, suggestNames, tables } from './tables';
 
-export type ActionName = 'allow' | 'errno' | 'kill-process' | 'kill-thread' | 'trap' | 'trace' | 'log' | 'user-notify';
+export type { ActionName };
 
 export interface SimulateOptions {
   arch: ArchName | (string & {});
@@ -68,7 +69,7 @@ export async function simulate(program: Uint8Array, options: SimulateOptions): P
   if (typeof which === 'string') {
     const n = t.syscalls.get(which);
     if (n === undefined) {
-      const hint = closestName(which, t.syscalls.keys());
+      const [hint] = await suggestNames(which, t.syscalls.keys());
       throw new RangeError(`simulate: unknown syscall "${which}" on ${t.name}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
     nr = n;

@@ -121,34 +121,3 @@ export function atomHolds(atom: Atom, argValue: u64, bits: i32): bool {
   }
   return false;
 }
-
-/**
- * A copy of the IR in which each syscall of `nrs` is allowed unconditionally (its rules are
- * replaced). The runtime uses it for the preload gate filter: the policy plus the loader's
- * start-up syscalls, enforced from exec until the preload installs the exact policy.
- */
-export function withUnconditionalAllow(ir: PolicyIR, nrs: i32[], allow: u32): PolicyIR {
-  const out = new PolicyIR(ir.arch, ir.defaultAction, ir.badArchAction);
-  const listed = new Set<i32>();
-  for (let i = 0; i < ir.syscalls.length; i++) {
-    const sc = ir.syscalls[i];
-    listed.add(sc.nr);
-    if (nrs.includes(sc.nr)) {
-      const copy = new SyscallRules(sc.nr, sc.name);
-      copy.weight = sc.weight;
-      copy.rules = [new Rule(allow)];
-      out.syscalls.push(copy);
-    } else {
-      out.syscalls.push(sc);
-    }
-  }
-  for (let i = 0; i < nrs.length; i++) {
-    if (listed.has(nrs[i])) continue;
-    listed.add(nrs[i]);
-    const sc = new SyscallRules(nrs[i], '');
-    sc.rules = [new Rule(allow)];
-    out.syscalls.push(sc);
-  }
-  out.syscalls.sort((a: SyscallRules, b: SyscallRules): i32 => a.nr - b.nr);
-  return out;
-}
