@@ -11,7 +11,8 @@ import { simulate } from '../ts/policy/simulate';
 import { loadCore } from '../ts/policy/core';
 import { encodeFiles } from '../ts/policy/request';
 import { Jail } from '../ts/jail/jail';
-import { PolicyIRJson, buildGenerator, generate, translate } from './libseccomp';
+import { typedIR } from '../ts/policy/analyze';
+import { buildGenerator, generate, translate } from './libseccomp';
 import { ROOT, RESULTS, WORK } from './paths';
 import { Summary, fmt, nowUs, summarize } from './stats';
 import { POLICY_SIZE, allowListPolicy } from './syscall-policy';
@@ -151,7 +152,7 @@ async function compileOrThrow(text: string): Promise<Uint8Array> {
 async function libseccompProgram(text: string, file: string): Promise<Uint8Array | undefined> {
   const core = await loadCore();
   const ir = JSON.parse(core.analyze(encodeFiles([['bench-200.policy', text]]), 'x86_64', 0, ''));
-  const tr = translate(ir.ir as PolicyIRJson);
+  const tr = translate(typedIR(ir.ir));
   if (!tr.rules) return undefined;
   return generate(buildGenerator(WORK), tr.rules, 2, file).program;
 }

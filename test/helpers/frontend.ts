@@ -12,12 +12,14 @@ export const FLAG_RETURN_ON_MATCH = Flag.ReturnOnMatch;
 export const FLAG_KILL_THREAD = Flag.KillThread;
 
 export interface ActionJson { ret: number; name: string; text: string }
-export interface SpanJson { start: number; end: number; line: number; column: number; endLine: number; endColumn: number }
-export interface AtomJson extends Partial<SpanJson> { arg: number; op: string; value: string; mask?: string }
-export interface RuleJson extends Partial<SpanJson> { action: ActionJson; file?: string; clauses: AtomJson[][] }
+/** [start, end, line, column, endLine, endColumn] (wasm/assembly/irdump.ts). */
+export type SpanJson = [number, number, number, number, number, number];
+export interface AtomJson { arg: number; op: string; value: string; mask?: string; span?: SpanJson }
+/** file: an index into IrJson.files; action: the core's index into its actions, resolved by dump(). */
+export interface RuleJson { action: ActionJson; file?: number; span?: SpanJson; clauses: AtomJson[][] }
 export interface SyscallJson { nr: number; name: string; weight: number; rules: RuleJson[] }
 export interface IrJson {
-  arch: string; auditArch: number; bits: number;
+  arch: string; auditArch: number; bits: number; files: string[];
   defaultAction: ActionJson; badArchAction: ActionJson; syscalls: SyscallJson[];
 }
 /** The core's diagnostics JSON is what ts/policy hands out as Diagnostic. */
@@ -38,7 +40,10 @@ export interface DumpOptions {
 export async function dump(text: string, o: DumpOptions = {}): Promise<DumpJson> {
   const core = await loadCore();
   const files = encodeFiles([[o.path ?? 'main.policy', text], ...Object.entries(o.files ?? {})]);
-  return JSON.parse(core.analyze(files, o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+  const r = JSON.parse(core.analyze(files, o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+  const actions = (r.ir as (IrJson & { actions: ActionJson[] }) | null)?.actions ?? [];
+  for (const sc of r.ir?.syscalls ?? []) for (const rule of sc.rules) rule.action = actions[rule.action as unknown as number];
+  return r;
 }
 
 /** dump() that must succeed; fails the test with the formatted diagnostics otherwise. */

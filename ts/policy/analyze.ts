@@ -94,32 +94,40 @@ export interface PolicyAnalysis {
   ir: PolicyIR | null;
 }
 
-interface CoreSpan { start: number; end: number; line: number; column: number; endLine: number; endColumn: number }
-interface CoreComparison extends CoreSpan { arg: number; op: ComparisonOp; value: string; mask?: string }
-interface CoreRule extends CoreSpan { action: IRAction; file: string; clauses: CoreComparison[][] }
-interface CoreIR extends Omit<PolicyIR, 'syscalls'> { syscalls: Array<Omit<IRSyscall, 'rules'> & { rules: CoreRule[] }> }
+/** [start, end, line, column, endLine, endColumn], as wasm/assembly/irdump.ts writes spans. */
+type CoreSpan = [number, number, number, number, number, number];
+interface CoreComparison { arg: number; op: ComparisonOp; value: string; mask?: string; span: CoreSpan }
+interface CoreRule { action: number; file: number; span: CoreSpan; clauses: CoreComparison[][] }
+/** The IR as the core's analyze export writes it (wasm/assembly/irdump.ts). */
+export interface CoreIR extends Omit<PolicyIR, 'syscalls'> { files: string[]; actions: IRAction[]; syscalls: Array<Omit<IRSyscall, 'rules'> & { rules: CoreRule[] }> }
 interface CoreAnalysis { ok: boolean; arch: string; ir: CoreIR | null; diagnostics: Diagnostic[] }
 
 function range(file: string, s: CoreSpan): SourceRange {
-  return { file, start: s.start, end: s.end, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
+  return { file, start: s[0], end: s[1], line: s[2], column: s[3], endLine: s[4], endColumn: s[5] };
 }
 
 function comparison(file: string, c: CoreComparison): IRComparison {
-  const out: IRComparison = { arg: c.arg, op: c.op, value: BigInt(c.value), span: range(file, c) };
+  const out: IRComparison = { arg: c.arg, op: c.op, value: BigInt(c.value), span: range(file, c.span) };
   if (c.mask !== undefined) out.mask = BigInt(c.mask);
   return out;
 }
 
-function typedIR(ir: CoreIR): PolicyIR {
+/** The core's IR JSON as the typed PolicyIR (for hosts that call the core's analyze export themselves: tests, benchmarks). */
+export function typedIR(ir: CoreIR): PolicyIR {
   return {
-    ...ir,
+    arch: ir.arch,
+    auditArch: ir.auditArch,
+    bits: ir.bits,
+    defaultAction: ir.defaultAction,
+    badArchAction: ir.badArchAction,
     syscalls: ir.syscalls.map((sc) => ({
-      ...sc,
-      rules: sc.rules.map((r) => ({
-        action: r.action,
-        span: range(r.file, r),
-        clauses: r.clauses.map((clause) => clause.map((c) => comparison(r.file, c))),
-      })),
+      nr: sc.nr,
+      name: sc.name,
+      weight: sc.weight,
+      rules: sc.rules.map((r) => {
+        const file = ir.files[r.file];
+        return { action: ir.actions[r.action], span: range(file, r.span), clauses: r.clauses.map((clause) => clause.map((c) => comparison(file, c))) };
+      }),
     })),
   };
 }
