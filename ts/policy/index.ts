@@ -8,8 +8,8 @@ export type {
   AnalyzeOptions, PolicyAnalysis, PolicyIR, IRSyscall, IRRule, IRComparison, IRAction, ComparisonOp,
 } from './analyze';
 export type { PolicyOptions, PolicyFiles } from './request';
-export { simulate, seccompData } from './simulate';
-export type { SimulateOptions, SimulateResult } from './simulate';
+export { simulate, simulatePolicy, seccompData } from './simulate';
+export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
 export type { SockFilter } from './disasm';
 export { arches, archInfo, syscallNumber, syscallName, syscallNames, constantValue, constants, suggestNames } from './tables';

@@ -3,26 +3,25 @@
 // Memory: every export begins with arenaEnter() and returns through released() (the per-call
 // arena of rt/arena.ts frees everything the call allocated); exports never call each other.
 
-import { SourceSet } from './span';
+import { SourceSet, Span } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
 import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './options';
-import { RET_KILL_THREAD } from './actions';
+import { RET_KILL_THREAD, RET_DATA, actionName } from './actions';
 import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
-import { PolicyIR } from './ir';
+import { PolicyIR, decideCall } from './ir';
 import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
 import { diffIR } from './verify/diff';
 import { verifyJson, diffJson } from './verify/report';
-import { simulateProgram } from './bpf/simulate';
+import { simulateProgram, runProgram, readU32, SimResult } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexJson } from './json';
 import { parseIRText } from './codegen/irtext';
 import { indexOfChar } from './lexer';
 import { irJson } from './irdump';
 import { rankNames as rank } from './suggest';
-import { Span } from './span';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -291,6 +290,48 @@ function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
 export function simulate(program: Uint8Array, data: Uint8Array): string {
   arenaEnter();
   return released(simulateProgram(program, data));
+}
+
+/**
+ * Compile a policy and run its program on one struct seccomp_data (64 bytes), naming the rule
+ * that decides the call: the first rule of the IR whose condition holds, which the program is
+ * built (and proven) to agree with. Same first four arguments as compile. Returns JSON
+ * {ok, arch, ret, action, data, insns (the program's run, as simulate reports it),
+ *  rule: {file, start, end, line, column, endLine, endColumn} | null (the default or bad-arch
+ *  action decided), diagnostics[]}; ok false (no run) when the policy has errors.
+ */
+export function simulatePolicy(files: string, arch: string, flags: u32, defaultAction: string, data: Uint8Array): string {
+  arenaEnter();
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  const diags = fe.diags;
+  const ir = fe.ir;
+  let res: SimResult | null = null;
+  let rule = 'null';
+  if (ir != null && !diags.hasErrors) {
+    if (data.length < 64) {
+      diags.error(Code.InternalError, null, ['seccomp_data must be 64 bytes, got ' + data.length.toString()]);
+    } else {
+      const prog = generate(ir, diags);
+      if (prog != null && !diags.hasErrors) {
+        res = runProgram(prog, data);
+        const args = new StaticArray<u64>(6);
+        for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
+        const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+        // Never name a rule the program did not follow (the verifier proves they agree).
+        if (res.error.length > 0 || res.ret != v.action) {
+          diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
+        } else if (v.syscallIndex >= 0) {
+          const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
+          if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
+        }
+      }
+    }
+  }
+  const o = new JsonObject().bool('ok', res != null && !diags.hasErrors).str('arch', fe.arch != null ? fe.arch!.name : '');
+  if (res != null && !diags.hasErrors) {
+    o.int('ret', res.ret).str('action', actionName(res.ret)).int('data', res.ret & RET_DATA).int('insns', res.insns).raw('rule', rule);
+  }
+  return released(o.raw('diagnostics', diagnosticsJson(diags, fe.sources)).toString());
 }
 
 /** Readable listing of a program with labels and decoded constants; `arch` names syscalls. */
