@@ -242,7 +242,7 @@ export function compileIRText(text: string, arch: string): string {
     .toString());
 }
 
-/** A span's file, offsets, and line and column of both ends (the one place they are derived). */
+/** A span's file, offsets, and line and column of both ends (derived by SourceSet, as for the IR's spans). */
 function rangeJson(o: JsonObject, s: Span, sources: SourceSet): JsonObject {
   return o.str('file', sources.paths[s.file])
     .int('start', s.start).int('end', s.end)

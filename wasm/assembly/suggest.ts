@@ -51,6 +51,7 @@ export function rankNames(name: string, candidates: string[], count: i32): strin
   if (count <= 0) return picked;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
+    if (c.length == 0) continue;
     const full = keys.length == count;
     // What a candidate must beat to enter: ties lose to earlier candidates.
     const cutoff = full ? keys[keys.length - 1] - 1 : limit;
