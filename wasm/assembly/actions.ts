@@ -12,10 +12,6 @@ export const RET_DATA: u32 = 0x0000ffff;
 /** Largest errno the kernel passes through (MAX_ERRNO); larger values are a policy error. */
 export const MAX_ERRNO: u32 = 4095;
 
-export function actionKind(ret: u32): u32 {
-  return ret & RET_ACTION_FULL;
-}
-
 /** Human form: "allow", "errno 38", "trace 5". */
 export function actionText(ret: u32): string {
   const k = ret & RET_ACTION_FULL;

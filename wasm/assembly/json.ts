@@ -45,10 +45,6 @@ export function hexJson(b: Uint8Array): string {
   return out;
 }
 
-export function hex64(v: u64): string {
-  return '0x' + v.toString(16);
-}
-
 /** Builds `{"k":v,...}` without intermediate arrays at each call site. */
 export class JsonObject {
   private parts: string[] = [];
