@@ -1,7 +1,7 @@
 // Developer tool for performance work on the policy core (not part of `npm run bench`):
 // compare core builds on identical input, and prove that a change left every output alone.
 //   node scripts/profile-core.js prep                      requests of every corpus policy -> $PERF/requests.json
-//   node scripts/profile-core.js dump DIR OUT              every compile/dumpIR result of DIR/core.wasm -> OUT
+//   node scripts/profile-core.js dump DIR OUT              every compile/analyze result of DIR/core.wasm -> OUT
 //   node scripts/profile-core.js time DIR [DIR...] [-r N] [-f TEXT]  CPU µs per x86_64 policy (no includes),
 //                                                          builds interleaved; -f: only files whose path contains TEXT
 // DIR holds a core.wasm and its raw-bindings core.js (`npx asc wasm/assembly/index.ts --config
@@ -25,8 +25,16 @@ interface Req { file: string; arch: string; request: string; includes: number }
 
 type CoreApi = {
   compile(files: string, arch: string, flags: number, defaultAction: string): string;
-  dumpIR(files: string, arch: string, flags: number, defaultAction: string): string;
+  /** dumpIR in builds before it was renamed (so older builds still compare). */
+  analyze?(files: string, arch: string, flags: number, defaultAction: string): string;
+  dumpIR?(files: string, arch: string, flags: number, defaultAction: string): string;
 };
+
+function analyze(c: CoreApi, files: string, arch: string, flags: number, defaultAction: string): string {
+  const fn = c.analyze ?? c.dumpIR;
+  if (!fn) throw new Error('this build has neither analyze nor dumpIR');
+  return fn.call(c, files, arch, flags, defaultAction);
+}
 
 async function loadBuild(dir: string): Promise<CoreApi> {
   // The glue is an ES module named .js; Node needs .mjs outside a "type": "module" package.
@@ -59,7 +67,7 @@ async function dump(dir: string, out: string): Promise<void> {
   for (const r of requests()) {
     for (const flags of [0, 1, 2]) lines.push(`${r.file} ${r.arch} ${flags} ${core.compile(r.request, r.arch, flags, '')}`);
     lines.push(`${r.file} ${r.arch} trap ${core.compile(r.request, r.arch, 1, 'trap')}`);
-    lines.push(`${r.file} ${r.arch} ir ${core.dumpIR(r.request, r.arch, 1, '')}`);
+    lines.push(`${r.file} ${r.arch} ir ${analyze(core, r.request, r.arch, 1, '')}`);
     // Diagnostics for the wrong arch (unknown names) exercise the error paths too.
     const other = r.arch === 'x86_64' ? 'aarch64' : 'x86_64';
     lines.push(`${r.file} ${other} 1 ${core.compile(r.request, other, 1, '')}`);
@@ -79,7 +87,7 @@ async function time(dirs: string[], rounds: number, only: string): Promise<void>
   if (reqs.length === 0) throw new Error(`no x86_64 policy without includes matches '${only}'`);
   const kinds: Array<[string, (c: CoreApi, r: Req) => string]> = [
     ['compile', (c, r) => c.compile(r.request, 'x86_64', 1, '')],
-    ['check', (c, r) => c.dumpIR(r.request, 'x86_64', 0x100, '')],
+    ['check', (c, r) => analyze(c, r.request, 'x86_64', 0x100, '')],
   ];
   // samples[kind][build] = per-round µs per policy
   const samples = kinds.map(() => dirs.map(() => [] as number[]));

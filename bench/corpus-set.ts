@@ -2,16 +2,18 @@
 // each with its complete compile request (main file + includes) ready for the core.
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { Flag } from '../ts/policy/abi';
 import { collectFiles } from '../ts/policy/includes';
+import { encodeFiles } from '../ts/policy/request';
 import { corpusPolicies, corpusResolver, mainPath, readCorpus, CORPUS } from '../test/helpers/corpus';
 import { parseReferenceTsv, ReferenceRow } from './metric';
 
 export const SHARED_BENCH = path.resolve(CORPUS, '../../bench');
 export const REFERENCE_TSV = path.join(SHARED_BENCH, 'minijail-bst-x86_64.tsv');
 
-/** What compile_seccomp_policy does: `; return N` returns on match (core flag 1); kill = kill-process. */
-export const FLAG_RETURN_ON_MATCH = 1;
-export const FLAG_VERIFY = 4;
+/** What compile_seccomp_policy does: `; return N` returns on match; kill = kill-process. */
+export const FLAG_RETURN_ON_MATCH = Flag.ReturnOnMatch;
+export const FLAG_VERIFY = Flag.Verify;
 
 export interface BenchPolicy {
   /** Corpus path, as in the reference TSV. */
@@ -47,7 +49,7 @@ export async function loadBenchCorpus(): Promise<BenchCorpus> {
       missing.push(`${ref.file} (${set.diagnostics.map((d) => d.message).join('; ')})`);
       continue;
     }
-    const request = set.files.map(([f, t]) => `${f}\0${t}`).join('\0');
+    const request = encodeFiles(set.files);
     const textBytes = set.files.reduce((a, [, t]) => a + Buffer.byteLength(t), 0);
     policies.push({ file: ref.file, ref, request, textBytes });
   }

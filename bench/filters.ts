@@ -8,7 +8,8 @@ import * as path from 'path';
 import { loadCore, Core } from '../ts/policy/core';
 import { BenchPolicy, FLAG_RETURN_ON_MATCH, FLAG_VERIFY, loadBenchCorpus, shortName } from './corpus-set';
 import { FilterMetric, corpusMeans, measure } from './metric';
-import { PolicyIRJson, buildGenerator, generate, libseccompVersion, translate } from './libseccomp';
+import { typedIR } from '../ts/policy/analyze';
+import { buildGenerator, generate, libseccompVersion, translate } from './libseccomp';
 import { RESULTS, WORK } from './paths';
 import { comparingRunner, hexToBytes, recordingRunner } from './sim';
 import { fmt } from './stats';
@@ -126,8 +127,8 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
     const mine = measureProgram(core, hexToBytes(c.program), p);
     row.tsjail = mine.metric;
     row.sameCountsAsMinijail = mine.metric.allowedN === p.ref.allowedN && mine.metric.condCases === p.ref.condCases;
-    const irj = JSON.parse(core.dumpIR(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
-    const tr = translate(irj.ir as PolicyIRJson);
+    const irj = JSON.parse(core.analyze(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
+    const tr = translate(typedIR(irj.ir));
     if (!tr.rules) {
       row.lso1.excluded = row.lso2.excluded = `not expressible as libseccomp rules: ${tr.reason}`;
     } else {

@@ -1,24 +1,14 @@
-// The libseccomp peer: a policy's IR (the core's dumpIR) translated into libseccomp rules,
+// The libseccomp peer: a policy's IR (the core's analyze) translated into libseccomp rules,
 // compiled by bench/peers/libseccomp-gen.c (libseccomp 2.5.x, SCMP_FLTATR_CTL_OPTIMIZE 1 or 2).
 // The translation is exact or refused: anything libseccomp's rule model cannot say as written
 // (two comparisons of one argument in a clause) is reported instead of approximated.
 import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
+import type { IRComparison, PolicyIR } from '../ts/policy/analyze';
 import { ROOT } from './paths';
 
-export interface IRAction { ret: number; name: string; text: string }
-export interface IRAtom { arg: number; op: string; value: string }
-export interface IRRule { action: IRAction; clauses: IRAtom[][]; line?: number }
-export interface IRSyscall { nr: number; name: string; weight: number; rules: IRRule[] }
-export interface PolicyIRJson {
-  arch: string;
-  auditArch: number;
-  bits: number;
-  defaultAction: IRAction;
-  badArchAction: IRAction;
-  syscalls: IRSyscall[];
-}
+type IRAtom = IRComparison;
 
 /** One libseccomp comparison: (arg OP value), or for meq (arg & mask) == value. */
 interface Cmp { arg: number; op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'meq'; value: bigint; mask: bigint }
@@ -28,7 +18,7 @@ const SIMPLE_OPS: Record<string, Cmp['op']> = { '==': 'eq', '!=': 'ne', '<': 'lt
 
 /** An atom as alternatives of single comparisons (their OR); [] = never true. */
 function atomAlternatives(a: IRAtom): Cmp[] | string {
-  const v = BigInt(a.value) & M64;
+  const v = a.value & M64;
   const simple = SIMPLE_OPS[a.op];
   if (simple) return [{ arg: a.arg, op: simple, value: v, mask: 0n }];
   if (a.op === 'in') return [{ arg: a.arg, op: 'meq', value: 0n, mask: ~v & M64 }];
@@ -57,7 +47,7 @@ const hex = (v: bigint | number) => BigInt(v).toString(16);
  * libseccomp has no rule order, so overlapping rules with different actions may come out
  * differently: callers check the result (behaviour on every metric call, and the verifier).
  */
-export function translate(ir: PolicyIRJson): Translation {
+export function translate(ir: PolicyIR): Translation {
   const def = ir.defaultAction.ret >>> 0;
   const lines = [`default ${hex(def)}`, `badarch ${hex(ir.badArchAction.ret >>> 0)}`];
   let ruleCount = 0;
@@ -83,7 +73,7 @@ export function translate(ir: PolicyIRJson): Translation {
             for (const p of products) {
               const args = new Set(p.map((c) => c.arg));
               if (args.size !== p.length) {
-                return { reason: `${sc.name} (line ${rule.line ?? '?'}): two comparisons of one argument in a clause (libseccomp allows one per argument per rule)`, ruleCount: 0 };
+                return { reason: `${sc.name} (line ${rule.span.line}): two comparisons of one argument in a clause (libseccomp allows one per argument per rule)`, ruleCount: 0 };
               }
               lines.push(`rule ${hex(sc.nr)} ${hex(ret)} ${p.length}` + p.map((c) => ` ${c.arg} ${c.op} ${hex(c.value)} ${hex(c.mask)}`).join(''));
               ruleCount++;

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runFilters } from './filters';
 import { coldChild, runCompile, runVerify } from './compile-time';
+import { runAnalyze } from './analyze-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
 import { machineInfo } from './machine';
@@ -15,13 +16,14 @@ import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'spawn', 'exec'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'analyze', 'spawn', 'exec'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
   filters: 'filters-x86_64.json',
   compile: 'compile-x86_64.json',
   verify: 'verify-x86_64.json',
+  analyze: 'analyze-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
 };
@@ -50,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'filters': result = await runFilters(log); break;
       case 'compile': result = await runCompile(log, bundle); break;
       case 'verify': result = await runVerify(log); break;
+      case 'analyze': result = await runAnalyze(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
     }

@@ -9,8 +9,10 @@ import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { simulate } from '../ts/policy/simulate';
 import { loadCore } from '../ts/policy/core';
+import { encodeFiles } from '../ts/policy/request';
 import { Jail } from '../ts/jail/jail';
-import { PolicyIRJson, buildGenerator, generate, translate } from './libseccomp';
+import { typedIR } from '../ts/policy/analyze';
+import { buildGenerator, generate, translate } from './libseccomp';
 import { ROOT, RESULTS, WORK } from './paths';
 import { Summary, fmt, nowUs, summarize } from './stats';
 import { POLICY_SIZE, allowListPolicy } from './syscall-policy';
@@ -149,8 +151,8 @@ async function compileOrThrow(text: string): Promise<Uint8Array> {
 
 async function libseccompProgram(text: string, file: string): Promise<Uint8Array | undefined> {
   const core = await loadCore();
-  const ir = JSON.parse(core.dumpIR(`bench-200.policy\0${text}`, 'x86_64', 0, ''));
-  const tr = translate(ir.ir as PolicyIRJson);
+  const ir = JSON.parse(core.analyze(encodeFiles([['bench-200.policy', text]]), 'x86_64', 0, ''));
+  const tr = translate(typedIR(ir.ir));
   if (!tr.rules) return undefined;
   return generate(buildGenerator(WORK), tr.rules, 2, file).program;
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import type { FiltersResult, TargetCheck } from './filters';
 import type { CompileResult, VerifyResult } from './compile-time';
+import type { AnalyzeResult } from './analyze-time';
 import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
 import type { MachineInfo } from './machine';
@@ -103,6 +104,26 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
   return out.join('\n');
 }
 
+function analyzeSection(a: Dated<AnalyzeResult>): string {
+  const out = [`## Analysis time (${when(a)})`, ''];
+  const p = a.policy;
+  out.push(`A generated x86_64 policy of ${p.lines} lines (${p.bytes} bytes; ${p.syscalls} syscalls, ${p.rules} rules, ${p.comparisons} comparisons), medians of ${a.rounds} interleaved warm calls. ` +
+    `analyzePolicy is what a tool calls: the request, core.analyze, JSON parse and the typed IR (bigint values). Budget (the language service): ${a.budgetMs} ms per re-analysis, ` +
+    'judged on CPU time (process.cpuUsage), since wall time on this shared machine also holds other processes\' turns.', '');
+  const ms = (label: string, s: { median: number; p95: number }, w: { median: number; p95: number }) => [label, fmt(s.median), fmt(s.p95), fmt(w.median), fmt(w.p95)];
+  const c = a.largeCpu;
+  out.push(table(['2,000-line policy', 'CPU median ms', 'CPU p95 ms', 'wall median ms', 'wall p95 ms'], [
+    ms('analyzePolicy (end to end)', c.analyzePolicy, a.large.analyzePolicy),
+    ms('core.analyze (diagnostics + IR with spans)', c.analyze, a.large.analyze),
+    ms('core.analyze, check only (diagnostics)', c.checkOnly, a.large.checkOnly),
+    ms('core.compile (for scale)', c.compile, a.large.compile),
+  ]));
+  out.push('', `Budget: **${c.analyzePolicy.median < a.budgetMs ? 'met' : 'missed'}** (analyzePolicy CPU median ${fmt(c.analyzePolicy.median)} ms, p95 ${fmt(c.analyzePolicy.p95)} ms).`, '');
+  out.push(`Corpus (${a.corpus.policies} policies, per-policy medians of interleaved calls): core.analyze median ${fmt(a.corpus.analyze.median, 0)} µs (p95 ${fmt(a.corpus.analyze.p95, 0)}), ` +
+    `core.compile ${fmt(a.corpus.compile.median, 0)} µs; analyze / compile per policy: median ${fmt(a.corpus.ratio.median)}, max ${fmt(a.corpus.ratio.max)}.`, '');
+  return out.join('\n');
+}
+
 function spawnSection(s: Dated<SpawnResult>): string {
   const out = [`## Spawn from a running Node process (${when(s)})`, ''];
   out.push(`/bin/true, ${s.runs} runs per variant, interleaved; time from the spawn call to the exit notification. The seccomp policy allows ${s.policy.syscalls} syscalls (tsjail's program: ${s.policy.tsjailInsns} instructions${s.policy.libseccompInsns ? `; libseccomp O2: ${s.policy.libseccompInsns}` : ''}).`, '');
@@ -134,7 +155,7 @@ function execSection(e: Dated<ExecResult>): string {
 }
 
 /** Every benchmark target in one table. */
-function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>): string {
+function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>, a?: Dated<AnalyzeResult>): string {
   const rows: string[][] = [];
   for (const t of f?.targets ?? []) {
     rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
@@ -144,6 +165,7 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
       yes(c.warm.median < c.reference.low), `${c.belowReferenceLowCount} / ${c.policies} below ${c.reference.low} µs`]);
   }
   if (v) rows.push([`verify: <= ${v.target}x compile`, `median ${fmt(v.ratio.median)}x, max ${fmt(v.ratio.max)}x`, yes(v.misses.length === 0), `${v.policies - v.misses.length} / ${v.policies}`]);
+  if (a) rows.push([`analyze: a ${a.policy.lines}-line policy under ${a.budgetMs} ms warm`, `CPU median ${fmt(a.largeCpu.analyzePolicy.median)} ms, p95 ${fmt(a.largeCpu.analyzePolicy.p95)} ms`, yes(a.largeCpu.analyzePolicy.median < a.budgetMs), '']);
   if (s) {
     const t = s.tsjailVsBwrap;
     rows.push(['spawn: tsjail jailed spawn below bwrap', t ? `${fmt(t.tsjailMedianMs)} vs ${fmt(t.bwrapMedianMs)} ms (median)` : 'not measured', yes(t?.met), '']);
@@ -162,18 +184,20 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const v = read<VerifyResult>(dir, files.verify);
   const s = read<SpawnResult>(dir, files.spawn);
   const e = read<ExecResult>(dir, files.exec);
-  const any = f ?? c ?? v ?? s ?? e;
+  const a = read<AnalyzeResult>(dir, files.analyze);
+  const any = f ?? c ?? v ?? s ?? e ?? a;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|spawn|exec` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|analyze|spawn|exec` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
       `tsjail ${m.tsjail} (commit ${m.commit}), AssemblyScript ${m.versions.assemblyscript}; peers: libseccomp ${m.versions.libseccomp}, bubblewrap ${m.versions.bubblewrap}, firejail ${m.versions.firejail}, util-linux ${m.versions['util-linux']}.`, '');
   }
-  out.push(glance(f, c, v, s, e));
+  out.push(glance(f, c, v, s, e, a));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
+  if (a) out.push(analyzeSection(a));
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));
   const text = out.join('\n').replace(/\n{3,}/g, '\n\n');

@@ -1,7 +1,8 @@
 // The shipped bundles: dist/policy.cjs (Node require), dist/policy.mjs (Node import), and the
 // browser bundles (ESM and IIFE) in headless Debian Chromium driven by playwright-core. Each
-// compiles a policy whose @include comes from a file map, simulates and disassembles it, and
-// must agree byte for byte with Node.
+// compiles a policy whose @include comes from a file map, simulates and disassembles it,
+// analyses a typo (its suggestion applied, the IR's spans sliced) and names the rule that
+// decides a call, and must agree byte for byte with Node.
 
 import { execFileSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -26,6 +27,8 @@ interface Outcome {
   verdicts: Array<{ action: string; data: number; insns: number }>;
   listing: string;
   missing: { ok: boolean; line?: number; code: number; file?: string };
+  /** analyzePolicy on a typo: the suggestion, and the IR's spans as the text they cover. */
+  analysis: { ok: boolean; suggestion: string; rules: string[]; decidedBy: string | null };
 }
 
 // The same scenario, as source text evaluated against any build of the API (`api`).
@@ -41,8 +44,21 @@ const SCENARIO = `async (api, MAIN, FILES, CALLS) => {
   const listing = await api.disassemble(r.program, 'x86_64');
   const m = await api.compilePolicy(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: {} });
   const d = m.diagnostics.find((x) => x.severity === 'error');
+  const typo = MAIN.replace('TCGETS', 'TCGEST');
+  const a = await api.analyzePolicy(typo, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
+  const fix = a.diagnostics[0].suggestions[0];
+  const fixed = typo.slice(0, fix.edits[0].start) + fix.edits[0].newText + typo.slice(fix.edits[0].end);
+  const b = await api.analyzePolicy(fixed, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
+  const texts = { 'app/main.policy': fixed, ...FILES };
+  const rules = [];
+  for (const sc of b.ir.syscalls) for (const rule of sc.rules) {
+    rules.push(sc.name + ': ' + texts[rule.span.file].slice(rule.span.start, rule.span.end) + ' [' +
+      rule.clauses.map((c) => c.map((x) => texts[x.span.file].slice(x.span.start, x.span.end) + ' = 0x' + x.value.toString(16)).join(' && ')).join(' || ') + ']');
+  }
+  const s = await api.simulatePolicy(fixed, { arch: 'x86_64', path: 'app/main.policy', files: FILES, syscall: 'ioctl', args: [0, 0x541b] });
   return { ok: r.ok, program, insns: r.insns, files: r.files, verdicts, listing,
-    missing: { ok: m.ok, line: d && d.line, code: d ? d.code : 0, file: d && d.file } };
+    missing: { ok: m.ok, line: d && d.line, code: d ? d.code : 0, file: d && d.file },
+    analysis: { ok: b.ok, suggestion: fix.title, rules, decidedBy: s.rule ? fixed.slice(s.rule.start, s.rule.end) : null } };
 }`;
 
 let nodeOutcome: Outcome;
@@ -64,6 +80,15 @@ describe('Node bundles', () => {
       .toEqual(['allow', 'allow', 'kill-process', 'allow', 'errno 25', 'kill-process']);
     expect(nodeOutcome.listing).toMatch(/ALLOW/);
     expect(nodeOutcome.missing).toEqual({ ok: false, line: 2, code: 2007, file: 'app/main.policy' });
+    expect(nodeOutcome.analysis).toEqual({
+      ok: true,
+      suggestion: 'Change to "TCGETS"',
+      rules: [
+        'read: 1 []', 'write: arg0 == 1 || arg0 == 2 [arg0 == 1 = 0x1 || arg0 == 2 = 0x2]', 'close: 1 []',
+        'ioctl: arg1 == TCGETS; return ENOTTY [arg1 == TCGETS = 0x5401]', 'ioctl: return ENOTTY []', 'exit_group: 1 []',
+      ],
+      decidedBy: 'return ENOTTY',
+    });
   });
 
   test('dist/policy.mjs (import, in a separate ESM process) gives the same result', () => {

@@ -3,6 +3,14 @@
 // unknown metadata keys). Each row: policy text, expected code, line, column, message fragment.
 
 import { dump, DumpOptions } from './helpers/frontend';
+import { diagnosticRangeProblems } from './helpers/ranges';
+
+/** The texts a dump() request holds, by path, for checking the ranges diagnostics point into. */
+function textsOf(text: string, o: DumpOptions): Map<string, string> {
+  const m = new Map<string, string>([[o.path ?? 'main.policy', text], ...Object.entries(o.files ?? {})]);
+  if (o.defaultAction !== undefined) m.set('<default-action>', o.defaultAction);
+  return m;
+}
 
 type Row = [string, number, number, number, string, DumpOptions?];
 
@@ -23,11 +31,11 @@ const rows: Row[] = [
   ['read: arg0 == -0x8000000000000001', 2004, 1, 15, 'signed underflow'],
   ['read: arg0 == 0x100000000', 2003, 1, 15, 'does not fit in 32 bits', { arch: 'arm' }],
   ['read: arg0 == -0x80000001', 2004, 1, 15, 'signed underflow', { arch: 'i386' }],
-  ['read: arg0 == ~', 1018, 1, 16, 'empty complement'],
+  ['read: arg0 == ~', 1018, 1, 15, 'empty complement'],
   ['read: arg0 == ~~0', 1019, 1, 16, 'invalid double complement'],
   ['read: arg0 == (1', 1020, 1, 15, 'unclosed parenthesis'],
-  ['read: arg0 in', 1017, 1, 14, 'empty constant'],
-  ['read: arg0 == 0|', 1017, 1, 17, 'empty constant'],
+  ['read: arg0 in', 1017, 1, 12, 'empty constant'],
+  ['read: arg0 == 0|', 1017, 1, 16, 'empty constant'],
   ['read: arg0 == 0|;allow', 1017, 1, 17, 'empty constant'],
   ['read: arg0 == ' + '('.repeat(200) + '1' + ')'.repeat(200), 1021, 1, 79, 'nested too deeply'],
   // arguments and operators
@@ -35,25 +43,25 @@ const rows: Row[] = [
   ['read: arg6 == 0', 2005, 1, 7, 'invalid argument "arg6"'],
   ['read: arg7 == 0', 2005, 1, 7, 'arg0 to arg5'],
   ['read: arg99999999999 == 0', 2005, 1, 7, 'invalid argument'],
-  ['read: arg0', 1013, 1, 11, 'missing operator'],
+  ['read: arg0', 1013, 1, 7, 'missing operator'],
   ['read: arg0 = 1', 1014, 1, 12, 'invalid operator'],
   ['read: arg0 ~ 1', 1014, 1, 12, 'invalid operator'],
-  ['read: arg0 == 1 &&', 1015, 1, 19, 'empty clause'],
+  ['read: arg0 == 1 &&', 1015, 1, 17, 'empty clause'],
   ['read: arg0 == 1 && || arg0 == 2', 1015, 1, 20, 'empty clause'],
-  ['read: arg0 == 1 ||', 1016, 1, 19, 'empty argument expression'],
+  ['read: arg0 == 1 ||', 1016, 1, 17, 'empty argument expression'],
   ['read: &&', 1012, 1, 7, 'invalid argument'],
   // actions and filters
-  ['read: arg0 == 1;', 1008, 1, 17, 'missing action'],
+  ['read: arg0 == 1;', 1008, 1, 16, 'missing action'],
   ['read: 0', 1009, 1, 7, 'invalid action'],
   ['read: alow', 1009, 1, 7, 'did you mean "allow"'],
-  ['read: return', 1010, 1, 13, 'missing return value'],
+  ['read: return', 1010, 1, 7, 'missing return value'],
   ['read: return 65537', 2006, 1, 14, 'invalid errno value 65537'],
   ['read: return 4096', 2006, 1, 14, 'must be 0 to 4095'],
   ['read: return -1', 2006, 1, 14, 'invalid errno value -1'],
   ['read: arg0 == 1; return 5000', 2006, 1, 25, 'invalid errno'],
-  ['read:', 1006, 1, 6, 'missing filter'],
+  ['read:', 1006, 1, 5, 'missing filter'],
   ['read: {}', 1006, 1, 8, 'missing filter'],
-  ['read: { allow', 1007, 1, 14, 'unclosed brace'],
+  ['read: { allow', 1007, 1, 9, 'unclosed brace'],
   ['{read, write: allow', 1007, 1, 13, 'unclosed brace'],
   ['read: allow; allow', 1002, 1, 12, 'extra tokens'],
   ['read: arg0 == 1 allow', 1002, 1, 17, 'extra tokens'],
@@ -68,26 +76,26 @@ const rows: Row[] = [
   ['fstatat64: allow', 2001, 1, 1, 'exists on arm, i386', { arch: 'aarch64' }],
   ['a@b@c: allow', 1036, 1, 1, 'invalid syscall group name'],
   ['io@nope: allow', 2011, 1, 1, 'nonexistent syscall group namespace'],
-  ['read', 1003, 1, 5, 'missing colon'],
+  ['read', 1003, 1, 1, 'missing colon'],
   ['read allow', 1004, 1, 6, 'invalid colon'],
   // metadata
   ['read[arch=]: allow', 1024, 1, 11, 'invalid value'],
-  ['read[arch=', 1025, 1, 11, 'empty value'],
+  ['read[arch=', 1025, 1, 10, 'empty value'],
   ['read[arch=x86_64;arch=arm]: allow', 1026, 1, 18, 'duplicate metadata key "arch"'],
   ['read[arch=x86_64: allow', 1027, 1, 17, 'unclosed bracket'],
-  ['read[arch=x86_64', 1027, 1, 17, 'unclosed bracket'],
+  ['read[arch=x86_64', 1027, 1, 11, 'unclosed bracket'],
   ['read[1=a]: allow', 1022, 1, 6, 'invalid key'],
   ['read[arch a]: allow', 1023, 1, 11, 'invalid equal'],
   ['read[foo=bar]: allow', 2012, 1, 6, 'unknown metadata key "foo"'],
   // directives
-  ['@include', 1028, 1, 9, 'empty include path'],
+  ['@include', 1028, 1, 1, 'empty include path'],
   ['@include foo', 1029, 1, 10, 'invalid include path'],
   ['@include ./missing.policy', 2007, 1, 10, 'could not @include ./missing.policy'],
   ['@include ./a.policy extra', 1002, 1, 21, 'extra tokens'],
-  ['@frequency', 1030, 1, 11, 'empty frequency path'],
+  ['@frequency', 1030, 1, 1, 'empty frequency path'],
   ['@frequency foo', 1031, 1, 12, 'invalid frequency path'],
   ['@frequency ./nope.frequency', 2010, 1, 12, 'could not open frequency file'],
-  ['@default', 1032, 1, 9, 'empty action'],
+  ['@default', 1032, 1, 1, 'empty action'],
   ['@default read', 1033, 1, 10, 'invalid default action'],
   ['@default return 1', 1033, 1, 10, 'invalid default action'],
   ['@default allow', 1034, 1, 10, 'invalid permissive default action'],
@@ -102,9 +110,9 @@ const rows: Row[] = [
   ['read: trap\nread: arg0 == 1', 3001, 2, 1, 'already had an unconditional action applied'],
   ['read: {arg0 == 1, allow, arg1 == 2; trap}', 3001, 1, 1, 'already had an unconditional action applied'],
   // frequency file contents
-  ['@frequency ./f', 1003, 1, 5, 'missing colon', { files: { f: 'read' } }],
+  ['@frequency ./f', 1003, 1, 1, 'missing colon', { files: { f: 'read' } }],
   ['@frequency ./f', 1004, 1, 6, 'invalid colon', { files: { f: 'read 5' } }],
-  ['@frequency ./f', 1037, 1, 6, 'missing number', { files: { f: 'read:' } }],
+  ['@frequency ./f', 1037, 1, 5, 'missing number', { files: { f: 'read:' } }],
   ['@frequency ./f', 1038, 1, 7, 'invalid number', { files: { f: 'read: -3' } }],
   ['@frequency ./f', 1038, 1, 7, 'invalid number', { files: { f: 'read: x' } }],
   ['@frequency ./f', 2001, 1, 1, 'nonexistent syscall', { files: { f: 'reed: 3' } }],
@@ -116,12 +124,13 @@ describe('diagnostic catalogue', () => {
     const [text, code, line, column, fragment, opts] = row;
     const r = await dump(text, { path: 'main.policy', ...(opts ?? {}) });
     expect(r.ok).toBe(false);
-    expect(r.ir).toBeNull();
     expect(r.diagnostics.length).toBeGreaterThanOrEqual(1);
     const d = r.diagnostics[0];
     expect({ code: d.code, line: d.line, column: d.column }).toEqual({ code, line, column });
     expect(d.message).toContain(fragment);
     expect(d.severity).toBe('error');
+    // Every range covers at least one character of its file, at the line and column it says.
+    expect(diagnosticRangeProblems(r.diagnostics, textsOf(text, { path: 'main.policy', ...(opts ?? {}) }))).toEqual([]);
   });
 });
 
@@ -135,11 +144,12 @@ describe('diagnostic format', () => {
       '               ^^^^^^^^^');
   });
 
-  test('a missing token is marked just after the previous one', async () => {
+  test('a missing token is marked on the token it should follow (never an empty range)', async () => {
     const r = await dump('read: arg0 ==   # comment');
-    expect(r.diagnostics[0].formatted).toBe('main.policy:1:14: error: empty constant: expected a number or a named constant\n' +
+    expect(r.diagnostics[0].formatted).toBe('main.policy:1:12: error: empty constant: expected a number or a named constant\n' +
       'read: arg0 ==   # comment\n' +
-      '             ^');
+      '           ^^');
+    expect(r.diagnostics[0]).toMatchObject({ start: 11, end: 13, line: 1, column: 12, endLine: 1, endColumn: 14 });
   });
 
   test('errors in an included file point into that file', async () => {
@@ -230,9 +240,12 @@ describe('the core never traps', () => {
         else if (kind === 1) t = t.slice(0, at) + t.slice(at + 1 + rnd(4));
         else t = t.slice(0, at) + t.slice(rnd(t.length + 1));
       }
-      const r = await dump(t, { path: '/p/m', arch: ['x86_64', 'arm'][i & 1], files: { '/p/a.policy': t, '/p/f': t } });
+      const o = { path: '/p/m', arch: ['x86_64', 'arm'][i & 1], files: { '/p/a.policy': t, '/p/f': t } };
+      const r = await dump(t, o);
       expect(typeof r.ok).toBe('boolean');
       if (!r.ok) expect(r.diagnostics.length).toBeGreaterThan(0);
+      const problems = diagnosticRangeProblems(r.diagnostics, textsOf(t, o));
+      if (problems.length > 0) throw new Error(`bad ranges for ${JSON.stringify(t)}:\n${problems.join('\n')}`);
     }
   });
 });

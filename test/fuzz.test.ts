@@ -4,6 +4,7 @@
 import { compilePolicy, simulate, syscallNames, verifyPolicy } from '../ts/policy';
 import { constantNames } from './helpers/constants';
 import { Gen, rng } from './helpers/policygen';
+import { diagnosticRangeProblems } from './helpers/ranges';
 import { corpusMissing, corpusPolicies, corpusTest, readCorpus } from './helpers/corpus';
 
 const CASES = Number(process.env.TSJAIL_FUZZ_CASES ?? 300);
@@ -34,6 +35,9 @@ async function checkOne(text: string, arch: string, label: string): Promise<void
       expect(d.column).toBeGreaterThanOrEqual(1);
     }
   }
+  // Every located diagnostic covers at least one character of its file, where it says.
+  const problems = diagnosticRangeProblems(r.diagnostics, new Map([['/inc/main.policy', text], ...Object.entries(files)]));
+  if (problems.length > 0) throw new Error(`${label}: bad ranges on:\n${text}\n${problems.join('\n')}`);
   if (r.ok) {
     okCount++;
     // Every program the fuzzer gets out of the compiler is proven equal to its policy.

@@ -1,8 +1,11 @@
 // The simulator on hand-assembled programs: every opcode seccomp accepts, instruction counts,
 // and the load-time checks the kernel applies (a refused program is ok:false with an error
 // naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
+// simulatePolicy: a policy's program run on one call, with the rule that decided it.
 import { loadCore, Core } from '../ts/policy/core';
+import { analyzePolicy, compilePolicy, simulate, simulatePolicy } from '../ts/policy/index';
 import { Insn, assemble, insn as ins, seccompDataBytes } from './helpers/bpf';
+import { corpusFileSet, corpusRows, corpusTest } from './helpers/corpus';
 
 // Opcodes (include/uapi/linux/filter.h).
 const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
@@ -168,5 +171,77 @@ describe('programs the kernel refuses', () => {
     // Written on one path only: still refused, as check_load_and_stores does.
     expect(err([ins(JMP | JEQ | K, 0, 0, 1), ins(ST, 2), ins(LD | MEM, 2), ins(RET | K)])).toMatch(/instruction 2: reads scratch memory M\[2\]/);
     expect(sim([ins(ST, 2), ins(JMP | JEQ | K, 0, 0, 0), ins(LD | MEM, 2), ins(RET | A)]).ok).toBe(true);
+  });
+});
+
+describe('simulatePolicy: the verdict and the rule that decided it', () => {
+  const text = [
+    'read: allow',
+    'write: arg0 == 1 || arg0 == 2',
+    'ioctl: arg1 == TCGETS; return ENOTTY',
+    'openat: {arg2 & O_CREAT; return EPERM, arg2 in O_RDONLY|O_CLOEXEC, trap}',
+  ].join('\n') + '\n';
+  const opts = { arch: 'x86_64', path: 'p.policy' } as const;
+
+  test.each([
+    // [syscall, args, verdict, the rule's text, line]
+    ['read', [], 'allow', 'allow', 1],
+    ['write', [2], 'allow', 'arg0 == 1 || arg0 == 2', 2],
+    ['write', [3], 'kill-process', null, 0],
+    ['ioctl', [0, 0x5401], 'allow', 'arg1 == TCGETS; return ENOTTY', 3],
+    ['ioctl', [0, 0x541b], 'errno', 'return ENOTTY', 3],
+    ['openat', [0, 0, 0o100], 'errno', 'arg2 & O_CREAT; return EPERM', 4],
+    ['openat', [0, 0, 0o2000000], 'allow', 'arg2 in O_RDONLY|O_CLOEXEC', 4],
+    ['openat', [0, 0, 1], 'trap', 'trap', 4],
+    ['close', [], 'kill-process', null, 0],
+  ] as Array<[string, number[], string, string | null, number]>)('%s(%j): %s, decided by %j', async (syscall, args, action, ruleText, line) => {
+    const r = await simulatePolicy(text, { ...opts, syscall, args });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.formatted).join('\n'));
+    expect(r.action).toBe(action);
+    expect(r.rule === null ? null : text.slice(r.rule.start, r.rule.end)).toBe(ruleText);
+    if (r.rule) expect(r.rule).toMatchObject({ file: 'p.policy', line });
+    // The verdict is the compiled program's, as simulate gives it.
+    const c = await compilePolicy(text, opts);
+    const s = await simulate(c.program, { arch: 'x86_64', syscall, args });
+    expect({ action: r.action, data: r.data, insns: r.insns, ret: r.ret }).toEqual(s);
+  });
+
+  test('a rule in an included file is named in that file; options reach the core', async () => {
+    const r = await simulatePolicy([['/p/m.policy', '@include ./inc.policy\n'], ['/p/inc.policy', '\nread: arg0 == 5; return 1\n']],
+      { arch: 'aarch64', syscall: 'read', args: [5] });
+    expect(r).toMatchObject({ ok: true, arch: 'aarch64', action: 'allow', rule: { file: '/p/inc.policy', line: 2, column: 7 } });
+    const onMatch = await simulatePolicy('read: arg0 == 5; return 1\n', { arch: 'x86_64', syscall: 'read', args: [5], returnOnMatch: true, defaultAction: 'log' });
+    expect(onMatch).toMatchObject({ ok: true, action: 'errno', data: 1 });
+    const unmatched = await simulatePolicy('read: arg0 == 5; return 1\n', { arch: 'x86_64', syscall: 'write', returnOnMatch: true, defaultAction: 'log' });
+    expect(unmatched).toMatchObject({ ok: true, action: 'log', rule: null });
+  });
+
+  test('a policy with errors does not run: ok false with its diagnostics; bad call options throw', async () => {
+    const r = await simulatePolicy('raed: allow\n', { arch: 'x86_64', syscall: 'read' });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0].suggestions?.[0].title).toBe('Change to "read"');
+    await expect(simulatePolicy('read: allow\n', { arch: 'x86_64', syscall: 'raed' })).rejects.toThrow(/did you mean "read"/);
+    await expect(simulatePolicy('read: allow\n', { arch: 'x86_64', syscall: 'read', args: [1.5] })).rejects.toThrow(TypeError);
+  });
+
+  corpusTest('corpus sample: every listed syscall, the program and the named rule agree', async () => {
+    const c = await loadCore();
+    const rows = corpusRows();
+    const byFile = new Map(rows.map((e) => [e.file, e]));
+    const sample = rows.filter((e) => e.arch === 'x86_64' && !e.notes.startsWith('@frequency')).filter((_, i) => i % 20 === 0);
+    const problems: string[] = [];
+    let named = 0;
+    for (const p of sample) {
+      const files = corpusFileSet(c, p, byFile);
+      const a = await analyzePolicy(files, { arch: p.arch });
+      if (!a.ok) continue;
+      for (const sc of a.ir!.syscalls) {
+        const r = await simulatePolicy(files, { arch: p.arch, nr: sc.nr });
+        if (!r.ok) problems.push(`${p.file} ${sc.name}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+        else if (r.rule) named++;
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(named).toBeGreaterThan(200);
   });
 });

@@ -10,13 +10,15 @@
 //   located error; V20's @denylist directive alone enables denylist mode; V24 sends a foreign
 //   arch (an i386 call) and expects the kill action.
 
+import { Flag } from '../ts/policy/abi';
 import { loadCore, Core } from '../ts/policy/core';
+import { encodeFiles } from '../ts/policy/request';
 import {
   AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, OracleCase, expectedFromSimulator, oracleUnavailable, outcomeKey,
   probeOracle, runOracle, seccompDataBytes,
 } from './helpers/oracle';
 
-const FLAG_RETURN_ON_MATCH = 1;
+const FLAG_RETURN_ON_MATCH = Flag.ReturnOnMatch;
 const NR: Record<string, number> = { read: 0, write: 1, open: 2, close: 3, kill: 62 };
 const I386_READ = 3;
 
@@ -157,7 +159,7 @@ describe('minijail semantic vectors V1-V25 (x86_64)', () => {
   });
 
   const compile = (row: Row) =>
-    JSON.parse(core.compile(`/vectors/${row.id.split(' ')[0]}.policy\0${row.policy}`, 'x86_64', row.flags ?? 0, ''));
+    JSON.parse(core.compile(encodeFiles([[`/vectors/${row.id.split(' ')[0]}.policy`, row.policy]]), 'x86_64', row.flags ?? 0, ''));
 
   test.each(VECTORS.filter((r) => r.error))('$id: located error', (row) => {
     const res = compile(row);

@@ -1,6 +1,7 @@
 // Thin typed access to the core's verify/diff exports for tests (the public wrappers live in
 // ts/policy; tests of the engine call the core directly with explicit file sets).
 import { loadCore } from '../../ts/policy/core';
+import { encodeFiles } from '../../ts/policy/request';
 
 export interface Counterexample {
   arch: number; nr: number; syscall: string; args: string[]; ip: string;
@@ -11,9 +12,7 @@ export interface VerifyReport { status: 'proven' | 'mismatch' | 'unproven'; reas
 export interface DiffItem { syscall: string; nr?: number; scope: string; condition: string; old: string; new: string; oldAction: string; newAction: string; log2Count: number }
 
 export function fileSet(main: string, text: string, files: Record<string, string> = {}): string {
-  const parts = [main, text];
-  for (const [p, t] of Object.entries(files)) parts.push(p, t);
-  return parts.join('\0');
+  return encodeFiles([[main, text], ...Object.entries(files)]);
 }
 
 export async function verifyCore(set: string, arch: string, program: Uint8Array = new Uint8Array(0), flags = 0): Promise<{ ok: boolean; verify: VerifyReport | null; diagnostics: { formatted: string }[] }> {

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import type { Core } from '../../ts/policy/core';
+import { encodeFiles } from '../../ts/policy/request';
 
 export const CORPUS = process.env.TSJAIL_CORPUS ?? path.resolve(__dirname, '../../../shared/corpus/policies');
 
@@ -154,7 +155,7 @@ export function corpusFileSet(core: Core, p: CorpusPolicy, byFile: Map<string, C
   return out;
 }
 
-/** corpusFileSet as the core's `compile` request (`path\0text\0...`). */
+/** corpusFileSet as the core's `compile` request (ts/policy's one encoding). */
 export function corpusRequest(core: Core, p: CorpusPolicy, byFile: Map<string, CorpusPolicy>): string {
-  return corpusFileSet(core, p, byFile).map(([f, t]) => `${f}\0${t}`).join('\0');
+  return encodeFiles(corpusFileSet(core, p, byFile));
 }

@@ -1,26 +1,31 @@
-// Front-end test helpers: the core's dumpIR export (text -> IR JSON + diagnostics), and an
+// Front-end test helpers: the core's analyze export (text -> IR JSON + diagnostics), and an
 // evaluator of that JSON with the IR's documented meaning (wasm/assembly/ir.ts), so the
 // semantic vectors of test/vectors.test.ts can be checked at the IR level, apart from codegen.
 
+import { Flag } from '../../ts/policy/abi';
 import { loadCore } from '../../ts/policy/core';
+import type { Diagnostic } from '../../ts/policy/diagnostics';
+import { encodeFiles } from '../../ts/policy/request';
 import { atomHolds } from './ir-meaning';
 
-export const FLAG_RETURN_ON_MATCH = 1;
-export const FLAG_KILL_THREAD = 2;
+export const FLAG_RETURN_ON_MATCH = Flag.ReturnOnMatch;
+export const FLAG_KILL_THREAD = Flag.KillThread;
 
 export interface ActionJson { ret: number; name: string; text: string }
-export interface AtomJson { arg: number; op: string; value: string }
-export interface RuleJson { action: ActionJson; file?: string; line?: number; column?: number; clauses: AtomJson[][] }
+/** [start, end, line, column, endLine, endColumn] (wasm/assembly/irdump.ts). */
+export type SpanJson = [number, number, number, number, number, number];
+export interface AtomJson { arg: number; op: string; value: string; mask?: string; span?: SpanJson }
+/** file: an index into IrJson.files; action: the core's index into its actions, resolved by dump(). */
+export interface RuleJson { action: ActionJson; file?: number; span?: SpanJson; clauses: AtomJson[][] }
 export interface SyscallJson { nr: number; name: string; weight: number; rules: RuleJson[] }
 export interface IrJson {
-  arch: string; auditArch: number; bits: number;
+  arch: string; auditArch: number; bits: number; files: string[];
   defaultAction: ActionJson; badArchAction: ActionJson; syscalls: SyscallJson[];
 }
-export interface DiagJson {
-  code: number; severity: string; message: string; file?: string; line?: number; column?: number;
-  related?: { file: string; line: number; column: number; message: string }; formatted: string;
-}
-export interface DumpJson { ok: boolean; ir: IrJson | null; diagnostics: DiagJson[] }
+/** The core's diagnostics JSON is what ts/policy hands out as Diagnostic. */
+export type DiagJson = Diagnostic;
+/** ir: with errors, what resolved (null for an unknown arch). */
+export interface DumpJson { ok: boolean; arch: string; ir: IrJson | null; diagnostics: DiagJson[] }
 
 export interface DumpOptions {
   arch?: string;
@@ -34,9 +39,11 @@ export interface DumpOptions {
 
 export async function dump(text: string, o: DumpOptions = {}): Promise<DumpJson> {
   const core = await loadCore();
-  const parts = [o.path ?? 'main.policy', text];
-  for (const [p, t] of Object.entries(o.files ?? {})) parts.push(p, t);
-  return JSON.parse(core.dumpIR(parts.join('\0'), o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+  const files = encodeFiles([[o.path ?? 'main.policy', text], ...Object.entries(o.files ?? {})]);
+  const r = JSON.parse(core.analyze(files, o.arch ?? 'x86_64', o.flags ?? 0, o.defaultAction ?? '')) as DumpJson;
+  const actions = (r.ir as (IrJson & { actions: ActionJson[] }) | null)?.actions ?? [];
+  for (const sc of r.ir?.syscalls ?? []) for (const rule of sc.rules) rule.action = actions[rule.action as unknown as number];
+  return r;
 }
 
 /** dump() that must succeed; fails the test with the formatted diagnostics otherwise. */

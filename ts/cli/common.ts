@@ -2,7 +2,7 @@
 // turning their input into a program.
 
 import { Command, Option } from 'commander';
-import { CompileOptions, CompileResult, PolicyError, archInfo, arches, closestName, compilePolicy } from '../policy/index';
+import { CompileOptions, CompileResult, PolicyError, archInfo, arches, compilePolicy, suggestNames } from '../policy/index';
 import { fileResolver, parseIncludeMap } from '../policy-node/index';
 import { UsageError } from './errors';
 import { hostArch, readInput } from './io';
@@ -56,7 +56,7 @@ export async function resolveArch(arch: string | undefined): Promise<string> {
   // The core also accepts aliases (amd64, arm64, x86...).
   const info = await archInfo(wanted);
   if (info) return info.name;
-  const hint = closestName(wanted, known);
+  const [hint] = await suggestNames(wanted, known);
   throw new UsageError(`unknown architecture "${wanted}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}`);
 }
 

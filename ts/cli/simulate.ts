@@ -1,7 +1,7 @@
 // tsjail simulate POLICY|FILE.bpf --syscall NAME|NR: what the filter does for one call.
 
 import { Command } from 'commander';
-import { SimulateResult, archInfo, closestName, constantValue, constants, simulate, syscallName, syscallNames, syscallNumber } from '../policy/index';
+import { SimulateResult, archInfo, constantValue, constants, simulate, suggestNames, syscallName, syscallNames, syscallNumber } from '../policy/index';
 import { PolicyOptions, addPolicyOptions, loadProgram, resolveArch } from './common';
 import { UsageError } from './errors';
 import { parseInteger, writeOutput } from './io';
@@ -35,7 +35,7 @@ async function syscallOf(text: string, arch: string): Promise<number> {
   }
   const nr = await syscallNumber(arch, text);
   if (nr !== undefined) return nr;
-  const hint = closestName(text, await syscallNames(arch));
+  const [hint] = await suggestNames(text, await syscallNames(arch));
   throw new UsageError(`--syscall: unknown syscall "${text}" on ${arch}${hint ? ` (did you mean "${hint}"?)` : ''}`);
 }
 

@@ -1,26 +1,52 @@
-// Diagnostics as data, as the core reports them (codes are stable API: match on `code`, not
-// on `message`), plus the few the host adds while collecting @include files.
+// Diagnostics as data, as the core reports them (codes are stable API: match on `code`, with
+// the names of DiagnosticCode, not on `message`), plus the few the host adds while collecting
+// @include files. Codes, names and message templates come from wasm/abi.json (abi.ts).
+
+import { DIAGNOSTIC_MESSAGES, DiagnosticCode } from './abi';
+
+export { DiagnosticCode };
 
 export type Severity = 'error' | 'warning';
 
-/** A second location that explains a diagnostic (e.g. the first definition of a duplicate). */
-export interface RelatedLocation {
+/**
+ * A stretch of a policy file. Offsets are UTF-16 code units into the file's text as given (JS
+ * string indices: `text.slice(start, end)` is the stretch), the end exclusive; lines and
+ * columns are 1-based (columns count UTF-16 units), derived by the core. Never empty when it
+ * comes from a diagnostic.
+ */
+export interface SourceRange {
   file: string;
-  /** 1-based line and column (UTF-16 code units). */
-  line: number;
-  column: number;
-  /** UTF-16 offsets into the file's text. */
   start: number;
   end: number;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** A second location that explains a diagnostic (e.g. the first definition of a duplicate). */
+export interface RelatedLocation extends SourceRange {
   message: string;
 }
 
+/** Replace the text of a range with `newText` (an empty range inserts, an empty text deletes). */
+export interface TextEdit extends SourceRange {
+  newText: string;
+}
+
+/** A fix a tool can offer: apply all its edits at once (each range refers to the text before any edit). */
+export interface Suggestion {
+  /** For a menu: `Change to "read"`. */
+  title: string;
+  edits: TextEdit[];
+}
+
 export interface Diagnostic {
-  /** Stable code: 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx request/host. */
+  /** Stable code (DiagnosticCode): 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx request/host. */
   code: number;
   severity: Severity;
   message: string;
-  /** Where it happened; absent for request-level errors (unknown arch, ...). */
+  /** Where it happened (a SourceRange's fields); absent for request-level errors (unknown arch, ...). */
   file?: string;
   line?: number;
   column?: number;
@@ -29,6 +55,8 @@ export interface Diagnostic {
   start?: number;
   end?: number;
   related?: RelatedLocation;
+  /** Fixes, e.g. every "did you mean" as a replacement; absent when there are none. */
+  suggestions?: Suggestion[];
   /** `file:line:col: error: message`, the source line and a caret. */
   formatted: string;
 }
@@ -36,12 +64,19 @@ export interface Diagnostic {
 /** Codes the host (this layer, not the core) reports while collecting files. */
 export const HostCode = {
   /** A policy names more files through @include/@frequency than MAX_POLICY_FILES. */
-  TooManyFiles: 9501,
+  TooManyFiles: DiagnosticCode.TooManyFiles,
   /** A file exists but could not be read (permissions, a directory, a resolver failure, not text). */
-  ReadFailed: 9502,
+  ReadFailed: DiagnosticCode.ReadFailed,
 } as const;
 
-export function hostDiagnostic(code: number, file: string | undefined, message: string): Diagnostic {
+/** A code's message with its {0}, {1}... filled in (as the core does). */
+export function formatMessage(code: DiagnosticCode, args: readonly string[]): string {
+  return DIAGNOSTIC_MESSAGES[code].replace(/\{(\d+)\}/g, (all, n: string) => args[Number(n)] ?? all);
+}
+
+/** A diagnostic of this layer (an error; `file` without a position). */
+export function hostDiagnostic(code: (typeof HostCode)[keyof typeof HostCode], file: string | undefined, args: readonly string[]): Diagnostic {
+  const message = formatMessage(code, args);
   return {
     code,
     severity: 'error',

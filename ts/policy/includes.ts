@@ -52,25 +52,24 @@ export async function collectFiles(mainPath: string, mainText: string, source: F
       if (seen.has(p)) continue;
       seen.add(p);
       if (files.length >= MAX_POLICY_FILES) {
-        diagnostics.push(hostDiagnostic(HostCode.TooManyFiles, p,
-          `not read: the policy names more than ${MAX_POLICY_FILES} files through @include/@frequency`));
+        diagnostics.push(hostDiagnostic(HostCode.TooManyFiles, p, [String(MAX_POLICY_FILES)]));
         return { files, diagnostics };
       }
       let got: string | undefined | null;
       try {
         got = await lookup(source, p);
       } catch (e) {
-        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, `cannot read: ${e instanceof Error ? e.message : String(e)}`));
+        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, [e instanceof Error ? e.message : String(e)]));
         continue;
       }
       if (got === undefined || got === null) continue;
       if (typeof got !== 'string') {
-        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, `cannot read: the file source returned ${typeof got}, not a string`));
+        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, [`the file source returned ${typeof got}, not a string`]));
         continue;
       }
       const bad = unusableText(got);
       if (bad !== undefined) {
-        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, `cannot read: ${bad}`));
+        diagnostics.push(hostDiagnostic(HostCode.ReadFailed, p, [bad]));
         continue;
       }
       files.push([p, got]);

@@ -3,14 +3,21 @@
 
 export { compilePolicy, compilePolicyOrThrow } from './compile';
 export type { CompileOptions, CompileResult, VerifyReport } from './compile';
-export { simulate, seccompData } from './simulate';
-export type { SimulateOptions, SimulateResult, ActionName } from './simulate';
+export { analyzePolicy } from './analyze';
+export type {
+  AnalyzeOptions, PolicyAnalysis, PolicyIR, IRSyscall, IRRule, IRComparison, IRAction, ComparisonOp,
+} from './analyze';
+export type { PolicyOptions, PolicyFiles } from './request';
+export { simulate, simulatePolicy, seccompData } from './simulate';
+export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
 export type { SockFilter } from './disasm';
-export { arches, archInfo, syscallNumber, syscallName, syscallNames, constantValue, constants, closestName } from './tables';
+export { arches, archInfo, syscallNumber, syscallName, syscallNames, constantValue, constants, suggestNames } from './tables';
 export type { ArchName, ArchInfo } from './tables';
-export { PolicyError, InvalidProgramError, CoreError, HostCode, formatDiagnostics } from './diagnostics';
-export type { Diagnostic, RelatedLocation, Severity } from './diagnostics';
+export { PolicyError, InvalidProgramError, CoreError, HostCode, DiagnosticCode, formatDiagnostics } from './diagnostics';
+export type { Diagnostic, RelatedLocation, Severity, SourceRange, Suggestion, TextEdit } from './diagnostics';
+export { ACTION_NAMES } from './abi';
+export type { ActionName } from './abi';
 export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';

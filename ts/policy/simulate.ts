@@ -1,11 +1,14 @@
 // Run a compiled program on one syscall, as the kernel would: the core's simulator reads the
-// exact bytes the kernel gets; this layer only builds struct seccomp_data.
+// exact bytes the kernel gets; this layer only builds struct seccomp_data. simulatePolicy does
+// the same for a policy and names the rule that decided the call.
 
 import { withCore } from './core';
-import { InvalidProgramError } from './diagnostics';
-import { ArchName, closestName, tables } from './tables';
+import { Diagnostic, InvalidProgramError, SourceRange } from './diagnostics';
+import { PolicyFiles, PolicyOptions, prepareRequest, requestFlags } from './request';
+import type { ActionName } from './abi';
+import { ArchName, suggestNames, tables } from './tables';
 
-export type ActionName = 'allow' | 'errno' | 'kill-process' | 'kill-thread' | 'trap' | 'trace' | 'log' | 'user-notify';
+export type { ActionName };
 
 export interface SimulateOptions {
   arch: ArchName | (string & {});
@@ -58,33 +61,90 @@ export function seccompData(nr: number, auditArch: number, ip: bigint, args: rea
   return buf;
 }
 
-/** What the program does for one syscall. Throws InvalidProgramError for bytes that are not a program. */
-export async function simulate(program: Uint8Array, options: SimulateOptions): Promise<SimulateResult> {
-  if (!(program instanceof Uint8Array)) throw new TypeError('simulate: program must be a Uint8Array');
+/** struct seccomp_data for a call described by SimulateOptions; throws TypeError/RangeError on bad options. */
+async function callData(caller: string, options: SimulateOptions): Promise<Uint8Array> {
   const t = await tables(options.arch);
-  if (!t) throw new RangeError(`simulate: unknown architecture "${options.arch}"`);
+  if (!t) throw new RangeError(`${caller}: unknown architecture "${options.arch}"`);
   let nr: number;
   const which = options.syscall ?? options.nr;
   if (typeof which === 'string') {
     const n = t.syscalls.get(which);
     if (n === undefined) {
-      const hint = closestName(which, t.syscalls.keys());
-      throw new RangeError(`simulate: unknown syscall "${which}" on ${t.name}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      const [hint] = await suggestNames(which, t.syscalls.keys());
+      throw new RangeError(`${caller}: unknown syscall "${which}" on ${t.name}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
     nr = n;
   } else if (typeof which === 'number' && Number.isInteger(which) && which >= -(2 ** 31) && which < 2 ** 32) {
     nr = which | 0;
   } else {
-    throw new TypeError('simulate: give options.syscall (a name or number) or options.nr (a 32-bit integer)');
+    throw new TypeError(`${caller}: give options.syscall (a name or number) or options.nr (a 32-bit integer)`);
   }
   const rawArgs = options.args ?? [];
-  if (rawArgs.length > 6) throw new RangeError(`simulate: a syscall has at most 6 arguments, got ${rawArgs.length}`);
+  if (rawArgs.length > 6) throw new RangeError(`${caller}: a syscall has at most 6 arguments, got ${rawArgs.length}`);
   // On 32-bit arches the kernel fills seccomp_data.args from 32-bit registers: the high words are 0.
   const mask = t.bits === 32 ? 0xffffffffn : 0xffffffffffffffffn;
-  const args = rawArgs.map((a, i) => toU64(a, `simulate: args[${i}]`) & mask);
-  const ip = toU64(options.ip ?? 0, 'simulate: ip') & mask;
-  const data = seccompData(nr, t.auditArch, ip, args);
+  const args = rawArgs.map((a, i) => toU64(a, `${caller}: args[${i}]`) & mask);
+  const ip = toU64(options.ip ?? 0, `${caller}: ip`) & mask;
+  return seccompData(nr, t.auditArch, ip, args);
+}
+
+/** What the program does for one syscall. Throws InvalidProgramError for bytes that are not a program. */
+export async function simulate(program: Uint8Array, options: SimulateOptions): Promise<SimulateResult> {
+  if (!(program instanceof Uint8Array)) throw new TypeError('simulate: program must be a Uint8Array');
+  const data = await callData('simulate', options);
   const r = JSON.parse(await withCore((c) => c.simulate(program, data))) as CoreSimulateJson;
   if (!r.ok) throw new InvalidProgramError(`not a valid seccomp program: ${r.error ?? 'rejected by the simulator'}`);
   return { action: r.action, data: r.data, insns: r.insns, ret: r.ret >>> 0 };
+}
+
+export interface SimulatePolicyOptions extends PolicyOptions, Omit<SimulateOptions, 'arch'> {}
+
+/** The call's outcome when the policy compiled: simulate's result and the rule that decided it. */
+export interface SimulatedCall extends SimulateResult {
+  ok: true;
+  /**
+   * The rule that decided the call (its filter's text, as IRRule.span); null when no rule did:
+   * the default action (unlisted syscall, or no rule matched) or the bad-arch action.
+   */
+  rule: SourceRange | null;
+}
+
+export type SimulatePolicyResult = (SimulatedCall | { ok: false }) & {
+  /** Canonical arch name ('' when unknown). */
+  arch: string;
+  /** Errors and warnings of the policy (when !ok, why it did not run). */
+  diagnostics: Diagnostic[];
+  /** Paths of every file read, the main policy first. */
+  files: string[];
+};
+
+/**
+ * Compile a policy (text or a complete [path, text] file set, as analyzePolicy takes it) and run
+ * its program on one call, naming the rule that decided it: "which line allowed this?". The
+ * verdict is the program's (the bytes the kernel would get); the rule is the policy's first
+ * rule that holds, which the program is built to agree with (the core reports an internal
+ * error rather than name a rule the program did not follow). Never throws on a bad policy;
+ * throws TypeError/RangeError on bad call options, as simulate does.
+ */
+export async function simulatePolicy(source: string | PolicyFiles, options: SimulatePolicyOptions): Promise<SimulatePolicyResult> {
+  const data = await callData('simulatePolicy', options);
+  const req = await prepareRequest('simulatePolicy', source, options, requestFlags(options));
+  const core = req.core;
+  if (!core) return { ok: false, arch: '', diagnostics: req.diagnostics, files: req.files };
+  const r = JSON.parse(await withCore((c) => c.simulatePolicy(core.files, core.arch, core.flags, core.defaultAction, data))) as CoreSimulatePolicyJson;
+  const diagnostics = [...req.diagnostics, ...r.diagnostics];
+  const base = { arch: r.arch, diagnostics, files: req.files };
+  if (!r.ok || r.ret === undefined || diagnostics.some((d) => d.severity === 'error')) return { ok: false, ...base };
+  return { ok: true, action: r.action!, data: r.data!, insns: r.insns!, ret: r.ret >>> 0, rule: r.rule ?? null, ...base };
+}
+
+interface CoreSimulatePolicyJson {
+  ok: boolean;
+  arch: string;
+  ret?: number;
+  action?: ActionName;
+  data?: number;
+  insns?: number;
+  rule?: SourceRange | null;
+  diagnostics: Diagnostic[];
 }

@@ -116,29 +116,14 @@ export async function constants(arch: string): Promise<Map<string, bigint>> {
   return new Map((await required(arch)).constants);
 }
 
-/** The closest known name, for "did you mean" messages; undefined when nothing is close. */
-export function closestName(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestCost = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    if (Math.abs(c.length - name.length) >= bestCost) continue;
-    const cost = editDistance(name, c);
-    if (cost < bestCost) {
-      best = c;
-      bestCost = cost;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
+/**
+ * The names of `candidates` close enough to `name` to be a typo, best first, at most `count`:
+ * the core's "did you mean" (the one its diagnostics use, with the same threshold).
+ */
+export async function suggestNames(name: string, candidates: Iterable<string>, count = 1): Promise<string[]> {
+  // '\n' separates the candidates on the way into the core; such a name is never a suggestion.
+  const list = [...candidates].filter((c) => c !== '' && !c.includes('\n'));
+  if (list.length === 0 || name.includes('\n') || count < 1) return [];
+  const ranked = await withCore((c) => c.rankNames(name, list.join('\n'), count));
+  return ranked === '' ? [] : ranked.split('\n');
 }

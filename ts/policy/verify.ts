@@ -2,9 +2,8 @@
 // include collection and options as compilePolicy. Browser-safe.
 
 import { withCore } from './core';
-import { CompileOptions, compileFlags } from './compile';
 import { Diagnostic, InvalidProgramError } from './diagnostics';
-import { collectFiles } from './includes';
+import { PolicyOptions, prepareRequest, requestFlags } from './request';
 
 export interface Counterexample {
   /** seccomp_data.arch (AUDIT_ARCH_*). */
@@ -37,7 +36,7 @@ export interface VerifyResult {
   diagnostics: Diagnostic[];
 }
 
-export interface VerifyOptions extends CompileOptions {
+export interface VerifyOptions extends PolicyOptions {
   /** A program (sock_filter bytes) to check instead of tsjail's own output for the policy. */
   program?: Uint8Array;
 }
@@ -56,12 +55,12 @@ export async function verifyPolicy(text: string, options: VerifyOptions): Promis
       ? 'not a seccomp program: it is empty (the kernel refuses a filter without instructions)'
       : `not a seccomp program: ${given.length} bytes is not a whole number of 8-byte instructions`);
   }
-  const path = options.path ?? 'policy';
-  const set = await collectFiles(path, text, options.files);
-  const request = set.files.map(([p, t]) => `${p}\0${t}`).join('\0');
+  const req = await prepareRequest('verifyPolicy', text, options, requestFlags(options));
+  const core = req.core;
+  if (!core) return { status: 'error', paths: 0, regions: 0, insns: 0, diagnostics: req.diagnostics };
   const program = options.program ?? new Uint8Array(0);
-  const r = JSON.parse(await withCore((c) => c.verify(request, options.arch, compileFlags({ ...options, verify: false }), options.defaultAction ?? '', program)));
-  const diagnostics: Diagnostic[] = [...set.diagnostics, ...r.diagnostics];
+  const r = JSON.parse(await withCore((c) => c.verify(core.files, core.arch, core.flags, core.defaultAction, program)));
+  const diagnostics: Diagnostic[] = [...req.diagnostics, ...r.diagnostics];
   if (!r.ok || r.verify === null) return { status: 'error', paths: 0, regions: 0, insns: 0, diagnostics };
   const v = r.verify;
   const out: VerifyResult = { status: v.status, paths: v.paths, regions: v.regions, insns: r.insns, diagnostics };
@@ -101,11 +100,13 @@ export interface DiffResult {
 }
 
 /** The exact set of calls whose outcome changes from `oldText` to `newText` (same arch and options). */
-export async function diffPolicies(oldText: string, newText: string, options: CompileOptions & { oldPath?: string; newPath?: string }): Promise<DiffResult> {
-  const a = await collectFiles(options.oldPath ?? options.path ?? 'old.policy', oldText, options.files);
-  const b = await collectFiles(options.newPath ?? options.path ?? 'new.policy', newText, options.files);
-  const req = (s: typeof a) => s.files.map(([p, t]) => `${p}\0${t}`).join('\0');
-  const r = JSON.parse(await withCore((c) => c.diff(req(a), req(b), options.arch, compileFlags(options), options.defaultAction ?? '')));
+export async function diffPolicies(oldText: string, newText: string, options: PolicyOptions & { oldPath?: string; newPath?: string }): Promise<DiffResult> {
+  const flags = requestFlags(options);
+  const a = await prepareRequest('diffPolicies', oldText, options, flags, options.oldPath ?? options.path ?? 'old.policy');
+  const b = await prepareRequest('diffPolicies', newText, options, flags, options.newPath ?? options.path ?? 'new.policy');
+  const oldCore = a.core, newCore = b.core;
+  if (!oldCore || !newCore) return { ok: false, complete: false, differences: [], diagnosticsOld: a.diagnostics, diagnosticsNew: b.diagnostics };
+  const r = JSON.parse(await withCore((c) => c.diff(oldCore.files, newCore.files, oldCore.arch, flags, oldCore.defaultAction)));
   return {
     ok: r.ok,
     complete: r.diff ? r.diff.complete : false,

@@ -3,24 +3,25 @@
 // Memory: every export begins with arenaEnter() and returns through released() (the per-call
 // arena of rt/arena.ts frees everything the call allocated); exports never call each other.
 
-import { SourceSet } from './span';
+import { SourceSet, Span } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
-import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY } from './options';
-import { RET_KILL_THREAD, RET_ALLOW } from './actions';
+import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './options';
+import { RET_KILL_THREAD, RET_DATA, actionName } from './actions';
 import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
-import { PolicyIR, withUnconditionalAllow } from './ir';
+import { PolicyIR, decideCall } from './ir';
 import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
 import { diffIR } from './verify/diff';
 import { verifyJson, diffJson } from './verify/report';
-import { simulateProgram } from './bpf/simulate';
+import { simulateProgram, runProgram, readU32, SimResult } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexJson } from './json';
 import { parseIRText } from './codegen/irtext';
 import { indexOfChar } from './lexer';
-import { irJson, FLAG_DUMP_CHECK_ONLY } from './irdump';
+import { irJson } from './irdump';
+import { rankNames as rank } from './suggest';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -40,28 +41,6 @@ export function compile(files: string, arch: string, flags: u32, defaultAction: 
 }
 
 /**
- * compile, for the runtime's preload gate: the policy with the syscalls named in `allowNames`
- * (comma-separated; names the arch lacks are skipped) allowed unconditionally.
- */
-export function compileGate(files: string, arch: string, flags: u32, defaultAction: string, allowNames: string): string {
-  arenaEnter();
-  const fe = frontEnd(files, arch, flags, defaultAction);
-  let ir = fe.ir;
-  const a = fe.arch;
-  if (ir != null && a != null) {
-    const names = allowNames.split(',');
-    const nrs = new Array<i32>();
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i].trim();
-      const at = n.length > 0 ? a.syscalls.indexOf(n) : -1;
-      if (at >= 0) nrs.push(a.syscalls.values[at]);
-    }
-    ir = withUnconditionalAllow(ir, nrs, RET_ALLOW);
-  }
-  return released(compileFrom(fe, ir));
-}
-
-/**
  * Every export starts with arenaEnter and returns through this: the call's memory is dropped
  * (wasm/assembly/rt/arena.ts) and the result, still intact, is lifted by core.js before
  * anything else is allocated.
@@ -71,12 +50,15 @@ function released(result: string): string {
   return result;
 }
 
-/** The parsed, resolved policy of one request (ir null when it has errors). */
+/** The parsed, resolved policy of one request. */
 class FrontEnd {
   sources: SourceSet = new SourceSet();
   diags: Diagnostics = new Diagnostics();
   arch: Arch | null = null;
+  /** The policy's meaning; null when it has errors. */
   ir: PolicyIR | null = null;
+  /** What resolved, also with errors (the statements that have errors are left out). */
+  partialIR: PolicyIR | null = null;
   verify: bool = false;
 }
 
@@ -109,6 +91,7 @@ function frontEnd(files: string, arch: string, flags: u32, defaultAction: string
     opts.verify = fe.verify;
     opts.defaultActionOverride = defaultAction;
     const ir = buildIR(fe.sources, a, opts, fe.diags);
+    fe.partialIR = ir;
     if (ir != null && !fe.diags.hasErrors) fe.ir = ir;
   }
   return fe;
@@ -196,20 +179,32 @@ export function diff(filesOld: string, filesNew: string, arch: string, flags: u3
 }
 
 /**
- * The front end's result without codegen: same arguments as compile. Returns JSON
- * {ok, ir (null on errors; shape in irdump.ts), diagnostics[] (as in compile)}. For front-end
- * tests and tools (diff, LSP) that need the meaning of a policy rather than its program.
- * Flag 0x100 (FLAG_DUMP_CHECK_ONLY): diagnostics only, "ir" is always null (a cheap lint).
+ * The front end's result without codegen, for tools (tsjail/policy's analyzePolicy: lint, the
+ * language service, OCI export) and front-end tests. Same arguments as compile. Returns JSON
+ * {ok, arch, ir, diagnostics[] (as in compile)}. `ir` (shape and spans in irdump.ts) is there
+ * also when the policy has errors: what resolved, the statements with errors left out; it is
+ * null for an unknown arch and with FLAG_CHECK_ONLY (diagnostics only, a cheap lint).
  */
-export function dumpIR(files: string, arch: string, flags: u32, defaultAction: string): string {
+export function analyze(files: string, arch: string, flags: u32, defaultAction: string): string {
   arenaEnter();
   const fe = frontEnd(files, arch, flags, defaultAction);
-  const ir = fe.ir;
+  const ir = fe.partialIR;
   return released(new JsonObject()
     .bool('ok', !fe.diags.hasErrors)
-    .raw('ir', ir != null && !fe.diags.hasErrors && (flags & FLAG_DUMP_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
+    .str('arch', fe.arch != null ? fe.arch!.name : '')
+    .raw('ir', ir != null && (flags & FLAG_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
     .toString());
+}
+
+/**
+ * The names of `candidates` ('\n'-separated) close enough to `name` to be a typo, best first,
+ * at most `count`, '\n'-separated: the core's "did you mean" for the host's own messages
+ * (unknown arch or syscall in the CLI and simulate), so there is one threshold.
+ */
+export function rankNames(name: string, candidates: string, count: i32): string {
+  arenaEnter();
+  return released(rank(name, candidates.split('\n'), count).join('\n'));
 }
 
 /**
@@ -247,6 +242,14 @@ export function compileIRText(text: string, arch: string): string {
     .toString());
 }
 
+/** A span's file, offsets, and line and column of both ends (derived by SourceSet, as for the IR's spans). */
+function rangeJson(o: JsonObject, s: Span, sources: SourceSet): JsonObject {
+  return o.str('file', sources.paths[s.file])
+    .int('start', s.start).int('end', s.end)
+    .int('line', sources.line(s.file, s.start)).int('column', sources.column(s.file, s.start))
+    .int('endLine', sources.line(s.file, s.end)).int('endColumn', sources.column(s.file, s.end));
+}
+
 function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
   const items = new Array<string>();
   for (let i = 0; i < diags.list.length; i++) {
@@ -256,18 +259,23 @@ function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
       .str('severity', d.severity == Severity.Error ? 'error' : 'warning')
       .str('message', d.message);
     const s = d.span;
-    if (s != null) {
-      o.str('file', sources.paths[s.file])
-        .int('start', s.start).int('end', s.end)
-        .int('line', sources.line(s.file, s.start)).int('column', sources.column(s.file, s.start))
-        .int('endLine', sources.line(s.file, s.end)).int('endColumn', sources.column(s.file, s.end));
-    }
+    if (s != null) rangeJson(o, s, sources);
     const r = d.related;
     if (r != null) {
-      o.raw('related', new JsonObject()
-        .str('file', sources.paths[r.file]).int('start', r.start).int('end', r.end)
-        .int('line', sources.line(r.file, r.start)).int('column', sources.column(r.file, r.start))
-        .str('message', d.relatedMessage).toString());
+      o.raw('related', rangeJson(new JsonObject(), r, sources).str('message', d.relatedMessage).toString());
+    }
+    const suggestions = d.suggestions;
+    if (suggestions != null) {
+      const list = new Array<string>(suggestions.length);
+      for (let k = 0; k < suggestions.length; k++) {
+        const edits = suggestions[k].edits;
+        const editList = new Array<string>(edits.length);
+        for (let e = 0; e < edits.length; e++) {
+          editList[e] = rangeJson(new JsonObject(), edits[e].span, sources).str('newText', edits[e].newText).toString();
+        }
+        list[k] = new JsonObject().str('title', suggestions[k].title).raw('edits', jsonArray(editList)).toString();
+      }
+      o.raw('suggestions', jsonArray(list));
     }
     o.str('formatted', formatDiagnostic(d, sources));
     items.push(o.toString());
@@ -282,6 +290,48 @@ function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
 export function simulate(program: Uint8Array, data: Uint8Array): string {
   arenaEnter();
   return released(simulateProgram(program, data));
+}
+
+/**
+ * Compile a policy and run its program on one struct seccomp_data (64 bytes), naming the rule
+ * that decides the call: the first rule of the IR whose condition holds, which the program is
+ * built (and proven) to agree with. Same first four arguments as compile. Returns JSON
+ * {ok, arch, ret, action, data, insns (the program's run, as simulate reports it),
+ *  rule: {file, start, end, line, column, endLine, endColumn} | null (the default or bad-arch
+ *  action decided), diagnostics[]}; ok false (no run) when the policy has errors.
+ */
+export function simulatePolicy(files: string, arch: string, flags: u32, defaultAction: string, data: Uint8Array): string {
+  arenaEnter();
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  const diags = fe.diags;
+  const ir = fe.ir;
+  let res: SimResult | null = null;
+  let rule = 'null';
+  if (ir != null && !diags.hasErrors) {
+    if (data.length < 64) {
+      diags.error(Code.InternalError, null, ['seccomp_data must be 64 bytes, got ' + data.length.toString()]);
+    } else {
+      const prog = generate(ir, diags);
+      if (prog != null && !diags.hasErrors) {
+        res = runProgram(prog, data);
+        const args = new StaticArray<u64>(6);
+        for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
+        const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+        // Never name a rule the program did not follow (the verifier proves they agree).
+        if (res.error.length > 0 || res.ret != v.action) {
+          diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
+        } else if (v.syscallIndex >= 0) {
+          const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
+          if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
+        }
+      }
+    }
+  }
+  const o = new JsonObject().bool('ok', res != null && !diags.hasErrors).str('arch', fe.arch != null ? fe.arch!.name : '');
+  if (res != null && !diags.hasErrors) {
+    o.int('ret', res.ret).str('action', actionName(res.ret)).int('data', res.ret & RET_DATA).int('insns', res.insns).raw('rule', rule);
+  }
+  return released(o.raw('diagnostics', diagnosticsJson(diags, fe.sources)).toString());
 }
 
 /** Readable listing of a program with labels and decoded constants; `arch` names syscalls. */

@@ -77,23 +77,33 @@ export class PolicyIR {
   constructor(public arch: Arch, public defaultAction: u32, public badArchAction: u32) {}
 }
 
+/** What the IR gives one input, and which rule decided it (-1: the default or bad-arch action). */
+export class Verdict {
+  constructor(public action: u32, public syscallIndex: i32 = -1, public ruleIndex: i32 = -1) {}
+}
+
 /** Evaluate the IR on one input: the reference meaning that codegen must match. */
 export function evalIR(ir: PolicyIR, arch: u32, nr: u32, args: StaticArray<u64>): u32 {
-  if (arch != ir.arch.auditArch) return ir.badArchAction;
-  if (ir.arch.x32Check && (nr & 0x40000000) != 0) return ir.badArchAction;
+  return decideCall(ir, arch, nr, args).action;
+}
+
+/** evalIR, naming the rule that decides (simulatePolicy's provenance). */
+export function decideCall(ir: PolicyIR, arch: u32, nr: u32, args: StaticArray<u64>): Verdict {
+  if (arch != ir.arch.auditArch) return new Verdict(ir.badArchAction);
+  if (ir.arch.x32Check && (nr & 0x40000000) != 0) return new Verdict(ir.badArchAction);
   for (let i = 0; i < ir.syscalls.length; i++) {
     const sc = ir.syscalls[i];
     if (<u32>sc.nr != nr) continue;
     for (let r = 0; r < sc.rules.length; r++) {
       const rule = sc.rules[r];
-      if (rule.unconditional) return rule.action;
+      if (rule.unconditional) return new Verdict(rule.action, i, r);
       for (let c = 0; c < rule.clauses.length; c++) {
-        if (clauseHolds(rule.clauses[c], args, ir.arch.bits)) return rule.action;
+        if (clauseHolds(rule.clauses[c], args, ir.arch.bits)) return new Verdict(rule.action, i, r);
       }
     }
-    return ir.defaultAction;
+    return new Verdict(ir.defaultAction);
   }
-  return ir.defaultAction;
+  return new Verdict(ir.defaultAction);
 }
 
 export function clauseHolds(clause: Clause, args: StaticArray<u64>, bits: i32): bool {
@@ -120,35 +130,4 @@ export function atomHolds(atom: Atom, argValue: u64, bits: i32): bool {
     }
   }
   return false;
-}
-
-/**
- * A copy of the IR in which each syscall of `nrs` is allowed unconditionally (its rules are
- * replaced). The runtime uses it for the preload gate filter: the policy plus the loader's
- * start-up syscalls, enforced from exec until the preload installs the exact policy.
- */
-export function withUnconditionalAllow(ir: PolicyIR, nrs: i32[], allow: u32): PolicyIR {
-  const out = new PolicyIR(ir.arch, ir.defaultAction, ir.badArchAction);
-  const listed = new Set<i32>();
-  for (let i = 0; i < ir.syscalls.length; i++) {
-    const sc = ir.syscalls[i];
-    listed.add(sc.nr);
-    if (nrs.includes(sc.nr)) {
-      const copy = new SyscallRules(sc.nr, sc.name);
-      copy.weight = sc.weight;
-      copy.rules = [new Rule(allow)];
-      out.syscalls.push(copy);
-    } else {
-      out.syscalls.push(sc);
-    }
-  }
-  for (let i = 0; i < nrs.length; i++) {
-    if (listed.has(nrs[i])) continue;
-    listed.add(nrs[i]);
-    const sc = new SyscallRules(nrs[i], '');
-    sc.rules = [new Rule(allow)];
-    out.syscalls.push(sc);
-  }
-  out.syscalls.sort((a: SyscallRules, b: SyscallRules): i32 => a.nr - b.nr);
-  return out;
 }

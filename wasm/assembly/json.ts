@@ -45,10 +45,6 @@ export function hexJson(b: Uint8Array): string {
   return out;
 }
 
-export function hex64(v: u64): string {
-  return '0x' + v.toString(16);
-}
-
 /** Builds `{"k":v,...}` without intermediate arrays at each call site. */
 export class JsonObject {
   private parts: string[] = [];
@@ -61,3 +57,75 @@ export class JsonObject {
 }
 
 export function jsonArray(items: string[]): string { return '[' + items.join(',') + ']'; }
+
+/**
+ * A string written in place: one growing UTF-16 buffer (a String object resized with __renew,
+ * in place while it is the newest allocation) that chunks are copied into and integers are
+ * formatted into directly. For the large results (the analysed IR): a string per number and a
+ * list of parts to join cost more than writing the text itself.
+ */
+export class TextBuffer {
+  private out: usize;
+  private len: i32 = 0;
+  private cap: i32;
+
+  constructor(capacity: i32 = 4096) {
+    this.cap = max(capacity, 16);
+    this.out = __new(<usize>this.cap << 1, idof<String>());
+  }
+
+  /** Room for `n` more units; the address to write them at. */
+  private reserve(n: i32): usize {
+    const need = this.len + n;
+    if (need > this.cap) {
+      let c = this.cap << 1;
+      while (c < need) c <<= 1;
+      this.out = __renew(this.out, <usize>c << 1);
+      this.cap = c;
+    }
+    return this.out + (<usize>this.len << 1);
+  }
+
+  str(s: string): TextBuffer {
+    const n = s.length;
+    memory.copy(this.reserve(n), changetype<usize>(s), <usize>n << 1);
+    this.len += n;
+    return this;
+  }
+
+  /** A non-negative integer in decimal. */
+  uint(v: u64): TextBuffer {
+    let digits = 1;
+    for (let t = v; t >= 10; t /= 10) digits++;
+    const p = this.reserve(digits);
+    let t = v;
+    for (let i = digits - 1; i >= 0; i--) {
+      store<u16>(p + (<usize>i << 1), <u16>(48 + <i32>(t % 10)));
+      t /= 10;
+    }
+    this.len += digits;
+    return this;
+  }
+
+  /** `0x` and the value's hex digits (as u64.toString(16) writes them). */
+  hex(v: u64): TextBuffer {
+    let digits = 1;
+    for (let t = v >> 4; t != 0; t >>= 4) digits++;
+    const p = this.reserve(digits + 2);
+    store<u16>(p, 48);
+    store<u16>(p, 120, 2);
+    const hexDigits = changetype<usize>(HEX);
+    let t = v;
+    for (let i = digits - 1; i >= 0; i--) {
+      store<u16>(p + (<usize>(i + 2) << 1), load<u16>(hexDigits + ((<usize>t & 15) << 1)));
+      t >>= 4;
+    }
+    this.len += digits + 2;
+    return this;
+  }
+
+  /** The text written (the buffer itself, cut to its length: use the TextBuffer no more). */
+  toString(): string {
+    return changetype<string>(__renew(this.out, <usize>this.len << 1));
+  }
+}

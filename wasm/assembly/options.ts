@@ -19,6 +19,5 @@ export class CompileOptions {
   verify: bool = false;
 }
 
-export const FLAG_RETURN_ON_MATCH: u32 = 1;
-export const FLAG_KILL_THREAD: u32 = 2;
-export const FLAG_VERIFY: u32 = 4;
+// The request flags that set these options are generated (abi.ts, from wasm/abi.json).
+export { FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './abi';

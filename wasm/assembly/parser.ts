@@ -6,14 +6,14 @@
 // Recursion (parentheses) is bounded so no input can exhaust the wasm stack.
 
 import { Span } from './span';
-import { Diagnostics, Code } from './diagnostics';
+import { Diagnostics, Diagnostic, Code } from './diagnostics';
 import { Tok, Tokens, ActionWord, lex, indexOfChar } from './lexer';
 import {
   FileAst, Stmt, StmtKind, PathStmt, DefaultStmt, DenylistStmt, RuleStmt, Descriptor, MetaEntry,
   ActionNode, ActionKind, AtomNode, ClauseNode, FilterNode, ConstNode, ConstKind,
 } from './ast';
 import { resolveIncludePath } from './paths';
-import { didYouMean } from './suggest';
+import { closest, didYouMeanText, replaceTitle } from './suggest';
 
 const MAX_NESTING: i32 = 64;
 const ACTION_NAMES: string[] = ['allow', 'kill', 'kill-process', 'kill-thread', 'trap', 'trace', 'log', 'user-notify', 'return'];
@@ -53,10 +53,17 @@ class Parser {
     return new Span(this.file, this.toks.start(a), this.toks.end(b));
   }
 
-  /** Where something missing should have been: just after the previous token. */
+  /**
+   * Where something is missing: on the token it should have followed (the messages say "after
+   * X"), so the range is never empty and never runs past the line or the file. With nothing
+   * before it (a blank default-action text), the whole text.
+   */
   missingSpan(): Span {
-    const at = this.pos > 0 ? this.toks.end(this.pos - 1) : this.toks.start(this.pos);
-    return new Span(this.file, at, at);
+    if (this.pos > 0) {
+      const s = this.toks.start(this.pos - 1), e = this.toks.end(this.pos - 1);
+      if (e > s) return new Span(this.file, s, e);
+    }
+    return new Span(this.file, 0, this.text.length);
   }
 
   atLineEnd(): bool {
@@ -102,14 +109,15 @@ class Parser {
     return '"' + t + '"';
   }
 
-  fail(code: i32, span: Span, args: string[] = []): void {
-    if (this.failed) return;
+  /** Report the line's first error (null when the line already has one). */
+  fail(code: i32, span: Span, args: string[] = []): Diagnostic | null {
+    if (this.failed) return null;
     this.failed = true;
-    this.diags.error(code, span, args);
+    return this.diags.error(code, span, args);
   }
 
-  failHere(code: i32, args: string[] = []): void {
-    this.fail(code, this.atLineEnd() ? this.missingSpan() : this.span(this.pos), args);
+  failHere(code: i32, args: string[] = []): Diagnostic | null {
+    return this.fail(code, this.atLineEnd() ? this.missingSpan() : this.span(this.pos), args);
   }
 
   /** Report a line's first bad character (minijail's lexer stops there too). True if one was found. */
@@ -372,8 +380,9 @@ class Parser {
       return a;
     }
     if (this.atLineEnd()) { this.failHere(Code.MissingAction); return null; }
-    const word = this.tokText(at);
-    this.failHere(Code.InvalidAction, [this.describe(), this.isWord() ? didYouMean(word, ACTION_NAMES) : '']);
+    const suggestion = this.isWord() ? closest(this.tokText(at), ACTION_NAMES) : '';
+    const d = this.failHere(Code.InvalidAction, [this.describe(), didYouMeanText(suggestion)]);
+    if (suggestion.length > 0 && d != null) d.suggestReplacement(replaceTitle(suggestion), this.span(at), suggestion);
     return null;
   }
 

@@ -27,7 +27,7 @@ import {
   ConstNode, ConstKind,
 } from './ast';
 import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
-import { didYouMean } from './suggest';
+import { closest, didYouMeanText, replaceTitle } from './suggest';
 import { sortNumbers } from './sortnum';
 import { normalizePath } from './paths';
 
@@ -306,8 +306,10 @@ class Resolver {
     const table = this.arch.syscalls;
     const index = table.indexOf(desc.name);
     if (index >= 0) return unchecked(table.values[index]);
-    this.diags.error(Code.NonexistentSyscall, desc.span,
-      [desc.name, didYouMean(desc.name, this.allSyscallNames()) + this.otherArchesHint(desc.name)]);
+    const suggestion = closest(desc.name, this.allSyscallNames());
+    const d = this.diags.error(Code.NonexistentSyscall, desc.span,
+      [desc.name, didYouMeanText(suggestion) + this.otherArchesHint(desc.name)]);
+    if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), desc.span, suggestion);
     return -1;
   }
 
@@ -431,7 +433,9 @@ class Resolver {
         const table = this.arch.constants;
         const at = table.indexOf(c.text);
         if (at >= 0) return unchecked(table.values[at]) & this.mask;
-        this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMean(c.text, this.allConstantNames())]);
+        const suggestion = closest(c.text, this.allConstantNames());
+        const d = this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMeanText(suggestion)]);
+        if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), c.span, suggestion);
         this.constFailed = true;
         return 0;
       }

@@ -49,8 +49,12 @@ export class SourceSet {
 
   /** 1-based column (UTF-16 units) of an offset. */
   column(file: i32, offset: i32): i32 {
-    const s = this.starts(file);
-    return offset - s[this.line(file, offset) - 1] + 1;
+    return offset - this.lineStart(file, this.line(file, offset)) + 1;
+  }
+
+  /** The offset where a 1-based line starts. */
+  lineStart(file: i32, line: i32): i32 {
+    return this.starts(file)[line - 1];
   }
 
   /** The text of a 1-based line, without its newline. */

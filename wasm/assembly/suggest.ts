@@ -1,5 +1,6 @@
-// "did you mean X?" for unknown syscall and constant names. Runs only on the error path, so a
-// linear scan over the table is fine; the banded edit distance keeps each comparison cheap.
+// "did you mean X?" for unknown names (syscalls, constants, actions; the host's arch and syscall
+// names through the rankNames export). Runs only on the error path, so a linear scan over the
+// table is fine; the banded edit distance keeps each comparison cheap.
 
 function lower(c: i32): i32 { return c >= 65 && c <= 90 ? c + 32 : c; }
 
@@ -36,23 +37,56 @@ export function editDistance(a: string, b: string, limit: i32, foldCase: bool = 
   return prev[m];
 }
 
-/** The closest candidate to `name`, or '' when none is close enough to be a plausible typo. */
-export function closest(name: string, candidates: string[]): string {
-  // Allow about one edit per four characters, at least one; a case-only difference always counts.
+/**
+ * The candidates close enough to `name` to be a plausible typo, best first, at most `count`: a
+ * case-only difference first (it always counts), then by edit distance, at most about one edit
+ * per four characters (at least one); ties keep the candidates' order. The one threshold of
+ * every "did you mean" (the host's too, through the rankNames export).
+ */
+export function rankNames(name: string, candidates: string[], count: i32): string[] {
   const limit = max(1, name.length / 4);
-  let best = '';
-  let bestDist = limit + 1;
+  // The best `count` so far, sorted by key (-1: case-only difference, else the distance).
+  const keys = new Array<i32>();
+  const picked = new Array<string>();
+  if (count <= 0) return picked;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
-    if (editDistance(name, c, 0, true) == 0) return c;
-    const d = editDistance(name, c, bestDist - 1 < limit ? bestDist - 1 : limit);
-    if (d < bestDist) { bestDist = d; best = c; }
+    if (c.length == 0) continue;
+    const full = keys.length == count;
+    // What a candidate must beat to enter: ties lose to earlier candidates.
+    const cutoff = full ? keys[keys.length - 1] - 1 : limit;
+    if (cutoff < -1) break;
+    let key = editDistance(name, c, 0, true) == 0 ? -1 : limit + 1;
+    if (key > cutoff && cutoff >= 0) key = editDistance(name, c, cutoff);
+    if (key > cutoff) continue;
+    // Insert in order (after equal keys), dropping the worst when over `count`.
+    keys.push(key);
+    picked.push(c);
+    let at = keys.length - 1;
+    while (at > 0 && keys[at - 1] > key) {
+      keys[at] = keys[at - 1];
+      picked[at] = picked[at - 1];
+      at--;
+    }
+    keys[at] = key;
+    picked[at] = c;
+    if (keys.length > count) { keys.pop(); picked.pop(); }
   }
-  return bestDist <= limit ? best : '';
+  return picked;
 }
 
-/** `; did you mean "x"?` or '' (the tail of a diagnostic message). */
-export function didYouMean(name: string, candidates: string[]): string {
-  const s = closest(name, candidates);
-  return s.length > 0 ? '; did you mean "' + s + '"?' : '';
+/** The closest candidate to `name`, or '' when none is close enough to be a plausible typo. */
+export function closest(name: string, candidates: string[]): string {
+  const best = rankNames(name, candidates, 1);
+  return best.length > 0 ? best[0] : '';
+}
+
+/** `; did you mean "x"?` for a suggestion `x`, or '' for none (the tail of a diagnostic message). */
+export function didYouMeanText(suggestion: string): string {
+  return suggestion.length > 0 ? '; did you mean "' + suggestion + '"?' : '';
+}
+
+/** The title of the fix that replaces a name with `suggestion`. */
+export function replaceTitle(suggestion: string): string {
+  return 'Change to "' + suggestion + '"';
 }

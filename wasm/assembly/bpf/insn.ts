@@ -51,11 +51,6 @@ export const SECCOMP_DATA_IP: u32 = 8;
 export const SECCOMP_DATA_ARGS: u32 = 16;
 export const SECCOMP_DATA_SIZE: u32 = 64;
 
-/** Offset of the low 32-bit word of argument i (little-endian). */
-export function argLo(i: i32): u32 { return SECCOMP_DATA_ARGS + 8 * <u32>i; }
-/** Offset of the high 32-bit word of argument i (little-endian). */
-export function argHi(i: i32): u32 { return SECCOMP_DATA_ARGS + 8 * <u32>i + 4; }
-
 export class Insn {
   constructor(public code: u16, public jt: u8, public jf: u8, public k: u32) {}
 }

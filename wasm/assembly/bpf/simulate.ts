@@ -155,7 +155,8 @@ export function checkProgram(prog: Insn[]): string {
   return '';
 }
 
-function readU32(data: Uint8Array, off: u32): u32 {
+/** A little-endian word of seccomp_data (offsets already checked). */
+export function readU32(data: Uint8Array, off: u32): u32 {
   const o = <i32>off;
   return <u32>data[o] | (<u32>data[o + 1] << 8) | (<u32>data[o + 2] << 16) | (<u32>data[o + 3] << 24);
 }
