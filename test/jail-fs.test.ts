@@ -1,9 +1,9 @@
-// The filesystem step (native/jail/mounts.c) against the kernel: a real child in a new mount
+// The filesystem step (native/child/mounts.c) against the kernel: a real child in a new mount
 // namespace, as root and as uid 65534 in a user namespace. Driven through
-// native/jail/test/jailfs-driver, which calls the step exactly as the runtime's child does.
+// native/test/jailfs-driver, which calls the step exactly as the runtime's child does.
 import * as fs from 'fs';
 import * as path from 'path';
-import { WHO, Who, failure, minimalRoot, requireDriver, runSh, tempDir } from '../native/jail/test/driver';
+import { WHO, Who, failure, minimalRoot, requireDriver, runSh, tempDir } from '../native/test/driver';
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -261,7 +261,7 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
   });
 });
 
-// The same steps through the runtime (ts/jail -> addon -> native/jail/child.c), as the Node
+// The same steps through the runtime (ts/jail -> addon -> native/child/child.c), as the Node
 // process's user (root here) with a user namespace.
 describe('through the runtime (Jail.run)', () => {
   // Imported lazily so the driver tests above still run when the addon is not built.
@@ -333,7 +333,7 @@ describe('through the runtime (Jail.run)', () => {
 });
 
 describe('through the runtime as uid 65534 (user namespace)', () => {
-  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  const { runJailAs, cleanupRuntimeAs } = require('../native/test/runtime-as') as typeof import('../native/test/runtime-as');
   let dir: string;
   beforeEach(() => {
     dir = tempDir('tsjail-fsnobody-');

@@ -1,6 +1,6 @@
 // tsjail.node: spawn a jail, watch it, signal it. The JS spec becomes C structs here, in the
-// parent, before clone (spec.cc); the launch and the wait are native/jail/launch.c (shared with
-// tsjail-exec), the child runs native/jail/ only. Errors from the setup steps come back as
+// parent, before clone (spec.cc); the launch and the wait are native/parent/launch.c (shared with
+// tsjail-exec), the child runs native/child/ only. Errors from the setup steps come back as
 // JailError (the class is handed over by ts/jail/native.ts).
 #include <napi.h>
 
@@ -20,7 +20,8 @@
 #include "spec.h"
 
 extern "C" {
-#include "../jail/launch.h"
+#include "../parent/elf.h"
+#include "../parent/launch.h"
 }
 
 namespace {
@@ -32,7 +33,7 @@ namespace {
 // to the waiter, which may still be inside tsjail_jail_wait).
 struct Child {
   int id = 0;
-  struct tsjail_jail jail {};  // native/jail/launch.h: pidfd, listener, report fd, cgroup
+  struct tsjail_jail jail {};  // native/parent/launch.h: pidfd, listener, report fd, cgroup
   Napi::ThreadSafeFunction tsfn;
   std::mutex mu;               // guards the two flags below
   bool waiter_done = false;    // the waiter no longer touches this Child
@@ -164,7 +165,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Array stdio = info[1].As<Napi::Array>();
   tsjail_config& c = plan->cfg;
 
-  // The plan -> the input of native/jail/launch.c, which runs the launch (pipes, filters,
+  // The plan -> the input of native/parent/launch.c, which runs the launch (pipes, filters,
   // preload state, clone3, id maps, cgroup, handshake): the same code as tsjail-exec.
   struct tsjail_launch_spec ls;
   std::memset(&ls, 0, sizeof ls);

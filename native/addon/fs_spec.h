@@ -1,5 +1,5 @@
 // Converters from the JailSpec (ts/jail/spec.ts) to the C structs of the filesystem and
-// resource steps (native/jail/{mounts,landlock,rlimits,cgroup}.h). Parent side, before
+// resource steps (native/child/{mounts,landlock,rlimits}.h, native/parent/cgroup.h). Parent side, before
 // clone. The TS layer has validated the spec already; these re-check the shape and, on a
 // bad value, return false with *error_field = "<field path>: <reason>"
 // (e.g. "filesystem.mounts[2].target: must be an absolute path") for a TypeError.
@@ -30,10 +30,10 @@
 #include <string>
 
 extern "C" {
-#include "../jail/cgroup.h"
-#include "../jail/landlock.h"
-#include "../jail/mounts.h"
-#include "../jail/rlimits.h"
+#include "../parent/cgroup.h"
+#include "../child/landlock.h"
+#include "../child/mounts.h"
+#include "../child/rlimits.h"
 }
 
 // spec.filesystem (+ spec.namespaces.mount). Targets come out prefixed with the root.

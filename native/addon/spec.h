@@ -1,4 +1,4 @@
-// JailSpec (as ts/jail/native.ts's NativeSpec) -> the C structs of native/jail/jail.h, built in
+// JailSpec (as ts/jail/native.ts's NativeSpec) -> the C structs of native/child/config.h, built in
 // the parent before clone. Owns every string, array and filter the child reads; it must live
 // until the child has exec'd or failed. Shape errors come back as "field: reason".
 #ifndef TSJAIL_ADDON_SPEC_H
@@ -10,7 +10,7 @@
 #include <vector>
 
 extern "C" {
-#include "../jail/jail.h"
+#include "../parent/launch.h"
 }
 
 struct JailPlan {
@@ -45,6 +45,6 @@ struct JailPlan {
 // *error = "field: reason" on a bad shape.
 bool ReadPlan(const Napi::Object& spec, JailPlan* plan, std::string* error);
 
-// The installed/exact filters are built by native/jail/launch.c once the fd numbers are known.
+// The installed/exact filters are built by native/parent/launch.c once the fd numbers are known.
 
 #endif

@@ -1,5 +1,5 @@
-/* Jail files (docs/jailfile.md): bytes -> the C structures the addon builds (jail.h,
- * mounts.h, landlock.h, rlimits.h, cgroup.h, launch.h). Every length is checked against what
+/* Jail files (docs/jailfile.md): bytes -> the C structures the addon builds (child/config.h,
+ * child/mounts.h, landlock.h, rlimits.h, parent/cgroup.h, launch.h). Every length is checked against what
  * is left before it is used; a truncated or corrupted file is an error value, never a crash.
  * Nothing is a memory copy of a struct: each field is decoded from its little-endian bytes.
  * The writer is ts/jail/jailfile.ts; the constants below must match it.
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../jail/launch.h"
+#include "../parent/launch.h"
 
 #define TSJAIL_JF_MAGIC "TSJLFILE"
 #define TSJAIL_JF_FORMAT_VERSION 1

@@ -1,5 +1,5 @@
 /* tsjail-exec JAILFILE [-- PROGRAM [ARGS]]: start a jail saved by `tsjail run --save-jail` or
- * `tsjail pack-jail`, without Node. The launch itself is native/jail/launch.c, the code the
+ * `tsjail pack-jail`, without Node. The launch itself is native/parent/launch.c, the code the
  * addon runs; this file only reads the jail file, checks it is safe to trust, and turns the
  * jail's end into tsjail run's exit conventions (docs/cli-run.md, docs/jailfile.md):
  *   the program's status; 128+N for signal N; 159 (128+SIGSYS) for a seccomp violation,
@@ -21,6 +21,8 @@
 
 #include "dump.h"
 #include "jailfile.h"
+#include "../common/arch.h"
+#include "../parent/elf.h"
 
 enum {
   EXIT_USAGE = 2,

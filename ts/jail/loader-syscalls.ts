@@ -4,7 +4,7 @@
 // ld.so and __libc_start_main do before main (Debian 12, glibc 2.36, checked with strace), and
 // what the preload library does before the exact filter is in place (pread on its state,
 // write of the acknowledgement, seccomp, close, exit_group on failure). Fixed lists, by arch.
-// Not listed because the runtime adds them with argument checks (native/jail/filter.c):
+// Not listed because the runtime adds them with argument checks (native/parent/filter.c):
 // write (only to the handshake fd) and openat/open (only without write/create flags).
 
 const X86_64: Record<string, number> = {

@@ -68,7 +68,7 @@ export interface NativeAddon {
   spawn(spec: NativeSpec, stdio: NativeStdio[], onExit: (e: NativeExit) => void): NativeSpawned;
   /** Signal the jail's first process through its pidfd; false once it has been reaped. */
   kill(id: number, signal: number): boolean;
-  /** The step names in order (native/jail/steps.h). */
+  /** The step names in order (native/common/steps.h). */
   stepNames(): string[];
   /** PT_INTERP of an ELF file: '' = static, null = not ELF (scripts are treated as dynamic). */
   elfInterpreter(path: string): string | null;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "elf.h"
 
 static int read_at(int fd, void *buf, size_t len, off_t off) {
   ssize_t n = pread(fd, buf, len, off);

@@ -21,7 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "jail.h"
+#include "../child/config.h"
+#include "cgroup.h"
 
 #ifdef __cplusplus
 extern "C" {

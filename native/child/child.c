@@ -18,7 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "config.h"
+#include "fds.h"
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -187,24 +188,6 @@ static int step_close_fds(const struct tsjail_config *cfg) {
   if (cfg->status_keep && fcntl(cfg->status_wr, F_SETFD, 0)) return errno;
   if (cfg->state_fd >= 0 && fcntl(cfg->state_fd, F_SETFD, 0)) return errno;
   return tsjail_close_fds_except(cfg->keep_fds, cfg->n_keep_fds);
-}
-
-int tsjail_close_fds_except(const int *keep, size_t n) {
-  unsigned lo = 0;
-  for (size_t i = 0; i <= n; i++) {
-    unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
-    if (hi > lo && syscall(SYS_close_range, lo, hi - 1, 0) != 0) {
-      if (errno != ENOSYS) return errno;
-      /* Before Linux 5.9: close one by one up to the fd limit (prlimit64: a plain syscall). */
-      struct { uint64_t cur, max; } lim; /* struct rlimit64 */
-      uint64_t max = 1048576;
-      if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &lim) == 0 && lim.max < max) max = lim.max;
-      unsigned top = hi == ~0U ? (unsigned)max : hi;
-      for (unsigned fd = lo; fd < top; fd++) close((int)fd);
-    }
-    if (i < n) lo = (unsigned)keep[i] + 1;
-  }
-  return 0;
 }
 
 /* Default dispositions and an empty mask (the parent blocked everything around clone). Done

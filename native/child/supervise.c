@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "config.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_RECV
 #define SECCOMP_IOC_MAGIC '!'

@@ -34,7 +34,7 @@
 
 #include <stddef.h>
 
-#include "steps.h"
+#include "../common/steps.h"
 
 #ifdef __cplusplus
 extern "C" {

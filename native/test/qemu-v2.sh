@@ -1,10 +1,10 @@
 #!/bin/sh
-# Checks the cgroup v2 path of native/jail/cgroup.c (and Landlock ABI handling on an older
+# Checks the cgroup v2 path of native/parent/cgroup.c (and Landlock ABI handling on an older
 # kernel) in a pure-v2 VM, which this hybrid development machine cannot provide.
 # Needs: qemu-system-x86, busybox-static, cpio, and a Debian kernel:
 #   apt-get install --no-install-recommends qemu-system-x86 busybox-static cpio
 #   apt-get download linux-image-6.1.0-NN-cloud-amd64 && dpkg-deb -x linux-image-*.deb kern
-# Usage: native/jail/test/qemu-v2.sh path/to/vmlinuz   (prints the guest's console; exit 0
+# Usage: native/test/qemu-v2.sh path/to/vmlinuz   (prints the guest's console; exit 0
 # when every check printed PASS).
 set -eu
 KERNEL=$1
@@ -15,8 +15,8 @@ R=$WORK/root
 mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/etc
 cp /bin/busybox $R/bin/busybox
 for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox $R/bin/$a; done
-gcc -static -O2 -o $R/jailfs-driver "$HERE/jailfs-driver.c" "$HERE/../mounts.c" "$HERE/../landlock.c" \
-  "$HERE/../rlimits.c" "$HERE/../cgroup.c"
+gcc -static -O2 -o $R/jailfs-driver "$HERE/jailfs-driver.c" "$HERE/../child/mounts.c" "$HERE/../child/landlock.c" \
+  "$HERE/../child/rlimits.c" "$HERE/../parent/cgroup.c"
 gcc -static -O2 -o $R/fsprobe "$HERE/fsprobe.c"
 echo 'root:x:0:0::/:/bin/sh' > $R/etc/passwd
 echo 'nobody:x:65534:65534::/:/bin/sh' >> $R/etc/passwd

@@ -9,31 +9,18 @@
  * policy unchanged: the policy's jumps are relative and stay valid. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "jail.h"
+#include "filter.h"
+
+#include "../common/arch.h"
 
 #ifndef SECCOMP_RET_USER_NOTIF
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
 #endif
-
-uint32_t tsjail_audit_arch(void) {
-#if defined(__x86_64__)
-  return AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-  return AUDIT_ARCH_AARCH64;
-#elif defined(__i386__)
-  return AUDIT_ARCH_I386;
-#elif defined(__arm__)
-  return AUDIT_ARCH_ARM;
-#else
-#error "unsupported architecture"
-#endif
-}
 
 #define OFF_NR ((uint32_t)offsetof(struct seccomp_data, nr))
 #define OFF_ARCH ((uint32_t)offsetof(struct seccomp_data, arch))

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../preload/preload_state.h"
+#include "filter.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

@@ -1,11 +1,11 @@
-// Runs native/jail/test/jailfs-driver (built by CMake into build/native/Release) for the
+// Runs native/test/jailfs-driver (built by CMake into build/native/Release) for the
 // filesystem and resource tests, as root or as uid 65534 through setpriv.
 import { spawnSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 export const DRIVER = path.join(ROOT, 'build', 'native', 'Release', 'jailfs-driver');
 export const NOBODY = 65534;
 export const isRoot = process.getuid?.() === 0;

@@ -31,10 +31,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../cgroup.h"
-#include "../landlock.h"
-#include "../mounts.h"
-#include "../rlimits.h"
+#include "../parent/cgroup.h"
+#include "../child/landlock.h"
+#include "../child/mounts.h"
+#include "../child/rlimits.h"
 
 struct failure_record {
   char step[32];
