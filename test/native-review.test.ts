@@ -6,9 +6,11 @@
 //    kill: before the fix an init in a user namespace whose program ran as another host uid
 //    gave up silently (the denied call returned ENOSYS and the program carried on), and a
 //    parent without CAP_SYS_PTRACE spun for 10 s and then waited forever.
-// 2. The addon re-checks the spec's shape: numbers are range-checked before any conversion
-//    (NaN and huge doubles were cast to integers first, undefined behaviour), capability masks
-//    must fit in 64 bits (the high bits were dropped silently), securebits must be 0-255.
+// 2. Numbers are range-checked before any conversion (the addon's old converter cast NaN and
+//    huge doubles to integers, undefined behaviour), capability masks must fit in 64 bits (the
+//    high bits were dropped silently), securebits must be 0-255. A jail now reaches native
+//    code only as jail-file bytes: validateSpec names the field, and the native reader refuses
+//    out-of-range values in the bytes.
 // 3. tsjail-exec started with 0-2 closed: the launch's own pipes took those numbers and the
 //    program got one of them as its stdio (or close-fds failed with EBADF). Now they are
 //    /dev/null, as Node makes them for tsjail run.
@@ -21,7 +23,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadAddon, NativeSpec } from '../ts/jail/native';
+import { loadAddon } from '../ts/jail/native';
+import { encodeUncheckedJailFile } from '../ts/jail/jailfile';
+import { SpecError, validateSpec } from '../ts/jail/validate';
+import type { JailSpec } from '../ts/jail/spec';
 import { ExecResult as RunResult, execCollect } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
@@ -133,48 +138,42 @@ describe.each(LAUNCHERS)('$name', (launcher) => {
   }, 60_000);
 });
 
-describe('addon: spec shape checks (nothing forks)', () => {
-  const base = (): NativeSpec => ({
-    path: '/bin/true',
-    argv: ['true'],
-    env: [],
-    namespaces: {},
-    programAsInit: false,
-    noNewPrivs: false,
-    seccompMode: 'exec',
-    seccompTsync: false,
-    seccompLog: false,
-    reportViolations: false,
-    preloadTimeoutMs: 5000,
-    preserveFds: [],
-    filesystem: undefined,
-    rlimits: [],
+describe('spec shape checks (nothing forks)', () => {
+  const base = (): JailSpec => ({
+    path: '/bin/true', argv: ['true'], env: [], namespaces: {}, user: {}, noNewPrivs: false,
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [],
   });
-  const spawnWith = (patch: Record<string, unknown>) => () =>
-    loadAddon().spawn({ ...base(), ...patch } as NativeSpec, [-1, -1, -1], () => undefined);
-
   test.each([
-    ['uid NaN', { uid: NaN }, /invalid jail spec: uid: is out of range/],
-    ['uid 1e300', { uid: 1e300 }, /invalid jail spec: uid: is out of range/],
-    ['uid 1.5', { uid: 1.5 }, /invalid jail spec: uid: is out of range/],
-    ['preserveFds [NaN]', { preserveFds: [NaN] }, /invalid jail spec: preserveFds\[0\]: must be an integer in range/],
-    ['preserveFds [-1e300]', { preserveFds: [-1e300] }, /preserveFds\[0\]/],
-    ['groups [Infinity]', { groups: [Infinity] }, /groups\[0\]/],
-    ['caps.keep 2^64', { caps: { keep: 1n << 64n, bounding: 0n, ambient: false, securebits: 0 } }, /caps\.keep: must be a 64-bit/],
-    ['caps.keep -1n', { caps: { keep: -1n, bounding: 0n, ambient: false, securebits: 0 } }, /caps\.keep: must be a 64-bit/],
-    ['caps.bounding 2^70', { caps: { keep: 0n, bounding: 1n << 70n, ambient: false, securebits: 0 } }, /caps\.bounding/],
-    ['caps.securebits NaN', { caps: { keep: 0n, bounding: 0n, ambient: false, securebits: NaN } }, /caps\.securebits: must be 0-255/],
-    ['caps.securebits 2^32', { caps: { keep: 0n, bounding: 0n, ambient: false, securebits: 2 ** 32 } }, /caps\.securebits/],
-  ])('%s is a TypeError naming the field', (_label, patch, message) => {
-    // The addon's TypeError comes from Node's realm, not jest's: compare the name.
+    ['uid NaN', { user: { uid: NaN } }, 'user.uid'],
+    ['uid 1e300', { user: { uid: 1e300 } }, 'user.uid'],
+    ['uid 1.5', { user: { uid: 1.5 } }, 'user.uid'],
+    ['preserveFds [NaN]', { preserveFds: [NaN] }, 'preserveFds[0]'],
+    ['preserveFds [-1e300]', { preserveFds: [-1e300] }, 'preserveFds[0]'],
+    ['groups [Infinity]', { user: { groups: [Infinity] } }, 'user.groups[0]'],
+    ['caps.keep 2^64', { caps: { keep: 1n << 64n } }, 'caps.keep'],
+    ['caps.keep -1n', { caps: { keep: -1n } }, 'caps.keep'],
+    ['caps.bounding 2^70', { caps: { bounding: 1n << 70n } }, 'caps.bounding'],
+    ['caps.securebits NaN', { caps: { securebits: NaN } }, 'caps.securebits'],
+    ['caps.securebits 2^32', { caps: { securebits: 2 ** 32 } }, 'caps.securebits'],
+  ] as [string, Partial<JailSpec>, string][])('%s: a SpecError naming the field', (_label, patch, field) => {
     let thrown: unknown;
     try {
-      spawnWith(patch)();
+      validateSpec({ ...base(), ...patch });
     } catch (e) {
       thrown = e;
     }
-    expect((thrown as Error)?.name).toBe('TypeError');
-    expect((thrown as Error).message).toMatch(message);
+    expect(thrown).toBeInstanceOf(SpecError);
+    expect((thrown as SpecError).field).toBe(field);
+  });
+
+  test.each([
+    ['uid 2^32-1 (-1)', { user: { uid: 0xffffffff } }, /uid -1/],
+    ['a preserved fd above 65535', { preserveFds: [65536] }, /preserved fd 65536 out of range/],
+    ['securebits above 255', { caps: { keep: 0n, securebits: 256 } }, /securebits out of range/],
+  ] as [string, Partial<JailSpec>, RegExp][])('%s in the bytes: the native reader refuses it', (_label, patch, message) => {
+    // The addon's TypeError comes from Node's realm, not jest's: compare the message.
+    const bytes = encodeUncheckedJailFile({ ...base(), ...patch });
+    expect(() => loadAddon().dumpJailFile(bytes)).toThrow(message);
   });
 });
 

@@ -1,7 +1,7 @@
 /* The cloned child: one function per step, run in one fixed order, each returning 0 or an
  * errno. Async-signal-safe only: the parent is a multithreaded Node process, so after clone
  * any libc lock may be held forever (minijail_run_internal's comment). No allocation, no
- * stdio, no environ; syscalls only. A failing step writes {step, errno} to the status pipe
+ * stdio, no environ; syscalls only. A failing step sends {step, errno} on the status socket
  * and _exits: never exec half-jailed. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "fds.h"
+#include "record.h"
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -29,15 +30,12 @@
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 static void fail(const struct tsjail_config *cfg, int step, int err, int phase, int index) {
-  struct tsjail_record r = {step, err, phase, index};
-  ssize_t n;
-  do n = write(cfg->status_wr, &r, sizeof r); while (n < 0 && errno == EINTR);
-  _exit(127);
+  tsjail_record_fail(cfg->status_wr, step, err, phase, index);
 }
 
 #define STEP(cfg, step, call)                 \
@@ -207,23 +205,26 @@ static int step_signals(const struct tsjail_config *cfg) {
 }
 
 /* Last step before exec (bubblewrap's order), so the filter need not allow the setup. With a
- * listener, wait until the supervisor has taken it (read on release_rd is allowed by the gate's
- * loader set or by the exact filter's fd exception). */
+ * listener, the parent is told first, so it starts taking the listener only now; below an
+ * init the message carries a pidfd of this process, which the parent (in another pid
+ * namespace) could not open itself. Nothing waits here: the execve that follows stops in the
+ * filter's execve prefix until the parent's supervisor holds the listener and lets it through. */
 static int step_seccomp(const struct tsjail_config *cfg) {
   if (!cfg->filter.len) return 0;
   unsigned flags = cfg->filter_flags;
-  if (cfg->filter_listener) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  if (cfg->filter_listener) {
+    int pidfd = -1;
+    if (cfg->with_init && (pidfd = (int)syscall(SYS_pidfd_open, (pid_t)syscall(SYS_getpid), 0)) < 0) return errno;
+    int err = tsjail_record_send(cfg->status_wr, TSJAIL_RECORD_LISTENER, 0, 0, -1, pidfd);
+    /* Closed before seccomp: the listener takes the lowest free fd, listener_fd. */
+    if (pidfd >= 0) close(pidfd);
+    if (err) return err;
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  }
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &cfg->filter);
   if (fd < 0) return errno;
-  if (!cfg->filter_listener) return 0;
-  if (fd != cfg->listener_fd) _exit(127); /* cannot happen: every other fd was closed */
-  char c;
-  for (;;) {
-    ssize_t n = read(cfg->release_rd, &c, 1);
-    if (n == 0) break;
-    if (n < 0 && errno == EINTR) continue;
-    _exit(127); /* the supervisor aborted; the status pipe may be unwritable now */
-  }
+  /* Cannot happen (every other fd was closed); the parent would look for it at listener_fd. */
+  if (cfg->filter_listener && fd != cfg->listener_fd) return EBADFD;
   return 0;
 }
 
@@ -252,8 +253,8 @@ int tsjail_child_main(void *arg) {
   }
 
   /* pid 1 of the new pid namespace becomes the init; its child carries on as the program.
-   * The init keeps its privileges in the namespace (it must pidfd_getfd the listener and
-   * reap), but the program cannot signal or ptrace it once its ids and caps are dropped. */
+   * The init keeps its privileges in the namespace (it reaps and signals), but the program
+   * cannot signal or ptrace it once its ids and caps are dropped. */
   if (cfg->with_init) {
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);

@@ -19,15 +19,15 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif /* TSJAIL_CHILD_CONFIG_H */
+#endif
 
-#define TSJAIL_MAX_KEEP_FDS 256
-
+/* The child's input. The parent builds it (native/parent/launch.c) from a decoded jail plus its
+ * own decisions and fds; the child only reads it. */
 struct tsjail_config {
-  /* What to exec: path resolved by the parent, NULL-terminated arrays built by the parent. */
+  /* What to exec: the path resolved when the jail was made; NULL-terminated arrays. */
   const char *path;
-  char *const *argv;
-  char *const *envp;
+  const char *const *argv;
+  const char *const *envp;
   const char *cwd; /* or NULL */
 
   unsigned long clone_flags;  /* CLONE_NEW* */
@@ -47,30 +47,28 @@ struct tsjail_config {
   int caps_set;
   uint64_t caps_keep, caps_bounding;
   int caps_ambient;
-  int securebits; /* -1 = leave */
-  int cap_last_cap;           /* filled by tsjail_launch */
+  int securebits;             /* -1 = leave */
+  int cap_last_cap;           /* the running kernel's, read by the parent */
 
   int no_new_privs;
 
   /* Seccomp: the program installed before exec (the exact filter, or the gate in preload mode). */
   struct sock_fprog filter;
-  unsigned filter_flags;     /* SECCOMP_FILTER_FLAG_* */
-  int filter_listener;       /* install with NEW_LISTENER; the supervisor takes fd listener_fd */
-  int listener_fd;           /* the fd number the listener will get (computed by the parent) */
+  unsigned filter_flags;      /* SECCOMP_FILTER_FLAG_* */
+  int filter_listener;        /* install with NEW_LISTENER; the parent's supervisor takes it */
+  int listener_fd;            /* the fd number the listener will get (computed by the parent) */
 
   /* Fds. The parent made all of these O_CLOEXEC. */
-  int stdio_src[3];          /* dup'd onto 0, 1, 2 in the program */
-  int sync_rd;               /* child blocks until EOF: the parent finished its part */
-  int sync_wr;               /* the parent's end, closed first thing in the child */
-  int status_wr;             /* tsjail_record on failure; EOF = exec (or preload done) */
-  int status_keep;           /* preload mode: status_wr survives exec (the preload closes it) */
-  int state_fd;              /* preload mode: memfd with the exact filter, or -1 */
-  int release_rd;            /* program waits for EOF after installing a listener filter, or -1 */
-  int release_wr;            /* the init's end of it, or -1 */
-  int report_wr;             /* init -> parent exit report, or -1 */
-  const int *keep_fds;       /* sorted: 0-2, preserved fds, and the runtime fds the program keeps */
+  int stdio_src[3];           /* dup'd onto 0, 1, 2 in the program */
+  int sync_rd;                /* child blocks until EOF: the parent finished its part */
+  int sync_wr;                /* the parent's end, closed first thing in the child */
+  int status_wr;              /* the status socket (SOCK_SEQPACKET): records; EOF = exec (or preload done) */
+  int status_keep;            /* preload mode: status_wr survives exec (the preload closes it) */
+  int state_fd;               /* preload mode: memfd with the exact filter, or -1 */
+  int report_wr;              /* init -> parent exit report, or -1 */
+  const int *keep_fds;        /* sorted: 0-2, preserved fds, and the runtime fds the program keeps */
   size_t n_keep_fds;
-  const int *preserve_fds;   /* user's preserved fds (CLOEXEC cleared in the child) */
+  const int *preserve_fds;    /* user's preserved fds (CLOEXEC cleared in the child) */
   size_t n_preserve_fds;
 
   /* The fs/resources steps (mounts.h, rlimits.h, landlock.h). */
@@ -79,21 +77,13 @@ struct tsjail_config {
   const struct tsjail_landlock *landlock;
 };
 
-/* Child side: the clone entry point (arg = const struct tsjail_config *). Never returns on
- * success (execve); on failure writes a tsjail_record to status_wr and _exits 127. */
+/* The clone entry point (arg = const struct tsjail_config *). Never returns on success
+ * (execve); on failure writes a tsjail_record to status_wr and _exits 127. */
 int tsjail_child_main(void *arg);
 
-/* Init side: pid 1 of the jail's pid namespace; supervises `program` until it exits. */
+/* pid 1 of the jail's pid namespace (init.c): reaps, forwards signals to `program`, reports
+ * its exit on report_wr and exits with its status. */
 void tsjail_init_run(const struct tsjail_config *cfg, pid_t program) __attribute__((noreturn));
-
-/* Supervisor (init, or the parent without an init): take the program's listener fd with
- * pidfd_getfd, retrying until the program has installed its filter. Returns the fd, or
- * -errno (ESRCH: the program died first). Then closes release_wr so the program continues. */
-int tsjail_take_listener(int program_pidfd, int listener_fd, int release_wr);
-
-/* Supervisor: handle one notification on `listener`: SIGKILL the notifying process (the
- * syscall never runs) and return the syscall number, or -1 when nothing was pending. */
-int tsjail_handle_notification(int listener);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -87,16 +86,10 @@ uint64_t tsjail_landlock_class_rights(enum tsjail_landlock_class cls, int is_dir
   return r & handled;
 }
 
-void tsjail_landlock_release(struct tsjail_landlock *ll) {
-  if (!ll) return;
-  free(ll->arena);
-  memset(ll, 0, sizeof(*ll));
-}
-
 int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule) {
   *failed_rule = -1;
   if (!ll->enabled) return 0;
-  if (ll->n_rules > TSJAIL_LANDLOCK_RULES_MAX) return E2BIG;
+  if (ll->n_rules > TSJAIL_LANDLOCK_RULES_CAP) return E2BIG;
 
   int abi = tsjail_landlock_abi();
   if (abi < 0) return -abi;

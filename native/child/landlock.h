@@ -1,8 +1,9 @@
 /* Landlock step of the jail: read-only / read-write / exec path rules.
  *
  * HOW TO CALL (runtime core):
- *   parent, before clone: tsjail_landlock_from_js() (native/addon/fs_spec.h) fills a
- *   struct tsjail_landlock (string arena freed with tsjail_landlock_release()).
+ *   parent, before clone: the jail file reader (native/parent/jailfile.c) fills a
+ *   struct tsjail_landlock; the launch copies it and may append a read rule for the preload
+ *   library (native/parent/launch.c).
  *   child: AFTER mounts/pivot_root (rule paths are paths inside the jail, opened in the
  *   child with O_PATH|O_CLOEXEC), AFTER no_new_privs (landlock_restrict_self() needs NNP or
  *   CAP_SYS_ADMIN in the current user namespace: security/landlock/syscalls.c), and BEFORE
@@ -29,7 +30,10 @@
 extern "C" {
 #endif
 
+/* The rules a jail may ask for; the struct has room for the runtime's own read rule for the
+ * preload library, added at launch. */
 #define TSJAIL_LANDLOCK_RULES_MAX 128
+#define TSJAIL_LANDLOCK_RULES_CAP (TSJAIL_LANDLOCK_RULES_MAX + 1)
 
 enum tsjail_landlock_class {
   TSJAIL_LANDLOCK_RO = 1, /* read files, list directories */
@@ -45,8 +49,7 @@ struct tsjail_landlock_rule {
 struct tsjail_landlock {
   int enabled; /* 1 when the spec has a landlock section (even with no rules: deny all) */
   unsigned n_rules;
-  struct tsjail_landlock_rule rules[TSJAIL_LANDLOCK_RULES_MAX];
-  char *arena; /* owns the paths; parent-only (tsjail_landlock_release) */
+  struct tsjail_landlock_rule rules[TSJAIL_LANDLOCK_RULES_CAP];
 };
 
 /* The running kernel's Landlock ABI (>= 1), or -errno (ENOSYS, EOPNOTSUPP when disabled). */
@@ -60,9 +63,6 @@ uint64_t tsjail_landlock_class_rights(enum tsjail_landlock_class cls, int is_dir
 
 /* Child side: build the ruleset and restrict the calling thread. 0 or errno. */
 int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule);
-
-/* Parent side: frees the arena and zeroes the struct. */
-void tsjail_landlock_release(struct tsjail_landlock *ll);
 
 #ifdef __cplusplus
 }

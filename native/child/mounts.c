@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -79,12 +78,6 @@ enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase) {
   return (phase == TSJAIL_FS_PHASE_ROOT || phase == TSJAIL_FS_PHASE_PIVOT_ROOT || phase == TSJAIL_FS_PHASE_CHROOT)
              ? TSJAIL_STEP_ROOT
              : TSJAIL_STEP_MOUNTS;
-}
-
-void tsjail_fs_release(struct tsjail_fs *fs) {
-  if (!fs) return;
-  free(fs->arena);
-  memset(fs, 0, sizeof(*fs));
 }
 
 static int fail(struct tsjail_fs_failure *why, enum tsjail_fs_phase phase, int index, int err) {
@@ -445,7 +438,7 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
   if (!fs->enabled) return 0;
   /* Mounting without a private mount namespace would change the host for everyone. */
   if (!fs->in_new_mount_ns) return fail(why, TSJAIL_FS_PHASE_PROPAGATION, -1, EINVAL);
-  if (fs->n_mounts > TSJAIL_FS_MOUNTS_MAX) return fail(why, TSJAIL_FS_PHASE_MOUNT, -1, E2BIG);
+  if (fs->n_mounts > TSJAIL_FS_MOUNTS_CAP) return fail(why, TSJAIL_FS_PHASE_MOUNT, -1, E2BIG);
   if (fs->root_mode != TSJAIL_ROOT_NONE && !fs->root) return fail(why, TSJAIL_FS_PHASE_ROOT, -1, EINVAL);
 
   /* First, so nothing below propagates back to the host's mount namespace. */

@@ -1,8 +1,9 @@
 /* Filesystem step of the jail: mount propagation, mounts, pivot_root/chroot.
  *
  * HOW TO CALL (runtime core):
- *   parent, before clone:  fill a struct tsjail_fs with tsjail_fs_from_js() (native/addon/fs_spec.h);
- *                          it owns one malloc'd string arena, freed with tsjail_fs_release().
+ *   parent, before clone:  the jail file reader (native/parent/jailfile.c) fills a struct
+ *                          tsjail_fs (its strings live in the decoded spec); the launch copies it
+ *                          and may append the preload library's bind (native/parent/launch.c).
  *   child, after the sync pipe (uid/gid maps written, still holding the caps the user
  *   namespace gives), FIRST step of the child sequence, before hostname:
  *       struct tsjail_fs_failure why;
@@ -10,7 +11,7 @@
  *       if (err) report {step: tsjail_fs_phase_step(why.phase), errno: err}; _exit.
  *   tsjail_fs_phase_step() gives TSJAIL_STEP_MOUNTS or TSJAIL_STEP_ROOT (steps.h); the finer
  *   tsjail_fs_phase_name() + why.index can go into the JailError detail
- *   (e.g. "mount-remount, filesystem.mounts[3]") if the record has room for them.
+ *   (e.g. "mount-remount #3").
  *   Only call it when the child is in a new mount namespace (CLONE_NEWNS) and fs.enabled is
  *   set; it refuses (EINVAL, phase "mount-propagation") when fs.in_new_mount_ns is 0, so a
  *   spec with mounts never changes the host's mount table.
@@ -40,7 +41,10 @@
 extern "C" {
 #endif
 
+/* The mounts a jail may ask for. The struct has room for one more: the runtime's own
+ * read-only bind of the preload library under a new root, added at launch. */
 #define TSJAIL_FS_MOUNTS_MAX 128
+#define TSJAIL_FS_MOUNTS_CAP (TSJAIL_FS_MOUNTS_MAX + 1)
 #define TSJAIL_FS_PATH_MAX 4096
 
 enum tsjail_mount_kind {
@@ -85,8 +89,7 @@ struct tsjail_fs {
   enum tsjail_root_mode root_mode;
   const char *root;     /* host path of the new root, or NULL */
   unsigned n_mounts;
-  struct tsjail_mount mounts[TSJAIL_FS_MOUNTS_MAX];
-  char *arena;          /* owns every string above; parent-only (tsjail_fs_release) */
+  struct tsjail_mount mounts[TSJAIL_FS_MOUNTS_CAP];
 };
 
 /* Which part of tsjail_fs_apply failed; index is the mount's position in the spec. */
@@ -114,9 +117,6 @@ const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase);
 /* The runtime step a phase belongs to: TSJAIL_STEP_ROOT for the new root (its bind onto
  * itself, pivot_root, chroot), else TSJAIL_STEP_MOUNTS. */
 enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase);
-
-/* Parent side: frees the arena and zeroes the struct. Safe on a zeroed struct. */
-void tsjail_fs_release(struct tsjail_fs *fs);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* Resource-limit step of the jail.
  *
  * HOW TO CALL (runtime core):
- *   parent, before clone: tsjail_rlimits_from_js() (native/addon/fs_spec.h) or the jail file
+ *   parent, before clone: the jail file
  *   reader fills a struct tsjail_rlimits; RLIMIT_* names are already numbers.
  *   child, in two phases (child.c):
  *     tsjail_rlimits_apply_phase(&rl, TSJAIL_RLIMITS_EARLY, &idx)  // after mounts, hostname and

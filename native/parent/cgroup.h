@@ -2,7 +2,7 @@
  * on cgroup v2, v1 or a hybrid of both, removed after the jail exits.
  *
  * HOW TO CALL (runtime core), all in the PARENT (these functions may allocate and block):
- *   before clone:   tsjail_cgroup_from_js() (native/addon/fs_spec.h) -> struct tsjail_cgroup_limits
+ *   before clone:   the jail file reader (native/parent/jailfile.c) -> struct tsjail_cgroup_limits
  *   while the child waits on the sync pipe (after the id maps, before releasing it):
  *       struct tsjail_cgroup cg;
  *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir + write limits

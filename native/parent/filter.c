@@ -2,7 +2,8 @@
  *  - kill-process -> another action (user-notif, so the supervisor learns the syscall);
  *  - the gate prefix: on this arch, allow the loader set unconditionally, else fall through
  *    to the policy (which does its own arch check);
- *  - one fd exception (read(release_fd), close(status_fd)) for the runtime's own handshake;
+ *  - the execve prefix: execve/execveat to the supervisor (the first one is the jail's own);
+ *  - one fd exception (close(status_fd)) for the preload's handshake;
  *  - the preload's exact filter: the gate's own test dispatching to a kill-process copy and
  *    a trace copy of the policy (docs/runtime.md, "Violations").
  * Each prefix block checks the arch itself and falls through, so it can sit in front of any
@@ -156,6 +157,17 @@ int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, siz
   out[7] = JEQ((uint32_t)fd, 0, 1);
   out[8] = RET(SECCOMP_RET_ALLOW);
   return 9;
+}
+
+int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap) {
+  if (cap < 6) return -1;
+  out[0] = LD(OFF_ARCH);
+  out[1] = JEQ(tsjail_audit_arch(), 0, 4);
+  out[2] = LD(OFF_NR);
+  out[3] = JEQ(SYS_execve, 1, 0);
+  out[4] = JEQ(SYS_execveat, 0, 1);
+  out[5] = RET(SECCOMP_RET_USER_NOTIF);
+  return 6;
 }
 
 /* A copy of the policy whose kill-process and user-notify verdicts become `action`: in the

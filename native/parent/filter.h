@@ -37,6 +37,16 @@ int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, siz
 int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
                         int status_fd, struct sock_filter *out, size_t cap);
 
+/* The execve prefix: on this arch, execve and execveat go to the listener
+ * (SECCOMP_RET_USER_NOTIF); anything else falls through. The supervisor lets the jail's own
+ * first execve through and answers any later one with the policy's verdict, so the child's
+ * execve waits in the notification until the supervisor holds the listener. Returns the
+ * count written, or -1. */
+int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap);
+
+/* The loader set of this arch (loader.c): what the gate allows a dynamic program's loader. */
+const uint32_t *tsjail_loader_syscalls(size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

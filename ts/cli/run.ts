@@ -17,6 +17,7 @@ import { JailError } from '../jail/errors';
 import { SpecError, validateSpec } from '../jail/validate';
 import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
+import { FORWARDED_SIGNALS } from '../jail/signals';
 import { ExitStatus, PolicyFailure, UsageError } from './errors';
 import { hostSeccompArch, policyText } from './io';
 import { describeFsError } from '../policy-node/index';
@@ -32,7 +33,7 @@ export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
 /** Signals tsjail passes on to the jail (its init forwards them to the program). */
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const FORWARDED = FORWARDED_SIGNALS;
 
 export interface RunIo {
   stdout: { write(s: string): unknown };
@@ -165,8 +166,6 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     return EXIT_SETUP_FAILED;
   }
   for (const sig of pending) jail.kill(sig);
-  // spawnJail enforces the limit; tsjail only tells a SIGKILL after the deadline apart, to say so.
-  const started = Date.now();
   try {
     const exit = await jail.exited;
     if (exit.violation) {
@@ -182,8 +181,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     }
     if (exit.signal) {
       const n = osConstants.signals[exit.signal] ?? 0;
-      const timedOut = spec.timeLimitMs !== undefined && Date.now() - started >= spec.timeLimitMs;
-      if (timedOut && exit.signal === 'SIGKILL') {
+      // The runtime enforces the limit and says when it was the cause.
+      if (exit.reason === 'time-limit') {
         io.stderr.write(`tsjail: time limit of ${formatDuration(spec.timeLimitMs!)} reached; the jail was killed\n`);
       }
       return 128 + n;
