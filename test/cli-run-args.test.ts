@@ -44,6 +44,14 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const TRUE = fs.existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true';
 
+/** A new root holding the program the rows run (a root of '/' is refused: omit it instead). */
+const ROOT_DIR = path.join(tmp, 'root');
+for (const dir of ['usr/bin', 'bin']) {
+  fs.mkdirSync(path.join(ROOT_DIR, dir), { recursive: true });
+  fs.copyFileSync(TRUE, path.join(ROOT_DIR, dir, 'true'));
+  fs.chmodSync(path.join(ROOT_DIR, dir, 'true'), 0o755);
+}
+
 function host(over: Partial<SpecHost> = {}): SpecHost {
   const real = cliSpecHost();
   return nodeSpecHost({
@@ -192,16 +200,16 @@ describe('flags -> JailSpec', () => {
     ['--mount with MS_BIND becomes a bind', ['--mount', '/usr,/u,none,MS_BIND|MS_REC|MS_RDONLY'], (s) =>
       expect(s.filesystem.mounts[0]).toEqual({ kind: 'bind', source: '/usr', target: '/u', writable: false, recursive: true })],
     ['-k numeric flags', ['-k', 'proc,/proc2,proc,0xe'], (s) => expect(s.filesystem.mounts[0]).toMatchObject({ flags: 0xe })],
-    ['-C DIR chroot (and a private mount ns for its mounts)', ['-C', '/', '-b', '/usr,/usr2'], (s) => {
-      expect(s.filesystem).toMatchObject({ root: '/', rootMode: 'chroot', propagation: 'private' });
+    ['-C DIR chroot (and a private mount ns for its mounts)', ['-C', ROOT_DIR, '-b', '/usr,/usr2'], (s) => {
+      expect(s.filesystem).toMatchObject({ root: ROOT_DIR, rootMode: 'chroot', propagation: 'private' });
       expect(s.namespaces.mount).toBe(true);
     }],
-    ['--chroot', ['--chroot', '/'], (s) => expect(s.filesystem.rootMode).toBe('chroot')],
-    ['-P DIR pivot_root implies -v', ['-P', '/'], (s) => {
-      expect(s.filesystem).toMatchObject({ root: '/', rootMode: 'pivot_root' });
+    ['--chroot', ['--chroot', ROOT_DIR], (s) => expect(s.filesystem.rootMode).toBe('chroot')],
+    ['-P DIR pivot_root implies -v', ['-P', ROOT_DIR], (s) => {
+      expect(s.filesystem).toMatchObject({ root: ROOT_DIR, rootMode: 'pivot_root' });
       expect(s.namespaces.mount).toBe(true);
     }],
-    ['--pivot-root', ['--pivot-root', '/'], (s) => expect(s.filesystem.rootMode).toBe('pivot_root')],
+    ['--pivot-root', ['--pivot-root', ROOT_DIR], (s) => expect(s.filesystem.rootMode).toBe('pivot_root')],
     ['-d', ['-d'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'dev', target: '/dev' }])],
     ['--mount-dev', ['--mount-dev'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'dev', target: '/dev' }])],
     ['-t: 64M /tmp, 1777, nodev/noexec/nosuid', ['-t'], (s) => expect(s.filesystem.mounts).toEqual([{ kind: 'mount', source: 'none',

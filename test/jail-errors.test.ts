@@ -162,7 +162,7 @@ d('failing steps (as the current user)', () => {
     expectStep({ ...spec(), path: missing, argv: [missing] }, 'exec', 'ENOENT');
   });
 
-  test('exec: a missing program behind the init, with a reporting filter (the init gives up the listener)', () => {
+  test('exec: a missing program behind the init, with a reporting filter (its first execve is let through, and fails)', () => {
     const missing = path.join(dir, 'missing-program');
     const t0 = Date.now();
     expectStep({ ...spec({ namespaces: { user: true, pid: true }, noNewPrivs: true, seccompTiming: 'exec',

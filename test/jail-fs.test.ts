@@ -1,9 +1,9 @@
-// The filesystem step (native/jail/mounts.c) against the kernel: a real child in a new mount
+// The filesystem step (native/child/mounts.c) against the kernel: a real child in a new mount
 // namespace, as root and as uid 65534 in a user namespace. Driven through
-// native/jail/test/jailfs-driver, which calls the step exactly as the runtime's child does.
+// native/test/jailfs-driver, which calls the step exactly as the runtime's child does.
 import * as fs from 'fs';
 import * as path from 'path';
-import { WHO, Who, failure, minimalRoot, requireDriver, runSh, tempDir } from '../native/jail/test/driver';
+import { WHO, Who, failure, minimalRoot, requireDriver, runSh, tempDir } from '../native/test/driver';
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -261,7 +261,7 @@ describe.each(WHO)('filesystem step as $name', (who: Who) => {
   });
 });
 
-// The same steps through the runtime (ts/jail -> addon -> native/jail/child.c), as the Node
+// The same steps through the runtime (ts/jail -> addon -> native/child/child.c), as the Node
 // process's user (root here) with a user namespace.
 describe('through the runtime (Jail.run)', () => {
   // Imported lazily so the driver tests above still run when the addon is not built.
@@ -333,7 +333,7 @@ describe('through the runtime (Jail.run)', () => {
 });
 
 describe('through the runtime as uid 65534 (user namespace)', () => {
-  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  const { runJailAs, cleanupRuntimeAs } = require('../native/test/runtime-as') as typeof import('../native/test/runtime-as');
   let dir: string;
   beforeEach(() => {
     dir = tempDir('tsjail-fsnobody-');
@@ -388,32 +388,50 @@ describe('through the runtime as uid 65534 (user namespace)', () => {
   });
 });
 
-// The addon re-checks the fs/resource parts of the spec (native/addon/fs_spec.cc) and names
-// the field, for callers that bypass the TS validator. Nothing is forked for a bad spec.
-describe('addon converters reject bad fields by name', () => {
+// A jail reaches native code only as jail-file bytes (ts/jail/jailfile.ts), so the addon's
+// own converters and their checks are gone: validateSpec names a bad field before anything
+// forks, and the native reader (native/parent/jailfile.c, the trust boundary) refuses the same
+// spec when it is encoded without validation. Nothing is forked for a bad spec.
+describe('bad fs/resource fields: validateSpec names them, the native reader refuses them', () => {
   const { loadAddon } = require('../ts/jail/native') as typeof import('../ts/jail/native');
+  const { encodeUncheckedJailFile } = require('../ts/jail/jailfile') as typeof import('../ts/jail/jailfile');
+  const { validateSpec, SpecError } = require('../ts/jail/validate') as typeof import('../ts/jail/validate');
   const base = {
-    path: '/bin/true', argv: ['/bin/true'], env: [], namespaces: { mount: true }, programAsInit: false,
-    noNewPrivs: false, seccompMode: 'exec', seccompTsync: false, seccompLog: false, reportViolations: false,
-    preloadTimeoutMs: 5000, preserveFds: [], filesystem: { mounts: [] }, rlimits: [],
+    path: '/bin/true', argv: ['/bin/true'], env: [], namespaces: { mount: true }, user: {}, noNewPrivs: false,
+    preserveFds: [], filesystem: { mounts: [] }, rlimits: [],
   };
-  const cases: [string, Record<string, unknown>, RegExp][] = [
+  // [name, patch, the field validateSpec names, whether the reader can see the problem in the bytes]
+  const cases: [string, Record<string, unknown>, string, boolean][] = [
     ['relative bind source', { filesystem: { mounts: [{ kind: 'bind', source: 'rel', target: '/x', writable: false, recursive: false }] } },
-      /filesystem\.mounts\[0\]\.source: must be an absolute path/],
-    ['.. in a target', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/a/../etc' }] } }, /filesystem\.mounts\[0\]\.target/],
-    ['unknown mount kind', { filesystem: { mounts: [{ kind: 'overlay', target: '/x' }] } }, /filesystem\.mounts\[0\]\.kind/],
-    ['tmpfs mode out of range', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/x', mode: 0o17777 }] } }, /filesystem\.mounts\[0\]\.mode/],
-    ['root "/"', { filesystem: { root: '/', mounts: [] } }, /filesystem\.root: must not be '\/'/],
-    ['mounts without a mount namespace', { namespaces: {}, filesystem: { mounts: [{ kind: 'tmpfs', target: '/x' }] } }, /filesystem: mounts and a new root need namespaces\.mount/],
-    ['relative landlock path', { landlock: { ro: ['etc'] } }, /landlock\.ro\[0\]/],
-    ['unknown rlimit name', { rlimits: [{ resource: 'BOGUS', soft: 1, hard: 1 }] }, /rlimits\[0\]\.resource/],
-    ['rlimit soft above hard', { rlimits: [{ resource: 7, soft: 10, hard: 5 }] }, /rlimits\[0\]\.soft/],
-    ['cgroup memory too small', { cgroup: { memory: 100 } }, /cgroup\.memory/],
-    ['cgroup cpu not positive', { cgroup: { cpu: 0 } }, /cgroup\.cpu/],
+      'filesystem.mounts[0].source', true],
+    ['.. in a target', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/a/../etc' }] } }, 'filesystem.mounts[0].target', true],
+    ['unknown mount kind', { filesystem: { mounts: [{ kind: 'overlay', target: '/x' }] } }, 'filesystem.mounts[0].kind', true],
+    // The mode becomes tmpfs data text: the kernel refuses it at mount time (step mounts).
+    ['tmpfs mode out of range', { filesystem: { mounts: [{ kind: 'tmpfs', target: '/x', mode: 0o17777 }] } }, 'filesystem.mounts[0].mode', false],
+    ['root "/"', { filesystem: { root: '/', mounts: [] } }, 'filesystem.root', true],
+    ['mounts without a mount namespace', { namespaces: {}, filesystem: { mounts: [{ kind: 'tmpfs', target: '/x' }] } }, 'filesystem', true],
+    ['relative landlock path', { landlock: { ro: ['etc'] } }, 'landlock.ro[0]', true],
+    ['unknown rlimit name', { rlimits: [{ resource: 'BOGUS', soft: 1, hard: 1 }] }, 'rlimits[0].resource', true],
+    ['rlimit soft above hard', { rlimits: [{ resource: 7, soft: 10, hard: 5 }] }, 'rlimits[0].soft', true],
+    ['cgroup memory too small', { cgroup: { memory: 100 } }, 'cgroup.memory', true],
+    ['cgroup cpu not positive', { cgroup: { cpu: 0 } }, 'cgroup.cpu', true],
   ];
-  test.each(cases)('%s', (_name, patch, message) => {
+  test.each(cases)('%s', (_name, patch, field, inBytes) => {
+    const spec = { ...base, ...patch } as never;
+    let err: unknown;
+    try {
+      validateSpec(spec);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as InstanceType<typeof SpecError>).field).toBe(field);
+    if (!inBytes) return;
+    const bytes = encodeUncheckedJailFile(spec);
+    // The addon's TypeError comes from Node's realm, not jest's: compare the name.
+    expect(() => loadAddon().dumpJailFile(bytes)).toThrow(/invalid jail: corrupted jail file: /);
     const onExit = jest.fn();
-    expect(() => loadAddon().spawn({ ...base, ...patch } as never, [-1, -1, -1], onExit)).toThrow(message);
+    expect(() => loadAddon().spawn(bytes, [-1, -1, -1], onExit)).toThrow(/invalid jail: corrupted jail file: /);
     expect(onExit).not.toHaveBeenCalled();
   });
 });

@@ -1,9 +1,9 @@
-// The Landlock step (native/jail/landlock.c) against the kernel: rules applied in a real child
+// The Landlock step (native/child/landlock.c) against the kernel: rules applied in a real child
 // after no_new_privs, as root and as uid 65534 (in a user namespace, like the other steps).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DRIVER, WHO, Who, failure, requireDriver, runDriver, runSh, tempDir } from '../native/jail/test/driver';
+import { DRIVER, WHO, Who, failure, requireDriver, runDriver, runSh, tempDir } from '../native/test/driver';
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -142,7 +142,7 @@ if (!haveLandlock) {
   test.skip(`landlock behaviour: Landlock unavailable on this kernel (probe returned ${abi})`, () => undefined);
 }
 
-// Through the runtime: Landlock after no_new_privs in native/jail/child.c.
+// Through the runtime: Landlock after no_new_privs in native/child/child.c.
 describeLandlock('through the runtime (Jail.run)', () => {
   const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
   let dir: string;
@@ -183,7 +183,7 @@ except OSError as e:
 });
 
 describeLandlock('through the runtime as uid 65534', () => {
-  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  const { runJailAs, cleanupRuntimeAs } = require('../native/test/runtime-as') as typeof import('../native/test/runtime-as');
   afterAll(() => cleanupRuntimeAs());
 
   test('a read Landlock denies fails with EACCES; allowed paths work', () => {

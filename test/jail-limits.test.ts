@@ -1,11 +1,11 @@
-// Resource steps against the kernel: rlimits (native/jail/rlimits.c, child side) and the
-// per-jail cgroup (native/jail/cgroup.c, parent side), plus the v1/v2/hybrid detection on
+// Resource steps against the kernel: rlimits (native/child/rlimits.c, child side) and the
+// per-jail cgroup (native/parent/cgroup.c, parent side), plus the v1/v2/hybrid detection on
 // synthetic /proc texts. Root and uid 65534 where the kernel allows; an unprivileged jail
 // without a delegated cgroup must fail with a clear error instead of running unlimited.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DRIVER, NOBODY, WHO, Who, failure, isRoot, requireDriver, runDriver, runSh, tempDir } from '../native/jail/test/driver';
+import { DRIVER, NOBODY, WHO, Who, failure, isRoot, requireDriver, runDriver, runSh, tempDir } from '../native/test/driver';
 import { spawnSync } from 'child_process';
 import { describeUnless, testUnless } from './fixtures/jail/helpers';
 
@@ -298,7 +298,7 @@ describe('cgroup step as uid 65534', () => {
     });
 });
 
-// Through the runtime: rlimits in native/jail/child.c, the cgroup in the addon's parent part.
+// Through the runtime: rlimits in native/child/child.c, the cgroup in the addon's parent part.
 describe('through the runtime (Jail.run)', () => {
   const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
 
@@ -328,7 +328,7 @@ describe('through the runtime (Jail.run)', () => {
 });
 
 describe('through the runtime as uid 65534', () => {
-  const { runJailAs, cleanupRuntimeAs } = require('../native/jail/test/runtime-as') as typeof import('../native/jail/test/runtime-as');
+  const { runJailAs, cleanupRuntimeAs } = require('../native/test/runtime-as') as typeof import('../native/test/runtime-as');
   afterAll(() => cleanupRuntimeAs());
 
   test('rlimits apply', () => {

@@ -139,7 +139,7 @@ d('preload: a loader-set call only the exact policy denies is killed (spawnJail)
 du('preload: a loader-set call only the exact policy denies is killed (spawnJail as uid 65534)', () => {
   test.each([
     ['no namespaces', {}],
-    ['user and pid namespaces (the init supervises)', { user: true, pid: true }],
+    ['user and pid namespaces (below the init)', { user: true, pid: true }],
   ])('%s', (_label, namespaces) => {
     const prog = lateCalls();
     const u = (argv: string[], bpf: Uint8Array) => runSpecUnpriv(spec(argv, bpf, { namespaces }));

@@ -36,7 +36,7 @@ d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  test('the same inside user+pid namespaces (the init supervises)', async () => {
+  test('the same inside user+pid namespaces (below the init, the parent supervises)', async () => {
     const r = await runJail(spec(kind, [`syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }));
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
   });
@@ -70,7 +70,7 @@ d.each(['dynamic', 'static'] as const)('seccomp, %s program', (kind) => {
 });
 
 d('seccomp and the init together', () => {
-  test('a violation after a forwarded signal is still supervised (the init does not block on signals)', async () => {
+  test('a violation after a forwarded signal is still supervised (the init forwards, the parent supervises)', async () => {
     const p = spawnJail(spec('dynamic', ['sigwait', `syscall:${NR.getppid}`], KILL_GETPPID(), { namespaces: { user: true, pid: true } }),
       { stdio: ['ignore', 'pipe', 'ignore'] });
     const out: Buffer[] = [];

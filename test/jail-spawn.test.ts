@@ -1,12 +1,16 @@
 // Process lifecycle of a jail: exit codes and signals propagate, stdio streams, the pid
 // namespace hides the host and its init reaps orphans and forwards signals, fds do not leak,
-// the time limit ends the whole jail, the pid file names the jail. As root, and as uid 65534
-// through user namespaces (runSpecUnpriv) where the kernel allows it.
+// the time limit ends the whole jail, the pid file names the jail (both enforced by the native
+// runtime, which says why the jail ended). As root, and as uid 65534 through user namespaces
+// (runSpecUnpriv) where the kernel allows it.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnJail } from '../ts/jail/spawn';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
+import { constants as osConstants } from 'os';
+import { FORWARDED_SIGNALS } from '../ts/jail/signals';
+import { loadAddon } from '../ts/jail/native';
 import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runSpecWithInheritableFd, INHERITABLE_FD } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
@@ -45,7 +49,7 @@ d('jail lifecycle (as the current user)', () => {
     ['program as pid 1', { namespaces: { user: true, pid: true }, programAsInit: true }],
   ])('exit code propagates: %s', async (_name, extra) => {
     const r = await run(spec(['exit:42'], extra as Partial<JailSpec>));
-    expect(r).toMatchObject({ code: 42, signal: null });
+    expect(r).toMatchObject({ code: 42, signal: null, reason: 'exit' });
   });
 
   test.each([
@@ -53,7 +57,7 @@ d('jail lifecycle (as the current user)', () => {
     ['with the init', { namespaces: { user: true, pid: true } }],
   ])('a signal death propagates as the signal: %s', async (_n, extra) => {
     const r = await run(spec(['kill-self:15'], extra as Partial<JailSpec>));
-    expect(r).toMatchObject({ code: null, signal: 'SIGTERM' });
+    expect(r).toMatchObject({ code: null, signal: 'SIGTERM', reason: 'signal' });
   });
 
   test.each([
@@ -127,7 +131,7 @@ d('jail lifecycle (as the current user)', () => {
     const t0 = Date.now();
     const r = await run(spec(['orphan:60000', 'sleep:60000'], { namespaces: { user: true, pid: true }, timeLimitMs: 300 }));
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(r.signal).toBe('SIGKILL');
+    expect(r).toMatchObject({ signal: 'SIGKILL', reason: 'time-limit' });
     fs.rmSync(dir, { recursive: true });
   });
 
@@ -165,12 +169,23 @@ d('jail lifecycle (as the current user)', () => {
     expect(fs.existsSync(marker2)).toBe(true);
   });
 
-  test('the pid file names the jail', async () => {
+  test('the pid file names the jail (written by the runtime before spawnJail returns)', async () => {
     const dir = tmpdir();
     const pidFile = path.join(dir, 'jail.pid');
     const p = spawnJail(spec(['exit:0'], { pidFile }));
-    expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(String(p.pid));
+    expect(fs.readFileSync(pidFile, 'utf8')).toBe(`${p.pid}\n`);
     await p.exited;
+  });
+
+  test('a SIGKILL from outside is a signal, not the time limit', async () => {
+    const p = spawnJail(spec(['sleep:5000'], { timeLimitMs: 60000 }));
+    p.stdin!.end();
+    setTimeout(() => p.kill('SIGKILL'), 100);
+    expect(await p.exited).toMatchObject({ signal: 'SIGKILL', reason: 'signal' });
+  });
+
+  test('the forwarded signals are the runtime\'s list', () => {
+    expect(loadAddon().forwardedSignals()).toEqual(FORWARDED_SIGNALS.map((s) => osConstants.signals[s]));
   });
 
   test('the builder runs and collects', async () => {
@@ -216,7 +231,7 @@ du('jail lifecycle as uid 65534 (user namespace)', () => {
       path: p, argv: [p, 'sleep:60000'], env: [], namespaces: { user: true, pid: true }, timeLimitMs: 200,
       user: {}, noNewPrivs: false, filesystem: { mounts: [] }, rlimits: [], preserveFds: [],
     });
-    expect(r.signal).toBe('SIGKILL');
+    expect(r).toMatchObject({ signal: 'SIGKILL', reason: 'time-limit' });
   });
 });
 

@@ -1,7 +1,8 @@
-// Jail files (docs/jailfile.md): the TS writer (ts/jail/jailfile.ts) against the C reader
-// (native/exec/jailfile.c) through `tsjail-exec --dump`, the refusals (version, arch, checksum,
+// Jail files: the TS writer (ts/jail/jailfile.ts) against the C reader
+// (native/parent/jailfile.c) through `tsjail-exec --dump`, the refusals (version, arch, checksum,
 // truncation, unsafe permissions or owner), and a bounded fuzz: truncated and bit-flipped jail
-// files never crash the launcher and never run the program (it would create a marker file).
+// files never crash the launcher or the addon (the same reader, in memory) and never run the
+// program (it would create a marker file).
 // The containment suite runs the same checks through tsjail run and tsjail-exec (test/containment.test.ts).
 
 import { execFileSync, spawn, spawnSync } from 'child_process';
@@ -12,7 +13,8 @@ import {
   JAILFILE_FORMAT_VERSION, JAILFILE_HEADER_SIZE, auditArch, crc32c, encodeJailFile, frameJailFile, refreshChecksums,
 } from '../ts/jail/jailfile';
 import type { JailSpec } from '../ts/jail/spec';
-import { describeUnless, testUnless } from './fixtures/jail/helpers';
+import { loadAddon } from '../ts/jail/native';
+import { describeUnless, probe, testUnless } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -103,11 +105,10 @@ suite('jail files: TS writer -> C reader', () => {
     const me = process.getuid!();
     expect(d.uidMap).toBe(`0 ${me} 1\n`);
     expect(d.caps).toEqual({ keep: String((1n << 10n) | (1n << 40n)), bounding: String((1n << 10n) | (1n << 40n)), ambient: 1, securebits: 0x2f });
-    // /bin/true is dynamic: the preload path, the gate's loader set, the library.
-    expect(d.seccomp).toMatchObject({ preload: 1, report: 1, tsync: 1, log: 0, timing: 0, policy: [[6, 0, 0, 0x7fff0000]], preloadLibrary: PRELOAD });
-    expect(d.seccomp.gateAllow.length).toBeGreaterThan(10);
-    // Mount targets under the root, tmpfs data as fs_spec.cc builds it, the preload library
-    // bound before the trailing remount.
+    // The timing asked for is stored; /bin/true is dynamic, so the launch would pick the preload.
+    expect(d.seccomp).toMatchObject({ report: 1, tsync: 1, log: 0, timing: 'auto', mode: 'preload', policy: [[6, 0, 0, 0x7fff0000]], preloadLibrary: PRELOAD });
+    // Mount targets under the root, tmpfs data strings; the preload library's bind is the
+    // launch's to add (it knows whether the program gets the preload).
     expect(d.fs).toMatchObject({ enabled: 1, propagation: 2, rootMode: 1, root: '/srv/root' });
     expect(d.fs.mounts).toEqual([
       { kind: 1, source: '/usr', target: '/srv/root/usr', fstype: null, data: null, flags: 0, writable: 0, recursive: 1, readOnly: 0 },
@@ -117,10 +118,9 @@ suite('jail files: TS writer -> C reader', () => {
       { kind: 3, source: null, target: '/srv/root/proc', fstype: null, data: null, flags: 0, writable: 0, recursive: 0, readOnly: 1 },
       { kind: 4, source: null, target: '/srv/root/dev', fstype: null, data: null, flags: 0, writable: 0, recursive: 0, readOnly: 0 },
       { kind: 5, source: 'none', target: '/srv/root/mnt', fstype: 'tmpfs', data: 'size=1m', flags: 6, writable: 0, recursive: 0, readOnly: 0 },
-      { kind: 1, source: PRELOAD, target: `/srv/root${PRELOAD}`, fstype: null, data: null, flags: 0, writable: 0, recursive: 0, readOnly: 0 },
       { kind: 6, source: null, target: '/srv/root', fstype: null, data: null, flags: 0, writable: 0, recursive: 0, readOnly: 0 },
     ]);
-    expect(d.landlock).toEqual([[1, '/etc'], [2, '/tmp'], [3, '/usr'], [1, PRELOAD]]);
+    expect(d.landlock).toEqual([[1, '/etc'], [2, '/tmp'], [3, '/usr']]);
     expect(d.rlimits).toEqual([[7, '64', '128'], [4, '0', '18446744073709551615']]);
     expect(d.cgroup).toEqual({ memory: 1 << 20, pids: 10, cpu: 0.5 });
   });
@@ -141,10 +141,12 @@ suite('jail files: TS writer -> C reader', () => {
 
   test('-- PROGRAM ARGS replaces the saved program; the seccomp timing follows the new program', () => {
     const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: PRELOAD } as JailSpec));
-    expect(JSON.parse(execJail(['--dump', file]).stdout).seccomp.preload).toBe(1);
+    expect(JSON.parse(execJail(['--dump', file]).stdout).seccomp.mode).toBe('preload');
     const d = JSON.parse(execJail(['--dump', file, '--', 'echo', 'hi']).stdout);
     expect(d.path).toMatch(/\/echo$/);
     expect(d.argv).toEqual(['echo', 'hi']);
+    const statik = probe('static');
+    expect(JSON.parse(execJail(['--dump', file, '--', statik]).stdout).seccomp).toMatchObject({ timing: 'auto', mode: 'exec' });
     const r = execJail([file, '--', '/bin/echo', 'from', 'the override']);
     expect(r.stdout).toBe('from the override\n');
     expect(r.status).toBe(0);
@@ -193,7 +195,7 @@ suite('jail files: refusals (one line, a distinct status, nothing runs)', () => 
 
   test('another format version', () => {
     refused(execJail([write('v2.jail', frameJailFile(payloadOf(good), { version: JAILFILE_FORMAT_VERSION + 1 }))]), EXIT.version,
-      /jail file format 2 \(runtime ABI 1\), this tsjail-exec reads format 1 .*save the jail again/);
+      /jail file format 3 \(runtime ABI 2\), this tsjail reads format 2 .*save the jail again/);
   });
 
   test('another runtime ABI', () => {
@@ -282,6 +284,34 @@ suite('jail files: fuzzed files never crash the launcher and never run the progr
     expect(fs.existsSync(marker)).toBe(false);
   });
 
+  /** addon.spawn on bytes the reader must refuse: a TypeError, and the exit callback never runs. */
+  const addonRefuses = (bytes: Uint8Array, what: string): string => {
+    const onExit = jest.fn();
+    let thrown: unknown;
+    try {
+      loadAddon().spawn(bytes, [-1, -1, -1], onExit);
+    } catch (e) {
+      thrown = e;
+    }
+    // The addon's TypeError comes from Node's realm, not jest's: compare the name.
+    if ((thrown as Error)?.name !== 'TypeError') throw new Error(`${what}: the addon did not refuse it (${String(thrown)})`);
+    expect(onExit).not.toHaveBeenCalled();
+    return (thrown as Error).message;
+  };
+
+  test('the addon refuses every truncation and every bit flip the same way', () => {
+    for (let n = 0; n < good.length; n += n < 40 ? 1 : 1 + rand(7)) {
+      expect(addonRefuses(good.subarray(0, n), `truncated to ${n}`)).toMatch(/^invalid jail: (truncated jail file|not a jail file)/);
+    }
+    for (let i = 0; i < 200; i++) {
+      const bad = Uint8Array.from(good);
+      const at = i < 32 * 8 ? Math.floor(i / 8) : rand(bad.length);
+      bad[at] ^= 1 << (i < 32 * 8 ? i % 8 : rand(8));
+      expect(addonRefuses(bad, `bit flip at ${at}`)).toMatch(/^invalid jail: /);
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
   test('every single bit flip is refused (checksums), with a jail-file status', () => {
     const f = path.join(dir, 'flip.jail');
     for (let i = 0; i < 200; i++) {
@@ -315,11 +345,27 @@ suite('jail files: fuzzed files never crash the launcher and never run the progr
         bad[at + 2] = 0xff;
         bad[at + 3] = 0x7f;
       }
-      write('decoder.jail', refreshChecksums(bad));
+      const bytes = refreshChecksums(bad);
+      write('decoder.jail', bytes);
       const r = execJail(['--dump', f]);
       noCrash(r, `decoder case ${i}`);
       if (r.status !== 0 && r.status !== EXIT.corrupt) throw new Error(`decoder case ${i}: status ${r.status}\n${r.stderr}`);
-      if (r.status === EXIT.corrupt) expect(r.stderr).toMatch(/^tsjail-exec: .*: corrupted jail file: /);
+      // The addon reads the same bytes in memory with the same reader: the same jail, or the
+      // same refusal; and a refused file never starts.
+      let dumped: string | undefined;
+      let refusal: string | undefined;
+      try {
+        dumped = loadAddon().dumpJailFile(bytes);
+      } catch (e) {
+        refusal = (e as Error).message;
+      }
+      if (r.status === 0) {
+        expect([i, dumped]).toEqual([i, r.stdout]);
+      } else {
+        expect(r.stderr).toMatch(/^tsjail-exec: .*: corrupted jail file: /);
+        expect([i, refusal]).toEqual([i, `invalid jail: ${r.stderr.replace(/^tsjail-exec: [^:]*: /, '').trim()}`]);
+        expect(addonRefuses(bytes, `decoder case ${i}`)).toBe(refusal);
+      }
     }
     expect(fs.existsSync(marker)).toBe(false);
   });
@@ -374,6 +420,51 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
     } finally {
       child.kill('SIGKILL'); // never leave the launcher behind (it would keep jest alive)
     }
+  });
+
+  test("tsjail-exec's -- PROGRAM finds the program as tsjail run does (absolute PATH entries, the first executable regular file)", () => {
+    const lookup = fs.mkdtempSync(path.join(dir, 'lookup-'));
+    const name = 'tsjail-lookup-probe';
+    const mk = (sub: string) => {
+      const d = path.join(lookup, sub);
+      fs.mkdirSync(d, { recursive: true });
+      return d;
+    };
+    const [rel, noexec, isdir, first, second] = ['rel', 'noexec', 'isdir', 'first', 'second'].map(mk);
+    for (const d of [rel, first, second]) fs.copyFileSync('/bin/true', path.join(d, name));
+    for (const d of [rel, first, second]) fs.chmodSync(path.join(d, name), 0o755);
+    fs.writeFileSync(path.join(noexec, name), 'not executable\n', { mode: 0o644 });
+    fs.mkdirSync(path.join(isdir, name));
+    const packed = path.join(lookup, 'lookup.jail');
+    /** Where tsjail run (pack-jail) and tsjail-exec -- NAME find `name` with this PATH (run from `lookup`, so 'rel' is a relative entry). */
+    const both = (PATH: string) => {
+      const env = { ...process.env, PATH };
+      const save = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', packed, '--env-reset', '--', name], { cwd: lookup, env, encoding: 'utf8' });
+      const run = save.status === 0 ? JSON.parse(execJail(['--dump', packed]).stdout).path : save.status;
+      const x = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env, encoding: 'utf8' });
+      return { run, exec: x.status === 0 ? JSON.parse(x.stdout).path : x.status, runErr: save.stderr, execErr: x.stderr };
+    };
+    // Saved with a program both find, so the file exists for the -- PROGRAM runs below.
+    expect(both(`rel:${noexec}:${isdir}:${first}:${second}`)).toMatchObject({ run: path.join(first, name), exec: path.join(first, name) });
+    fs.unlinkSync(path.join(first, name));
+    expect(both(`${noexec}:${isdir}:${first}:${second}`)).toMatchObject({ run: path.join(second, name), exec: path.join(second, name) });
+    // Found, but not executable: 126 from both; nothing at all: 127.
+    const keep = fs.readFileSync(packed);
+    const notExec = both(`rel:${noexec}:${isdir}`);
+    fs.writeFileSync(packed, keep, { mode: 0o644 });
+    expect(notExec).toMatchObject({ run: 126 });
+    const x = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${noexec}:${isdir}` }, encoding: 'utf8' });
+    expect(x.status).toBe(126);
+    expect(x.stderr).toBe(`tsjail: ${name}: permission denied (${path.join(noexec, name)} is not executable)\n`);
+    // A directory of that name counts as found but not executable for both (126, not 127).
+    expect(both(`rel:${isdir}`)).toMatchObject({ run: 126, exec: 126 });
+    fs.writeFileSync(packed, keep, { mode: 0o644 });
+    const empty = mk('empty');
+    const y = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${empty}` }, encoding: 'utf8' });
+    expect(y.status).toBe(127);
+    expect(y.stderr).toBe(`tsjail: ${name}: command not found\n`);
+    const z = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', path.join(lookup, 'none.jail'), '--env-reset', '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${empty}` }, encoding: 'utf8' });
+    expect(z.status).toBe(127);
   });
 
   test('pack-jail without -o is a usage error', () => {

@@ -4,12 +4,11 @@ export * from './policy/index';
 export { Jail } from './jail/jail';
 export type { UserOptions, SpawnArgs, RunResult } from './jail/jail';
 export { spawnJail } from './jail/spawn';
-export type { JailProcess, JailExit, JailViolation, SpawnOptions, StdioOption } from './jail/spawn';
+export type { JailProcess, JailExit, JailViolation, SpawnOptions, StdioOption, ExitReason } from './jail/spawn';
 export { JailError, errnoName } from './jail/errors';
 export { STEPS } from './jail/steps';
 export type { JailStep } from './jail/steps';
 export { validateSpec, SpecError } from './jail/validate';
-export { loaderSyscalls } from './jail/loader-syscalls';
 export type * from './jail/spec';
 export * from './policy-node/index';
 // It was exported through policy-node before it moved to ts/node; callers keep finding it here.

@@ -1,7 +1,8 @@
-// tsjail.node: spawn a jail, watch it, signal it. The JS spec becomes C structs here, in the
-// parent, before clone (spec.cc); the launch and the wait are native/jail/launch.c (shared with
-// tsjail-exec), the child runs native/jail/ only. Errors from the setup steps come back as
-// JailError (the class is handed over by ts/jail/native.ts).
+// tsjail.node: spawn a jail, watch it, signal it. A jail arrives as jail-file bytes (written by
+// ts/jail/jailfile.ts, the only converter from a JailSpec) and is decoded by the same reader as
+// tsjail-exec's (native/parent/jailfile.c); the launch, the supervisor and the wait are
+// native/parent/ (shared with tsjail-exec), the child runs native/child/ only. Errors from the
+// setup steps come back as JailError (the class is handed over by ts/jail/native.ts).
 #include <napi.h>
 
 #include <errno.h>
@@ -9,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -17,10 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "spec.h"
-
 extern "C" {
-#include "../jail/launch.h"
+#include "../common/signals.h"
+#include "../parent/bpf_eval.h"
+#include "../parent/dump.h"
+#include "../parent/jailfile.h"
+#include "../parent/launch.h"
 }
 
 namespace {
@@ -32,7 +37,8 @@ namespace {
 // to the waiter, which may still be inside tsjail_jail_wait).
 struct Child {
   int id = 0;
-  struct tsjail_jail jail {};  // native/jail/launch.h: pidfd, listener, report fd, cgroup
+  struct tsjail_jail jail {};  // native/parent/launch.h: pidfd, supervisor, report fd, cgroup (never moved)
+  long deadline_ms = -1;       // the time limit, from the jail file
   Napi::ThreadSafeFunction tsfn;
   std::mutex mu;               // guards the two flags below
   bool waiter_done = false;    // the waiter no longer touches this Child
@@ -41,6 +47,7 @@ struct Child {
 
 struct ExitInfo {
   int code = -1, signal = 0, violation_nr = -1;
+  const char* reason = "exit";
 };
 
 struct Instance {
@@ -63,16 +70,18 @@ Napi::Value ThrowJailError(Napi::Env env, const char* step, int err, const std::
   return env.Undefined();
 }
 
-// The waiter: one thread per jail blocks on the pidfd (and supervises the listener when there
-// is no init), then posts the exit through the ThreadSafeFunction. A thread rather than an
-// AsyncWorker because it may wait forever (node-pty's reason); never waitpid(-1).
+// The waiter: one thread per jail runs the supervisor's loop until the jail exits (seccomp
+// notifications, the time limit), then posts the exit through the ThreadSafeFunction. A thread
+// rather than an AsyncWorker because it may wait forever (node-pty's reason); never
+// waitpid(-1).
 void Wait(Child* c) {
   struct tsjail_exit ex;
-  tsjail_jail_wait(&c->jail, -1, -1, &ex);
+  tsjail_jail_wait(&c->jail, c->deadline_ms, -1, &ex);
   ExitInfo info;
   info.code = ex.code;
   info.signal = ex.signal;
   info.violation_nr = ex.violation_nr;
+  info.reason = tsjail_exit_reason_name(ex.reason);
   // c->mu is held across the call: once the finalizer has run, the ThreadSafeFunction is gone
   // (Node frees it at teardown even while threads hold it), so it must not be called then.
   std::unique_lock<std::mutex> lock(c->mu);
@@ -83,6 +92,7 @@ void Wait(Child* c) {
       o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
       o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
       if (e->violation_nr >= 0) o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
+      o.Set("reason", Napi::String::New(env, e->reason));
       delete e;
       cb.Call({o});
     });
@@ -116,18 +126,84 @@ Napi::Value StepNames(const Napi::CallbackInfo& info) {
   return a;
 }
 
-Napi::Value ElfInterpreter(const Napi::CallbackInfo& info) {
+// The bytes of a Uint8Array argument, or nullptr after throwing a TypeError.
+const uint8_t* BytesOf(const Napi::Value& v, size_t* len) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return nullptr;
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  *len = a.ByteLength();
+  return a.Data();
+}
+
+// A jail file decoded, or false after throwing a TypeError with the reader's one line.
+bool Decode(Napi::Env env, const Napi::Value& v, struct tsjail_spec* spec) {
+  size_t len = 0;
+  const uint8_t* bytes = BytesOf(v, &len);
+  if (!bytes) {
+    Napi::TypeError::New(env, "a jail file must be a Uint8Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  char msg[512];
+  if (tsjail_spec_parse(bytes, len, spec, msg, sizeof msg) != TSJAIL_JF_OK) {
+    Napi::TypeError::New(env, std::string("invalid jail: ") + msg).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// dumpJailFile(bytes): what the addon would launch, as tsjail-exec --dump prints it.
+Napi::Value DumpJailFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    Napi::TypeError::New(env, "Usage: elfInterpreter(path)").ThrowAsJavaScriptException();
+  struct tsjail_spec spec;
+  if (info.Length() < 1 || !Decode(env, info[0], &spec)) return env.Undefined();
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* f = open_memstream(&text, &size);
+  if (f) {
+    tsjail_spec_dump(f, &spec);
+    fclose(f);
+  }
+  tsjail_spec_free(&spec);
+  if (!f || !text) {
+    free(text);
+    Napi::Error::New(env, "dumpJailFile: out of memory").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  char buf[4096];
-  int rc = tsjail_elf_interp(info[0].As<Napi::String>().Utf8Value().c_str(), buf, sizeof buf);
-  if (rc == 1) return Napi::String::New(env, buf);
-  if (rc == 0) return Napi::String::New(env, "");
-  if (rc == -2) return env.Null();
-  return ThrowJailError(env, "prepare", -rc, "reading the program's ELF headers");
+  Napi::String out = Napi::String::New(env, text, size);
+  free(text);
+  return out;
+}
+
+// forwardedSignals(): the signal numbers tsjail-exec and the init pass on (common/signals.h).
+Napi::Value ForwardedSignals(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env, TSJAIL_N_FORWARDED_SIGNALS);
+  for (uint32_t i = 0; i < TSJAIL_N_FORWARDED_SIGNALS; i++) a.Set(i, Napi::Number::New(env, tsjail_forwarded_signals[i]));
+  return a;
+}
+
+// evaluateFilter(bpf, seccompData): the SECCOMP_RET_* value the supervisor's interpreter
+// (native/parent/bpf_eval.c) gets for 64 bytes of struct seccomp_data; a TypeError naming why
+// for a program the kernel would refuse.
+Napi::Value EvaluateFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t plen = 0, dlen = 0;
+  const uint8_t* prog = info.Length() >= 2 ? BytesOf(info[0], &plen) : nullptr;
+  const uint8_t* data = prog ? BytesOf(info[1], &dlen) : nullptr;
+  if (!prog || !data || dlen != 64) {
+    Napi::TypeError::New(env, "Usage: evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array(64))").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (plen % 8) {
+    Napi::TypeError::New(env, "not a seccomp program: its length is not a multiple of 8").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<sock_filter> insns(plen / 8);
+  if (plen) std::memcpy(insns.data(), prog, plen);
+  if (const char* why = tsjail_bpf_check(insns.data(), insns.size())) {
+    Napi::TypeError::New(env, std::string("not a seccomp program: ") + why).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, tsjail_bpf_run(insns.data(), insns.size(), data));
 }
 
 Napi::Value Kill(const Napi::CallbackInfo& info) {
@@ -151,74 +227,25 @@ Napi::Value Kill(const Napi::CallbackInfo& info) {
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Instance* inst = env.GetInstanceData<Instance>();
-  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsArray() || !info[2].IsFunction()) {
-    Napi::TypeError::New(env, "Usage: spawn(spec, stdio[3], onExit)").ThrowAsJavaScriptException();
+  if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "Usage: spawn(jailFile: Uint8Array, stdio[3], onExit)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto plan = std::make_unique<JailPlan>();
-  std::string bad;
-  if (!ReadPlan(info[0].As<Napi::Object>(), plan.get(), &bad)) {
-    Napi::TypeError::New(env, "invalid jail spec: " + bad).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  struct tsjail_spec spec;
+  if (!Decode(env, info[0], &spec)) return env.Undefined();
   Napi::Array stdio = info[1].As<Napi::Array>();
-  tsjail_config& c = plan->cfg;
-
-  // The plan -> the input of native/jail/launch.c, which runs the launch (pipes, filters,
-  // preload state, clone3, id maps, cgroup, handshake): the same code as tsjail-exec.
-  struct tsjail_launch_spec ls;
-  std::memset(&ls, 0, sizeof ls);
+  int fds_in[3];
   for (uint32_t i = 0; i < 3; i++)
-    ls.stdio[i] = i < stdio.Length() && stdio.Get(i).IsNumber() ? stdio.Get(i).As<Napi::Number>().Int32Value() : -1;
-  std::string uid_map, gid_map;
-  for (auto& l : plan->uid_map) uid_map += l + "\n";
-  for (auto& l : plan->gid_map) gid_map += l + "\n";
-  ls.cfg = &c;
-  ls.userns = plan->userns;
-  ls.groups_set = plan->groups_set;
-  ls.uid_map = uid_map.c_str();
-  ls.gid_map = gid_map.c_str();
-  if (plan->seccomp) {
-    ls.policy = plan->policy.data();
-    ls.n_policy = plan->policy.size();
-  }
-  ls.preload = plan->preload;
-  ls.report = plan->report;
-  ls.tsync = plan->tsync;
-  ls.log = plan->log;
-  ls.gate_allow = plan->gate_allow.data();
-  ls.n_gate_allow = plan->gate_allow.size();
-  ls.preload_library = plan->preload_library.c_str();
-  ls.preload_timeout_ms = plan->preload_timeout_ms;
-  ls.cgroup_limits = &plan->cgroup_limits;
+    fds_in[i] = i < stdio.Length() && stdio.Get(i).IsNumber() ? stdio.Get(i).As<Napi::Number>().Int32Value() : -1;
 
-  c.preserve_fds = plan->preserve_fds.data();
-  c.n_preserve_fds = plan->preserve_fds.size();
-  for (auto& s : plan->argv_s) plan->argv.push_back(const_cast<char*>(s.c_str()));
-  plan->argv.push_back(nullptr);
-  for (auto& s : plan->env_s) plan->envp.push_back(const_cast<char*>(s.c_str()));
-  plan->envp.push_back(nullptr);
-  c.path = plan->path.c_str();
-  c.argv = plan->argv.data();
-  c.envp = plan->envp.data();
-  c.cwd = plan->cwd.empty() ? nullptr : plan->cwd.c_str();
-  c.hostname = plan->hostname.empty() ? nullptr : plan->hostname.c_str();
-  c.groups = plan->groups.data();
-  c.n_groups = plan->groups.size();
-  c.set_groups = plan->groups_set;
-  c.fs = &plan->fs;
-  c.rlimits = &plan->rlimits;
-  c.landlock = &plan->landlock;
-
+  // The launch (native/parent/launch.c) copies what the child needs, and the jail keeps its own
+  // copy of the policy: the decoded spec is done with once the jail runs.
   auto child = std::make_unique<Child>();
   auto err = std::make_unique<struct tsjail_launch_error>();
-  if (tsjail_launch(&ls, &child->jail, err.get())) {
-    if (err->invalid_spec) {
-      Napi::TypeError::New(env, std::string("invalid jail spec: ") + err->detail).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    return ThrowJailError(env, tsjail_step_name(err->step), err->err, err->detail);
-  }
+  int rc = tsjail_start(&spec, fds_in, &child->jail, err.get());
+  child->deadline_ms = tsjail_deadline_ms(&spec);
+  tsjail_spec_free(&spec);
+  if (rc) return ThrowJailError(env, tsjail_step_name(err->step), err->err, err->detail);
 
   // ---- running: hand the child to a waiter thread ----
   Child* ch = child.release();
@@ -281,7 +308,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("kill", Napi::Function::New(env, Kill));
   exports.Set("stepNames", Napi::Function::New(env, StepNames));
-  exports.Set("elfInterpreter", Napi::Function::New(env, ElfInterpreter));
+  exports.Set("dumpJailFile", Napi::Function::New(env, DumpJailFile));
+  exports.Set("forwardedSignals", Napi::Function::New(env, ForwardedSignals));
+  exports.Set("evaluateFilter", Napi::Function::New(env, EvaluateFilter));
   return exports;
 }
 

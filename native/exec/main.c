@@ -1,7 +1,8 @@
 /* tsjail-exec JAILFILE [-- PROGRAM [ARGS]]: start a jail saved by `tsjail run --save-jail` or
- * `tsjail pack-jail`, without Node. The launch itself is native/jail/launch.c, the code the
- * addon runs; this file only reads the jail file, checks it is safe to trust, and turns the
- * jail's end into tsjail run's exit conventions (docs/cli-run.md, docs/jailfile.md):
+ * `tsjail pack-jail`, without Node. The decoding (native/parent/jailfile.c) and the launch
+ * (native/parent/launch.c) are the code the addon runs; this file only reads the jail file,
+ * checks it is safe to trust, and turns the jail's end into tsjail run's exit conventions
+ * (docs/cli-run.md, docs/jailfile.md):
  *   the program's status; 128+N for signal N; 159 (128+SIGSYS) for a seccomp violation,
  *   named; 125 for a failed setup step, named with its errno; 2 for a usage error;
  *   118-123 for a jail file that cannot be used (nothing runs).
@@ -19,8 +20,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "dump.h"
-#include "jailfile.h"
+#include "../common/signals.h"
+#include "../parent/dump.h"
+#include "../parent/jailfile.h"
+#include "../parent/launch.h"
 
 enum {
   EXIT_USAGE = 2,
@@ -32,8 +35,6 @@ enum {
   EXIT_JF_UNSAFE = 123,
   EXIT_SETUP_FAILED = 125
 };
-
-static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 static int usage(const char *why) {
   if (why) fprintf(stderr, "tsjail-exec: %s\n", why);
@@ -133,61 +134,48 @@ static int read_jail_file(const char *file, uint8_t **buf, size_t *len) {
   return 0;
 }
 
-/* PROGRAM as given on the command line: a path, or a name searched in PATH. */
-static char *resolve_program(const char *prog) {
-  if (strchr(prog, '/')) return strdup(prog);
-  const char *path = getenv("PATH");
-  if (!path) path = "/usr/local/bin:/usr/bin:/bin";
-  for (const char *p = path;; ) {
+/* The PATH search of `tsjail run` (ts/cli/run-spec.ts) where the two overlap: the jail's own
+ * PATH, else ours, else the default; absolute entries only (a relative one means nothing after
+ * a root change); the first executable regular file. tsjail run also looks through the jail's
+ * mounts; this searches the host (docs/jailfile.md). 0 with *out (malloc'd), or the exit
+ * status after a message: 127 not found, 126 found but not executable. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+static int resolve_program(const struct tsjail_spec *spec, const char *prog, char **out) {
+  *out = NULL;
+  if (strchr(prog, '/')) {
+    if (!(*out = strdup(prog))) return EXIT_SETUP_FAILED;
+    return 0;
+  }
+  const char *path = NULL;
+  for (size_t i = 0; i < spec->envc; i++)
+    if (strncmp(spec->envp[i], "PATH=", 5) == 0) path = spec->envp[i] + 5;
+  if (!path) path = getenv("PATH");
+  if (!path) path = DEFAULT_PATH;
+  char not_executable[4096] = "";
+  for (const char *p = path;;) {
     const char *end = strchr(p, ':');
     size_t len = end ? (size_t)(end - p) : strlen(p);
     char buf[4096];
-    if (len && len + strlen(prog) + 2 < sizeof buf) {
+    struct stat st;
+    if (len && p[0] == '/' && len + strlen(prog) + 2 < sizeof buf) {
       snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, prog);
-      if (access(buf, X_OK) == 0) return strdup(buf);
+      if (stat(buf, &st) == 0) {
+        if (S_ISREG(st.st_mode) && access(buf, X_OK) == 0) {
+          if (!(*out = strdup(buf))) return EXIT_SETUP_FAILED;
+          return 0;
+        }
+        if (!not_executable[0]) snprintf(not_executable, sizeof not_executable, "%s", buf);
+      }
     }
     if (!end) break;
     p = end + 1;
   }
-  return NULL;
-}
-
-/* The seccomp timing for another program than the saved one (the jail file's was decided for
- * its own program): the rule of ts/jail/spawn.ts. 0, or an exit status after a message. */
-static int choose_timing(struct tsjail_jailfile *jf) {
-  struct tsjail_launch_spec *l = &jf->launch;
-  if (!l->n_policy || jf->seccomp_timing != TSJAIL_JF_TIMING_AUTO) return 0;
-  char interp[4096];
-  char under_root[8192];
-  int rc = -ENOENT;
-  if (jf->fs.root) {
-    snprintf(under_root, sizeof under_root, "%s%s", jf->fs.root, jf->cfg.path);
-    rc = tsjail_elf_interp(under_root, interp, sizeof interp);
+  if (not_executable[0]) {
+    fprintf(stderr, "tsjail: %s: permission denied (%s is not executable)\n", prog, not_executable);
+    return 126;
   }
-  if (rc < 0 && rc != -2) rc = tsjail_elf_interp(jf->cfg.path, interp, sizeof interp);
-  if (rc == 0) { l->preload = 0; return 0; }
-  if (rc == 1) {
-    const char *base = strrchr(interp, '/');
-    if (!base || strncmp(base, "/ld-linux", 9) != 0) {
-      fprintf(stderr, "tsjail: jail setup failed at prepare: %s uses the non-glibc interpreter %s; the preload "
-              "library cannot jail it: save the jail with -T static\n", jf->cfg.path, interp);
-      return EXIT_SETUP_FAILED;
-    }
-  }
-  /* Dynamic, a script, or missing (exec reports it at the right step). */
-  if (!l->preload_library || !l->n_gate_allow) {
-    fprintf(stderr, "tsjail: jail setup failed at prepare: %s needs the preload library, which the jail file does "
-            "not name\n", jf->cfg.path);
-    return EXIT_SETUP_FAILED;
-  }
-  l->preload = 1;
-  return 0;
-}
-
-static const char *syscall_name(const struct tsjail_jailfile *jf, int nr) {
-  for (size_t i = 0; i < jf->n_names; i++)
-    if ((int)jf->names[i].nr == nr) return jf->names[i].name;
-  return "unknown syscall";
+  fprintf(stderr, "tsjail: %s: command not found\n", prog);
+  return 127;
 }
 
 static void format_duration(long long ms, char *buf, size_t cap) {
@@ -197,14 +185,14 @@ static void format_duration(long long ms, char *buf, size_t cap) {
   else snprintf(buf, cap, "%lldms", ms);
 }
 
-static int run(struct tsjail_jailfile *jf) {
+static int run(const struct tsjail_spec *spec) {
   /* Forwarded signals wait in a signalfd from now on: one arriving during the launch is
    * passed on once the jail runs (the child resets its mask before exec). */
   int sigfd = -1;
-  if (jf->forward_signals) {
+  if (spec->forward_signals) {
     sigset_t set;
     sigemptyset(&set);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
+    for (size_t i = 0; i < TSJAIL_N_FORWARDED_SIGNALS; i++) sigaddset(&set, tsjail_forwarded_signals[i]);
     if (sigprocmask(SIG_BLOCK, &set, NULL) || (sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
       fprintf(stderr, "tsjail: jail setup failed at prepare: %s (%s) (signalfd)\n", strerror(errno),
               strerrorname_np(errno));
@@ -212,55 +200,37 @@ static int run(struct tsjail_jailfile *jf) {
     }
   }
 
+  /* The jail's stdin, stdout and stderr are ours. */
+  static const int stdio[3] = {0, 1, 2};
   static struct tsjail_jail jail;
   static struct tsjail_launch_error err;
-  if (tsjail_launch(&jf->launch, &jail, &err)) {
+  if (tsjail_start(spec, stdio, &jail, &err)) {
     const char *name = err.err ? strerrorname_np(err.err) : NULL;
     fprintf(stderr, "tsjail: jail setup failed at %s: %s (%s)%s%s%s\n", tsjail_step_name(err.step),
             strerror(err.err), name ? name : "?", err.detail[0] ? " (" : "", err.detail, err.detail[0] ? ")" : "");
     return EXIT_SETUP_FAILED;
   }
-  long started = tsjail_now_ms();
-  if (jf->pid_file) {
-    char text[32];
-    int n = snprintf(text, sizeof text, "%d\n", (int)jail.pid);
-    int fd = open(jf->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int e = fd < 0 ? errno : 0;
-    if (fd >= 0) {
-      errno = 0;
-      if (write(fd, text, (size_t)n) != n) e = errno ? errno : EIO;
-      if (close(fd) && !e) e = errno;
-    }
-    if (e) {
-      syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
-      struct tsjail_exit ignored;
-      tsjail_jail_wait(&jail, -1, -1, &ignored);
-      tsjail_jail_close(&jail);
-      fprintf(stderr, "tsjail: jail setup failed at pid-file: %s (%s) (%s)\n", strerror(e), strerrorname_np(e),
-              jf->pid_file);
-      return EXIT_SETUP_FAILED;
-    }
-  }
   struct tsjail_exit ex;
-  long deadline = jf->time_limit_ms >= 0 ? started + (long)jf->time_limit_ms : -1;
-  tsjail_jail_wait(&jail, deadline, sigfd, &ex);
+  tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
   tsjail_jail_close(&jail);
-  if (ex.violation_nr >= 0) {
-    fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", syscall_name(jf, ex.violation_nr), ex.violation_nr);
-    return 128 + SIGSYS;
-  }
-  if (ex.signal == SIGSYS) {
-    /* The kernel's own kill: only the dying process learns the syscall. */
-    fprintf(stderr, "tsjail: seccomp violation: syscall not known (the program died of SIGSYS)\n");
-    return 128 + SIGSYS;
-  }
-  if (ex.signal > 0) {
-    if (ex.timed_out && ex.signal == SIGKILL) {
-      char d[32];
-      format_duration(jf->time_limit_ms, d, sizeof d);
-      fprintf(stderr, "tsjail: time limit of %s reached; the jail was killed\n", d);
+  switch (ex.reason) {
+    case TSJAIL_EXIT_VIOLATION: {
+      const char *name = tsjail_spec_syscall_name(spec, ex.violation_nr);
+      fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", name ? name : "unknown syscall", ex.violation_nr);
+      return 128 + SIGSYS;
     }
-    return 128 + ex.signal;
+    case TSJAIL_EXIT_TIME_LIMIT: {
+      char d[32];
+      format_duration(spec->time_limit_ms, d, sizeof d);
+      fprintf(stderr, "tsjail: time limit of %s reached; the jail was killed\n", d);
+      return 128 + SIGKILL;
+    }
+    case TSJAIL_EXIT_SIGNALED:
+      /* The kernel's own kill: only the dying process learns the syscall. */
+      if (ex.signal == SIGSYS) fprintf(stderr, "tsjail: seccomp violation: syscall not known (the program died of SIGSYS)\n");
+      return 128 + ex.signal;
+    case TSJAIL_EXIT_EXITED:
+      break;
   }
   return ex.code >= 0 ? ex.code : 0;
 }
@@ -303,9 +273,9 @@ int main(int argc, char **argv) {
   size_t len = 0;
   int rc = read_jail_file(file, &buf, &len);
   if (rc) return rc;
-  static struct tsjail_jailfile jf;
+  static struct tsjail_spec spec;
   char msg[512];
-  rc = tsjail_jailfile_parse(buf, len, &jf, msg, sizeof msg);
+  rc = tsjail_spec_parse(buf, len, &spec, msg, sizeof msg);
   free(buf);
   if (rc != TSJAIL_JF_OK) {
     fprintf(stderr, "tsjail-exec: %s: %s\n", file, msg);
@@ -317,22 +287,16 @@ int main(int argc, char **argv) {
     }
   }
   if (prog) {
-    char *path = resolve_program(prog[0]);
-    if (!path) {
-      fprintf(stderr, "tsjail: %s: command not found\n", prog[0]);
-      return 127;
-    }
-    jf.cfg.path = path;
-    jf.cfg.argv = prog;
-    jf.argv = (const char **)prog;
-    jf.argc = (size_t)(argc - (prog - argv));
-    if ((rc = choose_timing(&jf))) return rc;
+    /* Another program in the same jail: the launch decides its seccomp timing afresh. */
+    char *path = NULL;
+    if ((rc = resolve_program(&spec, prog[0], &path))) return rc;
+    spec.path = path;
+    spec.argv = (const char **)prog;
+    spec.argc = (size_t)(argc - (prog - argv));
   }
   if (dump) {
-    tsjail_jailfile_dump(stdout, &jf);
+    tsjail_spec_dump(stdout, &spec);
     return fflush(stdout) ? 1 : 0;
   }
-  /* stdio is ours: the jail's 0-2 are tsjail-exec's. */
-  for (int k = 0; k < 3; k++) jf.launch.stdio[k] = k;
-  return run(&jf);
+  return run(&spec);
 }

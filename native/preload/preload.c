@@ -23,7 +23,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../jail/jail.h"
+#include "../common/records.h"
+#include "../common/steps.h"
 #include "preload_state.h"
 
 typedef int (*main_fn)(int, char **, char **);

@@ -6,6 +6,7 @@ import { extname } from 'path';
 import { InvalidProgramError } from '../policy/index';
 import { describeFsError } from '../node/system-errors';
 import { EXIT_FAILURE, ExitStatus, PolicyFailure, UsageError } from './errors';
+import { coreArch } from '../jail/arch';
 
 export type Input =
   | { kind: 'policy'; path: string; text: string }
@@ -85,11 +86,9 @@ export async function writeOutput(path: string | undefined, data: string | Uint8
   }
 }
 
-const NODE_ARCH_TO_SECCOMP: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
-
 /** The arch tsjail (and so a program it jails) runs on, in the core's names; undefined if none. */
 export function hostSeccompArch(): string | undefined {
-  return NODE_ARCH_TO_SECCOMP[process.arch];
+  return coreArch();
 }
 
 /** The default --arch: the host's, or a usage error asking for --arch. */

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
+import { defaultIdMap } from '../jail/decide';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
@@ -325,7 +326,7 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
 
 function idMapFor(given: IdMap[] | 'default' | undefined, userNs: boolean, inside: number | undefined, outside: number): IdMap[] | undefined {
   if (Array.isArray(given)) return given;
-  if (given === 'default' || userNs) return [{ inside: inside ?? 0, outside, count: 1 }];
+  if (given === 'default' || userNs) return defaultIdMap(inside, outside);
   return undefined;
 }
 

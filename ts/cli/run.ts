@@ -15,6 +15,7 @@ import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
 import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
+import { FORWARDED_SIGNALS } from '../jail/signals';
 import { UsageError } from './errors';
 import type { RunRequest } from './run-options';
 import { runHelp } from './run-help';
@@ -23,7 +24,7 @@ import { EXIT_SETUP_FAILED, describeJailError } from './run-status';
 import { saveJailFile } from './pack-jail';
 
 /** Signals tsjail passes on to the jail (its init forwards them to the program). */
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const FORWARDED = FORWARDED_SIGNALS;
 
 function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -58,8 +59,6 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     return EXIT_SETUP_FAILED;
   }
   for (const sig of pending) jail.kill(sig);
-  // spawnJail enforces the limit; tsjail only tells a SIGKILL after the deadline apart, to say so.
-  const started = Date.now();
   try {
     const exit = await jail.exited;
     if (exit.violation) {
@@ -75,8 +74,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     }
     if (exit.signal) {
       const n = osConstants.signals[exit.signal] ?? 0;
-      const timedOut = spec.timeLimitMs !== undefined && Date.now() - started >= spec.timeLimitMs;
-      if (timedOut && exit.signal === 'SIGKILL') {
+      // The runtime enforces the limit and says when it was the cause.
+      if (exit.reason === 'time-limit') {
         io.stderr.write(`tsjail: time limit of ${formatDuration(spec.timeLimitMs!)} reached; the jail was killed\n`);
       }
       return 128 + n;

@@ -6,6 +6,7 @@ import { JailSpec, NamespacesSpec, MountSpec, CapsSpec, RlimitSpec, CgroupSpec, 
 import { spawnJail, JailProcess, JailExit, StdioOption } from './spawn';
 import { lookupUser, lookupGroup, userGroups } from './users';
 import { SpecError } from './validate';
+import { coreArch } from './arch';
 import type { CompileOptions } from '../policy/compile';
 
 export interface UserOptions {
@@ -64,8 +65,6 @@ export interface SeccompOptions {
   /** Options for the policy compiler when the policy is text (path, files, defaultAction...). */
   compile?: Omit<CompileOptions, 'arch'>;
 }
-
-const CORE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'i386', riscv64: 'riscv64' };
 
 export class Jail {
   private pendingPolicy?: { text: string; options: SeccompOptions };
@@ -158,7 +157,7 @@ export class Jail {
     // Lazy: the policy core (wasm) loads only for policies given as text.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { compilePolicyOrThrow, syscallNames, syscallNumber } = require('../policy/index') as typeof import('../policy/index');
-    const arch = CORE_ARCH[process.arch] ?? process.arch;
+    const arch = coreArch() ?? process.arch;
     const r = await compilePolicyOrThrow(pending.text, { arch, ...pending.options.compile });
     const names: Record<number, string> = {};
     for (const n of await syscallNames(arch)) {

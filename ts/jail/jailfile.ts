@@ -1,39 +1,41 @@
-// Jail files (docs/jailfile.md): a validated JailSpec, with the decisions spawn.ts makes for it
-// (default id maps, capability sets, seccomp timing), encoded for tsjail-exec. The reader is
-// native/exec/jailfile.c; the tags and constants here must match it.
+// Jail files (docs/jailfile.md): the one encoding in which a jail reaches native code. spawnJail
+// hands these bytes to the addon, `tsjail run --save-jail` writes them for tsjail-exec, and
+// both decode them with the same reader (native/parent/jailfile.c, the trust boundary); the
+// tags and constants here must match it.
 //
-// The payload holds what the addon's converters (native/addon/spec.cc, fs_spec.cc) would build:
-// mount targets prefixed with the root, tmpfs data strings, the preload library's bind and
-// Landlock rule, RLIMIT_* numbers. Every field is written as little-endian bytes in a tagged,
-// length-prefixed record; nothing is a memory image of a C struct.
+// The payload is a validated JailSpec plus the decisions ts/jail/decide.ts makes for it (ids,
+// id maps, capabilities, the preload library's path), with paths normalised, mount targets
+// prefixed with the new root, tmpfs data strings built and RLIMIT_* names resolved. What only
+// the runtime can know (the seccomp timing from the program's ELF, the loader set, the preload
+// library's bind and Landlock rule) is decided at launch. Every field is written as
+// little-endian bytes in a tagged, length-prefixed record; nothing is a memory image of a C
+// struct.
 import * as os from 'os';
-import * as path from 'path';
 import { JailSpec } from './spec';
-import { validateSpec } from './validate';
-import { toNativeSpec } from './spawn';
-import { nativeDir, NativeSpec } from './native';
-import { loaderSyscalls } from './loader-syscalls';
+import { SpecError, normalizePath, rlimitNumber, validateSpec } from './validate';
+import { Decided, DecideHost, decide, nodeDecideHost } from './decide';
+import { auditArch } from './arch';
+
+export { auditArch } from './arch';
 
 export const JAILFILE_MAGIC = 'TSJLFILE';
-export const JAILFILE_FORMAT_VERSION = 1;
-/** Bumped with native/exec/jailfile.h's TSJAIL_JF_RUNTIME_ABI. */
-export const JAILFILE_RUNTIME_ABI = 1;
+export const JAILFILE_FORMAT_VERSION = 2;
+/** Bumped with native/parent/jailfile.h's TSJAIL_JF_RUNTIME_ABI. */
+export const JAILFILE_RUNTIME_ABI = 2;
 export const JAILFILE_HEADER_SIZE = 32;
+/** The largest jail file the reader takes (TSJAIL_JF_MAX_SIZE). */
+export const JAILFILE_MAX_SIZE = 64 * 1024 * 1024;
 
-/** AUDIT_ARCH_* of the machine tsjail runs on (the runtime's build). */
-export function auditArch(arch: string = process.arch): number {
-  const a: Record<string, number> = { x64: 0xc000003e, arm64: 0xc00000b7, ia32: 0x40000003, arm: 0x40000028 };
-  if (a[arch] === undefined) throw new Error(`jail files: no AUDIT_ARCH known for ${arch}`);
-  return a[arch];
-}
-
+// Format 2 dropped 16 (the seccomp mode decided by the writer) and 18 (the gate's loader set):
+// the launch decides both.
 const T = {
   PATH: 1, ARG: 2, ENV: 3, CWD: 4, CLONE_FLAGS: 5, PROGRAM_AS_INIT: 6, HOSTNAME: 7, UID: 8, GID: 9, GROUPS: 10,
-  UID_MAP: 11, GID_MAP: 12, CAPS: 13, NO_NEW_PRIVS: 14, SECCOMP_POLICY: 15, SECCOMP_MODE: 16, SECCOMP_FLAGS: 17,
-  GATE_ALLOW: 18, PRELOAD_LIBRARY: 19, PRELOAD_TIMEOUT_MS: 20, PRESERVE_FDS: 21, FS: 22, LANDLOCK: 23, RLIMIT: 24,
+  UID_MAP: 11, GID_MAP: 12, CAPS: 13, NO_NEW_PRIVS: 14, SECCOMP_POLICY: 15, SECCOMP_FLAGS: 17,
+  PRELOAD_LIBRARY: 19, PRELOAD_TIMEOUT_MS: 20, PRESERVE_FDS: 21, FS: 22, LANDLOCK: 23, RLIMIT: 24,
   CGROUP: 25, TIME_LIMIT_MS: 26, PID_FILE: 27, SYSCALL_NAME: 28, SECCOMP_TIMING: 29, FORWARD_SIGNALS: 30,
 } as const;
-const FS = { ENABLED: 1, PROPAGATION: 2, ROOT_MODE: 3, ROOT: 4, MOUNT: 5 } as const;
+// Inside FS (1, format 1's "enabled", follows from the mount namespace).
+const FS = { PROPAGATION: 2, ROOT_MODE: 3, ROOT: 4, MOUNT: 5 } as const;
 const M = { KIND: 1, SOURCE: 2, TARGET: 3, FSTYPE: 4, DATA: 5, FLAGS: 6, WRITABLE: 7, RECURSIVE: 8, READ_ONLY: 9 } as const;
 const MOUNT_KIND = { bind: 1, tmpfs: 2, proc: 3, dev: 4, mount: 5, 'remount-ro': 6 } as const;
 const PROPAGATION = { private: 1, slave: 2, shared: 3, unbindable: 4 } as const;
@@ -42,19 +44,24 @@ const CLONE = {
   user: 0x10000000n, pid: 0x20000000n, mount: 0x00020000n, net: 0x40000000n,
   ipc: 0x08000000n, uts: 0x04000000n, cgroup: 0x02000000n, time: 0x00000080n,
 } as const;
-const RLIMIT: Record<string, number> = {
-  CPU: 0, FSIZE: 1, DATA: 2, STACK: 3, CORE: 4, RSS: 5, NPROC: 6, NOFILE: 7, MEMLOCK: 8, AS: 9,
-  LOCKS: 10, SIGPENDING: 11, MSGQUEUE: 12, NICE: 13, RTPRIO: 14, RTTIME: 15,
-};
+const TIMING = { auto: 0, exec: 1, preload: 2 } as const;
 const RLIM_INFINITY = 0xffffffffffffffffn;
 
-/** CRC-32C (Castagnoli, reflected 0x82f63b78), as native/exec/jailfile.c. */
+/** CRC-32C's byte table (Castagnoli, reflected 0x82f63b78). */
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0x82f63b78 & -(c & 1));
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32C, as native/parent/jailfile.c computes it (a byte at a time here, a bit at a time there). */
 export function crc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0x82f63b78 & -(crc & 1));
-  }
+  for (let i = 0; i < bytes.length; i++) crc = CRC32C_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (~crc) >>> 0;
 }
 
@@ -107,48 +114,25 @@ class Records {
   }
 }
 
-/** "/a//b/./c/" -> "/a/b/c" (fs_spec.cc's NormalizeAbsolute); '..' or a relative path is refused. */
-function normalize(p: string, field: string): string {
-  if (!p.startsWith('/')) throw new Error(`jail files: ${field} must be an absolute path`);
-  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
-  if (parts.includes('..')) throw new Error(`jail files: ${field} must not contain '..'`);
-  return '/' + parts.join('/');
-}
-
-function preloadLibraryOf(spec: JailSpec): string {
-  return normalize(spec.preloadLibrary ?? path.join(nativeDir(), 'libtsjailpreload.so'), 'preloadLibrary');
-}
-
-/** spec.filesystem as tsjail_fs_from_js builds it. */
-function encodeFs(spec: JailSpec, native: NativeSpec): Records {
+/** spec.filesystem: mount targets under the root (a target of "/" is the root itself), tmpfs data strings. */
+function encodeFs(spec: JailSpec): Records {
   const r = new Records();
   const f = spec.filesystem;
-  const mountNs = !!spec.namespaces.mount;
-  r.u8(FS.ENABLED, mountNs);
-  const root = f.root !== undefined ? normalize(f.root, 'filesystem.root') : undefined;
-  if (root === '/') throw new Error("jail files: filesystem.root must not be '/'");
+  const root = f.root !== undefined ? normalizePath(f.root) : undefined;
   if (root) {
     r.u8(FS.ROOT_MODE, f.rootMode === 'chroot' ? 2 : 1);
     r.str(FS.ROOT, root);
   }
   r.u8(FS.PROPAGATION, PROPAGATION[f.propagation ?? 'private']);
-  const prefix = root ?? '';
-  const targetOf = (t: string) => (t === '/' && prefix ? prefix : prefix + t);
-  // The preload library bound at its own path inside a new root, after the user's mounts and
-  // before trailing read-only remounts (fs_spec.cc).
-  let lib = root && native.seccompMode === 'preload' && native.preloadLibrary ? normalize(native.preloadLibrary, 'preloadLibrary') : '';
-  const mounts = f.mounts;
-  if (lib && mounts.some((m) => m.kind === 'bind' && normalize(m.source, 'source') === lib && normalize(m.target, 'target') === lib)) lib = '';
-  let libAt = mounts.length;
-  while (libAt > 0 && mounts[libAt - 1].kind === 'remount-ro') libAt--;
-  const bindLib = () => r.nested(FS.MOUNT, new Records().u8(M.KIND, MOUNT_KIND.bind).str(M.SOURCE, lib).str(M.TARGET, targetOf(lib)));
-  mounts.forEach((m, i) => {
-    if (i === libAt && lib) bindLib();
-    const field = `filesystem.mounts[${i}]`;
-    const e = new Records().u8(M.KIND, MOUNT_KIND[m.kind]).str(M.TARGET, targetOf(normalize(m.target, `${field}.target`)));
+  const targetOf = (t: string) => {
+    const n = normalizePath(t);
+    return root ? (n === '/' ? root : root + n) : n;
+  };
+  for (const m of f.mounts) {
+    const e = new Records().u8(M.KIND, MOUNT_KIND[m.kind]).str(M.TARGET, targetOf(m.target));
     switch (m.kind) {
       case 'bind':
-        e.str(M.SOURCE, normalize(m.source, `${field}.source`)).u8(M.WRITABLE, !!m.writable).u8(M.RECURSIVE, !!m.recursive);
+        e.str(M.SOURCE, normalizePath(m.source)).u8(M.WRITABLE, !!m.writable).u8(M.RECURSIVE, !!m.recursive);
         break;
       case 'tmpfs': {
         const mode = (m.mode ?? 0o755).toString(8);
@@ -165,34 +149,20 @@ function encodeFs(spec: JailSpec, native: NativeSpec): Records {
         break;
     }
     r.nested(FS.MOUNT, e);
-  });
-  if (libAt === mounts.length && lib) bindLib();
+  }
   return r;
 }
 
-/** spec.landlock as tsjail_landlock_from_js builds it (plus the preload library's read rule). */
-function encodeLandlock(spec: JailSpec, native: NativeSpec): Records | undefined {
+/** spec.landlock: one rule per path, ro then rw then rx. */
+function encodeLandlock(spec: JailSpec): Records | undefined {
   if (!spec.landlock) return undefined;
   const r = new Records();
-  const paths: string[] = [];
   for (const cls of ['ro', 'rw', 'rx'] as const) {
-    (spec.landlock[cls] ?? []).forEach((p, i) => {
-      const n = normalize(p, `landlock.${cls}[${i}]`);
-      paths.push(n);
-      r.bytes(1, Buffer.concat([Uint8Array.of(LANDLOCK_CLASS[cls]), Buffer.from(n, 'utf8')]));
-    });
+    for (const p of spec.landlock[cls] ?? []) {
+      r.bytes(1, Buffer.concat([Uint8Array.of(LANDLOCK_CLASS[cls]), Buffer.from(normalizePath(p), 'utf8')]));
+    }
   }
-  const lib = native.seccompMode === 'preload' && native.preloadLibrary ? normalize(native.preloadLibrary, 'preloadLibrary') : '';
-  if (lib && !paths.includes(lib)) r.bytes(1, Buffer.concat([Uint8Array.of(LANDLOCK_CLASS.ro), Buffer.from(lib, 'utf8')]));
   return r;
-}
-
-function rlimitNumber(resource: string | number): number {
-  if (typeof resource === 'number') return resource;
-  const name = resource.replace(/^RLIMIT_/, '');
-  const n = RLIMIT[name];
-  if (n === undefined) throw new Error(`jail files: ${resource} is not an RLIMIT_* name`);
-  return n;
 }
 
 /** sock_filter bytes (host order, as the core produces them) -> the file's little-endian records. */
@@ -211,49 +181,47 @@ function policyRecords(bpf: Uint8Array): Uint8Array {
 }
 
 export interface JailFileOptions {
-  /** Forward SIGTERM/INT/HUP/QUIT/USR1/USR2 to the jail (tsjail run's default). */
+  /** Forward SIGTERM/INT/HUP/QUIT/USR1/USR2 to the jail (tsjail run's default; tsjail-exec only). */
   forwardSignals?: boolean;
+  /** Who makes the jail (default ids) and where the preload library is (tests substitute it). */
+  host?: DecideHost;
 }
 
-/** The payload records of a validated spec. */
-function encodePayload(spec: JailSpec, opts: JailFileOptions): Uint8Array {
-  const native = toNativeSpec(spec);
+/** The payload records of a spec and its decisions. */
+function encodePayload(spec: JailSpec, d: Decided, opts: JailFileOptions): Uint8Array {
   const r = new Records();
-  r.str(T.PATH, normalize(native.path, 'path'));
-  for (const a of native.argv) r.str(T.ARG, a);
-  for (const e of native.env) r.str(T.ENV, e);
-  if (native.cwd !== undefined) r.str(T.CWD, native.cwd);
+  r.str(T.PATH, normalizePath(spec.path));
+  for (const a of spec.argv) r.str(T.ARG, a);
+  for (const e of spec.env) r.str(T.ENV, e);
+  if (spec.cwd !== undefined) r.str(T.CWD, spec.cwd);
   let flags = 0n;
-  for (const [k, bit] of Object.entries(CLONE)) if (native.namespaces[k]) flags |= bit;
+  for (const [k, bit] of Object.entries(CLONE)) if (spec.namespaces[k as keyof typeof CLONE]) flags |= bit;
   r.u64(T.CLONE_FLAGS, flags);
-  r.u8(T.PROGRAM_AS_INIT, native.programAsInit);
-  r.str(T.HOSTNAME, native.hostname);
-  if (native.uid !== undefined) r.u32(T.UID, native.uid);
-  if (native.gid !== undefined) r.u32(T.GID, native.gid);
-  if (native.groups !== undefined) r.u32s(T.GROUPS, native.groups);
+  r.u8(T.PROGRAM_AS_INIT, !!spec.programAsInit);
+  r.str(T.HOSTNAME, spec.hostname);
+  if (d.uid !== undefined) r.u32(T.UID, d.uid);
+  if (d.gid !== undefined) r.u32(T.GID, d.gid);
+  if (d.groups !== undefined) r.u32s(T.GROUPS, d.groups);
   const mapText = (m: { inside: number; outside: number; count: number }[]) => m.map((l) => `${l.inside} ${l.outside} ${l.count}\n`).join('');
-  if (native.uidMap) r.str(T.UID_MAP, mapText(native.uidMap));
-  if (native.gidMap) r.str(T.GID_MAP, mapText(native.gidMap));
-  if (native.caps) {
+  if (d.uidMap) r.str(T.UID_MAP, mapText(d.uidMap));
+  if (d.gidMap) r.str(T.GID_MAP, mapText(d.gidMap));
+  if (d.caps) {
     const b = new Uint8Array(21);
     const dv = new DataView(b.buffer);
-    dv.setBigUint64(0, native.caps.keep, true);
-    dv.setBigUint64(8, native.caps.bounding, true);
-    b[16] = native.caps.ambient ? 1 : 0;
-    dv.setInt32(17, native.caps.securebits, true);
+    dv.setBigUint64(0, d.caps.keep, true);
+    dv.setBigUint64(8, d.caps.bounding, true);
+    b[16] = d.caps.ambient ? 1 : 0;
+    dv.setInt32(17, d.caps.securebits, true);
     r.bytes(T.CAPS, b);
   }
-  r.u8(T.NO_NEW_PRIVS, native.noNewPrivs);
-  if (native.seccomp && spec.seccomp) {
-    r.bytes(T.SECCOMP_POLICY, policyRecords(native.seccomp));
-    r.u8(T.SECCOMP_MODE, native.seccompMode === 'preload' ? 2 : 1);
-    r.u32(T.SECCOMP_FLAGS, (native.seccompTsync ? 1 : 0) | (native.seccompLog ? 2 : 0) | (native.reportViolations ? 4 : 0));
-    r.u8(T.SECCOMP_TIMING, { auto: 0, exec: 1, preload: 2 }[spec.seccompTiming ?? 'auto']);
-    // Always named, so tsjail-exec -- OTHER can re-decide the timing for another program.
-    const gate = spec.seccomp.gateAllow ?? Object.values(loaderSyscalls() ?? {});
-    r.u32s(T.GATE_ALLOW, gate);
-    r.str(T.PRELOAD_LIBRARY, native.preloadLibrary ?? preloadLibraryOf(spec));
-    r.u32(T.PRELOAD_TIMEOUT_MS, native.preloadTimeoutMs);
+  r.u8(T.NO_NEW_PRIVS, !!spec.noNewPrivs);
+  if (spec.seccomp) {
+    r.bytes(T.SECCOMP_POLICY, policyRecords(spec.seccomp.bpf));
+    const report = spec.seccomp.reportViolations !== false;
+    r.u32(T.SECCOMP_FLAGS, (spec.seccomp.tsync ? 1 : 0) | (spec.seccomp.log ? 2 : 0) | (report ? 4 : 0));
+    r.u8(T.SECCOMP_TIMING, TIMING[spec.seccompTiming ?? 'auto']);
+    if (d.preloadLibrary !== undefined) r.str(T.PRELOAD_LIBRARY, normalizePath(d.preloadLibrary));
+    r.u32(T.PRELOAD_TIMEOUT_MS, spec.preloadTimeoutMs ?? 5000);
     for (const [nr, name] of Object.entries(spec.seccomp.names ?? {})) {
       const b = Buffer.alloc(4 + Buffer.byteLength(name, 'utf8'));
       b.writeUInt32LE(Number(nr), 0);
@@ -261,14 +229,15 @@ function encodePayload(spec: JailSpec, opts: JailFileOptions): Uint8Array {
       r.bytes(T.SYSCALL_NAME, b);
     }
   }
-  if (native.preserveFds.length) r.u32s(T.PRESERVE_FDS, native.preserveFds);
-  r.nested(T.FS, encodeFs(spec, native));
-  const ll = encodeLandlock(spec, native);
+  if (spec.preserveFds.length) r.u32s(T.PRESERVE_FDS, spec.preserveFds);
+  r.nested(T.FS, encodeFs(spec));
+  const ll = encodeLandlock(spec);
   if (ll) r.nested(T.LANDLOCK, ll);
   for (const l of spec.rlimits) {
     const b = new Uint8Array(20);
     const dv = new DataView(b.buffer);
-    dv.setUint32(0, rlimitNumber(l.resource), true);
+    // (An unchecked spec's unknown name becomes a number the reader refuses.)
+    dv.setUint32(0, rlimitNumber(l.resource) ?? (typeof l.resource === 'number' ? l.resource >>> 0 : 0xffffffff), true);
     dv.setBigUint64(4, l.soft === 'unlimited' ? RLIM_INFINITY : BigInt(l.soft), true);
     dv.setBigUint64(12, l.hard === 'unlimited' ? RLIM_INFINITY : BigInt(l.hard), true);
     r.bytes(T.RLIMIT, b);
@@ -302,9 +271,30 @@ export function frameJailFile(payload: Uint8Array, fields: { version?: number; a
   return out;
 }
 
-/** A JailSpec -> jail file bytes. Throws SpecError (invalid spec) or JailError (e.g. a non-glibc program). */
+/** A JailSpec -> jail file bytes. Throws SpecError (an invalid spec: nothing is written). */
 export function encodeJailFile(input: JailSpec, opts: JailFileOptions = {}): Uint8Array {
-  return frameJailFile(encodePayload(validateSpec(input), opts));
+  return encodeValidatedJailFile(validateSpec(input), opts);
+}
+
+/** Jail file bytes for a spec validateSpec already returned (spawnJail's path). */
+export function encodeValidatedJailFile(spec: JailSpec, opts: JailFileOptions = {}): Uint8Array {
+  const file = frameJailFile(encodePayload(spec, decide(spec, opts.host ?? nodeDecideHost()), opts));
+  if (file.length > JAILFILE_MAX_SIZE) {
+    throw new SpecError('spec', `its jail file would be ${file.length} bytes, more than the ${JAILFILE_MAX_SIZE} the runtime reads`);
+  }
+  return file;
+}
+
+/**
+ * Bytes for a spec that did NOT pass validateSpec, for tests of the native reader (the trust
+ * boundary must refuse what validateSpec refuses): the defaults are filled, nothing is checked.
+ */
+export function encodeUncheckedJailFile(input: JailSpec, opts: JailFileOptions = {}): Uint8Array {
+  const spec: JailSpec = {
+    ...input, namespaces: input.namespaces ?? {}, user: input.user ?? {}, env: input.env ?? [], noNewPrivs: !!input.noNewPrivs,
+    filesystem: { ...(input.filesystem ?? {}), mounts: input.filesystem?.mounts ?? [] }, rlimits: input.rlimits ?? [], preserveFds: input.preserveFds ?? [],
+  };
+  return frameJailFile(encodePayload(spec, decide(spec, opts.host ?? nodeDecideHost()), opts));
 }
 
 /** Recompute both checksums after a test edited the bytes (so the decoder itself is exercised). */

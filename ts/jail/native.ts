@@ -8,13 +8,17 @@ import { JailError } from './errors';
 /** How the child gets fd 0-2: -1 = a new pipe (the parent end is returned), else an fd to dup. */
 export type NativeStdio = number;
 
+/** Why a jail ended (native/parent/launch.h, enum tsjail_exit_reason). */
+export type ExitReason = 'exit' | 'signal' | 'violation' | 'time-limit';
+
 export interface NativeExit {
   /** Exit code, or null when the program died of a signal. */
   code: number | null;
   /** Signal number, or null. */
   signal: number | null;
-  /** Set when the seccomp filter stopped a syscall (kill-process verdict). */
+  /** Set when the supervisor killed a process for a call the policy denies. */
   violationNr?: number;
+  reason: ExitReason;
 }
 
 export interface NativeSpawned {
@@ -26,52 +30,25 @@ export interface NativeSpawned {
   stdio: (number | null)[];
 }
 
-/** The plain object the addon converts to C structs (a JailSpec plus runtime decisions). */
-export interface NativeSpec {
-  path: string;
-  argv: string[];
-  env: string[];
-  cwd?: string;
-  namespaces: Record<string, boolean | undefined>;
-  programAsInit: boolean;
-  hostname?: string;
-  uid?: number;
-  gid?: number;
-  groups?: number[]; // undefined = keep
-  uidMap?: { inside: number; outside: number; count: number }[];
-  gidMap?: { inside: number; outside: number; count: number }[];
-  caps?: { keep: bigint; bounding: bigint; ambient: boolean; securebits: number };
-  noNewPrivs: boolean;
-  /** Exact filter bytes. */
-  seccomp?: Uint8Array;
-  /** Gate filter bytes (preload mode only). */
-  seccompGate?: Uint8Array;
-  seccompMode: 'exec' | 'preload';
-  seccompTsync: boolean;
-  seccompLog: boolean;
-  reportViolations: boolean;
-  preloadLibrary?: string;
-  preloadTimeoutMs: number;
-  preserveFds: number[];
-  /** Parts owned by the fs/resources runtime (native/addon/fs_spec.cc). */
-  filesystem: unknown;
-  landlock?: unknown;
-  rlimits: unknown[];
-  cgroup?: unknown;
-  pidFile?: string;
-}
-
 export interface NativeAddon {
   /** Hands the addon the error class it raises (once per addon instance). */
   setErrorClass(cls: typeof JailError): void;
-  /** Clone and set up the jail; throws JailError naming the failed step (the program did not run). */
-  spawn(spec: NativeSpec, stdio: NativeStdio[], onExit: (e: NativeExit) => void): NativeSpawned;
+  /**
+   * Decode a jail file (ts/jail/jailfile.ts's bytes) with the native reader, launch it and
+   * supervise it until it exits (its time limit and pid file included). Throws TypeError for
+   * bytes the reader refuses, JailError naming the failed step (the program did not run).
+   */
+  spawn(jailFile: Uint8Array, stdio: NativeStdio[], onExit: (e: NativeExit) => void): NativeSpawned;
   /** Signal the jail's first process through its pidfd; false once it has been reaped. */
   kill(id: number, signal: number): boolean;
-  /** The step names in order (native/jail/steps.h). */
+  /** The step names in order (native/common/steps.h). */
   stepNames(): string[];
-  /** PT_INTERP of an ELF file: '' = static, null = not ELF (scripts are treated as dynamic). */
-  elfInterpreter(path: string): string | null;
+  /** What spawn would launch for these bytes, as JSON (tsjail-exec --dump's); TypeError if the reader refuses them. */
+  dumpJailFile(jailFile: Uint8Array): string;
+  /** The signal numbers the init and tsjail-exec forward (native/common/signals.h). */
+  forwardedSignals(): number[];
+  /** The SECCOMP_RET_* value the supervisor's BPF interpreter gets for 64 bytes of seccomp_data; TypeError for a program the kernel would refuse. */
+  evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array): number;
 }
 
 let addon: NativeAddon | undefined;

@@ -1,7 +1,8 @@
-// The jail spec: the validated, plain-data description of one jail that crosses from
-// TypeScript to the native runtime (docs/architecture.md, docs/runtime.md). The builder (ts/jail/jail.ts)
-// and the CLI (`tsjail run`, `--config`, jail files) produce it; the addon converts it to C
-// structs in the parent before clone. Policy text never appears here: only BPF bytes.
+// The jail spec: the validated, plain-data description of one jail. The builder
+// (ts/jail/jail.ts) and the CLI (`tsjail run`, `--config`) produce it; validate.ts checks it,
+// decide.ts adds the TypeScript layer's decisions, and jailfile.ts encodes it as the jail file
+// the native runtime decodes (the addon in memory, tsjail-exec from disk). Policy text never
+// appears here: only BPF bytes.
 //
 // All paths are absolute. Numbers are plain integers. Optional fields mean "leave as is".
 
@@ -73,16 +74,11 @@ export interface SeccompSpec {
   /** Syscall names by number, for naming a violation (filled by the TS layer from the core). */
   names?: Record<number, string>;
   /**
-   * Syscall numbers the *gate* filter allows unconditionally on top of the policy while a
-   * dynamic program's loader and libc start (docs/runtime.md, "preload handshake"). Default:
-   * the fixed per-arch list in ts/jail/loader-syscalls.ts. Ignored for static programs.
-   */
-  gateAllow?: number[];
-  /**
    * Report which syscall a kill-process verdict stopped (JailExit.violation). The runtime turns
-   * the policy's SECCOMP_RET_KILL_PROCESS returns into SECCOMP_RET_USER_NOTIF and the parent,
-   * on the notification, records the syscall and kills the process with SIGKILL (the syscall
-   * never runs). Default true; false installs the bytes exactly as given.
+   * the policy's SECCOMP_RET_KILL_PROCESS returns into SECCOMP_RET_USER_NOTIF and the parent's
+   * supervisor, on the notification, records the syscall and kills the process with SIGKILL
+   * (the syscall never runs). Default true; false installs the bytes exactly as given before
+   * exec (docs/runtime.md says what the preload path does then).
    */
   reportViolations?: boolean;
 }
@@ -124,7 +120,10 @@ export interface JailSpec {
   caps?: CapsSpec;
   noNewPrivs: boolean;
   seccomp?: SeccompSpec;
-  /** 'preload' = after libc starts (dynamic binaries), 'exec' = before execve (static). */
+  /**
+   * 'preload' = after libc starts (dynamic binaries), 'exec' = before execve (static), 'auto'
+   * (default) = decided by the runtime at launch from the program's ELF header.
+   */
   seccompTiming?: 'preload' | 'exec' | 'auto';
   filesystem: FilesystemSpec;
   landlock?: LandlockSpec;
@@ -132,8 +131,9 @@ export interface JailSpec {
   cgroup?: CgroupSpec;
   /** Extra fds kept open (same numbers); everything else but 0-2 is closed. */
   preserveFds: number[];
-  /** Kill the whole jail after this many milliseconds. */
+  /** Kill the jail after this many milliseconds (its first process: with a pid namespace, all of it). */
   timeLimitMs?: number;
+  /** Written with the jail's pid right after the launch (a failure kills the jail: step pid-file). */
   pidFile?: string;
   /** The preload library (default: libtsjailpreload.so next to the addon). */
   preloadLibrary?: string;

@@ -1,4 +1,4 @@
-// The jail's setup steps in the order they run, mirroring native/jail/steps.h (the code of a
+// The jail's setup steps in the order they run, mirroring native/common/steps.h (the code of a
 // step is its index; test/jail-errors.test.ts checks this list against the addon's). Codes are
 // API: append, never reorder.
 

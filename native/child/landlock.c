@@ -1,0 +1,134 @@
+/* Landlock step (child side). See landlock.h.
+ *
+ * Constants and syscall numbers are carried here because Debian 12's UAPI headers (6.1)
+ * stop at ABI 2. The numbers come from include/uapi/linux/landlock.h and the unified
+ * syscall table (444-446 on every architecture). */
+#define _GNU_SOURCE
+#include "landlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TSJAIL_NR_landlock_create_ruleset 444
+#define TSJAIL_NR_landlock_add_rule 445
+#define TSJAIL_NR_landlock_restrict_self 446
+
+#define LL_CREATE_RULESET_VERSION (1u << 0)
+#define LL_RULE_PATH_BENEATH 1
+
+#define LL_FS_EXECUTE (1ull << 0)
+#define LL_FS_WRITE_FILE (1ull << 1)
+#define LL_FS_READ_FILE (1ull << 2)
+#define LL_FS_READ_DIR (1ull << 3)
+#define LL_FS_REMOVE_DIR (1ull << 4)
+#define LL_FS_REMOVE_FILE (1ull << 5)
+#define LL_FS_MAKE_CHAR (1ull << 6)
+#define LL_FS_MAKE_DIR (1ull << 7)
+#define LL_FS_MAKE_REG (1ull << 8)
+#define LL_FS_MAKE_SOCK (1ull << 9)
+#define LL_FS_MAKE_FIFO (1ull << 10)
+#define LL_FS_MAKE_BLOCK (1ull << 11)
+#define LL_FS_MAKE_SYM (1ull << 12)
+#define LL_FS_REFER (1ull << 13)     /* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)  /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
+
+/* Rights that make sense on a file (landlock_add_rule refuses others on a non-directory). */
+#define LL_FS_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+
+struct ll_ruleset_attr {
+  uint64_t handled_access_fs;
+};
+
+struct ll_path_beneath_attr {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+} __attribute__((packed));
+
+int tsjail_landlock_abi(void) {
+  long abi = syscall(TSJAIL_NR_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+  if (abi < 0) return -errno;
+  return (int)abi;
+}
+
+uint64_t tsjail_landlock_fs_rights(int abi) {
+  if (abi < 1) return 0;
+  uint64_t rights = (LL_FS_MAKE_SYM << 1) - 1; /* ABI 1: EXECUTE .. MAKE_SYM */
+  if (abi >= 2) rights |= LL_FS_REFER;
+  if (abi >= 3) rights |= LL_FS_TRUNCATE;
+  if (abi >= 5) rights |= LL_FS_IOCTL_DEV;
+  return rights;
+}
+
+uint64_t tsjail_landlock_class_rights(enum tsjail_landlock_class cls, int is_dir, uint64_t handled) {
+  uint64_t r = LL_FS_READ_FILE | LL_FS_READ_DIR;
+  switch (cls) {
+  case TSJAIL_LANDLOCK_RO:
+    break;
+  case TSJAIL_LANDLOCK_RX:
+    r |= LL_FS_EXECUTE;
+    break;
+  case TSJAIL_LANDLOCK_RW:
+    /* Everything needed to edit a tree, but not execute, and no device nodes
+     * (MAKE_CHAR/MAKE_BLOCK). IOCTL_DEV so a terminal or device under a rw path works. */
+    r |= LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR | LL_FS_MAKE_REG |
+         LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_SYM | LL_FS_REFER | LL_FS_TRUNCATE |
+         LL_FS_IOCTL_DEV;
+    break;
+  default:
+    return 0;
+  }
+  if (!is_dir) r &= LL_FS_FILE_RIGHTS;
+  return r & handled;
+}
+
+int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule) {
+  *failed_rule = -1;
+  if (!ll->enabled) return 0;
+  if (ll->n_rules > TSJAIL_LANDLOCK_RULES_CAP) return E2BIG;
+
+  int abi = tsjail_landlock_abi();
+  if (abi < 0) return -abi;
+
+  /* Handle every filesystem right this ABI knows, so nothing unlisted stays allowed; rights
+   * of newer ABIs would make landlock_create_ruleset fail with EINVAL on older kernels. */
+  struct ll_ruleset_attr attr;
+  attr.handled_access_fs = tsjail_landlock_fs_rights(abi);
+  int rfd = (int)syscall(TSJAIL_NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+  if (rfd < 0) return errno;
+
+  int err = 0;
+  for (unsigned i = 0; i < ll->n_rules; i++) {
+    const struct tsjail_landlock_rule *rule = &ll->rules[i];
+    int fd = open(rule->path, O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+      err = errno;
+      *failed_rule = (int)i;
+      break;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      err = errno;
+      close(fd);
+      *failed_rule = (int)i;
+      break;
+    }
+    struct ll_path_beneath_attr pb;
+    pb.allowed_access = tsjail_landlock_class_rights(rule->cls, S_ISDIR(st.st_mode), attr.handled_access_fs);
+    pb.parent_fd = fd;
+    if (syscall(TSJAIL_NR_landlock_add_rule, rfd, LL_RULE_PATH_BENEATH, &pb, 0) != 0) {
+      err = errno;
+      close(fd);
+      *failed_rule = (int)i;
+      break;
+    }
+    close(fd);
+  }
+  if (!err && syscall(TSJAIL_NR_landlock_restrict_self, rfd, 0) != 0) err = errno;
+  close(rfd);
+  return err;
+}

@@ -1,0 +1,473 @@
+/* Filesystem step (child side): propagation, mounts, pivot_root/chroot. See mounts.h.
+ *
+ * Runs between clone and exec: no allocation, no stdio; only the parent-built struct,
+ * stack buffers and syscalls. Every syscall is checked and its errno returned. */
+#define _GNU_SOURCE
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Our own constants: <linux/mount.h> clashes with <sys/mount.h> on glibc 2.36, and the
+ * syscall numbers are the same on every architecture (the unified table, >= 424). */
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#define TSJAIL_OPEN_TREE_CLONE 1u
+#define TSJAIL_OPEN_TREE_CLOEXEC O_CLOEXEC
+#define TSJAIL_MOVE_MOUNT_F_EMPTY_PATH 0x4u
+#define TSJAIL_MOUNT_ATTR_RDONLY 0x1u
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* struct open_how and the RESOLVE_* flags of <linux/openat2.h> (5.6). */
+struct tsjail_open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define TSJAIL_RESOLVE_NO_MAGICLINKS 0x02u
+#define TSJAIL_RESOLVE_IN_ROOT 0x10u
+
+struct tsjail_mount_attr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+
+/* statfs f_flags bits (ST_* in <sys/statvfs.h>); statfs, unlike glibc's statvfs fallback,
+ * never reads /proc/mounts (which would allocate). */
+#define TSJAIL_ST_RDONLY 0x0001
+#define TSJAIL_ST_NOSUID 0x0002
+#define TSJAIL_ST_NODEV 0x0004
+#define TSJAIL_ST_NOEXEC 0x0008
+#define TSJAIL_ST_VALID 0x0020
+
+const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase) {
+  switch (phase) {
+  case TSJAIL_FS_PHASE_PROPAGATION: return "mount-propagation";
+  case TSJAIL_FS_PHASE_ROOT: return "mount-root";
+  case TSJAIL_FS_PHASE_MOUNTPOINT: return "mount-point";
+  case TSJAIL_FS_PHASE_MOUNT: return "mount";
+  case TSJAIL_FS_PHASE_REMOUNT: return "mount-remount";
+  case TSJAIL_FS_PHASE_PIVOT_ROOT: return "pivot_root";
+  case TSJAIL_FS_PHASE_CHROOT: return "chroot";
+  }
+  return "mount";
+}
+
+enum tsjail_step tsjail_fs_phase_step(enum tsjail_fs_phase phase) {
+  return (phase == TSJAIL_FS_PHASE_ROOT || phase == TSJAIL_FS_PHASE_PIVOT_ROOT || phase == TSJAIL_FS_PHASE_CHROOT)
+             ? TSJAIL_STEP_ROOT
+             : TSJAIL_STEP_MOUNTS;
+}
+
+static int fail(struct tsjail_fs_failure *why, enum tsjail_fs_phase phase, int index, int err) {
+  why->phase = phase;
+  why->index = index;
+  return err ? err : EIO;
+}
+
+/* dst = a + b, bounded; ENAMETOOLONG when it does not fit. */
+static int path_cat(char *dst, size_t cap, const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la + lb + 1 > cap) return ENAMETOOLONG;
+  memmove(dst, a, la); /* dst may be a */
+  memcpy(dst + la, b, lb + 1);
+  return 0;
+}
+
+/* An O_PATH fd for `target` (a host path below `root`) resolved inside the root, as if the
+ * root were "/": symlinks are followed but cannot leave it, /proc magic links are refused. */
+static int open_in_root(const char *root, const char *target, int *fd) {
+  *fd = -1;
+  size_t lr = strlen(root);
+  if (strncmp(target, root, lr) != 0 || (target[lr] != '/' && target[lr] != '\0')) return EINVAL;
+  const char *rel = target + lr;
+  while (*rel == '/') rel++;
+  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return errno;
+  struct tsjail_open_how how;
+  memset(&how, 0, sizeof(how));
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = TSJAIL_RESOLVE_IN_ROOT | TSJAIL_RESOLVE_NO_MAGICLINKS;
+  int got = (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+  int err = got < 0 ? errno : 0;
+  close(rootfd);
+  if (err) return err;
+  *fd = got;
+  return 0;
+}
+
+/* Where to mount for `target` (a host path), in `at` (cap bytes), with *fd to close after.
+ * Below a new root the target is resolved inside the root, as if the root were "/": a symlink
+ * planted there (`etc -> /etc`, `x -> ../../host`) is followed within the root, never out of
+ * it (openat2 RESOLVE_IN_ROOT; no /proc magic links), and the mount goes onto the object found,
+ * named by its /proc/self/fd link (the child still sees the host's /proc). A path resolves
+ * through the mounts already made, so resolving again after a mount names the new mount's top.
+ * Without a root the path is the host's own, used as given. */
+static int locate(const struct tsjail_fs *fs, const char *target, int *fd, char *at, size_t cap) {
+  *fd = -1;
+  if (fs->root_mode == TSJAIL_ROOT_NONE) {
+    size_t n = strlen(target);
+    if (n + 1 > cap) return ENAMETOOLONG;
+    memcpy(at, target, n + 1);
+    return 0;
+  }
+  int got = -1;
+  int err = open_in_root(fs->root, target, &got);
+  if (err) return err;
+  /* "/proc/self/fd/" and at most 10 digits: no snprintf between clone and exec. */
+  char digits[12];
+  int nd = 0;
+  for (unsigned v = (unsigned)got; nd == 0 || v; v /= 10) digits[nd++] = (char)('0' + v % 10);
+  const char *prefix = "/proc/self/fd/";
+  size_t lp = strlen(prefix);
+  if (lp + (size_t)nd + 1 > cap) {
+    close(got);
+    return ENAMETOOLONG;
+  }
+  memcpy(at, prefix, lp);
+  for (int i = 0; i < nd; i++) at[lp + (size_t)i] = digits[nd - 1 - i];
+  at[lp + (size_t)nd] = '\0';
+  *fd = got;
+  return 0;
+}
+
+/* locate() again, after a mount at `target`: *fd is replaced by one naming the new mount. */
+static int relocate(const struct tsjail_fs *fs, const char *target, int *fd, char *at, size_t cap) {
+  if (*fd >= 0) close(*fd);
+  return locate(fs, target, fd, at, cap);
+}
+
+/* Make an existing mount read-only. The kernel refuses an unprivileged (user namespace)
+ * remount that would clear a locked nosuid/nodev/noexec flag, so those are carried over
+ * from the mount as it is. Atime flags are left out on purpose: a MS_REMOUNT without any
+ * keeps the mount's current atime mode (fs/namespace.c, path_mount). */
+static int remount_ro(const char *target) {
+  struct statfs st;
+  if (statfs(target, &st) != 0) return errno;
+  if (!(st.f_flags & TSJAIL_ST_VALID)) return ENOTSUP;
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+  if (st.f_flags & TSJAIL_ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flags & TSJAIL_ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flags & TSJAIL_ST_NOEXEC) flags |= MS_NOEXEC;
+  if (mount(NULL, target, NULL, flags, NULL) != 0) return errno;
+  return 0;
+}
+
+/* Read-only for a whole tree: MS_REMOUNT only touches the top mount, so submounts of a
+ * recursive bind would stay writable. mount_setattr (5.12) sets it on all of them; without
+ * it we fail rather than leave part of the tree writable. */
+static int remount_ro_recursive(const char *target) {
+  struct tsjail_mount_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.attr_set = TSJAIL_MOUNT_ATTR_RDONLY;
+  if (syscall(SYS_mount_setattr, AT_FDCWD, target, (unsigned)AT_RECURSIVE, &attr, sizeof(attr)) != 0)
+    return errno;
+  return 0;
+}
+
+/* Create a missing mount point below the root, one component at a time with O_NOFOLLOW, so
+ * a symlink planted inside the root cannot send a mkdir (made with our privileges) onto the
+ * host: such a path fails with ELOOP/ENOTDIR. The final component becomes a directory, or
+ * an empty file when as_file (binds of files). */
+static int make_mountpoint(const char *root, const char *target, int as_file) {
+  struct stat st;
+  if (!root) return stat(target, &st) == 0 ? 0 : errno;
+  /* Present already, as the jail will see it (symlinks resolved inside the root)? */
+  int existing = -1;
+  int found = open_in_root(root, target, &existing);
+  if (found == 0) {
+    close(existing);
+    return 0;
+  }
+  if (found != ENOENT) return found; /* EINVAL too for a target not below the root */
+  size_t lr = strlen(root);
+
+  char rel[TSJAIL_FS_PATH_MAX];
+  size_t lt = strlen(target + lr);
+  if (lt + 1 > sizeof(rel)) return ENAMETOOLONG;
+  memcpy(rel, target + lr, lt + 1);
+
+  int dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return errno;
+  char *p = rel;
+  int err = 0;
+  while (*p) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    char *end = p;
+    while (*end && *end != '/') end++;
+    int last = 1;
+    for (char *q = end; *q; q++) {
+      if (*q != '/') {
+        last = 0;
+        break;
+      }
+    }
+    char saved = *end;
+    *end = '\0';
+    if (p[0] == '.' && (p[1] == '\0' || (p[1] == '.' && p[2] == '\0'))) {
+      err = EINVAL; /* the converter normalises paths; refuse rather than climb */
+      break;
+    }
+    if (last && as_file) {
+      int fd = openat(dirfd, p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        err = errno;
+        break;
+      }
+      close(fd);
+      break;
+    }
+    int next = openat(dirfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0 && errno == ENOENT) {
+      if (mkdirat(dirfd, p, 0755) != 0 && errno != EEXIST) {
+        err = errno;
+        break;
+      }
+      next = openat(dirfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (next < 0) {
+      err = errno;
+      break;
+    }
+    close(dirfd);
+    dirfd = next;
+    *end = saved;
+    p = end;
+  }
+  close(dirfd);
+  return err;
+}
+
+/* A bind of m->source at `at` (see locate; *fd and `at` are renewed to name the new mount
+ * before the read-only remount, which must act on it, not on what it covers). */
+static int do_bind(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *fd, char *at, size_t cap,
+                   int *remount_failed) {
+  unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
+  if (mount(m->source, at, NULL, flags, NULL) != 0) return errno;
+  if (m->writable) return 0;
+  *remount_failed = 1;
+  int err = relocate(fs, m->target, fd, at, cap);
+  if (!err) err = m->recursive ? remount_ro_recursive(at) : remount_ro(at);
+  if (err) return err;
+  *remount_failed = 0;
+  return 0;
+}
+
+/* The host devices a minimal /dev exposes. Bound from the host (mknod is not allowed in a
+ * user namespace, and nodes on a userns tmpfs would be nodev anyway). */
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+#define DEV_NODE_COUNT (sizeof(dev_nodes) / sizeof(dev_nodes[0]))
+
+static const char *const dev_links[][2] = {
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
+    {"ptmx", "pts/ptmx"},
+};
+#define DEV_LINK_COUNT (sizeof(dev_links) / sizeof(dev_links[0]))
+
+/* A minimal /dev at `at` (see locate). The host nodes are cloned (open_tree) BEFORE the
+ * tmpfs goes on, because with target "/dev" and no new root the tmpfs would hide them. The
+ * entries are then made inside the new tmpfs, named afresh through relocate. */
+static int do_dev(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *atfd, char *at, size_t cap, int *phase) {
+  int trees[DEV_NODE_COUNT];
+  char path[TSJAIL_FS_PATH_MAX];
+  int err = 0;
+  size_t opened = 0;
+
+  *phase = TSJAIL_FS_PHASE_MOUNT;
+  for (; opened < DEV_NODE_COUNT; opened++) {
+    if ((err = path_cat(path, sizeof(path), "/dev/", dev_nodes[opened]))) goto out;
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, TSJAIL_OPEN_TREE_CLONE | TSJAIL_OPEN_TREE_CLOEXEC);
+    if (fd < 0) {
+      err = errno;
+      goto out;
+    }
+    trees[opened] = fd;
+  }
+
+  if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k") != 0) {
+    err = errno;
+    goto out;
+  }
+  if ((err = relocate(fs, m->target, atfd, at, cap))) goto out;
+  for (size_t i = 0; i < DEV_NODE_COUNT; i++) {
+    if ((err = path_cat(path, sizeof(path), at, "/")) ||
+        (err = path_cat(path, sizeof(path), path, dev_nodes[i])))
+      goto out;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      err = errno;
+      *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
+      goto out;
+    }
+    close(fd);
+    if (syscall(SYS_move_mount, trees[i], "", AT_FDCWD, path, TSJAIL_MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      err = errno;
+      goto out;
+    }
+  }
+  for (size_t i = 0; i < DEV_LINK_COUNT; i++) {
+    if ((err = path_cat(path, sizeof(path), at, "/")) ||
+        (err = path_cat(path, sizeof(path), path, dev_links[i][0])))
+      goto out;
+    if (symlink(dev_links[i][1], path) != 0) {
+      err = errno;
+      *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
+      goto out;
+    }
+  }
+  /* /dev/shm: world-writable sticky, like the host's (chmod: mkdir is subject to umask). */
+  if ((err = path_cat(path, sizeof(path), at, "/shm"))) goto out;
+  if (mkdir(path, 01777) != 0 || chmod(path, 01777) != 0) {
+    err = errno;
+    *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
+    goto out;
+  }
+  /* A private devpts instance: the jail sees only its own ptys. No gid= option, which a
+   * user namespace without group 5 mapped would refuse. */
+  if ((err = path_cat(path, sizeof(path), at, "/pts"))) goto out;
+  if (mkdir(path, 0755) != 0) {
+    err = errno;
+    *phase = TSJAIL_FS_PHASE_MOUNTPOINT;
+    goto out;
+  }
+  if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") != 0) {
+    err = errno;
+    goto out;
+  }
+out:
+  for (size_t i = 0; i < opened; i++) close(trees[i]);
+  return err;
+}
+
+/* Mount fs->mounts[i] at `at` (see locate); 0 or an errno, with the phase in *phase. */
+static int mount_one(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *fd, char *at, size_t cap,
+                     int *phase) {
+  int err;
+  *phase = TSJAIL_FS_PHASE_MOUNT;
+  switch (m->kind) {
+  case TSJAIL_MOUNT_BIND: {
+    int remount_failed = 0;
+    err = do_bind(fs, m, fd, at, cap, &remount_failed);
+    if (err && remount_failed) *phase = TSJAIL_FS_PHASE_REMOUNT;
+    return err;
+  }
+  case TSJAIL_MOUNT_TMPFS:
+    return mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, m->data) != 0 ? errno : 0;
+  case TSJAIL_MOUNT_PROC:
+    /* procfs shows the pid namespace of the mounting process: without a new pid namespace
+     * this is the host's process list (the kernel allows it and so does tsjail; docs/runtime-fs.md). */
+    if (mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return errno;
+    if (!m->read_only) return 0;
+    *phase = TSJAIL_FS_PHASE_REMOUNT;
+    if ((err = relocate(fs, m->target, fd, at, cap))) return err;
+    return remount_ro(at);
+  case TSJAIL_MOUNT_DEV:
+    return do_dev(fs, m, fd, at, cap, phase);
+  case TSJAIL_MOUNT_GENERIC:
+    return mount(m->source, at, m->fstype, m->flags, m->data) != 0 ? errno : 0;
+  case TSJAIL_MOUNT_REMOUNT_RO:
+    *phase = TSJAIL_FS_PHASE_REMOUNT;
+    return remount_ro(at);
+  }
+  return EINVAL;
+}
+
+static int apply_one(const struct tsjail_fs *fs, unsigned i, struct tsjail_fs_failure *why) {
+  const struct tsjail_mount *m = &fs->mounts[i];
+  int err;
+  int as_file = 0;
+
+  if (m->kind == TSJAIL_MOUNT_BIND) {
+    struct stat st;
+    if (stat(m->source, &st) != 0) return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, errno);
+    as_file = !S_ISDIR(st.st_mode);
+  }
+  if (m->kind != TSJAIL_MOUNT_REMOUNT_RO) {
+    err = make_mountpoint(fs->root_mode != TSJAIL_ROOT_NONE ? fs->root : NULL, m->target, as_file);
+    if (err) return fail(why, TSJAIL_FS_PHASE_MOUNTPOINT, (int)i, err);
+  }
+  char at[TSJAIL_FS_PATH_MAX];
+  int fd = -1;
+  err = locate(fs, m->target, &fd, at, sizeof(at));
+  if (err) return fail(why, TSJAIL_FS_PHASE_MOUNTPOINT, (int)i, err);
+  int phase = TSJAIL_FS_PHASE_MOUNT;
+  err = mount_one(fs, m, &fd, at, sizeof(at), &phase);
+  if (fd >= 0) close(fd);
+  return err ? fail(why, (enum tsjail_fs_phase)phase, (int)i, err) : 0;
+}
+
+static unsigned long propagation_flag(enum tsjail_propagation p) {
+  switch (p) {
+  case TSJAIL_PROPAGATION_PRIVATE: return MS_PRIVATE;
+  case TSJAIL_PROPAGATION_SLAVE: return MS_SLAVE;
+  case TSJAIL_PROPAGATION_SHARED: return MS_SHARED;
+  case TSJAIL_PROPAGATION_UNBINDABLE: return MS_UNBINDABLE;
+  case TSJAIL_PROPAGATION_NONE: return 0;
+  }
+  return 0;
+}
+
+int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
+  why->phase = 0;
+  why->index = -1;
+  if (!fs->enabled) return 0;
+  /* Mounting without a private mount namespace would change the host for everyone. */
+  if (!fs->in_new_mount_ns) return fail(why, TSJAIL_FS_PHASE_PROPAGATION, -1, EINVAL);
+  if (fs->n_mounts > TSJAIL_FS_MOUNTS_CAP) return fail(why, TSJAIL_FS_PHASE_MOUNT, -1, E2BIG);
+  if (fs->root_mode != TSJAIL_ROOT_NONE && !fs->root) return fail(why, TSJAIL_FS_PHASE_ROOT, -1, EINVAL);
+
+  /* First, so nothing below propagates back to the host's mount namespace. */
+  unsigned long prop = propagation_flag(fs->propagation);
+  if (prop && mount(NULL, "/", NULL, MS_REC | prop, NULL) != 0)
+    return fail(why, TSJAIL_FS_PHASE_PROPAGATION, -1, errno);
+
+  /* pivot_root needs the new root to be a mount point; binding it onto itself makes it one
+   * and lets later mounts stack on top of it. */
+  if (fs->root_mode != TSJAIL_ROOT_NONE && mount(fs->root, fs->root, NULL, MS_BIND | MS_REC, NULL) != 0)
+    return fail(why, TSJAIL_FS_PHASE_ROOT, -1, errno);
+
+  for (unsigned i = 0; i < fs->n_mounts; i++) {
+    int err = apply_one(fs, i, why);
+    if (err) return err;
+  }
+
+  if (fs->root_mode == TSJAIL_ROOT_PIVOT) {
+    /* chdir only now: mounts stacked on the root path above are what "." must refer to.
+     * pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
+     * the new root alone, with no directory to reach the host tree through. */
+    if (chdir(fs->root) != 0) return fail(why, TSJAIL_FS_PHASE_PIVOT_ROOT, -1, errno);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) return fail(why, TSJAIL_FS_PHASE_PIVOT_ROOT, -1, errno);
+    if (umount2(".", MNT_DETACH) != 0) return fail(why, TSJAIL_FS_PHASE_PIVOT_ROOT, -1, errno);
+    if (chdir("/") != 0) return fail(why, TSJAIL_FS_PHASE_PIVOT_ROOT, -1, errno);
+  } else if (fs->root_mode == TSJAIL_ROOT_CHROOT) {
+    if (chdir(fs->root) != 0) return fail(why, TSJAIL_FS_PHASE_CHROOT, -1, errno);
+    if (chroot(".") != 0) return fail(why, TSJAIL_FS_PHASE_CHROOT, -1, errno);
+    if (chdir("/") != 0) return fail(why, TSJAIL_FS_PHASE_CHROOT, -1, errno);
+  }
+  return 0;
+}

@@ -1,0 +1,155 @@
+/* Classic BPF for seccomp: check and run. See bpf_eval.h. */
+#include "bpf_eval.h"
+
+#include <string.h>
+
+#define SECCOMP_DATA_SIZE 64u
+
+/* The opcodes seccomp_check_filter lets through (kernel/seccomp.c), after bpf_check_classic. */
+static int seccomp_code_allowed(uint16_t code) {
+  switch (code) {
+    case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_W | BPF_LEN: case BPF_LDX | BPF_W | BPF_LEN:
+    case BPF_RET | BPF_K: case BPF_RET | BPF_A:
+    case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_ADD | BPF_X:
+    case BPF_ALU | BPF_SUB | BPF_K: case BPF_ALU | BPF_SUB | BPF_X:
+    case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_MUL | BPF_X:
+    case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_DIV | BPF_X:
+    case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_AND | BPF_X:
+    case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_OR | BPF_X:
+    case BPF_ALU | BPF_XOR | BPF_K: case BPF_ALU | BPF_XOR | BPF_X:
+    case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_LSH | BPF_X:
+    case BPF_ALU | BPF_RSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_X:
+    case BPF_ALU | BPF_NEG:
+    case BPF_LD | BPF_IMM: case BPF_LDX | BPF_IMM:
+    case BPF_MISC | BPF_TAX: case BPF_MISC | BPF_TXA:
+    case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM:
+    case BPF_ST: case BPF_STX:
+    case BPF_JMP | BPF_JA:
+    case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+    case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+    case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+    case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+      return 1;
+  }
+  return 0;
+}
+
+static int is_cond_jump(uint16_t code) {
+  return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA;
+}
+
+const char *tsjail_bpf_check(const struct sock_filter *prog, size_t n) {
+  if (n == 0 || n > BPF_MAXINSNS) return "not 1-4096 instructions";
+  for (size_t pc = 0; pc < n; pc++) {
+    const struct sock_filter *f = &prog[pc];
+    if (!seccomp_code_allowed(f->code)) return "an opcode seccomp does not allow";
+    switch (f->code) {
+      case BPF_ALU | BPF_DIV | BPF_K:
+        if (f->k == 0) return "division by constant zero";
+        break;
+      case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_K:
+        if (f->k >= 32) return "a shift by 32 or more";
+        break;
+      case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM: case BPF_ST: case BPF_STX:
+        if (f->k >= BPF_MEMWORDS) return "a scratch memory index out of range";
+        break;
+      case BPF_LD | BPF_W | BPF_ABS:
+        if (f->k >= SECCOMP_DATA_SIZE || (f->k & 3)) return "a load outside struct seccomp_data or unaligned";
+        break;
+      case BPF_JMP | BPF_JA:
+        if (f->k >= n - pc - 1) return "a jump out of the program";
+        break;
+      default:
+        if (is_cond_jump(f->code) && (pc + f->jt + 1 >= n || pc + f->jf + 1 >= n)) return "a jump out of the program";
+    }
+  }
+  if (BPF_CLASS(prog[n - 1].code) != BPF_RET) return "the last instruction is not a return";
+  /* check_load_and_stores: along every path, a scratch word is written before it is read. */
+  uint16_t masks[BPF_MAXINSNS]; /* 8 KiB of stack: the parent side runs on ordinary thread stacks */
+  for (size_t i = 0; i < n; i++) masks[i] = 0xffff;
+  uint16_t valid = 0;
+  for (size_t pc = 0; pc < n; pc++) {
+    const struct sock_filter *f = &prog[pc];
+    valid &= masks[pc];
+    if (f->code == BPF_ST || f->code == BPF_STX) {
+      valid |= (uint16_t)(1u << f->k);
+    } else if (f->code == (BPF_LD | BPF_MEM) || f->code == (BPF_LDX | BPF_MEM)) {
+      if (!(valid & (1u << f->k))) return "scratch memory read before it is written";
+    } else if (f->code == (BPF_JMP | BPF_JA)) {
+      masks[pc + 1 + f->k] &= valid;
+      valid = 0xffff;
+    } else if (is_cond_jump(f->code)) {
+      masks[pc + 1 + f->jt] &= valid;
+      masks[pc + 1 + f->jf] &= valid;
+      valid = 0xffff;
+    }
+  }
+  return NULL;
+}
+
+static uint32_t load32(const uint8_t *data, uint32_t off) {
+  uint32_t v;
+  memcpy(&v, data + off, sizeof v); /* struct seccomp_data is in host byte order */
+  return v;
+}
+
+uint32_t tsjail_bpf_run(const struct sock_filter *prog, size_t n, const uint8_t data[64]) {
+  uint32_t A = 0, X = 0, mem[BPF_MEMWORDS] = {0};
+  for (size_t pc = 0; pc < n; pc++) {
+    const struct sock_filter *f = &prog[pc];
+    uint32_t src = (f->code & BPF_X) ? X : f->k;
+    switch (BPF_CLASS(f->code)) {
+      case BPF_LD:
+        if (f->code == (BPF_LD | BPF_W | BPF_ABS)) A = load32(data, f->k);
+        else if (f->code == (BPF_LD | BPF_W | BPF_LEN)) A = SECCOMP_DATA_SIZE;
+        else if (f->code == (BPF_LD | BPF_IMM)) A = f->k;
+        else A = mem[f->k];
+        break;
+      case BPF_LDX:
+        if (f->code == (BPF_LDX | BPF_W | BPF_LEN)) X = SECCOMP_DATA_SIZE;
+        else if (f->code == (BPF_LDX | BPF_IMM)) X = f->k;
+        else X = mem[f->k];
+        break;
+      case BPF_ST: mem[f->k] = A; break;
+      case BPF_STX: mem[f->k] = X; break;
+      case BPF_ALU:
+        switch (BPF_OP(f->code)) {
+          case BPF_ADD: A += src; break;
+          case BPF_SUB: A -= src; break;
+          case BPF_MUL: A *= src; break;
+          case BPF_DIV:
+            if (src == 0) return 0; /* the kernel's converted program returns 0 */
+            A /= src;
+            break;
+          case BPF_AND: A &= src; break;
+          case BPF_OR: A |= src; break;
+          case BPF_XOR: A ^= src; break;
+          case BPF_LSH: A <<= (src & 31); break;
+          case BPF_RSH: A >>= (src & 31); break;
+          case BPF_NEG: A = 0u - A; break;
+        }
+        break;
+      case BPF_JMP:
+        if (BPF_OP(f->code) == BPF_JA) {
+          pc += f->k;
+        } else {
+          int taken;
+          switch (BPF_OP(f->code)) {
+            case BPF_JEQ: taken = A == src; break;
+            case BPF_JGT: taken = A > src; break;
+            case BPF_JGE: taken = A >= src; break;
+            default: taken = (A & src) != 0; break;
+          }
+          pc += taken ? f->jt : f->jf;
+        }
+        break;
+      case BPF_RET:
+        return BPF_RVAL(f->code) == BPF_A ? A : f->k;
+      case BPF_MISC:
+        if (BPF_MISCOP(f->code) == BPF_TXA) A = X;
+        else X = A;
+        break;
+    }
+  }
+  return 0; /* unreachable for a checked program: the last instruction is a RET */
+}

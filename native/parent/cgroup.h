@@ -1,0 +1,116 @@
+/* Cgroup step of the jail (parent side): a per-jail cgroup with memory, pids and cpu limits,
+ * on cgroup v2, v1 or a hybrid of both, removed after the jail exits.
+ *
+ * HOW TO CALL (runtime core), all in the PARENT (these functions may allocate and block):
+ *   before clone:   the jail file reader (native/parent/jailfile.c) -> struct tsjail_cgroup_limits
+ *   while the child waits on the sync pipe (after the id maps, before releasing it):
+ *       struct tsjail_cgroup cg;
+ *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir + write limits
+ *       if (!err) err = tsjail_cgroup_attach(&cg, child_pid);  // cgroup.procs
+ *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail: cg.detail};
+ *                  kill + reap the child; tsjail_cgroup_remove(&cg); }
+ *   after the jail's pid was reaped (or to enforce a time limit):
+ *       tsjail_cgroup_kill(&cg);     // SIGKILL everything still in the jail's cgroups
+ *       tsjail_cgroup_remove(&cg);   // kills leftovers, rmdir, retries while tasks drain
+ *   tsjail_cgroup_create() on limits with nothing set does nothing (cg.n_dirs == 0), and the
+ *   other calls are then no-ops, so they can be called unconditionally.
+ *
+ * All failures belong to the runtime step "cgroup"; cg.step names the part that failed and
+ * cg.detail (which starts with nothing step-specific) says why, for the JailError detail:
+ * "cgroup-detect" (no such controller mounted: ENODEV),
+ * "cgroup-create" (mkdir; EACCES/EPERM/EROFS mean the cgroup is not delegated to this user:
+ * cg.detail says so and suggests delegation), "cgroup-limit" (writing a limit file),
+ * "cgroup-attach" (writing cgroup.procs). The jail never starts without a requested limit.
+ *
+ * Detection reads /proc/self/mountinfo and /proc/self/cgroup: a controller named in the
+ * super options of a "cgroup" (v1) mount lives there; otherwise it is on the "cgroup2" mount
+ * if that hierarchy's cgroup.controllers lists it. The jail's cgroup is created below the
+ * caller's own cgroup of each hierarchy: <mount>/<own path>/tsjail-<pid>-<n>.
+ * cgroup v2's no-internal-processes rule: when our own (non-root) v2 cgroup holds only us,
+ * tsjail_cgroup_create first moves the calling process into <own>/tsjail-leaf and puts jails
+ * next to that leaf (what container runtimes do in a delegated cgroup); when other processes
+ * share it, it fails with EBUSY and says so. The caller's cgroup thus changes once.
+ * Limits: v2 memory.max (+ memory.swap.max = 0 when present), pids.max,
+ * cpu.max "<quota> 100000"; v1 memory.limit_in_bytes (+ memory.memsw.limit_in_bytes, same
+ * value, when present), pids.max, cpu.cfs_period_us = 100000 + cpu.cfs_quota_us.
+ */
+#ifndef TSJAIL_JAIL_CGROUP_H
+#define TSJAIL_JAIL_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TSJAIL_CG_PATH_MAX 4096
+
+enum tsjail_cg_controller {
+  TSJAIL_CG_MEMORY = 0,
+  TSJAIL_CG_PIDS = 1,
+  TSJAIL_CG_CPU = 2,
+  TSJAIL_CG_COUNT = 3
+};
+
+struct tsjail_cgroup_limits {
+  int has_memory;
+  uint64_t memory_bytes;
+  int has_pids;
+  uint64_t pids;
+  int has_cpu;
+  double cpu; /* fraction of one CPU, > 0 */
+};
+
+/* Where each controller lives, as detected. version 0 = not available. */
+struct tsjail_cg_place {
+  int version;                    /* 0, 1 or 2 */
+  char dir[TSJAIL_CG_PATH_MAX];   /* <mount point>/<own cgroup>, the parent of the jail's */
+};
+
+struct tsjail_cg_layout {
+  struct tsjail_cg_place ctl[TSJAIL_CG_COUNT];
+  char v2_dir[TSJAIL_CG_PATH_MAX]; /* the caller's own cgroup on the v2 mount, or "" */
+};
+
+/* Pure: decide the layout from the texts of /proc/self/mountinfo, /proc/self/cgroup and
+ * cgroup.controllers of the caller's own v2 cgroup (NULL if unknown: v2 then offers no
+ * controller; out->v2_dir still names that cgroup, so a caller can read the file and retry).
+ * Returns 0, or EINVAL on unparsable input. Used by tsjail_cgroup_create and by tests. */
+int tsjail_cgroup_detect(const char *mountinfo, const char *self_cgroup,
+                         const char *v2_controllers, struct tsjail_cg_layout *out);
+
+/* Reads the three texts from /proc and the v2 mount, then calls tsjail_cgroup_detect. */
+int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out);
+
+struct tsjail_cgroup {
+  unsigned n_dirs;                        /* created directories (v1 may need several) */
+  char dirs[TSJAIL_CG_COUNT][TSJAIL_CG_PATH_MAX];
+  int dir_version[TSJAIL_CG_COUNT];
+  const char *step;                       /* failing step name, NULL when none */
+  char detail[TSJAIL_CG_PATH_MAX + 512];  /* human-readable reason for the failure */
+};
+
+/* Detect, create the jail's cgroup in every hierarchy needed and write the limits.
+ * 0 or errno (cg->step, cg->detail set). On failure nothing is left behind. */
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg);
+
+/* Same, on an explicit layout (tests). */
+int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout,
+                            const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg);
+
+/* Move pid into every created cgroup. 0 or errno. */
+int tsjail_cgroup_attach(struct tsjail_cgroup *cg, pid_t pid);
+
+/* SIGKILL every process in the jail's cgroups (v2 cgroup.kill when available). 0 or errno. */
+int tsjail_cgroup_kill(struct tsjail_cgroup *cg);
+
+/* Kill leftovers, then rmdir every created cgroup, retrying for up to ~2 s while tasks
+ * drain (EBUSY). 0 or the last errno. Clears cg->n_dirs for the removed ones. */
+int tsjail_cgroup_remove(struct tsjail_cgroup *cg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,719 @@
+/* The parent side of a jail launch, shared by the addon and tsjail-exec. See launch.h.
+ * Every fd made here is O_CLOEXEC in the parent; every exit path closes what it made. The
+ * decoded spec is only read: the child's configuration is this launch's own copy. */
+#define _GNU_SOURCE
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../child/config.h"
+#include "../preload/preload_state.h"
+#include "bpf_eval.h"
+#include "elf.h"
+#include "filter.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+static const char *const step_names[] = {
+#define TSJAIL_STEP_NAME(e, name, side) name,
+    TSJAIL_STEP_LIST(TSJAIL_STEP_NAME)
+#undef TSJAIL_STEP_NAME
+};
+
+const char *tsjail_step_name(int step) {
+  return step >= 0 && step < TSJAIL_STEP_COUNT ? step_names[step] : "exec";
+}
+
+const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason) {
+  switch (reason) {
+    case TSJAIL_EXIT_EXITED: return "exit";
+    case TSJAIL_EXIT_SIGNALED: return "signal";
+    case TSJAIL_EXIT_VIOLATION: return "violation";
+    case TSJAIL_EXIT_TIME_LIMIT: return "time-limit";
+  }
+  return "exit";
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+/* Room for the prefix blocks: the execve prefix (6), then the gate's, one instruction per
+ * loader syscall (at most a few dozen) plus about twenty. */
+#define PREFIX_CAP 300
+
+/* Everything one launch makes; released on every path (launch_release). */
+struct launch {
+  const struct tsjail_spec *spec;
+  struct tsjail_jail *jail;
+  struct tsjail_launch_error *error;
+
+  struct tsjail_config cfg;         /* the child's input: written only here */
+  struct tsjail_fs fs;              /* the spec's, plus the preload library's bind */
+  struct tsjail_landlock landlock;  /* the spec's, plus its read rule */
+  int mode;                         /* enum tsjail_seccomp_mode, 0 = no filter */
+  int listener;                     /* the installed filter has a listener */
+
+  int sync[2], status[2], report[2];
+  int state;
+  int stdio_child[3];
+  struct sock_filter prefix[PREFIX_CAP];
+  struct sock_filter installed[BPF_MAXINSNS], exact[BPF_MAXINSNS];
+  size_t n_installed, n_exact;
+  const char **envp;                /* preload mode: the environment with our entries */
+  char *ld_preload, *preload_env, *library_target;
+  int *keep;
+};
+
+static struct launch *launch_new(const struct tsjail_spec *spec, struct tsjail_jail *j, struct tsjail_launch_error *e) {
+  struct launch *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  l->spec = spec;
+  l->jail = j;
+  l->error = e;
+  int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) *fds[i] = -1;
+  return l;
+}
+
+static void launch_release(struct launch *l) {
+  int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) close_fd(fds[i]);
+  free(l->envp);
+  free(l->ld_preload);
+  free(l->preload_env);
+  free(l->library_target);
+  free(l->keep);
+  free(l);
+}
+
+static int fail(struct launch *l, int step, int err, const char *detail) {
+  l->error->step = step;
+  l->error->err = err;
+  snprintf(l->error->detail, sizeof l->error->detail, "%s", detail ? detail : "");
+  return -1;
+}
+
+static void kill_and_reap(int pidfd) {
+  syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  siginfo_t si;
+  while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {
+  }
+}
+
+/* After clone: kill and reap the child, remove its cgroup, report the step. */
+static int fail_after_clone(struct launch *l, int step, int err, const char *detail) {
+  kill_and_reap(l->jail->pidfd);
+  if (l->jail->has_cgroup) {
+    tsjail_cgroup_remove(&l->jail->cgroup);
+    l->jail->has_cgroup = 0;
+  }
+  return fail(l, step, err, detail);
+}
+
+/* The highest capability the kernel knows, for the child's bounding-set and ambient loops. If
+ * the file cannot be read, 63: dropping an unknown cap is EINVAL, which the child ignores, so
+ * no cap the kernel has can stay in the bounding set. */
+static int cap_last_cap(void) {
+  char text[16];
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 63;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 63;
+  text[n] = '\0';
+  char *end;
+  long v = strtol(text, &end, 10);
+  return end != text && v >= 0 && v <= 63 ? (int)v : 63;
+}
+
+/* A new string, or NULL. */
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *out = NULL;
+  if (vasprintf(&out, fmt, ap) < 0) out = NULL;
+  va_end(ap);
+  return out;
+}
+
+/* ---- stage 1: decide ---------------------------------------------------------------------- */
+
+/* The preload library must be loadable inside the jail, or ld.so skips it and the jail fails
+ * closed at step 'preload'. Under a new root it is bound read-only at its own path, after the
+ * jail's mounts (which could hide it) and before trailing read-only remounts (which would stop
+ * its mount point from being created), unless the jail binds it there itself; with Landlock it
+ * gets a read rule (mapping code needs READ_FILE only: EXECUTE governs execve). */
+static int reach_preload_library(struct launch *l, const char *lib) {
+  struct tsjail_fs *fs = &l->fs;
+  if (fs->root_mode != TSJAIL_ROOT_NONE) {
+    if (!(l->library_target = format("%s%s", fs->root, lib))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "preload library");
+    int bound = 0;
+    for (unsigned i = 0; i < fs->n_mounts; i++) {
+      const struct tsjail_mount *m = &fs->mounts[i];
+      if (m->kind == TSJAIL_MOUNT_BIND && !strcmp(m->source, lib) && !strcmp(m->target, l->library_target)) bound = 1;
+    }
+    if (!bound) {
+      unsigned at = fs->n_mounts;
+      while (at > 0 && fs->mounts[at - 1].kind == TSJAIL_MOUNT_REMOUNT_RO) at--;
+      memmove(&fs->mounts[at + 1], &fs->mounts[at], (fs->n_mounts - at) * sizeof fs->mounts[0]);
+      memset(&fs->mounts[at], 0, sizeof fs->mounts[at]);
+      fs->mounts[at].kind = TSJAIL_MOUNT_BIND;
+      fs->mounts[at].source = lib;
+      fs->mounts[at].target = l->library_target;
+      fs->n_mounts++;
+    }
+  }
+  struct tsjail_landlock *ll = &l->landlock;
+  if (ll->enabled) {
+    int ruled = 0;
+    for (unsigned i = 0; i < ll->n_rules; i++)
+      if (!strcmp(ll->rules[i].path, lib)) ruled = 1;
+    if (!ruled) {
+      ll->rules[ll->n_rules].cls = TSJAIL_LANDLOCK_RO;
+      ll->rules[ll->n_rules].path = lib;
+      ll->n_rules++;
+    }
+  }
+  return 0;
+}
+
+/* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
+ * filter, the preload library's reach, the kernel's last capability. */
+static int stage_decide(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  l->fs = s->fs;
+  l->landlock = s->landlock;
+  if (s->n_policy) {
+    char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+    const char *root = s->fs.root_mode != TSJAIL_ROOT_NONE ? s->fs.root : NULL;
+    int err = tsjail_seccomp_timing(s->path, root, s->timing, &l->mode, detail, sizeof detail);
+    if (err) return fail(l, TSJAIL_STEP_PREPARE, err, detail);
+    /* The preload's gate sends execve to the supervisor, so it always has a listener; a
+     * filter before exec has one when violations are reported. */
+    l->listener = s->report || l->mode == TSJAIL_MODE_PRELOAD;
+  }
+  if (l->mode == TSJAIL_MODE_PRELOAD) {
+    const char *lib = s->preload_library;
+    if (!lib) return fail(l, TSJAIL_STEP_PRELOAD, ENOENT, "the jail names no preload library");
+    if (access(lib, R_OK)) return fail(l, TSJAIL_STEP_PRELOAD, errno, lib);
+    if (reach_preload_library(l, lib)) return -1;
+  }
+  c->path = s->path;
+  c->argv = s->argv;
+  c->envp = s->envp;
+  c->cwd = s->cwd;
+  c->clone_flags = s->clone_flags;
+  c->with_init = (s->clone_flags & CLONE_NEWPID) && !s->program_as_init;
+  c->hostname = s->hostname;
+  c->loopback = (s->clone_flags & CLONE_NEWNET) != 0;
+  c->set_uid = s->set_uid;
+  c->uid = s->uid;
+  c->set_gid = s->set_gid;
+  c->gid = s->gid;
+  c->set_groups = s->set_groups;
+  c->groups = s->groups;
+  c->n_groups = s->n_groups;
+  c->caps_set = s->caps_set;
+  c->caps_keep = s->caps_keep;
+  c->caps_bounding = s->caps_bounding;
+  c->caps_ambient = s->caps_ambient;
+  c->securebits = s->securebits;
+  c->cap_last_cap = s->caps_set ? cap_last_cap() : 63;
+  /* Any filter needs it: unprivileged filters require it, and it makes exec ignore setuid
+   * bits, so ld.so is not in secure mode and honours the preload. */
+  c->no_new_privs = s->no_new_privs || s->n_policy > 0;
+  c->preserve_fds = s->preserve_fds;
+  c->n_preserve_fds = s->n_preserve_fds;
+  c->fs = &l->fs;
+  c->rlimits = &s->rlimits;
+  c->landlock = &l->landlock;
+  return 0;
+}
+
+/* ---- stage 2: channels -------------------------------------------------------------------- */
+
+/* The sync pipe, the status socket, the init's report pipe, stdio pipes. */
+static int stage_channels(struct launch *l, const int stdio[3]) {
+  struct tsjail_config *c = &l->cfg;
+  if (pipe2(l->sync, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  /* Records are messages, EOF is every copy of the child's end closed, and it can carry the
+   * program's pidfd (records.h). */
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->status)) return fail(l, TSJAIL_STEP_PREPARE, errno, "socketpair");
+  if (c->with_init && pipe2(l->report, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  for (int i = 0; i < 3; i++) {
+    if (stdio[i] >= 0) {
+      c->stdio_src[i] = stdio[i];
+      continue;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+    l->stdio_child[i] = i == 0 ? p[0] : p[1];
+    l->jail->stdio_parent[i] = i == 0 ? p[1] : p[0];
+    c->stdio_src[i] = l->stdio_child[i];
+  }
+  c->sync_rd = l->sync[0];
+  c->sync_wr = l->sync[1];
+  c->status_wr = l->status[1];
+  c->report_wr = l->report[1];
+  c->state_fd = -1;
+  c->status_keep = l->mode == TSJAIL_MODE_PRELOAD;
+  return 0;
+}
+
+/* ---- stage 3: filters --------------------------------------------------------------------- */
+
+/* The filter installed before exec, and in preload mode the exact filter the preload installs
+ * (docs/runtime.md, "Seccomp"):
+ *   exec mode, reporting:   execve prefix + the policy, kill verdicts -> USER_NOTIF
+ *   exec mode, not:         the policy's bytes as given
+ *   preload mode (gate):    execve prefix + gate prefix (loader set, status writes, read-only
+ *                           opens) + the policy, kill verdicts -> USER_NOTIF when reporting
+ *   preload mode (exact):   close(status fd) + a dispatch on the gate's own test when
+ *                           reporting (tsjail_filter_exact), else the policy as given */
+static int stage_filters(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  if (!l->mode) return 0;
+  const char *too_big = "seccomp: the policy with the runtime's prefix exceeds 4096 instructions";
+  uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
+  int np = 0, n;
+  if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
+  size_t n_loader = 0;
+  const uint32_t *loader = tsjail_loader_syscalls(&n_loader);
+  if (l->mode == TSJAIL_MODE_PRELOAD) {
+    int ng = tsjail_filter_gate_prefix(loader, n_loader, l->status[1], l->prefix + np, (size_t)(PREFIX_CAP - np));
+    if (ng < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+    np += ng;
+  }
+  n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
+  if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+  l->n_installed = (size_t)n;
+  if (l->mode == TSJAIL_MODE_PRELOAD) {
+    if (s->report) {
+      n = tsjail_filter_exact(s->policy, s->n_policy, loader, n_loader, l->status[1], l->exact, BPF_MAXINSNS);
+    } else {
+      np = tsjail_filter_fd_exception(SYS_close, l->status[1], l->prefix, PREFIX_CAP);
+      n = tsjail_filter_rewrite(s->policy, s->n_policy, SECCOMP_RET_KILL_PROCESS, l->prefix, (size_t)np, l->exact,
+                                BPF_MAXINSNS);
+    }
+    if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+    l->n_exact = (size_t)n;
+  }
+  c->filter.len = (unsigned short)l->n_installed;
+  c->filter.filter = l->installed;
+  c->filter_flags = (s->log ? SECCOMP_FILTER_FLAG_LOG : 0) | (s->tsync && l->mode == TSJAIL_MODE_EXEC ? SECCOMP_FILTER_FLAG_TSYNC : 0);
+  c->filter_listener = l->listener;
+  /* TSYNC with a listener needs TSYNC_ESRCH (else the two return values collide). */
+  if (l->listener && (c->filter_flags & SECCOMP_FILTER_FLAG_TSYNC)) c->filter_flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  return 0;
+}
+
+/* ---- stage 4: the preload's state --------------------------------------------------------- */
+
+/* The sealed memfd with the exact filter, and the environment that names it: our LD_PRELOAD
+ * entry appended to the program's (the preload removes only its own) plus
+ * TSJAIL_PRELOAD=<state fd>,<status fd>. */
+static int stage_preload_state(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  if (l->mode != TSJAIL_MODE_PRELOAD) return 0;
+  const char *lib = s->preload_library;
+  l->state = memfd_create("tsjail-preload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (l->state < 0) return fail(l, TSJAIL_STEP_PREPARE, errno, "memfd_create");
+  struct tsjail_preload_header h = {TSJAIL_PRELOAD_MAGIC, 0, (uint32_t)l->n_exact, 0};
+  if (s->tsync) h.flags |= SECCOMP_FILTER_FLAG_TSYNC;
+  if (s->log) h.flags |= SECCOMP_FILTER_FLAG_LOG;
+  size_t bytes = l->n_exact * sizeof(struct sock_filter);
+  errno = 0;
+  if (write(l->state, &h, sizeof h) != (ssize_t)sizeof h || write(l->state, l->exact, bytes) != (ssize_t)bytes)
+    return fail(l, TSJAIL_STEP_PREPARE, errno ? errno : EIO, "memfd write");
+  /* Sealed, because the program's (and its preloads') constructors run under the gate before
+   * the preload reads the state: unsealed, one could rewrite the exact filter. */
+  if (fcntl(l->state, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+    return fail(l, TSJAIL_STEP_PREPARE, errno, "memfd seals");
+  c->state_fd = l->state;
+
+  if (!(l->envp = calloc(s->envc + 3, sizeof *l->envp))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "environment");
+  size_t o = 0;
+  for (size_t i = 0; i < s->envc; i++) {
+    const char *v = s->envp[i];
+    if (!l->ld_preload && strncmp(v, "LD_PRELOAD=", 11) == 0) {
+      if (!(l->ld_preload = format("%s %s", v, lib))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "environment");
+      v = l->ld_preload;
+    }
+    l->envp[o++] = v;
+  }
+  if (!l->ld_preload) {
+    if (!(l->ld_preload = format("LD_PRELOAD=%s", lib))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "environment");
+    l->envp[o++] = l->ld_preload;
+  }
+  if (!(l->preload_env = format("%s=%d,%d", TSJAIL_PRELOAD_ENV, l->state, l->status[1])))
+    return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "environment");
+  l->envp[o++] = l->preload_env;
+  l->envp[o] = NULL;
+  c->envp = l->envp;
+  return 0;
+}
+
+/* ---- stage 5: the fds the child keeps ----------------------------------------------------- */
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The fds the program holds until exec (sorted). Every other one is closed, so the listener
+ * lands on the first gap: the number the parent takes it from. */
+static int stage_keep_fds(struct launch *l) {
+  struct tsjail_config *c = &l->cfg;
+  size_t nk = 0;
+  if (!(l->keep = calloc(5 + c->n_preserve_fds, sizeof *l->keep))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "fds");
+  l->keep[nk++] = 0;
+  l->keep[nk++] = 1;
+  l->keep[nk++] = 2;
+  l->keep[nk++] = l->status[1];
+  for (size_t i = 0; i < c->n_preserve_fds; i++) l->keep[nk++] = c->preserve_fds[i];
+  if (l->state >= 0) l->keep[nk++] = l->state;
+  qsort(l->keep, nk, sizeof *l->keep, cmp_int);
+  size_t u = 0;
+  for (size_t i = 0; i < nk; i++)
+    if (u == 0 || l->keep[u - 1] != l->keep[i]) l->keep[u++] = l->keep[i];
+  int lfd = 0;
+  for (size_t i = 0; i < u; i++) {
+    if (l->keep[i] == lfd) lfd++;
+    else if (l->keep[i] > lfd) break;
+  }
+  c->listener_fd = lfd;
+  c->keep_fds = l->keep;
+  c->n_keep_fds = u;
+  return 0;
+}
+
+/* ---- stage 6: clone ----------------------------------------------------------------------- */
+
+struct clone_args_v0 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* All signals blocked so no handler of the caller's runs in the child; clone3 because clone(2)
+ * cannot carry CLONE_NEWTIME. No stack: the child runs on a copy of ours, like fork. */
+static int stage_clone(struct launch *l) {
+  sigset_t all, old;
+  sigfillset(&all);
+  int mask_err = pthread_sigmask(SIG_SETMASK, &all, &old);
+  if (mask_err) return fail(l, TSJAIL_STEP_PREPARE, mask_err, "pthread_sigmask");
+  struct clone_args_v0 ca;
+  memset(&ca, 0, sizeof ca);
+  int pidfd = -1;
+  ca.flags = l->cfg.clone_flags | CLONE_PIDFD;
+  ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+  ca.exit_signal = SIGCHLD;
+  long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid == 0) {
+    tsjail_child_main(&l->cfg);
+    _exit(127);
+  }
+  int clone_err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) return fail(l, TSJAIL_STEP_CLONE, clone_err, "");
+  l->jail->pid = (pid_t)pid;
+  l->jail->pidfd = pidfd;
+  /* The child's ends: it has its copies. */
+  close_fd(&l->sync[0]);
+  close_fd(&l->status[1]);
+  close_fd(&l->report[1]);
+  close_fd(&l->state);
+  for (int i = 0; i < 3; i++) close_fd(&l->stdio_child[i]);
+  return 0;
+}
+
+/* ---- stage 7: the parent's part while the child waits ------------------------------------ */
+
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  size_t len = strlen(text);
+  ssize_t n = write(fd, text, len);
+  int err = n == (ssize_t)len ? 0 : (n < 0 ? errno : EIO);
+  close(fd);
+  return err;
+}
+
+/* setgroups, uid_map, gid_map (setresuid inside the user namespace needs the maps). */
+static int write_id_maps(const struct tsjail_spec *s, pid_t pid, char *detail, size_t cap) {
+  char path[64];
+  /* Unprivileged writers must deny setgroups before writing gid_map; root may allow it when
+   * the spec sets supplementary groups. */
+  int allow = s->set_groups && geteuid() == 0;
+  snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+  int err = write_file(path, allow ? "allow" : "deny");
+  if (err && err != ENOENT) {
+    snprintf(detail, cap, "setgroups");
+    return err;
+  }
+  const char *maps[2][2] = {{"uid_map", s->uid_map}, {"gid_map", s->gid_map}};
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, maps[i][0]);
+    if ((err = write_file(path, maps[i][1] ? maps[i][1] : ""))) {
+      snprintf(detail, cap, "%s: %s", maps[i][0], maps[i][1] ? maps[i][1] : "");
+      return err;
+    }
+  }
+  return 0;
+}
+
+static int stage_parent_setup(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_jail *j = l->jail;
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  detail[0] = '\0';
+  if (s->clone_flags & CLONE_NEWUSER) {
+    int err = write_id_maps(s, j->pid, detail, sizeof detail);
+    if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
+  }
+  const struct tsjail_cgroup_limits *cl = &s->cgroup;
+  if (cl->has_memory || cl->has_pids || cl->has_cpu) {
+    int err = tsjail_cgroup_create(cl, &j->cgroup);
+    if (!err) {
+      j->has_cgroup = 1;
+      err = tsjail_cgroup_attach(&j->cgroup, j->pid);
+    }
+    if (err) {
+      snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
+      return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
+    }
+  }
+  return 0;
+}
+
+/* ---- stage 8: release, and the handshake ------------------------------------------------- */
+
+/* A failure record's detail: the fs phase and the failing item's index. */
+static void record_detail(const struct tsjail_record *r, char *detail, size_t cap) {
+  size_t o = 0;
+  detail[0] = '\0';
+  if (r->phase) o = (size_t)snprintf(detail, cap, "%s", tsjail_fs_phase_name((enum tsjail_fs_phase)r->phase));
+  if (r->index >= 0 && o < cap) snprintf(detail + o, cap - o, "%s#%d", o ? " " : "", r->index);
+}
+
+/* Release the child, then serve it until exec (status EOF), or in preload mode until the
+ * preload library acknowledged and closed the status socket: a record = that step failed. */
+static int stage_handshake(struct launch *l) {
+  struct tsjail_jail *j = l->jail;
+  int preload = l->mode == TSJAIL_MODE_PRELOAD;
+  close_fd(&l->sync[1]); /* the child's sync read returns EOF: its turn */
+  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
+  l->status[0] = -1; /* the loop closes it at EOF */
+  int acked = 0, rc = 0;
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  for (;;) {
+    struct tsjail_event ev;
+    tsjail_supervise(&j->sup, &w, &ev);
+    if (ev.kind == TSJAIL_EVENT_EOF) break;
+    if (ev.kind == TSJAIL_EVENT_RECORD && ev.record.step == TSJAIL_RECORD_PRELOAD_ACK) {
+      acked = 1;
+      continue;
+    }
+    /* The first process is gone; the status socket reaches EOF once the program's side closes. */
+    if (ev.kind == TSJAIL_EVENT_EXITED) {
+      w.jail_pidfd = -1;
+      continue;
+    }
+    if (ev.kind == TSJAIL_EVENT_RECORD) {
+      int step = ev.record.step >= 0 && ev.record.step < TSJAIL_STEP_COUNT ? ev.record.step : TSJAIL_STEP_EXEC;
+      record_detail(&ev.record, detail, sizeof detail);
+      rc = fail_after_clone(l, step, ev.record.err, detail);
+    } else if (ev.kind == TSJAIL_EVENT_BAD_RECORD) {
+      rc = fail_after_clone(l, TSJAIL_STEP_PREPARE, EIO, "a malformed status record");
+    } else if (ev.kind == TSJAIL_EVENT_DEADLINE) {
+      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT, "no acknowledgement from the preload library");
+    } else {
+      rc = fail_after_clone(l, TSJAIL_STEP_SECCOMP, ev.err, ev.detail);
+    }
+    break;
+  }
+  if (w.status_fd >= 0) close(w.status_fd);
+  if (rc || !preload || acked) return rc;
+  if (j->violations.first_nr >= 0) {
+    /* The gate stopped a call before the preload library acknowledged. The loader's start-up
+     * calls are allowed, so it came from a library constructor, or from main itself because
+     * the preload library never ran: the jail dies either way (fail closed); name the call. */
+    snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
+             j->violations.first_nr);
+    return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
+  }
+  return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
+}
+
+/* ---- the launch --------------------------------------------------------------------------- */
+
+static void jail_init(struct tsjail_jail *j) {
+  memset(j, 0, sizeof *j);
+  j->pid = -1;
+  j->pidfd = j->report_rd = -1;
+  for (int i = 0; i < 3; i++) j->stdio_parent[i] = -1;
+  j->violations.first_nr = -1;
+  tsjail_supervisor_init(&j->sup, 0, -1, tsjail_decide_by_policy, &j->decider, tsjail_record_violation, &j->violations);
+}
+
+/* The supervisor's setup once the filters are known: it expects the listener, and decides with
+ * its own copy of the policy (the spec may go away while the jail runs). */
+static int supervise_jail(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_jail *j = l->jail;
+  if (!l->listener) return 0;
+  if (!(j->policy = malloc(s->n_policy * sizeof *j->policy))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "policy");
+  memcpy(j->policy, s->policy, s->n_policy * sizeof *j->policy);
+  /* A program the kernel refuses fails at step seccomp; the decider never sees it run. */
+  j->decider.policy = tsjail_bpf_check(j->policy, s->n_policy) ? NULL : j->policy;
+  j->decider.n_policy = s->n_policy;
+  tsjail_supervisor_init(&j->sup, 1, l->cfg.listener_fd, tsjail_decide_by_policy, &j->decider, tsjail_record_violation,
+                         &j->violations);
+  return 0;
+}
+
+int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
+  memset(e, 0, sizeof *e);
+  jail_init(j);
+  struct launch *l = launch_new(spec, j, e);
+  if (!l) {
+    e->step = TSJAIL_STEP_PREPARE;
+    e->err = ENOMEM;
+    return -1;
+  }
+  int rc = stage_decide(l) || stage_channels(l, stdio) || stage_filters(l) || stage_preload_state(l) ||
+                   stage_keep_fds(l) || supervise_jail(l) || stage_clone(l) || stage_parent_setup(l) ||
+                   stage_handshake(l)
+               ? -1
+               : 0;
+  if (rc == 0) {
+    j->report_rd = l->report[0];
+    l->report[0] = -1;
+  } else {
+    tsjail_supervisor_close(&j->sup);
+    if (j->pidfd >= 0) close_fd(&j->pidfd);
+    for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
+    free(j->policy);
+    j->policy = NULL;
+  }
+  launch_release(l);
+  return rc;
+}
+
+int tsjail_write_pid_file(const char *path, pid_t pid) {
+  char text[32];
+  int n = snprintf(text, sizeof text, "%d\n", (int)pid);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  errno = 0;
+  int err = write(fd, text, (size_t)n) == n ? 0 : (errno ? errno : EIO);
+  if (close(fd) && !err) err = errno;
+  return err;
+}
+
+int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
+  if (tsjail_launch(spec, stdio, j, e)) return -1;
+  if (!spec->pid_file) return 0;
+  int err = tsjail_write_pid_file(spec->pid_file, j->pid);
+  if (!err) return 0;
+  syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+  struct tsjail_exit ignored;
+  tsjail_jail_wait(j, -1, -1, &ignored);
+  tsjail_jail_close(j);
+  e->step = TSJAIL_STEP_PID_FILE;
+  e->err = err;
+  snprintf(e->detail, sizeof e->detail, "%s", spec->pid_file);
+  return -1;
+}
+
+long tsjail_deadline_ms(const struct tsjail_spec *spec) {
+  return spec->time_limit_ms >= 0 ? tsjail_now_ms() + spec->time_limit_ms : -1;
+}
+
+void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct tsjail_exit *out) {
+  struct tsjail_watch w = {j->pidfd, -1, sigfd, deadline_ms};
+  int timed_out = 0;
+  for (;;) {
+    struct tsjail_event ev;
+    tsjail_supervise(&j->sup, &w, &ev);
+    if (ev.kind == TSJAIL_EVENT_EXITED) break;
+    if (ev.kind == TSJAIL_EVENT_DEADLINE) {
+      /* SIGKILL of the init ends the whole pid namespace; without one, only the program. */
+      syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+      timed_out = 1;
+      w.deadline_ms = -1;
+    } else if (ev.kind == TSJAIL_EVENT_FAILED) {
+      /* The listener cannot be taken (only possible if the launch returned before it was):
+       * nobody would answer the jail's notifications. */
+      syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+    }
+  }
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  while (waitid((idtype_t)P_PIDFD, (id_t)j->pidfd, &si, WEXITED) < 0 && errno == EINTR) {
+  }
+  out->code = -1;
+  out->signal = 0;
+  if (si.si_code == CLD_EXITED) out->code = si.si_status;
+  else out->signal = si.si_status;
+  if (j->report_rd >= 0) {
+    struct tsjail_exit_report r;
+    if (read(j->report_rd, &r, sizeof r) == (ssize_t)sizeof r) {
+      out->code = r.code;
+      out->signal = r.signal;
+    }
+  }
+  out->violation_nr = j->violations.first_nr;
+  if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
+  else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
+  else if (out->signal) out->reason = TSJAIL_EXIT_SIGNALED;
+  else out->reason = TSJAIL_EXIT_EXITED;
+  tsjail_supervisor_close(&j->sup);
+  close_fd(&j->report_rd);
+  if (j->has_cgroup) {
+    tsjail_cgroup_remove(&j->cgroup);
+    j->has_cgroup = 0;
+  }
+}
+
+void tsjail_jail_close(struct tsjail_jail *j) {
+  close_fd(&j->pidfd);
+  for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
+  tsjail_supervisor_close(&j->sup);
+  close_fd(&j->report_rd);
+  free(j->policy);
+  j->policy = NULL;
+}

@@ -1,0 +1,103 @@
+/* The parent side of a jail: one implementation for the addon (tsjail.node, from Node) and
+ * tsjail-exec (without Node). Both decode a jail file (jailfile.h) and hand it here.
+ *
+ * tsjail_launch() runs the parent's stages of docs/runtime.md: decide (the seccomp mode from
+ * the program, the runtime's own additions) -> channels -> filters -> preload state -> the
+ * fds the child keeps -> clone3 -> id maps and cgroup -> release the child -> the handshake
+ * (status records, taking the listener, letting the first execve through, the preload's
+ * acknowledgement), served by the supervisor's event loop (supervise.h). It returns 0 with a
+ * running jail, or -1 with {step, errno, detail} after killing and reaping the child and
+ * removing its cgroup: the program never runs half-jailed.
+ * tsjail_jail_wait() then runs the same loop until the jail exits (notifications, the time
+ * limit, forwarded signals) and removes its cgroup.
+ *
+ * Parent side only: these functions may allocate and block. The child side is native/child/.
+ */
+#ifndef TSJAIL_PARENT_LAUNCH_H
+#define TSJAIL_PARENT_LAUNCH_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "jailfile.h"
+#include "supervise.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TSJAIL_LAUNCH_DETAIL_MAX (TSJAIL_CG_PATH_MAX + 1024)
+
+struct tsjail_launch_error {
+  int step; /* enum tsjail_step */
+  int err;  /* errno */
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+};
+
+/* A running jail. The supervisor points into it: it must not move once launched. */
+struct tsjail_jail {
+  pid_t pid;             /* the jail's first process (init or program) */
+  int pidfd;             /* open until tsjail_jail_close */
+  int report_rd;         /* init's exit report, or -1 */
+  int has_cgroup;
+  struct tsjail_cgroup cgroup;
+  int stdio_parent[3];   /* parent ends of the pipes made for stdio -1 entries, or -1 */
+  struct tsjail_supervisor sup;
+  struct tsjail_policy_decider decider;
+  struct tsjail_violations violations;
+  struct sock_filter *policy; /* the decider's copy of the policy, or NULL */
+};
+
+enum tsjail_exit_reason {
+  TSJAIL_EXIT_EXITED = 0,    /* the program exited */
+  TSJAIL_EXIT_SIGNALED = 1,  /* it (or the init) died of a signal */
+  TSJAIL_EXIT_VIOLATION = 2, /* the supervisor killed it for a call the policy denies (violation_nr) */
+  TSJAIL_EXIT_TIME_LIMIT = 3 /* the time limit passed and the jail was killed */
+};
+
+struct tsjail_exit {
+  int code;          /* exit code, or -1 */
+  int signal;        /* terminating signal, or 0 */
+  int violation_nr;  /* the first call the supervisor killed for, or -1 */
+  enum tsjail_exit_reason reason;
+};
+
+/* The name of a step (steps.h), or "exec" for an unknown code. */
+const char *tsjail_step_name(int step);
+
+/* "exit", "signal", "violation", "time-limit". */
+const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason);
+
+/* 0 = running (*jail filled; the caller owns jail->stdio_parent), -1 = failed (*error filled,
+ * nothing left running). stdio[i]: the fd to dup onto i, or -1 for a new pipe. */
+int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *jail,
+                  struct tsjail_launch_error *error);
+
+/* tsjail_launch, then the pid file when the spec names one: both launchers start a jail this
+ * way. A pid file that cannot be written kills the jail (step pid-file). */
+int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *jail,
+                 struct tsjail_launch_error *error);
+
+/* The deadline (CLOCK_MONOTONIC ms) of a jail started now, or -1 without a time limit. */
+long tsjail_deadline_ms(const struct tsjail_spec *spec);
+
+/* Wait for the jail to exit, supervising it. deadline_ms: after it the jail's first process
+ * gets SIGKILL (its init takes the pid namespace with it), or -1. sigfd: a signalfd whose
+ * signals are forwarded to the jail, or -1. Closes the listener and the report fd and removes
+ * the cgroup; the pidfd stays open (tsjail_jail_close). */
+void tsjail_jail_wait(struct tsjail_jail *jail, long deadline_ms, int sigfd, struct tsjail_exit *out);
+
+/* Close the pidfd (after the exit has been delivered, so a kill can never hit a reused pid)
+ * and free what the jail holds. */
+void tsjail_jail_close(struct tsjail_jail *jail);
+
+/* "<pid>\n" into path (created or truncated, mode 0644). 0 or errno. */
+int tsjail_write_pid_file(const char *path, pid_t pid);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+/* The loader set: the syscalls the preload mode's gate allows on top of the policy while a
+ * dynamic program starts (docs/runtime.md, "The preload handshake"), next to the filter code
+ * that uses them (filter.c). They cover what glibc's ld.so and __libc_start_main do before main
+ * (Debian 12, glibc 2.36, checked with strace) and what the preload library does before its
+ * exact filter is in place (pread on its state, the acknowledgement's write, seccomp, close,
+ * exit_group on failure). Not listed because the gate adds them with argument checks: write
+ * (only to the status fd) and openat/open (only without write/create flags); nor execve, which
+ * the execve prefix sends to the supervisor. The numbers come from this build's own
+ * <sys/syscall.h>, so each arch gets its own. */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#include "filter.h"
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "no loader set for this architecture: the gate would stop ld.so (strace a dynamic program's start-up)"
+#endif
+
+static const uint32_t loader_set[] = {
+    SYS_read, SYS_close, SYS_fstat, SYS_newfstatat, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_brk, SYS_pread64,
+    SYS_exit, SYS_exit_group, SYS_readlinkat, SYS_faccessat, SYS_set_tid_address, SYS_set_robust_list,
+    SYS_prlimit64, SYS_seccomp, SYS_getrandom, SYS_statx,
+#ifdef SYS_rseq
+    SYS_rseq,
+#endif
+    439, /* faccessat2 (unified number, missing from older headers) */
+#if defined(__x86_64__)
+    SYS_stat, SYS_lstat, SYS_access, SYS_readlink, SYS_arch_prctl,
+#endif
+};
+
+const uint32_t *tsjail_loader_syscalls(size_t *n) {
+  *n = sizeof loader_set / sizeof loader_set[0];
+  return loader_set;
+}

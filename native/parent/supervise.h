@@ -1,0 +1,125 @@
+/* The supervisor: the parent's one event loop over a jail, and the seccomp listener it serves.
+ *
+ * Every jail's seccomp notifications reach the parent (the addon's waiter thread, or
+ * tsjail-exec's main loop), never the init. The filter the child installs sends execve and
+ * execveat to the listener ahead of the policy, so the child's own execve waits until the
+ * parent holds the listener; the policy's kill verdicts are turned into notifications too, so
+ * the parent learns which call was denied (the dying process's si_syscall is visible to no
+ * one else). For each notification a decision callback chooses what happens to the call; a
+ * record callback sees the calls marked for recording (the first violation is what the jail's
+ * exit reports; `run --log` and `learn` will record through it too).
+ *
+ * One loop (tsjail_supervise) serves both phases of a jail: the launch's handshake (status
+ * records, taking the listener, the first execve) and the wait (notifications, forwarded
+ * signals, the time limit, the exit). It returns to its caller on the events the caller has to
+ * judge; everything else it handles itself. Parent side: may block; no allocation.
+ */
+#ifndef TSJAIL_PARENT_SUPERVISE_H
+#define TSJAIL_PARENT_SUPERVISE_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/records.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tsjail_decision_kind {
+  TSJAIL_DECIDE_KILL,     /* SIGKILL the process: the call never runs */
+  TSJAIL_DECIDE_CONTINUE, /* let the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
+  TSJAIL_DECIDE_ERRNO,    /* fail the call with -value (0-4095) without running it */
+  TSJAIL_DECIDE_VALUE     /* return value without running the call */
+};
+
+struct tsjail_decision {
+  enum tsjail_decision_kind kind;
+  int64_t value;
+  int record; /* hand the call to the record callback */
+};
+
+typedef void (*tsjail_decide_fn)(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
+typedef void (*tsjail_record_fn)(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
+
+/* The default decider: the jail's own first execve runs; any later execve gets the policy's
+ * verdict for it (evaluated on the notification's seccomp_data by parent/bpf_eval.h: allow and
+ * log run, errno fails with its errno, trace fails with ENOSYS as it does without a tracer,
+ * anything else kills); every other notification is a kill verdict of the policy (or its own
+ * user-notify), so the process is killed and the call recorded. */
+struct tsjail_policy_decider {
+  const struct sock_filter *policy; /* the policy as given; NULL when the kernel would refuse it */
+  size_t n_policy;
+  int first_exec_done;
+};
+void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
+
+/* The default record callback: counts violations (recorded kills) and keeps the first. */
+struct tsjail_violations {
+  int first_nr; /* -1 */
+  unsigned count;
+};
+void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
+
+struct tsjail_supervisor {
+  int listener;        /* the jail's seccomp listener, -1 until taken (and after it hangs up) */
+  int expect_listener; /* the jail installs one: a TSJAIL_RECORD_LISTENER will come */
+  tsjail_decide_fn decide;
+  void *decide_ctx;
+  tsjail_record_fn record;
+  void *record_ctx;
+  /* Taking the listener: pidfd_getfd at listener_fd of the program, from the moment the
+   * program says it comes until it is there (or the program is gone). */
+  int listener_fd;
+  int program_pidfd;   /* -1, or the program's pidfd (owned when program_pidfd_owned) */
+  int program_pidfd_owned;
+  int taking;
+  long take_deadline_ms;
+};
+
+/* What the loop watches. -1 = not watched. */
+struct tsjail_watch {
+  int jail_pidfd;   /* the jail's first process (the init, or the program): readable at its exit */
+  int status_fd;    /* the status socket; the loop sets it to -1 (and closes it) at EOF */
+  int sigfd;        /* a signalfd whose signals are forwarded to jail_pidfd */
+  long deadline_ms; /* CLOCK_MONOTONIC ms */
+};
+
+enum tsjail_event_kind {
+  TSJAIL_EVENT_RECORD,     /* a status record (event.record); listener records are the loop's own */
+  TSJAIL_EVENT_BAD_RECORD, /* a status message that is not one record */
+  TSJAIL_EVENT_EOF,        /* the status socket reached EOF */
+  TSJAIL_EVENT_EXITED,     /* jail_pidfd is readable */
+  TSJAIL_EVENT_DEADLINE,   /* deadline_ms has passed */
+  TSJAIL_EVENT_FAILED      /* the listener cannot be taken: event.err, event.detail */
+};
+
+struct tsjail_event {
+  enum tsjail_event_kind kind;
+  struct tsjail_record record;
+  int err;
+  const char *detail;
+};
+
+/* Set up s for a jail: no listener yet; decisions by `decide`, records to `record`. */
+void tsjail_supervisor_init(struct tsjail_supervisor *s, int expect_listener, int listener_fd,
+                            tsjail_decide_fn decide, void *decide_ctx, tsjail_record_fn record, void *record_ctx);
+
+/* The one event loop: runs until an event its caller must judge, fills *ev and returns. Meanwhile
+ * it answers notifications, takes the listener once the program announces it (the announcing
+ * record may carry the program's pidfd; without one the program is jail_pidfd's process), and
+ * forwards signals from w->sigfd. */
+void tsjail_supervise(struct tsjail_supervisor *s, struct tsjail_watch *w, struct tsjail_event *ev);
+
+/* Close the listener and any pidfd the supervisor holds. */
+void tsjail_supervisor_close(struct tsjail_supervisor *s);
+
+/* CLOCK_MONOTONIC in ms. */
+long tsjail_now_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+// The decisions the TypeScript layer makes for a validated JailSpec before it is encoded
+// (ts/jail/jailfile.ts): default id maps and ids in a user namespace, the capability sets and
+// securebits, the preload library's path. The native side applies what the jail file says and
+// computes none of these (docs/architecture.md, "Which file owns each decision"); what only the
+// runtime can know (the seccomp timing from the program's ELF, the loader set, no_new_privs with
+// a filter, the preload library's bind and Landlock rule) is native/parent/launch.c's.
+import * as path from 'path';
+import type { IdMap, JailSpec } from './spec';
+import { nativeDir } from './native';
+
+/** linux/securebits.h */
+const SECBIT_NOROOT = 1 << 0;
+const SECBIT_NOROOT_LOCKED = 1 << 1;
+const SECBIT_NO_SETUID_FIXUP = 1 << 2;
+const SECBIT_NO_SETUID_FIXUP_LOCKED = 1 << 3;
+const SECBIT_KEEP_CAPS_LOCKED = 1 << 5;
+
+export interface DecidedCaps {
+  keep: bigint;
+  bounding: bigint;
+  ambient: boolean;
+  securebits: number;
+}
+
+/** What the jail file says about identity, capabilities and the preload library. */
+export interface Decided {
+  uid?: number;
+  gid?: number;
+  /** undefined = keep the caller's supplementary groups. */
+  groups?: number[];
+  uidMap?: IdMap[];
+  gidMap?: IdMap[];
+  caps?: DecidedCaps;
+  /** The preload library a dynamic program gets (with a seccomp filter). */
+  preloadLibrary?: string;
+}
+
+/** Who makes the jail (the ids a default map maps to) and where the native artefacts are. */
+export interface DecideHost {
+  uid: number;
+  gid: number;
+  /** The preload library next to the addon. */
+  preloadLibrary(): string;
+}
+
+export function nodeDecideHost(): DecideHost {
+  return {
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    preloadLibrary: () => path.join(nativeDir(), 'libtsjailpreload.so'),
+  };
+}
+
+/** A user namespace's default map: the one id inside (the requested id, or 0) is ours outside, like minijail's -m/-M without a map. */
+export function defaultIdMap(inside: number | undefined, outside: number): IdMap[] {
+  return [{ inside: inside ?? 0, outside, count: 1 }];
+}
+
+/**
+ * The securebits a jail with capabilities gets unless it names its own: NO_SETUID_FIXUP and
+ * KEEP_CAPS locked, plus NOROOT (locked) unless a root program is to keep its capabilities
+ * through its bounding set (NOROOT would leave it none). Capabilities are set before exec, so
+ * what survives exec is the kernel's rule: a root program gets its bounding set, a non-root one
+ * its ambient set.
+ */
+export function defaultSecurebits(targetUid: number, ambient: boolean): number {
+  const rootKeeps = targetUid === 0 && !ambient;
+  const base = SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
+  return rootKeeps ? base : base | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED;
+}
+
+/** The decisions for a validated spec. */
+export function decide(spec: JailSpec, host: DecideHost = nodeDecideHost()): Decided {
+  const userns = !!spec.namespaces.user;
+  const u = spec.user;
+  const out: Decided = {
+    uid: u.uid,
+    gid: u.gid,
+    groups: u.groups === undefined || u.groups === 'keep' ? undefined : u.groups,
+  };
+  if (userns) {
+    out.uidMap = u.uidMap ?? defaultIdMap(u.uid, host.uid);
+    out.gidMap = u.gidMap ?? defaultIdMap(u.gid, host.gid);
+    // Without an explicit map the program is the mapped id (0 unless asked for another).
+    if (out.uid === undefined && !u.uidMap) out.uid = 0;
+    if (out.gid === undefined && !u.gidMap) out.gid = 0;
+  }
+  if (spec.caps) {
+    const keep = spec.caps.keep ?? 0n;
+    const targetUid = out.uid ?? (userns ? 0 : host.uid);
+    out.caps = {
+      keep,
+      bounding: spec.caps.bounding ?? keep,
+      ambient: !!spec.caps.ambient,
+      securebits: spec.caps.securebits ?? defaultSecurebits(targetUid, !!spec.caps.ambient),
+    };
+  }
+  if (spec.seccomp) out.preloadLibrary = spec.preloadLibrary ?? host.preloadLibrary();
+  return out;
+}
