@@ -21,7 +21,7 @@
 //    process crashed (SIGSEGV/SIGABRT), and the jail could be left running.
 // 5. The child side (native/child/: between clone and exec, and the init) must not allocate,
 //    use stdio or formatting, or call exit(): after a clone in a multithreaded process a libc
-//    lock may be held forever. docs/architecture.md said native/jail did not allocate while
+//    lock may be held forever. docs/architecture.md said the child code did not allocate while
 //    launch.c called calloc there. Now the rule is checked on the objects: nm lists what each
 //    child-side object needs, and none of it may be an allocator, a stdio or formatting
 //    function, or a symbol of the parent side (child code never calls into the parent).
