@@ -6,6 +6,7 @@ import { registerDisasm } from './disasm';
 import { registerSimulate } from './simulate';
 import { registerVerify } from './verify';
 import { registerDiff } from './diff';
+import { registerFmt } from './fmt';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerExecPath } from './exec-path';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerSimulate(program);
   registerVerify(program);
   registerDiff(program);
+  registerFmt(program);
   registerRun(program);
   registerPackJail(program);
   registerExecPath(program);

@@ -22,6 +22,7 @@ import { parseIRText } from './codegen/irtext';
 import { indexOfChar } from './lexer';
 import { irJson } from './irdump';
 import { rankNames as rank } from './suggest';
+import { formatPolicy } from './format';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -194,6 +195,24 @@ export function analyze(files: string, arch: string, flags: u32, defaultAction: 
     .str('arch', fe.arch != null ? fe.arch!.name : '')
     .raw('ir', ir != null && (flags & FLAG_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
+    .toString());
+}
+
+/**
+ * The canonical layout of one policy file (tsjail fmt; formatPolicy). Per file, no includes, no
+ * arch. Returns JSON {ok, text, changed, diagnostics[]}; ok false (text '') when the file has
+ * syntax errors, which the diagnostics name.
+ */
+export function format(path: string, text: string): string {
+  arenaEnter();
+  const r = formatPolicy(path, text);
+  const sources = new SourceSet();
+  sources.add(path, text);
+  return released(new JsonObject()
+    .bool('ok', r.ok)
+    .str('text', r.text)
+    .bool('changed', r.ok && r.text != text)
+    .raw('diagnostics', diagnosticsJson(r.diags, sources))
     .toString());
 }
 
