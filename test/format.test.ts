@@ -1,4 +1,4 @@
-// fmt (wasm/assembly/format.ts, formatPolicy): the canonical layout of docs/lint-fmt.md on real
+// fmt (wasm/assembly/format.ts, formatPolicy): the canonical layout of docs/fmt.md on real
 // snippets, idempotence, refusal with located errors on syntax errors, and over the whole
 // corpus: fmt(fmt(p)) == fmt(p) and compile(fmt(p)) == compile(p) byte for byte.
 

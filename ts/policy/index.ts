@@ -9,6 +9,8 @@ export type {
 } from './analyze';
 export type { PolicyOptions, PolicyFiles } from './request';
 export { formatPolicy } from './format';
+export { lintPolicy } from './lint';
+export type { LintResult } from './lint';
 export type { FormatResult } from './format';
 export { simulate, simulatePolicy, seccompData } from './simulate';
 export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';

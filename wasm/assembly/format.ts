@@ -1,4 +1,4 @@
-// fmt: the canonical layout of one policy file (docs/lint-fmt.md "Canonical layout").
+// fmt: the canonical layout of one policy file (docs/fmt.md "Canonical layout").
 //
 // Works on physical lines and their tokens (the lexer's), never on the syntax tree, so every
 // comment, @include and continuation stays where it was; only the blanks between tokens, the
