@@ -1,4 +1,4 @@
-// tsjail fmt POLICY...: the canonical layout (docs/lint-fmt.md). Prints the formatted policy;
+// tsjail fmt POLICY...: the canonical layout (docs/fmt.md). Prints the formatted policy;
 // --check names the files that would change (exit 1 if any); -w rewrites them in place, through
 // a temporary file renamed over the original, so an error never leaves a half-written policy.
 

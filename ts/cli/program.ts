@@ -7,6 +7,7 @@ import { registerSimulate } from './simulate';
 import { registerVerify } from './verify';
 import { registerDiff } from './diff';
 import { registerFmt } from './fmt';
+import { registerLint } from './lint';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerExecPath } from './exec-path';
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerSimulate(program);
   registerVerify(program);
   registerDiff(program);
+  registerLint(program);
   registerFmt(program);
   registerRun(program);
   registerPackJail(program);
