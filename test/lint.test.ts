@@ -184,11 +184,43 @@ describe('lint: one row per rule', () => {
   });
 });
 
+/** Findings checked by hand in the corpus: file, code, where (file suffix:line:col), a fragment of the message. */
+const CORPUS_FINDINGS: Array<[string, number, string, string]> = [
+  ['google__crosvm/jail__seccomp__x86_64__input_device.policy', 6004, 'x86_64/input_device.policy:7:8',
+    'widens the earlier rule at /usr/share/policy/crosvm/common_device.policy:82:8'],
+  ['google__crosvm/jail__seccomp__x86_64__jail_warden.policy', 6004, 'x86_64/jail_warden.policy:32:7',
+    'widens the earlier rule at /usr/share/policy/crosvm/common_device.policy:41:7'],
+  ['google__crosvm/jail__seccomp__aarch64__gpu_common.policy', 6007, 'aarch64/gpu_common.policy:109:8',
+    'repeats the rule at /google/crosvm/jail/seccomp/aarch64/gpu_common.policy:79:8'],
+  ['ArthurSonzogni__chromiumos-platform2/attestation__server__attestationd-seccomp-amd64.policy', 6010,
+    'attestationd-seccomp-amd64.policy:23:9', 'tsjail reads it as minijail0 does'],
+  ['ArthurSonzogni__chromiumos-platform2/apmanager__init__apmanager-seccomp-amd64.policy', 6002,
+    'apmanager-seccomp-amd64.policy:47:7', 'mmap allows memory that is writable and executable'],
+  ['ArthurSonzogni__chromiumos-platform2/apmanager__init__apmanager-seccomp-arm.policy', 6002,
+    'apmanager-seccomp-arm.policy:18:8', 'mmap2 allows memory that is writable and executable'],
+  ['google__crosvm/jail__seccomp__x86_64__block_device.policy', 6003, 'crosvm/common_device.policy:15:8',
+    'clone is allowed with namespace flags'],
+  ['google__crosvm/jail__seccomp__x86_64__block_device.policy', 6001, 'crosvm/common_device.policy:33:17',
+    'io_uring_setup is allowed without conditions'],
+  ['google__crosvm/jail__seccomp__x86_64__block_device.policy', 6001, 'crosvm/common_device.policy:16:9',
+    'clone3 is allowed without conditions'],
+  ['google__crosvm/jail__seccomp__x86_64__block.policy', 6012, 'x86_64/block.policy:1:1', 'never allows exit_group'],
+];
+
 corpusDescribe('lint over the corpus', () => {
+  const rows = corpusMissing ? [] : corpusRows();
+  const byFile = new Map(rows.map((e) => [e.file, e]));
+
+  test.each(CORPUS_FINDINGS)('%s: %d at %s', async (file, code, where, fragment) => {
+    const core = await loadCore();
+    const e = byFile.get(file)!;
+    const r = JSON.parse(core.lint(corpusRequest(core, e, byFile), e.arch, 0, '')) as { diagnostics: Diagnostic[] };
+    const hits = r.diagnostics.filter((d) => d.code === code && `${d.file}:${d.line}:${d.column}`.endsWith(where));
+    expect(hits.filter((d) => d.message.includes(fragment)).length).toBe(1);
+  });
+
   test('never crashes; findings per code', async () => {
     const core = await loadCore();
-    const rows = corpusMissing ? [] : corpusRows();
-    const byFile = new Map(rows.map((e) => [e.file, e]));
     const counts = new Map<number, number>();
     let linted = 0;
     const started = Date.now();

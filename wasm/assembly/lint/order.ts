@@ -4,7 +4,7 @@
 //   6006 earlier rules with other actions decide every call it matches (unreachable);
 //   6004 a later rule gives its calls the same outcome, so its condition no longer matters
 //        (`mprotect: 1` appended after the W^X rule), reported on the later rule;
-//   6008 without it, the default action gives its calls the same outcome.
+//   6008 a conditional rule whose calls the default action gives the same outcome.
 
 import { PolicyIR, SyscallRules, Rule } from '../ir';
 import { Diagnostics, Code } from '../diagnostics';
@@ -35,7 +35,8 @@ export function lintRuleOrder(ir: PolicyIR, src: PolicySource, diags: Diagnostic
       let later = -1;
       for (let j = i + 1; j < rules.length; j++) if (rules[j].action == r.action) { later = j; break; }
       if (later < 0) {
-        diags.warning(Code.RuleRedundant, span, [actionText(ir.defaultAction)]);
+        // `ptrace: kill` under a kill default documents a denial on purpose: only conditions count.
+        if (!r.unconditional) diags.warning(Code.RuleRedundant, span, [actionText(ir.defaultAction)]);
         continue;
       }
       const lr = rules[later];
