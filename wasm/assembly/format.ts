@@ -18,17 +18,12 @@ export class FormatResult {
   constructor(public diags: Diagnostics) {}
 }
 
-/** Where a token sits, for the spacing table: inside `[...]` metadata or not. */
+/** The state carried from one physical line to the next: `[...]` depth and continuation. */
 class LineState {
   bracket: i32 = 0;
   /** Indentation of continued lines: the column after `name: ` on the statement's first line. */
   continuationIndent: i32 = -1;
   continuing: bool = false;
-}
-
-function isWord(k: i32): bool {
-  return k == Tok.Ident || k == Tok.Number || k == Tok.Path || k == Tok.Argument || k == Tok.Return || k == Tok.Action ||
-    k == Tok.AtDefault || k == Tok.AtInclude || k == Tok.AtFrequency || k == Tok.AtDenylist || k == Tok.AtUnknown;
 }
 
 /** The blank between tokens `a` and `b` (kinds) in canonical layout: ' ' or ''. */
@@ -38,10 +33,7 @@ function gap(a: i32, b: i32, inBracket: bool): string {
   if (b == Tok.LBracket || a == Tok.LBracket || a == Tok.LParen || a == Tok.LBrace || a == Tok.Tilde) return '';
   if (a == Tok.Pipe || b == Tok.Pipe || a == Tok.Equal || b == Tok.Equal) return '';
   if (inBracket) return '';
-  if (a == Tok.Colon || a == Tok.Comma || a == Tok.Semicolon) return ' ';
-  if (a == Tok.Op || b == Tok.Op || a == Tok.OrOr || b == Tok.OrOr || a == Tok.AndAnd || b == Tok.AndAnd) return ' ';
-  if (isWord(a) && (isWord(b) || b == Tok.Tilde || b == Tok.LParen || b == Tok.LBrace)) return ' ';
-  if ((a == Tok.RParen || a == Tok.RBrace || a == Tok.RBracket) && b != Tok.Colon) return ' ';
+  // Everything else: after `:`, `,`, `;`, around comparisons, `||` and `&&`, between words.
   return ' ';
 }
 
