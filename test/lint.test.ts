@@ -138,6 +138,21 @@ describe('lint: one row per rule', () => {
     expect(applyFix(text, found[0].suggestions![0])).toBe('read: 1\nwrite: 1\nexit_group: 1\n');
   });
 
+  test('an EPERM default reaches clone3: the finding, and a fix answering it with ENOSYS', async () => {
+    const text = 'read: 1\n' + NEEDED;
+    const r = await lintPolicy(text, { arch: 'x86_64', path: 'a.policy', defaultAction: 'return EPERM' });
+    const found = r.diagnostics.filter((d) => d.code === DiagnosticCode.EpermNotEnosys);
+    expect(found.map((d) => [d.message, ...at(d)])).toEqual([[
+      'clone3 (through the default action) returns EPERM: libc falls back to clone only on ENOSYS, so creating a thread or process fails instead',
+      1, 1, 1, 2]]);
+    const fixed = applyFix(text, found[0].suggestions![0]);
+    expect(fixed).toBe(text + 'clone3: return ENOSYS\n');
+    const after = await lintPolicy(fixed, { arch: 'x86_64', path: 'a.policy', defaultAction: 'return EPERM' });
+    expect(count(after.diagnostics, DiagnosticCode.EpermNotEnosys)).toBe(0);
+    // Without the override the default kills: nothing to report.
+    expect(count((await lint(text)).diagnostics, DiagnosticCode.EpermNotEnosys)).toBe(0);
+  });
+
   test('no findings on what the rules are meant to allow', async () => {
     const policy = [
       'mmap: arg2 in ~PROT_EXEC || arg2 in ~PROT_WRITE',

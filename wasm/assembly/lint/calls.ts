@@ -152,9 +152,20 @@ function lintRequired(ir: PolicyIR, src: PolicySource, diags: Diagnostics): void
 }
 
 function lintEperm(ir: PolicyIR, src: PolicySource, diags: Diagnostics): void {
-  const sc = find(ir, 'clone3');
-  if (sc == null) return;
+  if (!ir.arch.syscalls.has('clone3')) return;
   const eperm = RET_ERRNO | <u32>constant(ir, 'EPERM', 1);
+  const sc = find(ir, 'clone3');
+  if (sc == null) {
+    // Unlisted, clone3 gets the default action: EPERM from --default-action "return EPERM".
+    if (ir.defaultAction != eperm) return;
+    const text = src.sources.texts[0];
+    const end = text.length;
+    const d = diags.warning(Code.EpermNotEnosys, new Span(0, 0, min(1, end)),
+      ['clone3 (through the default action)', 'clone', 'creating a thread or process']);
+    const sep = end > 0 && text.charCodeAt(end - 1) != 10 ? '\n' : '';
+    d.suggestReplacement('Answer clone3 with ENOSYS', new Span(0, end, end), sep + 'clone3: return ENOSYS\n');
+    return;
+  }
   for (let i = 0; i < sc.rules.length; i++) {
     const r = sc.rules[i];
     const span = r.span;
