@@ -116,7 +116,7 @@ function renderTypeScript(abi) {
   out.push(
     '/**',
     ' * Diagnostic codes: stable API (match on these, not on messages). 1xxx syntax, 2xxx names and',
-    ' * includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx the request and the host.',
+    ' * includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 6xxx lint, 9xxx the request and the host.',
     ' */',
     'export const DiagnosticCode = {',
   );

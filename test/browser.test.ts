@@ -29,6 +29,9 @@ interface Outcome {
   missing: { ok: boolean; line?: number; code: number; file?: string };
   /** analyzePolicy on a typo: the suggestion, and the IR's spans as the text they cover. */
   analysis: { ok: boolean; suggestion: string; rules: string[]; decidedBy: string | null };
+  /** lintPolicy's findings (code line:col) and formatPolicy's output. */
+  lint: string[];
+  fmt: string;
 }
 
 // The same scenario, as source text evaluated against any build of the API (`api`).
@@ -55,11 +58,17 @@ const SCENARIO = `async (api, MAIN, FILES, CALLS) => {
     rules.push(sc.name + ': ' + texts[rule.span.file].slice(rule.span.start, rule.span.end) + ' [' +
       rule.clauses.map((c) => c.map((x) => texts[x.span.file].slice(x.span.start, x.span.end) + ' = 0x' + x.value.toString(16)).join(' && ')).join(' || ') + ']');
   }
+  const l = await api.lintPolicy(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
+  const f = await api.formatPolicy('read:arg0==1||arg0==2   # c\\n\\n\\nwrite :1\\n');
   const s = await api.simulatePolicy(fixed, { arch: 'x86_64', path: 'app/main.policy', files: FILES, syscall: 'ioctl', args: [0, 0x541b] });
   return { ok: r.ok, program, insns: r.insns, files: r.files, verdicts, listing,
     missing: { ok: m.ok, line: d && d.line, code: d ? d.code : 0, file: d && d.file },
-    analysis: { ok: b.ok, suggestion: fix.title, rules, decidedBy: s.rule ? fixed.slice(s.rule.start, s.rule.end) : null } };
+    analysis: { ok: b.ok, suggestion: fix.title, rules, decidedBy: s.rule ? fixed.slice(s.rule.start, s.rule.end) : null },
+    lint: l.diagnostics.map((x) => x.code + ' ' + x.line + ':' + x.column), fmt: f.text };
 }`;
+
+/** MAIN never allows rt_sigreturn and restart_syscall (6012), and line 4 is `EXPR; return N` (6010). */
+const LINT_EXPECTED = ['6012 1:1', '6012 1:1', '6010 4:8'];
 
 let nodeOutcome: Outcome;
 
@@ -89,6 +98,8 @@ describe('Node bundles', () => {
       ],
       decidedBy: 'return ENOTTY',
     });
+    expect(nodeOutcome.lint).toEqual(LINT_EXPECTED);
+    expect(nodeOutcome.fmt).toBe('read: arg0 == 1 || arg0 == 2 # c\n\nwrite: 1\n');
   });
 
   test('dist/policy.mjs (import, in a separate ESM process) gives the same result', () => {

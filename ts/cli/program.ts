@@ -6,6 +6,8 @@ import { registerDisasm } from './disasm';
 import { registerSimulate } from './simulate';
 import { registerVerify } from './verify';
 import { registerDiff } from './diff';
+import { registerFmt } from './fmt';
+import { registerLint } from './lint';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerExecPath } from './exec-path';
@@ -27,6 +29,8 @@ export function createProgram(): Command {
   registerSimulate(program);
   registerVerify(program);
   registerDiff(program);
+  registerLint(program);
+  registerFmt(program);
   registerRun(program);
   registerPackJail(program);
   registerExecPath(program);

@@ -19,7 +19,7 @@ export type ActionName = (typeof ACTION_NAMES)[number];
 
 /**
  * Diagnostic codes: stable API (match on these, not on messages). 1xxx syntax, 2xxx names and
- * includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx the request and the host.
+ * includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 6xxx lint, 9xxx the request and the host.
  */
 export const DiagnosticCode = {
   /** invalid token {0} */
@@ -138,6 +138,32 @@ export const DiagnosticCode = {
   VerifyFailed: 5001,
   /** invalid BPF program: {0} */
   InvalidProgram: 5002,
+  /** {0} is allowed without conditions: {1} (warning) */
+  DangerousCall: 6001,
+  /** {0} allows memory that is writable and executable at once (PROT_WRITE|PROT_EXEC): no W^X condition on arg2 (warning) */
+  WriteExecMemory: 6002,
+  /** clone is allowed with namespace flags (CLONE_NEW*): nothing checks them in arg0 (warning) */
+  CloneNamespaces: 6003,
+  /** this rule widens the earlier rule at {0}: that rule's condition no longer matters ({1} either way) (warning) */
+  RuleWidened: 6004,
+  /** this rule never matches: its condition holds for no call (warning) */
+  RuleNeverMatches: 6005,
+  /** this rule never decides a call: the rules before it ({0}) decide every call it matches (warning) */
+  RuleUnreachable: 6006,
+  /** this rule repeats the rule at {0}, which already decides every call it matches ({1}) (warning) */
+  RuleRepeated: 6007,
+  /** this rule changes nothing: without it its calls get the same outcome ({0}) from the default action (warning) */
+  RuleRedundant: 6008,
+  /** unknown arch "{0}" in [arch=...]: it matches no arch, so a typo silently drops the rule{1} */
+  UnknownArchTag: 6009,
+  /** "EXPR; return N" means opposite things in minijail's two compilers (minijail0: allow when EXPR holds, else errno N; compile_seccomp_policy: errno N when EXPR holds); tsjail reads it as {0} (warning) */
+  AmbiguousReturn: 6010,
+  /** {0} does not exist on {1}, which its [arch=...] names (warning) */
+  SyscallNotOnArch: 6011,
+  /** the policy never allows {0}, a call every program needs: {1} (warning) */
+  MissingRequiredSyscall: 6012,
+  /** {0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead (warning) */
+  EpermNotEnosys: 6013,
   /** unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64) */
   UnknownArch: 9001,
   /** not read: the policy names more than {0} files through @include/@frequency (reported by ts/policy) */
@@ -209,6 +235,19 @@ export const DIAGNOSTIC_MESSAGES: Readonly<Record<DiagnosticCode, string>> = {
   4001: 'the program has {0} instructions, more than the kernel limit of 4096',
   5001: 'verification failed: {0}',
   5002: 'invalid BPF program: {0}',
+  6001: '{0} is allowed without conditions: {1}',
+  6002: '{0} allows memory that is writable and executable at once (PROT_WRITE|PROT_EXEC): no W^X condition on arg2',
+  6003: 'clone is allowed with namespace flags (CLONE_NEW*): nothing checks them in arg0',
+  6004: 'this rule widens the earlier rule at {0}: that rule\'s condition no longer matters ({1} either way)',
+  6005: 'this rule never matches: its condition holds for no call',
+  6006: 'this rule never decides a call: the rules before it ({0}) decide every call it matches',
+  6007: 'this rule repeats the rule at {0}, which already decides every call it matches ({1})',
+  6008: 'this rule changes nothing: without it its calls get the same outcome ({0}) from the default action',
+  6009: 'unknown arch "{0}" in [arch=...]: it matches no arch, so a typo silently drops the rule{1}',
+  6010: '"EXPR; return N" means opposite things in minijail\'s two compilers (minijail0: allow when EXPR holds, else errno N; compile_seccomp_policy: errno N when EXPR holds); tsjail reads it as {0}',
+  6011: '{0} does not exist on {1}, which its [arch=...] names',
+  6012: 'the policy never allows {0}, a call every program needs: {1}',
+  6013: '{0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead',
   9001: 'unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64)',
   9501: 'not read: the policy names more than {0} files through @include/@frequency',
   9502: 'cannot read: {0}',

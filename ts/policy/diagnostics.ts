@@ -42,7 +42,7 @@ export interface Suggestion {
 }
 
 export interface Diagnostic {
-  /** Stable code (DiagnosticCode): 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 9xxx request/host. */
+  /** Stable code (DiagnosticCode): 1xxx syntax, 2xxx names/includes, 3xxx semantics, 4xxx codegen, 5xxx verification, 6xxx lint, 9xxx request/host. */
   code: number;
   severity: Severity;
   message: string;

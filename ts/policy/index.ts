@@ -8,6 +8,10 @@ export type {
   AnalyzeOptions, PolicyAnalysis, PolicyIR, IRSyscall, IRRule, IRComparison, IRAction, ComparisonOp,
 } from './analyze';
 export type { PolicyOptions, PolicyFiles } from './request';
+export { formatPolicy } from './format';
+export { lintPolicy } from './lint';
+export type { LintResult } from './lint';
+export type { FormatResult } from './format';
 export { simulate, simulatePolicy, seccompData } from './simulate';
 export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';

@@ -96,6 +96,19 @@ export namespace Code {
   export const ProgramTooLong: i32 = 4001;
   export const VerifyFailed: i32 = 5001;
   export const InvalidProgram: i32 = 5002;
+  export const DangerousCall: i32 = 6001;
+  export const WriteExecMemory: i32 = 6002;
+  export const CloneNamespaces: i32 = 6003;
+  export const RuleWidened: i32 = 6004;
+  export const RuleNeverMatches: i32 = 6005;
+  export const RuleUnreachable: i32 = 6006;
+  export const RuleRepeated: i32 = 6007;
+  export const RuleRedundant: i32 = 6008;
+  export const UnknownArchTag: i32 = 6009;
+  export const AmbiguousReturn: i32 = 6010;
+  export const SyscallNotOnArch: i32 = 6011;
+  export const MissingRequiredSyscall: i32 = 6012;
+  export const EpermNotEnosys: i32 = 6013;
   export const UnknownArch: i32 = 9001;
   export const InternalError: i32 = 9999;
 }
@@ -161,6 +174,19 @@ export function messageTemplate(code: i32): string {
     case Code.ProgramTooLong: return 'the program has {0} instructions, more than the kernel limit of 4096';
     case Code.VerifyFailed: return 'verification failed: {0}';
     case Code.InvalidProgram: return 'invalid BPF program: {0}';
+    case Code.DangerousCall: return '{0} is allowed without conditions: {1}';
+    case Code.WriteExecMemory: return '{0} allows memory that is writable and executable at once (PROT_WRITE|PROT_EXEC): no W^X condition on arg2';
+    case Code.CloneNamespaces: return 'clone is allowed with namespace flags (CLONE_NEW*): nothing checks them in arg0';
+    case Code.RuleWidened: return 'this rule widens the earlier rule at {0}: that rule\'s condition no longer matters ({1} either way)';
+    case Code.RuleNeverMatches: return 'this rule never matches: its condition holds for no call';
+    case Code.RuleUnreachable: return 'this rule never decides a call: the rules before it ({0}) decide every call it matches';
+    case Code.RuleRepeated: return 'this rule repeats the rule at {0}, which already decides every call it matches ({1})';
+    case Code.RuleRedundant: return 'this rule changes nothing: without it its calls get the same outcome ({0}) from the default action';
+    case Code.UnknownArchTag: return 'unknown arch "{0}" in [arch=...]: it matches no arch, so a typo silently drops the rule{1}';
+    case Code.AmbiguousReturn: return '"EXPR; return N" means opposite things in minijail\'s two compilers (minijail0: allow when EXPR holds, else errno N; compile_seccomp_policy: errno N when EXPR holds); tsjail reads it as {0}';
+    case Code.SyscallNotOnArch: return '{0} does not exist on {1}, which its [arch=...] names';
+    case Code.MissingRequiredSyscall: return 'the policy never allows {0}, a call every program needs: {1}';
+    case Code.EpermNotEnosys: return '{0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead';
     case Code.UnknownArch: return 'unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64)';
     case Code.InternalError: return 'internal error: {0}';
   }

@@ -22,6 +22,8 @@ import { parseIRText } from './codegen/irtext';
 import { indexOfChar } from './lexer';
 import { irJson } from './irdump';
 import { rankNames as rank } from './suggest';
+import { formatPolicy } from './format';
+import { lintPolicy } from './lint/index';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -194,6 +196,42 @@ export function analyze(files: string, arch: string, flags: u32, defaultAction: 
     .str('arch', fe.arch != null ? fe.arch!.name : '')
     .raw('ir', ir != null && (flags & FLAG_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
     .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
+    .toString());
+}
+
+/**
+ * Lint a policy (tsjail lint, lintPolicy): the front end's diagnostics (as analyze gives them),
+ * then the lint findings (6xxx codes, full ranges, suggestions as fixes); the findings about
+ * meaning need a policy without errors. Same arguments as compile. Returns JSON
+ * {ok (no errors), arch, diagnostics[]}.
+ */
+export function lint(files: string, arch: string, flags: u32, defaultAction: string): string {
+  arenaEnter();
+  const fe = frontEnd(files, arch, flags, defaultAction);
+  const a = fe.arch;
+  if (a != null) lintPolicy(fe.sources, a, fe.ir, (flags & FLAG_RETURN_ON_MATCH) != 0, fe.diags);
+  return released(new JsonObject()
+    .bool('ok', !fe.diags.hasErrors)
+    .str('arch', a != null ? a.name : '')
+    .raw('diagnostics', diagnosticsJson(fe.diags, fe.sources))
+    .toString());
+}
+
+/**
+ * The canonical layout of one policy file (tsjail fmt; formatPolicy). Per file, no includes, no
+ * arch. Returns JSON {ok, text, changed, diagnostics[]}; ok false (text '') when the file has
+ * syntax errors, which the diagnostics name.
+ */
+export function format(path: string, text: string): string {
+  arenaEnter();
+  const r = formatPolicy(path, text);
+  const sources = new SourceSet();
+  sources.add(path, text);
+  return released(new JsonObject()
+    .bool('ok', r.ok)
+    .str('text', r.text)
+    .bool('changed', r.ok && r.text != text)
+    .raw('diagnostics', diagnosticsJson(r.diags, sources))
     .toString());
 }
 
