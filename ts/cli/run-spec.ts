@@ -160,6 +160,7 @@ function orderMounts(r: RunRequest, host: SpecHost): MountSpec[] {
     .map((x) => x.m);
 }
 
+// Moved to the lookup's module with the rest of the program lookup; still importable from here.
 export { hostPathOf } from '../jail/program';
 
 // ---------------------------------------------------------------------------------------------
