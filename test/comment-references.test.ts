@@ -2,10 +2,11 @@
 // every tracked source file (test/helpers/source-comments.ts), and every tracked Markdown page:
 // - names no working note kept outside the repository, and no issue by number;
 // - names only Markdown files that are in the repository;
-// and in comments, a path rooted at one of the repository's top-level directories (ts/, docs/,
-// native/, ...) names a tracked file or directory, or a build product of one (`seccomp-oracle`
-// for seccomp-oracle.c, an import path without its extension). Upstream files are cited by
-// their project's name instead (minijail's tools/parser.py, Linux's kernel/seccomp.c).
+// and, in comments and pages alike, a path rooted at one of the repository's top-level
+// directories (ts/, docs/, native/, ...) names a tracked file or directory, or a build product
+// of one (`seccomp-oracle` for seccomp-oracle.c, an import path without its extension).
+// Upstream files are cited by their project's name instead (minijail's tools/parser.py, Linux's
+// kernel/seccomp.c); the few whose path starts like one of ours are listed in UPSTREAM_PATHS.
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -23,6 +24,10 @@ const REPO_PATH = new RegExp(`(?<![\\w./@$-])(?:\\.\\.?/)*(?:${TOP_DIRS.join('|'
 /** Paths that look rooted in the repository but are another project's, where they are cited. */
 const UPSTREAM_PATHS: Record<string, string[]> = {
   'test/tables.test.ts': ['scripts/syscall.tbl'], // the Linux tree's generic syscall table
+  'docs/tables.md': [
+    'scripts/syscall.tbl', // the Linux tree's generic syscall table
+    'test/invalid_syscall_name.policy', 'test/invalid_arg_filter.policy', // minijail's negative tests
+  ],
 };
 
 interface Tracked {
@@ -82,6 +87,9 @@ export function staleReferences(file: string, text: string, t: Tracked, { repoPa
   return found;
 }
 
+/** What the Markdown pages are checked for: the same as comments, repository paths included. */
+const PAGE_CHECK = { repoPaths: true };
+
 function gitFiles(): string[] | undefined {
   try {
     return execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter((f) => f !== '');
@@ -114,8 +122,7 @@ suite(`comments and docs point only inside the repository${files ? '' : ' (skipp
     const problems: string[] = [];
     for (const file of files!.filter((f) => f.endsWith('.md'))) {
       fs.readFileSync(path.join(REPO, file), 'utf8').split('\n').forEach((line, i) => {
-        // Docs also cite upstream trees by path (Linux's scripts/, minijail's test/): no path check.
-        for (const p of staleReferences(file, line, tracked, { repoPaths: false })) problems.push(`${file}:${i + 1}: ${p}`);
+        for (const p of staleReferences(file, line, tracked, PAGE_CHECK)) problems.push(`${file}:${i + 1}: ${p}`);
       });
     }
     expect(problems).toEqual([]);
@@ -142,5 +149,13 @@ describe('the reference checker', () => {
       'names ts/cli/gone.ts, which is not in the repository',
       'names native/jail/gone.h, which is not in the repository',
     ]);
+  });
+
+  test('checks repository paths in Markdown pages too, except the upstream ones listed for that page', () => {
+    const page = (line: string, file = 'docs/cli.md') => staleReferences(file, line, t, PAGE_CHECK);
+    expect(page('The reader is `native/jail/mounts.h`; see `ts/cli/run.ts`.')).toEqual([]);
+    expect(page('The reader is `native/exec/jailfile.c`.')).toEqual(['names native/exec/jailfile.c, which is not in the repository']);
+    expect(page('| aarch64 | `scripts/syscall.tbl` |')).toEqual(['names scripts/syscall.tbl, which is not in the repository']);
+    expect(page('| aarch64 | `scripts/syscall.tbl` |', 'docs/tables.md')).toEqual([]);
   });
 });

@@ -14,6 +14,9 @@ import {
 } from '../ts/jail/jailfile';
 import type { JailSpec } from '../ts/jail/spec';
 import { loadAddon } from '../ts/jail/native';
+import { Jail } from '../ts/jail/jail';
+import { ProgramLookupError } from '../ts/jail/program';
+import { SpecError } from '../ts/jail/validate';
 import { describeUnless, probe, testUnless } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
@@ -422,7 +425,31 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
     }
   });
 
-  test("tsjail-exec's -- PROGRAM finds the program as tsjail run does (absolute PATH entries, the first executable regular file)", () => {
+  /**
+   * Where the builder (Jail#toSpec, which Jail.spawn and Jail.run use) finds argv[0] with this
+   * process's PATH (undefined: none) and current directory: the path, or 126/127 as tsjail run
+   * would exit.
+   */
+  const builderFinds = (name: string, PATH: string | undefined, cwd: string, root?: string): string | number => {
+    const saved = { PATH: process.env.PATH, cwd: process.cwd() };
+    try {
+      if (PATH === undefined) delete process.env.PATH;
+      else process.env.PATH = PATH;
+      process.chdir(cwd);
+      const j = new Jail();
+      if (root) j.filesystem({ root });
+      return j.toSpec([name]).path;
+    } catch (e) {
+      if (!(e instanceof SpecError) || !(e.cause instanceof ProgramLookupError)) throw e;
+      return e.cause.problem === 'not-executable' ? 126 : 127;
+    } finally {
+      if (saved.PATH === undefined) delete process.env.PATH;
+      else process.env.PATH = saved.PATH;
+      process.chdir(saved.cwd);
+    }
+  };
+
+  test("tsjail-exec's -- PROGRAM and the builder find the program as tsjail run does (absolute PATH entries, the first executable regular file)", () => {
     const lookup = fs.mkdtempSync(path.join(dir, 'lookup-'));
     const name = 'tsjail-lookup-probe';
     const mk = (sub: string) => {
@@ -442,22 +469,26 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
       const save = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', packed, '--env-reset', '--', name], { cwd: lookup, env, encoding: 'utf8' });
       const run = save.status === 0 ? JSON.parse(execJail(['--dump', packed]).stdout).path : save.status;
       const x = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env, encoding: 'utf8' });
-      return { run, exec: x.status === 0 ? JSON.parse(x.stdout).path : x.status, runErr: save.stderr, execErr: x.stderr };
+      return {
+        run, exec: x.status === 0 ? JSON.parse(x.stdout).path : x.status, builder: builderFinds(name, PATH, lookup),
+        runErr: save.stderr, execErr: x.stderr,
+      };
     };
     // Saved with a program both find, so the file exists for the -- PROGRAM runs below.
-    expect(both(`rel:${noexec}:${isdir}:${first}:${second}`)).toMatchObject({ run: path.join(first, name), exec: path.join(first, name) });
+    const found = (p: string) => ({ run: p, exec: p, builder: p });
+    expect(both(`rel:${noexec}:${isdir}:${first}:${second}`)).toMatchObject(found(path.join(first, name)));
     fs.unlinkSync(path.join(first, name));
-    expect(both(`${noexec}:${isdir}:${first}:${second}`)).toMatchObject({ run: path.join(second, name), exec: path.join(second, name) });
+    expect(both(`${noexec}:${isdir}:${first}:${second}`)).toMatchObject(found(path.join(second, name)));
     // Found, but not executable: 126 from both; nothing at all: 127.
     const keep = fs.readFileSync(packed);
     const notExec = both(`rel:${noexec}:${isdir}`);
     fs.writeFileSync(packed, keep, { mode: 0o644 });
-    expect(notExec).toMatchObject({ run: 126 });
+    expect(notExec).toMatchObject({ run: 126, builder: 126 });
     const x = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${noexec}:${isdir}` }, encoding: 'utf8' });
     expect(x.status).toBe(126);
     expect(x.stderr).toBe(`tsjail: ${name}: permission denied (${path.join(noexec, name)} is not executable)\n`);
     // A directory of that name counts as found but not executable for both (126, not 127).
-    expect(both(`rel:${isdir}`)).toMatchObject({ run: 126, exec: 126 });
+    expect(both(`rel:${isdir}`)).toMatchObject({ run: 126, exec: 126, builder: 126 });
     fs.writeFileSync(packed, keep, { mode: 0o644 });
     const empty = mk('empty');
     const y = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${empty}` }, encoding: 'utf8' });
@@ -465,6 +496,69 @@ suite('the CLI: --save-jail, pack-jail, exec-path', () => {
     expect(y.stderr).toBe(`tsjail: ${name}: command not found\n`);
     const z = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', path.join(lookup, 'none.jail'), '--env-reset', '--', name], { cwd: lookup, env: { ...process.env, PATH: `rel:${empty}` }, encoding: 'utf8' });
     expect(z.status).toBe(127);
+    expect(builderFinds(name, `rel:${empty}`, lookup)).toBe(127);
+  });
+
+  test('all three skip empty PATH entries, and use the same list when there is no PATH at all', () => {
+    const lookup = fs.mkdtempSync(path.join(dir, 'lookup-empty-'));
+    const name = 'tsjail-lookup-probe';
+    const there = path.join(lookup, 'there');
+    fs.mkdirSync(there);
+    // One copy in the current directory (what an empty entry would name) and one on PATH.
+    for (const d of [lookup, there]) {
+      fs.copyFileSync('/bin/true', path.join(d, name));
+      fs.chmodSync(path.join(d, name), 0o755);
+    }
+    const packed = path.join(lookup, 'lookup.jail');
+    const all = (prog: string, PATH: string | undefined) => {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (PATH === undefined) delete env.PATH;
+      else env.PATH = PATH;
+      const save = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', packed, '--env-reset', '--', prog], { cwd: lookup, env, encoding: 'utf8' });
+      const run = save.status === 0 ? JSON.parse(execJail(['--dump', packed]).stdout).path : save.status;
+      const x = spawnSync(TSJAIL_EXEC, ['--dump', packed, '--', prog], { cwd: lookup, env, encoding: 'utf8' });
+      return { run, exec: x.status === 0 ? JSON.parse(x.stdout).path : x.status, builder: builderFinds(prog, PATH, lookup) };
+    };
+    const at = (p: string) => ({ run: p, exec: p, builder: p });
+    expect(all(name, `:${there}`)).toEqual(at(path.join(there, name)));
+    expect(all(name, `${there}::`)).toEqual(at(path.join(there, name)));
+    // No PATH anywhere: the default list, which has the sbin directories. A program found only
+    // there (so not on a /usr/bin:/bin list) shows the list is the same one.
+    const sbinOnly = ['/usr/sbin', '/sbin'].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : []))
+      .find((p) => {
+        const f = path.basename(p);
+        return ['/usr/local/sbin', '/usr/local/bin', '/usr/bin', '/bin'].every((d) => !fs.existsSync(path.join(d, f))) &&
+          fs.statSync(p, { throwIfNoEntry: false })?.isFile() && spawnSync('test', ['-x', p]).status === 0;
+      });
+    if (sbinOnly) {
+      const expected = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin'].map((d) => path.join(d, path.basename(sbinOnly)))
+        .find((p) => fs.existsSync(p)) ?? sbinOnly;
+      expect(all(path.basename(sbinOnly), undefined)).toEqual(at(expected));
+    }
+    expect(all('true', undefined)).toEqual(at('/usr/bin/true'));
+    expect(all(name, undefined)).toEqual({ run: 127, exec: 127, builder: 127 });
+  });
+
+  test('with a new root, tsjail run and the builder look in the root, not on the host', () => {
+    const lookup = fs.mkdtempSync(path.join(dir, 'lookup-root-'));
+    const root = path.join(lookup, 'root');
+    const name = 'tsjail-lookup-probe';
+    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+    fs.copyFileSync('/bin/true', path.join(root, 'bin', name));
+    fs.chmodSync(path.join(root, 'bin', name), 0o755);
+    const packed = path.join(lookup, 'lookup.jail');
+    const both = (prog: string) => {
+      const env = { ...process.env, PATH: '/usr/bin:/bin' };
+      const save = spawnSync(process.execPath, [BIN, 'pack-jail', '-o', packed, '--env-reset', '-P', root, '--', prog], { cwd: lookup, env, encoding: 'utf8' });
+      const run = save.status === 0 ? JSON.parse(execJail(['--dump', packed]).stdout).path : save.status;
+      return { run, builder: builderFinds(prog, env.PATH, lookup, root) };
+    };
+    // Only in the root: found at its path inside the jail.
+    expect(both(name)).toEqual({ run: `/bin/${name}`, builder: `/bin/${name}` });
+    // Only on the host: not found.
+    expect(both('true')).toEqual({ run: 127, builder: 127 });
+    expect(both(`/bin/${name}`)).toEqual({ run: `/bin/${name}`, builder: `/bin/${name}` });
+    expect(both('/usr/bin/true')).toEqual({ run: 127, builder: 127 });
   });
 
   test('pack-jail without -o is a usage error', () => {

@@ -9,6 +9,8 @@ export { JailError, errnoName } from './jail/errors';
 export { STEPS } from './jail/steps';
 export type { JailStep } from './jail/steps';
 export { validateSpec, SpecError } from './jail/validate';
+export { findProgram, ProgramLookupError, DEFAULT_PATH } from './jail/program';
+export type { ProgramHost, ProgramProblem } from './jail/program';
 export type * from './jail/spec';
 export * from './policy-node/index';
 // It was exported through policy-node before it moved to ts/node; callers keep finding it here.

@@ -1,6 +1,7 @@
 /* The audit arch (AUDIT_ARCH_*) this runtime was built for: what a filter's arch check
  * compares, what a jail file is stamped with, what seccomp_data.arch says for native calls.
- * The one definition in C (TypeScript's is ts/jail/arch.ts). */
+ * The one definition in C (TypeScript's is ts/jail/arch.ts; test/arch-agree.test.ts compares
+ * them). */
 #ifndef TSJAIL_COMMON_ARCH_H
 #define TSJAIL_COMMON_ARCH_H
 
@@ -16,6 +17,8 @@ static inline uint32_t tsjail_audit_arch(void) {
   return AUDIT_ARCH_I386;
 #elif defined(__arm__)
   return AUDIT_ARCH_ARM;
+#elif defined(__riscv) && __riscv_xlen == 64
+  return AUDIT_ARCH_RISCV64;
 #else
 #error "unsupported architecture"
 #endif

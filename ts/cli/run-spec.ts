@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { defaultIdMap } from '../jail/decide';
+import { ProgramLookupError, findProgram } from '../jail/program';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
@@ -58,8 +59,6 @@ export interface SpecHost {
   passwdFile: string;
   groupFile: string;
 }
-
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function usage(msg: string): never {
   throw new RunUsageError(msg);
@@ -161,38 +160,8 @@ function orderMounts(r: RunRequest, host: SpecHost): MountSpec[] {
     .map((x) => x.m);
 }
 
-/** The mount jailPath ends up on: the one with the longest target prefix (the later one on a tie). */
-function mountCovering(jailPath: string, mounts: MountSpec[]): MountSpec | undefined {
-  let best: MountSpec | undefined;
-  for (const m of mounts) {
-    const t = m.target;
-    const under = jailPath === t || t === '/' || jailPath.startsWith(t + '/');
-    if (under && (!best || t.length >= best.target.length)) best = m;
-  }
-  return best;
-}
-
-/**
- * Where a path inside the jail lives on the host before the jail starts: through the bind
- * mount with the longest target prefix, else under the new root. undefined when a non-bind
- * mount (tmpfs, proc...) covers it, so it cannot be checked from outside.
- */
-export function hostPathOf(jailPath: string, mounts: MountSpec[], root: string | undefined): string | undefined {
-  const best = mountCovering(jailPath, mounts);
-  if (best) {
-    if (best.kind !== 'bind') return undefined;
-    const rest = best.target === '/' ? jailPath : jailPath.slice(best.target.length);
-    return path.join(best.source, rest);
-  }
-  return root ? path.join(root, jailPath) : jailPath;
-}
-
-/** Is jailPath on a filesystem the jail creates empty (tmpfs, the minimal /dev)? */
-function freshFilesystemAt(jailPath: string, mounts: MountSpec[]): boolean {
-  const best = mountCovering(jailPath, mounts);
-  if (!best) return false;
-  return best.kind === 'tmpfs' || best.kind === 'dev' || (best.kind === 'mount' && best.fstype === 'tmpfs');
-}
+// Moved to the lookup's module with the rest of the program lookup; still importable from here.
+export { hostPathOf } from '../jail/program';
 
 // ---------------------------------------------------------------------------------------------
 // Program
@@ -207,45 +176,19 @@ function environment(r: RunRequest, host: SpecHost): string[] {
 }
 
 /**
- * The executable's path inside the jail. Names without a slash are searched on PATH (the
- * program's, else tsjail's), checking each candidate through the jail's mounts, since the
- * child execs without a search. The check answers 127/126 before anything forks.
+ * The executable's path inside the jail, by the lookup the builder uses too (findProgram): the
+ * child execs without a search, so 127/126 are answered here, before anything forks.
  */
 function resolveProgram(name: string, env: string[], mounts: MountSpec[], root: string | undefined, host: SpecHost): string {
-  const check = (jailPath: string): 'ok' | 'missing' | 'noexec' | 'unknown' => {
-    // Under a fresh tmpfs (or the minimal /dev) nothing exists at exec time: a PATH entry
-    // such as /tmp/x/node_modules/.bin hidden by -t must not be taken as a maybe.
-    if (freshFilesystemAt(jailPath, mounts)) return 'missing';
-    const hp = hostPathOf(jailPath, mounts, root);
-    if (hp === undefined) return 'unknown';
-    const st = host.stat(hp);
-    if (!st) return 'missing';
-    if (st.isDirectory() || !host.executable(hp)) return 'noexec';
-    return 'ok';
-  };
-  if (name === '') throw new ProgramError(EXIT_NOT_FOUND, "'' : no such program");
-  if (name.includes('/')) {
-    let p = name;
-    if (!p.startsWith('/')) {
-      if (root) usage(`with -C/-P the program path must be absolute (got '${name}')`);
-      p = path.resolve(host.cwd, p);
-    }
-    const c = check(p);
-    if (c === 'missing') throw new ProgramError(EXIT_NOT_FOUND, `${name}: no such file or directory`);
-    if (c === 'noexec') throw new ProgramError(EXIT_NOT_EXECUTABLE, `${name}: permission denied (not an executable file)`);
-    return p;
+  try {
+    return findProgram(name, env, { mounts, root }, {
+      envPath: host.env.PATH, cwd: host.cwd, stat: (f) => host.stat(f), executable: (f) => host.executable(f),
+    });
+  } catch (e) {
+    if (!(e instanceof ProgramLookupError)) throw e;
+    if (e.problem === 'relative-under-root') usage(`with -C/-P the program path must be absolute (got '${name}')`);
+    throw new ProgramError(e.problem === 'not-executable' ? EXIT_NOT_EXECUTABLE : EXIT_NOT_FOUND, e.message);
   }
-  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? host.env.PATH ?? DEFAULT_PATH;
-  let firstNoExec: string | undefined;
-  for (const dir of pathVar.split(':')) {
-    if (!dir.startsWith('/')) continue; // relative PATH entries mean nothing after a root change
-    const p = path.join(dir, name);
-    const c = check(p);
-    if (c === 'ok' || c === 'unknown') return p;
-    if (c === 'noexec') firstNoExec ??= p;
-  }
-  if (firstNoExec) throw new ProgramError(EXIT_NOT_EXECUTABLE, `${name}: permission denied (${firstNoExec} is not executable)`);
-  throw new ProgramError(EXIT_NOT_FOUND, `${name}: command not found`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 // The Jail builder: chainable setters that fill a JailSpec, then spawn()/run(). Nothing is
 // checked until spawn (validateSpec), so the builder can be filled in any order.
-import * as fs from 'fs';
-import * as path from 'path';
 import { JailSpec, NamespacesSpec, MountSpec, CapsSpec, RlimitSpec, CgroupSpec, LandlockSpec, FilesystemSpec } from './spec';
 import { spawnJail, JailProcess, JailExit, StdioOption } from './spawn';
 import { lookupUser, lookupGroup, userGroups } from './users';
 import { SpecError } from './validate';
 import { coreArch } from './arch';
+import { ProgramLookupError, findProgram } from './program';
 import type { CompileOptions } from '../policy/compile';
 
 export interface UserOptions {
@@ -33,17 +32,14 @@ export interface RunResult extends JailExit {
   stderr: Buffer;
 }
 
-function resolveProgram(file: string, env: string[]): string {
-  if (file.includes('/')) return path.resolve(file);
-  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? process.env.PATH ?? '/usr/bin:/bin';
-  for (const dir of pathVar.split(':')) {
-    const p = path.join(dir || '.', file);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return path.resolve(p);
-    } catch { /* next */ }
+/** argv[0]'s path inside the jail, by tsjail run's lookup (program.ts); its errors as SpecErrors. */
+function resolveProgram(file: string, env: string[], filesystem: FilesystemSpec | undefined): string {
+  try {
+    return findProgram(file, env, { mounts: filesystem?.mounts ?? [], root: filesystem?.root });
+  } catch (e) {
+    if (e instanceof ProgramLookupError) throw Object.assign(new SpecError('argv[0]', e.message), { cause: e });
+    throw e;
   }
-  throw new SpecError('argv[0]', `${file}: not found in PATH`);
 }
 
 function envList(env: SpawnArgs['env'], inherit: boolean): string[] {
@@ -216,7 +212,7 @@ export class Jail {
   toSpec(argv: string[], o: SpawnArgs = {}): JailSpec {
     if (!Array.isArray(argv) || argv.length === 0) throw new SpecError('argv', 'must name the program');
     const env = envList(o.env, !!o.inheritEnv);
-    return { ...this.spec, path: resolveProgram(argv[0], env), argv: [...argv], env, cwd: o.cwd ?? this.spec.cwd };
+    return { ...this.spec, path: resolveProgram(argv[0], env, this.spec.filesystem), argv: [...argv], env, cwd: o.cwd ?? this.spec.cwd };
   }
 
   spawn(argv: string[], o: SpawnArgs = {}): JailProcess {
