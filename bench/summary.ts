@@ -7,6 +7,7 @@ import type { CompileResult, VerifyResult } from './compile-time';
 import type { AnalyzeResult } from './analyze-time';
 import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
+import type { ScaleResult } from './scale';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -104,6 +105,22 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
   return out.join('\n');
 }
 
+function scaleSection(r: Dated<ScaleResult>): string {
+  const out = [`## Scale: large argument searches and the verifier (${when(r)})`, ''];
+  out.push('One x86_64 policy per row (test/helpers/scale-cases.ts): `read: arg0 == v1 || ... || arg0 == vN`, then two policies of masked conditions the verifier once',
+    `gave up on. insns: program length; worst: the longest path over the allowed values and their neighbours (simulated); compile and verify: core calls, medians of ${r.rounds} warm calls;`,
+    'paths and regions: the size of the proof. Targets: 1,000 random 32-bit values with a worst path under 30 and well below the 4,096 limit; 10,000 terms compile in under',
+    '100 ms; every program proven. test/scale.test.ts and test/verify.test.ts prove the same programs and check them in a child that loads the filter.', '');
+  out.push(table(['case', 'terms', 'insns', 'worst path', 'compile ms', 'verify ms', 'proof', 'paths', 'regions'], r.rows.map((x) =>
+    [x.name, x.terms || '-', x.ok ? x.insns : 'not compiled', x.worst >= 0 ? x.worst : '-', fmt(x.compileMs, 2), fmt(x.verifyMs, 2), x.status, x.paths, x.regions])));
+  const rnd = r.rows.find((x) => x.name.startsWith('1000 equalities, random'));
+  const big = r.rows.filter((x) => x.terms >= 10000);
+  out.push('', `Targets: 1,000 random values worst path < 30 and length well below 4,096: ${yes(rnd ? rnd.ok && rnd.worst < 30 && rnd.insns <= 2048 : undefined)}` +
+    (rnd ? ` (${rnd.worst}, ${rnd.insns} instructions)` : '') + `; 10,000 terms under 100 ms: ${yes(big.length > 0 ? big.every((x) => x.ok && x.compileMs < 100) : undefined)}` +
+    ` (${big.map((x) => `${fmt(x.compileMs, 1)} ms`).join(', ')}); every program proven: ${yes(r.rows.every((x) => x.status === 'proven'))}. Per case: scale-x86_64.tsv.`, '');
+  return out.join('\n');
+}
+
 function analyzeSection(a: Dated<AnalyzeResult>): string {
   const out = [`## Analysis time (${when(a)})`, ''];
   const p = a.policy;
@@ -185,10 +202,11 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const s = read<SpawnResult>(dir, files.spawn);
   const e = read<ExecResult>(dir, files.exec);
   const a = read<AnalyzeResult>(dir, files.analyze);
+  const sc = files.scale ? read<ScaleResult>(dir, files.scale) : undefined;
   const any = f ?? c ?? v ?? s ?? e ?? a;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|analyze|spawn|exec` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|spawn|exec` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
@@ -197,6 +215,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   out.push(glance(f, c, v, s, e, a));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
+  if (sc) out.push(scaleSection(sc));
   if (a) out.push(analyzeSection(a));
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));
