@@ -70,6 +70,38 @@ function filtersSection(f: Dated<FiltersResult>): string {
   if (f.tsjailErrors.length > 0) out.push(`tsjail failed to compile: ${f.tsjailErrors.map((e) => `${e.file} (${e.error})`).join('; ')}.`, '');
   if (f.lsoExcluded.length > 0) out.push(`Excluded from the libseccomp columns: ${f.lsoExcluded.map((e) => `${e.file}: ${e.reason}`).join('; ')}.`, '');
   if (f.missingPolicies.length > 0) out.push(`Reference rows without a corpus file: ${f.missingPolicies.join(', ')}.`, '');
+  if (f.weighted) out.push(weightedSection(f));
+  return out.join('\n');
+}
+
+/** The uniform allowed mean beside the cost weighted by real programs' syscall counts. */
+function weightedSection(f: Dated<FiltersResult>): string {
+  const w = f.weighted;
+  const out = ['### Weighted by real work', ''];
+  out.push('The allowed mean above counts every allowed syscall alike. Here each call is weighted by how often real programs make it: syscall counts',
+    `recorded with \`strace -c -f\` (bench/data/syscall-counts/: ${w.workloads.map((x) => `${x.name} ${x.calls} calls over ${x.syscalls} syscalls`).join(', ')}),`,
+    'each program\'s counts normalised to shares and the programs averaged; a policy\'s weighted cost is the mean instructions per call over the recorded calls it allows',
+    '(all-zero arguments, as the allowed mean). minijail\'s figures come from its own compiler run here (bench/minijail.ts, `bst`, kill-process), used only where its',
+    'program reproduces the reference row exactly (length, allowed and conditional means, worst path). Per policy: the `*_weighted` columns of filters-x86_64.tsv.', '');
+  if (w.minijailSkipped) {
+    out.push(`minijail's compiler was not run: ${w.minijailSkipped}. tsjail vs libseccomp O2 only.`, '');
+  } else {
+    out.push(`Target: weighted cost at or below minijail's on at least 228 of 240 policies: **${w.tsjailAtOrBelow >= 228 ? 'met' : 'missed'}** — ` +
+      `${w.tsjailAtOrBelow} of ${w.compared} policies compared (a policy that allows none of the recorded calls has no weighted figure; mean ${fmt(w.meanTsjail)} vs ${fmt(w.meanMinijail)}, ${fmt(w.meanTsjail / w.meanMinijail)}x; ` +
+      `the same policies' uniform allowed means: ${fmt(w.uniformTsjail)} vs ${fmt(w.uniformMinijail)}, ${fmt(w.uniformTsjail / w.uniformMinijail)}x).`, '');
+    out.push(table(['workload', 'policies compared', 'tsjail at or below minijail', 'mean tsjail', 'mean minijail', 'ratio'],
+      w.perWorkload.map((x) => [x.name, x.compared, x.atOrBelow, fmt(x.meanTsjail), fmt(x.meanMinijail), fmt(x.meanTsjail / x.meanMinijail)])));
+    out.push('');
+    if (w.misses.length > 0) {
+      out.push(`Above minijail (${w.misses.length}, largest ratio first${w.misses.length > 12 ? '; first 12' : ''}): ` +
+        w.misses.slice(0, 12).map((x) => `${shortName(x.file)} ${fmt(x.tsjail)} vs ${fmt(x.minijail)}`).join('; ') + '.', '');
+    }
+    if (w.minijailMismatches.length > 0) {
+      out.push(`Not compared (${w.minijailMismatches.length}: minijail's program here does not reproduce the reference row, or its compiler failed): ` +
+        w.minijailMismatches.slice(0, 8).map((x) => `${shortName(x.file)} (${x.reason})`).join('; ') + (w.minijailMismatches.length > 8 ? '; the rest in filters-x86_64.tsv' : '') + '.', '');
+    }
+  }
+  out.push(`libseccomp O2 (${w.lso2.compared} policies): tsjail at or below it on ${w.lso2.tsjailAtOrBelow}; mean ${fmt(w.lso2.meanTsjail)} vs ${fmt(w.lso2.meanLso2)}.`, '');
   return out.join('\n');
 }
 
@@ -176,6 +208,10 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
   const rows: string[][] = [];
   for (const t of f?.targets ?? []) {
     rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
+  }
+  if (f?.weighted && !f.weighted.minijailSkipped) {
+    const w = f.weighted;
+    rows.push(['filters: weighted allowed cost <= minijail\'s on >= 228 of 240', `${fmt(w.meanTsjail)} vs ${fmt(w.meanMinijail)}`, yes(w.tsjailAtOrBelow >= 228), `${w.tsjailAtOrBelow} / ${w.compared}`]);
   }
   if (c) {
     rows.push([`compile: below minijail's C parser (${c.reference.low}-${c.reference.high} µs)`, `median ${fmt(c.warm.median, 0)} µs, p95 ${fmt(c.warm.p95, 0)} µs`,
