@@ -24,6 +24,8 @@ export interface BenchPolicy {
   request: string;
   /** Bytes of policy text in the request (all files). */
   textBytes: number;
+  /** The files of the request: [path as included, text], main policy first. */
+  files: Array<[string, string]>;
 }
 
 export interface BenchCorpus {
@@ -51,7 +53,7 @@ export async function loadBenchCorpus(): Promise<BenchCorpus> {
     }
     const request = encodeFiles(set.files);
     const textBytes = set.files.reduce((a, [, t]) => a + Buffer.byteLength(t), 0);
-    policies.push({ file: ref.file, ref, request, textBytes });
+    policies.push({ file: ref.file, ref, request, textBytes, files: set.files });
   }
   return { policies, missing };
 }

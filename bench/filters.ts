@@ -13,6 +13,8 @@ import { buildGenerator, generate, libseccompVersion, translate } from './libsec
 import { RESULTS, WORK } from './paths';
 import { comparingRunner, hexToBytes, recordingRunner } from './sim';
 import { fmt } from './stats';
+import { combined, loadWorkloads, weightedCost, Workload } from './weighted';
+import { minijailCompile, minijailUnavailable, writeArchJson } from './minijail';
 
 const ARCH = 'x86_64';
 
@@ -33,6 +35,37 @@ export interface FilterRow {
   minijail: FilterMetric;
   lso1: PeerOutcome;
   lso2: PeerOutcome;
+  /** Cost weighted by the recorded workloads (bench/weighted.ts), combined and per workload. */
+  weighted?: WeightedRow;
+}
+
+export interface WeightedCosts { combined: number; perWorkload: number[] }
+
+export interface WeightedRow {
+  tsjail: WeightedCosts;
+  /** minijail's program run here (bench/minijail.ts), when its uniform metric equals the reference row. */
+  minijail?: WeightedCosts;
+  minijailExcluded?: string;
+  lso2?: WeightedCosts;
+}
+
+export interface WeightedSummary {
+  workloads: { name: string; calls: number; syscalls: number }[];
+  /** Why minijail's programs were not run, if they were not. */
+  minijailSkipped?: string;
+  /** Policies with a weighted figure for both (a policy allowing none of the recorded calls has none). */
+  compared: number;
+  tsjailAtOrBelow: number;
+  misses: { file: string; tsjail: number; minijail: number; ratio: number }[];
+  meanTsjail: number;
+  meanMinijail: number;
+  /** The same policies' uniform allowed means, for the trade. */
+  uniformTsjail: number;
+  uniformMinijail: number;
+  perWorkload: { name: string; compared: number; atOrBelow: number; meanTsjail: number; meanMinijail: number }[];
+  /** Programs of minijail's compiler whose uniform metric differs from the reference row (not used). */
+  minijailMismatches: { file: string; reason: string }[];
+  lso2: { compared: number; tsjailAtOrBelow: number; meanTsjail: number; meanLso2: number };
 }
 
 export interface TargetCheck {
@@ -63,6 +96,7 @@ export interface FiltersResult {
   lsoExcluded: { file: string; reason: string }[];
   targets: TargetCheck[];
   libseccomp: string;
+  weighted: WeightedSummary;
   seconds: number;
 }
 
@@ -115,6 +149,15 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
   const corpus = await loadBenchCorpus();
   const gen = buildGenerator(WORK);
   const rows: FilterRow[] = [];
+  const workloads = await loadWorkloads();
+  const weights = combined(workloads);
+  const costs = (program: Uint8Array): WeightedCosts => ({
+    combined: weightedCost(recordingRunner(core, program).run, weights),
+    perWorkload: workloads.map((w) => weightedCost(recordingRunner(core, program).run, w.shares)),
+  });
+  const minijailSkipped = minijailUnavailable();
+  const archJson = path.join(WORK, 'minijail-x86_64.json');
+  if (!minijailSkipped) await writeArchJson(archJson);
   for (const p of corpus.policies) {
     const row: FilterRow = { file: p.file, minijail: p.ref, lso1: {}, lso2: {} };
     rows.push(row);
@@ -126,6 +169,19 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
     }
     const mine = measureProgram(core, hexToBytes(c.program), p);
     row.tsjail = mine.metric;
+    row.weighted = { tsjail: costs(hexToBytes(c.program)) };
+    if (minijailSkipped) row.weighted.minijailExcluded = minijailSkipped;
+    else {
+      const mj = minijailCompile(p.files, archJson, path.join(WORK, 'minijail-scratch'));
+      if (!mj.program) row.weighted.minijailExcluded = `minijail's compiler failed: ${mj.error}`;
+      else {
+        const m = measure(mj.program.length / 8, recordingRunner(core, mj.program).run, p.ref.plan, p.ref.consts);
+        const same = m.len === p.ref.len && m.allowedN === p.ref.allowedN && m.condCases === p.ref.condCases &&
+          Math.abs(m.allowedMean - p.ref.allowedMean) < 1e-3 && Math.abs(m.condMean - p.ref.condMean) < 1e-3 && m.worst === p.ref.worst;
+        if (same) row.weighted.minijail = costs(mj.program);
+        else row.weighted.minijailExcluded = `differs from the reference row: len ${m.len} vs ${p.ref.len}, allowed mean ${fmt(m.allowedMean, 3)} vs ${fmt(p.ref.allowedMean, 3)}, worst ${m.worst} vs ${p.ref.worst}`;
+      }
+    }
     row.sameCountsAsMinijail = mine.metric.allowedN === p.ref.allowedN && mine.metric.condCases === p.ref.condCases;
     const irj = JSON.parse(core.analyze(p.request, ARCH, FLAG_RETURN_ON_MATCH, ''));
     const tr = translate(typedIR(irj.ir));
@@ -134,6 +190,10 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
     } else {
       row.lso1 = peer(core, gen, p, tr.rules, 1, mine.rets);
       row.lso2 = peer(core, gen, p, tr.rules, 2, mine.rets);
+      if (row.lso2.metric && !row.lso2.excluded) {
+        const out = generate(gen, tr.rules, 2, path.join(WORK, 'lso2.bpf'));
+        if (out.program) row.weighted!.lso2 = costs(out.program);
+      }
     }
     if (rows.length % 40 === 0) log(`  filters: ${rows.length}/${corpus.policies.length} policies`);
   }
@@ -177,10 +237,40 @@ export async function runFilters(log: (s: string) => void): Promise<FiltersResul
     })),
     targets,
     libseccomp: libseccompVersion(),
+    weighted: weightedSummary(ok, workloads, minijailSkipped),
     seconds: (Date.now() - t0) / 1000,
   };
   writeFileSync(path.join(RESULTS, `filters-${ARCH}.tsv`), filtersTsv(rows));
   return result;
+}
+
+function weightedSummary(rows: FilterRow[], workloads: Workload[], minijailSkipped: string | undefined): WeightedSummary {
+  const avg = (l: number[]) => l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
+  const both = rows.filter((r) => r.weighted?.minijail && !Number.isNaN(r.weighted.tsjail.combined) && !Number.isNaN(r.weighted.minijail.combined));
+  const misses = both.filter((r) => r.weighted!.tsjail.combined > r.weighted!.minijail!.combined + 1e-9)
+    .map((r) => ({ file: r.file, tsjail: r.weighted!.tsjail.combined, minijail: r.weighted!.minijail!.combined, ratio: r.weighted!.tsjail.combined / r.weighted!.minijail!.combined }))
+    .sort((a, b) => b.ratio - a.ratio);
+  const perWorkload = workloads.map((w, i) => {
+    const rs = rows.filter((r) => r.weighted?.minijail && !Number.isNaN(r.weighted.tsjail.perWorkload[i]) && !Number.isNaN(r.weighted.minijail.perWorkload[i]));
+    return { name: w.name, compared: rs.length, atOrBelow: rs.filter((r) => r.weighted!.tsjail.perWorkload[i] <= r.weighted!.minijail!.perWorkload[i] + 1e-9).length,
+      meanTsjail: avg(rs.map((r) => r.weighted!.tsjail.perWorkload[i])), meanMinijail: avg(rs.map((r) => r.weighted!.minijail!.perWorkload[i])) };
+  });
+  const l2 = rows.filter((r) => r.weighted?.lso2 && !Number.isNaN(r.weighted.tsjail.combined) && !Number.isNaN(r.weighted.lso2.combined));
+  return {
+    workloads: workloads.map((w) => ({ name: w.name, calls: w.calls, syscalls: w.shares.size })),
+    minijailSkipped,
+    compared: both.length,
+    tsjailAtOrBelow: both.length - misses.length,
+    misses,
+    meanTsjail: avg(both.map((r) => r.weighted!.tsjail.combined)),
+    meanMinijail: avg(both.map((r) => r.weighted!.minijail!.combined)),
+    uniformTsjail: avg(both.map((r) => r.tsjail!.allowedMean)),
+    uniformMinijail: avg(both.map((r) => r.minijail.allowedMean)),
+    perWorkload,
+    minijailMismatches: rows.filter((r) => r.weighted?.minijailExcluded && !minijailSkipped).map((r) => ({ file: r.file, reason: r.weighted!.minijailExcluded! })),
+    lso2: { compared: l2.length, tsjailAtOrBelow: l2.filter((r) => r.weighted!.tsjail.combined <= r.weighted!.lso2!.combined + 1e-9).length,
+      meanTsjail: avg(l2.map((r) => r.weighted!.tsjail.combined)), meanLso2: avg(l2.map((r) => r.weighted!.lso2!.combined)) },
+  };
 }
 
 const METRIC_COLS = ['len', 'allowed_n', 'allowed_mean', 'allowed_max', 'denied_mean', 'denied_max', 'cond_cases', 'cond_mean', 'worst'];
@@ -194,7 +284,8 @@ function filtersTsv(rows: FilterRow[]): string {
   const head = ['file', 'name',
     ...METRIC_COLS.map((c) => 'tsjail_' + c), ...METRIC_COLS.map((c) => 'minijail_' + c),
     ...METRIC_COLS.map((c) => 'lso1_' + c), ...METRIC_COLS.map((c) => 'lso2_' + c),
-    'same_counts_as_minijail', 'allowed_le_minijail', 'cond_le_085', 'worst_le_05', 'lso_verify', 'notes'];
+    'same_counts_as_minijail', 'allowed_le_minijail', 'cond_le_085', 'worst_le_05', 'lso_verify',
+    'tsjail_weighted', 'minijail_weighted', 'lso2_weighted', 'weighted_le_minijail', 'notes'];
   const out = [head.join('\t')];
   for (const r of rows) {
     const t = r.tsjail, m = r.minijail;
@@ -208,7 +299,10 @@ function filtersTsv(rows: FilterRow[]): string {
       yn(t && t.allowedMean <= m.allowedMean + 1e-9),
       m.condCases > 0 ? yn(t && t.condMean <= 0.85 * m.condMean + 1e-9) : '',
       yn(t && t.worst <= 0.5 * m.worst + 1e-9),
-      `${r.lso1.verify ?? ''}|${r.lso2.verify ?? ''}`.replace(/[\t\n]/g, ' '), notes].join('\t'));
+      `${r.lso1.verify ?? ''}|${r.lso2.verify ?? ''}`.replace(/[\t\n]/g, ' '),
+      fmt(r.weighted?.tsjail.combined, 3), fmt(r.weighted?.minijail?.combined, 3), fmt(r.weighted?.lso2?.combined, 3),
+      r.weighted?.minijail && !Number.isNaN(r.weighted.minijail.combined) ? yn(r.weighted.tsjail.combined <= r.weighted.minijail.combined + 1e-9) : '',
+      [notes, r.weighted?.minijailExcluded && `minijail weighted: ${r.weighted.minijailExcluded}`].filter(Boolean).join('; ').replace(/[\t\n]/g, ' ')].join('\t'));
   }
   return out.join('\n') + '\n';
 }

@@ -10,19 +10,21 @@ import { coldChild, runCompile, runVerify } from './compile-time';
 import { runAnalyze } from './analyze-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
+import { runScale } from './scale';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
 import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'analyze', 'spawn', 'exec'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'spawn', 'exec'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
   filters: 'filters-x86_64.json',
   compile: 'compile-x86_64.json',
   verify: 'verify-x86_64.json',
+  scale: 'scale-x86_64.json',
   analyze: 'analyze-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
@@ -52,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'filters': result = await runFilters(log); break;
       case 'compile': result = await runCompile(log, bundle); break;
       case 'verify': result = await runVerify(log); break;
+      case 'scale': result = await runScale(log); break;
       case 'analyze': result = await runAnalyze(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;

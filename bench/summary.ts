@@ -7,6 +7,7 @@ import type { CompileResult, VerifyResult } from './compile-time';
 import type { AnalyzeResult } from './analyze-time';
 import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
+import type { ScaleResult } from './scale';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -69,6 +70,38 @@ function filtersSection(f: Dated<FiltersResult>): string {
   if (f.tsjailErrors.length > 0) out.push(`tsjail failed to compile: ${f.tsjailErrors.map((e) => `${e.file} (${e.error})`).join('; ')}.`, '');
   if (f.lsoExcluded.length > 0) out.push(`Excluded from the libseccomp columns: ${f.lsoExcluded.map((e) => `${e.file}: ${e.reason}`).join('; ')}.`, '');
   if (f.missingPolicies.length > 0) out.push(`Reference rows without a corpus file: ${f.missingPolicies.join(', ')}.`, '');
+  if (f.weighted) out.push(weightedSection(f));
+  return out.join('\n');
+}
+
+/** The uniform allowed mean beside the cost weighted by real programs' syscall counts. */
+function weightedSection(f: Dated<FiltersResult>): string {
+  const w = f.weighted;
+  const out = ['### Weighted by real work', ''];
+  out.push('The allowed mean above counts every allowed syscall alike. Here each call is weighted by how often real programs make it: syscall counts',
+    `recorded with \`strace -c -f\` (bench/data/syscall-counts/: ${w.workloads.map((x) => `${x.name} ${x.calls} calls over ${x.syscalls} syscalls`).join(', ')}),`,
+    'each program\'s counts normalised to shares and the programs averaged; a policy\'s weighted cost is the mean instructions per call over the recorded calls it allows',
+    '(all-zero arguments, as the allowed mean). minijail\'s figures come from its own compiler run here (bench/minijail.ts, `bst`, kill-process), used only where its',
+    'program reproduces the reference row exactly (length, allowed and conditional means, worst path). Per policy: the `*_weighted` columns of filters-x86_64.tsv.', '');
+  if (w.minijailSkipped) {
+    out.push(`minijail's compiler was not run: ${w.minijailSkipped}. tsjail vs libseccomp O2 only.`, '');
+  } else {
+    out.push(`Target: weighted cost at or below minijail's on at least 228 of 240 policies: **${w.tsjailAtOrBelow >= 228 ? 'met' : 'missed'}** — ` +
+      `${w.tsjailAtOrBelow} of ${w.compared} policies compared (a policy that allows none of the recorded calls has no weighted figure; mean ${fmt(w.meanTsjail)} vs ${fmt(w.meanMinijail)}, ${fmt(w.meanTsjail / w.meanMinijail)}x; ` +
+      `the same policies' uniform allowed means: ${fmt(w.uniformTsjail)} vs ${fmt(w.uniformMinijail)}, ${fmt(w.uniformTsjail / w.uniformMinijail)}x).`, '');
+    out.push(table(['workload', 'policies compared', 'tsjail at or below minijail', 'mean tsjail', 'mean minijail', 'ratio'],
+      w.perWorkload.map((x) => [x.name, x.compared, x.atOrBelow, fmt(x.meanTsjail), fmt(x.meanMinijail), fmt(x.meanTsjail / x.meanMinijail)])));
+    out.push('');
+    if (w.misses.length > 0) {
+      out.push(`Above minijail (${w.misses.length}, largest ratio first${w.misses.length > 12 ? '; first 12' : ''}): ` +
+        w.misses.slice(0, 12).map((x) => `${shortName(x.file)} ${fmt(x.tsjail)} vs ${fmt(x.minijail)}`).join('; ') + '.', '');
+    }
+    if (w.minijailMismatches.length > 0) {
+      out.push(`Not compared (${w.minijailMismatches.length}: minijail's program here does not reproduce the reference row, or its compiler failed): ` +
+        w.minijailMismatches.slice(0, 8).map((x) => `${shortName(x.file)} (${x.reason})`).join('; ') + (w.minijailMismatches.length > 8 ? '; the rest in filters-x86_64.tsv' : '') + '.', '');
+    }
+  }
+  out.push(`libseccomp O2 (${w.lso2.compared} policies): tsjail at or below it on ${w.lso2.tsjailAtOrBelow}; mean ${fmt(w.lso2.meanTsjail)} vs ${fmt(w.lso2.meanLso2)}.`, '');
   return out.join('\n');
 }
 
@@ -101,6 +134,22 @@ function compileSection(c: Dated<CompileResult> | undefined, v: Dated<VerifyResu
       (v.misses.length > 0 ? ` (over ${v.target}x: ${v.misses.map((m) => `${shortName(m.file)} ${fmt(m.ratio, 1)}x = ${fmt(m.verifyUs, 0)} vs ${fmt(m.compileUs, 0)} µs`).join('; ')})` : '') + '.' +
       (v.notProven.length > 0 ? ` Not proven: ${v.notProven.map((n) => `${n.file} (${n.status})`).join('; ')}.` : ' Every program proven.'), '');
   }
+  return out.join('\n');
+}
+
+function scaleSection(r: Dated<ScaleResult>): string {
+  const out = [`## Scale: large argument searches and the verifier (${when(r)})`, ''];
+  out.push('One x86_64 policy per row (test/helpers/scale-cases.ts): `read: arg0 == v1 || ... || arg0 == vN`, then two policies of masked conditions the verifier once',
+    `gave up on. insns: program length; worst: the longest path over the allowed values and their neighbours (simulated); compile and verify: core calls, medians of ${r.rounds} warm calls;`,
+    'paths and regions: the size of the proof. Targets: 1,000 random 32-bit values with a worst path under 30 and well below the 4,096 limit; 10,000 terms compile in under',
+    '100 ms; every program proven. test/scale.test.ts and test/verify.test.ts prove the same programs and check them in a child that loads the filter.', '');
+  out.push(table(['case', 'terms', 'insns', 'worst path', 'compile ms', 'verify ms', 'proof', 'paths', 'regions'], r.rows.map((x) =>
+    [x.name, x.terms || '-', x.ok ? x.insns : 'not compiled', x.worst >= 0 ? x.worst : '-', fmt(x.compileMs, 2), fmt(x.verifyMs, 2), x.status, x.paths, x.regions])));
+  const rnd = r.rows.find((x) => x.name.startsWith('1000 equalities, random'));
+  const big = r.rows.filter((x) => x.terms >= 10000);
+  out.push('', `Targets: 1,000 random values worst path < 30 and length well below 4,096: ${yes(rnd ? rnd.ok && rnd.worst < 30 && rnd.insns <= 2048 : undefined)}` +
+    (rnd ? ` (${rnd.worst}, ${rnd.insns} instructions)` : '') + `; 10,000 terms under 100 ms: ${yes(big.length > 0 ? big.every((x) => x.ok && x.compileMs < 100) : undefined)}` +
+    ` (${big.map((x) => `${fmt(x.compileMs, 1)} ms`).join(', ')}); every program proven: ${yes(r.rows.every((x) => x.status === 'proven'))}. Per case: scale-x86_64.tsv.`, '');
   return out.join('\n');
 }
 
@@ -160,6 +209,10 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
   for (const t of f?.targets ?? []) {
     rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
   }
+  if (f?.weighted && !f.weighted.minijailSkipped) {
+    const w = f.weighted;
+    rows.push(['filters: weighted allowed cost <= minijail\'s on >= 228 of 240', `${fmt(w.meanTsjail)} vs ${fmt(w.meanMinijail)}`, yes(w.tsjailAtOrBelow >= 228), `${w.tsjailAtOrBelow} / ${w.compared}`]);
+  }
   if (c) {
     rows.push([`compile: below minijail's C parser (${c.reference.low}-${c.reference.high} µs)`, `median ${fmt(c.warm.median, 0)} µs, p95 ${fmt(c.warm.p95, 0)} µs`,
       yes(c.warm.median < c.reference.low), `${c.belowReferenceLowCount} / ${c.policies} below ${c.reference.low} µs`]);
@@ -185,10 +238,11 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const s = read<SpawnResult>(dir, files.spawn);
   const e = read<ExecResult>(dir, files.exec);
   const a = read<AnalyzeResult>(dir, files.analyze);
+  const sc = files.scale ? read<ScaleResult>(dir, files.scale) : undefined;
   const any = f ?? c ?? v ?? s ?? e ?? a;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|analyze|spawn|exec` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|spawn|exec` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
@@ -197,6 +251,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   out.push(glance(f, c, v, s, e, a));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
+  if (sc) out.push(scaleSection(sc));
   if (a) out.push(analyzeSection(a));
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));

@@ -94,9 +94,10 @@ export class Gen {
     return out.join('\n') + '\n';
   }
 
-  /** A policy that should compile: distinct syscalls, args 0-5, numeric constants, valid actions. */
-  validPolicy(lines: number, syscalls: readonly string[] = this.syscalls, bits: 32 | 64 = 64): string {
-    const names = new Set<string>();
+  /** A policy that should compile: distinct syscalls (`same(name)` says which names are one syscall: pass the number so aliases count once), args 0-5, numeric constants, valid actions. */
+  validPolicy(lines: number, syscalls: readonly string[] = this.syscalls, bits: 32 | 64 = 64,
+    same: (name: string) => string | number = (name) => name): string {
+    const names = new Set<string | number>();
     const out: string[] = [];
     const wide = () => (bits === 64 ? '0x' + (BigInt(this.int(4)) << 32n | BigInt(this.int(9))).toString(16) : String(this.int(9)));
     const num = () => this.pick([String(this.int(8)), '0x' + this.int(0x10000).toString(16), wide(), '0xffffffff']);
@@ -104,8 +105,8 @@ export class Gen {
     const action = () => this.pick(['allow', 'return 1', 'return 38', 'trap', 'kill-thread', 'log', 'kill-process']);
     for (let i = 0; i < lines; i++) {
       const name = this.pick(syscalls);
-      if (names.has(name)) continue;
-      names.add(name);
+      if (names.has(same(name))) continue;
+      names.add(same(name));
       const k = this.int(4);
       if (k === 0) { out.push(`${name}: ${action()}`); continue; }
       const clauses = Array.from({ length: 1 + this.int(3) }, () => Array.from({ length: 1 + this.int(2) }, atom).join(' && '));

@@ -15,8 +15,8 @@ import { PolicyIR, SyscallRules } from './ir';
 import { Insn, BPF_MAXINSNS, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './bpf/insn';
 import { Dag, OP_JEQ } from './codegen/dag';
 import { lowerClause } from './codegen/lower';
-import { Entry, Decider, Knowledge, simplify } from './codegen/decide';
-import { chainRules } from './codegen/chain';
+import { Entry, Decider, Knowledge, Residual, FALLTHROUGH, simplify } from './codegen/decide';
+import { chainRules, chainEntries } from './codegen/chain';
 import { DispatchEntry, buildDispatch } from './codegen/dispatch';
 import { layout } from './codegen/layout';
 import { RET_ACTION_FULL, RET_ALLOW, RET_LOG } from './actions';
@@ -24,10 +24,22 @@ import { sortNumbers } from './sortnum';
 
 /** Word clauses one IR clause may lower to before the syscall falls back to chain code. */
 const CLAUSE_LOWERING_LIMIT: i32 = 64;
-/** Lowered entries per syscall before falling back. */
-const ENTRY_LIMIT: i32 = 2048;
-/** Simplification work per syscall (atom evaluations) before falling back. */
-const DECIDE_BUDGET: i32 = 200000;
+/** Lowered entries per syscall before falling back (the work budget is what bounds time). */
+const ENTRY_LIMIT: i32 = 65536;
+/**
+ * Work (atoms evaluated, residuals hashed) for one syscall's decision before falling back:
+ * a base plus an allowance per lowered atom, so long lists of values compile as searches
+ * while a decision that blows up (one that keeps meeting large residuals under different
+ * knowledge) stops after time linear in its input. The corpus needs less than 1000.
+ */
+const DECIDE_BUDGET: i32 = 20000;
+const DECIDE_BUDGET_PER_ATOM: i32 = 32;
+
+function budgetFor(entries: Entry[]): i32 {
+  let atoms = 0;
+  for (let i = 0; i < entries.length; i++) atoms += entries[i].atoms.length;
+  return DECIDE_BUDGET + DECIDE_BUDGET_PER_ATOM * min(atoms, 1 << 22);
+}
 /** Code nodes for the whole program: far beyond any program the kernel accepts. */
 const NODE_LIMIT: i32 = 200000;
 
@@ -56,11 +68,54 @@ function syscallNode(dag: Dag, decider: Decider, sc: SyscallRules, ir: PolicyIR)
   const entries = lowerRules(sc, bits);
   if (entries != null) {
     const steps = new Int32Array(1);
-    const res = simplify(entries, ir.defaultAction, new Knowledge(), steps);
-    const node = decider.run(res, <i32>SECCOMP_DATA_NR, DECIDE_BUDGET);
+    const res = simplify(entries, <u64>ir.defaultAction, new Knowledge(), steps);
+    const node = decider.run(res, <i32>SECCOMP_DATA_NR, budgetFor(res.entries));
     if (!decider.failed) return node;
+    return decideSegments(dag, decider, res);
   }
   return chainRules(dag, sc.rules, ir.defaultAction, bits);
+}
+
+/**
+ * A long rule list whose decision exceeds the budget at once, as segments decided one after
+ * another (each falls through to the next when none of its entries matches). The usual cause
+ * is thousands of entries on different arguments: every cell of a search over one argument
+ * carries all the entries on the others. Within a run of entries with the same action the
+ * order does not matter (the first match is any match), so a run is regrouped by the
+ * argument its entries test first, in order of first appearance; each group is a segment,
+ * a search over one argument. A segment over its own budget becomes a chain.
+ */
+function decideSegments(dag: Dag, decider: Decider, res: Residual): i32 {
+  const entries = res.entries;
+  const segs: Entry[][] = [];
+  let i = 0;
+  while (i < entries.length) {
+    let j = i;
+    while (j < entries.length && entries[j].action == entries[i].action) j++;
+    const keys: i32[] = [];
+    const groups: Entry[][] = [];
+    for (let x = i; x < j; x++) {
+      // simplify() left no entry without atoms (an entry that always matches ends the list).
+      const key = entries[x].atoms[0].w >> 1;
+      let g = keys.indexOf(key);
+      if (g < 0) { g = keys.length; keys.push(key); groups.push([]); }
+      groups[g].push(entries[x]);
+    }
+    for (let g = 0; g < groups.length; g++) segs.push(groups[g]);
+    i = j;
+  }
+  // res.def is an action: FALLTHROUGH only ever enters below.
+  let next = dag.ret(<u32>res.def);
+  const steps = new Int32Array(1);
+  for (let s = segs.length - 1; s >= 0; s--) {
+    const seg = simplify(segs[s], FALLTHROUGH, new Knowledge(), steps);
+    // Entered from the previous segment with A holding anything: built as if A held nr, so
+    // its first test loads its word.
+    let node = decider.run(seg, <i32>SECCOMP_DATA_NR, budgetFor(seg.entries), next);
+    if (decider.failed) node = chainEntries(dag, segs[s], next);
+    next = node;
+  }
+  return next;
 }
 
 /** Sort by nr as unsigned; keep the first entry of a duplicated number (as evalIR does). */

@@ -1,11 +1,12 @@
-// The simple, linear fallback for one syscall: rules, clauses and atoms tested in file order,
-// every word test with its own load. Used when the decision builder (decide.ts) would exceed
-// its budget, e.g. a clause whose lowering multiplies out, or thousands of atoms on one
-// syscall. Its size is linear in the number of atoms, so no IR can blow it up.
+// The simple, linear fallback: rules, clauses and atoms tested in file order, every word test
+// with its own load. Used when the decision builder (decide.ts) would exceed its budget, e.g.
+// a clause whose lowering multiplies out, or thousands of atoms on one syscall. Its size is
+// linear in the number of atoms, so no IR can blow it up.
 
 import { Dag, OP_JEQ, OP_JGT, OP_JGE, OP_JSET } from './dag';
 import { WordAtom, WOp, wordOffset, lowerAtom } from './lower';
 import { Rule } from '../ir';
+import { Entry } from './decide';
 
 /** `[A = word] if (word atom) goto t else goto f`. */
 export function wordTest(dag: Dag, a: WordAtom, t: i32, f: i32): i32 {
@@ -50,6 +51,17 @@ export function chainRules(dag: Dag, rules: Rule[], defaultAction: u32, bits: i3
       }
       next = t;
     }
+  }
+  return next;
+}
+
+/** Lowered entries (first match wins) as a linear chain that ends in `next` when none matches. */
+export function chainEntries(dag: Dag, entries: Entry[], next: i32): i32 {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const atoms = entries[i].atoms;
+    let t = dag.ret(entries[i].action);
+    for (let j = atoms.length - 1; j >= 0; j--) t = wordTest(dag, atoms[j], t, next);
+    next = t;
   }
   return next;
 }

@@ -12,8 +12,6 @@
 
 import { Dag, NO_LOAD, OP_JEQ, OP_JGE } from './dag';
 
-/** Above this many ranges the O(n^2) tables get big; use weight-balanced splits instead. */
-const DP_MAX_RANGES: i32 = 400;
 /** Largest interval solved by the exact DP; above it, weight-balanced splits first (size: docs/codegen.md). */
 export const DP_WINDOW: i32 = 48;
 /** Most single-value exceptions a chain may test. */
@@ -305,24 +303,23 @@ class Builder {
   }
 
   /**
-   * Weight-balanced splits (at the weighted median): down to single ranges, or with `exact`
-   * down to intervals of at most DP_WINDOW ranges, each then solved by the DP. The DP's cost is
-   * quadratic in the ranges, and near the root the optimal split is close to the weighted
-   * median anyway; without the DP (very many ranges) this is O(n log n), within a comparison
-   * or so of optimal.
+   * Weight-balanced splits (at the weighted median) down to intervals of at most DP_WINDOW
+   * ranges, each then solved by the DP. The DP's cost is quadratic in the ranges of an
+   * interval, and near the root the optimal split is close to the weighted median anyway, so
+   * any number of ranges costs O(n log n) plus DP_WINDOW^2 cells per window (linear in n):
+   * a search over thousands of argument values keeps the DP's chains at its leaves.
    */
-  emitSplit(i: i32, j: i32, exact: bool): i32 {
-    if (exact && j - i + 1 <= DP_WINDOW) {
+  emitSplit(i: i32, j: i32): i32 {
+    if (j - i + 1 <= DP_WINDOW) {
       const b = new Builder(this.dag, this.r, this.off + i, j - i + 1, j + 1 < this.n ? this.startOf[j + 1] - 1 : this.hi);
       b.solve();
       return b.emitDP(0, j - i);
     }
-    if (i == j) return this.nodeOf[i];
     const half = (this.prefix[i] + this.prefix[j + 1]) / 2;
     let k = i;
     while (k + 1 < j && this.prefix[k + 1] < half) k++;
-    const right = this.emitSplit(k + 1, j, exact);
-    const left = this.emitSplit(i, k, exact);
+    const right = this.emitSplit(k + 1, j);
+    const left = this.emitSplit(i, k);
     return this.dag.test(NO_LOAD, OP_JGE, this.startOf[k + 1], right, left);
   }
 }
@@ -337,7 +334,7 @@ export function buildSearch(dag: Dag, ranges: RangeSet, hi: u32, load: i32): i32
   const b = new Builder(dag, ranges, 0, n, hi);
   let top: i32;
   if (n == 1) top = ranges.nodes[0];
-  else if (n > DP_WINDOW) top = b.emitSplit(0, n - 1, n <= DP_MAX_RANGES);
+  else if (n > DP_WINDOW) top = b.emitSplit(0, n - 1);
   else { b.solve(); top = b.emitDP(0, n - 1); }
   return dag.ensureLoaded(top, load);
 }

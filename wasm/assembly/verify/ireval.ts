@@ -14,12 +14,7 @@ export class Decision {
   static splitting(s: Split): Decision { return new Decision(false, 0, s); }
 }
 
-const T: i32 = 1, F: i32 = 0, MIXED: i32 = 2;
-
-/** Tri-state result of an atom or clause over a region, with the split to make when mixed. */
-class Tri {
-  constructor(public v: i32, public split: Split | null = null) {}
-}
+export const T: i32 = 1, F: i32 = 0, MIXED: i32 = 2;
 
 export function decideIR(ir: PolicyIR, r: Region): Decision {
   // Arch check.
@@ -51,28 +46,107 @@ export function decideIR(ir: PolicyIR, r: Region): Decision {
   for (let ri = 0; ri < sc.rules.length; ri++) {
     const rule = sc.rules[ri];
     if (rule.unconditional) return Decision.of(rule.action, found, ri);
-    let anyMixed: Split | null = null;
+    let mixed: Atom | null = null;
     let anyTrue = false;
     for (let c = 0; c < rule.clauses.length && !anyTrue; c++) {
       const atoms = rule.clauses[c].atoms;
       let clause = T;
-      let clauseSplit: Split | null = null;
+      let first: Atom | null = null;
       for (let a = 0; a < atoms.length; a++) {
-        const t = atomOver(atoms[a], r, bits);
-        if (t.v == F) { clause = F; break; }
-        if (t.v == MIXED && clause == T) { clause = MIXED; clauseSplit = t.split; }
+        const t = atomState(atoms[a], r, bits);
+        if (t == F) { clause = F; break; }
+        if (t == MIXED && clause == T) { clause = MIXED; first = atoms[a]; }
       }
       if (clause == T) anyTrue = true;
-      else if (clause == MIXED && anyMixed == null) anyMixed = clauseSplit;
+      else if (clause == MIXED && mixed == null) mixed = first;
     }
     // First match: a rule that surely holds decides; a rule that may hold must be split first.
     if (anyTrue) return Decision.of(rule.action, found, ri);
-    if (anyMixed != null) return Decision.splitting(anyMixed);
+    if (mixed != null) return Decision.splitting(atomSplit(mixed, r, bits));
   }
   return Decision.of(ir.defaultAction, found, -1);
 }
 
-function atomOver(atom: Atom, r: Region, bits: i32): Tri {
+function not(t: i32): i32 { return t == T ? F : t == F ? T : t; }
+
+/** Does d hold only c (T), never c (F), or both? */
+function eqState(d: Domain, c: u32): i32 {
+  if (!d.contains(c)) return F;
+  return d.singleton ? T : MIXED;
+}
+
+/** x > c (or >= with inclusive) over d. */
+function gtState(d: Domain, c: u32, inclusive: bool): i32 {
+  const mn = d.min, mx = d.max;
+  const cc: i64 = <i64>c;
+  if (inclusive) return mn >= cc ? T : mx < cc ? F : MIXED;
+  return mn > cc ? T : mx <= cc ? F : MIXED;
+}
+
+/** (x & m) != 0 over d. */
+function anyBitState(d: Domain, m: u32): i32 {
+  if (m == 0) return F;
+  if (!d.someWithBits(m, 0)) return T;
+  return d.someWithAnyBit(m) ? MIXED : F;
+}
+
+/**
+ * Whether an IR atom holds on every input of the region (T), on none (F), or on some
+ * (MIXED: atomSplit then gives the split that brings it closer to a decision). 64-bit
+ * atoms combine their two words: ordered comparisons are lexicographic on (hi, lo).
+ */
+export function atomState(atom: Atom, r: Region, bits: i32): i32 {
+  const v = atom.value;
+  const lo = r.words[argLoWord(atom.arg)];
+  const cl = <u32>(v & 0xffffffff);
+  const ch = <u32>(v >> 32);
+  const is32 = bits == 32;
+  switch (atom.op) {
+    case Op.EQ: return eqAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32);
+    case Op.NE: return not(eqAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32));
+    case Op.GT: return gtAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32, false);
+    case Op.GE: return gtAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32, true);
+    case Op.LE: return not(gtAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32, false));
+    case Op.LT: return not(gtAtom(lo, r.words[argHiWord(atom.arg)], cl, ch, is32, true));
+    case Op.SET: {
+      // (x & v) != 0: any bit of the low mask, or (64-bit) any bit of the high mask.
+      const tl = anyBitState(lo, cl);
+      if (is32 || tl == T) return tl;
+      const th = anyBitState(r.words[argHiWord(atom.arg)], ch);
+      if (th == T) return T;
+      return tl == F && th == F ? F : MIXED;
+    }
+    case Op.IN: {
+      // (x & ~v) == 0: no bit outside the mask, in each word.
+      const tl = not(anyBitState(lo, ~cl));
+      if (is32 || tl == F) return tl;
+      const th = not(anyBitState(r.words[argHiWord(atom.arg)], ~ch));
+      if (th == F) return F;
+      return tl == T && th == T ? T : MIXED;
+    }
+  }
+  return F;
+}
+
+function eqAtom(lo: Domain, hi: Domain, cl: u32, ch: u32, is32: bool): i32 {
+  const tl = eqState(lo, cl);
+  if (is32 || tl == F) return tl;
+  const th = eqState(hi, ch);
+  if (th == F) return F;
+  return tl == T && th == T ? T : MIXED;
+}
+
+function gtAtom(lo: Domain, hi: Domain, cl: u32, ch: u32, is32: bool, inclusive: bool): i32 {
+  if (is32) return gtState(lo, cl, inclusive);
+  // Lexicographic on (hi, lo): decided on hi unless hi can equal ch.
+  if (gtState(hi, ch, false) == T) return T;
+  if (gtState(hi, ch, true) == F) return F;
+  if (!hi.singleton) return MIXED;
+  return gtState(lo, cl, inclusive); // hi == ch exactly
+}
+
+/** For a MIXED atom: an exact partition of one word that brings the atom closer to a decision. */
+export function atomSplit(atom: Atom, r: Region, bits: i32): Split {
   const v = atom.value;
   const loW = argLoWord(atom.arg);
   const hiW = argHiWord(atom.arg);
@@ -82,97 +156,36 @@ function atomOver(atom: Atom, r: Region, bits: i32): Tri {
   const ch = <u32>(v >> 32);
   const is32 = bits == 32;
   switch (atom.op) {
-    case Op.EQ: return eqOver(lo, hi, loW, hiW, cl, ch, is32);
-    case Op.NE: return negate(eqOver(lo, hi, loW, hiW, cl, ch, is32));
-    case Op.GT: return gtOver(lo, hi, loW, hiW, cl, ch, is32, false);
-    case Op.GE: return gtOver(lo, hi, loW, hiW, cl, ch, is32, true);
-    case Op.LE: return negate(gtOver(lo, hi, loW, hiW, cl, ch, is32, false));
-    case Op.LT: return negate(gtOver(lo, hi, loW, hiW, cl, ch, is32, true));
+    case Op.EQ: case Op.NE: {
+      if (!is32 && eqState(hi, ch) == MIXED) return new Split(hiW, [hi.withValue(ch), hi.without(ch)]);
+      return new Split(loW, [lo.withValue(cl), lo.without(cl)]);
+    }
+    case Op.GT: case Op.LE: case Op.GE: case Op.LT: {
+      const inclusive = atom.op == Op.GE || atom.op == Op.LT;
+      if (!is32 && !hi.singleton) {
+        // hi spans ch: below / equal / above.
+        const parts = new Array<Domain>();
+        if (ch > 0) { const p = hi.withRange(0, ch - 1); if (!p.empty) parts.push(p); }
+        const e = hi.withValue(ch); if (!e.empty) parts.push(e);
+        if (ch < 0xffffffff) { const p = hi.withRange(ch + 1, 0xffffffff); if (!p.empty) parts.push(p); }
+        return new Split(hiW, parts);
+      }
+      if (inclusive) return new Split(loW, [lo.withRange(0, cl - 1), lo.withRange(cl, 0xffffffff)]);
+      return new Split(loW, [lo.withRange(0, cl), lo.withRange(cl + 1, 0xffffffff)]);
+    }
     case Op.SET: {
-      // (x & v) != 0: any bit of the low mask, or (64-bit) any bit of the high mask.
-      const tl = anyBitOver(lo, loW, cl);
-      if (is32 || tl.v == T) return tl;
-      const th = anyBitOver(hi, hiW, ch);
-      if (th.v == T) return th;
-      if (tl.v == F && th.v == F) return new Tri(F);
-      return tl.v == MIXED ? tl : th;
+      if (is32 || anyBitState(lo, cl) == MIXED) return bitSplit(lo, loW, cl);
+      return bitSplit(hi, hiW, ch);
     }
     case Op.IN: {
-      // (x & ~v) == 0: no bit outside the mask, in each word.
-      const tl = negate(anyBitOver(lo, loW, ~cl));
-      if (is32 || tl.v == F) return tl;
-      const th = negate(anyBitOver(hi, hiW, ~ch));
-      if (th.v == F) return th;
-      if (tl.v == T && th.v == T) return new Tri(T);
-      return tl.v == MIXED ? tl : th;
+      if (is32 || anyBitState(lo, ~cl) == MIXED) return bitSplit(lo, loW, ~cl);
+      return bitSplit(hi, hiW, ~ch);
     }
   }
-  return new Tri(F);
+  return new Split(loW, [lo]);
 }
 
-function negate(t: Tri): Tri {
-  if (t.v == T) return new Tri(F);
-  if (t.v == F) return new Tri(T);
-  return t;
-}
-
-/** Does word domain d hold only c (T), never c (F), or both (split {c} / rest)? */
-function wordEq(d: Domain, w: i32, c: u32): Tri {
-  if (!d.contains(c)) return new Tri(F);
-  if (d.singleton) return new Tri(T);
-  return new Tri(MIXED, new Split(w, [d.withValue(c), d.without(c)]));
-}
-
-function eqOver(lo: Domain, hi: Domain, loW: i32, hiW: i32, cl: u32, ch: u32, is32: bool): Tri {
-  const tl = wordEq(lo, loW, cl);
-  if (is32 || tl.v == F) return tl;
-  const th = wordEq(hi, hiW, ch);
-  if (th.v == F) return th;
-  if (tl.v == T && th.v == T) return new Tri(T);
-  return th.v == MIXED ? th : tl;
-}
-
-/** x > c (or >= with inclusive) on one word: T, F, or a split at the boundary. */
-function wordGt(d: Domain, w: i32, c: u32, inclusive: bool): Tri {
-  const mn = d.min, mx = d.max;
-  const cc: i64 = <i64>c;
-  if (inclusive) {
-    if (mn >= cc) return new Tri(T);
-    if (mx < cc) return new Tri(F);
-    return new Tri(MIXED, new Split(w, [d.withRange(0, c - 1), d.withRange(c, 0xffffffff)]));
-  }
-  if (mn > cc) return new Tri(T);
-  if (mx <= cc) return new Tri(F);
-  return new Tri(MIXED, new Split(w, [d.withRange(0, c), d.withRange(c + 1, 0xffffffff)]));
-}
-
-function gtOver(lo: Domain, hi: Domain, loW: i32, hiW: i32, cl: u32, ch: u32, is32: bool, inclusive: bool): Tri {
-  if (is32) return wordGt(lo, loW, cl, inclusive);
-  // Lexicographic on (hi, lo): decide on hi unless hi can equal ch.
-  const above = wordGt(hi, hiW, ch, false); // hi > ch
-  if (above.v == T) return new Tri(T);
-  const atLeast = wordGt(hi, hiW, ch, true); // hi >= ch
-  if (atLeast.v == F) return new Tri(F);
-  if (!hi.singleton) {
-    // hi spans ch: split into below / equal / above.
-    const parts = new Array<Domain>();
-    if (ch > 0) { const p = hi.withRange(0, ch - 1); if (!p.empty) parts.push(p); }
-    const e = hi.withValue(ch); if (!e.empty) parts.push(e);
-    if (ch < 0xffffffff) { const p = hi.withRange(ch + 1, 0xffffffff); if (!p.empty) parts.push(p); }
-    return new Tri(MIXED, new Split(hiW, parts));
-  }
-  return wordGt(lo, loW, cl, inclusive); // hi == ch exactly
-}
-
-/** (w & m) != 0 over d. */
-function anyBitOver(d: Domain, w: i32, m: u32): Tri {
-  if (m == 0) return new Tri(F);
-  const none = d.withBits(m, 0);
-  if (none.empty) return new Tri(T);
-  const some = d.splitAnyBit(m);
-  if (some.length == 0) return new Tri(F);
-  const parts = new Array<Domain>();
-  for (let i = 0; i < some.length; i++) parts.push(some[i]);
-  parts.push(none);
-  return new Tri(MIXED, new Split(w, parts));
+/** {some bit of m set} / {none}: two parts, the first kept whole by the domain's nonzero masks. */
+function bitSplit(d: Domain, w: i32, m: u32): Split {
+  return new Split(w, [d.withAnyBit(m), d.withBits(m, 0)]);
 }
