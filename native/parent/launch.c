@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -633,14 +635,54 @@ int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsj
   return rc;
 }
 
+/* The pid file is written as a new file next to the target and renamed over it. The directory
+ * may belong to the jail's user (a run directory), who could have left a symlink at the name
+ * (`job.pid -> /etc/shadow`): opening the name with O_CREAT|O_TRUNC would follow it and
+ * truncate the link's target with our privileges. rename(2) replaces the link itself and
+ * never follows it; the temporary name is created with O_EXCL|O_NOFOLLOW, so nothing planted
+ * there is opened either. The directory is held by fd so both names are in the same one. */
 int tsjail_write_pid_file(const char *path, pid_t pid) {
   char text[32];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) return EISDIR;
+  char dir[4096];
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  if (dl + 2 > sizeof dir) return ENAMETOOLONG;
+  if (!slash) memcpy(dir, ".", 2);
+  else if (dl == 0) memcpy(dir, "/", 2);
+  else {
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+  }
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return errno;
+  char tmp[300];
+  int fd = -1, err = 0;
+  for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+    unsigned long nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) nonce = (unsigned long)tsjail_now_ms() + (unsigned long)attempt;
+    if (snprintf(tmp, sizeof tmp, ".%.200s.%d.%lx", name, (int)getpid(), nonce) >= (int)sizeof tmp) {
+      close(dirfd);
+      return ENAMETOOLONG;
+    }
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    err = errno;
+    close(dirfd);
+    return err;
+  }
   errno = 0;
-  int err = write(fd, text, (size_t)n) == n ? 0 : (errno ? errno : EIO);
+  if (write(fd, text, (size_t)n) != n) err = errno ? errno : EIO;
+  /* 0644 whatever the umask: readers of pid files are often other users. */
+  if (!err && fchmod(fd, 0644)) err = errno;
   if (close(fd) && !err) err = errno;
+  if (!err && renameat(dirfd, tmp, dirfd, name)) err = errno;
+  if (err) unlinkat(dirfd, tmp, 0);
+  close(dirfd);
   return err;
 }
 
