@@ -6,6 +6,7 @@
 // again at the trust boundary; here they get friendly errors. test/jail-limits-agree.test.ts
 // builds specs at and just past each limit and checks that both sides agree.
 import { JailSpec, MountSpec } from './spec';
+import { ioUringCallsAllowed, ioUringRisk } from './io-uring';
 
 export class SpecError extends TypeError {
   /** Dotted path of the offending field, e.g. 'user.uid'. */
@@ -217,6 +218,11 @@ export function validateSpec(input: JailSpec): JailSpec {
     need(s.seccomp.tsync === undefined || typeof s.seccomp.tsync === 'boolean', 'seccomp.tsync', 'must be a boolean');
     need(s.seccomp.log === undefined || typeof s.seccomp.log === 'boolean', 'seccomp.log', 'must be a boolean');
     need(s.seccomp.reportViolations === undefined || typeof s.seccomp.reportViolations === 'boolean', 'seccomp.reportViolations', 'must be a boolean');
+    need(s.seccomp.allowIoUring === undefined || typeof s.seccomp.allowIoUring === 'boolean', 'seccomp.allowIoUring', 'must be a boolean');
+    if (!s.seccomp.allowIoUring) {
+      const uring = ioUringCallsAllowed(b);
+      need(uring.length === 0, 'seccomp.bpf', `${ioUringRisk(uring)}; set seccomp.allowIoUring if that is intended`);
+    }
     if (s.seccomp.names !== undefined) {
       need(s.seccomp.names !== null && typeof s.seccomp.names === 'object', 'seccomp.names', 'must be an object of syscall names by number');
       const entries = Object.entries(s.seccomp.names);
