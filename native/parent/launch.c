@@ -26,6 +26,7 @@
 #include "bpf_eval.h"
 #include "elf.h"
 #include "filter.h"
+#include "fs_harden.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -172,6 +173,36 @@ static char *format(const char *fmt, ...) {
 
 /* ---- stage 1: decide ---------------------------------------------------------------------- */
 
+/* Where this process's argv and environment strings are (fields 48-51 of /proc/self/stat:
+ * arg_start arg_end env_start env_end), for the init to blank. Zeros when unknown: the init
+ * then leaves them, which shows the launcher's command line but breaks nothing. */
+static void launcher_string_areas(unsigned long args[2], unsigned long env[2]) {
+  args[0] = args[1] = env[0] = env[1] = 0;
+  char text[2048];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  char *p = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+  if (!p) return;
+  unsigned long v[4];
+  int field = 2; /* the field after ')' is 3 (state) */
+  char *save = NULL;
+  for (char *tok = strtok_r(p + 1, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+    field++;
+    if (field >= 48 && field <= 51) v[field - 48] = strtoul(tok, NULL, 10);
+    if (field == 51) {
+      args[0] = v[0];
+      args[1] = v[1];
+      env[0] = v[2];
+      env[1] = v[3];
+      return;
+    }
+  }
+}
+
 /* The preload library must be loadable inside the jail, or ld.so skips it and the jail fails
  * closed at step 'preload'. Under a new root it is bound read-only at its own path, after the
  * jail's mounts (which could hide it) and before trailing read-only remounts (which would stop
@@ -238,7 +269,16 @@ static int stage_decide(struct launch *l) {
   c->envp = s->envp;
   c->cwd = s->cwd;
   c->clone_flags = s->clone_flags;
-  c->with_init = (s->clone_flags & CLONE_NEWPID) && !s->program_as_init;
+  {
+    const struct tsjail_cgroup_limits *cl = &s->cgroup;
+    struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
+                                        s->caps_bounding};
+    char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+    int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
+    if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
+  }
+  c->with_init = (c->clone_flags & CLONE_NEWPID) && !s->program_as_init;
+  if (c->with_init) launcher_string_areas(c->launcher_args, c->launcher_env);
   c->hostname = s->hostname;
   c->loopback = (s->clone_flags & CLONE_NEWNET) != 0;
   c->set_uid = s->set_uid;

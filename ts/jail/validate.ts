@@ -207,6 +207,11 @@ export function validateSpec(input: JailSpec): JailSpec {
     capMask(c.bounding, 'caps.bounding');
     need(c.ambient === undefined || typeof c.ambient === 'boolean', 'caps.ambient', 'must be a boolean');
     need(c.securebits === undefined || isInt(c.securebits, 0, 0xff), 'caps.securebits', 'must be SECBIT_* bits (0-0xff)');
+    // open_by_handle_at needs CAP_DAC_READ_SEARCH in the initial user namespace and opens any
+    // file of a mounted filesystem by its handle: no root directory confines it.
+    const dacReadSearch = 1n << 2n;
+    need(!(s.filesystem?.root !== undefined && !s.namespaces.user && (((c.keep ?? 0n) | (c.bounding ?? 0n)) & dacReadSearch)),
+      'caps.keep', 'CAP_DAC_READ_SEARCH with a new root: open_by_handle_at reaches files outside the root');
   }
   need(typeof s.noNewPrivs === 'boolean', 'noNewPrivs', 'must be a boolean');
 
