@@ -242,6 +242,23 @@ static int reach_preload_library(struct launch *l, const char *lib) {
   return 0;
 }
 
+/* Last of the decisions: it needs every namespace the others added (fs_harden.h). It may add
+ * a mount namespace (cgroup limits) or a pid namespace (the host's /proc under a new root),
+ * so the init follows. The launcher's argv and environment are located for any init to blank. */
+static int decide_fs_hardening(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  const struct tsjail_cgroup_limits *cl = &s->cgroup;
+  struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
+                                      s->caps_bounding};
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
+  if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
+  if ((c->clone_flags & CLONE_NEWPID) && !s->program_as_init) c->with_init = 1;
+  launcher_string_areas(c->launcher_args, c->launcher_env);
+  return 0;
+}
+
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
  * filter, the preload library's reach, the kernel's last capability. */
 static int stage_decide(struct launch *l) {
@@ -269,16 +286,7 @@ static int stage_decide(struct launch *l) {
   c->envp = s->envp;
   c->cwd = s->cwd;
   c->clone_flags = s->clone_flags;
-  {
-    const struct tsjail_cgroup_limits *cl = &s->cgroup;
-    struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
-                                        s->caps_bounding};
-    char detail[TSJAIL_LAUNCH_DETAIL_MAX];
-    int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
-    if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
-  }
-  c->with_init = (c->clone_flags & CLONE_NEWPID) && !s->program_as_init;
-  if (c->with_init) launcher_string_areas(c->launcher_args, c->launcher_env);
+  c->with_init = (s->clone_flags & CLONE_NEWPID) && !s->program_as_init;
   c->hostname = s->hostname;
   c->loopback = (s->clone_flags & CLONE_NEWNET) != 0;
   c->set_uid = s->set_uid;
@@ -302,7 +310,7 @@ static int stage_decide(struct launch *l) {
   c->fs = &l->fs;
   c->rlimits = &s->rlimits;
   c->landlock = &l->landlock;
-  return 0;
+  return decide_fs_hardening(l);
 }
 
 /* ---- stage 2: channels -------------------------------------------------------------------- */
