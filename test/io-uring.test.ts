@@ -90,3 +90,19 @@ describe('refusal and warnings', () => {
     expect(() => validateSpec(s2)).not.toThrow(/io_uring/);
   });
 });
+
+test('a program of 4000 jumps on an argument is answered without walking every path', () => {
+  // 2^4000 paths, each ending in allow; the check sees each (pc, A, X) once.
+  const ins = (code: number, k: number, jt = 0, jf = 0) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
+    return b;
+  };
+  const parts = [ins(0x20, 16)]; // A = arg0 (low half): unknown
+  for (let i = 0; i < 4000; i++) parts.push(ins(0x45, 1, 0, 0)); // jset 1, both ways to the next
+  parts.push(ins(0x06, 0x80000000)); // kill
+  const prog = new Uint8Array(Buffer.concat(parts));
+  expect(callMayRun(prog, 425, 'x64')).toBe(false);
+  const allowAtEnd = new Uint8Array(Buffer.concat([...parts.slice(0, -1), ins(0x06, 0x7fff0000)]));
+  expect(callMayRun(allowAtEnd, 425, 'x64')).toBe(true);
+});

@@ -38,6 +38,7 @@ export function callMayRun(bpf: Uint8Array, nr: number, arch: string = process.a
   const view = new DataView(bpf.buffer, bpf.byteOffset, n * 8);
   const auditArch = AUDIT_ARCH[arch];
   let states = 0;
+  const seen = new Set<string>();
   const stack: Array<{ pc: number; a: Value; x: Value }> = [{ pc: 0, a: 0, x: 0 }];
   const load = (off: number): Value => (off === 0 ? nr : off === 4 ? auditArch : undefined);
   while (stack.length) {
@@ -83,8 +84,16 @@ export function callMayRun(bpf: Uint8Array, nr: number, arch: string = process.a
         const src = (code & 0x08) ? x : k >>> 0;
         const taken = a === undefined || src === undefined ? undefined : jump(op, a, src);
         if (taken === undefined) {
-          stack.push({ pc: pc + 1 + jf, a, x });
-          pc += 1 + jt;
+          // Both sides; a (pc, A, X) already explored is not walked again, which bounds the
+          // work by the program's size however many paths lead there.
+          const f = pc + 1 + jf, t = pc + 1 + jt;
+          if (!seen.has(`${f}:${a}:${x}`)) {
+            seen.add(`${f}:${a}:${x}`);
+            stack.push({ pc: f, a, x });
+          }
+          if (seen.has(`${t}:${a}:${x}`)) break;
+          seen.add(`${t}:${a}:${x}`);
+          pc = t;
         } else {
           pc += 1 + (taken ? jt : jf);
         }
