@@ -577,8 +577,9 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
   if (fs->root_mode != TSJAIL_ROOT_NONE && !fs->root) return fail(why, TSJAIL_FS_PHASE_ROOT, -1, EINVAL);
 
   /* The parent has put us in our cgroup (the sync step): that cgroup becomes the root of the
-   * jail's cgroup namespace. In cgroup v2 the kernel then refuses to move a process to a
-   * cgroup outside it; v1 ignores namespaces here, which hide_cgroupfs() covers. */
+   * jail's cgroup namespace, so a cgroupfs mounted inside shows nothing above it, and cgroup
+   * v2 mounted with nsdelegate refuses moves across it. v1 checks no namespace on a move:
+   * hide_cgroupfs() is what keeps the host's hierarchies out of reach. */
   if (fs->cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) return fail(why, TSJAIL_FS_PHASE_CGROUP_NS, -1, errno);
 
   /* First, so nothing below propagates back to the host's mount namespace. */
