@@ -119,7 +119,7 @@ const SPEC: JailSpec = {
   user: { uid: 0, gid: 0, groups: [1, 2] },
   caps: { keep: (1n << 10n) | (1n << 40n), ambient: true },
   noNewPrivs: true,
-  seccomp: { bpf: new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), tsync: true },
+  seccomp: { bpf: new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), tsync: true, allowIoUring: true },
   filesystem: {
     root: '/srv/root/',
     mounts: [

@@ -228,6 +228,20 @@ static int step_seccomp(const struct tsjail_config *cfg) {
   return 0;
 }
 
+/* The init is a copy of the launcher, argv and environment strings included: /proc/1/cmdline
+ * would show the caller's command line (`node ... tsjail run ...`) and /proc/1/environ its
+ * environment to the jail. The copies are ours (copy-on-write), and nothing here reads them. */
+static void blank_launcher_strings(const struct tsjail_config *cfg) {
+  static const char name[] = "tsjail-init";
+  const unsigned long *areas[2] = {cfg->launcher_args, cfg->launcher_env};
+  for (int i = 0; i < 2; i++) {
+    unsigned long start = areas[i][0], end = areas[i][1];
+    if (!start || end <= start) continue;
+    memset((void *)start, 0, end - start);
+    if (i == 0 && end - start > sizeof name) memcpy((void *)start, name, sizeof name);
+  }
+}
+
 int tsjail_child_main(void *arg) {
   const struct tsjail_config *cfg = (const struct tsjail_config *)arg;
   STEP(cfg, TSJAIL_STEP_SYNC, step_sync(cfg));
@@ -256,6 +270,7 @@ int tsjail_child_main(void *arg) {
    * The init keeps its privileges in the namespace (it reaps and signals), but the program
    * cannot signal or ptrace it once its ids and caps are dropped. */
   if (cfg->with_init) {
+    blank_launcher_strings(cfg);
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
     if (pid > 0) tsjail_init_run(cfg, pid);

@@ -32,6 +32,9 @@ struct tsjail_config {
 
   unsigned long clone_flags;  /* CLONE_NEW* */
   int with_init;              /* pid namespace with tsjail's init as pid 1 */
+  /* The launcher's argv and environment strings ([start, end) in our memory, a copy of the
+   * launcher's), blanked in the init: its /proc/1/cmdline and environ are the jail's to read. */
+  unsigned long launcher_args[2], launcher_env[2];
   const char *hostname;       /* or NULL */
   int loopback;               /* bring lo up (new net namespace) */
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +26,7 @@
 #include "bpf_eval.h"
 #include "elf.h"
 #include "filter.h"
+#include "fs_harden.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -170,6 +173,36 @@ static char *format(const char *fmt, ...) {
 
 /* ---- stage 1: decide ---------------------------------------------------------------------- */
 
+/* Where this process's argv and environment strings are (fields 48-51 of /proc/self/stat:
+ * arg_start arg_end env_start env_end), for the init to blank. Zeros when unknown: the init
+ * then leaves them, which shows the launcher's command line but breaks nothing. */
+static void launcher_string_areas(unsigned long args[2], unsigned long env[2]) {
+  args[0] = args[1] = env[0] = env[1] = 0;
+  char text[2048];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  char *p = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+  if (!p) return;
+  unsigned long v[4];
+  int field = 2; /* the field after ')' is 3 (state) */
+  char *save = NULL;
+  for (char *tok = strtok_r(p + 1, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+    field++;
+    if (field >= 48 && field <= 51) v[field - 48] = strtoul(tok, NULL, 10);
+    if (field == 51) {
+      args[0] = v[0];
+      args[1] = v[1];
+      env[0] = v[2];
+      env[1] = v[3];
+      return;
+    }
+  }
+}
+
 /* The preload library must be loadable inside the jail, or ld.so skips it and the jail fails
  * closed at step 'preload'. Under a new root it is bound read-only at its own path, after the
  * jail's mounts (which could hide it) and before trailing read-only remounts (which would stop
@@ -206,6 +239,23 @@ static int reach_preload_library(struct launch *l, const char *lib) {
       ll->n_rules++;
     }
   }
+  return 0;
+}
+
+/* Last of the decisions: it needs every namespace the others added (fs_harden.h). It may add
+ * a mount namespace (cgroup limits) or a pid namespace (the host's /proc under a new root),
+ * so the init follows. The launcher's argv and environment are located for any init to blank. */
+static int decide_fs_hardening(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  const struct tsjail_cgroup_limits *cl = &s->cgroup;
+  struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
+                                      s->caps_bounding};
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
+  if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
+  if ((c->clone_flags & CLONE_NEWPID) && !s->program_as_init) c->with_init = 1;
+  launcher_string_areas(c->launcher_args, c->launcher_env);
   return 0;
 }
 
@@ -260,7 +310,7 @@ static int stage_decide(struct launch *l) {
   c->fs = &l->fs;
   c->rlimits = &s->rlimits;
   c->landlock = &l->landlock;
-  return 0;
+  return decide_fs_hardening(l);
 }
 
 /* ---- stage 2: channels -------------------------------------------------------------------- */
@@ -633,14 +683,54 @@ int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsj
   return rc;
 }
 
+/* The pid file is written as a new file next to the target and renamed over it. The directory
+ * may belong to the jail's user (a run directory), who could have left a symlink at the name
+ * (`job.pid -> /etc/shadow`): opening the name with O_CREAT|O_TRUNC would follow it and
+ * truncate the link's target with our privileges. rename(2) replaces the link itself and
+ * never follows it; the temporary name is created with O_EXCL|O_NOFOLLOW, so nothing planted
+ * there is opened either. The directory is held by fd so both names are in the same one. */
 int tsjail_write_pid_file(const char *path, pid_t pid) {
   char text[32];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) return EISDIR;
+  char dir[4096];
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  if (dl + 2 > sizeof dir) return ENAMETOOLONG;
+  if (!slash) memcpy(dir, ".", 2);
+  else if (dl == 0) memcpy(dir, "/", 2);
+  else {
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+  }
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return errno;
+  char tmp[300];
+  int fd = -1, err = 0;
+  for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+    unsigned long nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) nonce = (unsigned long)tsjail_now_ms() + (unsigned long)attempt;
+    if (snprintf(tmp, sizeof tmp, ".%.200s.%d.%lx", name, (int)getpid(), nonce) >= (int)sizeof tmp) {
+      close(dirfd);
+      return ENAMETOOLONG;
+    }
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    err = errno;
+    close(dirfd);
+    return err;
+  }
   errno = 0;
-  int err = write(fd, text, (size_t)n) == n ? 0 : (errno ? errno : EIO);
+  if (write(fd, text, (size_t)n) != n) err = errno ? errno : EIO;
+  /* 0644 whatever the umask: readers of pid files are often other users. */
+  if (!err && fchmod(fd, 0644)) err = errno;
   if (close(fd) && !err) err = errno;
+  if (!err && renameat(dirfd, tmp, dirfd, name)) err = errno;
+  if (err) unlinkat(dirfd, tmp, 0);
+  close(dirfd);
   return err;
 }
 

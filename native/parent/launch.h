@@ -94,7 +94,8 @@ void tsjail_jail_wait(struct tsjail_jail *jail, long deadline_ms, int sigfd, str
  * and free what the jail holds. */
 void tsjail_jail_close(struct tsjail_jail *jail);
 
-/* "<pid>\n" into path (created or truncated, mode 0644). 0 or errno. */
+/* "<pid>\n" into path, mode 0644: a new file in path's directory renamed over path, so a
+ * symlink at path is replaced, never followed. 0 or errno. */
 int tsjail_write_pid_file(const char *path, pid_t pid);
 
 #ifdef __cplusplus

@@ -73,6 +73,8 @@ export interface RunRequest {
   seccomp?: { kind: 'policy' | 'binary'; path: string; flag: string };
   seccompLog: boolean;
   seccompTsync: boolean;
+  /** --allow-io-uring: run a policy that lets io_uring through (warned about, not refused). */
+  allowIoUring: boolean;
   mounts: RequestedMount[];
   bindMountGiven: boolean;
   root?: { path: string; mode: 'chroot' | 'pivot_root'; flag: string };
@@ -108,7 +110,7 @@ export function emptyRequest(): RunRequest {
     ns: { user: false, pid: false, mount: false, net: false, ipc: false, uts: false, cgroup: false, time: false },
     explicitMountNs: false, programAsInit: false, remountModeGiven: false,
     inheritGroups: false, keepGroups: false, supplGroups: [],
-    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false,
+    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false, allowIoUring: false,
     mounts: [], bindMountGiven: false, procReadOnly: false, mountDev: false,
     landlock: { ro: [], rw: [], rx: [] }, fsDefaultPaths: false, fsPathGiven: false, noFsRestrictions: false,
     rlimits: [], envBase: 'inherit', envAdd: [], preserveFds: [], forwardSignals: true, configFiles: [],
@@ -512,6 +514,12 @@ export const OPTIONS: OptionDef[] = [
     short: 'Y', long: 'seccomp-tsync', arg: 'none', group: 'seccomp',
     help: 'Synchronize the filter across all threads (SECCOMP_FILTER_FLAG_TSYNC).',
     apply(r) { r.seccompTsync = true; },
+  },
+  {
+    long: 'allow-io-uring', arg: 'none', group: 'seccomp',
+    help: 'Run a policy that allows io_uring_setup/enter/register (refused without this): io_uring operations '
+      + "(openat, read, connect, mkdirat...) are not checked by the policy's other rules.",
+    apply(r) { r.allowIoUring = true; },
   },
   // --- resources -------------------------------------------------------------------------
   {

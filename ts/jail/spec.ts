@@ -81,6 +81,12 @@ export interface SeccompSpec {
    * exec (docs/runtime.md says what the preload path does then).
    */
   reportViolations?: boolean;
+  /**
+   * The program may allow io_uring_setup/io_uring_enter/io_uring_register. io_uring runs
+   * openat, read, connect, mkdirat... in kernel workers that seccomp never sees, so such a
+   * policy does not hold; validateSpec refuses it unless this is true.
+   */
+  allowIoUring?: boolean;
 }
 
 export interface LandlockSpec {
