@@ -33,6 +33,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
 
 static void fail(const struct tsjail_config *cfg, int step, int err, int phase, int index) {
   tsjail_record_fail(cfg->status_wr, step, err, phase, index);
@@ -59,6 +62,34 @@ static int step_sync(const struct tsjail_config *cfg) {
   }
   close(cfg->sync_rd);
   return 0;
+}
+
+/* A session of its own: the caller's terminal stops being the jail's controlling terminal,
+ * so TIOCSTI on it (which needs the controlling terminal, or CAP_SYS_ADMIN) and /dev/tty fail,
+ * and the terminal's job-control signals reach the launcher, which forwards them. The cloned
+ * child is never a process-group leader, so setsid cannot fail with EPERM here. */
+static int step_session(const struct tsjail_config *cfg) {
+  if (!cfg->new_session) return 0;
+  return setsid() < 0 ? errno : 0;
+}
+
+/* A core dump is a file the kernel writes for the program, past its policy and Landlock (into
+ * the working directory, or to a core_pattern helper). Hard limit 0, so the program cannot
+ * raise it again; before the id change like the other limits. */
+static int step_no_core(const struct tsjail_config *cfg) {
+  if (!cfg->no_core_dumps) return 0;
+  struct rlimit none = {0, 0};
+  return setrlimit(RLIMIT_CORE, &none) ? errno : 0;
+}
+
+/* The launcher's session keyring is the program's too (inherited across fork), and a process
+ * possesses the keys of its session keyring whatever their owner: join a new, empty, anonymous
+ * one. After the id change, so it belongs to (and counts against) the jail's uid. A kernel
+ * without keys has nothing to steal. */
+static int step_session_keyring(const struct tsjail_config *cfg) {
+  if (!cfg->new_session_keyring) return 0;
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0) return 0;
+  return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : errno;
 }
 
 static int step_hostname(const struct tsjail_config *cfg) {
@@ -241,11 +272,13 @@ int tsjail_child_main(void *arg) {
       fail(cfg, (int)tsjail_fs_phase_step(why.phase), err, (int)why.phase, why.index);
     }
   }
+  STEP(cfg, TSJAIL_STEP_SESSION, step_session(cfg));
   STEP(cfg, TSJAIL_STEP_HOSTNAME, step_hostname(cfg));
   STEP(cfg, TSJAIL_STEP_LOOPBACK, step_loopback(cfg));
   /* Before dropping ids/caps: raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE
    * waits until the inherited fds are closed (below): the child still holds the parent's,
    * so a small limit would make every later fd-opening step fail with EMFILE. */
+  STEP(cfg, TSJAIL_STEP_RLIMITS, step_no_core(cfg));
   if (cfg->rlimits && cfg->rlimits->n) {
     int idx = -1;
     int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_EARLY, &idx);
@@ -264,6 +297,7 @@ int tsjail_child_main(void *arg) {
   STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESGID, step_setresgid(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESUID, step_setresuid(cfg));
+  STEP(cfg, TSJAIL_STEP_SESSION_KEYRING, step_session_keyring(cfg));
   STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
   STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));
   STEP(cfg, TSJAIL_STEP_SECUREBITS, step_securebits(cfg));
@@ -272,7 +306,7 @@ int tsjail_child_main(void *arg) {
    * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure
    * mode and honours the preload). */
   STEP(cfg, TSJAIL_STEP_NO_NEW_PRIVS, step_no_new_privs(cfg));
-  if (cfg->landlock && cfg->landlock->enabled) {
+  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes)) {
     int idx = -1;
     int err = tsjail_landlock_apply(cfg->landlock, &idx);
     if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);

@@ -52,6 +52,11 @@ struct tsjail_config {
 
   int no_new_privs;
 
+  /* What every jail gets unless its spec says otherwise (decided by the parent at launch). */
+  int new_session;            /* setsid(): no controlling terminal, so no TIOCSTI into the caller's */
+  int new_session_keyring;    /* a fresh anonymous session keyring instead of the launcher's */
+  int no_core_dumps;          /* RLIMIT_CORE 0/0 (the spec sets no core limit of its own) */
+
   /* Seccomp: the program installed before exec (the exact filter, or the gate in preload mode). */
   struct sock_fprog filter;
   unsigned filter_flags;      /* SECCOMP_FILTER_FLAG_* */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -209,6 +210,36 @@ static int reach_preload_library(struct launch *l, const char *lib) {
   return 0;
 }
 
+/* Whether the program keeps every privilege of a root launcher: uid 0 of the host's user
+ * namespace with the caller's capabilities. Only such a jail may still gain privileges at
+ * exec; every other one gets no_new_privs, because a setuid or file-capability program would
+ * give it more than its launcher chose to give (a setuid-root binary under -u 65534 -c 0 is
+ * euid 0 again). */
+static int keeps_root_privileges(const struct tsjail_spec *s) {
+  return geteuid() == 0 && !(s->clone_flags & CLONE_NEWUSER) && !s->caps_set && (!s->set_uid || s->uid == 0);
+}
+
+static int sets_rlimit(const struct tsjail_spec *s, int resource) {
+  for (unsigned i = 0; i < s->rlimits.n; i++)
+    if (s->rlimits.items[i].resource == resource) return 1;
+  return 0;
+}
+
+/* The containment every jail gets from the runtime (docs/runtime.md, "Threat model"): its own
+ * session, its own session keyring, no core dumps unless the spec sets a core limit, and a
+ * Landlock domain with the signal and abstract-socket scopes (which also keeps it from
+ * ptracing anything outside; landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN, which
+ * keeps_root_privileges guarantees between them). */
+static void decide_containment(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  c->new_session = 1;
+  c->new_session_keyring = 1;
+  c->no_core_dumps = !sets_rlimit(s, RLIMIT_CORE);
+  l->landlock.scopes = 1;
+  if (!keeps_root_privileges(s)) c->no_new_privs = 1;
+}
+
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
  * filter, the preload library's reach, the kernel's last capability. */
 static int stage_decide(struct launch *l) {
@@ -260,6 +291,7 @@ static int stage_decide(struct launch *l) {
   c->fs = &l->fs;
   c->rlimits = &s->rlimits;
   c->landlock = &l->landlock;
+  decide_containment(l);
   return 0;
 }
 

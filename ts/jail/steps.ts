@@ -29,6 +29,8 @@ export const STEPS = [
   'exec', // child: execve
   'preload', // program: the preload library installs the filter before main
   'pid-file', // parent
+  'session', // child: setsid (runs after sync)
+  'session-keyring', // child: a fresh anonymous session keyring (runs after setresuid)
 ] as const;
 
 export type JailStep = (typeof STEPS)[number];
