@@ -23,6 +23,10 @@ import { RunIo, addRunStyleCommand, specFromArgs } from './run-command';
 import { EXIT_SETUP_FAILED, describeJailError } from './run-status';
 import { saveJailFile } from './pack-jail';
 
+// The flags -> JailSpec step on its own, for callers that launch the spec themselves (the
+// attack suite's Node API launcher builds its jails from the same flags as tsjail run).
+export { specFromArgs } from './run-command';
+
 /** Signals tsjail passes on to the jail (its init forwards them to the program). */
 const FORWARDED = FORWARDED_SIGNALS;
 
