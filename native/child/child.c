@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -52,16 +53,33 @@ static void fail(const struct tsjail_config *cfg, int step, int err, int phase, 
  * open /proc/<pid>/uid_map while we are alive. EOF = done. */
 static int step_sync(const struct tsjail_config *cfg) {
   char c;
+  int released = 0;
   close(cfg->sync_wr); /* our copy of the parent's end would keep EOF from ever coming */
   for (;;) {
     ssize_t n = read(cfg->sync_rd, &c, 1);
     if (n == 0) break;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
-    return ECANCELED; /* the parent writes only to abort */
+    /* One TSJAIL_SYNC_GO byte, then EOF: the parent's part is done. EOF alone means the parent
+     * died (its end closed with it): its maps, cgroup and supervisor may be missing. */
+    if (released || c != TSJAIL_SYNC_GO) return ECANCELED;
+    released = 1;
   }
   close(cfg->sync_rd);
-  return 0;
+  return released ? 0 : ECANCELED;
+}
+
+/* Die with the launcher: SIGKILL when the thread that cloned us exits, so a jail never runs on
+ * without its supervisor, time limit and cgroup cleanup. The pidfd closes the race with a
+ * launcher that died before the prctl. Set again after the id change, which clears it. */
+static int step_parent_death(const struct tsjail_config *cfg) {
+  if (cfg->parent_pidfd < 0) return 0;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) return errno;
+  struct pollfd p = {cfg->parent_pidfd, POLLIN, 0};
+  int n;
+  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return errno;
+  return n > 0 ? ESRCH : 0;
 }
 
 /* A session of its own: the caller's terminal stops being the jail's controlling terminal,
@@ -261,6 +279,7 @@ static int step_seccomp(const struct tsjail_config *cfg) {
 
 int tsjail_child_main(void *arg) {
   const struct tsjail_config *cfg = (const struct tsjail_config *)arg;
+  STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
   STEP(cfg, TSJAIL_STEP_SYNC, step_sync(cfg));
 
   /* Mounts and the new root first, while the child still holds every capability of its
@@ -301,6 +320,8 @@ int tsjail_child_main(void *arg) {
   STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
   STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));
   STEP(cfg, TSJAIL_STEP_SECUREBITS, step_securebits(cfg));
+  /* Below an init the init holds it (the program dies with the pid namespace). */
+  if (!cfg->with_init) STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
   STEP(cfg, TSJAIL_STEP_CWD, step_cwd(cfg));
   /* no_new_privs before Landlock (landlock_restrict_self needs it without CAP_SYS_ADMIN) and
    * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure

@@ -41,6 +41,9 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 static const char *const step_names[] = {
 #define TSJAIL_STEP_NAME(e, name, side) name,
@@ -85,6 +88,9 @@ struct launch {
 
   int sync[2], status[2], report[2];
   int state;
+  int parent_pidfd;                 /* ours, for the child's parent-death check */
+  unsigned long default_ns;         /* namespaces this launch adds for teardown (decide_teardown) */
+  char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
   struct sock_filter installed[BPF_MAXINSNS], exact[BPF_MAXINSNS];
@@ -101,14 +107,14 @@ static struct launch *launch_new(const struct tsjail_spec *spec, struct tsjail_j
   l->jail = j;
   l->error = e;
   int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
-                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2], &l->parent_pidfd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) *fds[i] = -1;
   return l;
 }
 
 static void launch_release(struct launch *l) {
   int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
-                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2], &l->parent_pidfd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) close_fd(fds[i]);
   free(l->envp);
   free(l->ld_preload);
@@ -240,6 +246,28 @@ static void decide_containment(struct launch *l) {
   if (!keeps_root_privileges(s)) c->no_new_privs = 1;
 }
 
+/* Nothing of a jail may outlive it (docs/runtime.md, "Threat model"): a pid namespace whenever
+ * one can be made, so the init's death (at the time limit, or with the launcher: PDEATHSIG)
+ * ends every process in it, setsid daemons included. Root can always make one. An unprivileged
+ * launcher gets it with the user namespace it needs, mapping only its own uid and gid to
+ * themselves: the program keeps its ids, holds no capability after exec, and loses nothing
+ * but its supplementary groups. Where the kernel refuses (stage_clone), the jail runs without
+ * and only PDEATHSIG ends it with the launcher. -I (the program as pid 1) stays as asked. */
+static void decide_teardown(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  if (!(s->clone_flags & CLONE_NEWPID)) {
+    l->default_ns = CLONE_NEWPID;
+    if (geteuid() != 0 && !(s->clone_flags & CLONE_NEWUSER)) {
+      l->default_ns |= CLONE_NEWUSER;
+      snprintf(l->uid_map, sizeof l->uid_map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+      snprintf(l->gid_map, sizeof l->gid_map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+    }
+    c->clone_flags |= l->default_ns;
+    c->with_init = 1;
+  }
+}
+
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
  * filter, the preload library's reach, the kernel's last capability. */
 static int stage_decide(struct launch *l) {
@@ -292,6 +320,7 @@ static int stage_decide(struct launch *l) {
   c->rlimits = &s->rlimits;
   c->landlock = &l->landlock;
   decide_containment(l);
+  decide_teardown(l);
   return 0;
 }
 
@@ -305,6 +334,9 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
    * program's pidfd (records.h). */
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->status)) return fail(l, TSJAIL_STEP_PREPARE, errno, "socketpair");
   if (c->with_init && pipe2(l->report, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  /* pidfds are close-on-exec: the child holds it until its close-fds step. */
+  if ((l->parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0) return fail(l, TSJAIL_STEP_PREPARE, errno, "pidfd_open");
+  c->parent_pidfd = l->parent_pidfd;
   for (int i = 0; i < 3; i++) {
     if (stdio[i] >= 0) {
       c->stdio_src[i] = stdio[i];
@@ -474,6 +506,16 @@ static int stage_clone(struct launch *l) {
   ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
   ca.exit_signal = SIGCHLD;
   long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid < 0 && l->default_ns && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
+    /* The namespaces decide_teardown added cannot be made here (user namespaces disabled,
+     * nesting limits): run without them rather than not at all; PDEATHSIG still ends the
+     * program with the launcher. */
+    l->cfg.clone_flags &= ~l->default_ns;
+    l->cfg.with_init = (l->cfg.clone_flags & CLONE_NEWPID) && !l->spec->program_as_init;
+    l->default_ns = 0;
+    ca.flags = l->cfg.clone_flags | CLONE_PIDFD;
+    pid = syscall(SYS_clone3, &ca, sizeof ca);
+  }
   if (pid == 0) {
     tsjail_child_main(&l->cfg);
     _exit(127);
@@ -505,7 +547,7 @@ static int write_file(const char *path, const char *text) {
 }
 
 /* setgroups, uid_map, gid_map (setresuid inside the user namespace needs the maps). */
-static int write_id_maps(const struct tsjail_spec *s, pid_t pid, char *detail, size_t cap) {
+static int write_id_maps(const struct tsjail_spec *s, const struct launch *l, pid_t pid, char *detail, size_t cap) {
   char path[64];
   /* Unprivileged writers must deny setgroups before writing gid_map; root may allow it when
    * the spec sets supplementary groups. */
@@ -516,7 +558,9 @@ static int write_id_maps(const struct tsjail_spec *s, pid_t pid, char *detail, s
     snprintf(detail, cap, "setgroups");
     return err;
   }
-  const char *maps[2][2] = {{"uid_map", s->uid_map}, {"gid_map", s->gid_map}};
+  /* A user namespace the launch added has its own identity maps (decide_teardown). */
+  int own = (l->default_ns & CLONE_NEWUSER) != 0;
+  const char *maps[2][2] = {{"uid_map", own ? l->uid_map : s->uid_map}, {"gid_map", own ? l->gid_map : s->gid_map}};
   for (int i = 0; i < 2; i++) {
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, maps[i][0]);
     if ((err = write_file(path, maps[i][1] ? maps[i][1] : ""))) {
@@ -532,8 +576,8 @@ static int stage_parent_setup(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
   detail[0] = '\0';
-  if (s->clone_flags & CLONE_NEWUSER) {
-    int err = write_id_maps(s, j->pid, detail, sizeof detail);
+  if (l->cfg.clone_flags & CLONE_NEWUSER) {
+    int err = write_id_maps(s, l, j->pid, detail, sizeof detail);
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
   const struct tsjail_cgroup_limits *cl = &s->cgroup;
@@ -566,7 +610,10 @@ static void record_detail(const struct tsjail_record *r, char *detail, size_t ca
 static int stage_handshake(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   int preload = l->mode == TSJAIL_MODE_PRELOAD;
-  close_fd(&l->sync[1]); /* the child's sync read returns EOF: its turn */
+  /* The go byte, then EOF: its turn. EOF alone would mean we died (child.c, step_sync). */
+  char go = TSJAIL_SYNC_GO;
+  if (write(l->sync[1], &go, 1) != 1) return fail_after_clone(l, TSJAIL_STEP_SYNC, errno ? errno : EIO, "release");
+  close_fd(&l->sync[1]);
   struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
   int acked = 0, rc = 0;

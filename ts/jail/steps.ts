@@ -31,6 +31,7 @@ export const STEPS = [
   'pid-file', // parent
   'session', // child: setsid (runs after sync)
   'session-keyring', // child: a fresh anonymous session keyring (runs after setresuid)
+  'parent-death', // child: die with the launcher (PDEATHSIG), and fail if it is already gone
 ] as const;
 
 export type JailStep = (typeof STEPS)[number];
