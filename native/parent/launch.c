@@ -256,16 +256,21 @@ static void decide_containment(struct launch *l) {
 static void decide_teardown(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
-  if (!(s->clone_flags & CLONE_NEWPID)) {
+  if (s->clone_flags & CLONE_NEWPID) return;
+  if (geteuid() == 0 || (s->clone_flags & CLONE_NEWUSER)) {
     l->default_ns = CLONE_NEWPID;
-    if (geteuid() != 0 && !(s->clone_flags & CLONE_NEWUSER)) {
-      l->default_ns |= CLONE_NEWUSER;
-      snprintf(l->uid_map, sizeof l->uid_map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
-      snprintf(l->gid_map, sizeof l->gid_map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
-    }
-    c->clone_flags |= l->default_ns;
-    c->with_init = 1;
+  } else if (!s->clone_flags && !(s->caps_set && s->caps_keep)) {
+    /* Only for a jail that asks for no namespace and no capability: the user namespace must
+     * not turn namespaces or capabilities an unprivileged launcher cannot give into ones it
+     * can (such a jail fails at clone or capabilities as it always did). */
+    l->default_ns = CLONE_NEWPID | CLONE_NEWUSER;
+    snprintf(l->uid_map, sizeof l->uid_map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+    snprintf(l->gid_map, sizeof l->gid_map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+  } else {
+    return;
   }
+  c->clone_flags |= l->default_ns;
+  c->with_init = 1;
 }
 
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
