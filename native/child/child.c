@@ -110,6 +110,20 @@ static int step_session_keyring(const struct tsjail_config *cfg) {
   return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : errno;
 }
 
+/* The default pid ceiling of a jail in a user namespace, where RLIMIT_NPROC counts the uid's
+ * processes in that namespace only (the parent's decide_ceiling). Never raises the hard limit.
+ * Set after the id change: a program that leaves for another uid of the namespace would not be
+ * counted, and setresuid itself fails the exec when the new uid is already over it. */
+static int step_default_nproc(const struct tsjail_config *cfg) {
+  if (!cfg->default_nproc) return 0;
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NPROC, &lim)) return errno;
+  rlim_t want = (rlim_t)cfg->default_nproc;
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) want = lim.rlim_max;
+  lim.rlim_cur = lim.rlim_max = want;
+  return setrlimit(RLIMIT_NPROC, &lim) ? errno : 0;
+}
+
 static int step_hostname(const struct tsjail_config *cfg) {
   if (!cfg->hostname) return 0;
   return sethostname(cfg->hostname, strlen(cfg->hostname)) ? errno : 0;
@@ -316,6 +330,7 @@ int tsjail_child_main(void *arg) {
   STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESGID, step_setresgid(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESUID, step_setresuid(cfg));
+  STEP(cfg, TSJAIL_STEP_RLIMITS, step_default_nproc(cfg));
   STEP(cfg, TSJAIL_STEP_SESSION_KEYRING, step_session_keyring(cfg));
   STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
   STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));

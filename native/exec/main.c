@@ -225,6 +225,22 @@ static int run(const struct tsjail_spec *spec) {
       fprintf(stderr, "tsjail: time limit of %s reached; the jail was killed\n", d);
       return 128 + SIGKILL;
     }
+    case TSJAIL_EXIT_MEMORY_LIMIT: {
+      /* The same line as tsjail run's (ts/cli/run.ts): 1024-based units, whole numbers. */
+      uint64_t b = spec->cgroup.memory_bytes;
+      const char *unit = "bytes";
+      static const char *const units[] = {"GiB", "MiB", "KiB"};
+      for (int i = 0; i < 3; i++) {
+        uint64_t size = (uint64_t)1 << (30 - 10 * i);
+        if (b >= size && b % size == 0) {
+          b /= size;
+          unit = units[i];
+          break;
+        }
+      }
+      fprintf(stderr, "tsjail: memory limit of %llu %s reached (oom kill); the jail was killed\n", (unsigned long long)b, unit);
+      return 128 + SIGKILL;
+    }
     case TSJAIL_EXIT_SIGNALED:
       /* The kernel's own kill: only the dying process learns the syscall. */
       if (ex.signal == SIGSYS) fprintf(stderr, "tsjail: seccomp violation: syscall not known (the program died of SIGSYS)\n");

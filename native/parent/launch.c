@@ -61,6 +61,7 @@ const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason) {
     case TSJAIL_EXIT_SIGNALED: return "signal";
     case TSJAIL_EXIT_VIOLATION: return "violation";
     case TSJAIL_EXIT_TIME_LIMIT: return "time-limit";
+    case TSJAIL_EXIT_MEMORY_LIMIT: return "memory-limit";
   }
   return "exit";
 }
@@ -90,6 +91,8 @@ struct launch {
   int state;
   int parent_pidfd;                 /* ours, for the child's parent-death check */
   unsigned long default_ns;         /* namespaces this launch adds for teardown (decide_teardown) */
+  struct tsjail_cgroup_limits cgroup; /* the spec's, plus the default pids ceiling (decide_ceiling) */
+  int default_pids;                 /* cgroup.pids is the default, not the spec's */
   char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
@@ -273,6 +276,28 @@ static void decide_teardown(struct launch *l) {
   c->with_init = 1;
 }
 
+/* Processes (threads included) a jail may have when its spec sets no limit of its own: enough
+ * for a parallel build, far below the host's pid_max, so a fork bomb stops at the jail. */
+#define TSJAIL_DEFAULT_PIDS 1024
+
+/* A default pid ceiling (docs/runtime.md, "Threat model"), per jail: a pids cgroup for a root
+ * launcher (RLIMIT_NPROC does not hold root, and without a user namespace it would count every
+ * process of the uid on the host), RLIMIT_NPROC in a user namespace (it counts the uid's
+ * processes of that namespace only, and holds a program without host capabilities). The
+ * spec's --pids or RLIMIT_NPROC replaces it. Runs after decide_teardown (the namespaces). */
+static void decide_ceiling(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  l->cgroup = s->cgroup;
+  if (s->cgroup.has_pids || sets_rlimit(s, RLIMIT_NPROC)) return;
+  if (l->cfg.clone_flags & CLONE_NEWUSER) {
+    l->cfg.default_nproc = TSJAIL_DEFAULT_PIDS;
+  } else if (geteuid() == 0) {
+    l->cgroup.has_pids = 1;
+    l->cgroup.pids = TSJAIL_DEFAULT_PIDS;
+    l->default_pids = 1;
+  }
+}
+
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
  * filter, the preload library's reach, the kernel's last capability. */
 static int stage_decide(struct launch *l) {
@@ -326,6 +351,7 @@ static int stage_decide(struct launch *l) {
   c->landlock = &l->landlock;
   decide_containment(l);
   decide_teardown(l);
+  decide_ceiling(l);
   return 0;
 }
 
@@ -585,17 +611,22 @@ static int stage_parent_setup(struct launch *l) {
     int err = write_id_maps(s, l, j->pid, detail, sizeof detail);
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
-  const struct tsjail_cgroup_limits *cl = &s->cgroup;
-  if (cl->has_memory || cl->has_pids || cl->has_cpu) {
-    int err = tsjail_cgroup_create(cl, &j->cgroup);
-    if (!err) {
-      j->has_cgroup = 1;
-      err = tsjail_cgroup_attach(&j->cgroup, j->pid);
-    }
-    if (err) {
-      snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
-      return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
-    }
+  struct tsjail_cgroup_limits *cl = &l->cgroup;
+  int err = tsjail_cgroup_create(cl, &j->cgroup);
+  if (err && l->default_pids && (err == ENODEV || err == EACCES || err == EPERM || err == EROFS || err == EBUSY)) {
+    /* The default ceiling needed a cgroup this host does not give us (no pids controller, not
+     * delegated): run without the ceiling, as the docs say, rather than not at all. Limits the
+     * spec asked for still fail closed. */
+    cl->has_pids = 0;
+    err = tsjail_cgroup_create(cl, &j->cgroup); /* nothing left to limit: no cgroup, 0 */
+  }
+  if (!err && j->cgroup.n_dirs) {
+    j->has_cgroup = 1;
+    err = tsjail_cgroup_attach(&j->cgroup, j->pid);
+  }
+  if (err) {
+    snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
+    return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
   }
   return 0;
 }
@@ -755,8 +786,10 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
     tsjail_supervise(&j->sup, &w, &ev);
     if (ev.kind == TSJAIL_EVENT_EXITED) break;
     if (ev.kind == TSJAIL_EVENT_DEADLINE) {
-      /* SIGKILL of the init ends the whole pid namespace; without one, only the program. */
+      /* SIGKILL of the init ends the whole pid namespace; without one (the kernel would not
+       * make it), the jail's cgroup is killed as a whole, when it has one. */
       syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+      if (j->has_cgroup) tsjail_cgroup_kill(&j->cgroup);
       timed_out = 1;
       w.deadline_ms = -1;
     } else if (ev.kind == TSJAIL_EVENT_FAILED) {
@@ -783,6 +816,8 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
   out->violation_nr = j->violations.first_nr;
   if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
+  else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)
+    out->reason = TSJAIL_EXIT_MEMORY_LIMIT;
   else if (out->signal) out->reason = TSJAIL_EXIT_SIGNALED;
   else out->reason = TSJAIL_EXIT_EXITED;
   tsjail_supervisor_close(&j->sup);

@@ -37,6 +37,14 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** A byte count the way people wrote it: "32 MiB" (1024-based units, whole numbers only). */
+function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
 /** Run the jail and wait: the status tsjail should exit with. */
 export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): Promise<number> {
   // Handlers go in before the spawn: the program may already be running (and its parent be
@@ -81,6 +89,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
       // The runtime enforces the limit and says when it was the cause.
       if (exit.reason === 'time-limit') {
         io.stderr.write(`tsjail: time limit of ${formatDuration(spec.timeLimitMs!)} reached; the jail was killed\n`);
+      } else if (exit.reason === 'memory-limit') {
+        io.stderr.write(`tsjail: memory limit of ${formatBytes(spec.cgroup?.memory ?? 0)} reached (oom kill); the jail was killed\n`);
       }
       return 128 + n;
     }
