@@ -342,7 +342,7 @@ int tsjail_child_main(void *arg) {
    * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure
    * mode and honours the preload). */
   STEP(cfg, TSJAIL_STEP_NO_NEW_PRIVS, step_no_new_privs(cfg));
-  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes)) {
+  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes || cfg->landlock->read_only)) {
     int idx = -1;
     int err = tsjail_landlock_apply(cfg->landlock, &idx);
     if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);

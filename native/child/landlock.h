@@ -55,6 +55,10 @@ struct tsjail_landlock {
    * launch's default, so the jail cannot signal or connect to anything outside itself. On
    * a kernel without scopes a jail without rules gets no domain at all. */
   int scopes;
+  /* No writes to the filesystem outside /dev (without rules of the spec's own): the runtime's
+   * default for a program that stays uid 0 of the host without all of root's capabilities,
+   * which still owns, and may write, every root-owned file. Skipped without Landlock. */
+  int read_only;
   unsigned n_rules;
   struct tsjail_landlock_rule rules[TSJAIL_LANDLOCK_RULES_CAP];
 };

@@ -224,8 +224,12 @@ static int reach_preload_library(struct launch *l, const char *lib) {
  * exec; every other one gets no_new_privs, because a setuid or file-capability program would
  * give it more than its launcher chose to give (a setuid-root binary under -u 65534 -c 0 is
  * euid 0 again). */
+static int stays_host_root(const struct tsjail_spec *s) {
+  return geteuid() == 0 && !(s->clone_flags & CLONE_NEWUSER) && (!s->set_uid || s->uid == 0);
+}
+
 static int keeps_root_privileges(const struct tsjail_spec *s) {
-  return geteuid() == 0 && !(s->clone_flags & CLONE_NEWUSER) && !s->caps_set && (!s->set_uid || s->uid == 0);
+  return stays_host_root(s) && !s->caps_set;
 }
 
 static int sets_rlimit(const struct tsjail_spec *s, int resource) {
@@ -247,6 +251,10 @@ static void decide_containment(struct launch *l) {
   c->no_core_dumps = !sets_rlimit(s, RLIMIT_CORE);
   l->landlock.scopes = 1;
   if (!keeps_root_privileges(s)) c->no_new_privs = 1;
+  /* uid 0 of the host without root's capabilities (-c) still owns every root-owned file:
+   * dropping capabilities alone would leave /etc/passwd writable. Such a jail sees the host
+   * read-only (Landlock; /dev excepted) unless it has Landlock rules of its own. */
+  if (stays_host_root(s) && s->caps_set) l->landlock.read_only = 1;
 }
 
 /* Nothing of a jail may outlive it (docs/runtime.md, "Threat model"): a pid namespace whenever
