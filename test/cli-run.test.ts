@@ -152,6 +152,22 @@ describe('signals', () => {
   });
 });
 
+describe('the session', () => {
+  /** The session id in a /proc/PID/stat line (the host's procfs: host pid numbers). */
+  const sid = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+
+  test("a new session by default; --no-new-sessions keeps tsjail's (and so its terminal)", async () => {
+    const ours = sid(fs.readFileSync('/proc/self/stat', 'utf8'));
+    const fresh = await run(['--', 'cat', '/proc/self/stat']);
+    expect(fresh.status).toBe(0);
+    expect(sid(fresh.stdout)).toBeGreaterThan(0);
+    expect(sid(fresh.stdout)).not.toBe(ours);
+    const kept = await run(['--no-new-sessions', '--', 'cat', '/proc/self/stat']);
+    expect(kept.status).toBe(0);
+    expect(sid(kept.stdout)).toBe(ours);
+  });
+});
+
 describe('reports', () => {
   const x86 = testUnless([process.arch !== 'x64', 'the policy fixtures are x86_64']);
   x86('a seccomp violation: one line naming the syscall, 128+SIGSYS', async () => {

@@ -239,14 +239,14 @@ static int sets_rlimit(const struct tsjail_spec *s, int resource) {
 }
 
 /* The containment every jail gets from the runtime (docs/runtime.md, "Threat model"): its own
- * session, its own session keyring, no core dumps unless the spec sets a core limit, and a
+ * session (unless the spec keeps the launcher's), its own session keyring, no core dumps unless the spec sets a core limit, and a
  * Landlock domain with the signal and abstract-socket scopes (which also keeps it from
  * ptracing anything outside; landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN, which
  * keeps_root_privileges guarantees between them). */
 static void decide_containment(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
-  c->new_session = 1;
+  c->new_session = !s->keep_session;
   c->new_session_keyring = 1;
   c->no_core_dumps = !sets_rlimit(s, RLIMIT_CORE);
   l->landlock.scopes = 1;
