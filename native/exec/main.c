@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -209,6 +210,14 @@ static int run(const struct tsjail_spec *spec) {
     fprintf(stderr, "tsjail: jail setup failed at %s: %s (%s)%s%s%s\n", tsjail_step_name(err.step),
             strerror(err.err), name ? name : "?", err.detail[0] ? " (" : "", err.detail, err.detail[0] ? ")" : "");
     return EXIT_SETUP_FAILED;
+  }
+  /* Not dumpable once the jail runs: a jail of our own uid could otherwise ptrace us or write
+   * our memory through /proc/PID/mem where its pid namespace and Landlock domain are missing
+   * (a kernel without them). Not before: an unprivileged launch writes the child's id maps,
+   * which a non-dumpable parent's child would not let it open. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
+    fprintf(stderr, "tsjail: cannot protect tsjail-exec from the jail (PR_SET_DUMPABLE): %s\n", strerror(errno));
+    syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
   }
   struct tsjail_exit ex;
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
