@@ -649,14 +649,36 @@ static void record_detail(const struct tsjail_record *r, char *detail, size_t ca
   if (r->index >= 0 && o < cap) snprintf(detail + o, cap - o, "%s#%d", o ? " " : "", r->index);
 }
 
+/* One TSJAIL_SYNC_GO byte on the sync pipe. SIGPIPE blocked meanwhile (and a pending one taken
+ * back): a child that died before reading it must not kill tsjail-exec, whose SIGPIPE is the
+ * default. 0 or errno. */
+static int write_release(int fd) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  int mask_err = pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  if (mask_err) return mask_err;
+  char go = TSJAIL_SYNC_GO;
+  ssize_t n;
+  do n = write(fd, &go, 1); while (n < 0 && errno == EINTR);
+  int err = n == 1 ? 0 : (n < 0 ? errno : EIO);
+  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return err;
+}
+
 /* Release the child, then serve it until exec (status EOF), or in preload mode until the
  * preload library acknowledged and closed the status socket: a record = that step failed. */
 static int stage_handshake(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   int preload = l->mode == TSJAIL_MODE_PRELOAD;
-  /* The go byte, then EOF: its turn. EOF alone would mean we died (child.c, step_sync). */
-  char go = TSJAIL_SYNC_GO;
-  if (write(l->sync[1], &go, 1) != 1) return fail_after_clone(l, TSJAIL_STEP_SYNC, errno ? errno : EIO, "release");
+  /* The go byte, then EOF: its turn. EOF alone would mean we died (child.c, step_sync). A
+   * child that is already gone (EPIPE) has said why on the status socket, read below. */
+  int err = write_release(l->sync[1]);
+  if (err && err != EPIPE) return fail_after_clone(l, TSJAIL_STEP_SYNC, err, "release");
   close_fd(&l->sync[1]);
   struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
