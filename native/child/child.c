@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -122,6 +123,18 @@ static int step_default_nproc(const struct tsjail_config *cfg) {
   if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) want = lim.rlim_max;
   lim.rlim_cur = lim.rlim_max = want;
   return setrlimit(RLIMIT_NPROC, &lim) ? errno : 0;
+}
+
+/* The /proc of the jail's own pid namespace, in a mount namespace the runtime added for it (the
+ * spec has none): the host's /proc would show its processes, and /proc/1/net the host's network
+ * namespace (its unix sockets, under -e too). Slave propagation first, so the mount stays ours.
+ * A kernel that refuses an unprivileged proc mount (EPERM: a /proc it does not fully show)
+ * leaves the host's /proc, as the docs say. */
+static int step_fresh_proc(const struct tsjail_config *cfg) {
+  if (!cfg->fresh_proc) return 0;
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) return errno;
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) return 0;
+  return errno == EPERM ? 0 : errno;
 }
 
 static int step_hostname(const struct tsjail_config *cfg) {
@@ -305,6 +318,7 @@ int tsjail_child_main(void *arg) {
       fail(cfg, (int)tsjail_fs_phase_step(why.phase), err, (int)why.phase, why.index);
     }
   }
+  STEP(cfg, TSJAIL_STEP_MOUNTS, step_fresh_proc(cfg));
   STEP(cfg, TSJAIL_STEP_SESSION, step_session(cfg));
   STEP(cfg, TSJAIL_STEP_HOSTNAME, step_hostname(cfg));
   STEP(cfg, TSJAIL_STEP_LOOPBACK, step_loopback(cfg));

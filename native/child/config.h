@@ -61,6 +61,7 @@ struct tsjail_config {
   int new_session_keyring;    /* a fresh anonymous session keyring instead of the launcher's */
   int no_core_dumps;          /* RLIMIT_CORE 0/0 (the spec sets no core limit of its own) */
   unsigned long default_nproc; /* RLIMIT_NPROC ceiling in a user namespace, or 0 */
+  int fresh_proc;             /* the runtime's own mount namespace: a /proc of the jail's pid namespace */
   int parent_pidfd;           /* the launcher's pidfd: PDEATHSIG is set, then this says whether it
                                  is already too late (the launcher exited first), or -1 */
 

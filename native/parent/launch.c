@@ -280,6 +280,12 @@ static void decide_teardown(struct launch *l) {
   } else {
     return;
   }
+  /* -p's fresh /proc too, in a mount namespace of the runtime's own, when the spec has no mount
+   * namespace (one that has decides its /proc itself). */
+  if (!(s->clone_flags & CLONE_NEWNS)) {
+    l->default_ns |= CLONE_NEWNS;
+    c->fresh_proc = 1;
+  }
   c->clone_flags |= l->default_ns;
   c->with_init = 1;
 }
@@ -551,6 +557,7 @@ static int stage_clone(struct launch *l) {
      * program with the launcher. */
     l->cfg.clone_flags &= ~l->default_ns;
     l->cfg.with_init = (l->cfg.clone_flags & CLONE_NEWPID) && !l->spec->program_as_init;
+    l->cfg.fresh_proc = 0;
     l->default_ns = 0;
     ca.flags = l->cfg.clone_flags | CLONE_PIDFD;
     pid = syscall(SYS_clone3, &ca, sizeof ca);
