@@ -244,6 +244,9 @@ describe('flags -> JailSpec', () => {
     }],
     ['--no-fs-restrictions alone', ['--no-fs-restrictions'], (s) => expect(s.landlock).toBeUndefined()],
     ['-z (signal forwarding is the CLI\'s, not the spec\'s)', ['-z'], (s) => expect(s.argv).toEqual(['true'])],
+    ['--no-new-sessions keeps the session', ['--no-new-sessions'], (s) => expect(s.keepSession).toBe(true)],
+    ['a new session by default', [], (s) => expect(s.keepSession).toBeUndefined()],
+    ['-w: a new session keyring is every jail\'s, nothing in the spec', ['-w'], (s) => expect(s.argv).toEqual(['true'])],
     ['--save-jail (the file is written by pack-jail.ts; the spec is the same)', ['--save-jail', '/tmp/x.jail'], (s) => expect(s.argv).toEqual(['true'])],
     ['short flags cluster', ['-nvlN'], (s) => {
       expect(s.namespaces).toMatchObject({ mount: true, ipc: true, cgroup: true });

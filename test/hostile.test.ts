@@ -62,7 +62,7 @@ import { spawnSync } from 'child_process';
 import {
   BIN, IDENTITIES, Identity, LAUNCHERS, Launcher, NOBODY, OUT, PYTHON, ROOT_ID, Result,
   alive, cleanupAll, delegatedNobody, emptyRoot, escapeLines, expectHeld, explain, isRoot, launch, minimalisticMountns,
-  onCleanup, killProcessesMentioning, policy, program, run, sentinel, sentinelReady, sleep, start, startJail, token,
+  onCleanup, killProcessesMentioning, pidsRunning, policy, program, run, sentinel, sentinelReady, sleep, start, startJail, token,
   unixListener, victimFile, workDir, x86_64,
 } from './fixtures/hostile/helpers';
 
@@ -245,14 +245,17 @@ describe('§4 limits', () => {
     const marker = path.join(workDir('linger'), 'outlived');
     const j = await startJail(l, id, ['--time-limit', '1s'], [program('linger'), marker, '2500']);
     if (!('done' in j)) throw new Error(explain(j));
-    const pids = await j.waitFor(/^pids (\d+) (\d+)$/m);
+    await j.waitFor(/^pids (\d+) (\d+)$/m);
     const seen = Date.now();
-    onCleanup(() => { for (const p of pids.slice(1)) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ } });
+    // The printed pids are the jail's own namespace's: the host's come from the host's /proc.
+    const pids = pidsRunning(program('linger'), marker);
+    expect(pids).toHaveLength(2);
+    onCleanup(() => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } });
     await j.exited;
     await sleep(Math.max(0, 3000 - (Date.now() - seen)));
     const r = await j.done;
     expectMissing(marker, r, 'a process of the jail outlived its time limit');
-    expect(pids.slice(1).filter((p) => alive(Number(p)))).toEqual([]);
+    expect(pids.filter((p) => alive(p))).toEqual([]);
   });
 
   for (const pidns of [false, true]) {
@@ -261,14 +264,16 @@ describe('§4 limits', () => {
       const flags = pidns ? (id.uid === 0 ? ['-p'] : ['-U']) : [];
       const j = await startJail(l, id, flags, [program('linger'), marker, '1200', '20']);
       if (!('done' in j)) throw new Error(explain(j));
-      const pids = await j.waitFor(/^pids (\d+) (\d+)$/m);
-      if (!pidns) onCleanup(() => { for (const p of pids.slice(1)) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ } });
+      await j.waitFor(/^pids (\d+) (\d+)$/m);
+      const pids = pidsRunning(program('linger'), marker);
+      expect(pids).toHaveLength(2);
+      if (!pidns) onCleanup(() => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } });
       j.kill('SIGKILL');
       await j.exited;
       await sleep(1700);
       const r: Result = { status: await j.exited, stdout: j.stdout(), stderr: '', ms: 0, stage: 'launch' };
       expectMissing(marker, r, 'a process of the jail outlived its launcher');
-      if (!pidns) expect(pids.slice(1).filter((p) => alive(Number(p)))).toEqual([]);
+      if (!pidns) expect(pids.filter((p) => alive(p))).toEqual([]);
     });
   }
 
@@ -323,7 +328,11 @@ describe('§6 other processes', () => {
     const b = await startJail(l, id, [...dropTo65534(id), '--time-limit', '20s'], [program('victim'), '20', tag]);
     if (!('done' in b)) throw new Error(explain(b));
     onCleanup(() => { b.kill('SIGKILL'); killProcessesMentioning(tag); });
-    const pid = (await b.waitFor(/^pid (\d+)$/m))[1];
+    await b.waitFor(/^pid (\d+)$/m);
+    // Its pid as the host sees it (it prints its own namespace's), from the host's /proc.
+    const [victimPid] = pidsRunning(program('victim'), tag);
+    if (!victimPid) throw new Error(`no victim process running ${tag}`);
+    const pid = String(victimPid);
     const denyMkdir = policy('deny-mkdir', '@denylist\nmkdir: return 1\nmkdirat: return 1\n');
     const r = await launch(l, id, [...dropTo65534(id), '-S', denyMkdir], [program('ptrace-inject'), pid, made]);
     b.kill('SIGKILL');

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -210,6 +211,14 @@ static int run(const struct tsjail_spec *spec) {
             strerror(err.err), name ? name : "?", err.detail[0] ? " (" : "", err.detail, err.detail[0] ? ")" : "");
     return EXIT_SETUP_FAILED;
   }
+  /* Not dumpable once the jail runs: a jail of our own uid could otherwise ptrace us or write
+   * our memory through /proc/PID/mem where its pid namespace and Landlock domain are missing
+   * (a kernel without them). Not before: an unprivileged launch writes the child's id maps,
+   * which a non-dumpable parent's child would not let it open. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
+    fprintf(stderr, "tsjail: cannot protect tsjail-exec from the jail (PR_SET_DUMPABLE): %s\n", strerror(errno));
+    syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
+  }
   struct tsjail_exit ex;
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
   tsjail_jail_close(&jail);
@@ -223,6 +232,22 @@ static int run(const struct tsjail_spec *spec) {
       char d[32];
       format_duration(spec->time_limit_ms, d, sizeof d);
       fprintf(stderr, "tsjail: time limit of %s reached; the jail was killed\n", d);
+      return 128 + SIGKILL;
+    }
+    case TSJAIL_EXIT_MEMORY_LIMIT: {
+      /* The same line as tsjail run's (ts/cli/run.ts): 1024-based units, whole numbers. */
+      uint64_t b = spec->cgroup.memory_bytes;
+      const char *unit = "bytes";
+      static const char *const units[] = {"GiB", "MiB", "KiB"};
+      for (int i = 0; i < 3; i++) {
+        uint64_t size = (uint64_t)1 << (30 - 10 * i);
+        if (b >= size && b % size == 0) {
+          b /= size;
+          unit = units[i];
+          break;
+        }
+      }
+      fprintf(stderr, "tsjail: memory limit of %llu %s reached (oom kill); the jail was killed\n", (unsigned long long)b, unit);
       return 128 + SIGKILL;
     }
     case TSJAIL_EXIT_SIGNALED:

@@ -55,7 +55,8 @@ enum tsjail_exit_reason {
   TSJAIL_EXIT_EXITED = 0,    /* the program exited */
   TSJAIL_EXIT_SIGNALED = 1,  /* it (or the init) died of a signal */
   TSJAIL_EXIT_VIOLATION = 2, /* the supervisor killed it for a call the policy denies (violation_nr) */
-  TSJAIL_EXIT_TIME_LIMIT = 3 /* the time limit passed and the jail was killed */
+  TSJAIL_EXIT_TIME_LIMIT = 3, /* the time limit passed and the jail was killed */
+  TSJAIL_EXIT_MEMORY_LIMIT = 4 /* killed by the OOM killer of the jail's memory cgroup */
 };
 
 struct tsjail_exit {
@@ -68,7 +69,7 @@ struct tsjail_exit {
 /* The name of a step (steps.h), or "exec" for an unknown code. */
 const char *tsjail_step_name(int step);
 
-/* "exit", "signal", "violation", "time-limit". */
+/* "exit", "signal", "violation", "time-limit", "memory-limit". */
 const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason);
 
 /* 0 = running (*jail filled; the caller owns jail->stdio_parent), -1 = failed (*error filled,

@@ -309,6 +309,7 @@ export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec
     namespaces: { ...r.ns },
     user: {},
     noNewPrivs: r.noNewPrivs || (r.seccomp === undefined && r.defaultRuntime),
+    ...(r.keepSession ? { keepSession: true } : {}),
     filesystem: { mounts },
     rlimits: [...r.rlimits],
     preserveFds: [...r.preserveFds],

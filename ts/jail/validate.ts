@@ -181,6 +181,7 @@ export function validateSpec(input: JailSpec): JailSpec {
     need(v === undefined || typeof v === 'boolean', `namespaces.${k}`, 'must be a boolean');
   }
   need(s.programAsInit === undefined || typeof s.programAsInit === 'boolean', 'programAsInit', 'must be a boolean');
+  need(s.keepSession === undefined || typeof s.keepSession === 'boolean', 'keepSession', 'must be a boolean');
   need(!s.programAsInit || !!s.namespaces.pid, 'programAsInit', 'needs namespaces.pid');
   if (s.hostname !== undefined) {
     need(typeof s.hostname === 'string' && !s.hostname.includes('\0') && bytes(s.hostname) > 0 && bytes(s.hostname) <= LIMITS.hostnameBytes,
