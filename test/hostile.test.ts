@@ -333,7 +333,7 @@ describe('§6 other processes', () => {
     const [victimPid] = pidsRunning(program('victim'), tag);
     if (!victimPid) throw new Error(`no victim process running ${tag}`);
     const pid = String(victimPid);
-    const denyMkdir = policy('deny-mkdir', '@denylist\nmkdir: return 1\nmkdirat: return 1\n');
+    const denyMkdir = policy('deny-mkdir', '@denylist\nmkdir: return 1\nmkdirat: return 1\nio_uring_setup: return 1\nio_uring_enter: return 1\nio_uring_register: return 1\n');
     const r = await launch(l, id, [...dropTo65534(id), '-S', denyMkdir], [program('ptrace-inject'), pid, made]);
     b.kill('SIGKILL');
     killProcessesMentioning(tag);
