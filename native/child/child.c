@@ -350,10 +350,14 @@ int tsjail_child_main(void *arg) {
    * The init keeps its privileges in the namespace (it reaps and signals), but the program
    * cannot signal or ptrace it once its ids and caps are dropped. */
   if (cfg->with_init) {
-    blank_launcher_strings(cfg);
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
-    if (pid > 0) tsjail_init_run(cfg, pid);
+    if (pid > 0) {
+      /* Only the init's copy: the program's argv and environment may be strings of the
+       * launcher's (tsjail-exec's `-- PROGRAM ARGS`), and its exec replaces its copy anyway. */
+      blank_launcher_strings(cfg);
+      tsjail_init_run(cfg, pid);
+    }
   }
 
   STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));

@@ -134,6 +134,10 @@ int tsjail_fs_harden(struct tsjail_fs *fs, unsigned long *clone_flags, const str
         return EPERM;
       }
       *clone_flags |= CLONE_NEWNS;
+    }
+    /* A mount namespace the runtime added itself (the default pid namespace's fresh /proc)
+     * has no mount work of the spec's: the cover needs the mount steps to run there too. */
+    if (!fs->enabled) {
       fs->enabled = 1;
       fs->in_new_mount_ns = 1;
       fs->propagation = TSJAIL_PROPAGATION_PRIVATE;
