@@ -554,7 +554,12 @@ static int stage_handshake(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   int preload = l->mode == TSJAIL_MODE_PRELOAD;
   close_fd(&l->sync[1]); /* the child's sync read returns EOF: its turn */
-  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
+  /* A jail stuck in the preload window ends at the preload timeout, or at its time limit if
+   * that comes first. */
+  long now = tsjail_now_ms(), window_end = now + l->spec->preload_timeout_ms;
+  int by_limit = l->spec->time_limit_ms >= 0 && now + l->spec->time_limit_ms < window_end;
+  if (by_limit) window_end = now + l->spec->time_limit_ms;
+  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? window_end : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
   int rc = 0;
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
@@ -575,7 +580,9 @@ static int stage_handshake(struct launch *l) {
     } else if (ev.kind == TSJAIL_EVENT_BAD_RECORD) {
       rc = fail_after_clone(l, TSJAIL_STEP_PREPARE, EIO, "a malformed status record");
     } else if (ev.kind == TSJAIL_EVENT_DEADLINE) {
-      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT, "the exact filter was not in place in time");
+      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT,
+                            by_limit ? "the time limit passed before the exact filter was in place"
+                                     : "the exact filter was not in place in time");
     } else {
       rc = fail_after_clone(l, TSJAIL_STEP_SECCOMP, ev.err, ev.detail);
     }
