@@ -140,6 +140,33 @@ describe.each(USERS)('the preload window as %s', (_user, wrap, flags, userSkip) 
   });
 });
 
+describe('the policy\'s errno verdicts, in the window and after it', () => {
+  const skip = !hasCli ? 'dist/cli.cjs is not built' : undefined;
+  const t = skip ? test.skip : test;
+  if (skip) test(`skipped: ${skip}`, () => undefined);
+
+  t('in the window an errno verdict is the supervisor\'s answer, and the program carries on', async () => {
+    // openat is denied with EACCES: a loadable file is still handed over (the loader's), any
+    // other open gets the policy's errno, not a kill.
+    const errnoPolicy = path.join(work, 'openat-errno.policy');
+    fs.writeFileSync(errnoPolicy, 'write: arg0 == 1 || arg0 == 2\nexit_group: 1\nopenat: return 13\n', { mode: 0o644 });
+    const run = (args: string[]) => execCollect([process.execPath, BIN, 'run', '--elf-type', 'dynamic', '-S', errnoPolicy, '--', PROBE(), ...args]);
+    const denied = await run(['open', '/etc/passwd']);
+    expect(denied.stdout).toBe('open /etc/passwd: EACCES\ndone\n');
+    expect(denied.stderr).toMatch(NEVER_RAN);
+    const loader = await run(['elf', libc()]);
+    expect(loader.stdout).toBe(`opened ${libc()}: ELF\ndone\n`);
+  });
+
+  t('after the window the exact filter\'s errno outranks the gate\'s notification: the call fails, the program exits 0', async () => {
+    const lateCalls = compileFixture('late-calls.c', 'late-calls', ['-Wall']);
+    const errnoPolicy = path.join(work, 'getppid-errno.policy');
+    fs.writeFileSync(errnoPolicy, 'write: 1\nexit_group: 1\ngetppid: return 1\n', { mode: 0o644 });
+    const r = await execCollect([process.execPath, BIN, 'run', '-S', errnoPolicy, '--', lateCalls, 'getppid']);
+    expect(r).toMatchObject({ status: 0, stdout: 'main\ngetppid returned -1 errno 1\n', stderr: '' });
+  });
+});
+
 describe('the preload window: file permissions', () => {
   const skip = !isRoot ? 'needs root' : !hasCli ? 'dist/cli.cjs is not built' : undefined;
   (skip ? test.skip : test)(`an ELF shared object the program's ids may not read gets EACCES${skip ? ` [skipped: ${skip}]` : ''}`, async () => {
