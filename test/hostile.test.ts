@@ -147,10 +147,10 @@ function expectViolation(l: Launcher, r: Result, syscall: RegExp): void {
 /**
  * A call the policy denies, made inside the preload window (code that runs before the preload
  * library's constructor, or a program that never runs it): the supervisor kills it and the jail
- * fails at step 'preload', naming the call's number.
+ * fails at step 'preload', naming the call.
  */
-function expectWindowKill(l: Launcher, r: Result, nr: number): void {
-  const detail = `(syscall ${nr}, denied by the policy, was made before the preload library took over)`;
+function expectWindowKill(l: Launcher, r: Result, syscall: string, nr: number): void {
+  const detail = `(syscall ${syscall} (${nr}), denied by the policy, was made before the preload library took over)`;
   if (l.name === 'Node API') {
     const e = r.api?.error as { step?: string; message?: string } | undefined;
     if (e?.step !== 'preload' || !e.message?.includes(detail)) throw new Error(`expected a JailError at step 'preload' saying ${detail}\n${explain(r)}`);
@@ -198,7 +198,7 @@ describe('§1 dynamic programs under a policy (the preload path)', () => {
     expectHeld(r, { secrets: [s.text] });
     // Its constructor runs in the window: the secret is no loadable file, so the open gets the
     // policy's verdict from the supervisor.
-    expectWindowKill(l, r, NR_OPENAT);
+    expectWindowKill(l, r, 'openat', NR_OPENAT);
   });
 
   attack('a script whose #! interpreter is static runs under the gate only', BOTH, async (l, id) => {
@@ -209,7 +209,7 @@ describe('§1 dynamic programs under a policy (the preload path)', () => {
     expectHeld(r, { secrets: [s.text] });
     // The static interpreter never runs the preload: all of it is in the window, and its open
     // of the script (no loadable file) is the policy's kill.
-    expectWindowKill(l, r, NR_OPENAT);
+    expectWindowKill(l, r, 'openat', NR_OPENAT);
   });
 });
 

@@ -15,6 +15,7 @@ const hasCli = fs.existsSync(path.join(ROOT, 'dist', 'cli.cjs'));
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const x86 = process.arch === 'x64';
 const NR = x86 ? { openat: 257, execve: 59, mmap: 9 } : { openat: 56, execve: 221, mmap: 222 };
+const NAME: Record<number, string> = Object.fromEntries(Object.entries(NR).map(([name, nr]) => [nr, name]));
 
 /** The C library /bin/true loads: an ELF shared object every jail here can reach. */
 function libc(): string {
@@ -24,7 +25,7 @@ function libc(): string {
 }
 
 const PROBE = () => compileFixture('window-probe.c', 'window-probe', ['-static', '-Wall', '-Werror']);
-const WINDOW_KILL = (nr: number) => new RegExp(`^tsjail: jail setup failed at preload: .*\\(syscall ${nr}, denied by the policy, was made before the preload library took over\\)`, 'm');
+const WINDOW_KILL = (nr: number) => new RegExp(`^tsjail: jail setup failed at preload: .*\\(syscall ${NAME[nr]} \\(${nr}\\), denied by the policy, was made before the preload library took over\\)`, 'm');
 const NEVER_RAN = /^tsjail: jail setup failed at preload: .*\(the program started without running the preload library\)/m;
 
 let work = '';

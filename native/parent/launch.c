@@ -539,8 +539,13 @@ static int preload_outcome(struct launch *l) {
     /* A call the policy denies, outside the loader's own, before the exact filter: from a
      * library constructor that runs before the preload's, or from a program that never runs
      * it (no libc, a static interpreter): the jail dies either way (fail closed). */
-    snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
-             win->violation_nr);
+    const char *name = tsjail_spec_syscall_name(l->spec, win->violation_nr);
+    if (name)
+      snprintf(detail, sizeof detail, "syscall %s (%d), denied by the policy, was made before the preload library took over",
+               name, win->violation_nr);
+    else
+      snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
+               win->violation_nr);
     return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
   }
   return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
