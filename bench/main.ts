@@ -10,13 +10,14 @@ import { coldChild, runCompile, runVerify } from './compile-time';
 import { runAnalyze } from './analyze-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
+import { runMediation } from './mediation';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
 import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'analyze', 'spawn', 'exec'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'analyze', 'spawn', 'exec', 'mediation'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -26,6 +27,7 @@ const RESULT_FILE: Record<Part, string> = {
   analyze: 'analyze-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
+  mediation: 'mediation.json',
 };
 
 function log(s: string): void {
@@ -55,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyze': result = await runAnalyze(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
+      case 'mediation': result = await runMediation(log); break;
     }
     // The 1-minute load average around the part: the machine is shared, so say how busy it was.
     const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };

@@ -137,12 +137,48 @@ function rootWithPrograms(): string[] {
 // =============================================================================================
 // 1. Dynamic programs: the policy holds from the first instruction of the program's own code.
 
+/**
+ * A call the policy denies, made after the preload window (the exact filter on every thread):
+ * killed and named. `syscall` matches the name.
+ */
+function expectViolation(l: Launcher, r: Result, syscall: RegExp): void {
+  if (l.name === 'Node API') {
+    const v = r.api?.violation as { syscall?: string } | undefined;
+    if (r.api?.reason !== 'violation' || !v?.syscall || !syscall.test(v.syscall)) {
+      throw new Error(`expected the JailExit to say reason: 'violation' with a syscall matching ${syscall}\n${explain(r)}`);
+    }
+  } else if (r.status !== 159 || !new RegExp(`^tsjail: seccomp violation: (${syscall.source}) \\(\\d+\\)$`, 'm').test(r.stderr)) {
+    throw new Error(`expected status 159 and a seccomp violation matching ${syscall}\n${explain(r)}`);
+  }
+}
+
+/**
+ * A call the policy denies, made inside the preload window (code that runs before the preload
+ * library's constructor, or a program that never runs it): the supervisor kills it and the jail
+ * fails at step 'preload', naming the call.
+ */
+function expectWindowKill(l: Launcher, r: Result, syscall: string, nr: number): void {
+  const detail = `(syscall ${syscall} (${nr}), denied by the policy, was made before the preload library took over)`;
+  if (l.name === 'Node API') {
+    const e = r.api?.error as { step?: string; message?: string } | undefined;
+    if (e?.step !== 'preload' || !e.message?.includes(detail)) throw new Error(`expected a JailError at step 'preload' saying ${detail}\n${explain(r)}`);
+  } else if (r.status !== 125 || !r.stderr.includes(detail)) {
+    throw new Error(`expected status 125 and ${detail}\n${explain(r)}`);
+  }
+}
+
+const NR_OPENAT = 257;
+
 describe('§1 dynamic programs under a policy (the preload path)', () => {
   attack('a constructor forges the preload ACK, then reads a file and execs a static program', BOTH, async (l, id) => {
     const s = secretFor(id);
     const r = await launch(l, id, [...id.userns, '-S', policy('write-only', WRITE_ONLY)],
       [program('forge-ack'), s.path, program('escaped-exec')]);
     expectHeld(r, { secrets: [s.text] });
+    // The program's constructors run after the preload's, which installed the exact filter and
+    // removed TSJAIL_PRELOAD: the first call its constructor makes that the policy denies is
+    // printf's fstat of stdout (the forgery has no fd to write to), killed and named.
+    expectViolation(l, r, /newfstatat|fstat|statx/);
   });
 
   attack('a thread started by a constructor keeps only the gate after main (no TSYNC)', BOTH, async (l, id) => {
@@ -150,12 +186,17 @@ describe('§1 dynamic programs under a policy (the preload path)', () => {
     const r = await launch(l, id, [...id.userns, '-S', policy('threads', THREADS)],
       [program('thread-left'), s.path, program('escaped-exec')]);
     expectHeld(r, { secrets: [s.text] });
+    // The exact filter went in with TSYNC before the thread existed: its open is the kill.
+    expectViolation(l, r, /openat/);
   });
 
   attack('a -nostdlib PIE never runs the preload and reads a file under the gate', BOTH, async (l, id) => {
     const s = secretFor(id);
     const r = await launch(l, id, [...id.userns, '-S', policy('write-only', WRITE_ONLY)], [program('nolibc'), s.path]);
     expectHeld(r, { secrets: [s.text] });
+    // ld.so runs the preload's constructor (libc is its dependency) before _start: the
+    // program's first open is after the window, killed and named.
+    expectViolation(l, r, /openat/);
   });
 
   attack("a library's constructor (pulled in through RUNPATH) runs before the preload", BOTH, async (l, id) => {
@@ -163,6 +204,9 @@ describe('§1 dynamic programs under a policy (the preload path)', () => {
     const r = await launch(l, id, [...id.userns, '-S', policy('write-only', WRITE_ONLY)],
       [program('early-main'), s.path, program('escaped-exec')]);
     expectHeld(r, { secrets: [s.text] });
+    // Its constructor runs in the window: the secret is no loadable file, so the open gets the
+    // policy's verdict from the supervisor.
+    expectWindowKill(l, r, 'openat', NR_OPENAT);
   });
 
   attack('a script whose #! interpreter is static runs under the gate only', BOTH, async (l, id) => {
@@ -171,6 +215,9 @@ describe('§1 dynamic programs under a policy (the preload path)', () => {
     fs.writeFileSync(script, `#!${program('static-reader')}\n${s.path}\n`, { mode: 0o755 });
     const r = await launch(l, id, [...id.userns, '-S', policy('write-only', WRITE_ONLY)], [script]);
     expectHeld(r, { secrets: [s.text] });
+    // The static interpreter never runs the preload: all of it is in the window, and its open
+    // of the script (no loadable file) is the policy's kill.
+    expectWindowKill(l, r, 'openat', NR_OPENAT);
   });
 });
 

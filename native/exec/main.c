@@ -49,6 +49,14 @@ static int usage(const char *why) {
   return EXIT_USAGE;
 }
 
+/* What the preload window did (bench/mediation.ts asks with TSJAIL_WINDOW_COUNTS set): one line
+ * on stderr. Counts only, nothing the jail could use. */
+static void print_window_counts(const struct tsjail_jail *j) {
+  const struct tsjail_window_counts *c = &j->window.counts;
+  fprintf(stderr, "tsjail-exec: window: notified %u continued %u opened %u missing %u policy %u\n", c->notified,
+          c->continued, c->opened, c->missing, c->policy);
+}
+
 /* Privileged: euid 0, or any effective capability. */
 static int privileged(void) {
   if (geteuid() == 0) return 1;
@@ -219,6 +227,7 @@ static int run(const struct tsjail_spec *spec) {
     fprintf(stderr, "tsjail: cannot protect tsjail-exec from the jail (PR_SET_DUMPABLE): %s\n", strerror(errno));
     syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
   }
+  if (getenv("TSJAIL_WINDOW_COUNTS")) print_window_counts(&jail);
   struct tsjail_exit ex;
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
   tsjail_jail_close(&jail);

@@ -74,9 +74,8 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
-/* Room for the prefix blocks: the execve prefix (6), then the gate's, one instruction per
- * loader syscall (at most a few dozen) plus about twenty. */
-#define PREFIX_CAP 300
+/* Room for the prefix blocks: the execve prefix (6) and the status socket's close (9). */
+#define PREFIX_CAP 32
 
 /* Everything one launch makes; released on every path (launch_release). */
 struct launch {
@@ -460,10 +459,11 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
  * (docs/runtime.md, "Seccomp"):
  *   exec mode, reporting:   execve prefix + the policy, kill verdicts -> USER_NOTIF
  *   exec mode, not:         the policy's bytes as given
- *   preload mode (gate):    execve prefix + gate prefix (loader set, status writes, read-only
- *                           opens) + the policy, kill verdicts -> USER_NOTIF when reporting
- *   preload mode (exact):   close(status fd) + a dispatch on the gate's own test when
- *                           reporting (tsjail_filter_exact), else the policy as given */
+ *   preload mode (gate):    execve prefix + close(status fd) -> USER_NOTIF + the policy, every
+ *                           verdict but allow/log -> USER_NOTIF (the strict gate: the window's
+ *                           mediation, parent/mediate.h)
+ *   preload mode (exact):   close(status fd) allowed + the policy, kill verdicts -> TRACE when
+ *                           reporting (the gate's notification outranks it), else KILL_PROCESS */
 static int stage_filters(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
@@ -472,24 +472,23 @@ static int stage_filters(struct launch *l) {
   uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int np = 0, n;
   if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
-  size_t n_loader = 0;
-  const uint32_t *loader = tsjail_loader_syscalls(&n_loader);
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    int ng = tsjail_filter_gate_prefix(loader, n_loader, l->status[1], l->prefix + np, (size_t)(PREFIX_CAP - np));
-    if (ng < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
-    np += ng;
+    int nc = tsjail_filter_fd_action(SYS_close, l->status[1], SECCOMP_RET_USER_NOTIF, l->prefix + np, (size_t)(PREFIX_CAP - np));
+    if (nc < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+    np += nc;
+    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
+    if (n == -2)
+      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
+                  "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
+                  "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
+  } else {
+    n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   }
-  n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
   l->n_installed = (size_t)n;
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    if (s->report) {
-      n = tsjail_filter_exact(s->policy, s->n_policy, loader, n_loader, l->status[1], l->exact, BPF_MAXINSNS);
-    } else {
-      np = tsjail_filter_fd_exception(SYS_close, l->status[1], l->prefix, PREFIX_CAP);
-      n = tsjail_filter_rewrite(s->policy, s->n_policy, SECCOMP_RET_KILL_PROCESS, l->prefix, (size_t)np, l->exact,
-                                BPF_MAXINSNS);
-    }
+    n = tsjail_filter_exact(s->policy, s->n_policy, s->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
+                            l->status[1], l->exact, BPF_MAXINSNS);
     if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     l->n_exact = (size_t)n;
   }
@@ -514,8 +513,8 @@ static int stage_preload_state(struct launch *l) {
   const char *lib = s->preload_library;
   l->state = memfd_create("tsjail-preload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (l->state < 0) return fail(l, TSJAIL_STEP_PREPARE, errno, "memfd_create");
-  struct tsjail_preload_header h = {TSJAIL_PRELOAD_MAGIC, 0, (uint32_t)l->n_exact, 0};
-  if (s->tsync) h.flags |= SECCOMP_FILTER_FLAG_TSYNC;
+  /* TSYNC always: a thread a library constructor started must not keep the gate alone. */
+  struct tsjail_preload_header h = {TSJAIL_PRELOAD_MAGIC, SECCOMP_FILTER_FLAG_TSYNC, (uint32_t)l->n_exact, 0};
   if (s->log) h.flags |= SECCOMP_FILTER_FLAG_LOG;
   size_t bytes = l->n_exact * sizeof(struct sock_filter);
   errno = 0;
@@ -735,8 +734,33 @@ static int write_release(int fd) {
   return err;
 }
 
+/* The preload window's outcome once the status socket is closed: 0 = the kernel showed the
+ * exact filter on every thread; else the jail is killed, with what went wrong. */
+static int preload_outcome(struct launch *l) {
+  const struct tsjail_window *win = &l->jail->window;
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  if (win->verified) return 0;
+  if (win->refused_close) return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, win->finding);
+  if (win->violation_nr >= 0) {
+    /* A call the policy denies, outside the loader's own, before the exact filter: from a
+     * library constructor that runs before the preload's, or from a program that never runs
+     * it (no libc, a static interpreter): the jail dies either way (fail closed). */
+    const char *name = tsjail_spec_syscall_name(l->spec, win->violation_nr);
+    if (name)
+      snprintf(detail, sizeof detail, "syscall %s (%d), denied by the policy, was made before the preload library took over",
+               name, win->violation_nr);
+    else
+      snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
+               win->violation_nr);
+    return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
+  }
+  return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
+}
+
 /* Release the child, then serve it until exec (status EOF), or in preload mode until the
- * preload library acknowledged and closed the status socket: a record = that step failed. */
+ * status socket closes: a record = that step failed. In preload mode the jail runs only if the
+ * supervisor saw the status socket's close with the exact filter on every thread (mediate.h);
+ * an acknowledgement record is the program's word and changes nothing. */
 static int stage_handshake(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   int preload = l->mode == TSJAIL_MODE_PRELOAD;
@@ -745,18 +769,20 @@ static int stage_handshake(struct launch *l) {
   int err = write_release(l->sync[1]);
   if (err && err != EPIPE) return fail_after_clone(l, TSJAIL_STEP_SYNC, err, "release");
   close_fd(&l->sync[1]);
-  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
+  /* A jail stuck in the preload window ends at the preload timeout, or at its time limit if
+   * that comes first. */
+  long now = tsjail_now_ms(), window_end = now + l->spec->preload_timeout_ms;
+  int by_limit = l->spec->time_limit_ms >= 0 && now + l->spec->time_limit_ms < window_end;
+  if (by_limit) window_end = now + l->spec->time_limit_ms;
+  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? window_end : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
-  int acked = 0, rc = 0;
+  int rc = 0;
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
   for (;;) {
     struct tsjail_event ev;
     tsjail_supervise(&j->sup, &w, &ev);
     if (ev.kind == TSJAIL_EVENT_EOF) break;
-    if (ev.kind == TSJAIL_EVENT_RECORD && ev.record.step == TSJAIL_RECORD_PRELOAD_ACK) {
-      acked = 1;
-      continue;
-    }
+    if (ev.kind == TSJAIL_EVENT_RECORD && ev.record.step == TSJAIL_RECORD_PRELOAD_ACK) continue;
     /* The first process is gone; the status socket reaches EOF once the program's side closes. */
     if (ev.kind == TSJAIL_EVENT_EXITED) {
       w.jail_pidfd = -1;
@@ -769,23 +795,17 @@ static int stage_handshake(struct launch *l) {
     } else if (ev.kind == TSJAIL_EVENT_BAD_RECORD) {
       rc = fail_after_clone(l, TSJAIL_STEP_PREPARE, EIO, "a malformed status record");
     } else if (ev.kind == TSJAIL_EVENT_DEADLINE) {
-      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT, "no acknowledgement from the preload library");
+      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT,
+                            by_limit ? "the time limit passed before the exact filter was in place"
+                                     : "the exact filter was not in place in time");
     } else {
       rc = fail_after_clone(l, TSJAIL_STEP_SECCOMP, ev.err, ev.detail);
     }
     break;
   }
   if (w.status_fd >= 0) close(w.status_fd);
-  if (rc || !preload || acked) return rc;
-  if (j->violations.first_nr >= 0) {
-    /* The gate stopped a call before the preload library acknowledged. The loader's start-up
-     * calls are allowed, so it came from a library constructor, or from main itself because
-     * the preload library never ran: the jail dies either way (fail closed); name the call. */
-    snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
-             j->violations.first_nr);
-    return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
-  }
-  return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
+  if (rc || !preload) return rc;
+  return preload_outcome(l);
 }
 
 /* ---- the launch --------------------------------------------------------------------------- */
@@ -812,6 +832,10 @@ static int supervise_jail(struct launch *l) {
   j->decider.n_policy = s->n_policy;
   tsjail_supervisor_init(&j->sup, 1, l->cfg.listener_fd, tsjail_decide_by_policy, &j->decider, tsjail_record_violation,
                          &j->violations);
+  if (l->mode == TSJAIL_MODE_PRELOAD) {
+    tsjail_window_init(&j->window, l->status[1], &j->sup.listener);
+    j->decider.window = &j->window;
+  }
   return 0;
 }
 

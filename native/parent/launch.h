@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "jailfile.h"
+#include "mediate.h"
 #include "supervise.h"
 
 #ifdef __cplusplus
@@ -48,6 +49,7 @@ struct tsjail_jail {
   struct tsjail_supervisor sup;
   struct tsjail_policy_decider decider;
   struct tsjail_violations violations;
+  struct tsjail_window window; /* preload mode: the preload window (decider.window) */
   struct sock_filter *policy; /* the decider's copy of the policy, or NULL */
 };
 
