@@ -1,4 +1,4 @@
-// The attack suite (issue 9): every known way out of a jail, run as an attacker would run it,
+// The attack suite: every known way out of a jail, run as an attacker would run it,
 // through every launcher it applies to — `tsjail run`, tsjail-exec on a jail saved by
 // `tsjail pack-jail`, and the Node API (spawnJail) — as root and, where it applies, as uid
 // 65534 (with -U where namespaces are needed). Each test asserts the SECURE outcome: the attack
@@ -646,7 +646,7 @@ describe('controls: the attack programs escape when nothing stops them', () => {
 });
 
 // =============================================================================================
-// Tried and not escapes (issue 9 section 7), each with the reason:
+// Tried and not escapes, each with the reason:
 // - unshare -Urm inside a jail: the nested namespace's copies of the jail's mounts are locked,
 //   so `umount /tmp` there fails with EINVAL and uncovers nothing (-U jails cannot even write
 //   their uid_map: /proc is read-only).
