@@ -11,13 +11,14 @@ import { runAnalyze } from './analyze-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
 import { runScale } from './scale';
+import { runMediation } from './mediation';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
 import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'spawn', 'exec'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'spawn', 'exec', 'mediation'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -28,6 +29,7 @@ const RESULT_FILE: Record<Part, string> = {
   analyze: 'analyze-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
+  mediation: 'mediation.json',
 };
 
 function log(s: string): void {
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyze': result = await runAnalyze(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
+      case 'mediation': result = await runMediation(log); break;
     }
     // The 1-minute load average around the part: the machine is shared, so say how busy it was.
     const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };

@@ -8,6 +8,7 @@ import type { AnalyzeResult } from './analyze-time';
 import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
 import type { ScaleResult } from './scale';
+import type { MediationResult } from './mediation';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -203,6 +204,23 @@ function execSection(e: Dated<ExecResult>): string {
   return out.join('\n');
 }
 
+function mediationSection(m: Dated<MediationResult>): string {
+  const out = [`## The preload window's mediation (${when(m)})`, ''];
+  if (m.skipped) {
+    out.push(`Not measured: ${m.skipped}.`, '');
+    return out.join('\n');
+  }
+  out.push(`Start-up of a dynamic program with -n, ${m.runs} runs per variant, interleaved. "window" counts what the supervisor saw before the exact filter was in place (notifications; calls let through; files it opened and handed over).`, '');
+  for (const p of m.programs ?? []) {
+    out.push(`**${p.argv.join(' ')}** (${p.fullSyscalls} syscalls; the lean policy leaves out ${p.leanDenies.join(', ') || 'nothing'}):`, '');
+    out.push(table(['variant', 'median ms', 'p95 ms', 'window: notified', 'let through', 'opened', 'what'], p.variants.map((v) =>
+      [v.name, v.ms ? fmt(v.ms.median) : '-', v.ms ? fmt(v.ms.p95) : '-', v.counts ? String(v.counts.notified) : '-', v.counts ? String(v.counts.continued) : '-',
+        v.counts ? String(v.counts.opened) : '-', v.skipped ? `skipped: ${v.skipped}` : v.description])));
+    out.push('');
+  }
+  return out.join('\n');
+}
+
 /** Every benchmark target in one table. */
 function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>, a?: Dated<AnalyzeResult>): string {
   const rows: string[][] = [];
@@ -239,10 +257,11 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const e = read<ExecResult>(dir, files.exec);
   const a = read<AnalyzeResult>(dir, files.analyze);
   const sc = files.scale ? read<ScaleResult>(dir, files.scale) : undefined;
-  const any = f ?? c ?? v ?? s ?? e ?? a;
+  const md = files.mediation ? read<MediationResult>(dir, files.mediation) : undefined;
+  const any = f ?? c ?? v ?? s ?? e ?? a ?? md;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|spawn|exec` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|spawn|exec|mediation` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
@@ -255,6 +274,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   if (a) out.push(analyzeSection(a));
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));
+  if (md) out.push(mediationSection(md));
   const text = out.join('\n').replace(/\n{3,}/g, '\n\n');
   writeFileSync(path.join(dir, 'README.md'), text);
   return text;

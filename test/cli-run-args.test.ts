@@ -181,7 +181,11 @@ describe('flags -> JailSpec', () => {
     }],
     ['--seccomp-policy -L -Y', ['--seccomp-policy', 'POLICY', '-L', '-Y'], (s) => expect(s.seccomp).toMatchObject({ log: true, tsync: true })],
     ['--seccomp-log --seccomp-tsync', ['-S', 'POLICY', '--seccomp-log', '--seccomp-tsync'], (s) => expect(s.seccomp).toMatchObject({ log: true, tsync: true })],
-    ['--seccomp-bpf-binary', ['--seccomp-bpf-binary', 'BPF'], (s) => expect(Array.from(s.seccomp!.bpf)).toEqual(Array.from(BPF_BYTES))],
+    // An allow-everything filter lets io_uring through: refused unless --allow-io-uring says so.
+    ['--seccomp-bpf-binary --allow-io-uring', ['--seccomp-bpf-binary', 'BPF', '--allow-io-uring'], (s) => {
+      expect(Array.from(s.seccomp!.bpf)).toEqual(Array.from(BPF_BYTES));
+      expect(s.seccomp!.allowIoUring).toBe(true);
+    }],
     ['-T static', ['-T', 'static'], (s) => expect(s.seccompTiming).toBe('exec')],
     ['--elf-type dynamic', ['--elf-type', 'dynamic'], (s) => expect(s.seccompTiming).toBe('preload')],
     ['no -T: auto', [], (s) => expect(s.seccompTiming).toBe('auto')],
@@ -240,6 +244,9 @@ describe('flags -> JailSpec', () => {
     }],
     ['--no-fs-restrictions alone', ['--no-fs-restrictions'], (s) => expect(s.landlock).toBeUndefined()],
     ['-z (signal forwarding is the CLI\'s, not the spec\'s)', ['-z'], (s) => expect(s.argv).toEqual(['true'])],
+    ['--no-new-sessions keeps the session', ['--no-new-sessions'], (s) => expect(s.keepSession).toBe(true)],
+    ['a new session by default', [], (s) => expect(s.keepSession).toBeUndefined()],
+    ['-w: a new session keyring is every jail\'s, nothing in the spec', ['-w'], (s) => expect(s.argv).toEqual(['true'])],
     ['--save-jail (the file is written by pack-jail.ts; the spec is the same)', ['--save-jail', '/tmp/x.jail'], (s) => expect(s.argv).toEqual(['true'])],
     ['short flags cluster', ['-nvlN'], (s) => {
       expect(s.namespaces).toMatchObject({ mount: true, ipc: true, cgroup: true });

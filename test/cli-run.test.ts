@@ -152,6 +152,22 @@ describe('signals', () => {
   });
 });
 
+describe('the session', () => {
+  /** The session id in a /proc/PID/stat line. */
+  const sid = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+
+  test("a new session by default; --no-new-sessions keeps tsjail's (and so its terminal)", async () => {
+    // Read in the jail's own /proc (every jail has one): a new session is led by the jail's
+    // init, pid 1; tsjail's session is led from outside the jail's pid namespace, which shows as 0.
+    const fresh = await run(['--', 'cat', '/proc/self/stat']);
+    expect(fresh.status).toBe(0);
+    expect(sid(fresh.stdout)).toBe(1);
+    const kept = await run(['--no-new-sessions', '--', 'cat', '/proc/self/stat']);
+    expect(kept.status).toBe(0);
+    expect(sid(kept.stdout)).toBe(0);
+  });
+});
+
 describe('reports', () => {
   const x86 = testUnless([process.arch !== 'x64', 'the policy fixtures are x86_64']);
   x86('a seccomp violation: one line naming the syscall, 128+SIGSYS', async () => {
@@ -221,13 +237,26 @@ describe('reports', () => {
     expect(r.stderr).toBe('tsjail: time limit of 300ms reached; the jail was killed\n');
   });
 
-  test('the pid file holds the pid of the jail', async () => {
+  test("the pid file holds the pid of the jail: its init, the program's parent", async () => {
+    // Every jail has a pid namespace and its own /proc, so only the host can tell: the process
+    // the pid file names has one child, which is pid 2 of the jail's namespace.
     const pidFile = path.join(tmp, 'jail.pid');
-    const r = await run(['-f', pidFile, '--', 'sh', '-c', 'echo $$']);
-    expect(r.status).toBe(0);
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    expect(pid).toBeGreaterThan(1);
-    expect(Number(r.stdout.trim())).toBe(pid);
+    const child = spawn(process.execPath, [BIN, 'run', '-f', pidFile, '--', 'sh', '-c', 'echo ready; exec sleep 30']);
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
+        child.on('exit', () => reject(new Error('tsjail run exited before the program was ready')));
+      });
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+      expect(pid).toBeGreaterThan(1);
+      const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').map(Number);
+      expect(kids).toHaveLength(1);
+      expect(fs.readFileSync(`/proc/${kids[0]}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+2$/m);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
 

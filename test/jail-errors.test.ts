@@ -166,7 +166,7 @@ d('failing steps (as the current user)', () => {
     const missing = path.join(dir, 'missing-program');
     const t0 = Date.now();
     expectStep({ ...spec({ namespaces: { user: true, pid: true }, noNewPrivs: true, seccompTiming: 'exec',
-      seccomp: { bpf: new Uint8Array(insn(0x06, 0x7fff0000)) } }), path: missing, argv: [missing] }, 'exec', 'ENOENT');
+      seccomp: { bpf: new Uint8Array(insn(0x06, 0x7fff0000)), allowIoUring: true } }), path: missing, argv: [missing] }, 'exec', 'ENOENT');
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
@@ -234,7 +234,7 @@ du('failing steps as uid 65534', () => {
   });
   test('seccomp: without no_new_privs an unprivileged filter is refused... but the runtime sets it', () => {
     // The runtime forces no_new_privs whenever there is a filter, so this spawns fine.
-    const r = runSpecUnpriv(spec({ seccomp: { bpf: new Uint8Array(insn(0x06, 0x7fff0000)) } }));
+    const r = runSpecUnpriv(spec({ seccomp: { bpf: new Uint8Array(insn(0x06, 0x7fff0000)), allowIoUring: true } }));
     expect(r.code).toBe(0);
     expect(fs.existsSync(marker)).toBe(true);
   });

@@ -315,9 +315,10 @@ describe('through the runtime (Jail.run)', () => {
   });
 
   test('a dynamic program with a seccomp filter (preload library) runs inside a new root', async () => {
-    // One instruction: SECCOMP_RET_ALLOW. The library is bound into the root by the converter.
+    // One instruction: SECCOMP_RET_ALLOW (io_uring included, hence allowIoUring). The library
+    // is bound into the root by the converter.
     const allow = new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]);
-    const r = await jail(path.join(dir, 'root')).noNewPrivs().seccomp(allow, { timing: 'preload' })
+    const r = await jail(path.join(dir, 'root')).noNewPrivs().seccomp(allow, { timing: 'preload', allowIoUring: true })
       .mount({ kind: 'proc', target: '/proc', readOnly: false })
       .run(['/bin/sh', '-c', `echo jailed; test -e ${dir} && echo host-visible || echo host-hidden
         ls $(dirname ${nativeLib()}); grep -c libtsjailpreload /proc/self/mountinfo`]);

@@ -59,7 +59,7 @@ const argvOf = (total: number) => {
 
 // [limit, a spec at it, one just past it]
 const CASES: [string, () => JailSpec, () => JailSpec][] = [
-  [`policy: ${LIMITS.policyInstructions} instructions`, () => base({ seccomp: { bpf: policy(4096) } }), () => base({ seccomp: { bpf: policy(4097) } })],
+  [`policy: ${LIMITS.policyInstructions} instructions`, () => base({ seccomp: { bpf: policy(4096), allowIoUring: true } }), () => base({ seccomp: { bpf: policy(4097), allowIoUring: true } })],
   [`mounts: ${LIMITS.mounts}`, () => base({ namespaces: { mount: true }, filesystem: { mounts: tmpfs(128) } }),
     () => base({ namespaces: { mount: true }, filesystem: { mounts: tmpfs(129) } })],
   [`a mount target under the root: ${LIMITS.pathBytes} bytes`,
@@ -88,12 +88,12 @@ const CASES: [string, () => JailSpec, () => JailSpec][] = [
     () => base({ env: [`A=${'a'.repeat(LIMITS.argBytes - 1)}`] })],
   [`argv and env together: ${LIMITS.argsTotalBytes} bytes`, () => base({ argv: argvOf(LIMITS.argsTotalBytes) }),
     () => base({ argv: argvOf(LIMITS.argsTotalBytes + 1) })],
-  [`syscall names: ${LIMITS.syscallNames}`, () => base({ seccomp: { bpf: ALLOW, names: Object.fromEntries(repeat(4096, (i) => [i, `s${i}`])) } }),
-    () => base({ seccomp: { bpf: ALLOW, names: Object.fromEntries(repeat(4097, (i) => [i, `s${i}`])) } })],
+  [`syscall names: ${LIMITS.syscallNames}`, () => base({ seccomp: { bpf: ALLOW, allowIoUring: true, names: Object.fromEntries(repeat(4096, (i) => [i, `s${i}`])) } }),
+    () => base({ seccomp: { bpf: ALLOW, allowIoUring: true, names: Object.fromEntries(repeat(4097, (i) => [i, `s${i}`])) } })],
   [`time limit: ${LIMITS.timeLimitMs} ms`, () => base({ timeLimitMs: LIMITS.timeLimitMs }), () => base({ timeLimitMs: LIMITS.timeLimitMs + 1 })],
   ['time limit: 1 ms', () => base({ timeLimitMs: 1 }), () => base({ timeLimitMs: 0 })],
-  [`preload timeout: ${LIMITS.preloadTimeoutMs} ms`, () => base({ seccomp: { bpf: ALLOW }, preloadTimeoutMs: LIMITS.preloadTimeoutMs }),
-    () => base({ seccomp: { bpf: ALLOW }, preloadTimeoutMs: LIMITS.preloadTimeoutMs + 1 })],
+  [`preload timeout: ${LIMITS.preloadTimeoutMs} ms`, () => base({ seccomp: { bpf: ALLOW, allowIoUring: true }, preloadTimeoutMs: LIMITS.preloadTimeoutMs }),
+    () => base({ seccomp: { bpf: ALLOW, allowIoUring: true }, preloadTimeoutMs: LIMITS.preloadTimeoutMs + 1 })],
   ['cgroup memory: 4096 bytes', () => base({ cgroup: { memory: 4096 } }), () => base({ cgroup: { memory: 4095 } })],
   ['cgroup pids: 1', () => base({ cgroup: { pids: 1 } }), () => base({ cgroup: { pids: 0 } })],
   ['cgroup cpu: 1024', () => base({ cgroup: { cpu: 1024 } }), () => base({ cgroup: { cpu: 1024.5 } })],
@@ -109,9 +109,9 @@ d('validate.ts and the native reader agree on every limit', () => {
     // A spec that validates but encodes past the reader's file limit (a long syscall name): the
     // encoder refuses it, and so does the reader. One byte less, both take it.
     const sized = (bytes: number) => {
-      const probe = base({ seccomp: { bpf: ALLOW, names: { 0: '' } } });
+      const probe = base({ seccomp: { bpf: ALLOW, allowIoUring: true, names: { 0: '' } } });
       const overhead = encodeUncheckedJailFile(probe, { host }).length;
-      return base({ seccomp: { bpf: ALLOW, names: { 0: 'n'.repeat(bytes - overhead) } } });
+      return base({ seccomp: { bpf: ALLOW, allowIoUring: true, names: { 0: 'n'.repeat(bytes - overhead) } } });
     };
     expect(verdicts(sized(JAILFILE_MAX_SIZE))).toEqual({ typescript: 'accepted', reader: 'accepted' });
     expect(verdicts(sized(JAILFILE_MAX_SIZE + 1))).toEqual({ typescript: 'refused', reader: 'refused' });

@@ -66,7 +66,7 @@ const FULL: JailSpec = {
   user: { uid: 0, gid: 0, groups: [1, 2] },
   caps: { keep: (1n << 10n) | (1n << 40n), ambient: true },
   noNewPrivs: true,
-  seccomp: { bpf: ALLOW, tsync: true, names: { 110: 'getppid', 39: 'getpid' } },
+  seccomp: { bpf: ALLOW, allowIoUring: true, tsync: true, names: { 110: 'getppid', 39: 'getpid' } },
   filesystem: {
     root: '/srv/root/',
     propagation: 'slave',
@@ -143,7 +143,7 @@ suite('jail files: TS writer -> C reader', () => {
   });
 
   test('-- PROGRAM ARGS replaces the saved program; the seccomp timing follows the new program', () => {
-    const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: PRELOAD } as JailSpec));
+    const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: PRELOAD } as JailSpec));
     expect(JSON.parse(execJail(['--dump', file]).stdout).seccomp.mode).toBe('preload');
     const d = JSON.parse(execJail(['--dump', file, '--', 'echo', 'hi']).stdout);
     expect(d.path).toMatch(/\/echo$/);
@@ -157,12 +157,12 @@ suite('jail files: TS writer -> C reader', () => {
 
   test('the preload handshake fails closed as in tsjail run: a library that does not load -> 125 at step preload', () => {
     const notElf = write('not-a-library.so', Buffer.from('not an ELF file\n'));
-    const file = write('bad-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: notElf } as JailSpec));
+    const file = write('bad-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: notElf } as JailSpec));
     const r = execJail([file]);
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/^tsjail: jail setup failed at preload: Exec format error \(ENOEXEC\) \(the program started without running the preload library\)$/m);
     // Control: the real library acknowledges.
-    const good = write('good-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW }, preloadLibrary: PRELOAD } as JailSpec));
+    const good = write('good-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: PRELOAD } as JailSpec));
     expect(execJail([good]).status).toBe(0);
   });
 

@@ -9,9 +9,11 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -33,6 +35,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
 
 static void fail(const struct tsjail_config *cfg, int step, int err, int phase, int index) {
   tsjail_record_fail(cfg->status_wr, step, err, phase, index);
@@ -49,16 +54,87 @@ static void fail(const struct tsjail_config *cfg, int step, int err, int phase, 
  * open /proc/<pid>/uid_map while we are alive. EOF = done. */
 static int step_sync(const struct tsjail_config *cfg) {
   char c;
+  int released = 0;
   close(cfg->sync_wr); /* our copy of the parent's end would keep EOF from ever coming */
   for (;;) {
     ssize_t n = read(cfg->sync_rd, &c, 1);
     if (n == 0) break;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
-    return ECANCELED; /* the parent writes only to abort */
+    /* One TSJAIL_SYNC_GO byte, then EOF: the parent's part is done. EOF alone means the parent
+     * died (its end closed with it): its maps, cgroup and supervisor may be missing. */
+    if (released || c != TSJAIL_SYNC_GO) return ECANCELED;
+    released = 1;
   }
   close(cfg->sync_rd);
-  return 0;
+  return released ? 0 : ECANCELED;
+}
+
+/* Die with the launcher: SIGKILL when the thread that cloned us exits, so a jail never runs on
+ * without its supervisor, time limit and cgroup cleanup. The pidfd closes the race with a
+ * launcher that died before the prctl. Set again after the id change, which clears it. */
+static int step_parent_death(const struct tsjail_config *cfg) {
+  if (cfg->parent_pidfd < 0) return 0;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) return errno;
+  struct pollfd p = {cfg->parent_pidfd, POLLIN, 0};
+  int n;
+  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return errno;
+  return n > 0 ? ESRCH : 0;
+}
+
+/* A session of its own: the caller's terminal stops being the jail's controlling terminal,
+ * so TIOCSTI on it (which needs the controlling terminal, or CAP_SYS_ADMIN) and /dev/tty fail,
+ * and the terminal's job-control signals reach the launcher, which forwards them. The cloned
+ * child is never a process-group leader, so setsid cannot fail with EPERM here. */
+static int step_session(const struct tsjail_config *cfg) {
+  if (!cfg->new_session) return 0;
+  return setsid() < 0 ? errno : 0;
+}
+
+/* A core dump is a file the kernel writes for the program, past its policy and Landlock (into
+ * the working directory, or to a core_pattern helper). Hard limit 0, so the program cannot
+ * raise it again; before the id change like the other limits. */
+static int step_no_core(const struct tsjail_config *cfg) {
+  if (!cfg->no_core_dumps) return 0;
+  struct rlimit none = {0, 0};
+  return setrlimit(RLIMIT_CORE, &none) ? errno : 0;
+}
+
+/* The launcher's session keyring is the program's too (inherited across fork), and a process
+ * possesses the keys of its session keyring whatever their owner: join a new, empty, anonymous
+ * one. After the id change, so it belongs to (and counts against) the jail's uid. A kernel
+ * without keys has nothing to steal. */
+static int step_session_keyring(const struct tsjail_config *cfg) {
+  if (!cfg->new_session_keyring) return 0;
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0) return 0;
+  return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : errno;
+}
+
+/* The default pid ceiling of a jail in a user namespace, where RLIMIT_NPROC counts the uid's
+ * processes in that namespace only (the parent's decide_ceiling). Never raises the hard limit.
+ * Set after the id change: a program that leaves for another uid of the namespace would not be
+ * counted, and setresuid itself fails the exec when the new uid is already over it. */
+static int step_default_nproc(const struct tsjail_config *cfg) {
+  if (!cfg->default_nproc) return 0;
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NPROC, &lim)) return errno;
+  rlim_t want = (rlim_t)cfg->default_nproc;
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) want = lim.rlim_max;
+  lim.rlim_cur = lim.rlim_max = want;
+  return setrlimit(RLIMIT_NPROC, &lim) ? errno : 0;
+}
+
+/* The /proc of the jail's own pid namespace, in a mount namespace the runtime added for it (the
+ * spec has none): the host's /proc would show its processes, and /proc/1/net the host's network
+ * namespace (its unix sockets, under -e too). Slave propagation first, so the mount stays ours.
+ * A kernel that refuses an unprivileged proc mount (EPERM: a /proc it does not fully show)
+ * leaves the host's /proc, as the docs say. */
+static int step_fresh_proc(const struct tsjail_config *cfg) {
+  if (!cfg->fresh_proc) return 0;
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) return errno;
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) return 0;
+  return errno == EPERM ? 0 : errno;
 }
 
 static int step_hostname(const struct tsjail_config *cfg) {
@@ -228,8 +304,23 @@ static int step_seccomp(const struct tsjail_config *cfg) {
   return 0;
 }
 
+/* The init is a copy of the launcher, argv and environment strings included: /proc/1/cmdline
+ * would show the caller's command line (`node ... tsjail run ...`) and /proc/1/environ its
+ * environment to the jail. The copies are ours (copy-on-write), and nothing here reads them. */
+static void blank_launcher_strings(const struct tsjail_config *cfg) {
+  static const char name[] = "tsjail-init";
+  const unsigned long *areas[2] = {cfg->launcher_args, cfg->launcher_env};
+  for (int i = 0; i < 2; i++) {
+    unsigned long start = areas[i][0], end = areas[i][1];
+    if (!start || end <= start) continue;
+    memset((void *)start, 0, end - start);
+    if (i == 0 && end - start > sizeof name) memcpy((void *)start, name, sizeof name);
+  }
+}
+
 int tsjail_child_main(void *arg) {
   const struct tsjail_config *cfg = (const struct tsjail_config *)arg;
+  STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
   STEP(cfg, TSJAIL_STEP_SYNC, step_sync(cfg));
 
   /* Mounts and the new root first, while the child still holds every capability of its
@@ -241,11 +332,14 @@ int tsjail_child_main(void *arg) {
       fail(cfg, (int)tsjail_fs_phase_step(why.phase), err, (int)why.phase, why.index);
     }
   }
+  STEP(cfg, TSJAIL_STEP_MOUNTS, step_fresh_proc(cfg));
+  STEP(cfg, TSJAIL_STEP_SESSION, step_session(cfg));
   STEP(cfg, TSJAIL_STEP_HOSTNAME, step_hostname(cfg));
   STEP(cfg, TSJAIL_STEP_LOOPBACK, step_loopback(cfg));
   /* Before dropping ids/caps: raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE
    * waits until the inherited fds are closed (below): the child still holds the parent's,
    * so a small limit would make every later fd-opening step fail with EMFILE. */
+  STEP(cfg, TSJAIL_STEP_RLIMITS, step_no_core(cfg));
   if (cfg->rlimits && cfg->rlimits->n) {
     int idx = -1;
     int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_EARLY, &idx);
@@ -258,21 +352,30 @@ int tsjail_child_main(void *arg) {
   if (cfg->with_init) {
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
-    if (pid > 0) tsjail_init_run(cfg, pid);
+    if (pid > 0) {
+      /* Only the init's copy: the program's argv and environment may be strings of the
+       * launcher's (tsjail-exec's `-- PROGRAM ARGS`), and its exec replaces its copy anyway. */
+      blank_launcher_strings(cfg);
+      tsjail_init_run(cfg, pid);
+    }
   }
 
   STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESGID, step_setresgid(cfg));
   STEP(cfg, TSJAIL_STEP_SETRESUID, step_setresuid(cfg));
+  STEP(cfg, TSJAIL_STEP_RLIMITS, step_default_nproc(cfg));
+  STEP(cfg, TSJAIL_STEP_SESSION_KEYRING, step_session_keyring(cfg));
   STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
   STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));
   STEP(cfg, TSJAIL_STEP_SECUREBITS, step_securebits(cfg));
+  /* Below an init the init holds it (the program dies with the pid namespace). */
+  if (!cfg->with_init) STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
   STEP(cfg, TSJAIL_STEP_CWD, step_cwd(cfg));
   /* no_new_privs before Landlock (landlock_restrict_self needs it without CAP_SYS_ADMIN) and
    * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure
    * mode and honours the preload). */
   STEP(cfg, TSJAIL_STEP_NO_NEW_PRIVS, step_no_new_privs(cfg));
-  if (cfg->landlock && cfg->landlock->enabled) {
+  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes || cfg->landlock->read_only)) {
     int idx = -1;
     int err = tsjail_landlock_apply(cfg->landlock, &idx);
     if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);

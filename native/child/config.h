@@ -21,6 +21,10 @@
 extern "C" {
 #endif
 
+/* The byte the parent writes on the sync pipe before closing it: EOF without it means the
+ * parent died. */
+#define TSJAIL_SYNC_GO 'g'
+
 /* The child's input. The parent builds it (native/parent/launch.c) from a decoded jail plus its
  * own decisions and fds; the child only reads it. */
 struct tsjail_config {
@@ -32,6 +36,9 @@ struct tsjail_config {
 
   unsigned long clone_flags;  /* CLONE_NEW* */
   int with_init;              /* pid namespace with tsjail's init as pid 1 */
+  /* The launcher's argv and environment strings ([start, end) in our memory, a copy of the
+   * launcher's), blanked in the init: its /proc/1/cmdline and environ are the jail's to read. */
+  unsigned long launcher_args[2], launcher_env[2];
   const char *hostname;       /* or NULL */
   int loopback;               /* bring lo up (new net namespace) */
 
@@ -52,6 +59,15 @@ struct tsjail_config {
 
   int no_new_privs;
 
+  /* What every jail gets unless its spec says otherwise (decided by the parent at launch). */
+  int new_session;            /* setsid(): no controlling terminal, so no TIOCSTI into the caller's */
+  int new_session_keyring;    /* a fresh anonymous session keyring instead of the launcher's */
+  int no_core_dumps;          /* RLIMIT_CORE 0/0 (the spec sets no core limit of its own) */
+  unsigned long default_nproc; /* RLIMIT_NPROC ceiling in a user namespace, or 0 */
+  int fresh_proc;             /* the runtime's own mount namespace: a /proc of the jail's pid namespace */
+  int parent_pidfd;           /* the launcher's pidfd: PDEATHSIG is set, then this says whether it
+                                 is already too late (the launcher exited first), or -1 */
+
   /* Seccomp: the program installed before exec (the exact filter, or the gate in preload mode). */
   struct sock_fprog filter;
   unsigned filter_flags;      /* SECCOMP_FILTER_FLAG_* */
@@ -60,7 +76,7 @@ struct tsjail_config {
 
   /* Fds. The parent made all of these O_CLOEXEC. */
   int stdio_src[3];           /* dup'd onto 0, 1, 2 in the program */
-  int sync_rd;                /* child blocks until EOF: the parent finished its part */
+  int sync_rd;                /* child blocks until TSJAIL_SYNC_GO and EOF: the parent finished its part */
   int sync_wr;                /* the parent's end, closed first thing in the child */
   int status_wr;              /* the status socket (SOCK_SEQPACKET): records; EOF = exec (or preload done) */
   int status_keep;            /* preload mode: status_wr survives exec (the preload closes it) */

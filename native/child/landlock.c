@@ -37,11 +37,23 @@
 #define LL_FS_TRUNCATE (1ull << 14)  /* ABI 3 */
 #define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
 
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ull << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ull << 1)               /* ABI 6 */
+#define LL_ABI_SCOPES 6
+
+/* What the read-only default handles: every right that changes the filesystem. */
+#define LL_FS_CHANGE_RIGHTS                                                                                  \
+  (LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR | LL_FS_MAKE_REG | \
+   LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK | LL_FS_MAKE_SYM | LL_FS_REFER | LL_FS_TRUNCATE)
+
 /* Rights that make sense on a file (landlock_add_rule refuses others on a non-directory). */
 #define LL_FS_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
+/* The ABI 6 layout; older kernels take a prefix of it (the size passed says how much). */
 struct ll_ruleset_attr {
   uint64_t handled_access_fs;
+  uint64_t handled_access_net; /* ABI 4; never handled: networking is not Landlock's job here */
+  uint64_t scoped;             /* ABI 6 */
 };
 
 struct ll_path_beneath_attr {
@@ -88,17 +100,29 @@ uint64_t tsjail_landlock_class_rights(enum tsjail_landlock_class cls, int is_dir
 
 int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule) {
   *failed_rule = -1;
-  if (!ll->enabled) return 0;
+  if (!ll->enabled && !ll->scopes && !ll->read_only) return 0;
   if (ll->n_rules > TSJAIL_LANDLOCK_RULES_CAP) return E2BIG;
 
   int abi = tsjail_landlock_abi();
+  /* Scopes alone are the runtime's default, not a request: a kernel without them (no Landlock,
+   * or ABI < 6) runs the jail without them (docs/runtime.md, "Threat model"). Rules asked for
+   * fail closed below. */
+  int scoped = ll->scopes && abi >= LL_ABI_SCOPES;
+  int read_only = !ll->enabled && ll->read_only && abi >= 1;
+  if (!ll->enabled && !scoped && !read_only) return 0;
   if (abi < 0) return -abi;
 
   /* Handle every filesystem right this ABI knows, so nothing unlisted stays allowed; rights
-   * of newer ABIs would make landlock_create_ruleset fail with EINVAL on older kernels. */
+   * of newer ABIs would make landlock_create_ruleset fail with EINVAL on older kernels. A
+   * scopes-only domain handles no filesystem right: it restricts signals and abstract unix
+   * sockets to the jail and leaves files alone. */
   struct ll_ruleset_attr attr;
-  attr.handled_access_fs = tsjail_landlock_fs_rights(abi);
-  int rfd = (int)syscall(TSJAIL_NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+  memset(&attr, 0, sizeof attr);
+  attr.handled_access_fs = ll->enabled ? tsjail_landlock_fs_rights(abi)
+                          : read_only ? tsjail_landlock_fs_rights(abi) & LL_FS_CHANGE_RIGHTS : 0;
+  if (scoped) attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+  size_t attr_size = scoped ? sizeof attr : sizeof attr.handled_access_fs;
+  int rfd = (int)syscall(TSJAIL_NR_landlock_create_ruleset, &attr, attr_size, 0);
   if (rfd < 0) return errno;
 
   int err = 0;
@@ -127,6 +151,16 @@ int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule) {
       break;
     }
     close(fd);
+  }
+  /* The read-only default still writes to /dev/null, a terminal, /dev/shm. Without a /dev
+   * (a new root that has none) there is nothing to allow. */
+  int dev = read_only ? open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (dev >= 0) {
+    struct ll_path_beneath_attr pb;
+    pb.allowed_access = attr.handled_access_fs;
+    pb.parent_fd = dev;
+    if (!err && syscall(TSJAIL_NR_landlock_add_rule, rfd, LL_RULE_PATH_BENEATH, &pb, 0) != 0) err = errno;
+    close(dev);
   }
   if (!err && syscall(TSJAIL_NR_landlock_restrict_self, rfd, 0) != 0) err = errno;
   close(rfd);

@@ -14,11 +14,14 @@
  *
  * ABI handling: the ABI is probed with LANDLOCK_CREATE_RULESET_VERSION. The ruleset handles
  * every filesystem right the running ABI knows (1: 13 rights, 2: +REFER, 3: +TRUNCATE,
- * 5: +IOCTL_DEV; ABI 4, 6 and 7 add only network/scope/audit rights, which are left
- * unhandled so networking is not affected). Rights a rule class grants are masked to the
+ * 5: +IOCTL_DEV; ABI 4 and 7 add only network/audit rights, which are left unhandled so
+ * networking is not affected; ABI 6's scopes are below). Rights a rule class grants are masked to the
  * handled set, and to the file-only rights when the rule path is not a directory.
  * Without Landlock (ENOSYS/EOPNOTSUPP) a spec that asks for rules fails with that errno:
- * the jail never starts with fewer restrictions than requested.
+ * the jail never starts with fewer restrictions than requested. Scopes (ABI 6: signals and
+ * abstract unix sockets stay inside the domain) are added whenever the kernel has them and
+ * the launch asks (ll->scopes), also as a domain of their own without rules. Any domain also
+ * keeps the jail from ptracing (or writing /proc/PID/mem of) processes outside it.
  * Constants and syscall numbers are our own: Debian 12's UAPI headers stop at ABI 2.
  */
 #ifndef TSJAIL_JAIL_LANDLOCK_H
@@ -48,6 +51,14 @@ struct tsjail_landlock_rule {
 
 struct tsjail_landlock {
   int enabled; /* 1 when the spec has a landlock section (even with no rules: deny all) */
+  /* Scope signals and abstract unix sockets to the jail (ABI 6), with or without rules: the
+   * launch's default, so the jail cannot signal or connect to anything outside itself. On
+   * a kernel without scopes a jail without rules gets no domain at all. */
+  int scopes;
+  /* No writes to the filesystem outside /dev (without rules of the spec's own): the runtime's
+   * default for a program that stays uid 0 of the host without all of root's capabilities,
+   * which still owns, and may write, every root-owned file. Skipped without Landlock. */
+  int read_only;
   unsigned n_rules;
   struct tsjail_landlock_rule rules[TSJAIL_LANDLOCK_RULES_CAP];
 };

@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -61,6 +63,11 @@ struct tsjail_mount_attr {
 #define TSJAIL_ST_NOEXEC 0x0008
 #define TSJAIL_ST_VALID 0x0020
 
+/* statfs f_type of the two cgroup filesystems (<linux/magic.h>), and CAP_SYS_ADMIN. */
+#define TSJAIL_CGROUP_SUPER_MAGIC 0x27e0ebL
+#define TSJAIL_CGROUP2_SUPER_MAGIC 0x63677270L
+#define TSJAIL_CAP_SYS_ADMIN 21
+
 const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase) {
   switch (phase) {
   case TSJAIL_FS_PHASE_PROPAGATION: return "mount-propagation";
@@ -70,6 +77,9 @@ const char *tsjail_fs_phase_name(enum tsjail_fs_phase phase) {
   case TSJAIL_FS_PHASE_REMOUNT: return "mount-remount";
   case TSJAIL_FS_PHASE_PIVOT_ROOT: return "pivot_root";
   case TSJAIL_FS_PHASE_CHROOT: return "chroot";
+  case TSJAIL_FS_PHASE_CGROUP_NS: return "cgroup-namespace";
+  case TSJAIL_FS_PHASE_CGROUP_HIDE: return "cgroup-hide";
+  case TSJAIL_FS_PHASE_CAPS: return "no-sys-admin";
   }
   return "mount";
 }
@@ -92,6 +102,48 @@ static int path_cat(char *dst, size_t cap, const char *a, const char *b) {
   if (la + lb + 1 > cap) return ENAMETOOLONG;
   memmove(dst, a, la); /* dst may be a */
   memcpy(dst + la, b, lb + 1);
+  return 0;
+}
+
+/* "/proc/self/fd/N" for fd into out: the object the fd holds, by a path mount(2) accepts. No
+ * snprintf between clone and exec. */
+static int fd_path(int fd, char *out, size_t cap) {
+  char digits[12];
+  int nd = 0;
+  for (unsigned v = (unsigned)fd; nd == 0 || v; v /= 10) digits[nd++] = (char)('0' + v % 10);
+  const char *prefix = "/proc/self/fd/";
+  size_t lp = strlen(prefix);
+  if (lp + (size_t)nd + 1 > cap) return ENAMETOOLONG;
+  memcpy(out, prefix, lp);
+  for (int i = 0; i < nd; i++) out[lp + (size_t)i] = digits[nd - 1 - i];
+  out[lp + (size_t)nd] = '\0';
+  return 0;
+}
+
+/* Where a bind takes its source from, in out, with *fd to close after the mount (or -1).
+ * A source the launch checked (see source_checked) is opened again here, in the jail's mount
+ * namespace (a mount of another namespace cannot be bound), and must be the object the launch
+ * found: a symlink swapped in since then leads elsewhere and is refused (ESTALE). */
+static int bind_source(const struct tsjail_mount *m, int *fd, char *out, size_t cap) {
+  *fd = -1;
+  if (!m->source_checked) {
+    size_t n = strlen(m->source);
+    if (n + 1 > cap) return ENAMETOOLONG;
+    memcpy(out, m->source, n + 1);
+    return 0;
+  }
+  int got = open(m->source, O_PATH | O_CLOEXEC);
+  if (got < 0) return errno;
+  struct stat st;
+  int err = fstat(got, &st) != 0 ? errno : 0;
+  if (!err && ((unsigned long long)st.st_dev != m->source_dev || (unsigned long long)st.st_ino != m->source_ino))
+    err = ESTALE;
+  if (!err) err = fd_path(got, out, cap);
+  if (err) {
+    close(got);
+    return err;
+  }
+  *fd = got;
   return 0;
 }
 
@@ -135,19 +187,10 @@ static int locate(const struct tsjail_fs *fs, const char *target, int *fd, char 
   int got = -1;
   int err = open_in_root(fs->root, target, &got);
   if (err) return err;
-  /* "/proc/self/fd/" and at most 10 digits: no snprintf between clone and exec. */
-  char digits[12];
-  int nd = 0;
-  for (unsigned v = (unsigned)got; nd == 0 || v; v /= 10) digits[nd++] = (char)('0' + v % 10);
-  const char *prefix = "/proc/self/fd/";
-  size_t lp = strlen(prefix);
-  if (lp + (size_t)nd + 1 > cap) {
+  if ((err = fd_path(got, at, cap))) {
     close(got);
-    return ENAMETOOLONG;
+    return err;
   }
-  memcpy(at, prefix, lp);
-  for (int i = 0; i < nd; i++) at[lp + (size_t)i] = digits[nd - 1 - i];
-  at[lp + (size_t)nd] = '\0';
   *fd = got;
   return 0;
 }
@@ -265,10 +308,16 @@ static int make_mountpoint(const char *root, const char *target, int as_file) {
 static int do_bind(const struct tsjail_fs *fs, const struct tsjail_mount *m, int *fd, char *at, size_t cap,
                    int *remount_failed) {
   unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
-  if (mount(m->source, at, NULL, flags, NULL) != 0) return errno;
+  char source[32 + TSJAIL_FS_PATH_MAX];
+  int source_fd = -1;
+  int err = bind_source(m, &source_fd, source, sizeof source);
+  if (err) return err;
+  err = mount(source, at, NULL, flags, NULL) != 0 ? errno : 0;
+  if (source_fd >= 0) close(source_fd);
+  if (err) return err;
   if (m->writable) return 0;
   *remount_failed = 1;
-  int err = relocate(fs, m->target, fd, at, cap);
+  err = relocate(fs, m->target, fd, at, cap);
   if (!err) err = m->recursive ? remount_ro_recursive(at) : remount_ro(at);
   if (err) return err;
   *remount_failed = 0;
@@ -404,7 +453,12 @@ static int apply_one(const struct tsjail_fs *fs, unsigned i, struct tsjail_fs_fa
 
   if (m->kind == TSJAIL_MOUNT_BIND) {
     struct stat st;
-    if (stat(m->source, &st) != 0) return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, errno);
+    char source[32 + TSJAIL_FS_PATH_MAX];
+    int source_fd = -1;
+    if ((err = bind_source(m, &source_fd, source, sizeof source))) return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, err);
+    err = stat(source, &st) != 0 ? errno : 0;
+    if (source_fd >= 0) close(source_fd);
+    if (err) return fail(why, TSJAIL_FS_PHASE_MOUNT, (int)i, err);
     as_file = !S_ISDIR(st.st_mode);
   }
   if (m->kind != TSJAIL_MOUNT_REMOUNT_RO) {
@@ -419,6 +473,87 @@ static int apply_one(const struct tsjail_fs *fs, unsigned i, struct tsjail_fs_fa
   err = mount_one(fs, m, &fd, at, sizeof(at), &phase);
   if (fd >= 0) close(fd);
   return err ? fail(why, (enum tsjail_fs_phase)phase, (int)i, err) : 0;
+}
+
+/* If the mountinfo line is a cgroup or cgroup2 mount, its mount point (octal escapes undone)
+ * into out and 1; else 0. Fields: id parent dev root POINT options [optional...] - TYPE ... */
+static int cgroup_mount_point(char *line, char *out, size_t cap) {
+  char *p = line;
+  for (int field = 0; field < 4; field++) {
+    p = strchr(p, ' ');
+    if (!p) return 0;
+    p++;
+  }
+  char *end = strchr(p, ' ');
+  char *dash = end ? strstr(end, " - ") : NULL;
+  if (!dash) return 0;
+  const char *type = dash + 3;
+  size_t lt = strcspn(type, " ");
+  if (!((lt == 6 && !strncmp(type, "cgroup", 6)) || (lt == 7 && !strncmp(type, "cgroup2", 7)))) return 0;
+  size_t o = 0;
+  for (char *q = p; q < end; q++) {
+    if (o + 1 >= cap) return 0;
+    if (q[0] == '\\' && q + 3 < end && q[1] >= '0' && q[1] <= '3' && q[2] >= '0' && q[2] <= '7' && q[3] >= '0' && q[3] <= '7') {
+      out[o++] = (char)(((q[1] - '0') << 6) | ((q[2] - '0') << 3) | (q[3] - '0'));
+      q += 3;
+    } else {
+      out[o++] = *q;
+    }
+  }
+  out[o] = '\0';
+  return 1;
+}
+
+/* Cover the cgroup hierarchy mounted at `point`, if that path still shows one: its mount made
+ * private first (the cover must not propagate to the host), then an empty read-only tmpfs. */
+static int cover_cgroup(const char *point, int *covered) {
+  struct statfs st;
+  if (statfs(point, &st) != 0) return 0; /* under a cover already, or out of reach */
+  if (st.f_type != TSJAIL_CGROUP_SUPER_MAGIC && st.f_type != TSJAIL_CGROUP2_SUPER_MAGIC) return 0;
+  if (mount(NULL, point, NULL, MS_PRIVATE, NULL) != 0) return errno;
+  if (mount("tmpfs", point, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k") != 0) return errno;
+  (*covered)++;
+  return 0;
+}
+
+/* An empty read-only tmpfs over every cgroup hierarchy in this mount namespace. In cgroup v1
+ * the files are root's (mode 0644): a uid-0 jail without capabilities, or one whose user was
+ * delegated the parent cgroup, could write its pid into a cgroup.procs above its own and
+ * leave its limits behind; a cgroup namespace does not stop that in v1. Mounting over a
+ * cgroup mount changes the table mountinfo is read from, so whole passes are repeated until
+ * one finds nothing left to cover. */
+static int hide_cgroupfs(void) {
+  for (int pass = 0; pass < 16; pass++) {
+    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char buf[16384], point[TSJAIL_FS_PATH_MAX];
+    size_t have = 0;
+    int covered = 0, err = 0, eof = 0;
+    while (!err && !eof) {
+      ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        err = errno;
+        break;
+      }
+      if (n == 0) eof = 1;
+      have += (size_t)n;
+      char *start = buf, *nl;
+      while (!err && (nl = memchr(start, '\n', (size_t)(buf + have - start)))) {
+        *nl = '\0';
+        if (cgroup_mount_point(start, point, sizeof point)) err = cover_cgroup(point, &covered);
+        start = nl + 1;
+      }
+      size_t rest = (size_t)(buf + have - start);
+      if (!eof && rest == sizeof buf - 1) err = E2BIG; /* one line longer than the buffer */
+      memmove(buf, start, rest);
+      have = rest;
+    }
+    close(fd);
+    if (err) return err;
+    if (!covered) return 0;
+  }
+  return ELOOP;
 }
 
 static unsigned long propagation_flag(enum tsjail_propagation p) {
@@ -441,6 +576,12 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
   if (fs->n_mounts > TSJAIL_FS_MOUNTS_CAP) return fail(why, TSJAIL_FS_PHASE_MOUNT, -1, E2BIG);
   if (fs->root_mode != TSJAIL_ROOT_NONE && !fs->root) return fail(why, TSJAIL_FS_PHASE_ROOT, -1, EINVAL);
 
+  /* The parent has put us in our cgroup (the sync step): that cgroup becomes the root of the
+   * jail's cgroup namespace, so a cgroupfs mounted inside shows nothing above it, and cgroup
+   * v2 mounted with nsdelegate refuses moves across it. v1 checks no namespace on a move:
+   * hide_cgroupfs() is what keeps the host's hierarchies out of reach. */
+  if (fs->cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) return fail(why, TSJAIL_FS_PHASE_CGROUP_NS, -1, errno);
+
   /* First, so nothing below propagates back to the host's mount namespace. */
   unsigned long prop = propagation_flag(fs->propagation);
   if (prop && mount(NULL, "/", NULL, MS_REC | prop, NULL) != 0)
@@ -454,6 +595,12 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
   for (unsigned i = 0; i < fs->n_mounts; i++) {
     int err = apply_one(fs, i, why);
     if (err) return err;
+  }
+  /* Before the pivot: the host's /proc (mountinfo) is still there to read, and whatever the
+   * new root binds from a cgroup hierarchy is covered with it. */
+  if (fs->hide_cgroupfs) {
+    int err = hide_cgroupfs();
+    if (err) return fail(why, TSJAIL_FS_PHASE_CGROUP_HIDE, -1, err);
   }
 
   if (fs->root_mode == TSJAIL_ROOT_PIVOT) {
@@ -469,5 +616,11 @@ int tsjail_fs_apply(const struct tsjail_fs *fs, struct tsjail_fs_failure *why) {
     if (chroot(".") != 0) return fail(why, TSJAIL_FS_PHASE_CHROOT, -1, errno);
     if (chdir("/") != 0) return fail(why, TSJAIL_FS_PHASE_CHROOT, -1, errno);
   }
+  /* Root of a user namespace holds CAP_SYS_ADMIN over this mount namespace: it could unmount
+   * what was mounted above (a /proc, a /tmp, a cgroup cover) and find the host's mounts
+   * beneath, which the kernel locks but does not hide. Out of the bounding set, no program
+   * exec'd from here on gets it back (nested namespaces see locked copies only). */
+  if (fs->drop_sys_admin && prctl(PR_CAPBSET_DROP, TSJAIL_CAP_SYS_ADMIN, 0, 0, 0) != 0)
+    return fail(why, TSJAIL_FS_PHASE_CAPS, -1, errno);
   return 0;
 }

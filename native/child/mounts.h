@@ -80,6 +80,9 @@ struct tsjail_mount {
   int writable;        /* bind: keep rw */
   int recursive;       /* bind: MS_REC (and read-only applies to every submount) */
   int read_only;       /* proc: remount read-only */
+  int source_checked;  /* bind: the launch resolved the source without following a symlink
+                        * that is not root's or its own, and found this object: */
+  unsigned long long source_dev, source_ino;
 };
 
 struct tsjail_fs {
@@ -90,6 +93,10 @@ struct tsjail_fs {
   const char *root;     /* host path of the new root, or NULL */
   unsigned n_mounts;
   struct tsjail_mount mounts[TSJAIL_FS_MOUNTS_CAP];
+  /* Set by the launch (tsjail_fs_harden, native/parent/fs_harden.c), not by the spec: */
+  int cgroup_ns;      /* unshare(CLONE_NEWCGROUP) first: the parent has put the jail in its cgroup */
+  int hide_cgroupfs;  /* an empty read-only tmpfs over every cgroup hierarchy the jail could see */
+  int drop_sys_admin; /* CAP_SYS_ADMIN leaves the bounding set last: the program cannot unmount */
 };
 
 /* Which part of tsjail_fs_apply failed; index is the mount's position in the spec. */
@@ -100,7 +107,10 @@ enum tsjail_fs_phase {
   TSJAIL_FS_PHASE_MOUNT = 4,       /* "mount": mount(2) of mounts[index] */
   TSJAIL_FS_PHASE_REMOUNT = 5,     /* "mount-remount": read-only remount of mounts[index] */
   TSJAIL_FS_PHASE_PIVOT_ROOT = 6,  /* "pivot_root" */
-  TSJAIL_FS_PHASE_CHROOT = 7       /* "chroot" */
+  TSJAIL_FS_PHASE_CHROOT = 7,      /* "chroot" */
+  TSJAIL_FS_PHASE_CGROUP_NS = 8,   /* "cgroup-namespace": unshare(CLONE_NEWCGROUP) */
+  TSJAIL_FS_PHASE_CGROUP_HIDE = 9, /* "cgroup-hide": covering a cgroup hierarchy */
+  TSJAIL_FS_PHASE_CAPS = 10        /* "no-sys-admin": CAP_SYS_ADMIN out of the bounding set */
 };
 
 struct tsjail_fs_failure {

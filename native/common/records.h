@@ -16,7 +16,9 @@ struct tsjail_record {
   int32_t phase;  /* fs phase (tsjail_fs_phase) for "mounts"/"root", else 0 */
   int32_t index;  /* failing mount/rule/rlimit index, or -1 */
 };
-/* The preload library read its state and is about to install the exact filter. */
+/* An acknowledgement from the preload library. Nothing writes it any more and the parent
+ * ignores it: any program in the window could write it (the window ends only when the kernel
+ * shows the exact filter, docs/runtime.md "The preload window"). */
 #define TSJAIL_RECORD_PRELOAD_ACK 1000
 /* The program-to-be is about to install a filter with a listener, at fd number
  * tsjail_config.listener_fd: the parent may start taking it. Below an init (in another pid

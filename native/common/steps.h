@@ -33,7 +33,10 @@
   X(TSJAIL_STEP_SECCOMP, "seccomp", "child")        /* gate or exact filter */   \
   X(TSJAIL_STEP_EXEC, "exec", "child")                                          \
   X(TSJAIL_STEP_PRELOAD, "preload", "program")      /* after exec, before main */\
-  X(TSJAIL_STEP_PID_FILE, "pid-file", "parent")
+  X(TSJAIL_STEP_PID_FILE, "pid-file", "parent")                                \
+  X(TSJAIL_STEP_SESSION, "session", "child")        /* setsid, after sync */     \
+  X(TSJAIL_STEP_SESSION_KEYRING, "session-keyring", "child") /* after setresuid */ \
+  X(TSJAIL_STEP_PARENT_DEATH, "parent-death", "child") /* PDEATHSIG; the launcher is gone */
 
 enum tsjail_step {
 #define TSJAIL_STEP_ENUM(e, name, side) e,

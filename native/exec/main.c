@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -46,6 +47,14 @@ static int usage(const char *why) {
           "jail file unreadable 118, truncated 119, corrupted 120, other version 121, other arch 122,\n"
           "unsafe owner/permissions 123; usage 2. See docs/jailfile.md.\n");
   return EXIT_USAGE;
+}
+
+/* What the preload window did (bench/mediation.ts asks with TSJAIL_WINDOW_COUNTS set): one line
+ * on stderr. Counts only, nothing the jail could use. */
+static void print_window_counts(const struct tsjail_jail *j) {
+  const struct tsjail_window_counts *c = &j->window.counts;
+  fprintf(stderr, "tsjail-exec: window: notified %u continued %u opened %u missing %u policy %u\n", c->notified,
+          c->continued, c->opened, c->missing, c->policy);
 }
 
 /* Privileged: euid 0, or any effective capability. */
@@ -210,6 +219,15 @@ static int run(const struct tsjail_spec *spec) {
             strerror(err.err), name ? name : "?", err.detail[0] ? " (" : "", err.detail, err.detail[0] ? ")" : "");
     return EXIT_SETUP_FAILED;
   }
+  /* Not dumpable once the jail runs: a jail of our own uid could otherwise ptrace us or write
+   * our memory through /proc/PID/mem where its pid namespace and Landlock domain are missing
+   * (a kernel without them). Not before: an unprivileged launch writes the child's id maps,
+   * which a non-dumpable parent's child would not let it open. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
+    fprintf(stderr, "tsjail: cannot protect tsjail-exec from the jail (PR_SET_DUMPABLE): %s\n", strerror(errno));
+    syscall(SYS_pidfd_send_signal, jail.pidfd, SIGKILL, NULL, 0);
+  }
+  if (getenv("TSJAIL_WINDOW_COUNTS")) print_window_counts(&jail);
   struct tsjail_exit ex;
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
   tsjail_jail_close(&jail);
@@ -223,6 +241,22 @@ static int run(const struct tsjail_spec *spec) {
       char d[32];
       format_duration(spec->time_limit_ms, d, sizeof d);
       fprintf(stderr, "tsjail: time limit of %s reached; the jail was killed\n", d);
+      return 128 + SIGKILL;
+    }
+    case TSJAIL_EXIT_MEMORY_LIMIT: {
+      /* The same line as tsjail run's (ts/cli/run.ts): 1024-based units, whole numbers. */
+      uint64_t b = spec->cgroup.memory_bytes;
+      const char *unit = "bytes";
+      static const char *const units[] = {"GiB", "MiB", "KiB"};
+      for (int i = 0; i < 3; i++) {
+        uint64_t size = (uint64_t)1 << (30 - 10 * i);
+        if (b >= size && b % size == 0) {
+          b /= size;
+          unit = units[i];
+          break;
+        }
+      }
+      fprintf(stderr, "tsjail: memory limit of %llu %s reached (oom kill); the jail was killed\n", (unsigned long long)b, unit);
       return 128 + SIGKILL;
     }
     case TSJAIL_EXIT_SIGNALED:

@@ -590,3 +590,21 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
   cg->n_dirs = kept;
   return last_err;
 }
+
+/* The kernel's count of OOM kills in the jail's memory cgroup: "oom_kill N" in memory.events
+ * (v2) or memory.oom_control (v1, Linux 4.13). Read before the cgroup is removed, to tell a
+ * memory-limit kill from any other SIGKILL. */
+uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg) {
+  uint64_t total = 0;
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    char path[TSJAIL_CG_PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->dir_version[i] == 2 ? "memory.events" : "memory.oom_control");
+    char *text = read_text(path);
+    if (!text) continue;
+    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+      if (!strncmp(line, "oom_kill ", 9)) total += strtoull(line + 9, NULL, 10);
+    }
+    free(text);
+  }
+  return total;
+}

@@ -109,6 +109,9 @@ int tsjail_cgroup_kill(struct tsjail_cgroup *cg);
  * drain (EBUSY). 0 or the last errno. Clears cg->n_dirs for the removed ones. */
 int tsjail_cgroup_remove(struct tsjail_cgroup *cg);
 
+/* How many processes the OOM killer ended in the jail's memory cgroup (0 without one). */
+uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -135,5 +135,6 @@ void tsjail_spec_dump(FILE *f, const struct tsjail_spec *s) {
   if (cg->has_cpu) fprintf(f, "%s\"cpu\":%.17g", first ? "" : ",", cg->cpu);
   fprintf(f, "},\"timeLimitMs\":%ld,\"pidFile\":", s->time_limit_ms);
   jstr(f, s->pid_file);
-  fprintf(f, ",\"forwardSignals\":%d,\"syscallNames\":%zu}\n", s->forward_signals, s->n_names);
+  fprintf(f, ",\"forwardSignals\":%d,\"keepSession\":%d,\"syscallNames\":%zu}\n", s->forward_signals, s->keep_session,
+          s->n_names);
 }

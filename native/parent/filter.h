@@ -17,25 +17,26 @@ extern "C" {
 int tsjail_filter_rewrite(const struct sock_filter *prog, size_t n, uint32_t action,
                           const struct sock_filter *prefix, size_t n_prefix,
                           struct sock_filter *out, size_t cap);
-/* The gate block: on this arch, allow each of `nrs` unconditionally, write only to
- * status_fd, openat/open only without write/create flags; else fall through to whatever
- * follows. Returns the count written, or -1. */
-int tsjail_filter_gate_prefix(const uint32_t *nrs, size_t n, int status_fd, struct sock_filter *out,
-                              size_t cap);
-/* A block allowing exactly `nr(arg0 == fd)` on this arch, else fall through. */
+/* The strict gate (preload mode): a copy of `prog` behind `prefix` in which every RET K that
+ * neither allows nor logs the call becomes SECCOMP_RET_USER_NOTIF, so a call the policy does
+ * not allow runs only if the supervisor lets it (the preload window's mediation) and is
+ * otherwise answered with the policy's own verdict. Returns the count, -1 when it would not
+ * fit, -2 when the program returns the accumulator (RET A: no verdict to rewrite). */
+int tsjail_filter_gate(const struct sock_filter *prog, size_t n, const struct sock_filter *prefix, size_t n_prefix,
+                       struct sock_filter *out, size_t cap);
+/* A block sending exactly `nr(arg0 == fd)` on this arch to `action`, else fall through. */
+int tsjail_filter_fd_action(uint32_t nr, int fd, uint32_t action, struct sock_filter *out, size_t cap);
+/* The same with SECCOMP_RET_ALLOW. */
 int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, size_t cap);
-/* The exact filter the preload installs when violations are reported, fail-closed
- * (docs/runtime.md, "Violations"): close(status_fd) allowed, then the gate's own test
- * (`nrs`, status_fd) as a dispatch. A call the gate allows without asking the policy goes to a
- * copy of the policy whose kill verdicts stay KILL_PROCESS: only this filter can deny it, so
- * the kernel kills (unnamed). Any other call, and any other arch, goes to a copy with TRACE:
- * the gate runs the same policy on it, and the gate's USER_NOTIF outranks TRACE, so the
- * supervisor names it. (TRACE alone would let a loader-set call fail with ENOSYS, no tracer,
- * and the program carry on.) The policy's user-notify verdicts count as kill verdicts. If the
- * two copies exceed BPF_MAXINSNS, one KILL_PROCESS copy instead (every denial an unnamed kernel
- * kill). Returns the count, or -1 when even one copy does not fit. */
-int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t *nrs, size_t n_nrs,
-                        int status_fd, struct sock_filter *out, size_t cap);
+/* The exact filter the preload installs (docs/runtime.md, "Violations"): close(status_fd)
+ * allowed, then the policy with its kill-process and user-notify verdicts turned into
+ * `kill_to`. With violations reported that is SECCOMP_RET_TRACE: the strict gate's
+ * USER_NOTIF for the same call outranks it, so the supervisor kills and names the call;
+ * errno, trap and kill-thread verdicts outrank the gate's notification and stay the kernel's.
+ * Without reporting, SECCOMP_RET_KILL_PROCESS (a kernel kill, unnamed). Returns the count, or
+ * -1 when it does not fit. */
+int tsjail_filter_exact(const struct sock_filter *prog, size_t n, uint32_t kill_to, int status_fd,
+                        struct sock_filter *out, size_t cap);
 
 /* The execve prefix: on this arch, execve and execveat go to the listener
  * (SECCOMP_RET_USER_NOTIF); anything else falls through. The supervisor lets the jail's own
@@ -44,7 +45,8 @@ int tsjail_filter_exact(const struct sock_filter *prog, size_t n, const uint32_t
  * count written, or -1. */
 int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap);
 
-/* The loader set of this arch (loader.c): what the gate allows a dynamic program's loader. */
+/* The loader set of this arch (loader.c): the calls the preload window lets a dynamic
+ * program's loader make without asking the policy (parent/mediate.h). */
 const uint32_t *tsjail_loader_syscalls(size_t *n);
 
 #ifdef __cplusplus

@@ -22,7 +22,8 @@ enum {
   T_UID = 8, T_GID = 9, T_GROUPS = 10, T_UID_MAP = 11, T_GID_MAP = 12, T_CAPS = 13, T_NO_NEW_PRIVS = 14,
   T_SECCOMP_POLICY = 15, T_SECCOMP_FLAGS = 17, T_PRELOAD_LIBRARY = 19, T_PRELOAD_TIMEOUT_MS = 20,
   T_PRESERVE_FDS = 21, T_FS = 22, T_LANDLOCK = 23, T_RLIMIT = 24, T_CGROUP = 25, T_TIME_LIMIT_MS = 26,
-  T_PID_FILE = 27, T_SYSCALL_NAME = 28, T_SECCOMP_TIMING = 29, T_FORWARD_SIGNALS = 30, T_LAST = 30
+  T_PID_FILE = 27, T_SYSCALL_NAME = 28, T_SECCOMP_TIMING = 29, T_FORWARD_SIGNALS = 30,
+  T_KEEP_SESSION = 31, T_LAST = 31
 };
 /* Inside T_FS (1, format 1's "enabled", follows from CLONE_NEWNS). */
 enum { FS_PROPAGATION = 2, FS_ROOT_MODE = 3, FS_ROOT = 4, FS_MOUNT = 5, FS_LAST = 5 };
@@ -533,6 +534,7 @@ static int decode_payload(struct dec *d, const uint8_t *p, size_t len) {
       }
       case T_SECCOMP_TIMING: if (u8v(d, &r, "seccomp timing", TSJAIL_TIMING_PRELOAD, &s->timing)) return -1; break;
       case T_FORWARD_SIGNALS: if (u8v(d, &r, "signal forwarding", 1, &s->forward_signals)) return -1; break;
+      case T_KEEP_SESSION: if (u8v(d, &r, "keepSession", 1, &s->keep_session)) return -1; break;
     }
   }
   if (rc < 0) return -1;

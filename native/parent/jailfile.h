@@ -112,6 +112,7 @@ struct tsjail_spec {
   long time_limit_ms;    /* -1 = none */
   const char *pid_file;  /* or NULL */
   int forward_signals;   /* tsjail-exec only (Node forwards for the addon) */
+  int keep_session;      /* no setsid: the jail keeps the launcher's controlling terminal */
   const struct tsjail_jf_name *names;
   size_t n_names;
 

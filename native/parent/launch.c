@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +27,7 @@
 #include "bpf_eval.h"
 #include "elf.h"
 #include "filter.h"
+#include "fs_harden.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -39,6 +43,9 @@
 #endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 static const char *const step_names[] = {
@@ -57,6 +64,7 @@ const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason) {
     case TSJAIL_EXIT_SIGNALED: return "signal";
     case TSJAIL_EXIT_VIOLATION: return "violation";
     case TSJAIL_EXIT_TIME_LIMIT: return "time-limit";
+    case TSJAIL_EXIT_MEMORY_LIMIT: return "memory-limit";
   }
   return "exit";
 }
@@ -66,9 +74,8 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
-/* Room for the prefix blocks: the execve prefix (6), then the gate's, one instruction per
- * loader syscall (at most a few dozen) plus about twenty. */
-#define PREFIX_CAP 300
+/* Room for the prefix blocks: the execve prefix (6) and the status socket's close (9). */
+#define PREFIX_CAP 32
 
 /* Everything one launch makes; released on every path (launch_release). */
 struct launch {
@@ -84,6 +91,11 @@ struct launch {
 
   int sync[2], status[2], report[2];
   int state;
+  int parent_pidfd;                 /* ours, for the child's parent-death check */
+  unsigned long default_ns;         /* namespaces this launch adds for teardown (decide_teardown) */
+  struct tsjail_cgroup_limits cgroup; /* the spec's, plus the default pids ceiling (decide_ceiling) */
+  int default_pids;                 /* cgroup.pids is the default, not the spec's */
+  char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
   struct sock_filter installed[BPF_MAXINSNS], exact[BPF_MAXINSNS];
@@ -100,14 +112,14 @@ static struct launch *launch_new(const struct tsjail_spec *spec, struct tsjail_j
   l->jail = j;
   l->error = e;
   int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
-                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2], &l->parent_pidfd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) *fds[i] = -1;
   return l;
 }
 
 static void launch_release(struct launch *l) {
   int *fds[] = {&l->sync[0], &l->sync[1], &l->status[0], &l->status[1], &l->report[0], &l->report[1], &l->state,
-                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2]};
+                &l->stdio_child[0], &l->stdio_child[1], &l->stdio_child[2], &l->parent_pidfd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) close_fd(fds[i]);
   free(l->envp);
   free(l->ld_preload);
@@ -170,6 +182,36 @@ static char *format(const char *fmt, ...) {
 
 /* ---- stage 1: decide ---------------------------------------------------------------------- */
 
+/* Where this process's argv and environment strings are (fields 48-51 of /proc/self/stat:
+ * arg_start arg_end env_start env_end), for the init to blank. Zeros when unknown: the init
+ * then leaves them, which shows the launcher's command line but breaks nothing. */
+static void launcher_string_areas(unsigned long args[2], unsigned long env[2]) {
+  args[0] = args[1] = env[0] = env[1] = 0;
+  char text[2048];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  char *p = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+  if (!p) return;
+  unsigned long v[4];
+  int field = 2; /* the field after ')' is 3 (state) */
+  char *save = NULL;
+  for (char *tok = strtok_r(p + 1, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+    field++;
+    if (field >= 48 && field <= 51) v[field - 48] = strtoul(tok, NULL, 10);
+    if (field == 51) {
+      args[0] = v[0];
+      args[1] = v[1];
+      env[0] = v[2];
+      env[1] = v[3];
+      return;
+    }
+  }
+}
+
 /* The preload library must be loadable inside the jail, or ld.so skips it and the jail fails
  * closed at step 'preload'. Under a new root it is bound read-only at its own path, after the
  * jail's mounts (which could hide it) and before trailing read-only remounts (which would stop
@@ -206,6 +248,118 @@ static int reach_preload_library(struct launch *l, const char *lib) {
       ll->n_rules++;
     }
   }
+  return 0;
+}
+
+/* Whether the program keeps every privilege of a root launcher: uid 0 of the host's user
+ * namespace with the caller's capabilities. Only such a jail may still gain privileges at
+ * exec; every other one gets no_new_privs, because a setuid or file-capability program would
+ * give it more than its launcher chose to give (a setuid-root binary under -u 65534 -c 0 is
+ * euid 0 again). */
+static int stays_host_root(const struct tsjail_spec *s) {
+  return geteuid() == 0 && !(s->clone_flags & CLONE_NEWUSER) && (!s->set_uid || s->uid == 0);
+}
+
+static int keeps_root_privileges(const struct tsjail_spec *s) {
+  return stays_host_root(s) && !s->caps_set;
+}
+
+static int sets_rlimit(const struct tsjail_spec *s, int resource) {
+  for (unsigned i = 0; i < s->rlimits.n; i++)
+    if (s->rlimits.items[i].resource == resource) return 1;
+  return 0;
+}
+
+/* The containment every jail gets from the runtime (docs/runtime.md, "Threat model"): its own
+ * session (unless the spec keeps the launcher's), its own session keyring, no core dumps unless the spec sets a core limit, and a
+ * Landlock domain with the signal and abstract-socket scopes (which also keeps it from
+ * ptracing anything outside; landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN, which
+ * keeps_root_privileges guarantees between them). */
+static void decide_containment(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  c->new_session = !s->keep_session;
+  c->new_session_keyring = 1;
+  c->no_core_dumps = !sets_rlimit(s, RLIMIT_CORE);
+  l->landlock.scopes = 1;
+  if (!keeps_root_privileges(s)) c->no_new_privs = 1;
+  /* uid 0 of the host without root's capabilities (-c) still owns every root-owned file:
+   * dropping capabilities alone would leave /etc/passwd writable. Such a jail sees the host
+   * read-only (Landlock; /dev excepted) unless it has Landlock rules of its own. */
+  if (stays_host_root(s) && s->caps_set) l->landlock.read_only = 1;
+}
+
+/* Nothing of a jail may outlive it (docs/runtime.md, "Threat model"): a pid namespace whenever
+ * one can be made, so the init's death (at the time limit, or with the launcher: PDEATHSIG)
+ * ends every process in it, setsid daemons included. Root can always make one. An unprivileged
+ * launcher gets it with the user namespace it needs, mapping only its own uid and gid to
+ * themselves: the program keeps its ids, holds no capability after exec, and loses nothing
+ * but its supplementary groups. Where the kernel refuses (stage_clone), the jail runs without
+ * and only PDEATHSIG ends it with the launcher. -I (the program as pid 1) stays as asked. */
+static void decide_teardown(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  if (s->clone_flags & CLONE_NEWPID) return;
+  if (geteuid() == 0 || (s->clone_flags & CLONE_NEWUSER)) {
+    l->default_ns = CLONE_NEWPID;
+  } else if (!s->clone_flags && !(s->caps_set && s->caps_keep)) {
+    /* Only for a jail that asks for no namespace and no capability: the user namespace must
+     * not turn namespaces or capabilities an unprivileged launcher cannot give into ones it
+     * can (such a jail fails at clone or capabilities as it always did). */
+    l->default_ns = CLONE_NEWPID | CLONE_NEWUSER;
+    snprintf(l->uid_map, sizeof l->uid_map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+    snprintf(l->gid_map, sizeof l->gid_map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+  } else {
+    return;
+  }
+  /* -p's fresh /proc too, in a mount namespace of the runtime's own, when the spec has no mount
+   * namespace (one that has decides its /proc itself). */
+  if (!(s->clone_flags & CLONE_NEWNS)) {
+    l->default_ns |= CLONE_NEWNS;
+    c->fresh_proc = 1;
+  }
+  c->clone_flags |= l->default_ns;
+  c->with_init = 1;
+}
+
+/* Processes (threads included) a jail may have when its spec sets no limit of its own: enough
+ * for a parallel build, far below the host's pid_max, so a fork bomb stops at the jail. */
+#define TSJAIL_DEFAULT_PIDS 1024
+
+/* A default pid ceiling (docs/runtime.md, "Threat model"), per jail: a pids cgroup for a root
+ * launcher (RLIMIT_NPROC does not hold root, and without a user namespace it would count every
+ * process of the uid on the host), RLIMIT_NPROC in a user namespace (it counts the uid's
+ * processes of that namespace only, and holds a program without host capabilities). The
+ * spec's --pids or RLIMIT_NPROC replaces it. Runs after decide_teardown (the namespaces). */
+static void decide_ceiling(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  l->cgroup = s->cgroup;
+  if (s->cgroup.has_pids || sets_rlimit(s, RLIMIT_NPROC)) return;
+  if (l->cfg.clone_flags & CLONE_NEWUSER) {
+    l->cfg.default_nproc = TSJAIL_DEFAULT_PIDS;
+  } else if (geteuid() == 0) {
+    l->cgroup.has_pids = 1;
+    l->cgroup.pids = TSJAIL_DEFAULT_PIDS;
+    l->default_pids = 1;
+  }
+}
+
+/* Last of the decisions: it needs every namespace the others added (fs_harden.h). It may add
+ * a mount namespace (cgroup limits) or a pid namespace (the host's /proc under a new root),
+ * so the init follows. The launcher's argv and environment are located for any init to blank. */
+static int decide_fs_hardening(struct launch *l) {
+  const struct tsjail_spec *s = l->spec;
+  struct tsjail_config *c = &l->cfg;
+  /* The launch's limits, the default pid ceiling's cgroup included: a jail must not leave that
+   * one either. */
+  const struct tsjail_cgroup_limits *cl = &l->cgroup;
+  struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
+                                      s->caps_bounding};
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
+  if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
+  if ((c->clone_flags & CLONE_NEWPID) && !s->program_as_init) c->with_init = 1;
+  launcher_string_areas(c->launcher_args, c->launcher_env);
   return 0;
 }
 
@@ -260,7 +414,10 @@ static int stage_decide(struct launch *l) {
   c->fs = &l->fs;
   c->rlimits = &s->rlimits;
   c->landlock = &l->landlock;
-  return 0;
+  decide_containment(l);
+  decide_teardown(l);
+  decide_ceiling(l);
+  return decide_fs_hardening(l);
 }
 
 /* ---- stage 2: channels -------------------------------------------------------------------- */
@@ -273,6 +430,9 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
    * program's pidfd (records.h). */
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->status)) return fail(l, TSJAIL_STEP_PREPARE, errno, "socketpair");
   if (c->with_init && pipe2(l->report, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  /* pidfds are close-on-exec: the child holds it until its close-fds step. */
+  if ((l->parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0) return fail(l, TSJAIL_STEP_PREPARE, errno, "pidfd_open");
+  c->parent_pidfd = l->parent_pidfd;
   for (int i = 0; i < 3; i++) {
     if (stdio[i] >= 0) {
       c->stdio_src[i] = stdio[i];
@@ -299,10 +459,11 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
  * (docs/runtime.md, "Seccomp"):
  *   exec mode, reporting:   execve prefix + the policy, kill verdicts -> USER_NOTIF
  *   exec mode, not:         the policy's bytes as given
- *   preload mode (gate):    execve prefix + gate prefix (loader set, status writes, read-only
- *                           opens) + the policy, kill verdicts -> USER_NOTIF when reporting
- *   preload mode (exact):   close(status fd) + a dispatch on the gate's own test when
- *                           reporting (tsjail_filter_exact), else the policy as given */
+ *   preload mode (gate):    execve prefix + close(status fd) -> USER_NOTIF + the policy, every
+ *                           verdict but allow/log -> USER_NOTIF (the strict gate: the window's
+ *                           mediation, parent/mediate.h)
+ *   preload mode (exact):   close(status fd) allowed + the policy, kill verdicts -> TRACE when
+ *                           reporting (the gate's notification outranks it), else KILL_PROCESS */
 static int stage_filters(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
@@ -311,24 +472,23 @@ static int stage_filters(struct launch *l) {
   uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int np = 0, n;
   if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
-  size_t n_loader = 0;
-  const uint32_t *loader = tsjail_loader_syscalls(&n_loader);
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    int ng = tsjail_filter_gate_prefix(loader, n_loader, l->status[1], l->prefix + np, (size_t)(PREFIX_CAP - np));
-    if (ng < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
-    np += ng;
+    int nc = tsjail_filter_fd_action(SYS_close, l->status[1], SECCOMP_RET_USER_NOTIF, l->prefix + np, (size_t)(PREFIX_CAP - np));
+    if (nc < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+    np += nc;
+    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
+    if (n == -2)
+      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
+                  "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
+                  "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
+  } else {
+    n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   }
-  n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
   l->n_installed = (size_t)n;
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    if (s->report) {
-      n = tsjail_filter_exact(s->policy, s->n_policy, loader, n_loader, l->status[1], l->exact, BPF_MAXINSNS);
-    } else {
-      np = tsjail_filter_fd_exception(SYS_close, l->status[1], l->prefix, PREFIX_CAP);
-      n = tsjail_filter_rewrite(s->policy, s->n_policy, SECCOMP_RET_KILL_PROCESS, l->prefix, (size_t)np, l->exact,
-                                BPF_MAXINSNS);
-    }
+    n = tsjail_filter_exact(s->policy, s->n_policy, s->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
+                            l->status[1], l->exact, BPF_MAXINSNS);
     if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     l->n_exact = (size_t)n;
   }
@@ -353,8 +513,8 @@ static int stage_preload_state(struct launch *l) {
   const char *lib = s->preload_library;
   l->state = memfd_create("tsjail-preload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (l->state < 0) return fail(l, TSJAIL_STEP_PREPARE, errno, "memfd_create");
-  struct tsjail_preload_header h = {TSJAIL_PRELOAD_MAGIC, 0, (uint32_t)l->n_exact, 0};
-  if (s->tsync) h.flags |= SECCOMP_FILTER_FLAG_TSYNC;
+  /* TSYNC always: a thread a library constructor started must not keep the gate alone. */
+  struct tsjail_preload_header h = {TSJAIL_PRELOAD_MAGIC, SECCOMP_FILTER_FLAG_TSYNC, (uint32_t)l->n_exact, 0};
   if (s->log) h.flags |= SECCOMP_FILTER_FLAG_LOG;
   size_t bytes = l->n_exact * sizeof(struct sock_filter);
   errno = 0;
@@ -442,6 +602,23 @@ static int stage_clone(struct launch *l) {
   ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
   ca.exit_signal = SIGCHLD;
   long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  /* The fallback is only for a jail whose file-system hardening did not count on those
+   * namespaces (a cgroup cover, a fresh /proc for a host bind, CAP_SYS_ADMIN dropped in a user
+   * namespace): such a jail fails at clone instead of starting with less than it was promised. */
+  int hardening_needs_ns = l->fs.hide_cgroupfs || l->fs.drop_sys_admin || l->fs.enabled;
+  if (pid < 0 && l->default_ns && !hardening_needs_ns && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
+    /* The namespaces decide_teardown added cannot be made here (user namespaces disabled,
+     * nesting limits): run without them rather than not at all; PDEATHSIG still ends the
+     * program with the launcher. */
+    l->cfg.clone_flags &= ~l->default_ns;
+    l->cfg.with_init = (l->cfg.clone_flags & CLONE_NEWPID) && !l->spec->program_as_init;
+    l->cfg.fresh_proc = 0;
+    /* RLIMIT_NPROC outside a user namespace counts every process of the uid on the host. */
+    l->cfg.default_nproc = 0;
+    l->default_ns = 0;
+    ca.flags = l->cfg.clone_flags | CLONE_PIDFD;
+    pid = syscall(SYS_clone3, &ca, sizeof ca);
+  }
   if (pid == 0) {
     tsjail_child_main(&l->cfg);
     _exit(127);
@@ -473,7 +650,7 @@ static int write_file(const char *path, const char *text) {
 }
 
 /* setgroups, uid_map, gid_map (setresuid inside the user namespace needs the maps). */
-static int write_id_maps(const struct tsjail_spec *s, pid_t pid, char *detail, size_t cap) {
+static int write_id_maps(const struct tsjail_spec *s, const struct launch *l, pid_t pid, char *detail, size_t cap) {
   char path[64];
   /* Unprivileged writers must deny setgroups before writing gid_map; root may allow it when
    * the spec sets supplementary groups. */
@@ -484,7 +661,9 @@ static int write_id_maps(const struct tsjail_spec *s, pid_t pid, char *detail, s
     snprintf(detail, cap, "setgroups");
     return err;
   }
-  const char *maps[2][2] = {{"uid_map", s->uid_map}, {"gid_map", s->gid_map}};
+  /* A user namespace the launch added has its own identity maps (decide_teardown). */
+  int own = (l->default_ns & CLONE_NEWUSER) != 0;
+  const char *maps[2][2] = {{"uid_map", own ? l->uid_map : s->uid_map}, {"gid_map", own ? l->gid_map : s->gid_map}};
   for (int i = 0; i < 2; i++) {
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, maps[i][0]);
     if ((err = write_file(path, maps[i][1] ? maps[i][1] : ""))) {
@@ -500,21 +679,26 @@ static int stage_parent_setup(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
   detail[0] = '\0';
-  if (s->clone_flags & CLONE_NEWUSER) {
-    int err = write_id_maps(s, j->pid, detail, sizeof detail);
+  if (l->cfg.clone_flags & CLONE_NEWUSER) {
+    int err = write_id_maps(s, l, j->pid, detail, sizeof detail);
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
-  const struct tsjail_cgroup_limits *cl = &s->cgroup;
-  if (cl->has_memory || cl->has_pids || cl->has_cpu) {
-    int err = tsjail_cgroup_create(cl, &j->cgroup);
-    if (!err) {
-      j->has_cgroup = 1;
-      err = tsjail_cgroup_attach(&j->cgroup, j->pid);
-    }
-    if (err) {
-      snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
-      return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
-    }
+  struct tsjail_cgroup_limits *cl = &l->cgroup;
+  int err = tsjail_cgroup_create(cl, &j->cgroup);
+  if (err && l->default_pids && (err == ENODEV || err == EACCES || err == EPERM || err == EROFS || err == EBUSY)) {
+    /* The default ceiling needed a cgroup this host does not give us (no pids controller, not
+     * delegated): run without the ceiling, as the docs say, rather than not at all. Limits the
+     * spec asked for still fail closed. */
+    cl->has_pids = 0;
+    err = tsjail_cgroup_create(cl, &j->cgroup); /* nothing left to limit: no cgroup, 0 */
+  }
+  if (!err && j->cgroup.n_dirs) {
+    j->has_cgroup = 1;
+    err = tsjail_cgroup_attach(&j->cgroup, j->pid);
+  }
+  if (err) {
+    snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
+    return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
   }
   return 0;
 }
@@ -529,24 +713,76 @@ static void record_detail(const struct tsjail_record *r, char *detail, size_t ca
   if (r->index >= 0 && o < cap) snprintf(detail + o, cap - o, "%s#%d", o ? " " : "", r->index);
 }
 
+/* One TSJAIL_SYNC_GO byte on the sync pipe. SIGPIPE blocked meanwhile (and a pending one taken
+ * back): a child that died before reading it must not kill tsjail-exec, whose SIGPIPE is the
+ * default. 0 or errno. */
+static int write_release(int fd) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  int mask_err = pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  if (mask_err) return mask_err;
+  char go = TSJAIL_SYNC_GO;
+  ssize_t n;
+  do n = write(fd, &go, 1); while (n < 0 && errno == EINTR);
+  int err = n == 1 ? 0 : (n < 0 ? errno : EIO);
+  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return err;
+}
+
+/* The preload window's outcome once the status socket is closed: 0 = the kernel showed the
+ * exact filter on every thread; else the jail is killed, with what went wrong. */
+static int preload_outcome(struct launch *l) {
+  const struct tsjail_window *win = &l->jail->window;
+  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  if (win->verified) return 0;
+  if (win->refused_close) return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, win->finding);
+  if (win->violation_nr >= 0) {
+    /* A call the policy denies, outside the loader's own, before the exact filter: from a
+     * library constructor that runs before the preload's, or from a program that never runs
+     * it (no libc, a static interpreter): the jail dies either way (fail closed). */
+    const char *name = tsjail_spec_syscall_name(l->spec, win->violation_nr);
+    if (name)
+      snprintf(detail, sizeof detail, "syscall %s (%d), denied by the policy, was made before the preload library took over",
+               name, win->violation_nr);
+    else
+      snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
+               win->violation_nr);
+    return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
+  }
+  return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
+}
+
 /* Release the child, then serve it until exec (status EOF), or in preload mode until the
- * preload library acknowledged and closed the status socket: a record = that step failed. */
+ * status socket closes: a record = that step failed. In preload mode the jail runs only if the
+ * supervisor saw the status socket's close with the exact filter on every thread (mediate.h);
+ * an acknowledgement record is the program's word and changes nothing. */
 static int stage_handshake(struct launch *l) {
   struct tsjail_jail *j = l->jail;
   int preload = l->mode == TSJAIL_MODE_PRELOAD;
-  close_fd(&l->sync[1]); /* the child's sync read returns EOF: its turn */
-  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? tsjail_now_ms() + l->spec->preload_timeout_ms : -1};
+  /* The go byte, then EOF: its turn. EOF alone would mean we died (child.c, step_sync). A
+   * child that is already gone (EPIPE) has said why on the status socket, read below. */
+  int err = write_release(l->sync[1]);
+  if (err && err != EPIPE) return fail_after_clone(l, TSJAIL_STEP_SYNC, err, "release");
+  close_fd(&l->sync[1]);
+  /* A jail stuck in the preload window ends at the preload timeout, or at its time limit if
+   * that comes first. */
+  long now = tsjail_now_ms(), window_end = now + l->spec->preload_timeout_ms;
+  int by_limit = l->spec->time_limit_ms >= 0 && now + l->spec->time_limit_ms < window_end;
+  if (by_limit) window_end = now + l->spec->time_limit_ms;
+  struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? window_end : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
-  int acked = 0, rc = 0;
+  int rc = 0;
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
   for (;;) {
     struct tsjail_event ev;
     tsjail_supervise(&j->sup, &w, &ev);
     if (ev.kind == TSJAIL_EVENT_EOF) break;
-    if (ev.kind == TSJAIL_EVENT_RECORD && ev.record.step == TSJAIL_RECORD_PRELOAD_ACK) {
-      acked = 1;
-      continue;
-    }
+    if (ev.kind == TSJAIL_EVENT_RECORD && ev.record.step == TSJAIL_RECORD_PRELOAD_ACK) continue;
     /* The first process is gone; the status socket reaches EOF once the program's side closes. */
     if (ev.kind == TSJAIL_EVENT_EXITED) {
       w.jail_pidfd = -1;
@@ -559,23 +795,17 @@ static int stage_handshake(struct launch *l) {
     } else if (ev.kind == TSJAIL_EVENT_BAD_RECORD) {
       rc = fail_after_clone(l, TSJAIL_STEP_PREPARE, EIO, "a malformed status record");
     } else if (ev.kind == TSJAIL_EVENT_DEADLINE) {
-      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT, "no acknowledgement from the preload library");
+      rc = fail_after_clone(l, TSJAIL_STEP_PRELOAD, ETIMEDOUT,
+                            by_limit ? "the time limit passed before the exact filter was in place"
+                                     : "the exact filter was not in place in time");
     } else {
       rc = fail_after_clone(l, TSJAIL_STEP_SECCOMP, ev.err, ev.detail);
     }
     break;
   }
   if (w.status_fd >= 0) close(w.status_fd);
-  if (rc || !preload || acked) return rc;
-  if (j->violations.first_nr >= 0) {
-    /* The gate stopped a call before the preload library acknowledged. The loader's start-up
-     * calls are allowed, so it came from a library constructor, or from main itself because
-     * the preload library never ran: the jail dies either way (fail closed); name the call. */
-    snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
-             j->violations.first_nr);
-    return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
-  }
-  return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
+  if (rc || !preload) return rc;
+  return preload_outcome(l);
 }
 
 /* ---- the launch --------------------------------------------------------------------------- */
@@ -602,6 +832,10 @@ static int supervise_jail(struct launch *l) {
   j->decider.n_policy = s->n_policy;
   tsjail_supervisor_init(&j->sup, 1, l->cfg.listener_fd, tsjail_decide_by_policy, &j->decider, tsjail_record_violation,
                          &j->violations);
+  if (l->mode == TSJAIL_MODE_PRELOAD) {
+    tsjail_window_init(&j->window, l->status[1], &j->sup.listener);
+    j->decider.window = &j->window;
+  }
   return 0;
 }
 
@@ -633,14 +867,54 @@ int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsj
   return rc;
 }
 
+/* The pid file is written as a new file next to the target and renamed over it. The directory
+ * may belong to the jail's user (a run directory), who could have left a symlink at the name
+ * (`job.pid -> /etc/shadow`): opening the name with O_CREAT|O_TRUNC would follow it and
+ * truncate the link's target with our privileges. rename(2) replaces the link itself and
+ * never follows it; the temporary name is created with O_EXCL|O_NOFOLLOW, so nothing planted
+ * there is opened either. The directory is held by fd so both names are in the same one. */
 int tsjail_write_pid_file(const char *path, pid_t pid) {
   char text[32];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) return EISDIR;
+  char dir[4096];
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  if (dl + 2 > sizeof dir) return ENAMETOOLONG;
+  if (!slash) memcpy(dir, ".", 2);
+  else if (dl == 0) memcpy(dir, "/", 2);
+  else {
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+  }
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return errno;
+  char tmp[300];
+  int fd = -1, err = 0;
+  for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+    unsigned long nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) nonce = (unsigned long)tsjail_now_ms() + (unsigned long)attempt;
+    if (snprintf(tmp, sizeof tmp, ".%.200s.%d.%lx", name, (int)getpid(), nonce) >= (int)sizeof tmp) {
+      close(dirfd);
+      return ENAMETOOLONG;
+    }
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    err = errno;
+    close(dirfd);
+    return err;
+  }
   errno = 0;
-  int err = write(fd, text, (size_t)n) == n ? 0 : (errno ? errno : EIO);
+  if (write(fd, text, (size_t)n) != n) err = errno ? errno : EIO;
+  /* 0644 whatever the umask: readers of pid files are often other users. */
+  if (!err && fchmod(fd, 0644)) err = errno;
   if (close(fd) && !err) err = errno;
+  if (!err && renameat(dirfd, tmp, dirfd, name)) err = errno;
+  if (err) unlinkat(dirfd, tmp, 0);
+  close(dirfd);
   return err;
 }
 
@@ -671,8 +945,10 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
     tsjail_supervise(&j->sup, &w, &ev);
     if (ev.kind == TSJAIL_EVENT_EXITED) break;
     if (ev.kind == TSJAIL_EVENT_DEADLINE) {
-      /* SIGKILL of the init ends the whole pid namespace; without one, only the program. */
+      /* SIGKILL of the init ends the whole pid namespace; without one (the kernel would not
+       * make it), the jail's cgroup is killed as a whole, when it has one. */
       syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+      if (j->has_cgroup) tsjail_cgroup_kill(&j->cgroup);
       timed_out = 1;
       w.deadline_ms = -1;
     } else if (ev.kind == TSJAIL_EVENT_FAILED) {
@@ -699,6 +975,8 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
   out->violation_nr = j->violations.first_nr;
   if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
+  else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)
+    out->reason = TSJAIL_EXIT_MEMORY_LIMIT;
   else if (out->signal) out->reason = TSJAIL_EXIT_SIGNALED;
   else out->reason = TSJAIL_EXIT_EXITED;
   tsjail_supervisor_close(&j->sup);

@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "jailfile.h"
+#include "mediate.h"
 #include "supervise.h"
 
 #ifdef __cplusplus
@@ -48,6 +49,7 @@ struct tsjail_jail {
   struct tsjail_supervisor sup;
   struct tsjail_policy_decider decider;
   struct tsjail_violations violations;
+  struct tsjail_window window; /* preload mode: the preload window (decider.window) */
   struct sock_filter *policy; /* the decider's copy of the policy, or NULL */
 };
 
@@ -55,7 +57,8 @@ enum tsjail_exit_reason {
   TSJAIL_EXIT_EXITED = 0,    /* the program exited */
   TSJAIL_EXIT_SIGNALED = 1,  /* it (or the init) died of a signal */
   TSJAIL_EXIT_VIOLATION = 2, /* the supervisor killed it for a call the policy denies (violation_nr) */
-  TSJAIL_EXIT_TIME_LIMIT = 3 /* the time limit passed and the jail was killed */
+  TSJAIL_EXIT_TIME_LIMIT = 3, /* the time limit passed and the jail was killed */
+  TSJAIL_EXIT_MEMORY_LIMIT = 4 /* killed by the OOM killer of the jail's memory cgroup */
 };
 
 struct tsjail_exit {
@@ -68,7 +71,7 @@ struct tsjail_exit {
 /* The name of a step (steps.h), or "exec" for an unknown code. */
 const char *tsjail_step_name(int step);
 
-/* "exit", "signal", "violation", "time-limit". */
+/* "exit", "signal", "violation", "time-limit", "memory-limit". */
 const char *tsjail_exit_reason_name(enum tsjail_exit_reason reason);
 
 /* 0 = running (*jail filled; the caller owns jail->stdio_parent), -1 = failed (*error filled,
@@ -94,7 +97,8 @@ void tsjail_jail_wait(struct tsjail_jail *jail, long deadline_ms, int sigfd, str
  * and free what the jail holds. */
 void tsjail_jail_close(struct tsjail_jail *jail);
 
-/* "<pid>\n" into path (created or truncated, mode 0644). 0 or errno. */
+/* "<pid>\n" into path, mode 0644: a new file in path's directory renamed over path, so a
+ * symlink at path is replaced, never followed. 0 or errno. */
 int tsjail_write_pid_file(const char *path, pid_t pid);
 
 #ifdef __cplusplus

@@ -1,12 +1,14 @@
-/* The loader set: the syscalls the preload mode's gate allows on top of the policy while a
- * dynamic program starts (docs/runtime.md, "The preload handshake"), next to the filter code
- * that uses them (filter.c). They cover what glibc's ld.so and __libc_start_main do before main
- * (Debian 12, glibc 2.36, checked with strace) and what the preload library does before its
- * exact filter is in place (pread on its state, the acknowledgement's write, seccomp, close,
- * exit_group on failure). Not listed because the gate adds them with argument checks: write
- * (only to the status fd) and openat/open (only without write/create flags); nor execve, which
- * the execve prefix sends to the supervisor. The numbers come from this build's own
- * <sys/syscall.h>, so each arch gets its own. */
+/* The loader set: the calls the preload window lets a dynamic program make although its
+ * policy denies them, before the preload library's exact filter is in place (docs/runtime.md,
+ * "The preload window"; parent/mediate.c decides, with argument checks for mmap (private
+ * mappings only) and prlimit64 (its own limits, read only)). They cover what glibc's ld.so
+ * does before the preload library's constructor (Debian 12, glibc 2.36, checked with strace)
+ * and what that constructor does before its exact filter is in place (pread on its state,
+ * close, seccomp, exit_group on failure). Not listed because the window treats them itself:
+ * write (only to the status socket), openat/open (the supervisor opens loadable files and
+ * hands them over), close of the status socket (the window's end); nor execve, which the
+ * execve prefix sends to the supervisor (the jail's own runs, once). The numbers come from
+ * this build's own <sys/syscall.h>, so each arch gets its own. */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>

@@ -16,6 +16,7 @@
 
 #include "../common/arch.h"
 #include "bpf_eval.h"
+#include "mediate.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_RECV
 #define SECCOMP_IOC_MAGIC '!'
@@ -24,6 +25,12 @@
 #define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
 #define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
 #define SECCOMP_IOCTL_NOTIF_ID_VALID SECCOMP_IOW(2, __u64)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_ADDFD
+#define SECCOMP_IOCTL_NOTIF_ADDFD SECCOMP_IOW(3, struct seccomp_notif_addfd)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
 #endif
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
@@ -70,19 +77,19 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
   int exec = native && (n->data.nr == SYS_execve || n->data.nr == SYS_execveat);
   out->value = 0;
   out->record = 0;
+  out->fd_flags = 0;
   if (exec && !d->first_exec_done) {
     /* Nothing runs in the jail before its own execve, which waits in the execve prefix until
      * we hold the listener: the first execve is necessarily the jail's. */
     d->first_exec_done = 1;
+    if (d->window) tsjail_window_first_exec(d->window, (pid_t)n->pid);
     out->kind = TSJAIL_DECIDE_CONTINUE;
     return;
   }
-  if (!exec) {
-    /* Only the policy's kill verdicts (and its own user-notify) were turned into notifications. */
-    out->kind = TSJAIL_DECIDE_KILL;
-    out->record = 1;
-    return;
-  }
+  if (d->window && tsjail_window_decide(d->window, n, out)) return;
+  /* The policy's verdict. Outside the preload mode only its kill verdicts (and its own
+   * user-notify) and execve reach us; the preload mode's gate sends every call it does not
+   * allow, and the exact filter, once in, answers errno, trap and kill-thread itself. */
   uint32_t ret = d->policy ? tsjail_bpf_run(d->policy, d->n_policy, (const uint8_t *)&n->data) : SECCOMP_RET_KILL_PROCESS;
   switch (ret & SECCOMP_RET_ACTION_FULL) {
     case SECCOMP_RET_ALLOW:
@@ -100,6 +107,7 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
     default: /* kill-process, kill-thread, trap, user-notify: the call must not run */
       out->kind = TSJAIL_DECIDE_KILL;
       out->record = 1;
+      if (d->window) tsjail_window_killed(d->window, n);
       break;
   }
 }
@@ -142,18 +150,34 @@ static void kill_notifying(int listener, const struct seccomp_notif *n) {
   respond(listener, n->id, 0, -ENOSYS, 0);
 }
 
+/* Install our fd as the call's result in one step (SECCOMP_ADDFD_FLAG_SEND: the kernel adds
+ * it and answers the notification with its number), so the caller gets exactly the file we
+ * checked. If the kernel cannot add it (the caller's fd limit), the call fails with that
+ * errno; ENOENT means the caller is gone. Our copy is closed either way. */
+static void send_fd(int listener, uint64_t id, int fd, unsigned fd_flags) {
+  struct seccomp_notif_addfd a;
+  memset(&a, 0, sizeof a);
+  a.id = id;
+  a.flags = SECCOMP_ADDFD_FLAG_SEND;
+  a.srcfd = (__u32)fd;
+  a.newfd_flags = fd_flags;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 && errno != ENOENT) respond(listener, id, 0, -errno, 0);
+  close(fd);
+}
+
 /* One notification: receive, decide, act, record. */
 static void serve_one(struct tsjail_supervisor *s) {
   struct seccomp_notif n;
   memset(&n, 0, sizeof n);
   if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) return; /* ENOENT: its task died meanwhile */
-  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1};
+  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1, 0};
   s->decide(s->decide_ctx, &n, &d);
   switch (d.kind) {
     case TSJAIL_DECIDE_CONTINUE: respond(s->listener, n.id, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0, 0); break;
     case TSJAIL_DECIDE_ERRNO: respond(s->listener, n.id, 0, (int32_t)-d.value, 0); break;
     case TSJAIL_DECIDE_VALUE: respond(s->listener, n.id, 0, 0, d.value); break;
     case TSJAIL_DECIDE_KILL: kill_notifying(s->listener, &n); break;
+    case TSJAIL_DECIDE_ADDFD: send_fd(s->listener, n.id, (int)d.value, d.fd_flags); break;
   }
   if (d.record && s->record) s->record(s->record_ctx, &n, &d);
 }

@@ -32,27 +32,35 @@ enum tsjail_decision_kind {
   TSJAIL_DECIDE_KILL,     /* SIGKILL the process: the call never runs */
   TSJAIL_DECIDE_CONTINUE, /* let the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
   TSJAIL_DECIDE_ERRNO,    /* fail the call with -value (0-4095) without running it */
-  TSJAIL_DECIDE_VALUE     /* return value without running the call */
+  TSJAIL_DECIDE_VALUE,    /* return value without running the call */
+  TSJAIL_DECIDE_ADDFD     /* install our fd `value` in the caller as the call's result
+                           * (SECCOMP_ADDFD_FLAG_SEND, with fd_flags), then close ours */
 };
 
 struct tsjail_decision {
   enum tsjail_decision_kind kind;
   int64_t value;
   int record; /* hand the call to the record callback */
+  unsigned fd_flags; /* TSJAIL_DECIDE_ADDFD: O_CLOEXEC or 0 */
 };
 
 typedef void (*tsjail_decide_fn)(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
 typedef void (*tsjail_record_fn)(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
 
-/* The default decider: the jail's own first execve runs; any later execve gets the policy's
- * verdict for it (evaluated on the notification's seccomp_data by parent/bpf_eval.h: allow and
- * log run, errno fails with its errno, trace fails with ENOSYS as it does without a tracer,
- * anything else kills); every other notification is a kill verdict of the policy (or its own
- * user-notify), so the process is killed and the call recorded. */
+struct tsjail_window;
+
+/* The default decider: the jail's own first execve runs; in preload mode, while the preload
+ * window is open, the window's mediation (parent/mediate.h) decides the loader's calls; every
+ * other call gets the policy's verdict for it (evaluated on the notification's seccomp_data by
+ * parent/bpf_eval.h: allow and log run, errno fails with its errno, trace fails with ENOSYS as
+ * it does without a tracer, anything else kills the process and records the call). Outside the
+ * preload mode only execve and the policy's kill verdicts (and its own user-notify) are
+ * notified; the preload mode's gate notifies every call the policy does not allow. */
 struct tsjail_policy_decider {
   const struct sock_filter *policy; /* the policy as given; NULL when the kernel would refuse it */
   size_t n_policy;
   int first_exec_done;
+  struct tsjail_window *window; /* preload mode: the window's state; else NULL */
 };
 void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
 

@@ -1,16 +1,21 @@
 /* libtsjailpreload.so: installs the jail's exact seccomp filter in a dynamic glibc program
- * after libc has started and before main, so policies need not allow the loader's syscalls.
+ * from its constructor, once ld.so has loaded everything, so policies need not allow the
+ * loader's syscalls.
  *
- * Fail-closed handshake (docs/runtime.md): the runtime exec'd the program under a *gate*
- * filter (policy + the loader set), with no_new_privs set. The state arrives in an inherited
- * memfd and the status pipe, both named by TSJAIL_PRELOAD="<state fd>,<status fd>". We
- * 1. read the filter, 2. remove the variable, ourselves from LD_PRELOAD (only our entry), and
- * the state fd, 3. write the ACK record, 4. install the filter, 5. close the status fd: the
- * parent sees ACK then EOF. A failure writes {preload, errno} and exits 126; no ACK before EOF
- * (we never ran) makes the parent kill the jail. Exports only __libc_start_main.
+ * The runtime exec'd the program under the strict gate (docs/runtime.md, "The preload
+ * window"): every call the policy denies goes to the supervisor, which lets the loader's own
+ * calls through until the window closes. The state arrives in an inherited memfd and the status
+ * socket, both named by TSJAIL_PRELOAD="<state fd>,<status fd>". Our constructor runs before
+ * the program's own constructors and main (ld.so runs the main program's last, from
+ * __libc_start_main), and runs even in a program without libc (libc is our dependency). It
+ * 1. reads the filter, 2. removes the variable, our LD_PRELOAD entry (only ours) and the state
+ * fd, 3. installs the filter on every thread (TSYNC), 4. closes the status socket: the gate
+ * sends that close to the supervisor, which ends the window only if the kernel shows the exact
+ * filter on every thread. A failure writes {preload, errno} and exits 126. Nothing here is
+ * believed: a program that closes the socket itself, or never runs us, gets its jail killed.
+ * Exports nothing.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -27,10 +32,6 @@
 #include "../common/steps.h"
 #include "preload_state.h"
 
-typedef int (*main_fn)(int, char **, char **);
-typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
-
-static main_fn real_main;
 static int status_fd = -1;
 
 static void die(int err) {
@@ -90,7 +91,7 @@ static int parse_fd(const char *s, char stop, const char **rest) {
   return (int)v;
 }
 
-static int fake_main(int argc, char **argv, char **envp) {
+__attribute__((constructor)) static void install_exact_filter(void) {
   const char *spec = getenv(TSJAIL_PRELOAD_ENV);
   if (!spec) die(ENOENT);
   const char *rest = NULL;
@@ -109,22 +110,11 @@ static int fake_main(int argc, char **argv, char **envp) {
   if (close(state_fd) || unsetenv(TSJAIL_PRELOAD_ENV)) die(errno);
   strip_ld_preload();
 
-  struct tsjail_record ack = {TSJAIL_RECORD_PRELOAD_ACK, 0, 0, -1};
-  if (write(status_fd, &ack, sizeof ack) != (ssize_t)sizeof ack) die(errno);
   struct sock_fprog prog = {(unsigned short)h.n_insns, insns};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, h.flags, &prog) != 0) die(errno);
-  /* Allowed by the exact filter's fd exception; EOF tells the parent we are jailed. */
+  /* With TSYNC a positive result is the id of a thread that could not be synchronised. */
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, h.flags, &prog);
+  if (rc != 0) die(rc > 0 ? ESRCH : errno);
+  /* Allowed by the exact filter's exception; the supervisor checks every thread here. */
   close(status_fd);
   status_fd = -1;
-  (void)envp; /* environ, not envp: unsetenv/setenv above edited the array it points to */
-  return real_main(argc, argv, environ);
-}
-
-__attribute__((visibility("default"))) int __libc_start_main(
-    main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
-    void (*rtld_fini)(void), void *stack_end) {
-  start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
-  if (!real) _exit(126); /* not glibc: never run main unjailed */
-  real_main = main;
-  return real(fake_main, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -5,6 +5,10 @@ import { CompileResult, Diagnostic, PolicyError, decodeProgram, formatDiagnostic
 import { PolicyOptions, addPolicyOptions, includeMapOf, compileWithOptions, resolveArch } from './common';
 import { PolicyFailure, UsageError } from './errors';
 import { readInput, writeOutput } from './io';
+import { ioUringCallsAllowed, ioUringRisk } from '../jail/io-uring';
+
+/** process.arch's name for a policy core arch (the audit arch the program checks). */
+const archNode = (arch: string): string => ({ x86_64: 'x64', aarch64: 'arm64', i386: 'ia32', arm: 'arm' } as Record<string, string>)[arch] ?? arch;
 
 type Format = 'raw' | 'c' | 'json';
 
@@ -81,6 +85,8 @@ async function run(policy: string, opts: CompileCliOptions): Promise<void> {
     throw e;
   }
   warn(r.diagnostics);
+  const uring = ioUringCallsAllowed(r.program, archNode(r.arch));
+  if (uring.length) process.stderr.write(`tsjail: warning: ${ioUringRisk(uring)}\n`);
   const out = opts.format === 'raw' ? r.program : opts.format === 'c' ? toCHeader(r, input.path, opts.name) : toJson(r);
   await writeOutput(opts.output, out);
 }

@@ -16,6 +16,7 @@ import { RunRequest, RunUsageError } from './run-options';
 import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
 import { EXIT_SETUP_FAILED } from './run-status';
+import { ioUringCallsAllowed, ioUringRisk } from '../jail/io-uring';
 
 export interface RunIo {
   stdout: { write(s: string): unknown };
@@ -87,6 +88,9 @@ export async function specFromArgs(args: string[], io: RunIo, host: SpecHost = c
     }
     throw e;
   }
+  // Allowed on purpose (--allow-io-uring): still one line, so a log shows what ran.
+  const uring = spec.seccomp ? ioUringCallsAllowed(spec.seccomp.bpf) : [];
+  if (uring.length) io.stderr.write(`tsjail: warning: ${ioUringRisk(uring)} (--allow-io-uring)\n`);
   return { request, spec };
 }
 

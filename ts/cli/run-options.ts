@@ -73,6 +73,8 @@ export interface RunRequest {
   seccomp?: { kind: 'policy' | 'binary'; path: string; flag: string };
   seccompLog: boolean;
   seccompTsync: boolean;
+  /** --allow-io-uring: run a policy that lets io_uring through (warned about, not refused). */
+  allowIoUring: boolean;
   mounts: RequestedMount[];
   bindMountGiven: boolean;
   root?: { path: string; mode: 'chroot' | 'pivot_root'; flag: string };
@@ -96,6 +98,8 @@ export interface RunRequest {
   envAdd: Array<[string, string]>;
   preserveFds: number[];
   forwardSignals: boolean;
+  /** --no-new-sessions: the jail keeps tsjail's session (and so its controlling terminal). */
+  keepSession: boolean;
   /** --save-jail: write a jail file for tsjail-exec instead of running (ts/cli/pack-jail.ts). */
   saveJail?: string;
   /** Config files read, in order (for messages). */
@@ -108,10 +112,10 @@ export function emptyRequest(): RunRequest {
     ns: { user: false, pid: false, mount: false, net: false, ipc: false, uts: false, cgroup: false, time: false },
     explicitMountNs: false, programAsInit: false, remountModeGiven: false,
     inheritGroups: false, keepGroups: false, supplGroups: [],
-    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false,
+    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false, allowIoUring: false,
     mounts: [], bindMountGiven: false, procReadOnly: false, mountDev: false,
     landlock: { ro: [], rw: [], rx: [] }, fsDefaultPaths: false, fsPathGiven: false, noFsRestrictions: false,
-    rlimits: [], envBase: 'inherit', envAdd: [], preserveFds: [], forwardSignals: true, configFiles: [],
+    rlimits: [], envBase: 'inherit', envAdd: [], preserveFds: [], forwardSignals: true, keepSession: false, configFiles: [],
   };
 }
 
@@ -513,6 +517,12 @@ export const OPTIONS: OptionDef[] = [
     help: 'Synchronize the filter across all threads (SECCOMP_FILTER_FLAG_TSYNC).',
     apply(r) { r.seccompTsync = true; },
   },
+  {
+    long: 'allow-io-uring', arg: 'none', group: 'seccomp',
+    help: 'Run a policy that allows io_uring_setup/enter/register (refused without this): io_uring operations '
+      + "(openat, read, connect, mkdirat...) are not checked by the policy's other rules.",
+    apply(r) { r.allowIoUring = true; },
+  },
   // --- resources -------------------------------------------------------------------------
   {
     short: 'R', long: 'rlimit', arg: 'required', metavar: 'TYPE,CUR,MAX', group: 'resources',
@@ -600,6 +610,17 @@ export const OPTIONS: OptionDef[] = [
     apply(r) { r.forwardSignals = false; },
   },
   {
+    short: 'w', long: 'new-session-keyring', arg: 'none', group: 'process',
+    help: 'Join a new anonymous session keyring: every jail does (accepted for minijail0 command lines).',
+    apply() { /* the runtime's default */ },
+  },
+  {
+    long: 'no-new-sessions', arg: 'none', group: 'process',
+    help: "Keep tsjail's session: the jail gets the caller's terminal as its controlling terminal "
+      + '(job control, /dev/tty) and can push input into it (TIOCSTI). Default: a new session.',
+    apply(r) { r.keepSession = true; },
+  },
+  {
     long: 'save-jail', arg: 'required', metavar: 'FILE', group: 'process',
     help: 'Do not run: write the jail (spec and policy, resolved now) to FILE for tsjail-exec (docs/jailfile.md).',
     apply(r, v) { r.saveJail = needValue(v); },
@@ -630,11 +651,9 @@ export const UNSUPPORTED: Record<string, string> = {
   H: 'listing syscalls (-H) is not part of `tsjail run`',
   V: 'entering an existing mount namespace (-V) is not supported',
   i: 'backgrounding (-i) is not supported; tsjail waits for the jail to clean up its cgroup and time limit',
-  w: 'session keyrings (-w) are not supported',
   logging: '--logging is not supported; tsjail reports on stderr',
   'preload-library': '--preload-library is not supported; the preload library ships with the runtime',
   'gen-config': '--gen-config is not supported',
-  'no-new-sessions': '--no-new-sessions is not supported',
   'allow-speculative-execution': '--allow-speculative-execution is not supported',
   'fs-path-advanced-rw': '--fs-path-advanced-rw is not supported; use --fs-path-rw',
   'enable-profile-fs-restrictions': '--enable-profile-fs-restrictions is not supported; use --fs-path-*',

@@ -16,6 +16,7 @@ import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
 import { describeFsError } from '../node/system-errors';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from './run-status';
+import { ioUringCallsAllowed, ioUringRisk } from '../jail/io-uring';
 
 /** The program could not be found (exit 127) or is not executable (exit 126), like env(1). */
 export class ProgramError extends Error {
@@ -260,6 +261,9 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
     arch = compiled.arch;
   }
   const spec: NonNullable<JailSpec['seccomp']> = { bpf, names: await host.syscallNames(arch) };
+  const uring = ioUringCallsAllowed(bpf);
+  if (uring.length && !r.allowIoUring) usage(`${flag} ${file}: ${ioUringRisk(uring)}; pass --allow-io-uring to run it anyway`);
+  if (uring.length) spec.allowIoUring = true;
   if (r.seccompTsync) spec.tsync = true;
   if (r.seccompLog) spec.log = true;
   return spec;
@@ -305,6 +309,7 @@ export async function buildSpec(r: RunRequest, host: SpecHost): Promise<JailSpec
     namespaces: { ...r.ns },
     user: {},
     noNewPrivs: r.noNewPrivs || (r.seccomp === undefined && r.defaultRuntime),
+    ...(r.keepSession ? { keepSession: true } : {}),
     filesystem: { mounts },
     rlimits: [...r.rlimits],
     preserveFds: [...r.preserveFds],

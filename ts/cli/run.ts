@@ -23,6 +23,10 @@ import { RunIo, addRunStyleCommand, specFromArgs } from './run-command';
 import { EXIT_SETUP_FAILED, describeJailError } from './run-status';
 import { saveJailFile } from './pack-jail';
 
+// The flags -> JailSpec step on its own, for callers that launch the spec themselves (the
+// attack suite's Node API launcher builds its jails from the same flags as tsjail run).
+export { specFromArgs } from './run-command';
+
 /** Signals tsjail passes on to the jail (its init forwards them to the program). */
 const FORWARDED = FORWARDED_SIGNALS;
 
@@ -31,6 +35,14 @@ function formatDuration(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+/** A byte count the way people wrote it: "32 MiB" (1024-based units, whole numbers only). */
+function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
 }
 
 /** Run the jail and wait: the status tsjail should exit with. */
@@ -77,6 +89,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
       // The runtime enforces the limit and says when it was the cause.
       if (exit.reason === 'time-limit') {
         io.stderr.write(`tsjail: time limit of ${formatDuration(spec.timeLimitMs!)} reached; the jail was killed\n`);
+      } else if (exit.reason === 'memory-limit') {
+        io.stderr.write(`tsjail: memory limit of ${formatBytes(spec.cgroup?.memory ?? 0)} reached (oom kill); the jail was killed\n`);
       }
       return 128 + n;
     }

@@ -45,9 +45,9 @@ function advice(step: string, code: string): string | undefined {
     case 'landlock:EOPNOTSUPP':
       return 'Landlock is not available on this kernel (or disabled at boot)';
     case 'preload:ENOEXEC':
-      return 'the jail was killed before the preload library took over: either it did not run (missing library, non-glibc libc, a setuid program) or a library constructor made a syscall the policy denies (allow it in the policy)';
+      return 'the jail was killed before the preload library took over: either it did not run (missing library, non-glibc libc, a static interpreter), or code before it (a library constructor) made a syscall the policy denies (allow it in the policy), or the program closed the status socket itself';
     case 'preload:ETIMEDOUT':
-      return 'the preload library did not acknowledge in time; the jail was killed';
+      return 'the exact filter was not in place in time (preloadTimeoutMs, or the time limit if shorter); the jail was killed';
     case 'hostname:EPERM':
       return 'setting the hostname needs a new UTS namespace (namespaces.uts)';
     default:

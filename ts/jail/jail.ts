@@ -58,6 +58,8 @@ export interface SeccompOptions {
   log?: boolean;
   names?: Record<number, string>;
   timing?: JailSpec['seccompTiming'];
+  /** Run a policy that lets io_uring through (SeccompSpec.allowIoUring); refused otherwise. */
+  allowIoUring?: boolean;
   /** Options for the policy compiler when the policy is text (path, files, defaultAction...). */
   compile?: Omit<CompileOptions, 'arch'>;
 }
@@ -140,7 +142,7 @@ export class Jail {
       this.spec.seccomp = undefined;
     } else {
       this.pendingPolicy = undefined;
-      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names };
+      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names, allowIoUring: o.allowIoUring };
     }
     if (o.timing) this.spec.seccompTiming = o.timing;
     return this;
@@ -160,7 +162,8 @@ export class Jail {
       const nr = await syscallNumber(arch, n);
       if (nr !== undefined) names[nr] = n;
     }
-    this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names };
+    this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names,
+      allowIoUring: pending.options.allowIoUring };
     this.pendingPolicy = undefined;
     return this;
   }

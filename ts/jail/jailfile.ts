@@ -33,6 +33,7 @@ const T = {
   UID_MAP: 11, GID_MAP: 12, CAPS: 13, NO_NEW_PRIVS: 14, SECCOMP_POLICY: 15, SECCOMP_FLAGS: 17,
   PRELOAD_LIBRARY: 19, PRELOAD_TIMEOUT_MS: 20, PRESERVE_FDS: 21, FS: 22, LANDLOCK: 23, RLIMIT: 24,
   CGROUP: 25, TIME_LIMIT_MS: 26, PID_FILE: 27, SYSCALL_NAME: 28, SECCOMP_TIMING: 29, FORWARD_SIGNALS: 30,
+  KEEP_SESSION: 31,
 } as const;
 // Inside FS (1, format 1's "enabled", follows from the mount namespace).
 const FS = { PROPAGATION: 2, ROOT_MODE: 3, ROOT: 4, MOUNT: 5 } as const;
@@ -252,6 +253,8 @@ function encodePayload(spec: JailSpec, d: Decided, opts: JailFileOptions): Uint8
   if (spec.timeLimitMs !== undefined) r.u64(T.TIME_LIMIT_MS, spec.timeLimitMs);
   if (spec.pidFile !== undefined) r.str(T.PID_FILE, spec.pidFile);
   r.u8(T.FORWARD_SIGNALS, opts.forwardSignals ?? true);
+  // Only when asked: a file without it keeps the default (a new session) on every reader.
+  if (spec.keepSession) r.u8(T.KEEP_SESSION, true);
   return r.done();
 }
 

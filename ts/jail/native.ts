@@ -9,7 +9,7 @@ import { JailError } from './errors';
 export type NativeStdio = number;
 
 /** Why a jail ended (native/parent/launch.h, enum tsjail_exit_reason). */
-export type ExitReason = 'exit' | 'signal' | 'violation' | 'time-limit';
+export type ExitReason = 'exit' | 'signal' | 'violation' | 'time-limit' | 'memory-limit';
 
 export interface NativeExit {
   /** Exit code, or null when the program died of a signal. */

@@ -35,7 +35,8 @@ export interface JailExit {
   /**
    * Why the jail ended: 'exit' (the program exited: code), 'signal' (it died of one: signal),
    * 'violation' (the supervisor killed it for a call the policy denies: violation, signal
-   * SIGSYS), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL).
+   * SIGSYS), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
+   * 'memory-limit' (the OOM killer of the jail's memory cgroup killed it: signal SIGKILL).
    */
   reason: ExitReason;
 }

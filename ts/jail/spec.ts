@@ -81,6 +81,12 @@ export interface SeccompSpec {
    * exec (docs/runtime.md says what the preload path does then).
    */
   reportViolations?: boolean;
+  /**
+   * The program may allow io_uring_setup/io_uring_enter/io_uring_register. io_uring runs
+   * openat, read, connect, mkdirat... in kernel workers that seccomp never sees, so such a
+   * policy does not hold; validateSpec refuses it unless this is true.
+   */
+  allowIoUring?: boolean;
 }
 
 export interface LandlockSpec {
@@ -119,6 +125,13 @@ export interface JailSpec {
   user: UserSpec;
   caps?: CapsSpec;
   noNewPrivs: boolean;
+  /**
+   * Keep the launcher's session (default false: the runtime calls setsid, so the jail has no
+   * controlling terminal and cannot push input into the caller's with TIOCSTI). true exposes
+   * the caller's terminal to the jail as its controlling terminal: for interactive programs
+   * that need job control, and only for programs trusted with that terminal.
+   */
+  keepSession?: boolean;
   seccomp?: SeccompSpec;
   /**
    * 'preload' = after libc starts (dynamic binaries), 'exec' = before execve (static), 'auto'

@@ -29,6 +29,9 @@ export const STEPS = [
   'exec', // child: execve
   'preload', // program: the preload library installs the filter before main
   'pid-file', // parent
+  'session', // child: setsid (runs after sync)
+  'session-keyring', // child: a fresh anonymous session keyring (runs after setresuid)
+  'parent-death', // child: die with the launcher (PDEATHSIG), and fail if it is already gone
 ] as const;
 
 export type JailStep = (typeof STEPS)[number];

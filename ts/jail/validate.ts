@@ -6,6 +6,7 @@
 // again at the trust boundary; here they get friendly errors. test/jail-limits-agree.test.ts
 // builds specs at and just past each limit and checks that both sides agree.
 import { JailSpec, MountSpec } from './spec';
+import { ioUringCallsAllowed, ioUringRisk } from './io-uring';
 
 export class SpecError extends TypeError {
   /** Dotted path of the offending field, e.g. 'user.uid'. */
@@ -180,6 +181,7 @@ export function validateSpec(input: JailSpec): JailSpec {
     need(v === undefined || typeof v === 'boolean', `namespaces.${k}`, 'must be a boolean');
   }
   need(s.programAsInit === undefined || typeof s.programAsInit === 'boolean', 'programAsInit', 'must be a boolean');
+  need(s.keepSession === undefined || typeof s.keepSession === 'boolean', 'keepSession', 'must be a boolean');
   need(!s.programAsInit || !!s.namespaces.pid, 'programAsInit', 'needs namespaces.pid');
   if (s.hostname !== undefined) {
     need(typeof s.hostname === 'string' && !s.hostname.includes('\0') && bytes(s.hostname) > 0 && bytes(s.hostname) <= LIMITS.hostnameBytes,
@@ -206,6 +208,11 @@ export function validateSpec(input: JailSpec): JailSpec {
     capMask(c.bounding, 'caps.bounding');
     need(c.ambient === undefined || typeof c.ambient === 'boolean', 'caps.ambient', 'must be a boolean');
     need(c.securebits === undefined || isInt(c.securebits, 0, 0xff), 'caps.securebits', 'must be SECBIT_* bits (0-0xff)');
+    // open_by_handle_at needs CAP_DAC_READ_SEARCH in the initial user namespace and opens any
+    // file of a mounted filesystem by its handle: no root directory confines it.
+    const dacReadSearch = 1n << 2n;
+    need(!(s.filesystem?.root !== undefined && !s.namespaces.user && (((c.keep ?? 0n) | (c.bounding ?? 0n)) & dacReadSearch)),
+      'caps.keep', 'CAP_DAC_READ_SEARCH with a new root: open_by_handle_at reaches files outside the root');
   }
   need(typeof s.noNewPrivs === 'boolean', 'noNewPrivs', 'must be a boolean');
 
@@ -217,6 +224,11 @@ export function validateSpec(input: JailSpec): JailSpec {
     need(s.seccomp.tsync === undefined || typeof s.seccomp.tsync === 'boolean', 'seccomp.tsync', 'must be a boolean');
     need(s.seccomp.log === undefined || typeof s.seccomp.log === 'boolean', 'seccomp.log', 'must be a boolean');
     need(s.seccomp.reportViolations === undefined || typeof s.seccomp.reportViolations === 'boolean', 'seccomp.reportViolations', 'must be a boolean');
+    need(s.seccomp.allowIoUring === undefined || typeof s.seccomp.allowIoUring === 'boolean', 'seccomp.allowIoUring', 'must be a boolean');
+    if (!s.seccomp.allowIoUring) {
+      const uring = ioUringCallsAllowed(b);
+      need(uring.length === 0, 'seccomp.bpf', `${ioUringRisk(uring)}; set seccomp.allowIoUring if that is intended`);
+    }
     if (s.seccomp.names !== undefined) {
       need(s.seccomp.names !== null && typeof s.seccomp.names === 'object', 'seccomp.names', 'must be an object of syscall names by number');
       const entries = Object.entries(s.seccomp.names);
