@@ -8,6 +8,7 @@ import * as path from 'path';
 import { runFilters } from './filters';
 import { coldChild, runCompile, runVerify } from './compile-time';
 import { runAnalyze } from './analyze-time';
+import { runService } from './service-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
 import { machineInfo } from './machine';
@@ -16,7 +17,7 @@ import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'analyze', 'spawn', 'exec'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'analyze', 'service', 'spawn', 'exec'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -24,6 +25,7 @@ const RESULT_FILE: Record<Part, string> = {
   compile: 'compile-x86_64.json',
   verify: 'verify-x86_64.json',
   analyze: 'analyze-x86_64.json',
+  service: 'service-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
 };
@@ -53,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'compile': result = await runCompile(log, bundle); break;
       case 'verify': result = await runVerify(log); break;
       case 'analyze': result = await runAnalyze(log); break;
+      case 'service': result = await runService(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
     }

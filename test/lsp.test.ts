@@ -35,7 +35,8 @@ function diagnosticsFor(u: string, version: number): Promise<LspDiagnostic[]> {
       if (hit) resolve(hit.diagnostics);
       return !!hit;
     };
-    if (!check()) waiters.push(() => void check());
+    const wait = () => { if (!check()) waiters.push(wait); };
+    wait();
   });
 }
 
@@ -65,6 +66,7 @@ beforeAll(async () => {
     waiters = [];
     for (const f of w) f();
   });
+  rpc.onNotification('window/logMessage', (p: { message: string }) => { stderr += `log: ${p.message}\n`; });
   rpc.listen();
   const init = await rpc.sendRequest('initialize', {
     processId: process.pid,
@@ -108,6 +110,15 @@ test('diagnostics as the file opens and as it changes, includes read through the
   // Back to the typo for the tests below.
   await rpc.sendNotification('textDocument/didChange', { textDocument: { uri: uri(MAIN), version: 3 }, contentChanges: [{ text: TEXT }] });
   expect((await diagnosticsFor(uri(MAIN), 3)).length).toBe(1);
+});
+
+test('lint findings follow once typing pauses (errors are published at once)', async () => {
+  const text = `read: 1\nptrace: 1\nopenat: arg2 == 0\nopenat: 1\n${NEEDED}`;
+  await open('seccomp/aarch64/lint.policy', text);
+  const ds = await diagnosticsFor(uri('seccomp/aarch64/lint.policy'), 1);
+  expect(ds.length).toBeGreaterThan(0);
+  expect(ds.every((d) => d.code >= 6001 && d.code <= 6013 && d.severity === 2)).toBe(true);
+  expect(ds.some((d) => d.range.start.line === 1)).toBe(true);
 });
 
 test('a missing include is reported on its @include line; every range covers a character', async () => {

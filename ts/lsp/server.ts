@@ -121,21 +121,41 @@ export function startServer(connection: Connection, host: Partial<ServerHost> = 
     };
   }
 
-  const pending = new Map<string, number>();
+  // Diagnostics in two steps: the front end's errors at once (milliseconds), then, once typing
+  // pauses, the full lint (its findings about meaning take far longer on a large policy).
+  const LINT_DELAY_MS = 250;
+  const lintTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const hadErrors = new Map<string, boolean>();
+  const current = (td: TextDocument) => documents.get(td.uri)?.version === td.version;
+  async function publish(td: TextDocument, diagnostics: readonly Diagnostic[]): Promise<void> {
+    const symbols = await (await analysed(td.uri))?.doc.outline();
+    if (!symbols || !current(td)) return;
+    await connection.sendDiagnostics({ uri: td.uri, version: td.version, diagnostics: diagnostics.map((d) => toLsp(td, d, symbols)) });
+  }
   async function validate(td: TextDocument): Promise<void> {
-    pending.set(td.uri, td.version);
     const a = await analysed(td.uri);
     if (!a) return;
-    const [lint, symbols] = await Promise.all([a.doc.lint(), a.doc.outline()]);
-    // A newer version came in meanwhile: its own validation publishes.
-    if (pending.get(td.uri) !== td.version || documents.get(td.uri)?.version !== td.version) return;
-    await connection.sendDiagnostics({ uri: td.uri, version: td.version, diagnostics: lint.diagnostics.map((d) => toLsp(td, d, symbols)) });
+    const check = await a.doc.check();
+    if (!current(td)) return;
+    const old = lintTimers.get(td.uri);
+    if (old) clearTimeout(old);
+    // Errors appear and go at once; lint warnings stay until the next lint replaces them, so
+    // they do not flicker while typing.
+    const errors = !check.ok;
+    const had = hadErrors.get(td.uri);
+    hadErrors.set(td.uri, errors);
+    if (errors || had) await publish(td, check.diagnostics);
+    lintTimers.set(td.uri, setTimeout(() => {
+      lintTimers.delete(td.uri);
+      if (!current(td)) return;
+      void a.doc.lint().then((lint) => publish(td, lint.diagnostics)).catch(report);
+    }, LINT_DELAY_MS));
   }
   const revalidateAll = () => {
     cache.clear();
     for (const td of documents.all()) void validate(td).catch(report);
   };
-  const report = (e: unknown) => connection.console.error(`tsjail: ${e instanceof Error ? e.message : String(e)}`);
+  const report = (e: unknown) => connection.console.error(`tsjail: ${e instanceof Error ? e.stack : String(e)}`);
 
   connection.onInitialize((params): InitializeResult => {
     const opts = params.initializationOptions as ServerSettings | undefined;
@@ -163,11 +183,14 @@ export function startServer(connection: Connection, host: Partial<ServerHost> = 
     revalidateAll();
   });
 
-  documents.onDidOpen((e) => void validate(e.document).catch(report));
+  // Fired on open too.
   documents.onDidChangeContent((e) => void validate(e.document).catch(report));
   documents.onDidClose((e) => {
     cache.delete(e.document.uri);
-    pending.delete(e.document.uri);
+    const t = lintTimers.get(e.document.uri);
+    if (t) clearTimeout(t);
+    lintTimers.delete(e.document.uri);
+    hadErrors.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -22,6 +22,7 @@ export class PolicyDocument {
   readonly options: PolicyOptions;
   private tokenList?: Promise<PolicyToken[]>;
   private symbols?: Promise<PolicySymbol[]>;
+  private checked?: Promise<PolicyAnalysis>;
   private linted?: Promise<LintResult>;
   private analysed?: Promise<PolicyAnalysis>;
   private compiled?: Promise<CompileResult>;
@@ -60,6 +61,14 @@ export class PolicyDocument {
   async ruleAt(offset: number): Promise<PolicySymbol | undefined> {
     const s = await this.statementAt(offset);
     return s && s.kind === 'rule' ? s : undefined;
+  }
+
+  /**
+   * The front end's errors and warnings only (analyzePolicy with checkOnly): milliseconds on a
+   * large policy, for every keystroke; lint() adds the findings and can take far longer.
+   */
+  check(): Promise<PolicyAnalysis> {
+    return (this.checked ??= analyzePolicy(this.text, { ...this.options, checkOnly: true }));
   }
 
   /** Errors, warnings and lint findings (with fixes) of the policy and the files it includes. */
