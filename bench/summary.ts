@@ -165,7 +165,7 @@ function serviceSection(l: Dated<ServiceResult>): string {
       ['hover on a rule (warm document; the first compiles the policy)', '-', fmt(l.hover.median), fmt(l.hover.p95)],
     ]), '',
     `Browser bundle ${l.bundle.file}: ${l.bundle.bytes} bytes, ${fmt(l.bundle.gzipBytes / 1024, 1)} KB gzipped (budget ${l.bundle.budgetKb} KB)` +
-    (l.bundle.workerGzipBytes ? `; the web worker server (ts/vscode/dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'), ''].join('\n');
+    (l.bundle.workerGzipBytes ? `; the web worker server (the extension's dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'), ''].join('\n');
 }
 
 /** Every benchmark target in one table. */

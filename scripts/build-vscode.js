@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Bundle the VS Code extension (ts/vscode/) with esbuild into ts/vscode/dist/: the desktop client
+// Bundle the VS Code extension (ts/vscode/) with esbuild into its dist/ directory: the desktop client
 // and its server process, the web client and its web-worker server. The policy core's .wasm is
 // inlined into both servers (binary loader), so the extension needs no node_modules
 // (vsce packages it with --no-dependencies).

@@ -1,5 +1,5 @@
 // The language server in a web worker, as VS Code for the Web runs it: the extension's bundle of
-// ts/lsp/browser.ts (ts/vscode/dist/web/server.js) in headless Chromium, driven with LSP messages
+// ts/lsp/browser.ts (dist/web/server.js in the extension) in headless Chromium, driven with LSP messages
 // over postMessage. The page plays the editor: it answers the server's tsjail/readFile requests
 // from a file map (a worker cannot read files), so an @include through the include map resolves.
 
