@@ -34,7 +34,19 @@ function packageVsix() {
   return target;
 }
 
-Promise.all(builds.map((b) => esbuild.build(b)))
+// Written to a temporary name and renamed, as build-ts.js does: a test packaging or loading the
+// bundles while another build runs never sees a half-written file.
+async function buildAtomically(options) {
+  const result = await esbuild.build({ ...options, write: false });
+  for (const f of result.outputFiles) {
+    fs.mkdirSync(path.dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, f.contents);
+    fs.renameSync(tmp, f.path);
+  }
+}
+
+Promise.all(builds.map(buildAtomically))
   .then(() => {
     if (process.argv.includes('--package')) process.stdout.write(`${packageVsix()}\n`);
   })
