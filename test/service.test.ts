@@ -3,7 +3,8 @@
 // context, hover, lint, format and simulation through PolicyDocument; then a corpus sweep asking
 // for tokens, symbols, hover and completions at every rule of every policy.
 
-import { PolicyDocument, archInfo, policyTokens, syscallArguments } from '../ts/policy/index';
+import { PolicyDocument, archInfo, arches, constants, policyTokens, syscallArguments, syscallNames } from '../ts/policy/index';
+import { constantsMatching } from '../ts/policy/service/arguments';
 import type { PolicyCompletion } from '../ts/policy/index';
 import { corpusDescribe, corpusPolicies, corpusResolver, corpusRows, mainPath, readCorpus } from './helpers/corpus';
 
@@ -174,6 +175,26 @@ describe('lint, format, simulate', () => {
   test('argument names come from the core; unknown syscalls have none', async () => {
     expect((await syscallArguments('socket'))!.map((a) => a.name)).toEqual(['domain', 'type', 'protocol']);
     expect(await syscallArguments('no_such_call')).toBeNull();
+  });
+
+  test('the argument table: about a hundred syscalls of the tables, every constant pattern names constants the tables hold', async () => {
+    const names = new Set<string>();
+    const consts = new Set<string>();
+    for (const a of await arches()) {
+      for (const n of await syscallNames(a)) names.add(n);
+      for (const n of (await constants(a)).keys()) consts.add(n);
+    }
+    let listed = 0;
+    const empty: string[] = [];
+    for (const n of names) {
+      const args = await syscallArguments(n);
+      if (!args) continue;
+      listed++;
+      expect(args.length).toBeLessThanOrEqual(6);
+      for (const a of args) for (const p of a.constants) if (constantsMatching([p], consts).length === 0) empty.push(`${n} ${a.name} ${p}`);
+    }
+    expect(empty).toEqual([]);
+    expect(listed).toBeGreaterThanOrEqual(100);
   });
 
   test('bad input is a TypeError, not a crash later', () => {
