@@ -8,6 +8,7 @@ import * as path from 'path';
 import { runFilters } from './filters';
 import { coldChild, runCompile, runVerify } from './compile-time';
 import { runAnalyze } from './analyze-time';
+import { runService } from './service-time';
 import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
 import { runScale } from './scale';
@@ -18,7 +19,7 @@ import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'spawn', 'exec', 'mediation'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -27,6 +28,7 @@ const RESULT_FILE: Record<Part, string> = {
   verify: 'verify-x86_64.json',
   scale: 'scale-x86_64.json',
   analyze: 'analyze-x86_64.json',
+  service: 'service-x86_64.json',
   spawn: 'spawn.json',
   exec: 'exec.json',
   mediation: 'mediation.json',
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'verify': result = await runVerify(log); break;
       case 'scale': result = await runScale(log); break;
       case 'analyze': result = await runAnalyze(log); break;
+      case 'service': result = await runService(log); break;
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
       case 'mediation': result = await runMediation(log); break;

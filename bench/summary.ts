@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { FiltersResult, TargetCheck } from './filters';
 import type { CompileResult, VerifyResult } from './compile-time';
 import type { AnalyzeResult } from './analyze-time';
+import type { ServiceResult } from './service-time';
 import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
 import type { ScaleResult } from './scale';
@@ -221,8 +222,22 @@ function mediationSection(m: Dated<MediationResult>): string {
   return out.join('\n');
 }
 
+function serviceSection(l: Dated<ServiceResult>): string {
+  return [`## service — the language service per edit (${when(l)})`, '',
+    `The ${l.lines}-line policy of the analyze part, one line edited per round; per edit a new PolicyDocument, then check (the front end's diagnostics), tokens and outline, as the language server asks after every change; the full lint (findings about meaning) runs once typing pauses (${l.rounds} warm rounds).`, '',
+    table(['measure', 'CPU median ms', 'wall median ms', 'wall p95 ms'], [
+      ['edit: document + check + tokens + outline', fmt(l.keystrokeCpu.median), fmt(l.keystroke.median), fmt(l.keystroke.p95)],
+      ['full lint after a pause', '-', fmt(l.lint.median), fmt(l.lint.p95)],
+      ['completion (warm document)', '-', fmt(l.completion.median), fmt(l.completion.p95)],
+      ['hover on a rule (warm document; the first compiles the policy)', '-', fmt(l.hover.median), fmt(l.hover.p95)],
+    ]), '',
+    `Browser bundle ${l.bundle.file}: ${l.bundle.bytes} bytes, ${fmt(l.bundle.gzipBytes / 1024, 1)} KB gzipped (budget ${l.bundle.budgetKb} KB)` +
+    (l.bundle.workerGzipBytes ? `; the web worker server (the extension's dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'), ''].join('\n');
+}
+
 /** Every benchmark target in one table. */
-function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>, a?: Dated<AnalyzeResult>): string {
+function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>, a?: Dated<AnalyzeResult>,
+  l?: Dated<ServiceResult>): string {
   const rows: string[][] = [];
   for (const t of f?.targets ?? []) {
     rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
@@ -237,6 +252,10 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
   }
   if (v) rows.push([`verify: <= ${v.target}x compile`, `median ${fmt(v.ratio.median)}x, max ${fmt(v.ratio.max)}x`, yes(v.misses.length === 0), `${v.policies - v.misses.length} / ${v.policies}`]);
   if (a) rows.push([`analyze: a ${a.policy.lines}-line policy under ${a.budgetMs} ms warm`, `CPU median ${fmt(a.largeCpu.analyzePolicy.median)} ms, p95 ${fmt(a.largeCpu.analyzePolicy.p95)} ms`, yes(a.largeCpu.analyzePolicy.median < a.budgetMs), '']);
+  if (l) {
+    rows.push([`service: an edit of a ${l.lines}-line policy (document, check, tokens, outline) under ${l.budgetMs} ms`, `CPU median ${fmt(l.keystrokeCpu.median)} ms, p95 ${fmt(l.keystrokeCpu.p95)} ms`, yes(l.keystrokeCpu.median < l.budgetMs), '']);
+    rows.push([`service: browser bundle under ${l.bundle.budgetKb} KB gzipped`, `${fmt(l.bundle.gzipBytes / 1024, 1)} KB`, yes(l.bundle.gzipBytes < l.bundle.budgetKb * 1024), '']);
+  }
   if (s) {
     const t = s.tsjailVsBwrap;
     rows.push(['spawn: tsjail jailed spawn below bwrap', t ? `${fmt(t.tsjailMedianMs)} vs ${fmt(t.bwrapMedianMs)} ms (median)` : 'not measured', yes(t?.met), '']);
@@ -258,20 +277,22 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const a = read<AnalyzeResult>(dir, files.analyze);
   const sc = files.scale ? read<ScaleResult>(dir, files.scale) : undefined;
   const md = files.mediation ? read<MediationResult>(dir, files.mediation) : undefined;
-  const any = f ?? c ?? v ?? s ?? e ?? a ?? md;
+  const l = read<ServiceResult>(dir, files.service);
+  const any = f ?? c ?? v ?? s ?? e ?? a ?? l ?? md;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|spawn|exec|mediation` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
       `tsjail ${m.tsjail} (commit ${m.commit}), AssemblyScript ${m.versions.assemblyscript}; peers: libseccomp ${m.versions.libseccomp}, bubblewrap ${m.versions.bubblewrap}, firejail ${m.versions.firejail}, util-linux ${m.versions['util-linux']}.`, '');
   }
-  out.push(glance(f, c, v, s, e, a));
+  out.push(glance(f, c, v, s, e, a, l));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
   if (sc) out.push(scaleSection(sc));
   if (a) out.push(analyzeSection(a));
+  if (l) out.push(serviceSection(l));
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));
   if (md) out.push(mediationSection(md));

@@ -1,8 +1,9 @@
 // The shipped bundles: dist/policy.cjs (Node require), dist/policy.mjs (Node import), and the
 // browser bundles (ESM and IIFE) in headless Debian Chromium driven by playwright-core. Each
 // compiles a policy whose @include comes from a file map, simulates and disassembles it,
-// analyses a typo (its suggestion applied, the IR's spans sliced) and names the rule that
-// decides a call, and must agree byte for byte with Node.
+// analyses a typo (its suggestion applied, the IR's spans sliced), names the rule that decides a
+// call and asks the language service for an outline, tokens, completions and a hover, and must
+// agree byte for byte with Node.
 
 import { execFileSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -32,6 +33,8 @@ interface Outcome {
   /** lintPolicy's findings (code line:col) and formatPolicy's output. */
   lint: string[];
   fmt: string;
+  /** The language service (PolicyDocument) on MAIN: outline, token kinds, a completion list, a hover. */
+  service: { outline: string[]; kinds: string[]; completions: string[]; hover: string };
 }
 
 // The same scenario, as source text evaluated against any build of the API (`api`).
@@ -61,7 +64,14 @@ const SCENARIO = `async (api, MAIN, FILES, CALLS) => {
   const l = await api.lintPolicy(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
   const f = await api.formatPolicy('read:arg0==1||arg0==2   # c\\n\\n\\nwrite :1\\n');
   const s = await api.simulatePolicy(fixed, { arch: 'x86_64', path: 'app/main.policy', files: FILES, syscall: 'ioctl', args: [0, 0x541b] });
-  return { ok: r.ok, program, insns: r.insns, files: r.files, verdicts, listing,
+  const doc = new api.PolicyDocument(MAIN, { arch: 'x86_64', path: 'app/main.policy', files: FILES });
+  const service = {
+    outline: (await doc.outline()).map((x) => x.kind + ' ' + x.name),
+    kinds: (await doc.tokens()).filter((t) => t.kind !== 'newline').map((t) => t.kind),
+    completions: (await doc.completions(MAIN.indexOf('TCGETS'))).map((c) => c.label).filter((n) => n.startsWith('TCG')),
+    hover: (await doc.hover(MAIN.indexOf('TCGETS'))).markdown,
+  };
+  return { ok: r.ok, program, insns: r.insns, files: r.files, verdicts, listing, service,
     missing: { ok: m.ok, line: d && d.line, code: d ? d.code : 0, file: d && d.file },
     analysis: { ok: b.ok, suggestion: fix.title, rules, decidedBy: s.rule ? fixed.slice(s.rule.start, s.rule.end) : null },
     lint: l.diagnostics.map((x) => x.code + ' ' + x.line + ':' + x.column), fmt: f.text };
@@ -100,6 +110,10 @@ describe('Node bundles', () => {
     });
     expect(nodeOutcome.lint).toEqual(LINT_EXPECTED);
     expect(nodeOutcome.fmt).toBe('read: arg0 == 1 || arg0 == 2 # c\n\nwrite: 1\n');
+    expect(nodeOutcome.service.outline).toEqual(['include ./lib/common.policy', 'rule write', 'rule ioctl']);
+    expect(nodeOutcome.service.kinds.slice(0, 4)).toEqual(['comment', 'directive', 'path', 'syscall']);
+    expect(nodeOutcome.service.completions).toEqual(expect.arrayContaining(['TCGETS', 'TCGETA']));
+    expect(nodeOutcome.service.hover).toMatch(/\*\*x86_64\*\*: 0x5401 \(21505\)/);
   });
 
   test('dist/policy.mjs (import, in a separate ESM process) gives the same result', () => {

@@ -24,6 +24,7 @@ import { irJson } from './irdump';
 import { rankNames as rank } from './suggest';
 import { formatPolicy } from './format';
 import { lintPolicy } from './lint/index';
+import { tokensJson, syscallArgumentsJson } from './service';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -415,4 +416,19 @@ export function programLength(program: Uint8Array): i32 {
   const p = decode(program);
   arenaRelease();
   return p == null ? -1 : p.length;
+}
+
+/**
+ * The tokens of one file for editors (semantic highlighting, the language service's context):
+ * JSON {kinds: [name...], tokens: [kind, start, end, ...]}, comments included (service.ts).
+ */
+export function tokens(text: string): string {
+  arenaEnter();
+  return released(tokensJson(text));
+}
+
+/** A well-known syscall's argument names and the constant patterns that fit each (JSON), '' when not known. */
+export function syscallArguments(name: string): string {
+  arenaEnter();
+  return released(syscallArgumentsJson(name));
 }
