@@ -173,14 +173,20 @@ export class Jail {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { compilePolicyOrThrow, syscallNames, syscallNumber } = require('../policy/index') as typeof import('../policy/index');
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { fileResolver } = require('../policy-node/index') as typeof import('../policy-node/index');
+    const { fileResolver, decodePolicyFile } = require('../policy-node/index') as typeof import('../policy-node/index');
     const arch = coreArch() ?? process.arch;
     let text = pending.text;
     if (text === undefined) {
+      let bytes: Buffer;
       try {
-        text = await readFile(pending.file!, 'utf8');
+        bytes = await readFile(pending.file!);
       } catch (e) {
         throw new SpecError('seccomp', `cannot read the policy ${pending.file}: ${describeFsError(e)}`);
+      }
+      try {
+        text = decodePolicyFile(pending.file!, bytes);
+      } catch (e) {
+        throw new SpecError('seccomp', (e as Error).message);
       }
     }
     // A jail runs on this machine, so its policy's @include files are this machine's files
