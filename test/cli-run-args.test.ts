@@ -654,7 +654,9 @@ describe('describeJailError: one line from the JailError fields', () => {
     expect(describeJailError(new JailError('mounts', ENOENT, 'mount #2')))
       .toBe('jail setup failed at mounts: no such file or directory (ENOENT) (mount #2)');
     const clone = new JailError('clone', EPERM);
-    expect(describeJailError(clone)).toBe(`jail setup failed at clone: operation not permitted (EPERM): ${clone.hint}`);
+    // The advice in the CLI's words: the flag (-U), not the API field (namespaces.user).
+    expect(clone.hint).toContain('(namespaces.user)');
+    expect(describeJailError(clone)).toBe(`jail setup failed at clone: operation not permitted (EPERM): ${clone.hint!.replace('(namespaces.user)', '(-U)')}`);
     expect(describeJailError(new JailError('prepare', 0, 'no ELF'))).toBe('jail setup failed at prepare: E0 (no ELF)');
   });
 

@@ -4,6 +4,7 @@
 
 import type { JailError } from '../jail/errors';
 import { strerror } from '../node/system-errors';
+import { inFlagWords } from './run-fields';
 
 /** tsjail itself could not set the jail up (like env(1)'s 125 for its own failures). */
 export const EXIT_SETUP_FAILED = 125;
@@ -19,6 +20,7 @@ export function describeJailError(e: JailError): string {
   const what = e.errno ? `${strerror(e.errno)} (${e.code})` : e.code;
   let line = `jail setup failed at ${e.step}: ${what}`;
   if (e.detail) line += ` (${e.detail})`;
-  if (e.hint) line += `: ${e.hint}`;
+  // The advice speaks the API's field names; here the user set them with flags.
+  if (e.hint) line += `: ${inFlagWords(e.hint)}`;
   return line;
 }
