@@ -9,6 +9,9 @@ import { FLAG_OF_FIELD, NOT_FROM_FLAGS, flagForField, inFlagWords, specErrorLine
 import { SpecError } from '../ts/jail/validate';
 import { JailError } from '../ts/jail/errors';
 import { describeJailError } from '../ts/cli/run-status';
+import { preloadHiddenBy } from '../ts/jail/decide';
+import { JailSpec } from '../ts/jail/spec';
+import { NO_ADDON, testUnless, tmpdir } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -114,5 +117,62 @@ describe('tsjail run prints the flag, exit 2', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(line);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the first-use messages of tsjail run', () => {
+  const run = (args: string[]) => {
+    try {
+      const stdout = execFileSync(process.execPath, [BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      return { status: 0, stdout: stdout.toString(), stderr: '' };
+    } catch (e) {
+      const x = e as { status: number; stderr: Buffer };
+      return { status: x.status, stdout: '', stderr: x.stderr.toString() };
+    }
+  };
+
+  test('-S with a compiled program points to --seccomp-bpf-binary, exit 2', () => {
+    const dir = tmpdir();
+    const policy = path.join(dir, 'p.policy');
+    const bpf = path.join(dir, 'p.bpf');
+    fs.writeFileSync(policy, 'read: 1\n');
+    execFileSync(process.execPath, [BIN, 'compile', policy, '--arch', 'x86_64', '-o', bpf]);
+    const r = run(['-S', bpf, '--', 'true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`tsjail: run: -S ${bpf} is a compiled BPF program, not policy text: pass it with --seccomp-bpf-binary ${bpf}`);
+  });
+
+  const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+  testUnless(NO_ADDON)('-R above what the kernel allows says why, exit 125', () => {
+    const r = run(['-R', `RLIMIT_NOFILE,10,${nrOpen + 1}`, '--', 'true']);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toBe('tsjail: jail setup failed at rlimits: operation not permitted (EPERM) (#0): ' +
+      'a hard limit above the current one needs CAP_SYS_RESOURCE (and RLIMIT_NOFILE cannot exceed /proc/sys/fs/nr_open)\n');
+  });
+
+  testUnless(NO_ADDON, [process.getuid?.() !== 0, 'needs root (a mount namespace without -U)'])(
+    'a mount that hides the preload library says so, with its path, exit 125', () => {
+      const lib = path.join(REPO, 'build', 'native', 'Release', 'libtsjailpreload.so');
+      const top = '/' + lib.split('/')[1];
+      const dir = tmpdir();
+      const policy = path.join(dir, 'true.policy');
+      fs.writeFileSync(policy, `@include ${path.join(REPO, 'policies', 'libc-startup-x86_64.policy')}\nopenat: 1\nread: 1\nclose: 1\nwrite: 1\nexit_group: 1\n`);
+      const r = run(['-v', '-k', `none,${top},tmpfs`, '-S', policy, '--', '/bin/true']);
+      expect(r.status).toBe(125);
+      expect(r.stderr).toBe(`tsjail: jail setup failed at preload: the preload library ${lib} is hidden by the jail's own mount -k (${top}); ` +
+        'a dynamic program with a seccomp filter needs it (mount elsewhere, bind its directory back, or use a new root: -C/-P)\n');
+    });
+
+  test('preloadHiddenBy: the last mount over the library, unless a new root or a bind back', () => {
+    const lib = '/opt/t/lib/libtsjailpreload.so';
+    const spec = (mounts: JailSpec['filesystem']['mounts'], root?: string) => ({ filesystem: { mounts, root } }) as JailSpec;
+    const tmpfs = (target: string) => ({ kind: 'tmpfs' as const, target });
+    const bind = (source: string, target: string) => ({ kind: 'bind' as const, source, target, writable: false, recursive: true });
+    expect(preloadHiddenBy(spec([tmpfs('/opt')]), lib)).toBe(0);
+    expect(preloadHiddenBy(spec([tmpfs('/tmp'), tmpfs('/opt/t/')]), lib)).toBe(1);
+    expect(preloadHiddenBy(spec([tmpfs('/op')]), lib)).toBeUndefined();
+    expect(preloadHiddenBy(spec([tmpfs('/opt'), bind('/opt/t', '/opt/t')]), lib)).toBeUndefined();
+    expect(preloadHiddenBy(spec([bind('/srv', '/opt')]), lib)).toBe(0);
+    expect(preloadHiddenBy(spec([tmpfs('/opt')], '/jail'), lib)).toBeUndefined();
   });
 });

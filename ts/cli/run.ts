@@ -63,7 +63,7 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
   } catch (e) {
     stopForwarding();
     if (e instanceof JailError) {
-      io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
+      io.stderr.write(`tsjail: ${describeJailError(e, spec)}\n`);
       return EXIT_SETUP_FAILED;
     }
     if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, spec)}`);
