@@ -140,6 +140,11 @@ describeUnless(NO_ADDON, [!hasCore, 'build/wasm/core.wasm is not built'])('secco
     fs.writeFileSync(file, 'getpid: 1\n@include ./gone.policy\n');
     await expect(new Jail().seccompFile(file).prepare()).rejects.toThrow(`${file}:2:10: error: could not @include ./gone.policy`);
   });
+  test('text without a path: a missing ./ include says where it was looked for and how to give the path', async () => {
+    await expect(new Jail().seccomp('@include ./surely-not-here.policy\n').prepare()).rejects.toThrow(
+      `policy:1:10: error: could not @include ./surely-not-here.policy (policy text without compile.path: ./ includes are read from ${process.cwd()}; ` +
+      'pass seccomp(text, {compile: {path}}) or use seccompFile(path))');
+  });
   test('seccompFile on a missing file: a SpecError naming the file', async () => {
     await expect(new Jail().seccompFile('/nonexistent/app.policy').prepare())
       .rejects.toThrow('invalid jail spec: seccomp: cannot read the policy /nonexistent/app.policy: ');

@@ -7,6 +7,7 @@ import { SpecError } from './validate';
 import { coreArch } from './arch';
 import { ProgramLookupError, findProgram } from './program';
 import type { CompileOptions } from '../policy/compile';
+import type { PolicyError } from '../policy/index';
 import { readFile } from 'fs/promises';
 import { describeFsError } from '../node/system-errors';
 
@@ -171,7 +172,7 @@ export class Jail {
     if (!pending) return this;
     // Lazy: the policy core (wasm) loads only for policies given as text.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { compilePolicyOrThrow, syscallNames, syscallNumber } = require('../policy/index') as typeof import('../policy/index');
+    const { compilePolicyOrThrow, syscallNames, syscallNumber, DiagnosticCode } = require('../policy/index') as typeof import('../policy/index');
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { fileResolver, decodePolicyFile } = require('../policy-node/index') as typeof import('../policy-node/index');
     const arch = coreArch() ?? process.arch;
@@ -192,7 +193,18 @@ export class Jail {
     // A jail runs on this machine, so its policy's @include files are this machine's files
     // unless the caller supplies them (the browser-safe compilePolicy reads nothing itself).
     const compile = pending.options.compile ?? {};
-    const r = await compilePolicyOrThrow(text, { arch, ...compile, files: compile.files ?? fileResolver() });
+    let r;
+    try {
+      r = await compilePolicyOrThrow(text, { arch, ...compile, files: compile.files ?? fileResolver() });
+    } catch (e) {
+      // Text without a path has no directory of its own: say where ./ includes were looked for.
+      const missing = (e as PolicyError).diagnostics?.some((d) => d.code === DiagnosticCode.CouldNotInclude);
+      if (missing && compile.path === undefined && compile.files === undefined) {
+        (e as Error).message += ` (policy text without compile.path: ./ includes are read from ${process.cwd()}; ` +
+          'pass seccomp(text, {compile: {path}}) or use seccompFile(path))';
+      }
+      throw e;
+    }
     const names: Record<number, string> = {};
     for (const n of await syscallNames(arch)) {
       const nr = await syscallNumber(arch, n);
