@@ -323,6 +323,11 @@ describe('usage errors name the flag', () => {
     [['true'].slice(1), /^missing PROGRAM \(it goes after the options: \[options\] \[--\] PROGRAM \[ARGS\.\.\.\]\)$/],
     [['--bogus', 'true'], /unknown option '--bogus'/],
     [['--pid-n', 'true'], /did you mean --pid-ns/],
+    [['--seccomp-polcy', 'x', 'true'], /^unknown option '--seccomp-polcy' \(did you mean --seccomp-policy\?\); see 'tsjail run --help'$/],
+    [['--pivotroot', 'x', 'true'], /\(did you mean --pivot-root\?\)/],
+    [['--uid-mpa=0', 'true'], /\(did you mean --uid-map\?\)/],
+    [[`--uts=${'h'.repeat(65)}`, 'true'], new RegExp(`^--uts: hostname '${'h'.repeat(65)}' is 65 bytes; the kernel allows at most 64$`)],
+    [['--uts=a b', 'true'], /^--uts: bad hostname 'a b': no NUL, '\/' or white space$/],
     [['-j', 'true'], /unknown option '-j'/],
     [['-s', 'true'], /strict mode \(-s\) is not supported/],
     [['-V', '/proc/1/ns/mnt', 'true'], /-V\) is not supported/],
@@ -369,7 +374,7 @@ describe('usage errors name the flag', () => {
     [['-C', '/etc/passwd', 'true'], /is not a directory/],
     [['-C', '/', 'rel/prog'], /the program path must be absolute/],
     [['-eFILE', 'true'], /-e: joining an existing network namespace/],
-    [['--uts=', 'true'], /--uts: bad hostname ''/],
+    [['--uts=', 'true'], /^--uts: empty hostname \(write --uts for a new UTS namespace keeping the name\)$/],
     [['--uts=a b', 'true'], /bad hostname/],
     [['-m0 1000', 'true'], /-m: bad id map entry '0 1000'/],
     [['-M0 1000 0', 'true'], /count of 0/],
@@ -649,7 +654,9 @@ describe('describeJailError: one line from the JailError fields', () => {
     expect(describeJailError(new JailError('mounts', ENOENT, 'mount #2')))
       .toBe('jail setup failed at mounts: no such file or directory (ENOENT) (mount #2)');
     const clone = new JailError('clone', EPERM);
-    expect(describeJailError(clone)).toBe(`jail setup failed at clone: operation not permitted (EPERM): ${clone.hint}`);
+    // The advice in the CLI's words: the flag (-U), not the API field (namespaces.user).
+    expect(clone.hint).toContain('(namespaces.user)');
+    expect(describeJailError(clone)).toBe(`jail setup failed at clone: operation not permitted (EPERM): ${clone.hint!.replace('(namespaces.user)', '(-U)')}`);
     expect(describeJailError(new JailError('prepare', 0, 'no ELF'))).toBe('jail setup failed at prepare: E0 (no ELF)');
   });
 

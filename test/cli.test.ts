@@ -195,17 +195,32 @@ describe('malformed inputs: one line, a non-zero status, no stack', () => {
   test.each([['compile'], ['disasm'], ['simulate'], ['verify']])('%s: a binary file as the policy is refused, not echoed', (sub) => {
     const f = bin();
     const r = tsjail([sub, f, '--arch', 'x86_64', ...(sub === 'simulate' ? ['--syscall', 'read'] : []), ...(sub === 'compile' ? ['-o', path.join(dir, 'x.bpf')] : [])]);
-    expect(r.stderr).toBe(`tsjail: ${f}: not a policy: binary data (byte 0x08 at offset 8)\n`);
+    expect(r.stderr).toBe(`tsjail: ${f}:2:1: not a policy: binary data (byte 0x08 at offset 8)\n`);
     expect(r.status).toBe(1);
+  });
+
+  test.each([
+    ['a NUL byte', Buffer.from('read: 1\nwrite: 1\0\nexit: 1\n'), '2:9: not a policy: binary data (byte 0x00 at offset 16)'],
+    ['invalid UTF-8 in a comment', Buffer.from('read: 1\n# caf\xe9\nwrite: 1\n', 'latin1'), '2:6: not a policy: invalid UTF-8 (byte 0xe9 at offset 13)'],
+    ['an overlong UTF-8 form', Buffer.from('read: 1 # \xc0\xaf\n', 'latin1'), '1:11: not a policy: invalid UTF-8 (byte 0xc0 at offset 10)'],
+    ['a truncated UTF-8 sequence after a valid one', Buffer.concat([Buffer.from('# é\nread: 1 # '), Buffer.from([0xe2, 0x82, 0x0a])]), '2:11: not a policy: invalid UTF-8 (byte 0xe2 at offset 15)'],
+  ])('a policy file holding %s: one located line (compile 1, run -S 2)', (_what, bytes, where) => {
+    const f = path.join(dir, 'located.policy');
+    writeFileSync(f, bytes);
+    const c = tsjail(['compile', f, '--arch', 'x86_64', '-o', path.join(dir, 'located.bpf')]);
+    expect([c.status, c.stderr]).toEqual([1, `tsjail: ${f}:${where}\n`]);
+    const r = tsjail(['run', '-S', f, '--', '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`tsjail: run: -S ${f}:${where}`);
   });
 
   test('diff and run -S refuse a binary policy too', () => {
     const f = bin();
     const d = tsjail(['diff', path.join(dir, 'small.policy'), f, '--arch', 'x86_64']);
-    expect([d.status, d.stderr]).toEqual([1, `tsjail: ${f}: not a policy: binary data (byte 0x08 at offset 8)\n`]);
+    expect([d.status, d.stderr]).toEqual([1, `tsjail: ${f}:2:1: not a policy: binary data (byte 0x08 at offset 8)\n`]);
     const r = tsjail(['run', '-S', f, '--', '/bin/true']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^tsjail: run: -S ${f}: not a policy: binary data \\(byte 0x08 at offset 8\\)\n`));
+    expect(r.stderr).toMatch(new RegExp(`^tsjail: run: -S ${f}:2:1: not a policy: binary data \\(byte 0x08 at offset 8\\)\n`));
   });
 
   test('an empty .bpf file is no program: disasm, simulate and verify --program say so (exit 1)', () => {

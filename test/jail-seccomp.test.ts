@@ -115,6 +115,40 @@ describeUnless(NO_ADDON, [!hasCore, 'build/wasm/core.wasm is not built'])('secco
     }
     expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: 'getppid' } });
   });
+
+  // The first-use path: a policy split over files, given by its path or as text with a path.
+  const POLICY_FILES = () => {
+    const dir = tmpdir();
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'common.policy'), 'write: 1\nexit_group: 1\nfstat: 1\nnewfstatat: 1\nbrk: 1\n');
+    fs.writeFileSync(path.join(dir, 'app.policy'), '@include ./sub/common.policy\ngetpid: 1\n');
+    return path.join(dir, 'app.policy');
+  };
+  test('seccomp(text, {compile: {path}}) reads @include files relative to path from disk', async () => {
+    const file = POLICY_FILES();
+    const r = await new Jail().noNewPrivs().seccomp(fs.readFileSync(file, 'utf8'), { compile: { path: file } })
+      .run([probe(), 'pid', `syscall:${NR.getppid}`]);
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: 'getppid' } });
+    expect(r.stdout.toString()).toMatch(/^pid \d+/m);
+  });
+  test('seccompFile(path) reads the policy and its @include files', async () => {
+    const r = await new Jail().noNewPrivs().seccompFile(POLICY_FILES()).run([probe(), 'pid', `syscall:${NR.getppid}`]);
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid, syscall: 'getppid' } });
+  });
+  test('a missing @include is reported at its line, as written', async () => {
+    const file = path.join(tmpdir(), 'app.policy');
+    fs.writeFileSync(file, 'getpid: 1\n@include ./gone.policy\n');
+    await expect(new Jail().seccompFile(file).prepare()).rejects.toThrow(`${file}:2:10: error: could not @include ./gone.policy`);
+  });
+  test('text without a path: a missing ./ include says where it was looked for and how to give the path', async () => {
+    await expect(new Jail().seccomp('@include ./surely-not-here.policy\n').prepare()).rejects.toThrow(
+      `policy:1:10: error: could not @include ./surely-not-here.policy (policy text without compile.path: ./ includes are read from ${process.cwd()}; ` +
+      'pass seccomp(text, {compile: {path}}) or use seccompFile(path))');
+  });
+  test('seccompFile on a missing file: a SpecError naming the file', async () => {
+    await expect(new Jail().seccompFile('/nonexistent/app.policy').prepare())
+      .rejects.toThrow('invalid jail spec: seccomp: cannot read the policy /nonexistent/app.policy: ');
+  });
 });
 
 du('seccomp as uid 65534 (user namespace)', () => {

@@ -7,6 +7,7 @@ import { InvalidProgramError } from '../policy/index';
 import { describeFsError } from '../node/system-errors';
 import { EXIT_FAILURE, ExitStatus, PolicyFailure, UsageError } from './errors';
 import { coreArch } from '../jail/arch';
+import { badPolicyByte, describeBadPolicyByte } from '../policy-node/index';
 
 export type Input =
   | { kind: 'policy'; path: string; text: string }
@@ -39,22 +40,10 @@ export function looksLikeBpf(path: string, bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes.length % 8 === 0 && bytes.includes(0);
 }
 
-/**
- * Where `bytes` stop looking like text: the offset of the first control character other
- * than tab, newline, vertical tab, form feed and carriage return, or -1. Binary data has
- * them within a few bytes; without this check the core would report (and echo) one "invalid
- * token" per line of it.
- */
-export function firstControlByte(bytes: Uint8Array): number {
-  return bytes.findIndex((b) => (b < 0x20 && (b < 0x09 || b > 0x0d)) || b === 0x7f);
-}
-
-/** Policy text from file bytes; a PolicyFailure naming `shown` when they are not text. */
+/** Policy text from file bytes; a PolicyFailure located at the first byte that is not policy text. */
 export function policyText(shown: string, bytes: Buffer): string {
-  const at = firstControlByte(bytes);
-  if (at >= 0) {
-    throw new PolicyFailure(`${shown}: not a policy: binary data (byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at})`);
-  }
+  const bad = badPolicyByte(bytes);
+  if (bad) throw new PolicyFailure(describeBadPolicyByte(shown, bad));
   return bytes.toString('utf8');
 }
 
@@ -68,7 +57,6 @@ export async function readInput(path: string): Promise<Input> {
     }
     return { kind: 'bpf', path: shown, program: new Uint8Array(bytes) };
   }
-  if (bytes.includes(0)) throw new PolicyFailure(`${shown}: neither policy text nor a BPF program (${bytes.length} bytes)`);
   return { kind: 'policy', path: shown, text: policyText(shown, bytes) };
 }
 

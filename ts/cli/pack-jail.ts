@@ -10,6 +10,7 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
+import { specErrorLine } from './run-fields';
 import { encodeJailFile } from '../jail/jailfile';
 import type { JailSpec } from '../jail/spec';
 import { UsageError } from './errors';
@@ -29,7 +30,7 @@ export async function saveJailFile(file: string, spec: JailSpec, request: RunReq
       io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
       return EXIT_SETUP_FAILED;
     }
-    if (e instanceof SpecError) throw new UsageError(`run: ${e.message}`);
+    if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, spec)}`);
     io.stderr.write(`tsjail: --save-jail ${file}: ${(e as Error).message}\n`);
     return EXIT_WRITE_FAILED;
   }

@@ -9,10 +9,12 @@ import { compilePolicy, formatDiagnostics, syscallNames, syscallNumber } from '.
 import { SpecError, validateSpec } from '../jail/validate';
 import type { JailSpec } from '../jail/spec';
 import { ExitStatus, PolicyFailure, UsageError } from './errors';
-import { hostSeccompArch, policyText } from './io';
+import { hostSeccompArch, looksLikeBpf, policyText } from './io';
+import { badPolicyByte } from '../policy-node/index';
 import { describeFsError } from '../node/system-errors';
 import { fileResolver } from '../policy-node/index';
 import { RunRequest, RunUsageError } from './run-options';
+import { specErrorLine } from './run-fields';
 import { parseRunArgs } from './run-parse';
 import { PolicyCompileError, ProgramError, SpecHost, buildSpec, nodeSpecHost } from './run-spec';
 import { EXIT_SETUP_FAILED } from './run-status';
@@ -47,8 +49,14 @@ export function cliSpecHost(): SpecHost {
     async compilePolicy(file) {
       let text: string;
       try {
-        text = policyText(file, fs.readFileSync(file));
+        const bytes = fs.readFileSync(file);
+        // A compiled program given where policy text belongs: the user meant the other flag.
+        if (looksLikeBpf(file, bytes) && badPolicyByte(bytes)) {
+          throw new UsageError(`run: -S ${file} is a compiled BPF program, not policy text: pass it with --seccomp-bpf-binary ${file}`);
+        }
+        text = policyText(file, bytes);
       } catch (e) {
+        if (e instanceof UsageError) throw e;
         if (e instanceof PolicyFailure) throw new UsageError(`run: -S ${e.message}`);
         throw new UsageError(`run: -S ${file}: cannot read: ${describeFsError(e)}`);
       }
@@ -73,11 +81,13 @@ export async function specFromArgs(args: string[], io: RunIo, host: SpecHost = c
   }
   if (request.help) return { request };
   let spec: JailSpec;
+  let built: JailSpec | undefined;
   try {
-    spec = validateSpec(await buildSpec(request, host));
+    built = await buildSpec(request, host);
+    spec = validateSpec(built);
   } catch (e) {
     if (e instanceof RunUsageError) throw new UsageError(`run: ${e.message}`);
-    if (e instanceof SpecError) throw new UsageError(`run: ${e.message}`);
+    if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, built)}`);
     if (e instanceof ProgramError) {
       io.stderr.write(`tsjail: ${e.message}\n`);
       throw new ExitStatus(e.status);

@@ -383,7 +383,11 @@ export const OPTIONS: OptionDef[] = [
     apply(r, v) {
       r.ns.uts = true;
       if (v !== undefined) {
-        if (v === '' || v.length > 64 || /[\0/\s]/.test(v)) throw new ValueError(`bad hostname '${v}'`);
+        const n = Buffer.byteLength(v);
+        if (n === 0) throw new ValueError("empty hostname (write --uts for a new UTS namespace keeping the name)");
+        // sethostname(2) takes at most the kernel's __NEW_UTS_LEN (64) bytes.
+        if (n > 64) throw new ValueError(`hostname '${v}' is ${n} bytes; the kernel allows at most 64`);
+        if (/[\0/\s]/.test(v)) throw new ValueError(`bad hostname '${v}': no NUL, '/' or white space`);
         r.hostname = v;
       }
     },

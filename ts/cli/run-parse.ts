@@ -71,10 +71,41 @@ function readConfigInto(r: RunRequest, path: string, host: ParseHost): void {
   }
 }
 
+/** Edit distance with adjacent transpositions (optimal string alignment): typos are mostly one of these. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The long option a misspelled or shortened one most likely means: one it abbreviates, else
+ * the closest within a quarter of its length in edits, else one it starts with.
+ */
+function nearestLongName(name: string): string | undefined {
+  const names = longNames();
+  const abbreviated = names.find((k) => k.startsWith(name));
+  if (abbreviated) return abbreviated;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(name.length / 4)) + 1;
+  for (const k of names) {
+    const dist = editDistance(name, k);
+    if (dist < bestDistance) [best, bestDistance] = [k, dist];
+  }
+  return best ?? names.find((k) => name.startsWith(k));
+}
+
 function unknownOption(flag: string, name: string): RunUsageError {
   const why = UNSUPPORTED[name];
   if (why) return new RunUsageError(why);
-  const near = name.length > 1 ? longNames().find((k) => k.startsWith(name) || name.startsWith(k)) : undefined;
+  const near = name.length > 1 ? nearestLongName(name) : undefined;
   return new RunUsageError(`unknown option '${flag}'${near ? ` (did you mean --${near}?)` : ''}; see 'tsjail run --help'`);
 }
 

@@ -4,6 +4,9 @@
 
 import type { JailError } from '../jail/errors';
 import { strerror } from '../node/system-errors';
+import { flagForField, inFlagWords } from './run-fields';
+import type { JailSpec } from '../jail/spec';
+import { nodeDecideHost, preloadHiddenBy } from '../jail/decide';
 
 /** tsjail itself could not set the jail up (like env(1)'s 125 for its own failures). */
 export const EXIT_SETUP_FAILED = 125;
@@ -14,11 +17,22 @@ export const EXIT_NOT_FOUND = 127;
 /** `--save-jail` / `pack-jail`: the jail file could not be written. */
 export const EXIT_WRITE_FAILED = 1;
 
-/** One line for a failed setup step: the step, the errno in words, the runtime's detail and advice. */
-export function describeJailError(e: JailError): string {
+/**
+ * One line for a failed setup step: the step, the errno in words, the runtime's detail and
+ * advice; with the spec, a failed preload step also says when the jail's own mounts hid the
+ * preload library.
+ */
+export function describeJailError(e: JailError, spec?: JailSpec, library: string = nodeDecideHost().preloadLibrary()): string {
+  const hiddenBy = spec && e.step === 'preload' ? preloadHiddenBy(spec, library) : undefined;
+  if (hiddenBy !== undefined) {
+    const flag = flagForField(`filesystem.mounts[${hiddenBy}]`, spec);
+    return `jail setup failed at preload: the preload library ${library} is hidden by the jail's own mount ${flag}; ` +
+      'a dynamic program with a seccomp filter needs it (mount elsewhere, bind its directory back, or use a new root: -C/-P)';
+  }
   const what = e.errno ? `${strerror(e.errno)} (${e.code})` : e.code;
   let line = `jail setup failed at ${e.step}: ${what}`;
   if (e.detail) line += ` (${e.detail})`;
-  if (e.hint) line += `: ${e.hint}`;
+  // The advice speaks the API's field names; here the user set them with flags.
+  if (e.hint) line += `: ${inFlagWords(e.hint)}`;
   return line;
 }

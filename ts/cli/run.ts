@@ -13,6 +13,7 @@ import { constants as osConstants } from 'os';
 import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
+import { specErrorLine } from './run-fields';
 import { JailProcess, spawnJail } from '../jail/spawn';
 import type { JailSpec } from '../jail/spec';
 import { FORWARDED_SIGNALS } from '../jail/signals';
@@ -62,10 +63,10 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
   } catch (e) {
     stopForwarding();
     if (e instanceof JailError) {
-      io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
+      io.stderr.write(`tsjail: ${describeJailError(e, spec)}\n`);
       return EXIT_SETUP_FAILED;
     }
-    if (e instanceof SpecError) throw new UsageError(`run: ${e.message}`);
+    if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, spec)}`);
     // The addon missing or failing to load: tsjail's own failure, not the program's.
     io.stderr.write(`tsjail: jail setup failed: ${String((e as Error).message ?? e).replace(/^tsjail: /, '').split('\n')[0]}\n`);
     return EXIT_SETUP_FAILED;

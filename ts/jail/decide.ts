@@ -51,6 +51,28 @@ export function nodeDecideHost(): DecideHost {
   };
 }
 
+/**
+ * The jail's own mount that hides the preload library, as an index into
+ * spec.filesystem.mounts, or undefined. Under a new root the runtime binds the library back
+ * after the jail's mounts (native/parent/launch.c, reach_preload_library); without one, a
+ * mount over one of its directories (a tmpfs, say) leaves ld.so nothing to preload, and the
+ * jail fails closed at step 'preload' for a reason the errno cannot tell.
+ */
+export function preloadHiddenBy(spec: JailSpec, library: string): number | undefined {
+  if (spec.filesystem.root !== undefined) return undefined;
+  const lib = path.posix.normalize(library);
+  let hidden: number | undefined;
+  spec.filesystem.mounts.forEach((m, i) => {
+    const target = path.posix.normalize(m.target).replace(/(.)\/$/, '$1');
+    const over = target === lib || lib.startsWith(target === '/' ? '/' : target + '/');
+    if (!over) return;
+    // A bind of the same tree at the same place (the library's directory bound back) shows it again.
+    const source = m.kind === 'bind' || (m.kind === 'mount' && (m.flags & 4096) !== 0) ? path.posix.normalize(m.source).replace(/(.)\/$/, '$1') : undefined;
+    hidden = source !== undefined && source === target ? undefined : i;
+  });
+  return hidden;
+}
+
 /** A user namespace's default map: the one id inside (the requested id, or 0) is ours outside, like minijail's -m/-M without a map. */
 export function defaultIdMap(inside: number | undefined, outside: number): IdMap[] {
   return [{ inside: inside ?? 0, outside, count: 1 }];

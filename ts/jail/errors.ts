@@ -48,6 +48,9 @@ function advice(step: string, code: string): string | undefined {
       return 'the jail was killed before the preload library took over: either it did not run (missing library, non-glibc libc, a static interpreter), or code before it (a library constructor) made a syscall the policy denies (allow it in the policy), or the program closed the status socket itself';
     case 'preload:ETIMEDOUT':
       return 'the exact filter was not in place in time (preloadTimeoutMs, or the time limit if shorter); the jail was killed';
+    case 'rlimits:EPERM':
+      // setrlimit(2): raising a hard limit needs CAP_SYS_RESOURCE, and RLIMIT_NOFILE's is capped by fs.nr_open even then.
+      return 'a hard limit above the current one needs CAP_SYS_RESOURCE (and RLIMIT_NOFILE cannot exceed /proc/sys/fs/nr_open)';
     case 'hostname:EPERM':
       return 'setting the hostname needs a new UTS namespace (namespaces.uts)';
     default:

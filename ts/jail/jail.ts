@@ -7,6 +7,9 @@ import { SpecError } from './validate';
 import { coreArch } from './arch';
 import { ProgramLookupError, findProgram } from './program';
 import type { CompileOptions } from '../policy/compile';
+import type { PolicyError } from '../policy/index';
+import { readFile } from 'fs/promises';
+import { describeFsError } from '../node/system-errors';
 
 export interface UserOptions {
   /** A user name (looked up in /etc/passwd; also sets gid unless given) or a uid. */
@@ -60,12 +63,16 @@ export interface SeccompOptions {
   timing?: JailSpec['seccompTiming'];
   /** Run a policy that lets io_uring through (SeccompSpec.allowIoUring); refused otherwise. */
   allowIoUring?: boolean;
-  /** Options for the policy compiler when the policy is text (path, files, defaultAction...). */
+  /**
+   * Options for the policy compiler when the policy is text (path, files, defaultAction...).
+   * Without `files`, @include files are read from disk, `./` paths relative to `path`'s
+   * directory (the current directory when there is no `path`).
+   */
   compile?: Omit<CompileOptions, 'arch'>;
 }
 
 export class Jail {
-  private pendingPolicy?: { text: string; options: SeccompOptions };
+  private pendingPolicy?: { text?: string; file?: string; options: SeccompOptions };
   private spec: Omit<JailSpec, 'path' | 'argv' | 'env'> = {
     namespaces: {},
     user: {},
@@ -147,6 +154,17 @@ export class Jail {
     if (o.timing) this.spec.seccompTiming = o.timing;
     return this;
   }
+  /**
+   * The seccomp policy in the file `path`, read and compiled (with its @include files from
+   * disk, relative to it) in prepare()/run(): `seccomp(text, {compile: {path}})` for the
+   * common case.
+   */
+  seccompFile(path: string, o: SeccompOptions = {}): this {
+    this.pendingPolicy = { file: path, options: { ...o, compile: { ...o.compile, path: o.compile?.path ?? path } } };
+    this.spec.seccomp = undefined;
+    if (o.timing) this.spec.seccompTiming = o.timing;
+    return this;
+  }
 
   /** Compile a policy given as text (no-op otherwise). Throws PolicyError with the diagnostics. */
   async prepare(): Promise<this> {
@@ -154,9 +172,39 @@ export class Jail {
     if (!pending) return this;
     // Lazy: the policy core (wasm) loads only for policies given as text.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { compilePolicyOrThrow, syscallNames, syscallNumber } = require('../policy/index') as typeof import('../policy/index');
+    const { compilePolicyOrThrow, syscallNames, syscallNumber, DiagnosticCode } = require('../policy/index') as typeof import('../policy/index');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { fileResolver, decodePolicyFile } = require('../policy-node/index') as typeof import('../policy-node/index');
     const arch = coreArch() ?? process.arch;
-    const r = await compilePolicyOrThrow(pending.text, { arch, ...pending.options.compile });
+    let text = pending.text;
+    if (text === undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(pending.file!);
+      } catch (e) {
+        throw new SpecError('seccomp', `cannot read the policy ${pending.file}: ${describeFsError(e)}`);
+      }
+      try {
+        text = decodePolicyFile(pending.file!, bytes);
+      } catch (e) {
+        throw new SpecError('seccomp', (e as Error).message);
+      }
+    }
+    // A jail runs on this machine, so its policy's @include files are this machine's files
+    // unless the caller supplies them (the browser-safe compilePolicy reads nothing itself).
+    const compile = pending.options.compile ?? {};
+    let r;
+    try {
+      r = await compilePolicyOrThrow(text, { arch, ...compile, files: compile.files ?? fileResolver() });
+    } catch (e) {
+      // Text without a path has no directory of its own: say where ./ includes were looked for.
+      const missing = (e as PolicyError).diagnostics?.some((d) => d.code === DiagnosticCode.CouldNotInclude);
+      if (missing && compile.path === undefined && compile.files === undefined) {
+        (e as Error).message += ` (policy text without compile.path: ./ includes are read from ${process.cwd()}; ` +
+          'pass seccomp(text, {compile: {path}}) or use seccompFile(path))';
+      }
+      throw e;
+    }
     const names: Record<number, string> = {};
     for (const n of await syscallNames(arch)) {
       const nr = await syscallNumber(arch, n);
