@@ -13,6 +13,8 @@ import {
   AUDIT_ARCH_I386, OracleCase, X32_SYSCALL_BIT, oracleUnavailable, probeOracle, runOracle, seccompDataBytes,
   expectedFromSimulator, outcomeKey,
 } from './helpers/oracle';
+import { NO_ADDON, filter, probe as jailProbe, runJail } from './fixtures/jail/helpers';
+import { JailSpec } from '../ts/jail/spec';
 
 const POLICY = [
   'getpid: 1',
@@ -192,7 +194,7 @@ kt('the kernel gives x86_64 calls and i386 calls (int $0x80) each their own arch
 const SLICE_STEP = 3;
 const CORE_ARCHES = ['x86_64', 'aarch64', 'arm', 'i386', 'riscv64'];
 
-(corpusMissing ? test.skip : test)(`--arch all on corpus policies (every ${SLICE_STEP}th): each arch proven, each part the single-arch program`, async () => {
+(corpusMissing ? test.skip : test)(`--arch all on corpus policies (one in ${SLICE_STEP}): each arch proven, each part the single-arch program`, async () => {
   const core = await loadCore();
   const rows = corpusRows();
   const byFile = new Map(rows.map((p) => [p.file, p]));
@@ -253,3 +255,57 @@ test('tsjail compile/disasm/simulate/verify with --arch x86_64,i386', () => {
   expect(dis.status).toBe(0);
   expect(dis.out).toMatch(/^# riscv64: \d+ instructions$/m);
 });
+
+// ---- tsjail's runtime: the compat arch of a 64-bit jail ----
+
+const jt = NO_ADDON[0] || process.arch !== 'x64' || unavailable || !probe.i386 ? test.skip : test;
+
+const DENY = [
+  '@denylist',
+  'getppid: return 9',
+  'getpid[arch=i386]: return 7',
+  'getuid[arch=i386]: return 13',
+  'io_uring_setup: return 38',
+  'io_uring_enter: return 38',
+  'io_uring_register: return 38',
+  '',
+].join('\n');
+
+function jailSpec(args: string[], bpf: Uint8Array): JailSpec {
+  const p = jailProbe('static');
+  return {
+    path: p, argv: [p, ...args], env: [], namespaces: {}, user: {}, noNewPrivs: true,
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf },
+  };
+}
+
+jt('a 64-bit jail gives i386 calls the wrong-arch action under a single-arch filter, and their own verdicts under an x86_64,i386 one', async () => {
+  // A hand-assembled x86_64 filter (arch test, then allow): an int $0x80 call is a violation.
+  const plain = await runJail(jailSpec(['pid', `i386:${I386.getpid}`, 'pid'], filter({})));
+  expect(plain.stdout).toMatch(/^pid \d+$/m);
+  expect(plain.stdout).not.toMatch(/^i386 /m);
+  expect(plain).toMatchObject({ code: null, signal: 'SIGSYS', violation: { nr: I386.getpid } });
+  // The compiled single-arch policy: its wrong-arch action, which @denylist makes errno EPERM.
+  const single = await compilePolicy(DENY, { arch: 'x86_64' });
+  expect(single.ok).toBe(true);
+  const s = await runJail(jailSpec([`syscall:${X86_64.getppid}`, `i386:${I386.getpid}`, `i386:${I386.getuid}`, 'exit:4'], single.program));
+  expect(s.stdout).toMatch(new RegExp(`^syscall ${X86_64.getppid} = -1 errno 9$`, 'm'));
+  expect(s.stdout).toMatch(new RegExp(`^i386 ${I386.getpid} = -1$`, 'm'));
+  expect(s.stdout).toMatch(new RegExp(`^i386 ${I386.getuid} = -1$`, 'm'));
+  expect(s).toMatchObject({ code: 4, signal: null });
+  // The multi-arch program: i386 calls get the i386 policy (getpid errno 7, getppid errno 9,
+  // getuid a violation), x86_64 calls the x86_64 one.
+  const multi = await compilePolicy(DENY, { arch: 'x86_64,i386' });
+  expect(multi.ok).toBe(true);
+  const m = await runJail(jailSpec([`syscall:${X86_64.getppid}`, 'pid', `i386:${I386.getpid}`, `i386:${I386.getppid}`,
+    'i386:199', `i386:${I386.getuid}`, 'exit:3'], multi.program));
+  expect(m.stdout).toMatch(new RegExp(`^syscall ${X86_64.getppid} = -1 errno 9$`, 'm'));
+  expect(m.stdout).toMatch(/^pid \d+$/m);
+  expect(m.stdout).toMatch(new RegExp(`^i386 ${I386.getpid} = -7$`, 'm'));
+  expect(m.stdout).toMatch(new RegExp(`^i386 ${I386.getppid} = -9$`, 'm'));
+  // getuid32 (199): not listed, so the denylist's default lets it run: a uid.
+  expect(m.stdout).toMatch(/^i386 199 = \d+$/m);
+  expect(m.stdout).toMatch(new RegExp(`^i386 ${I386.getuid} = -13$`, 'm'));
+  expect(m).toMatchObject({ code: 3, signal: null });
+  expect(m.violation).toBeUndefined();
+}, 60000);
