@@ -4,6 +4,8 @@
 // in a real child, gives x86_64 calls and i386 calls (int $0x80) each their own arch's verdict;
 // any other arch, and x32 inside the x86_64 part, gets the bad-arch action.
 
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { compilePolicy, verifyPolicy, diffPolicies, disassemble } from '../ts/policy/index';
@@ -308,4 +310,21 @@ jt('a 64-bit jail gives i386 calls the wrong-arch action under a single-arch fil
   expect(m.stdout).toMatch(new RegExp(`^i386 ${I386.getuid} = -13$`, 'm'));
   expect(m).toMatchObject({ code: 3, signal: null });
   expect(m.violation).toBeUndefined();
+}, 60000);
+
+jt('tsjail run takes a multi-arch program from tsjail compile --arch x86_64,i386 (--seccomp-bpf-binary)', () => {
+  const root = path.resolve(__dirname, '..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-multiarch-'));
+  try {
+    const bpf = path.join(dir, 'deny.bpf');
+    const cli = (args: string[], input?: string) =>
+      spawnSync(process.execPath, [path.join(root, 'bin', 'tsjail'), ...args], { cwd: root, input, encoding: 'utf8' });
+    expect(cli(['compile', '-', '--arch', 'x86_64,i386', '-o', bpf], DENY).status).toBe(0);
+    const r = cli(['run', '--seccomp-bpf-binary', bpf, '--', jailProbe('static'), `i386:${I386.getpid}`, `syscall:${X86_64.getppid}`, 'exit:6']);
+    expect(r.stdout).toMatch(new RegExp(`^i386 ${I386.getpid} = -7$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^syscall ${X86_64.getppid} = -1 errno 9$`, 'm'));
+    expect(r.status).toBe(6);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 60000);
