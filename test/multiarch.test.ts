@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { compilePolicy, verifyPolicy, diffPolicies, disassemble } from '../ts/policy/index';
+import { compilePolicy, verifyPolicy, diffPolicies, disassemble, simulatePolicy } from '../ts/policy/index';
 import { corpusMissing, corpusRows, corpusFileSet } from './helpers/corpus';
 import { loadCore } from '../ts/policy/core';
 import {
@@ -328,3 +328,11 @@ jt('tsjail run takes a multi-arch program from tsjail compile --arch x86_64,i386
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60000);
+
+test('simulatePolicy takes a list and the call\'s arch', async () => {
+  const r = await simulatePolicy(POLICY, { arch: 'x86_64,i386', callArch: 'i386', syscall: 'mmap2' });
+  expect(r).toMatchObject({ ok: true, arch: 'i386', action: 'errno', data: 33, rule: { line: 6 } });
+  const x = await simulatePolicy(POLICY, { arch: 'x86_64,i386', syscall: 'getuid' });
+  expect(x).toMatchObject({ ok: true, arch: 'x86_64', action: 'errno', data: 11 });
+  await expect(simulatePolicy(POLICY, { arch: 'all', syscall: 'getuid' })).rejects.toThrow(/callArch is required/);
+});
