@@ -17,6 +17,7 @@ import {
 } from './helpers/oracle';
 import { NO_ADDON, filter, probe as jailProbe, runJail } from './fixtures/jail/helpers';
 import { JailSpec } from '../ts/jail/spec';
+import { ioUringCallsAllowed } from '../ts/jail/io-uring';
 
 const POLICY = [
   'getpid: 1',
@@ -335,4 +336,13 @@ test('simulatePolicy takes a list and the call\'s arch', async () => {
   const x = await simulatePolicy(POLICY, { arch: 'x86_64,i386', syscall: 'getuid' });
   expect(x).toMatchObject({ ok: true, arch: 'x86_64', action: 'errno', data: 11 });
   await expect(simulatePolicy(POLICY, { arch: 'all', syscall: 'getuid' })).rejects.toThrow(/callArch is required/);
+});
+
+test('the io_uring check looks at the compat arch too: a multi-arch program allowing io_uring on i386 only is found', async () => {
+  const text = 'read: 1\nio_uring_setup[arch=i386]: 1\nio_uring_enter[arch=i386]: 1\n';
+  const multi = await compilePolicy(text, { arch: 'x86_64,i386' });
+  expect(multi.ok).toBe(true);
+  expect(ioUringCallsAllowed(multi.program, 'x64')).toEqual(['io_uring_setup', 'io_uring_enter']);
+  const single = await compilePolicy(text, { arch: 'x86_64' });
+  expect(ioUringCallsAllowed(single.program, 'x64')).toEqual([]);
 });
