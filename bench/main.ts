@@ -13,13 +13,14 @@ import { jailProbe, runSpawn } from './spawn';
 import { runExec } from './exec';
 import { runScale } from './scale';
 import { runMediation } from './mediation';
+import { runMultiArch } from './multiarch';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
 import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe };
 
-const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation', 'multiarch'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -32,6 +33,7 @@ const RESULT_FILE: Record<Part, string> = {
   spawn: 'spawn.json',
   exec: 'exec.json',
   mediation: 'mediation.json',
+  multiarch: 'multiarch-x86_64.json',
 };
 
 function log(s: string): void {
@@ -64,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'spawn': result = await runSpawn(log, bundle); break;
       case 'exec': result = await runExec(log); break;
       case 'mediation': result = await runMediation(log); break;
+      case 'multiarch': result = await runMultiArch(log); break;
     }
     // The 1-minute load average around the part: the machine is shared, so say how busy it was.
     const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };

@@ -10,6 +10,7 @@ import type { SpawnResult } from './spawn';
 import type { ExecResult } from './exec';
 import type { ScaleResult } from './scale';
 import type { MediationResult } from './mediation';
+import type { MultiArchResult } from './multiarch';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -268,6 +269,24 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
   return ['## Targets at a glance', '', table(['target', 'tsjail vs reference', 'met (corpus mean or median)', 'policies meeting it'], rows), ''].join('\n');
 }
 
+function multiArchSection(r: Dated<MultiArchResult>): string {
+  const rows = r.rows;
+  const mean = (f: (x: MultiArchResult['rows'][number]) => number) => rows.length ? rows.reduce((a, x) => a + f(x), 0) / rows.length : 0;
+  const fit = rows.filter((x) => x.pair > 0);
+  const allArches = rows.length ? mean((x) => (x.allArches ? x.allArches.split(',').length : 0)) : 0;
+  return ['## Multi-arch programs', '',
+    `${when(r)}. The x86_64 corpus policies that also resolve on i386 (${rows.length} of ${r.policies}): program lengths alone and`,
+    'as one multi-arch program (a dispatch on seccomp_data.arch in front of each arch\'s unchanged program).', '',
+    '| measure (mean over those policies) | value |', '|---|---|',
+    `| x86_64 alone | ${fmt(mean((x) => x.x86_64), 1)} |`,
+    `| i386 alone | ${fmt(mean((x) => x.i386), 1)} |`,
+    `| x86_64,i386 | ${fmt(mean((x) => x.pair), 1)} (${fit.length} fit in 4096) |`,
+    `| --arch all | ${fmt(mean((x) => x.all), 1)} (${fmt(allArches, 2)} arches on average) |`,
+    `| added to an x86_64 call's path | ${fmt(mean((x) => x.extraX86_64), 2)} |`,
+    `| added to an i386 call's path | ${fmt(mean((x) => x.extraI386), 2)} |`,
+    '', 'Per policy: multiarch-x86_64.tsv.', ''].join('\n');
+}
+
 export function writeSummary(dir: string, files: Record<string, string>): string {
   const f = read<FiltersResult>(dir, files.filters);
   const c = read<CompileResult>(dir, files.compile);
@@ -278,10 +297,11 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const sc = files.scale ? read<ScaleResult>(dir, files.scale) : undefined;
   const md = files.mediation ? read<MediationResult>(dir, files.mediation) : undefined;
   const l = read<ServiceResult>(dir, files.service);
+  const ma = files.multiarch ? read<MultiArchResult>(dir, files.multiarch) : undefined;
   const any = f ?? c ?? v ?? s ?? e ?? a ?? l ?? md;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation|multiarch` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
@@ -296,6 +316,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   if (s) out.push(spawnSection(s));
   if (e) out.push(execSection(e));
   if (md) out.push(mediationSection(md));
+  if (ma) out.push(multiArchSection(ma));
   const text = out.join('\n').replace(/\n{3,}/g, '\n\n');
   writeFileSync(path.join(dir, 'README.md'), text);
   return text;

@@ -27,7 +27,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
  */
 export function addPolicyOptions(cmd: Command, { verify = true } = {}): Command {
   cmd
-    .option('-a, --arch <arch>', 'target architecture: x86_64, aarch64, arm, i386, riscv64 (default: this host\'s)')
+    .option('-a, --arch <arch>', 'target architecture: x86_64, aarch64, arm, i386, riscv64 (default: this host\'s); where a program is made, also a comma-separated list (x86_64,i386) or all, for one multi-arch program')
     .option('--include-map <virtual=real>', 'read the @include/@frequency path VIRTUAL from REAL (repeatable; VIRTUAL ending in / maps a prefix)', collect)
     .option('--return-on-match', 'read `name: EXPR; return N` as compile_seccomp_policy does (errno N when EXPR holds) instead of minijail0 (allow when EXPR holds, else errno N)')
     .option('--default-action <action>', 'replace the policy\'s @default, in policy syntax: kill-process, kill-thread, trap, log, "return 1"...')
@@ -60,6 +60,27 @@ export async function resolveArch(arch: string | undefined): Promise<string> {
   throw new UsageError(`unknown architecture "${wanted}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}`);
 }
 
+/**
+ * --arch where a multi-arch program is possible: one arch (canonical, as resolveArch), a
+ * comma-separated list (each canonical, repeats dropped, in the order given) or `all`.
+ */
+export async function resolveArchList(arch: string | undefined): Promise<string> {
+  if (arch === undefined) return resolveArch(arch);
+  if (arch.trim() === 'all') return 'all';
+  if (!arch.includes(',')) return resolveArch(arch.trim());
+  const names: string[] = [];
+  for (const part of arch.split(',')) {
+    if (part.trim() === '') throw new UsageError(`--arch ${arch}: an empty name in the list`);
+    names.push(await resolveArch(part.trim()));
+  }
+  return [...new Set(names)].join(',');
+}
+
+/** The single arch a multi-arch --arch stands for where one is needed: the first listed; the host's for `all`. */
+export async function firstArch(arch: string): Promise<string> {
+  return arch === 'all' ? resolveArch(undefined) : arch.split(',')[0];
+}
+
 export function includeMapOf(opts: PolicyOptions) {
   try {
     return parseIncludeMap(opts.includeMap ?? []);
@@ -90,7 +111,7 @@ export interface LoadedProgram {
 
 /** A program from a policy (compiled) or a .bpf file (taken as is). */
 export async function loadProgram(input: string, opts: PolicyOptions): Promise<LoadedProgram> {
-  const arch = await resolveArch(opts.arch);
+  const arch = await resolveArchList(opts.arch);
   includeMapOf(opts);
   const got = await readInput(input);
   if (got.kind === 'bpf') return { program: got.program, arch, from: 'bpf', path: got.path };

@@ -2,7 +2,7 @@
 
 import { Command, Option } from 'commander';
 import { CompileResult, Diagnostic, PolicyError, decodeProgram, formatDiagnostics } from '../policy/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, compileWithOptions, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, compileWithOptions, resolveArchList } from './common';
 import { PolicyFailure, UsageError } from './errors';
 import { readInput, writeOutput } from './io';
 import { ioUringCallsAllowed, ioUringRisk } from '../jail/io-uring';
@@ -56,6 +56,7 @@ export function toJson(r: CompileResult): string {
     diagnostics: r.diagnostics,
     files: r.files,
     ...(r.verify ? { verify: r.verify } : {}),
+    ...(r.arches && r.arches.length > 0 ? { arches: r.arches } : {}),
   }) + '\n';
 }
 
@@ -65,7 +66,7 @@ function warn(diags: readonly Diagnostic[]): void {
 }
 
 async function run(policy: string, opts: CompileCliOptions): Promise<void> {
-  const arch = await resolveArch(opts.arch);
+  const arch = await resolveArchList(opts.arch);
   includeMapOf(opts);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.name)) throw new UsageError(`--name "${opts.name}" is not a C identifier`);
   const toStdout = opts.output === undefined || opts.output === '-';
@@ -85,7 +86,7 @@ async function run(policy: string, opts: CompileCliOptions): Promise<void> {
     throw e;
   }
   warn(r.diagnostics);
-  const uring = ioUringCallsAllowed(r.program, archNode(r.arch));
+  const uring = [...new Set(r.arch.split(',').flatMap((a) => ioUringCallsAllowed(r.program, archNode(a))))];
   if (uring.length) process.stderr.write(`tsjail: warning: ${ioUringRisk(uring)}\n`);
   const out = opts.format === 'raw' ? r.program : opts.format === 'c' ? toCHeader(r, input.path, opts.name) : toJson(r);
   await writeOutput(opts.output, out);
@@ -99,7 +100,8 @@ export function registerCompile(program: Command): void {
       'raw (default) writes the kernel\'s struct sock_filter array, 8 bytes per instruction: the same ' +
       '.bpf format minijail\'s compile_seccomp_policy writes and `minijail0 --seccomp-bpf-binary` reads. ' +
       'c writes a C header (the array and its struct sock_fprog); json writes ' +
-      '{ok, arch, insns, program (hex), filter [{code, jt, jf, k}], diagnostics, files}.')
+      '{ok, arch, insns, program (hex), filter [{code, jt, jf, k}], diagnostics, files}; a multi-arch program ' +
+      '(--arch x86_64,i386 or --arch all) adds arches [{arch, start, insns}].')
     .argument('<policy>', 'policy file (- for stdin)')
     .option('-o, --output <file>', 'write here instead of stdout')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['raw', 'c', 'json']).default('raw'))

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { DiffResult, PolicyDifference, PolicyError, diffPolicies } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArchList } from './common';
 import { ExitStatus, PolicyFailure } from './errors';
 import { readInput } from './io';
 
@@ -22,7 +22,7 @@ export function describeDiff(r: DiffResult): string {
   if (r.differences.length === 0) return 'no difference: the two policies give the same outcome for every call';
   const groups = new Map<string, PolicyDifference[]>();
   for (const d of r.differences) {
-    const key = d.scope === 'syscall' ? `${d.syscall} (${d.nr})` : d.scope === 'numbers' ? 'unlisted syscall numbers' : 'foreign architectures';
+    const key = (d.arch ? `${d.arch} ` : '') + (d.scope === 'syscall' ? `${d.syscall} (${d.nr})` : d.scope === 'numbers' ? 'unlisted syscall numbers' : 'foreign architectures');
     const list = groups.get(key) ?? [];
     list.push(d);
     groups.set(key, list);
@@ -37,7 +37,7 @@ export function describeDiff(r: DiffResult): string {
 }
 
 async function run(oldPath: string, newPath: string, opts: DiffCliOptions): Promise<void> {
-  const arch = await resolveArch(opts.arch);
+  const arch = await resolveArchList(opts.arch);
   const map = includeMapOf(opts);
   const a = await readInput(oldPath);
   const b = await readInput(newPath);

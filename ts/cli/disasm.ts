@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { InvalidProgramError, disassemble, simulate } from '../policy/index';
-import { PolicyOptions, addPolicyOptions, loadProgram } from './common';
+import { PolicyOptions, addPolicyOptions, firstArch, loadProgram } from './common';
 import { writeOutput } from './io';
 
 async function run(input: string, opts: PolicyOptions): Promise<void> {
@@ -13,7 +13,7 @@ async function run(input: string, opts: PolicyOptions): Promise<void> {
   // they are not a program the kernel would load (the simulator applies its checks).
   if (p.from === 'bpf') {
     try {
-      await simulate(p.program, { arch: p.arch, nr: 0 });
+      await simulate(p.program, { arch: await firstArch(p.arch), nr: 0 });
     } catch (e) {
       if (!(e instanceof InvalidProgramError)) throw e;
       process.stderr.write(`tsjail: warning: ${e.message} (the kernel would refuse to load it)\n`);

@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { SimulateResult, archInfo, constantValue, constants, simulate, suggestNames, syscallName, syscallNames, syscallNumber } from '../policy/index';
-import { PolicyOptions, addPolicyOptions, loadProgram, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, firstArch, loadProgram, resolveArch, resolveArchList } from './common';
 import { UsageError } from './errors';
 import { parseInteger, writeOutput } from './io';
 
@@ -11,6 +11,7 @@ interface SimulateCliOptions extends PolicyOptions {
   args?: string;
   ip?: string;
   json?: boolean;
+  callArch?: string;
 }
 
 /** A number or a named constant of `arch`, or several joined by `|` (as in policies). */
@@ -64,14 +65,16 @@ async function describe(r: SimulateResult, arch: string): Promise<string> {
 }
 
 async function run(input: string, opts: SimulateCliOptions): Promise<void> {
-  const arch = await resolveArch(opts.arch);
+  // --arch may name several arches (a multi-arch program); the call is made on --call-arch.
+  const programArch = await resolveArchList(opts.arch);
+  const arch = opts.callArch !== undefined ? await resolveArch(opts.callArch) : await firstArch(programArch);
   const nr = await syscallOf(opts.syscall, arch);
   const argTexts = opts.args === undefined || opts.args.trim() === '' ? [] : opts.args.split(',');
   if (argTexts.length > 6) throw new UsageError(`--args: a syscall has at most 6 arguments, got ${argTexts.length}`);
   const args: bigint[] = [];
   for (let i = 0; i < argTexts.length; i++) args.push(await parseValue(argTexts[i], arch, `--args a${i}`));
   const ip = opts.ip === undefined ? 0n : await parseValue(opts.ip, arch, '--ip');
-  const p = await loadProgram(input, { ...opts, arch });
+  const p = await loadProgram(input, { ...opts, arch: programArch });
   const r = await simulate(p.program, { arch, nr, args, ip });
   if (opts.json) {
     await writeOutput(undefined, JSON.stringify({ action: r.action, data: r.data, insns: r.insns }) + '\n');
@@ -98,6 +101,7 @@ export function registerSimulate(program: Command): void {
     .requiredOption('-s, --syscall <name|nr>', 'the syscall, by name on --arch or by number')
     .option('--args <a0,...,a5>', 'up to 6 comma-separated arguments: numbers (decimal, 0x, 0 octal, negative) or constants like O_RDONLY|O_CLOEXEC; missing ones are 0')
     .option('--ip <value>', 'instruction pointer (seccomp_data.instruction_pointer)')
+    .option('--call-arch <arch>', 'the call\'s arch (seccomp_data.arch) when --arch lists several or the .bpf file is multi-arch (default: the first of --arch)')
     .option('--json', 'print the result as JSON');
   addPolicyOptions(cmd).action((input: string, opts: SimulateCliOptions) => run(input, opts));
 }

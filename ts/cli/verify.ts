@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { PolicyError, VerifyResult, formatDiagnostics, verifyPolicy } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArchList } from './common';
 import { ExitStatus, PolicyFailure } from './errors';
 import { readInput } from './io';
 
@@ -18,14 +18,19 @@ const hex = (v: bigint) => '0x' + v.toString(16);
 
 /** One paragraph a reviewer can act on. */
 export function describeVerify(r: VerifyResult, what: string): string {
+  if (r.status === 'proven' && r.arches) {
+    const per = r.arches.map((a) => `${a.arch}: ${a.paths} paths, ${a.regions} regions`).join('; ');
+    return `proven: ${what} (${r.insns} instructions, ${r.arches.length} arches) gives each arch's policy outcome for every input (${per}); any other arch gets the bad-arch action`;
+  }
   if (r.status === 'proven') {
     return `proven: ${what} (${r.insns} instructions) gives the policy's outcome for every input (${r.paths} paths, ${r.regions} regions checked)`;
   }
-  if (r.status === 'unproven') return `not proven: ${r.reason ?? 'unknown reason'}`;
-  const ce = r.counterexample!;
+  if (r.status === 'unproven') return `not proven${r.arch ? ` (${r.arch})` : ''}: ${r.reason ?? 'unknown reason'}`;
+  const ce = r.counterexample;
+  if (!ce) return `MISMATCH: ${what} differs from the policy${r.arch ? ` (${r.arch})` : ''}: ${r.reason ?? 'unknown reason'}`;
   const call = `${ce.syscall || '#' + ce.nr}(${ce.args.map(hex).join(', ')})`;
   const lines = [
-    `MISMATCH: ${what} differs from the policy`,
+    `MISMATCH: ${what} differs from the policy${r.arch ? ` of ${r.arch}` : ''}`,
     `  input:   arch=0x${ce.arch.toString(16)} nr=${ce.nr} ${call} ip=${hex(ce.ip)}`,
     `  program: ${ce.programAction}`,
     `  policy:  ${ce.policyAction}`,
@@ -36,7 +41,7 @@ export function describeVerify(r: VerifyResult, what: string): string {
 }
 
 async function run(policy: string, opts: VerifyCliOptions): Promise<void> {
-  const arch = await resolveArch(opts.arch);
+  const arch = await resolveArchList(opts.arch);
   const map = includeMapOf(opts);
   const input = await readInput(policy);
   if (input.kind === 'bpf') throw new PolicyFailure(`${input.path} is a BPF program; verify takes the policy (give the program with --program)`);

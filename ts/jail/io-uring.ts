@@ -139,8 +139,14 @@ function jump(op: number, a: number, src: number): boolean | undefined {
 
 /** The io_uring syscalls a program lets run (see callMayRun), by name; [] when none. */
 export function ioUringCallsAllowed(bpf: Uint8Array, arch: string = process.arch): string[] {
-  return IO_URING_SYSCALLS.filter((c) => callMayRun(bpf, c.nr, arch)).map((c) => c.name);
+  // A 64-bit program can also make its compat arch's calls (int $0x80 on x86_64), which a
+  // multi-arch program may allow on their own: ask for both.
+  const arches = COMPAT[arch] ? [arch, COMPAT[arch]] : [arch];
+  return IO_URING_SYSCALLS.filter((c) => arches.some((a) => callMayRun(bpf, c.nr, a))).map((c) => c.name);
 }
+
+/** The 32-bit arch a 64-bit process can also call as (Node's names). */
+const COMPAT: Record<string, string> = { x64: 'ia32', arm64: 'arm' };
 
 /** One line for users: what io_uring means for the policy. */
 export function ioUringRisk(calls: readonly string[]): string {

@@ -35,6 +35,19 @@ export interface CompileResult {
   files: string[];
   /** The verifier's report, when `verify` was asked for and codegen ran. */
   verify?: VerifyReport;
+  /**
+   * A multi-arch program (`arch: 'x86_64,i386'` or `'all'`; `arch` then lists the arches it
+   * holds): each arch's part, its first instruction and length. Absent for a single arch.
+   */
+  arches?: ArchSlice[];
+}
+
+/** One arch's part of a multi-arch program (docs/codegen.md, "Multi-arch programs"). */
+export interface ArchSlice {
+  arch: string;
+  /** Index of its first instruction. */
+  start: number;
+  insns: number;
 }
 
 interface CoreCompileJson {
@@ -43,6 +56,7 @@ interface CoreCompileJson {
   program: string;
   insns: number;
   verify?: VerifyReport | null;
+  arches?: ArchSlice[];
   diagnostics: Diagnostic[];
 }
 
@@ -50,6 +64,14 @@ function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
   return out;
+}
+
+/** A multi-arch request's diagnostic that only some arches report says which in `formatted`. */
+export function archNoted(d: Diagnostic, arches: string): Diagnostic {
+  if (d.arch === undefined || d.arch === arches) return d;
+  const nl = d.formatted.indexOf('\n');
+  const at = nl < 0 ? d.formatted.length : nl;
+  return { ...d, formatted: `${d.formatted.slice(0, at)} (on ${d.arch})${d.formatted.slice(at)}` };
 }
 
 /** Compile policy text. Never throws on a bad policy: errors come back as diagnostics. */
@@ -60,12 +82,13 @@ export async function compilePolicy(text: string, options: CompileOptions): Prom
   if (!core) return { ok: false, arch: options.arch, program: new Uint8Array(0), insns: 0, diagnostics: req.diagnostics, files: req.files };
   const json = await withCore((c) => c.compile(core.files, core.arch, core.flags, core.defaultAction));
   const r = JSON.parse(json) as CoreCompileJson;
-  const diagnostics = [...req.diagnostics, ...r.diagnostics];
+  const diagnostics = [...req.diagnostics, ...r.diagnostics.map((d) => archNoted(d, r.arch))];
   const ok = r.ok && !diagnostics.some((d) => d.severity === 'error');
   const program = ok ? hexToBytes(r.program) : new Uint8Array(0);
   return {
     ok, arch: r.arch || options.arch, program, insns: ok ? r.insns : 0, diagnostics, files: req.files,
     ...(r.verify ? { verify: r.verify } : {}),
+    ...(ok && r.arches && r.arches.length > 0 ? { arches: r.arches } : {}),
   };
 }
 

@@ -59,6 +59,12 @@ export interface Diagnostic {
   suggestions?: Suggestion[];
   /** `file:line:col: error: message`, the source line and a caret. */
   formatted: string;
+  /**
+   * Multi-arch requests only: the arches that report it, comma-separated (a diagnostic every
+   * arch reports appears once). `formatted` then ends its first line with `(on ARCHES)` when
+   * not every arch reports it.
+   */
+  arch?: string;
 }
 
 /** Codes the host (this layer, not the core) reports while collecting files. */

@@ -2,7 +2,7 @@
 // imports Node modules; @include files come from a caller-given map or resolver.
 
 export { compilePolicy, compilePolicyOrThrow } from './compile';
-export type { CompileOptions, CompileResult, VerifyReport } from './compile';
+export type { ArchSlice, CompileOptions, CompileResult, VerifyReport } from './compile';
 export { analyzePolicy } from './analyze';
 export type {
   AnalyzeOptions, PolicyAnalysis, PolicyIR, IRSyscall, IRRule, IRComparison, IRAction, ComparisonOp,
@@ -25,7 +25,7 @@ export type { ActionName } from './abi';
 export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
-export type { VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
+export type { ArchVerifyReport, VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
 export { PolicyDocument, policyTokens, tokenIndexAt, policyOutline, symbolAt, syscallArguments, ACTION_WORDS, DIRECTIVE_NAMES } from './service/index';
 export type {
   ServiceSimulation, PolicyToken, TokenKind, PolicySymbol, PolicySymbolKind, PolicyCompletion, CompletionKind, PolicyHover, SyscallArgument,

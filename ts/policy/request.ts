@@ -9,7 +9,11 @@ import { ArchName } from './tables';
 
 /** The options every policy call shares (compilePolicy, verifyPolicy, diffPolicies, analyzePolicy). */
 export interface PolicyOptions {
-  /** Target architecture: x86_64, aarch64, arm, i386, riscv64 (or an alias the core knows). */
+  /**
+   * Target architecture: x86_64, aarch64, arm, i386, riscv64 (or an alias the core knows). For
+   * compile, verify, simulatePolicy and diff also a comma-separated list (`x86_64,i386`) or
+   * `all`: one multi-arch program dispatching on seccomp_data.arch.
+   */
   arch: ArchName | (string & {});
   /** Name of the policy in diagnostics, and the base that relative @include paths resolve against. */
   path?: string;

@@ -97,7 +97,13 @@ export async function simulate(program: Uint8Array, options: SimulateOptions): P
   return { action: r.action, data: r.data, insns: r.insns, ret: r.ret >>> 0 };
 }
 
-export interface SimulatePolicyOptions extends PolicyOptions, Omit<SimulateOptions, 'arch'> {}
+export interface SimulatePolicyOptions extends PolicyOptions, Omit<SimulateOptions, 'arch'> {
+  /**
+   * The call's arch (seccomp_data.arch, and where `syscall` names resolve) when `arch` lists
+   * several (`x86_64,i386`; a multi-arch program): default the first listed. Required for `all`.
+   */
+  callArch?: ArchName | (string & {});
+}
 
 /** The call's outcome when the policy compiled: simulate's result and the rule that decided it. */
 export interface SimulatedCall extends SimulateResult {
@@ -127,7 +133,10 @@ export type SimulatePolicyResult = (SimulatedCall | { ok: false }) & {
  * throws TypeError/RangeError on bad call options, as simulate does.
  */
 export async function simulatePolicy(source: string | PolicyFiles, options: SimulatePolicyOptions): Promise<SimulatePolicyResult> {
-  const data = await callData('simulatePolicy', options);
+  const multi = typeof options.arch === 'string' && (options.arch.trim() === 'all' || options.arch.includes(','));
+  if (multi && options.arch.trim() === 'all' && options.callArch === undefined) throw new TypeError('simulatePolicy: options.callArch is required with arch "all"');
+  const callArch = options.callArch ?? (multi ? options.arch.split(',')[0].trim() : options.arch);
+  const data = await callData('simulatePolicy', { ...options, arch: callArch });
   const req = await prepareRequest('simulatePolicy', source, options, requestFlags(options));
   const core = req.core;
   if (!core) return { ok: false, arch: '', diagnostics: req.diagnostics, files: req.files };

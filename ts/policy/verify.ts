@@ -34,6 +34,22 @@ export interface VerifyResult {
   regions: number;
   insns: number;
   diagnostics: Diagnostic[];
+  /**
+   * Multi-arch requests (`arch: 'x86_64,i386'` or `'all'`): the arch of the report above (the
+   * first one not proven, else the first), and every arch's own report.
+   */
+  arch?: string;
+  arches?: ArchVerifyReport[];
+}
+
+/** One arch's part of a multi-arch proof. */
+export interface ArchVerifyReport {
+  arch: string;
+  status: 'proven' | 'mismatch' | 'unproven';
+  reason?: string;
+  counterexample?: Counterexample;
+  paths: number;
+  regions: number;
 }
 
 export interface VerifyOptions extends PolicyOptions {
@@ -42,6 +58,10 @@ export interface VerifyOptions extends PolicyOptions {
 }
 
 interface CoreCounterexample extends Omit<Counterexample, 'args' | 'ip'> { args: string[]; ip: string }
+
+function counterexample(ce: CoreCounterexample): Counterexample {
+  return { ...ce, args: ce.args.map((a) => BigInt(a)), ip: BigInt(ce.ip) };
+}
 
 /**
  * Prove that a program (tsjail's own, or `options.program`) gives the policy's outcome for every
@@ -65,14 +85,21 @@ export async function verifyPolicy(text: string, options: VerifyOptions): Promis
   const v = r.verify;
   const out: VerifyResult = { status: v.status, paths: v.paths, regions: v.regions, insns: r.insns, diagnostics };
   if (v.reason) out.reason = v.reason;
-  if (v.counterexample) {
-    const ce = v.counterexample as CoreCounterexample;
-    out.counterexample = { ...ce, args: ce.args.map((a) => BigInt(a)), ip: BigInt(ce.ip) };
+  if (v.counterexample) out.counterexample = counterexample(v.counterexample);
+  if (v.arch !== undefined) out.arch = v.arch;
+  if (Array.isArray(v.arches)) {
+    out.arches = (v.arches as Array<Omit<ArchVerifyReport, 'counterexample'> & { counterexample?: CoreCounterexample }>).map((a) => ({
+      arch: a.arch, status: a.status, paths: a.paths, regions: a.regions,
+      ...(a.reason ? { reason: a.reason } : {}),
+      ...(a.counterexample ? { counterexample: counterexample(a.counterexample) } : {}),
+    }));
   }
   return out;
 }
 
 export interface PolicyDifference {
+  /** The arch this difference is on: set when the diff was asked for several arches (a list or `all`). */
+  arch?: string;
   /** 'syscall' (one number), 'numbers' (a range of unlisted numbers) or 'foreign-arch'. */
   scope: 'syscall' | 'numbers' | 'foreign-arch';
   syscall: string;
@@ -102,6 +129,9 @@ export interface DiffResult {
 /** The exact set of calls whose outcome changes from `oldText` to `newText` (same arch and options). */
 export async function diffPolicies(oldText: string, newText: string, options: PolicyOptions & { oldPath?: string; newPath?: string }): Promise<DiffResult> {
   const flags = requestFlags(options);
+  if (typeof options.arch === 'string' && (options.arch.trim() === 'all' || options.arch.includes(','))) {
+    return diffPerArch(oldText, newText, options, flags);
+  }
   const a = await prepareRequest('diffPolicies', oldText, options, flags, options.oldPath ?? options.path ?? 'old.policy');
   const b = await prepareRequest('diffPolicies', newText, options, flags, options.newPath ?? options.path ?? 'new.policy');
   const oldCore = a.core, newCore = b.core;
@@ -114,4 +144,36 @@ export async function diffPolicies(oldText: string, newText: string, options: Po
     diagnosticsOld: [...a.diagnostics, ...r.diagnosticsOld],
     diagnosticsNew: [...b.diagnostics, ...r.diagnosticsNew],
   };
+}
+
+/**
+ * diffPolicies for several arches: each arch diffed on its own, the differences tagged with
+ * their arch. `all` is every arch on which either policy resolves (as compile's `all`).
+ */
+async function diffPerArch(oldText: string, newText: string, options: PolicyOptions & { oldPath?: string; newPath?: string }, flags: number): Promise<DiffResult> {
+  let arches: string[];
+  if (options.arch.trim() === 'all') {
+    const found = new Set<string>();
+    for (const [text, p] of [[oldText, options.oldPath ?? options.path ?? 'old.policy'], [newText, options.newPath ?? options.path ?? 'new.policy']] as const) {
+      const req = await prepareRequest('diffPolicies', text, { ...options, arch: 'all' }, flags, p);
+      const core = req.core;
+      if (!core) continue;
+      const r = JSON.parse(await withCore((c) => c.compile(core.files, 'all', flags, core.defaultAction))) as { arch: string };
+      for (const a of r.arch.split(',')) if (a !== '') found.add(a);
+    }
+    arches = [...found];
+  } else {
+    arches = [...new Set(options.arch.split(',').map((a) => a.trim()))];
+  }
+  const out: DiffResult = { ok: true, complete: true, differences: [], diagnosticsOld: [], diagnosticsNew: [] };
+  for (const arch of arches) {
+    const r = await diffPolicies(oldText, newText, { ...options, arch });
+    out.ok &&= r.ok;
+    out.complete &&= r.complete;
+    out.differences.push(...r.differences.map((d) => ({ arch, ...d })));
+    out.diagnosticsOld.push(...r.diagnosticsOld.map((d) => ({ ...d, arch })));
+    out.diagnosticsNew.push(...r.diagnosticsNew.map((d) => ({ ...d, arch })));
+  }
+  if (arches.length === 0) out.ok = false;
+  return out;
 }

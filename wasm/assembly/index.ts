@@ -7,7 +7,7 @@ import { SourceSet, Span } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
 import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './options';
 import { RET_KILL_THREAD, RET_DATA, actionName } from './actions';
-import { findArch, allArches, Arch } from './tables/index';
+import { findArch, allArches, archByAudit, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
@@ -25,6 +25,9 @@ import { rankNames as rank } from './suggest';
 import { formatPolicy } from './format';
 import { lintPolicy } from './lint/index';
 import { tokensJson, syscallArgumentsJson } from './service';
+import { layoutMulti, splitMulti, MultiLayout, headerLength } from './multiarch';
+import { BPF_MAXINSNS } from './bpf/insn';
+import { VerifyResult } from './verify/symbolic';
 
 /** Paths named by `@include`/`@frequency` in one file, resolved against `path`'s directory; '\n'-separated. */
 export function scanIncludes(path: string, text: string): string {
@@ -39,6 +42,8 @@ export function scanIncludes(path: string, text: string): string {
  */
 export function compile(files: string, arch: string, flags: u32, defaultAction: string): string {
   arenaEnter();
+  const multi = multiFrontEnds(files, arch, flags, defaultAction);
+  if (multi != null) return released(compileMulti(multi));
   const fe = frontEnd(files, arch, flags, defaultAction);
   return released(compileFrom(fe, fe.ir));
 }
@@ -138,6 +143,8 @@ function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
  */
 export function verify(files: string, arch: string, flags: u32, defaultAction: string, program: Uint8Array): string {
   arenaEnter();
+  const multi = multiFrontEnds(files, arch, flags, defaultAction);
+  if (multi != null) return released(verifyMulti(multi, program));
   const fe = frontEnd(files, arch, flags, defaultAction);
   let report = 'null';
   let insns = 0;
@@ -290,6 +297,10 @@ function rangeJson(o: JsonObject, s: Span, sources: SourceSet): JsonObject {
 }
 
 function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
+  return jsonArray(diagnosticItems(diags, sources));
+}
+
+function diagnosticItems(diags: Diagnostics, sources: SourceSet): string[] {
   const items = new Array<string>();
   for (let i = 0; i < diags.list.length; i++) {
     const d = diags.list[i];
@@ -319,7 +330,7 @@ function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
     o.str('formatted', formatDiagnostic(d, sources));
     items.push(o.toString());
   }
-  return jsonArray(items);
+  return items;
 }
 
 /**
@@ -341,6 +352,8 @@ export function simulate(program: Uint8Array, data: Uint8Array): string {
  */
 export function simulatePolicy(files: string, arch: string, flags: u32, defaultAction: string, data: Uint8Array): string {
   arenaEnter();
+  const multi = multiFrontEnds(files, arch, flags, defaultAction);
+  if (multi != null) return released(simulateMulti(multi, data));
   const fe = frontEnd(files, arch, flags, defaultAction);
   const diags = fe.diags;
   const ir = fe.ir;
@@ -431,4 +444,296 @@ export function tokens(text: string): string {
 export function syscallArguments(name: string): string {
   arenaEnter();
   return released(syscallArgumentsJson(name));
+}
+
+// ---- multi-arch requests (`x86_64,i386` or `all`): wasm/assembly/multiarch.ts ----
+
+/** The per-arch front ends of a multi-arch request; `list` names them in the request's order. */
+class MultiFront {
+  fronts: FrontEnd[] = [];
+  /** Problems with the arch list itself (an unknown name, no arch left). */
+  diags: Diagnostics = new Diagnostics();
+  sources: SourceSet = new SourceSet();
+}
+
+/** True when `arch` asks for a multi-arch program: a comma-separated list, or `all`. */
+function isMultiArch(arch: string): bool {
+  return arch == 'all' || indexOfChar(arch, 44 /* , */) >= 0;
+}
+
+/**
+ * The front ends of a multi-arch request, or null when `arch` names one arch (the single-arch
+ * path, unchanged). A list keeps its order, repeats dropped; `all` is every arch, in the core's
+ * order, on which the policy resolves without errors (its `[arch=...]` tags are applied per
+ * arch, and every name it uses exists there); when it resolves on none, all five front ends
+ * are kept so their errors are reported.
+ */
+function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: string): MultiFront | null {
+  if (!isMultiArch(arch)) return null;
+  const m = new MultiFront();
+  if (arch == 'all') {
+    const l = allArches();
+    const failed: FrontEnd[] = [];
+    for (let i = 0; i < l.length; i++) {
+      const fe = frontEnd(files, l[i].name, flags, defaultAction);
+      if (fe.ir != null && !fe.diags.hasErrors) m.fronts.push(fe);
+      else failed.push(fe);
+    }
+    if (m.fronts.length == 0) m.fronts = failed;
+    return m;
+  }
+  const names = arch.split(',');
+  const seen: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i].trim();
+    const a = findArch(name);
+    if (a == null) { m.diags.error(Code.UnknownArch, null, [name]); continue; }
+    if (seen.includes(a.name)) continue;
+    seen.push(a.name);
+    m.fronts.push(frontEnd(files, a.name, flags, defaultAction));
+  }
+  if (m.fronts.length == 0 && !m.diags.hasErrors) m.diags.error(Code.UnknownArch, null, [arch]);
+  return m;
+}
+
+function multiHasErrors(m: MultiFront): bool {
+  if (m.diags.hasErrors || m.fronts.length == 0) return true;
+  for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].ir == null || m.fronts[i].diags.hasErrors) return true;
+  return false;
+}
+
+function multiArchName(m: MultiFront): string {
+  const names = new Array<string>();
+  for (let i = 0; i < m.fronts.length; i++) names.push(m.fronts[i].arch!.name);
+  return names.join(',');
+}
+
+/**
+ * Every front end's diagnostics, each with an `arch` field: the arches that report it,
+ * comma-separated (the same diagnostic from several arches appears once).
+ */
+function multiDiagnosticsJson(m: MultiFront): string {
+  const keys = diagnosticItems(m.diags, m.sources);
+  const arches = new Array<string>(keys.length).fill('');
+  for (let i = 0; i < m.fronts.length; i++) {
+    const fe = m.fronts[i];
+    const items = diagnosticItems(fe.diags, fe.sources);
+    for (let k = 0; k < items.length; k++) {
+      const at = keys.indexOf(items[k]);
+      if (at >= 0) arches[at] = arches[at].length > 0 ? arches[at] + ',' + fe.arch!.name : fe.arch!.name;
+      else { keys.push(items[k]); arches.push(fe.arch!.name); }
+    }
+  }
+  const out = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const s = keys[i];
+    out[i] = arches[i].length > 0 ? s.substring(0, s.length - 1) + ',"arch":' + jsonString(arches[i]) + '}' : s;
+  }
+  return jsonArray(out);
+}
+
+/** What an arch outside the list gets: the bad-arch action (kill-process, or kill-thread with FLAG_KILL_THREAD). */
+function multiBadArch(m: MultiFront): u32 {
+  return m.fronts[0].ir!.badArchAction;
+}
+
+/** Each arch's program (null entries when one failed: its diagnostics say why). */
+function multiPrograms(m: MultiFront): Array<Insn[] | null> {
+  const progs = new Array<Insn[] | null>();
+  for (let i = 0; i < m.fronts.length; i++) {
+    const fe = m.fronts[i];
+    progs.push(generate(fe.ir!, fe.diags));
+  }
+  return progs;
+}
+
+/** The whole program, or null with an error (a part failed, or the total is too long). */
+function multiProgram(m: MultiFront, progs: Array<Insn[] | null>): Insn[] | null {
+  const audits: u32[] = [];
+  const parts: Insn[][] = [];
+  let total = headerLength(progs.length);
+  const sizes = new Array<string>();
+  for (let i = 0; i < progs.length; i++) {
+    const p = progs[i];
+    if (p == null || m.fronts[i].diags.hasErrors) return null;
+    audits.push(m.fronts[i].arch!.auditArch);
+    parts.push(p);
+    total += p.length;
+    sizes.push(m.fronts[i].arch!.name + ' ' + p.length.toString());
+  }
+  // One arch (a list with repeats, or `all` on a policy for one arch): the single-arch program.
+  if (parts.length == 1) return parts[0];
+  if (total > BPF_MAXINSNS) {
+    m.diags.error(Code.ProgramTooLong, null, [total.toString() + ' (' + sizes.join(', ') + ', dispatch ' + headerLength(parts.length).toString() + ')']);
+    return null;
+  }
+  return layoutMulti(audits, parts, multiBadArch(m));
+}
+
+/** {arch, start, insns} per slice, or [] for a single-arch program. */
+function slicesJson(prog: Insn[]): string {
+  const layout = splitMulti(prog);
+  if (layout == null) return '[]';
+  const items = new Array<string>();
+  for (let i = 0; i < layout.slices.length; i++) {
+    const s = layout.slices[i];
+    const a = archByAudit(s.auditArch);
+    items.push(new JsonObject().str('arch', a != null ? a.name : '0x' + s.auditArch.toString(16)).int('start', s.start).int('insns', s.length).toString());
+  }
+  return jsonArray(items);
+}
+
+/**
+ * Prove `prog` equal, for every input, to the request's policies: each listed arch's calls get
+ * that arch's policy, every other arch the bad-arch action. A multi-arch program is proven
+ * slice by slice (its header's shape checked exactly by splitMulti); any other program is
+ * proven against each arch's policy as a whole.
+ * JSON: the first report that is not proven (else the first), with `arch`, and `arches`:
+ * every arch's report with its `arch`.
+ */
+function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
+  const layout = splitMulti(prog);
+  const reports = new Array<string>();
+  let worst = -1;
+  let headerProblem = '';
+  if (layout != null) {
+    if (layout.badArchRet != multiBadArch(m)) headerProblem = 'an arch outside the list gets ' + actionName(layout.badArchRet) + ', not the bad-arch action ' + actionName(multiBadArch(m));
+    for (let s = 0; s < layout.slices.length && headerProblem.length == 0; s++) {
+      let named = false;
+      for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].arch!.auditArch == layout.slices[s].auditArch) named = true;
+      if (!named) {
+        const a = archByAudit(layout.slices[s].auditArch);
+        headerProblem = 'the program has a part for ' + (a != null ? a.name : '0x' + layout.slices[s].auditArch.toString(16)) + ', which the request does not name';
+      }
+    }
+  }
+  for (let i = 0; i < m.fronts.length; i++) {
+    const fe = m.fronts[i];
+    const ir = fe.ir!;
+    let part: Insn[] = prog;
+    let missing = false;
+    if (layout != null) {
+      missing = true;
+      for (let s = 0; s < layout.slices.length; s++) {
+        const sl = layout.slices[s];
+        if (sl.auditArch == ir.arch.auditArch) { part = prog.slice(sl.start, sl.start + sl.length); missing = false; }
+      }
+    }
+    let r: string;
+    let proven = false;
+    if (headerProblem.length > 0) {
+      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', headerProblem).toString();
+    } else if (missing) {
+      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', 'the program has no part for ' + ir.arch.name).toString();
+    } else {
+      const v: VerifyResult = verifyProgram(ir, part);
+      r = verifyJson(v, ir, fe.sources);
+      proven = v.status == V_PROVEN;
+    }
+    if (!proven && worst < 0) worst = i;
+    reports.push(r.substring(0, r.length - 1) + ',"arch":' + jsonString(ir.arch.name) + '}');
+  }
+  const top = reports[worst < 0 ? 0 : worst];
+  return top.substring(0, top.length - 1) + ',"arches":' + jsonArray(reports) + '}';
+}
+
+function verifyProven(report: string): bool {
+  return report.startsWith('{"status":"proven"');
+}
+
+function compileMulti(m: MultiFront): string {
+  let program: Uint8Array | null = null;
+  let insns = 0;
+  let verifyReport = 'null';
+  let slices = '[]';
+  if (!multiHasErrors(m)) {
+    const prog = multiProgram(m, multiPrograms(m));
+    if (prog != null) {
+      if (m.fronts[0].verify) {
+        verifyReport = multiVerifyJson(m, prog);
+        if (!verifyProven(verifyReport)) m.diags.error(Code.VerifyFailed, null, ['the program differs from the policy of one of its arches']);
+      }
+      if (!m.diags.hasErrors) {
+        program = encode(prog);
+        insns = prog.length;
+        slices = slicesJson(prog);
+      }
+    }
+  }
+  const ok = program != null && !multiHasErrors(m);
+  return new JsonObject()
+    .bool('ok', ok)
+    .str('arch', m.fronts.length > 0 ? multiArchName(m) : '')
+    .raw('arches', slices)
+    .raw('program', ok ? hexJson(program!) : '""')
+    .int('insns', ok ? insns : 0)
+    .raw('verify', verifyReport)
+    .raw('diagnostics', multiDiagnosticsJson(m))
+    .toString();
+}
+
+function verifyMulti(m: MultiFront, program: Uint8Array): string {
+  let report = 'null';
+  let insns = 0;
+  if (!multiHasErrors(m)) {
+    let prog: Insn[] | null = null;
+    if (program.length == 0) prog = multiProgram(m, multiPrograms(m));
+    else {
+      prog = decode(program);
+      if (prog == null) m.diags.error(Code.InvalidProgram, null, ['its length is not a multiple of 8 bytes']);
+    }
+    if (prog != null && !multiHasErrors(m)) {
+      insns = prog.length;
+      report = multiVerifyJson(m, prog);
+    }
+  }
+  return new JsonObject()
+    .bool('ok', !multiHasErrors(m) && report != 'null')
+    .raw('verify', report)
+    .int('insns', insns)
+    .raw('diagnostics', multiDiagnosticsJson(m))
+    .toString();
+}
+
+function simulateMulti(m: MultiFront, data: Uint8Array): string {
+  let res: SimResult | null = null;
+  let rule = 'null';
+  let archName = m.fronts.length > 0 ? multiArchName(m) : '';
+  if (!multiHasErrors(m)) {
+    if (data.length < 64) {
+      m.diags.error(Code.InternalError, null, ['seccomp_data must be 64 bytes, got ' + data.length.toString()]);
+    } else {
+      const prog = multiProgram(m, multiPrograms(m));
+      if (prog != null) {
+        res = runProgram(prog, data);
+        const audit = readU32(data, 4);
+        let expected = multiBadArch(m);
+        for (let i = 0; i < m.fronts.length; i++) {
+          const fe = m.fronts[i];
+          const ir = fe.ir!;
+          if (ir.arch.auditArch != audit) continue;
+          archName = ir.arch.name;
+          const args = new StaticArray<u64>(6);
+          for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
+          const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+          expected = v.action;
+          if (v.syscallIndex >= 0) {
+            const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
+            if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
+          }
+        }
+        if (res.error.length > 0 || res.ret != expected) {
+          m.diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
+          rule = 'null';
+        }
+      }
+    }
+  }
+  const ok = res != null && !multiHasErrors(m);
+  const o = new JsonObject().bool('ok', ok).str('arch', archName);
+  if (ok) {
+    const r = res!;
+    o.int('ret', r.ret).str('action', actionName(r.ret)).int('data', r.ret & RET_DATA).int('insns', r.insns).raw('rule', rule);
+  }
+  return o.raw('diagnostics', multiDiagnosticsJson(m)).toString();
 }

@@ -15,6 +15,7 @@ import {
   RET_ACTION_FULL, RET_DATA,
 } from '../actions';
 import { Arch, findArch, archByAudit } from '../tables/index';
+import { splitMulti } from '../multiarch';
 
 // What A holds, as far as the listing can tell: a seccomp_data offset, or one of these.
 const A_UNSET: i32 = -2; // no path reaches here yet
@@ -203,15 +204,30 @@ export function disassembleProgram(program: Uint8Array, archName: string): strin
       if (e < prog.length && f.jf != 0) isTarget[e] = 1;
     }
   }
+  // A multi-arch program (multiarch.ts): each slice names its syscalls by its own arch, and a
+  // comment line opens it.
+  const multi = splitMulti(prog);
+  const archAt = new Array<Arch | null>(prog.length).fill(arch);
+  const openers = new Map<i32, string>();
+  if (multi != null) {
+    openers.set(0, '# multi-arch dispatch on arch: ' + multi.slices.length.toString() + ' arches, any other arch ' + retName(multi.badArchRet));
+    for (let s = 0; s < multi.slices.length; s++) {
+      const sl = multi.slices[s];
+      const a = archByAudit(sl.auditArch);
+      for (let pc = sl.start; pc < sl.start + sl.length; pc++) archAt[pc] = a;
+      openers.set(sl.start, '# ' + (a != null ? a.name : hex(sl.auditArch)) + ': ' + sl.length.toString() + ' instructions');
+    }
+  }
   const lines = new Array<string>();
   lines.push(' line  CODE  JT   JF      K');
   lines.push('=================================');
   for (let pc = 0; pc < prog.length; pc++) {
+    if (openers.has(pc)) lines.push(openers.get(pc));
     const f = prog[pc];
     const field = fields[pc] == A_UNSET ? A_UNKNOWN : fields[pc];
     const raw = hexFixed(f.code, 2) + ' ' + hexFixed(f.jt, 2) + ' ' + hexFixed(f.jf, 2) + ' ' + hexFixed(f.k, 8);
     const mark = isTarget[pc] != 0 ? 'L' : ' ';
-    lines.push(mark + addr(pc) + ': ' + pad(raw, 27) + '  ' + insnText(prog, pc, field, arch));
+    lines.push(mark + addr(pc) + ': ' + pad(raw, 27) + '  ' + insnText(prog, pc, field, archAt[pc]));
   }
   return lines.join('\n') + '\n';
 }
