@@ -11,6 +11,7 @@ import { registerLint } from './lint';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerExecPath } from './exec-path';
+import { registerConvert } from './convert';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -34,5 +35,6 @@ export function createProgram(): Command {
   registerRun(program);
   registerPackJail(program);
   registerExecPath(program);
+  registerConvert(program);
   return program;
 }

@@ -26,3 +26,7 @@ export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
 export type { VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
+export { exportOciProfile, irToOci, profileJson, SCMP_ARCH } from './oci-export';
+export type { OciProfile, OciRule, OciArg, OciOp, OciExportOptions, OciExportResult, OciExportProblem } from './oci-export';
+export { parseJson, writeJson, JsonSyntaxError } from './oci-json';
+export type { JsonValue } from './oci-json';
