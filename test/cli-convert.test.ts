@@ -62,3 +62,33 @@ describe('tsjail convert --to oci', () => {
     expect(tsjail(['convert', '-', '--arch', 'x86_64'], 'read: 1\n').status).toBe(2);
   });
 });
+
+describe('tsjail convert --from oci', () => {
+  const docker = path.resolve(process.env.TSJAIL_CORPUS ? path.resolve(process.env.TSJAIL_CORPUS, '../oci') : path.join(root, '../shared/corpus/oci'), 'docker-default.json');
+  const haveDocker = (() => { try { readFileSync(docker); return true; } catch { return false; } })();
+  (haveDocker ? test : test.skip)('docker-default becomes a policy that compiles; --caps changes it', () => {
+    const out = path.join(dir, 'docker.policy');
+    const r = tsjail(['convert', '--from', 'oci', docker, '--arch', 'x86_64', '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/^@default return 1$/m);
+    expect(tsjail(['compile', out, '--arch', 'x86_64', '-o', path.join(dir, 'docker.bpf')]).status).toBe(0);
+    const admin = tsjail(['convert', '--from', 'oci', docker, '--arch', 'amd64', '--caps', 'CAP_SYS_ADMIN']);
+    expect(admin.status).toBe(0);
+    expect(admin.stdout).toMatch(/^clone: 1$/m);
+    expect(admin.stdout).toMatch(/capabilities: CAP_SYS_ADMIN, kernel 6\.1/);
+  });
+
+  test('bad input: one line naming the file and the JSON path (or line:column), exit 1', () => {
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_FOO"}]}]}');
+    const r = tsjail(['convert', '--from', 'oci', bad, '--arch', 'x86_64']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`tsjail: ${bad}: syscalls[0].args[0].op: unknown operator "SCMP_CMP_FOO"; expected one of SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ\n`);
+    const j = tsjail(['convert', '--from', 'oci', '-', '--arch', 'x86_64'], '{\n  "defaultAction": }');
+    expect(j.status).toBe(1);
+    expect(j.stderr).toBe('tsjail: <stdin>:2:20: invalid JSON: unexpected "}"\n');
+    expect(tsjail(['convert', '--from', 'oci', path.join(dir, 'nope.json'), '--arch', 'x86_64']).stderr).toMatch(/^tsjail: cannot read .*nope\.json: no such file or directory/);
+  });
+});

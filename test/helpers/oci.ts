@@ -29,7 +29,9 @@ export interface Loaded { program: Uint8Array; skipped: string[]; numbered: stri
 
 /** The program libseccomp builds from a profile (JSON text) for one arch. */
 /** `numbers`: name -> nr for syscalls this libseccomp does not know (added by number). */
-export function loadWithLibseccomp(profileText: string, arch: string, badArchRet: number, numbers: Record<string, number> = {}): Loaded {
+export interface DockerFilter { caps: string[]; kernel: string; goarch: string }
+
+export function loadWithLibseccomp(profileText: string, arch: string, badArchRet: number, numbers: Record<string, number> = {}, docker?: DockerFilter): Loaded {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsjail-oci-'));
   try {
     const prof = path.join(dir, 'profile.json');
@@ -37,7 +39,8 @@ export function loadWithLibseccomp(profileText: string, arch: string, badArchRet
     const nums = path.join(dir, 'numbers.json');
     writeFileSync(prof, profileText);
     writeFileSync(nums, JSON.stringify(numbers));
-    const r = spawnSync(PYTHON!, [LOADER, prof, LIBSECCOMP_ARCH[arch], String(badArchRet >>> 0), out, nums], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON!, [LOADER, prof, LIBSECCOMP_ARCH[arch], String(badArchRet >>> 0), out, nums,
+      ...(docker ? [docker.caps.join(','), docker.kernel, docker.goarch] : [])], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`libseccomp refused the profile: ${r.stderr.trim().split('\n').slice(-1)[0]}`);
     const { skipped, numbered } = JSON.parse(r.stdout) as { skipped: string[]; numbered: string[] };
     return { program: new Uint8Array(readFileSync(out)), skipped, numbered };
