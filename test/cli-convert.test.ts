@@ -63,9 +63,11 @@ describe('tsjail convert --to oci', () => {
   });
 });
 
+/** Docker's default profile in the shared corpus (next to the policies). */
+const docker = path.resolve(process.env.TSJAIL_CORPUS ? path.resolve(process.env.TSJAIL_CORPUS, '../oci') : path.join(root, '../shared/corpus/oci'), 'docker-default.json');
+const haveDocker = (() => { try { readFileSync(docker); return true; } catch { return false; } })();
+
 describe('tsjail convert --from oci', () => {
-  const docker = path.resolve(process.env.TSJAIL_CORPUS ? path.resolve(process.env.TSJAIL_CORPUS, '../oci') : path.join(root, '../shared/corpus/oci'), 'docker-default.json');
-  const haveDocker = (() => { try { readFileSync(docker); return true; } catch { return false; } })();
   (haveDocker ? test : test.skip)('docker-default becomes a policy that compiles; --caps changes it', () => {
     const out = path.join(dir, 'docker.policy');
     const r = tsjail(['convert', '--from', 'oci', docker, '--arch', 'x86_64', '-o', out]);
@@ -90,5 +92,34 @@ describe('tsjail convert --from oci', () => {
     expect(j.status).toBe(1);
     expect(j.stderr).toBe('tsjail: <stdin>:2:20: invalid JSON: unexpected "}"\n');
     expect(tsjail(['convert', '--from', 'oci', path.join(dir, 'nope.json'), '--arch', 'x86_64']).stderr).toMatch(/^tsjail: cannot read .*nope\.json: no such file or directory/);
+  });
+});
+
+describe('tsjail run --seccomp-oci', () => {
+  test('runs a program under a profile: a denied call fails with the profile\'s errno', () => {
+    const prof = path.join(dir, 'deny-uname.json');
+    writeFileSync(prof, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['uname', 'io_uring_setup', 'io_uring_enter', 'io_uring_register'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    const r = tsjail(['run', '--seccomp-oci', prof, '--', '/bin/uname']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Operation not permitted/);
+    expect(tsjail(['run', '--seccomp-oci', prof, '--', '/bin/true']).status).toBe(0);
+  });
+
+  (haveDocker ? test : test.skip)('docker-default: a shell runs; a new user namespace is refused without CAP_SYS_ADMIN, and --oci-caps changes the profile', () => {
+    const sh = ['--', '/bin/sh', '-c', 'echo ok; unshare -U true 2>/dev/null; echo unshare=$?'];
+    const none = tsjail(['run', '--seccomp-oci', docker, ...sh]);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toBe('ok\nunshare=1\n');
+    const admin = tsjail(['run', '--seccomp-oci', docker, '--oci-caps', 'CAP_SYS_ADMIN', ...sh]);
+    expect(admin.status).toBe(0);
+    expect(admin.stdout).toBe('ok\nunshare=0\n');
+  });
+
+  test('a bad profile is a usage error naming the JSON path; nothing runs', () => {
+    const bad = path.join(dir, 'bad-run.json');
+    writeFileSync(bad, '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_PERMIT"}]}');
+    const r = tsjail(['run', '--seccomp-oci', bad, '--', '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^tsjail: run: --seccomp-oci ${bad.replace(/[.]/g, '\\.')}: syscalls\\[0\\]\\.action: unknown action "SCMP_ACT_PERMIT"`));
   });
 });

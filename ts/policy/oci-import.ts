@@ -244,7 +244,18 @@ export async function importOciProfile(text: string, options: OciImportOptions):
     lines.push(`# Converted from ${src} by tsjail convert --from oci for ${arch}` +
       `, capabilities: ${caps.size > 0 ? [...caps].sort().join(',') : 'none'}, kernel ${kernel.slice(0, 2).join('.')}.`);
     for (const n of notes) lines.push(`# ${n}`);
-    lines.push(`@default ${defAction === 'errno' ? `return ${defData}` : defAction === 'kill-thread' ? 'kill-thread' : defAction}`);
+    if (defAction === 'allow' || defAction === 'log') {
+      // A permissive default: the policy language has it only as @denylist (every rule an errno).
+      if (defAction === 'log') fail('defaultAction', 'SCMP_ACT_LOG as the default: a tsjail policy cannot allow and log by default');
+      for (const rs of bySyscall.values()) {
+        const r = rs.find((x) => x.action !== 'errno');
+        if (r) fail(`${r.from}.action`, `with SCMP_ACT_ALLOW as the default, tsjail can only express errno rules (a @denylist policy); this one is ${r.action}`);
+      }
+      notes.push('the default allows: written as a @denylist policy (other arches\' calls then get errno EPERM)');
+      lines.push('@denylist');
+    } else {
+      lines.push(`@default ${defAction === 'errno' ? `return ${defData}` : defAction}`);
+    }
     const cond = (c: Cond): string => {
       const hex = (v: bigint) => (v < 10n ? v.toString() : '0x' + v.toString(16));
       if (c.op === 'SCMP_CMP_MASKED_EQ') return `arg${c.index} & ${hex(c.value)} == ${hex(c.valueTwo)}`;
