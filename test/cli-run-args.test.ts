@@ -58,6 +58,7 @@ function host(over: Partial<SpecHost> = {}): SpecHost {
     arch: () => 'x86_64',
     syscallNames: real.syscallNames,
     compilePolicy: real.compilePolicy,
+    compileOciProfile: real.compileOciProfile,
     env: { PATH: '/usr/bin:/bin', HOME: '/root', KEEP: 'me' },
     uid: 1000,
     gid: 1000,
@@ -180,6 +181,10 @@ describe('flags -> JailSpec', () => {
       expect(s.noNewPrivs).toBe(false); // minijail sets it by default only without a filter
     }],
     ['--seccomp-policy -L -Y', ['--seccomp-policy', 'POLICY', '-L', '-Y'], (s) => expect(s.seccomp).toMatchObject({ log: true, tsync: true })],
+    ['--seccomp-oci --oci-caps --oci-kernel: the profile converted for this arch', ['--seccomp-oci', 'OCI', '--oci-caps', 'CAP_SYS_ADMIN', '--oci-kernel', '5.10'], (s) => {
+      expect(s.seccomp!.bpf.length % 8).toBe(0);
+      expect(s.seccomp?.names?.[101]).toBe('ptrace');
+    }],
     ['--seccomp-log --seccomp-tsync', ['-S', 'POLICY', '--seccomp-log', '--seccomp-tsync'], (s) => expect(s.seccomp).toMatchObject({ log: true, tsync: true })],
     // An allow-everything filter lets io_uring through: refused unless --allow-io-uring says so.
     ['--seccomp-bpf-binary --allow-io-uring', ['--seccomp-bpf-binary', 'BPF', '--allow-io-uring'], (s) => {
@@ -258,14 +263,16 @@ describe('flags -> JailSpec', () => {
 
   let POLICY: string;
   let BPF: string;
+  let OCI: string;
   const BPF_BYTES = new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]); // ret ALLOW
   beforeAll(() => {
     POLICY = file('ok.policy', 'read: 1\nwrite: 1\nexit_group: 1\n');
     BPF = file('allow.bpf', BPF_BYTES);
+    OCI = file('p.json', JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }, { names: ['unshare'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'], minKernel: '5.4' } }] }));
   });
 
   test.each(rows)('%s', async (_name, args, check) => {
-    const real = args.map((a) => (a === 'POLICY' ? POLICY : a === 'BPF' ? BPF : a));
+    const real = args.map((a) => (a === 'POLICY' ? POLICY : a === 'BPF' ? BPF : a === 'OCI' ? OCI : a));
     check(await spec([...real, '--', 'true']));
   });
 
@@ -378,7 +385,7 @@ describe('usage errors name the flag', () => {
     [['--uts=a b', 'true'], /bad hostname/],
     [['-m0 1000', 'true'], /-m: bad id map entry '0 1000'/],
     [['-M0 1000 0', 'true'], /count of 0/],
-    [['-S', 'a.policy', '--seccomp-bpf-binary', 'b.bpf', 'true'], /do not use -S and --seccomp-bpf-binary together/],
+    [['-S', 'a.policy', '--seccomp-bpf-binary', 'b.bpf', 'true'], /use one of -S, --seccomp-bpf-binary and --seccomp-oci/],
     [['-L', '--seccomp-bpf-binary', 'b.bpf', 'true'], /-L \(--seccomp-log\) does not work with --seccomp-bpf-binary/],
     [['--seccomp-bpf-binary', 'b.bpf', '-L', 'true'], /-L \(--seccomp-log\) does not work with --seccomp-bpf-binary/],
     [['-S', '/no/such.policy', 'true'], /-S \/no\/such.policy: no such file or directory/],

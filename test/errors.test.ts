@@ -97,7 +97,6 @@ const rows: Row[] = [
   ['@frequency ./nope.frequency', 2010, 1, 12, 'could not open frequency file'],
   ['@default', 1032, 1, 1, 'empty action'],
   ['@default read', 1033, 1, 10, 'invalid default action'],
-  ['@default return 1', 1033, 1, 10, 'invalid default action'],
   ['@default allow', 1034, 1, 10, 'invalid permissive default action'],
   ['@default log', 1034, 1, 10, 'invalid permissive default action'],
   ['@default trace', 1034, 1, 10, 'invalid permissive default action'],

@@ -12,6 +12,7 @@ import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerExecPath } from './exec-path';
 import { registerLsp } from './lsp';
+import { registerConvert } from './convert';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -36,5 +37,6 @@ export function createProgram(): Command {
   registerPackJail(program);
   registerExecPath(program);
   registerLsp(program);
+  registerConvert(program);
   return program;
 }

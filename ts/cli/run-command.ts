@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import type { Command } from 'commander';
 import { compilePolicy, formatDiagnostics, syscallNames, syscallNumber } from '../policy/index';
+import { policyFromOciFile } from './convert-from';
 import { SpecError, validateSpec } from '../jail/validate';
 import type { JailSpec } from '../jail/spec';
 import { ExitStatus, PolicyFailure, UsageError } from './errors';
@@ -61,6 +62,21 @@ export function cliSpecHost(): SpecHost {
         throw new UsageError(`run: -S ${file}: cannot read: ${describeFsError(e)}`);
       }
       const r = await compilePolicy(text, { arch: hostArch(), path: file, files: fileResolver() });
+      if (!r.ok) {
+        const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
+        throw new PolicyCompileError(formatDiagnostics(r.diagnostics), errors);
+      }
+      return { bpf: r.program, arch: r.arch };
+    },
+    async compileOciProfile(file, caps, kernel) {
+      let policy: string;
+      try {
+        ({ policy } = await policyFromOciFile(file, { arch: hostArch(), caps, kernel }));
+      } catch (e) {
+        if (e instanceof PolicyFailure) throw new UsageError(`run: --seccomp-oci ${e.message}`);
+        throw e;
+      }
+      const r = await compilePolicy(policy, { arch: hostArch(), path: `${file} (as a policy)`, files: {} });
       if (!r.ok) {
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
         throw new PolicyCompileError(formatDiagnostics(r.diagnostics), errors);

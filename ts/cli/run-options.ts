@@ -70,7 +70,10 @@ export interface RunRequest {
   noNewPrivs: boolean;
   /** minijail0 sets no_new_privs when no seccomp filter is given, unless told not to. */
   defaultRuntime: boolean;
-  seccomp?: { kind: 'policy' | 'binary'; path: string; flag: string };
+  seccomp?: { kind: 'policy' | 'binary' | 'oci'; path: string; flag: string };
+  /** --seccomp-oci: the capabilities and kernel version the profile's includes/excludes assume. */
+  ociCaps?: string;
+  ociKernel?: string;
   seccompLog: boolean;
   seccompTsync: boolean;
   /** --allow-io-uring: run a policy that lets io_uring through (warned about, not refused). */
@@ -206,8 +209,8 @@ function addMount(r: RunRequest, mount: MountSpec, use: OptionUse, ifSourceExist
   r.mounts.push(ifSourceExists ? { mount, origin, ifSourceExists } : { mount, origin });
 }
 
-function setSeccomp(r: RunRequest, kind: 'policy' | 'binary', path: string, flag: string): void {
-  if (r.seccomp && r.seccomp.kind !== kind) throw new ValueError('do not use -S and --seccomp-bpf-binary together');
+function setSeccomp(r: RunRequest, kind: 'policy' | 'binary' | 'oci', path: string, flag: string): void {
+  if (r.seccomp && r.seccomp.kind !== kind) throw new ValueError('use one of -S, --seccomp-bpf-binary and --seccomp-oci');
   if (kind === 'binary' && r.seccompLog) throw new ValueError('-L (--seccomp-log) does not work with --seccomp-bpf-binary');
   r.seccomp = { kind, path, flag };
 }
@@ -507,6 +510,22 @@ export const OPTIONS: OptionDef[] = [
     long: 'seccomp-bpf-binary', arg: 'required', metavar: 'FILE', group: 'seccomp',
     help: 'Apply a compiled filter (struct sock_filter[], e.g. from `tsjail compile`); size a multiple of 8.',
     apply(r, v, use) { setSeccomp(r, 'binary', needValue(v), use.flag); },
+  },
+  {
+    long: 'seccomp-oci', arg: 'required', metavar: 'FILE', group: 'seccomp',
+    help: 'Apply an OCI seccomp profile (Docker, Podman, Kubernetes Localhost) as a container runtime '
+      + 'would: converted to a policy for this machine\'s arch (see --oci-caps, --oci-kernel) and compiled.',
+    apply(r, v, use) { setSeccomp(r, 'oci', needValue(v), use.flag); },
+  },
+  {
+    long: 'oci-caps', arg: 'required', metavar: 'CAPS', group: 'seccomp',
+    help: 'Capabilities the --seccomp-oci profile\'s includes/excludes assume (CAP_SYS_ADMIN,...; default none).',
+    apply(r, v) { r.ociCaps = needValue(v); },
+  },
+  {
+    long: 'oci-kernel', arg: 'required', metavar: 'X.Y', group: 'seccomp',
+    help: 'Kernel version the --seccomp-oci profile\'s minKernel assumes (default 6.1).',
+    apply(r, v) { r.ociKernel = needValue(v); },
   },
   {
     short: 'L', long: 'seccomp-log', arg: 'none', group: 'seccomp',

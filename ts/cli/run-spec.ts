@@ -53,6 +53,8 @@ export interface SpecHost {
   executable(file: string): boolean;
   /** Compile a policy file with its @include files; throws PolicyCompileError. */
   compilePolicy(file: string): Promise<CompiledPolicy>;
+  /** Convert an OCI seccomp profile for this arch and compile it (--seccomp-oci). */
+  compileOciProfile?(file: string, caps: string, kernel: string): Promise<CompiledPolicy>;
   /** Syscall names by number for the arch a filter is for (names a violation). */
   syscallNames(arch: string): Promise<Record<number, string>>;
   /** The arch this machine runs, in the policy core's names. */
@@ -256,7 +258,8 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
     if (bpf.length / 8 > 4096) usage(`${flag} ${file}: ${bpf.length / 8} instructions exceed the kernel's 4096`);
   } else {
     if (!host.stat(file)) usage(`${flag} ${file}: no such file or directory`);
-    const compiled = await host.compilePolicy(file);
+    if (kind === 'oci' && !host.compileOciProfile) usage(`${flag}: OCI profiles are not supported here`);
+    const compiled = kind === 'oci' ? await host.compileOciProfile!(file, r.ociCaps ?? '', r.ociKernel ?? '6.1') : await host.compilePolicy(file);
     bpf = compiled.bpf;
     arch = compiled.arch;
   }

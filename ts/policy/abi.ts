@@ -164,6 +164,10 @@ export const DiagnosticCode = {
   MissingRequiredSyscall: 6012,
   /** {0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead (warning) */
   EpermNotEnosys: 6013,
+  /** "argN & MASK == VALUE" is tsjail's masked equality (OCI's SCMP_CMP_MASKED_EQ): minijail cannot read this policy (warning) */
+  MaskedEquality: 6014,
+  /** "@default return N" is tsjail's errno default (OCI's defaultErrnoRet): minijail cannot read this policy (warning) */
+  ErrnoDefault: 6015,
   /** unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64) */
   UnknownArch: 9001,
   /** not read: the policy names more than {0} files through @include/@frequency (reported by ts/policy) */
@@ -248,6 +252,8 @@ export const DIAGNOSTIC_MESSAGES: Readonly<Record<DiagnosticCode, string>> = {
   6011: '{0} does not exist on {1}, which its [arch=...] names',
   6012: 'the policy never allows {0}, a call every program needs: {1}',
   6013: '{0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead',
+  6014: '"argN & MASK == VALUE" is tsjail\'s masked equality (OCI\'s SCMP_CMP_MASKED_EQ): minijail cannot read this policy',
+  6015: '"@default return N" is tsjail\'s errno default (OCI\'s defaultErrnoRet): minijail cannot read this policy',
   9001: 'unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64)',
   9501: 'not read: the policy names more than {0} files through @include/@frequency',
   9502: 'cannot read: {0}',

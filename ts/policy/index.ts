@@ -30,3 +30,9 @@ export { PolicyDocument, policyTokens, tokenIndexAt, policyOutline, symbolAt, sy
 export type {
   ServiceSimulation, PolicyToken, TokenKind, PolicySymbol, PolicySymbolKind, PolicyCompletion, CompletionKind, PolicyHover, SyscallArgument,
 } from './service/index';
+export { exportOciProfile, irToOci, profileJson, SCMP_ARCH } from './oci-export';
+export type { OciProfile, OciRule, OciArg, OciOp, OciExportOptions, OciExportResult, OciExportProblem } from './oci-export';
+export { parseJson, writeJson, JsonSyntaxError } from './oci-json';
+export type { JsonValue } from './oci-json';
+export { importOciProfile } from './oci-import';
+export type { OciImportOptions, OciImportResult, OciImportError } from './oci-import';

@@ -109,6 +109,8 @@ export namespace Code {
   export const SyscallNotOnArch: i32 = 6011;
   export const MissingRequiredSyscall: i32 = 6012;
   export const EpermNotEnosys: i32 = 6013;
+  export const MaskedEquality: i32 = 6014;
+  export const ErrnoDefault: i32 = 6015;
   export const UnknownArch: i32 = 9001;
   export const InternalError: i32 = 9999;
 }
@@ -187,6 +189,8 @@ export function messageTemplate(code: i32): string {
     case Code.SyscallNotOnArch: return '{0} does not exist on {1}, which its [arch=...] names';
     case Code.MissingRequiredSyscall: return 'the policy never allows {0}, a call every program needs: {1}';
     case Code.EpermNotEnosys: return '{0} returns EPERM: libc falls back to {1} only on ENOSYS, so {2} fails instead';
+    case Code.MaskedEquality: return '"argN & MASK == VALUE" is tsjail\'s masked equality (OCI\'s SCMP_CMP_MASKED_EQ): minijail cannot read this policy';
+    case Code.ErrnoDefault: return '"@default return N" is tsjail\'s errno default (OCI\'s defaultErrnoRet): minijail cannot read this policy';
     case Code.UnknownArch: return 'unknown architecture "{0}" (expected x86_64, aarch64, arm, i386 or riscv64)';
     case Code.InternalError: return 'internal error: {0}';
   }

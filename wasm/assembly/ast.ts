@@ -74,6 +74,8 @@ export class ActionNode {
 export class AtomNode {
   /** `argN` as written, kept only when N > 5 (for the message). */
   argText: string = '';
+  /** `argN & MASK == VALUE` (the masked equality of OCI's SCMP_CMP_MASKED_EQ): VALUE; op is `&`. */
+  masked: ConstNode | null = null;
   constructor(public arg: i32, public argStart: i32, public argEnd: i32, public op: i32, public value: ConstNode,
     public span: Span) {}
   /** Made on demand: only an error needs it. */

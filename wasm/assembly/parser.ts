@@ -190,6 +190,8 @@ class Parser {
           this.failHere(Code.InvalidPermissiveDefaultAction, [this.tokText(at)]);
           return null;
         }
+      } else if (ak == Tok.Return) {
+        // `@default return N`: an errno default, as OCI profiles have (tsjail's; minijail refuses it).
       } else if (ak == Tok.Number && this.tokText(at) == '1') {
         this.failHere(Code.InvalidPermissiveDefaultAction, ['1']);
         return null;
@@ -435,7 +437,15 @@ class Parser {
     this.advance();
     const v = this.parseValue();
     if (v == null) return null;
+    // `argN & MASK == VALUE`: masked equality (tsjail's extension; minijail reads only `argN & MASK`).
+    let masked: ConstNode | null = null;
+    if (op == 6 /* Op.SET */ && this.kind() == Tok.Op && this.sub() == 0 /* Op.EQ */) {
+      this.advance();
+      masked = this.parseValue();
+      if (masked == null) return null;
+    }
     const atom = new AtomNode(arg, this.toks.start(first), this.toks.end(first), op, v, this.spanFrom(first, this.pos - 1));
+    atom.masked = masked;
     if (arg > 5) atom.argText = this.tokText(first);
     return atom;
   }

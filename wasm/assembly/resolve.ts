@@ -392,6 +392,25 @@ class Resolver {
             ? '"&" tests bits of 0 (a zero flag such as O_RDONLY cannot be tested with "&")'
             : 'no unsigned value is below 0']);
         }
+        const mv = an.masked;
+        if (mv != null) {
+          // (arg & m) == w: the bits of m outside w clear (`in`), each bit of w set (`&`).
+          this.constFailed = false;
+          const w = this.evalConst(mv);
+          if (this.constFailed) { ok = false; continue; }
+          if ((w & ~v) != 0) {
+            this.diags.warning(Code.NeverHolds, an.span, ['the value has bits outside the mask, so the masked argument never equals it']);
+            c.atoms.push(new Atom(an.arg, Op.EQ, 0, an.span));
+            c.atoms.push(new Atom(an.arg, Op.NE, 0, an.span));
+            continue;
+          }
+          const clear = v & ~w;
+          if (clear != 0) c.atoms.push(new Atom(an.arg, Op.IN, (~clear) & this.mask, an.span));
+          for (let b: u64 = 1; b != 0 && b <= w; b <<= 1) {
+            if ((w & b) != 0) c.atoms.push(new Atom(an.arg, Op.SET, b, an.span));
+          }
+          continue;
+        }
         c.atoms.push(new Atom(an.arg, an.op, v, an.span));
       }
       out[i] = c;

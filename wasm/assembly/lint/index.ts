@@ -4,14 +4,16 @@
 // policy without errors (a partial IR would make them guess).
 //   6009 an [arch=...] value that names no arch (the descriptor is silently dropped everywhere);
 //   6011 an [arch=...] that names an arch which does not have the syscall;
-//   6010 `EXPR; return N`, whose meaning differs between minijail's two compilers.
+//   6010 `EXPR; return N`, whose meaning differs between minijail's two compilers;
+//   6014 `argN & MASK == VALUE`, tsjail's masked equality, which minijail cannot read;
+//   6015 `@default return N`, tsjail's errno default, which minijail cannot read.
 
 import { SourceSet, Span } from '../span';
 import { Diagnostics, Diagnostic } from '../diagnostics';
 import { Code } from '../abi';
 import { PolicyIR } from '../ir';
 import { Arch, allArches, findArch } from '../tables/index';
-import { ActionKind, ClauseNode } from '../ast';
+import { ActionKind, ClauseNode, DefaultStmt, StmtKind } from '../ast';
 import { closest, didYouMeanText, replaceTitle } from '../suggest';
 import { PolicySource } from './source';
 import { lintRuleOrder } from './order';
@@ -30,6 +32,7 @@ export function lintPolicy(sources: SourceSet, arch: Arch, ir: PolicyIR | null, 
   const findings = new Diagnostics();
   lintArchTags(src, findings);
   lintAmbiguousReturn(src, returnOnMatch || src.denylist, findings);
+  lintMaskedEquality(src, findings);
   if (ir != null) {
     lintRuleOrder(ir, src, findings);
     lintCalls(ir, src, findings);
@@ -123,6 +126,29 @@ function lintAmbiguousReturn(src: PolicySource, onMatch: bool, diags: Diagnostic
     const sep = onMatch ? '; ' : ', ';
     d.suggestReplacement(onMatch ? 'Write it as {EXPR; return N}' : 'Write it as {EXPR, return N}', new Span(f.file, f.start, f.end),
       '{' + exprText + sep + actionText + '}');
+  }
+}
+
+/** Masked equalities: tsjail's own syntax (from OCI profiles), which minijail cannot read. */
+function lintMaskedEquality(src: PolicySource, diags: Diagnostics): void {
+  for (let f = 0; f < src.files.length; f++) {
+    const all = src.files[f].stmts;
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i];
+      if (s.kind == StmtKind.Default && (<DefaultStmt>s).action.kind == ActionKind.Return) diags.warning(Code.ErrnoDefault, s.span, []);
+    }
+  }
+  const stmts = src.ruleStmts();
+  for (let i = 0; i < stmts.length; i++) {
+    const stmt = stmts[i];
+    for (let j = 0; j < stmt.filterCount; j++) {
+      const expr = stmt.filter(j).expr;
+      if (expr == null) continue;
+      for (let k = 0; k < expr.length; k++) {
+        const atoms = expr[k].atoms;
+        for (let m = 0; m < atoms.length; m++) if (atoms[m].masked != null) diags.warning(Code.MaskedEquality, atoms[m].span, []);
+      }
+    }
   }
 }
 
