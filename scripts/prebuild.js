@@ -85,6 +85,24 @@ if (process.argv.includes('--check')) {
 }
 if (process.platform !== 'linux') fail('the native runtime builds on Linux only');
 
+// One prebuild at a time (test/package.test.ts and test/arm64-vm.test.ts both run it, in
+// parallel jest workers). mkdir is atomic; a lock older than 10 minutes is a crashed run's.
+const lock = path.join(root, 'build', 'prebuild.lock');
+fs.mkdirSync(path.dirname(lock), { recursive: true });
+for (;;) {
+  try {
+    fs.mkdirSync(lock);
+    break;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > 600_000) fs.rmSync(lock, { recursive: true, force: true });
+    } catch { /* removed meanwhile */ }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
+
 for (const [name, p] of Object.entries(PLATFORMS)) {
   if (p.hostOnly && process.arch !== p.hostOnly) {
     fail(`${name} is built on an ${p.hostOnly} host only (this one is ${process.arch})`);
@@ -97,15 +115,19 @@ for (const [name, p] of Object.entries(PLATFORMS)) {
   const r = spawnSync(process.execPath, p.build, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) fail(`the ${name} build failed`);
   const dest = path.join(root, 'prebuilds', name);
-  fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
   for (const f of FILES) {
     const src = path.join(p.out, f);
     if (!fs.existsSync(src)) fail(`${path.relative(root, src)} was not built`);
+    // Stripped into a temporary file, renamed over the old one only when it differs: a reader
+    // (a test packing or booting these files) never sees a half-written or missing file.
     const to = path.join(dest, f);
-    const s = spawnSync(p.strip, ['--strip-unneeded', '-o', to, src], { stdio: 'inherit' });
+    const tmp = `${to}.${process.pid}.tmp`;
+    const s = spawnSync(p.strip, ['--strip-unneeded', '-o', tmp, src], { stdio: 'inherit' });
     if (s.status !== 0) fail(`${p.strip} ${f} failed`);
-    fs.chmodSync(to, f === 'tsjail-exec' || f.endsWith('.so') || f.endsWith('.node') ? 0o755 : 0o644);
+    fs.chmodSync(tmp, 0o755);
+    if (fs.existsSync(to) && fs.readFileSync(to).equals(fs.readFileSync(tmp))) fs.rmSync(tmp);
+    else fs.renameSync(tmp, to);
   }
 }
 check();

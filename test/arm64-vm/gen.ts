@@ -42,18 +42,21 @@ async function main(): Promise<void> {
   const core = await loadCore();
   const table = JSON.parse(core.syscallTable('aarch64')!) as Record<string, number>;
   const maxNr = Math.max(...Object.values(table));
-  // The aarch64 corpus policies, spread evenly; without the corpus, one policy of our own
+  // The aarch64 corpus policies; without the corpus, one policy of our own
   // that compares 64-bit arguments.
   const programs: Array<{ name: string; program: Uint8Array }> = [];
   if (corpusAvailable()) {
     const rows = corpusRows();
     const byFile = new Map(rows.map((r) => [r.file, r]));
-    const all = rows.filter((r) => r.arch === 'aarch64' && r.file.endsWith('.policy')).sort((a, b) => a.file.localeCompare(b.file));
-    const step = Math.max(1, Math.floor(all.length / MAX_POLICIES));
-    for (let i = 0; i < all.length && programs.length < MAX_POLICIES; i += step) {
-      const res = JSON.parse(core.compile(corpusRequest(core, all[i], byFile), 'aarch64', 0, ''));
-      if (res.ok) programs.push({ name: all[i].file, program: new Uint8Array(Buffer.from(res.program, 'hex')) });
+    // The largest programs of the aarch64 corpus (the most rules and argument tests), a
+    // deterministic choice: every policy is compiled, longest first, ties by name.
+    const compiled: Array<{ name: string; program: Uint8Array }> = [];
+    for (const r of rows.filter((x) => x.arch === 'aarch64' && x.file.endsWith('.policy'))) {
+      const res = JSON.parse(core.compile(corpusRequest(core, r, byFile), 'aarch64', 0, ''));
+      if (res.ok) compiled.push({ name: r.file, program: new Uint8Array(Buffer.from(res.program, 'hex')) });
     }
+    compiled.sort((a, b) => b.program.length - a.program.length || a.name.localeCompare(b.name));
+    programs.push(...compiled.slice(0, MAX_POLICIES));
   }
   const own = await compilePolicy([
     'getpid: return 1', 'getppid: 1', 'openat: arg2 == 0 || arg2 & 0x40', 'kill: arg1 == 0; return 13', 'gettid: trap',
