@@ -2,7 +2,8 @@
 // qemu-system-aarch64 and runs the arm64 prebuilt binaries there (docs/runtime.md, "aarch64"):
 // the seccomp oracle over aarch64 vectors (one corpus policy here, two in `npm run test:arm64`,
 // plus the built-in policy with 64-bit argument tests), a jail with user, pid, mount, net and
-// uts namespaces, and the preload library on a dynamic arm64 program. The script itself checks
+// uts namespaces, the preload library on a dynamic arm64 program, and tsjail.node from
+// prebuilds/linux-arm64 under an arm64 Node (the Jail API). The script itself checks
 // that the guest kernel said aarch64; here its exit status and summary must say every check held.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';

@@ -7,6 +7,7 @@
 //   oracle/NN.label   policy file and case labels, for the report
 //   ns.jail           tsjail-exec: user, pid, mount, net and uts namespaces, an exec-timing filter
 //   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
+//   jail.bpf          the jails' filter, for the addon check under an arm64 Node
 // Usage: node gen.js OUTDIR POLICIES_PER_RUN
 import * as fs from 'fs';
 import * as path from 'path';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   const policy = await compilePolicy('getpid: return 7\ngettid: kill\n', { arch: 'aarch64', defaultAction: 'log' });
   if (!policy.ok) throw new Error('the jail policy does not compile');
   const names = { 172: 'getpid', 178: 'gettid' };
+  fs.writeFileSync(path.join(OUT, 'jail.bpf'), policy.program);
   const jail = (file: string, spec: JailSpec) => {
     const payload = encodeJailFile(spec).subarray(JAILFILE_HEADER_SIZE);
     fs.writeFileSync(path.join(OUT, file), frameJailFile(payload, { arch: auditArch('arm64') }), { mode: 0o644 });
