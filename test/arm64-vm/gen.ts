@@ -7,6 +7,7 @@
 //   oracle/NN.label   policy file and case labels, for the report
 //   ns.jail           tsjail-exec: user, pid, mount, net and uts namespaces, an exec-timing filter
 //   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
+//   forge-ack.jail, thread-left.jail  two hostile-suite attacks on the preload window
 //   jail.bpf          the jails' filter, for the addon check under an arm64 Node
 // Usage: node gen.js OUTDIR POLICIES_PER_RUN
 import * as fs from 'fs';
@@ -119,6 +120,23 @@ async function main(): Promise<void> {
     namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
     seccomp: { bpf: policy.program, names }, preloadLibrary: '/libtsjailpreload.so',
   } as unknown as JailSpec);
+  // Two attacks of the hostile suite (test/hostile.test.ts §1, the preload window) with its
+  // policies, compiled for aarch64: a constructor that forges the preload's ACK, and a thread
+  // started by a constructor. Each tries to read /secret and exec /escaped-exec.
+  const byNr: Record<number, string> = {};
+  for (const [name, nr] of Object.entries(table)) byNr[nr] = name;
+  const WRITE_ONLY = 'write: arg0 == 1 || arg0 == 2\nexit_group: 1\n';
+  const THREADS = `${WRITE_ONLY}exit: 1\nclone: 1\nclone3: 1\nfutex: 1\nrt_sigprocmask: 1\nrt_sigaction: 1\nmadvise: 1
+mmap: 1\nmunmap: 1\nmprotect: 1\nset_robust_list: 1\nrseq: 1\ngetrandom: 1\nsched_yield: 1\n`;
+  for (const [file, prog, text] of [['forge-ack.jail', '/forge-ack', WRITE_ONLY], ['thread-left.jail', '/thread-left', THREADS]]) {
+    const c = await compilePolicy(text, { arch: 'aarch64' });
+    if (!c.ok) throw new Error(`the ${file} policy does not compile`);
+    jail(file, {
+      ...common, path: prog, argv: [prog.slice(1), '/secret', '/escaped-exec'],
+      namespaces: { user: true, pid: true, mount: true, uts: true },
+      seccomp: { bpf: c.program, names: byNr }, preloadLibrary: '/libtsjailpreload.so',
+    } as unknown as JailSpec);
+  }
   console.log(`gen: ${programs.length} aarch64 programs (${corpusAvailable() ? 'corpus' : 'no corpus: the built-in policy only'}), ${total} oracle cases`);
 }
 
