@@ -115,8 +115,9 @@ const SECRET = 'arm64-secret-7d1f0c';
 files.set('secret', { data: Buffer.from(`${SECRET}\n`), mode: 0o644 });
 for (const f of ['forge-ack.jail', 'thread-left.jail']) add(f, path.join(GEN, f), 0o644);
 add('ns.jail', path.join(GEN, 'ns.jail'), 0o644);
+add('landlock.jail', path.join(GEN, 'landlock.jail'), 0o644);
 add('preload.jail', path.join(GEN, 'preload.jail'), 0o644);
-runlist.push('ns /tsjail-exec /ns.jail', 'preload /tsjail-exec /preload.jail',
+runlist.push('ns /tsjail-exec /ns.jail', 'landlock /tsjail-exec /landlock.jail', 'preload /tsjail-exec /preload.jail',
   'forge-ack /tsjail-exec /forge-ack.jail', 'thread-left /tsjail-exec /thread-left.jail');
 if (withNode) {
   // The package's layout: dist/ next to prebuilds/linux-arm64, found by the loader itself.
@@ -180,12 +181,12 @@ fs.writeFileSync(path.join(WORK, 'console.log'), consoleText);
 const booted = Date.now();
 
 // --- results -----------------------------------------------------------------------------
-const m = /^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+) initnetns (\S*)$/m.exec(consoleText);
+const m = /^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+) initnetns (\S*) landlock (-?\d+)$/m.exec(consoleText);
 if (!m || m[1] !== 'aarch64') {
   console.error(consoleText.split('\n').slice(-30).join('\n'));
   fail(`the VM did not report an aarch64 kernel (qemu ${q.error ? q.error.message : `exit ${q.status}`}); console in ${path.join(WORK, 'console.log')}`);
 }
-console.log(`test:arm64: guest kernel ${m[2]} (${m[1]}), /init after ${m[3]} s of guest uptime`);
+console.log(`test:arm64: guest kernel ${m[2]} (${m[1]}), /init after ${m[3]} s of guest uptime, Landlock ABI ${Number(m[5]) > 0 ? m[5] : 'none'}`);
 const sections = new Map();
 for (const s of consoleText.matchAll(/^TSJAIL-BEGIN (\S+)\n([\s\S]*?)^TSJAIL-END \1 (\d+) (\S+)$/gm)) {
   sections.set(s[1], { out: s[2], status: Number(s[3]), time: s[4] });
@@ -217,6 +218,7 @@ for (const n of oracles) {
 
 const initNs = m[4];
 for (const [name, what] of [['ns', 'static program, user+pid+mount+net+uts namespaces, exec-timing filter'],
+  ['landlock', 'the same under Landlock: read and exec only, no writes'],
   ['preload', 'dynamic program, the preload library installs the filter']]) {
   const s = sections.get(name);
   if (!s) { check(`jail ${name}`, false, 'no output from the VM'); continue; }
@@ -230,6 +232,9 @@ for (const [name, what] of [['ns', 'static program, user+pid+mount+net+uts names
   if (s.status !== 159) problems.push(`exit ${s.status}, not 159 (killed by the filter at gettid)`);
   if (!/seccomp violation.*gettid/.test(s.out)) problems.push('no violation report naming gettid');
   if (s.out.includes('probe survived gettid')) problems.push('gettid was not killed');
+  // The file write: allowed without Landlock (the control), EACCES (13) under it.
+  if (name === 'ns' && !lines.includes('probe write errno 0')) problems.push('the control could not write a file');
+  if (name === 'landlock' && !lines.includes('probe write errno 13')) problems.push('Landlock did not refuse the write with EACCES');
   check(`jail ${name} (${what})`, problems.length === 0, problems.length ? `${problems.join('; ')}\n${s.out}` : s.time);
 }
 
@@ -267,5 +272,5 @@ if (withNode) {
 const failed = results.filter((r) => !r.ok).length;
 console.log(`test:arm64: ${results.length - failed}/${results.length} checks passed (${cases} oracle cases); ` +
   `prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
-console.log(`test:arm64: not checked in the VM: ${withNode ? '' : 'the addon (no arm64 Node), '}Landlock, the rest of the hostile suite and the containment suite (docs/runtime.md "aarch64")`);
+console.log(`test:arm64: not checked in the VM: ${withNode ? '' : 'the addon (no arm64 Node), '}Landlock beyond a refused write, the rest of the hostile suite and the containment suite (docs/runtime.md "aarch64")`);
 process.exit(failed ? 1 : 0);

@@ -6,6 +6,7 @@
 //   oracle/NN.want    the simulator's verdict per case, in the oracle's words
 //   oracle/NN.label   policy file and case labels, for the report
 //   ns.jail           tsjail-exec: user, pid, mount, net and uts namespaces, an exec-timing filter
+//   landlock.jail     tsjail-exec: the ns jail's probe under Landlock (read and exec only)
 //   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
 //   forge-ack.jail, thread-left.jail  two hostile-suite attacks on the preload window
 //   jail.bpf          the jails' filter, for the addon check under an arm64 Node
@@ -111,8 +112,15 @@ async function main(): Promise<void> {
   };
   const common = { env: ['PATH=/'], cwd: '/', preserveFds: [], noNewPrivs: true, hostname: 'armjail' };
   jail('ns.jail', {
-    ...common, path: '/probe-static', argv: ['probe-static'],
+    ...common, path: '/probe-static', argv: ['probe-static', 'write'],
     namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
+    seccomp: { bpf: policy.program, names }, seccompTiming: 'exec',
+  } as unknown as JailSpec);
+  // Landlock: reads and execs anywhere, no writes (the kernel's ABI decides what else applies).
+  jail('landlock.jail', {
+    ...common, path: '/probe-static', argv: ['probe-static', 'write'],
+    namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
+    landlock: { ro: [], rw: [], rx: ['/'] },
     seccomp: { bpf: policy.program, names }, seccompTiming: 'exec',
   } as unknown as JailSpec);
   jail('preload.jail', {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,7 +29,9 @@ int main(void) {
   char ns[64] = "";
   ssize_t n = readlink("/proc/self/ns/net", ns, sizeof ns - 1);
   if (n > 0) ns[n] = 0;
-  printf("\nTSJAIL-VM machine %s release %s uptime %.1f initnetns %s\n", u.machine, u.release, now(), ns);
+  /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the kernel's Landlock ABI, or -1. */
+  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL);
+  printf("\nTSJAIL-VM machine %s release %s uptime %.1f initnetns %s landlock %ld\n", u.machine, u.release, now(), ns, abi);
   FILE *list = fopen("/runlist", "r");
   char line[1024];
   while (list && fgets(line, sizeof line, list)) {
