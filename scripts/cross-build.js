@@ -38,6 +38,24 @@ const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 const env = { ...process.env };
 delete env.npm_config_nodedir; // a machine-level nodedir would bypass node-api-headers
 const toolchain = path.join(__dirname, target.toolchain);
+// One build of build/native-<arch> at a time: jest runs test/arm64.test.ts and
+// test/package.test.ts (through scripts/prebuild.js) in parallel workers, and two ninjas in one
+// tree corrupt it. mkdir is atomic; a lock older than 10 minutes is a crashed build's.
+const lock = path.join(root, 'build', `native-${arch}.lock`);
+fs.mkdirSync(path.dirname(lock), { recursive: true });
+for (;;) {
+  try {
+    fs.mkdirSync(lock);
+    break;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > 600_000) fs.rmSync(lock, { recursive: true, force: true });
+    } catch { /* removed meanwhile */ }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
 // A build/native-<arch> copied from another checkout would build that checkout's sources.
 forgetForeignBuild(path.join(root, 'build', `native-${arch}`), root, (line) => console.log('cross-build: ' + line));
 try {

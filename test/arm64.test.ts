@@ -6,9 +6,9 @@
 // implement guest seccomp (seccomp(2) -> ENOSYS, prctl(PR_SET_SECCOMP) -> EINVAL), user
 // namespaces (EINVAL: qemu is multi-threaded) or Landlock (ENOSYS), and the launcher's clone
 // fails with ENOSYS. So only pure logic runs here: the jail file decoder (`tsjail-exec --dump`),
-// its refusals, and the oracle's input checks. Kernel enforcement on arm64 is the opt-in
-// scripts/qemu-arm64-check.sh (qemu-system, a Debian arm64 kernel); docs/runtime.md "aarch64".
-// Loading tsjail.node needs an arm64 Node, which is not installed: not tested here.
+// its refusals, and the oracle's input checks. Kernel enforcement on arm64 is
+// npm run test:arm64 (scripts/arm64-vm.js: qemu-system, a Debian arm64 kernel); docs/runtime.md "aarch64".
+// Loading tsjail.node under an arm64 Node runs in the VM too (test/arm64-vm.test.ts).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -217,12 +217,12 @@ qemuSuite('aarch64 binaries under qemu-user (pure logic only)', () => {
 
   test('seccomp-oracle on aarch64 reports the refused filter as exit 3 (qemu-user has no seccomp)', () => {
     // This checks the oracle's error path, not seccomp: qemu-user answers seccomp(2) with ENOSYS
-    // (docs/runtime.md, "aarch64"). Filter enforcement on arm64 is scripts/qemu-arm64-check.sh (qemu-system).
+    // (docs/runtime.md, "aarch64"). Filter enforcement on arm64 is npm run test:arm64 (test/arm64-vm.test.ts).
     const r = qemu('seccomp-oracle', [], 'program 060000000000ff7f\ncase 172 0 0 0 0 0 0\n');
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/seccomp\(guard filter\) failed: Function not implemented/);
     expect(r.stdout).toBe('');
   });
 
-  test.skip('seccomp, user namespaces and Landlock enforced on aarch64: qemu-user implements none of them (ENOSYS/EINVAL); run scripts/qemu-arm64-check.sh (qemu-system)', () => {});
+  test.skip('seccomp, user namespaces and Landlock enforced on aarch64: qemu-user implements none of them (ENOSYS/EINVAL); see test/arm64-vm.test.ts (qemu-system)', () => {});
 });

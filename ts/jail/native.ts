@@ -67,17 +67,40 @@ function hereDir(): string {
   return m ? path.dirname(url.fileURLToPath(m[1])) : process.cwd();
 }
 
+/** The platforms the package ships prebuilt binaries for (prebuilds/<name>/, scripts/prebuild.js). */
+export const PREBUILT_PLATFORMS = ['linux-x64', 'linux-arm64'] as const;
+
+/** This process's platform as the prebuilds name it: linux-x64, linux-arm64, linux-arm, darwin-arm64...
+ * with `-musl` on a musl libc (the prebuilds link glibc). */
+export function platformName(): string {
+  let name = `${process.platform}-${process.arch}`;
+  if (process.platform === 'linux') {
+    // Node's report names the glibc it runs on; musl builds of Node have none.
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    if (header && !header.glibcVersionRuntime) name += '-musl';
+  }
+  return name;
+}
+
 let addonPath: string | undefined;
 function loadAddonPath(): string {
   if (addonPath) return addonPath;
   const here = hereDir();
-  // From ts/jail/ (tests, sources) and from dist/ (the bundles).
+  const platform = platformName();
+  const shipped = (PREBUILT_PLATFORMS as readonly string[]).includes(platform);
+  // From ts/jail/ (tests, sources) and from dist/ (the bundles): a build from source
+  // (build/native) first, then the package's prebuilt binaries for this platform.
   const candidates = [
     process.env.TSJAIL_NATIVE_DIR ? path.join(process.env.TSJAIL_NATIVE_DIR, 'tsjail.node') : '',
     path.resolve(here, '../../build/native/Release/tsjail.node'),
     path.resolve(here, '../build/native/Release/tsjail.node'),
+    shipped ? path.resolve(here, `../../prebuilds/${platform}/tsjail.node`) : '',
+    shipped ? path.resolve(here, `../prebuilds/${platform}/tsjail.node`) : '',
   ].filter(Boolean);
   for (const c of candidates) if (fs.existsSync(c)) return (addonPath = c);
+  if (!shipped) {
+    throw new Error(`tsjail: the jail runtime has no binaries for ${platform} (prebuilt: ${PREBUILT_PLATFORMS.join(', ')} with glibc); the policy tools still work`);
+  }
   throw new Error(`tsjail: native addon not found (run npm run build:native); tried:\n  ${candidates.join('\n  ')}`);
 }
 

