@@ -752,6 +752,11 @@ static int preload_outcome(struct launch *l) {
     else
       snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
                win->violation_nr);
+    if (l->jail->violations.first_nr >= 0) {
+      l->error->has_violation = 1;
+      l->error->violation = l->jail->violations.first;
+      l->error->violation_ret = l->jail->violations.first_ret;
+    }
     return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
   }
   return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
@@ -973,6 +978,8 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
     }
   }
   out->violation_nr = j->violations.first_nr;
+  out->violation = j->violations.first;
+  out->violation_ret = j->violations.first_ret;
   if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
   else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)

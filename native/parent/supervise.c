@@ -78,6 +78,7 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
   out->value = 0;
   out->record = 0;
   out->fd_flags = 0;
+  out->ret = 0;
   if (exec && !d->first_exec_done) {
     /* Nothing runs in the jail before its own execve, which waits in the execve prefix until
      * we hold the listener: the first execve is necessarily the jail's. */
@@ -91,6 +92,7 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
    * user-notify) and execve reach us; the preload mode's gate sends every call it does not
    * allow, and the exact filter, once in, answers errno, trap and kill-thread itself. */
   uint32_t ret = d->policy ? tsjail_bpf_run(d->policy, d->n_policy, (const uint8_t *)&n->data) : SECCOMP_RET_KILL_PROCESS;
+  out->ret = ret;
   switch (ret & SECCOMP_RET_ACTION_FULL) {
     case SECCOMP_RET_ALLOW:
     case SECCOMP_RET_LOG:
@@ -115,7 +117,11 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d) {
   struct tsjail_violations *v = ctx;
   if (d->kind != TSJAIL_DECIDE_KILL) return;
-  if (v->first_nr < 0) v->first_nr = n->data.nr;
+  if (v->first_nr < 0) {
+    v->first_nr = n->data.nr;
+    v->first = n->data;
+    v->first_ret = d->ret;
+  }
   v->count++;
 }
 
@@ -170,7 +176,7 @@ static void serve_one(struct tsjail_supervisor *s) {
   struct seccomp_notif n;
   memset(&n, 0, sizeof n);
   if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) return; /* ENOENT: its task died meanwhile */
-  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1, 0};
+  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1, 0, 0};
   s->decide(s->decide_ctx, &n, &d);
   switch (d.kind) {
     case TSJAIL_DECIDE_CONTINUE: respond(s->listener, n.id, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0, 0); break;

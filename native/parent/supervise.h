@@ -42,6 +42,8 @@ struct tsjail_decision {
   int64_t value;
   int record; /* hand the call to the record callback */
   unsigned fd_flags; /* TSJAIL_DECIDE_ADDFD: O_CLOEXEC or 0 */
+  uint32_t ret; /* the policy's SECCOMP_RET_* for the call when it decided (0 otherwise): a
+                 * recorded kill says whether the policy meant the process or the thread */
 };
 
 typedef void (*tsjail_decide_fn)(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
@@ -64,10 +66,13 @@ struct tsjail_policy_decider {
 };
 void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
 
-/* The default record callback: counts violations (recorded kills) and keeps the first. */
+/* The default record callback: counts violations (recorded kills) and keeps the first, whole:
+ * the TS layer names the call, decodes its arguments and finds the rule from these raw facts. */
 struct tsjail_violations {
   int first_nr; /* -1 */
   unsigned count;
+  struct seccomp_data first; /* valid when first_nr >= 0 */
+  uint32_t first_ret;        /* the policy's verdict for it (SECCOMP_RET_KILL_PROCESS, ..._THREAD...) */
 };
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
 

@@ -35,6 +35,8 @@ export class PolicyCompileError extends Error {
 export interface CompiledPolicy {
   bpf: Uint8Array;
   arch: string;
+  /** The text and options it was compiled from: a violation names its rule and the line to add. */
+  source?: NonNullable<JailSpec['seccomp']>['source'];
 }
 
 export interface SpecHost {
@@ -244,6 +246,7 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
   const { kind, path: file, flag } = r.seccomp;
   let bpf: Uint8Array;
   let arch = host.arch();
+  let source: CompiledPolicy['source'];
   if (kind === 'binary') {
     try {
       bpf = host.readBytes(file);
@@ -259,8 +262,10 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
     const compiled = await host.compilePolicy(file);
     bpf = compiled.bpf;
     arch = compiled.arch;
+    source = compiled.source;
   }
   const spec: NonNullable<JailSpec['seccomp']> = { bpf, names: await host.syscallNames(arch) };
+  if (source) spec.source = source;
   const uring = ioUringCallsAllowed(bpf);
   if (uring.length && !r.allowIoUring) usage(`${flag} ${file}: ${ioUringRisk(uring)}; pass --allow-io-uring to run it anyway`);
   if (uring.length) spec.allowIoUring = true;

@@ -13,7 +13,8 @@ import { constants as osConstants } from 'os';
 import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
-import { JailProcess, spawnJail } from '../jail/spawn';
+import { JailProcess, JailViolation, describeViolation, spawnJail } from '../jail/spawn';
+import { formatViolation } from '../policy/explain';
 import type { JailSpec } from '../jail/spec';
 import { FORWARDED_SIGNALS } from '../jail/signals';
 import { UsageError } from './errors';
@@ -46,6 +47,13 @@ function formatBytes(n: number): string {
 }
 
 /** Run the jail and wait: the status tsjail should exit with. */
+/** The lines after `seccomp violation: NAME (NR)`: the call, the rule, the suggestion (none without the core). */
+function violationDetail(v: JailViolation): string[] {
+  if (!v.args || !v.rawArgs || !v.rule || !v.suggestion || !v.arch || !v.verdict) return [];
+  return formatViolation({ nr: v.nr, arch: v.arch, syscall: v.syscall ?? null, args: v.args, rawArgs: v.rawArgs, verdict: v.verdict,
+    rule: v.rule, ruleText: v.ruleText, suggestion: v.suggestion }).slice(1);
+}
+
 export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): Promise<number> {
   // Handlers go in before the spawn: the program may already be running (and its parent be
   // signalled) before spawnJail returns, and a default-action SIGTERM would kill tsjail and
@@ -63,6 +71,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     stopForwarding();
     if (e instanceof JailError) {
       io.stderr.write(`tsjail: ${describeJailError(e)}\n`);
+      // A kill in the preload window: the same explanation as any other violation.
+      if (e.rawViolation) for (const line of violationDetail(await describeViolation(spec, e.rawViolation))) io.stderr.write(`tsjail: ${line}\n`);
       return EXIT_SETUP_FAILED;
     }
     if (e instanceof SpecError) throw new UsageError(`run: ${e.message}`);
@@ -74,8 +84,10 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
   try {
     const exit = await jail.exited;
     if (exit.violation) {
-      const name = exit.violation.syscall ?? 'unknown syscall';
-      io.stderr.write(`tsjail: seccomp violation: ${name} (${exit.violation.nr})\n`);
+      const v = exit.violation;
+      const name = v.syscall ?? 'unknown syscall';
+      io.stderr.write(`tsjail: seccomp violation: ${name} (${v.nr})\n`);
+      for (const line of violationDetail(v)) io.stderr.write(`tsjail: ${line}\n`);
       return 128 + osConstants.signals.SIGSYS;
     }
     if (exit.signal === 'SIGSYS') {

@@ -163,7 +163,7 @@ export class Jail {
       if (nr !== undefined) names[nr] = n;
     }
     this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names,
-      allowIoUring: pending.options.allowIoUring };
+      allowIoUring: pending.options.allowIoUring, source: { text: pending.text, options: { arch, ...pending.options.compile } } };
     this.pendingPolicy = undefined;
     return this;
   }

@@ -26,3 +26,5 @@ export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
 export type { VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
+export { explainViolation, decodeSyscallArgs, formatViolation } from './explain';
+export type { ViolationFacts, ViolationReport } from './explain';
