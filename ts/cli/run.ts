@@ -50,7 +50,7 @@ function formatBytes(n: number): string {
 /** The lines after `seccomp violation: NAME (NR)`: the call, the rule, the suggestion (none without the core). */
 function violationDetail(v: JailViolation): string[] {
   if (!v.args || !v.rawArgs || !v.rule || !v.suggestion || !v.arch || !v.verdict) return [];
-  return formatViolation({ nr: v.nr, arch: v.arch, syscall: v.syscall ?? null, args: v.args, rawArgs: v.rawArgs, verdict: v.verdict,
+  return formatViolation({ nr: v.nr, arch: v.arch, syscall: v.syscall ?? null, args: v.args, rawArgs: v.rawArgs.map((a) => BigInt(a)), verdict: v.verdict,
     rule: v.rule, ruleText: v.ruleText, suggestion: v.suggestion }).slice(1);
 }
 

@@ -30,8 +30,8 @@ export interface JailViolation {
   arch?: string;
   /** The six arguments decoded (fds, `O_RDONLY|O_CLOEXEC`, `TCGETS`, `PR_SET_NAME`, else hex). */
   args?: string[];
-  /** The six arguments as the kernel gave them. */
-  rawArgs?: bigint[];
+  /** The six arguments as the kernel gave them, in hex (strings: a JailExit stays JSON). */
+  rawArgs?: string[];
   /** What the policy said: 'kill-process' or 'kill-thread' (the runtime killed the process either way). */
   verdict?: string;
   /** `file:line` of the deciding rule, `no rule: default action`, or `no source: rule unknown` (spec.seccomp.source not given). */
@@ -106,7 +106,7 @@ export async function describeViolation(spec: JailSpec, raw: RawViolation): Prom
     const src = spec.seccomp?.source;
     const r = await explainViolation(raw, src?.text, src?.options);
     const v: JailViolation = { nr: r.nr, syscall: r.syscall ?? spec.seccomp?.names?.[raw.nr], arch: r.arch, args: r.args,
-      rawArgs: r.rawArgs, verdict: r.verdict, rule: r.rule, suggestion: r.suggestion };
+      rawArgs: r.rawArgs.map((a) => `0x${a.toString(16)}`), verdict: r.verdict, rule: r.rule, suggestion: r.suggestion };
     if (r.ruleText) v.ruleText = r.ruleText;
     return v;
   } catch {

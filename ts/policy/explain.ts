@@ -56,21 +56,21 @@ function hex(v: bigint): string {
 
 // ---- argument decoding ----------------------------------------------------------------------
 
-type ArgKind = 'fd' | 'dirfd' | 'open' | 'prot' | 'map' | 'af' | 'socktype' | 'ioctl' | 'prctl' | 'fcntl' | 'clone' | 'at' | 'int';
+type ArgKind = 'ptr' | 'fd' | 'dirfd' | 'open' | 'prot' | 'map' | 'af' | 'socktype' | 'ioctl' | 'prctl' | 'fcntl' | 'clone' | 'at' | 'int';
 
 /** Which arguments of a call have a meaning worth decoding; the rest are shown in hex. */
 const ARG_KINDS: Record<string, ArgKind[]> = {
-  read: ['fd', 'int', 'int'], write: ['fd', 'int', 'int'], close: ['fd'], fstat: ['fd'], lseek: ['fd', 'int', 'int'],
-  pread64: ['fd', 'int', 'int', 'int'], pwrite64: ['fd', 'int', 'int', 'int'], readv: ['fd', 'int', 'int'], writev: ['fd', 'int', 'int'],
-  fstatfs: ['fd'], getdents64: ['fd', 'int', 'int'], dup: ['fd'], dup2: ['fd', 'fd'], dup3: ['fd', 'fd', 'open'],
+  read: ['fd', 'ptr', 'int'], write: ['fd', 'ptr', 'int'], close: ['fd'], fstat: ['fd'], lseek: ['fd', 'int', 'int'],
+  pread64: ['fd', 'ptr', 'int', 'int'], pwrite64: ['fd', 'ptr', 'int', 'int'], readv: ['fd', 'ptr', 'int'], writev: ['fd', 'ptr', 'int'],
+  fstatfs: ['fd'], getdents64: ['fd', 'ptr', 'int'], dup: ['fd'], dup2: ['fd', 'fd'], dup3: ['fd', 'fd', 'open'],
   fsync: ['fd'], fdatasync: ['fd'], ftruncate: ['fd', 'int'], fchdir: ['fd'], fchmod: ['fd'], flock: ['fd', 'int'],
   ioctl: ['fd', 'ioctl'], fcntl: ['fd', 'fcntl'], fcntl64: ['fd', 'fcntl'],
-  open: ['int', 'open'], openat: ['dirfd', 'int', 'open'], openat2: ['dirfd'],
-  newfstatat: ['dirfd', 'int', 'int', 'at'], fstatat64: ['dirfd', 'int', 'int', 'at'], statx: ['dirfd', 'int', 'at'],
-  readlinkat: ['dirfd'], unlinkat: ['dirfd', 'int', 'at'], mkdirat: ['dirfd'], faccessat: ['dirfd'], faccessat2: ['dirfd', 'int', 'int', 'at'],
-  fchmodat: ['dirfd'], fchownat: ['dirfd', 'int', 'int', 'int', 'at'], utimensat: ['dirfd', 'int', 'int', 'at'], execveat: ['dirfd', 'int', 'int', 'int', 'at'],
-  mmap: ['int', 'int', 'prot', 'map', 'fd', 'int'], mmap2: ['int', 'int', 'prot', 'map', 'fd', 'int'],
-  mprotect: ['int', 'int', 'prot'], pkey_mprotect: ['int', 'int', 'prot'],
+  open: ['ptr', 'open'], openat: ['dirfd', 'ptr', 'open'], openat2: ['dirfd'],
+  newfstatat: ['dirfd', 'ptr', 'ptr', 'at'], fstatat64: ['dirfd', 'ptr', 'ptr', 'at'], statx: ['dirfd', 'ptr', 'at'],
+  readlinkat: ['dirfd'], unlinkat: ['dirfd', 'ptr', 'at'], mkdirat: ['dirfd'], faccessat: ['dirfd'], faccessat2: ['dirfd', 'ptr', 'ptr', 'at'],
+  fchmodat: ['dirfd'], fchownat: ['dirfd', 'ptr', 'int', 'int', 'at'], utimensat: ['dirfd', 'ptr', 'ptr', 'at'], execveat: ['dirfd', 'ptr', 'ptr', 'ptr', 'at'],
+  mmap: ['ptr', 'int', 'prot', 'map', 'fd', 'int'], mmap2: ['ptr', 'int', 'prot', 'map', 'fd', 'int'],
+  mprotect: ['ptr', 'int', 'prot'], pkey_mprotect: ['ptr', 'int', 'prot'],
   socket: ['af', 'socktype', 'int'], socketpair: ['af', 'socktype', 'int'],
   connect: ['fd'], bind: ['fd'], listen: ['fd', 'int'], accept: ['fd'], accept4: ['fd', 'int', 'int', 'socktype'], shutdown: ['fd', 'int'],
   sendto: ['fd'], recvfrom: ['fd'], sendmsg: ['fd'], recvmsg: ['fd'], getsockopt: ['fd'], setsockopt: ['fd'],
@@ -178,6 +178,9 @@ export async function decodeSyscallArgs(arch: string, syscall: string, args: Rea
 
 // ---- the rule and the suggestion ------------------------------------------------------------
 
+/** The argument that says what a call does (a new rule for it filters on that one). */
+const KEY_ARG: Record<string, number> = { socket: 0, ioctl: 1, prctl: 0, fcntl: 1, fcntl64: 1 };
+
 async function archOf(audit: number): Promise<ArchTables | undefined> {
   for (const a of await arches()) {
     const t = await tables(a);
@@ -242,7 +245,7 @@ export async function explainViolation(facts: ViolationFacts, source?: string | 
   if (!policyArch) return report;
   if (!t || t.auditArch >>> 0 !== policyArch.auditArch >>> 0) {
     report.rule = 'no rule: bad-arch action';
-    report.suggestion = `the policy is for ${policyArch.name}; a ${report.arch} call cannot be allowed by it (the program runs ${report.arch} code)`;
+    report.suggestion = `the policy is for ${policyArch.name} and denies every call made through another arch's entry (this one is ${report.arch}): a policy cannot allow it`;
     return report;
   }
   const sim = await simulatePolicy(source, { ...options, nr: facts.nr, args: rawArgs, ip: facts.ip ?? 0 });
@@ -269,7 +272,11 @@ export async function explainViolation(facts: ViolationFacts, source?: string | 
   const allowing = entry?.rules.filter((r: IRRule) => r.action.name === 'allow' || r.action.name === 'log') ?? [];
   const widen = allowing.find((r) => r.clauses.length > 0 && r.clauses[0].length > 0);
   if (!entry || !widen) {
-    report.suggestion = `add \`${name}: 1\``;
+    // Calls whose meaning is in one argument get that argument pinned (the learned policy's
+    // choice too): allowing every ioctl or prctl is rarely what the program needed.
+    const key = KEY_ARG[name];
+    const pinned = key !== undefined && entry === undefined ? `arg${key} == ${literal(args[key], rawArgs[key])}` : '1';
+    report.suggestion = `add \`${name}: ${pinned}\``;
     return report;
   }
   const text = lineOf(await fileText(widen.span.file, source, options), widen.span);
