@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,9 @@ struct ExitInfo {
   const char* reason = "exit";
   struct seccomp_data violation {};
   uint32_t violation_ret = 0;
+  bool permissive = false;                     // run --log / learn: would_deny is the record
+  std::vector<struct tsjail_would_deny> would_deny;
+  uint64_t would_deny_dropped = 0;
 };
 
 // The raw facts of a violation, for the TS layer to name and explain (ts/policy/explain.ts):
@@ -102,6 +106,10 @@ void Wait(Child* c) {
   info.violation_nr = ex.violation_nr;
   info.violation = ex.violation;
   info.violation_ret = ex.violation_ret;
+  info.permissive = c->jail.decider.permissive != 0;
+  const struct tsjail_violations& vs = c->jail.violations;
+  info.would_deny.assign(vs.log, vs.log + vs.n_log);
+  info.would_deny_dropped = vs.log_dropped;
   info.reason = tsjail_exit_reason_name(ex.reason);
   // c->mu is held across the call: once the finalizer has run, the ThreadSafeFunction is gone
   // (Node frees it at teardown even while threads hold it), so it must not be called then.
@@ -117,6 +125,16 @@ void Wait(Child* c) {
         o.Set("violation", ViolationObject(env, e->violation, e->violation_ret));
       }
       o.Set("reason", Napi::String::New(env, e->reason));
+      if (e->permissive) {
+        Napi::Array wd = Napi::Array::New(env, e->would_deny.size());
+        for (size_t i = 0; i < e->would_deny.size(); i++) {
+          Napi::Object v = ViolationObject(env, e->would_deny[i].first, e->would_deny[i].ret);
+          v.Set("count", Napi::Number::New(env, (double)e->would_deny[i].count));
+          wd.Set((uint32_t)i, v);
+        }
+        o.Set("wouldDeny", wd);
+        o.Set("wouldDenyDropped", Napi::Number::New(env, (double)e->would_deny_dropped));
+      }
       delete e;
       cb.Call({o});
     });

@@ -378,6 +378,13 @@ static int stage_decide(struct launch *l) {
     /* The preload's gate sends execve to the supervisor, so it always has a listener; a
      * filter before exec has one when violations are reported. */
     l->listener = s->report || l->mode == TSJAIL_MODE_PRELOAD;
+    /* Permissive (run --log, learn): the policy goes in before exec behind the execve prefix,
+     * every verdict but allow asking the supervisor, which lets the call run and records it.
+     * The loader's calls are recorded too (a policy enforced before exec needs them). */
+    if (s->permissive) {
+      l->mode = TSJAIL_MODE_EXEC;
+      l->listener = 1;
+    }
   }
   if (l->mode == TSJAIL_MODE_PRELOAD) {
     const char *lib = s->preload_library;
@@ -481,6 +488,11 @@ static int stage_filters(struct launch *l) {
       return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
                   "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
                   "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
+  } else if (s->permissive) {
+    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
+    if (n == -2)
+      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
+                  "seccomp: the policy returns its accumulator (RET A), whose verdicts cannot be recorded");
   } else {
     n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   }
@@ -835,6 +847,7 @@ static int supervise_jail(struct launch *l) {
   /* A program the kernel refuses fails at step seccomp; the decider never sees it run. */
   j->decider.policy = tsjail_bpf_check(j->policy, s->n_policy) ? NULL : j->policy;
   j->decider.n_policy = s->n_policy;
+  j->decider.permissive = s->permissive;
   tsjail_supervisor_init(&j->sup, 1, l->cfg.listener_fd, tsjail_decide_by_policy, &j->decider, tsjail_record_violation,
                          &j->violations);
   if (l->mode == TSJAIL_MODE_PRELOAD) {

@@ -88,6 +88,17 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
     return;
   }
   if (d->window && tsjail_window_decide(d->window, n, out)) return;
+  if (d->permissive) {
+    /* run --log / learn: the filter notifies every call the policy does not allow; each one
+     * runs (CONTINUE: the program is not contained by its policy, which the user asked for) and
+     * is recorded with the verdict it would have had. */
+    uint32_t would = d->policy ? tsjail_bpf_run(d->policy, d->n_policy, (const uint8_t *)&n->data) : SECCOMP_RET_KILL_PROCESS;
+    uint32_t act = would & SECCOMP_RET_ACTION_FULL;
+    out->kind = TSJAIL_DECIDE_CONTINUE;
+    out->ret = would;
+    out->record = act != SECCOMP_RET_ALLOW && act != SECCOMP_RET_LOG;
+    return;
+  }
   /* The policy's verdict. Outside the preload mode only its kill verdicts (and its own
    * user-notify) and execve reach us; the preload mode's gate sends every call it does not
    * allow, and the exact filter, once in, answers errno, trap and kill-thread itself. */
@@ -116,6 +127,24 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
 
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d) {
   struct tsjail_violations *v = ctx;
+  if (d->kind == TSJAIL_DECIDE_CONTINUE) {
+    for (unsigned i = 0; i < v->n_log; i++) {
+      struct tsjail_would_deny *e = &v->log[i];
+      if (e->first.arch == n->data.arch && e->first.nr == n->data.nr && e->ret == d->ret) {
+        e->count++;
+        return;
+      }
+    }
+    if (v->n_log == TSJAIL_WOULD_DENY_MAX) {
+      v->log_dropped++;
+      return;
+    }
+    v->log[v->n_log].first = n->data;
+    v->log[v->n_log].ret = d->ret;
+    v->log[v->n_log].count = 1;
+    v->n_log++;
+    return;
+  }
   if (d->kind != TSJAIL_DECIDE_KILL) return;
   if (v->first_nr < 0) {
     v->first_nr = n->data.nr;

@@ -59,12 +59,23 @@ struct tsjail_window;
  * preload mode only execve and the policy's kill verdicts (and its own user-notify) are
  * notified; the preload mode's gate notifies every call the policy does not allow. */
 struct tsjail_policy_decider {
+  int permissive; /* run --log / learn: every call runs; those the policy denies are recorded */
   const struct sock_filter *policy; /* the policy as given; NULL when the kernel would refuse it */
   size_t n_policy;
   int first_exec_done;
   struct tsjail_window *window; /* preload mode: the window's state; else NULL */
 };
 void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
+
+#define TSJAIL_WOULD_DENY_MAX 512
+
+/* One kind of call the policy would have denied (permissive mode): the first such call, the
+ * verdict, how many. */
+struct tsjail_would_deny {
+  struct seccomp_data first;
+  uint32_t ret;
+  uint64_t count;
+};
 
 /* The default record callback: counts violations (recorded kills) and keeps the first, whole:
  * the TS layer names the call, decodes its arguments and finds the rule from these raw facts. */
@@ -73,6 +84,12 @@ struct tsjail_violations {
   unsigned count;
   struct seccomp_data first; /* valid when first_nr >= 0 */
   uint32_t first_ret;        /* the policy's verdict for it (SECCOMP_RET_KILL_PROCESS, ..._THREAD...) */
+  /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict)
+   * with the first call's arguments and a count; a fixed table (no allocation on this side),
+   * calls beyond it counted in log_dropped. */
+  struct tsjail_would_deny log[TSJAIL_WOULD_DENY_MAX];
+  unsigned n_log;
+  uint64_t log_dropped;
 };
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
 

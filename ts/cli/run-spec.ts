@@ -271,6 +271,7 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
   if (uring.length) spec.allowIoUring = true;
   if (r.seccompTsync) spec.tsync = true;
   if (r.seccompLog) spec.log = true;
+  if (r.logMode) spec.logMode = true;
   return spec;
 }
 

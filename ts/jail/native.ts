@@ -20,6 +20,10 @@ export interface NativeExit {
   violationNr?: number;
   /** That call's raw facts (native/addon/addon.cc ViolationObject). */
   violation?: RawViolation;
+  /** Permissive mode: what the policy would have denied, one entry per (arch, nr, verdict). */
+  wouldDeny?: Array<RawViolation & { count: number }>;
+  /** Permissive mode: calls beyond the supervisor's table (counted, not described). */
+  wouldDenyDropped?: number;
   reason: ExitReason;
 }
 

@@ -47,6 +47,13 @@ export interface JailExit {
   signal: NodeJS.Signals | null;
   violation?: JailViolation;
   /**
+   * seccomp.logMode: the calls the policy would have denied (they ran), one entry per syscall
+   * and verdict, with the first call's arguments and how many there were; [] when none.
+   */
+  wouldDeny?: Array<JailViolation & { count: number }>;
+  /** seccomp.logMode: calls of kinds beyond the record's 512 entries (counted, not described). */
+  wouldDenyDropped?: number;
+  /**
    * Why the jail ended: 'exit' (the program exited: code), 'signal' (it died of one: signal),
    * 'violation' (the supervisor killed it for a call the policy denies: violation, signal
    * SIGSYS), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
@@ -129,6 +136,13 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
   const onExit = (e: NativeExit) => {
     done = true;
     const exit: JailExit = { code: e.code, signal: e.signal === null ? null : SIGNAL_NAMES[e.signal] ?? null, reason: e.reason };
+    if (e.wouldDeny) {
+      const raw = e.wouldDeny;
+      exit.wouldDenyDropped = e.wouldDenyDropped ?? 0;
+      void Promise.all(raw.map(async (w) => ({ ...(await describeViolation(spec, w)), count: w.count })))
+        .then((wouldDeny) => resolveExit({ ...exit, wouldDeny }));
+      return;
+    }
     if (e.violationNr === undefined) return resolveExit(exit);
     // The supervisor killed the process with SIGKILL before the syscall ran; report it the
     // way the kernel's kill-process verdict would look, plus the syscall.

@@ -96,6 +96,13 @@ export interface SeccompSpec {
    * policy does not hold; validateSpec refuses it unless this is true.
    */
   allowIoUring?: boolean;
+  /**
+   * Permissive mode (tsjail run --log): the policy is NOT enforced. It is installed before exec
+   * (whatever seccompTiming says) with every verdict but allow sent to the supervisor, which
+   * lets the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and records it; JailExit.wouldDeny
+   * lists what the policy would have denied. Every other part of the jail is unchanged.
+   */
+  logMode?: boolean;
 }
 
 export interface LandlockSpec {
