@@ -60,6 +60,11 @@ export interface SeccompOptions {
   timing?: JailSpec['seccompTiming'];
   /** Run a policy that lets io_uring through (SeccompSpec.allowIoUring); refused otherwise. */
   allowIoUring?: boolean;
+  /**
+   * Permissive mode (SeccompSpec.logMode): the program is NOT contained by the policy; the
+   * calls it would deny run and are listed in the exit's wouldDeny.
+   */
+  logMode?: boolean;
   /** Options for the policy compiler when the policy is text (path, files, defaultAction...). */
   compile?: Omit<CompileOptions, 'arch'>;
 }
@@ -142,7 +147,7 @@ export class Jail {
       this.spec.seccomp = undefined;
     } else {
       this.pendingPolicy = undefined;
-      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names, allowIoUring: o.allowIoUring };
+      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names, allowIoUring: o.allowIoUring, logMode: o.logMode };
     }
     if (o.timing) this.spec.seccompTiming = o.timing;
     return this;
@@ -163,7 +168,7 @@ export class Jail {
       if (nr !== undefined) names[nr] = n;
     }
     this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names,
-      allowIoUring: pending.options.allowIoUring, source: { text: pending.text, options: { arch, ...pending.options.compile } } };
+      allowIoUring: pending.options.allowIoUring, logMode: pending.options.logMode, source: { text: pending.text, options: { arch, ...pending.options.compile } } };
     this.pendingPolicy = undefined;
     return this;
   }
