@@ -125,12 +125,31 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
   }
 }
 
+/* The argument that says what a call does, on this arch (-1: none): a record keeps one entry
+ * per value of it, so that a learned policy can filter on it (ioctl requests, prctl options,
+ * socket families, fcntl commands, mmap/mprotect protections, clone flags). */
+static int key_arg(const struct seccomp_data *d) {
+  if (d->arch != tsjail_audit_arch()) return -1;
+  switch (d->nr) {
+    case SYS_ioctl: return 1;
+    case SYS_fcntl: return 1;
+    case SYS_prctl: return 0;
+    case SYS_socket: return 0;
+    case SYS_clone: return 0;
+    case SYS_mmap: return 2;
+    case SYS_mprotect: return 2;
+    default: return -1;
+  }
+}
+
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d) {
   struct tsjail_violations *v = ctx;
   if (d->kind == TSJAIL_DECIDE_CONTINUE) {
     for (unsigned i = 0; i < v->n_log; i++) {
       struct tsjail_would_deny *e = &v->log[i];
-      if (e->first.arch == n->data.arch && e->first.nr == n->data.nr && e->ret == d->ret) {
+      int k = key_arg(&n->data);
+      if (e->first.arch == n->data.arch && e->first.nr == n->data.nr && e->ret == d->ret &&
+          (k < 0 || e->first.args[k] == n->data.args[k])) {
         e->count++;
         return;
       }

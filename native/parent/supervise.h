@@ -84,7 +84,9 @@ struct tsjail_violations {
   unsigned count;
   struct seccomp_data first; /* valid when first_nr >= 0 */
   uint32_t first_ret;        /* the policy's verdict for it (SECCOMP_RET_KILL_PROCESS, ..._THREAD...) */
-  /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict)
+  /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict,
+ * and for ioctl/fcntl/prctl/socket/clone/mmap/mprotect the value of the argument that says
+ * what the call does)
    * with the first call's arguments and a count; a fixed table (no allocation on this side),
    * calls beyond it counted in log_dropped. */
   struct tsjail_would_deny log[TSJAIL_WOULD_DENY_MAX];

@@ -10,6 +10,7 @@ import { registerFmt } from './fmt';
 import { registerLint } from './lint';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
+import { registerLearn } from './learn';
 import { registerExecPath } from './exec-path';
 import pkg from '../../package.json';
 
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerFmt(program);
   registerRun(program);
   registerPackJail(program);
+  registerLearn(program);
   registerExecPath(program);
   return program;
 }

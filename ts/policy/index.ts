@@ -28,3 +28,5 @@ export { verifyPolicy, diffPolicies } from './verify';
 export type { VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
 export { explainViolation, decodeSyscallArgs, formatViolation } from './explain';
 export type { ViolationFacts, ViolationReport } from './explain';
+export { writeLearnedPolicy } from './learn';
+export type { ObservedCall, LearnedPolicy, LearnOptions } from './learn';
