@@ -109,7 +109,7 @@ function nameOf(t: ArchTables, v: bigint, accept: (n: string) => boolean, rank: 
   return names[0];
 }
 
-const IOCTL_PREFIXES = ['TC', 'TIOC', 'FIO', 'SIOC', 'FS_IOC', 'BLK', 'RND', 'NS_GET', 'SECCOMP_IOCTL', 'PERF_EVENT_IOC', 'KD', 'VT_', 'FICLONE', 'FIDEDUPERANGE', 'TUN', 'UI_', 'USBDEVFS'];
+const IOCTL_PREFIXES = ['FIO', 'TC', 'TIOC', 'SIOC', 'FS_IOC', 'BLK', 'RND', 'NS_GET', 'SECCOMP_IOCTL', 'PERF_EVENT_IOC', 'KD', 'VT_', 'FICLONE', 'FIDEDUPERANGE', 'TUN', 'UI_', 'USBDEVFS'];
 const FCNTL_NOT = new Set(['F_OK', 'F_ULOCK', 'F_LOCK', 'F_TLOCK', 'F_TEST', 'F_RDLCK', 'F_WRLCK', 'F_UNLCK', 'F_EXLCK', 'F_SHLCK']);
 
 function decodeArg(t: ArchTables, kind: ArgKind | undefined, raw: bigint): string {
@@ -142,7 +142,9 @@ function decodeArg(t: ArchTables, kind: ArgKind | undefined, raw: bigint): strin
       return [...tn, ...(rest ? flagsOf(t, 'SOCK_', rest, (n) => !['SOCK_NONBLOCK', 'SOCK_CLOEXEC'].includes(n)) : [])].join('|') || '0';
     }
     case 'ioctl':
-      return nameOf(t, BigInt.asUintN(32, word), (n) => IOCTL_PREFIXES.some((p) => n.startsWith(p))) ?? hex(word);
+      // Aliases (SIOCINQ and TIOCINQ are FIONREAD) resolve to the earlier family in IOCTL_PREFIXES.
+      return nameOf(t, BigInt.asUintN(32, word), (n) => IOCTL_PREFIXES.some((p) => n.startsWith(p)),
+        (n) => IOCTL_PREFIXES.findIndex((p) => n.startsWith(p))) ?? hex(word);
     case 'prctl':
       return nameOf(t, word, (n) => n.startsWith('PR_'), (n) => (/^PR_(SET|GET)_[A-Z_]+$/.test(n) && !/^PR_SET_MM_/.test(n) ? 0 : 1)) ?? String(word);
     case 'fcntl':
