@@ -100,6 +100,7 @@ describe('writeLearnedPolicy (tsjail/policy)', () => {
       { nr: 9, arch: X86, args: [0, 4096, 7, 0x22, -1, 0], count: 2 }, // mmap RWX
       { nr: 10, arch: X86, args: [0, 4096, 1], count: 2 }, // mprotect R
       { nr: 20, arch: I386, args: [], count: 1 }, // i386 getpid
+      { nr: 101, arch: X86, args: [16, 500], count: 1 }, // ptrace
     ], { arch: 'x86_64' });
     expect(r.policy).toMatch(/^ioctl: arg1 == TCGETS \|\| arg1 == FIONREAD$/m);
     expect(r.policy).toMatch(/^socket: arg0 == AF_UNIX$/m);
@@ -108,6 +109,7 @@ describe('writeLearnedPolicy (tsjail/policy)', () => {
     expect(r.policy).toMatch(/^# mmap: the program mapped memory writable and executable \(W\+X\)$/m);
     expect(r.policy).toMatch(/^mprotect: arg2 in ~PROT_EXEC \|\| arg2 in ~PROT_WRITE$/m);
     expect(r.otherArch).toEqual(['getpid (i386)']);
+    expect(r.policy).toMatch(/^# review: the program called ptrace, which lets it inspect and change other processes\nptrace: 1$/m);
     expect(r.policy.indexOf('ioctl:')).toBeLessThan(r.policy.indexOf('socket:')); // most frequent first
     expect(r.frequency).toMatch(/^ioctl: 4$/m);
     const c = await compilePolicy(r.policy, { arch: 'x86_64' });

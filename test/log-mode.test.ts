@@ -108,6 +108,15 @@ d('tsjail run --log', () => {
     expect(r.stderr).toMatch(/^tsjail: {3}getdents64 \(217\) x\d+$/m);
   });
 
+  test('a config file cannot switch the policy off (log is refused there)', async () => {
+    const conf = path.join(work, 'log.conf');
+    fs.writeFileSync(conf, `% minijail-config-file v0\nlog\nS = ${policy}\n`);
+    const r = await run(['--config', conf, '--', '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/log cannot be set in a config file/);
+    expect(r.stderr).not.toMatch(/WARNING/);
+  });
+
   test('usage: --log needs a policy, --log-file needs --log', async () => {
     const a = await run(['--log', '--', '/bin/true']);
     expect(a.status).toBe(2);

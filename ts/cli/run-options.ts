@@ -531,7 +531,11 @@ export const OPTIONS: OptionDef[] = [
     long: 'log', arg: 'none', group: 'seccomp',
     help: 'Permissive mode: the program is NOT contained by its policy. Calls the policy would deny run and are '
       + 'recorded; at exit a summary with counts, arguments and the lines to add. Every other containment stays on.',
-    apply(r) { r.logMode = true; },
+    apply(r, _v, use) {
+      // A config file handed over with a program must not switch its policy off unseen.
+      if (use.file) throw new ValueError('log cannot be set in a config file: it runs the program without its policy; pass --log on the command line');
+      r.logMode = true;
+    },
   },
   {
     long: 'log-file', arg: 'required', metavar: 'FILE', group: 'seccomp',

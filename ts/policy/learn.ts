@@ -34,6 +34,19 @@ export interface LearnOptions {
   frequencyPath?: string;
 }
 
+/** Calls worth a second look before the policy is enforced: what each lets the program do. */
+const RISKY: Record<string, string> = {
+  ptrace: 'inspect and change other processes', process_vm_readv: "read other processes' memory",
+  process_vm_writev: "write other processes' memory", bpf: 'load programs into the kernel', perf_event_open: 'profile the kernel',
+  mount: 'change the mount table', umount2: 'change the mount table', pivot_root: 'change the root', unshare: 'make namespaces',
+  setns: 'enter namespaces', keyctl: 'use the kernel keyring', add_key: 'use the kernel keyring', request_key: 'use the kernel keyring',
+  userfaultfd: 'stall the kernel on page faults (a common exploit aid)', io_uring_setup: 'run I/O that seccomp never sees',
+  io_uring_enter: 'run I/O that seccomp never sees', io_uring_register: 'run I/O that seccomp never sees',
+  init_module: 'load kernel modules', finit_module: 'load kernel modules', kexec_load: 'replace the kernel',
+  open_by_handle_at: 'open files by handle, around path checks', personality: 'change the execution domain', execve: 'run other programs',
+  execveat: 'run other programs',
+};
+
 /** The argument a rule filters on, for calls whose meaning is in one argument. */
 const KEY_ARG: Record<string, number> = { ioctl: 1, fcntl: 1, prctl: 0, socket: 0 };
 
@@ -106,6 +119,7 @@ export async function writeLearnedPolicy(calls: readonly ObservedCall[], options
       if (e.wx) lines.push(`# ${name}: the program mapped memory writable and executable (W+X)`);
     }
     if (name === 'execve' && !sawExec) lines.push('# execve: the jail\'s own exec of the program (needed when the policy goes in before exec)');
+    else if (RISKY[name]) lines.push(`# review: the program called ${name}, which lets it ${RISKY[name]}`);
     lines.push(`${name}: ${rule}`);
   }
   const frequency = sorted.map(([name, e]) => `${name}: ${e.count}`).join('\n') + '\n';
