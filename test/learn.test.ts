@@ -4,6 +4,7 @@
 // gets its policy written, and the writer's choices (named constants, W^X, other-arch calls)
 // hold. Learning and the enforced run use the same stdio (pipes): programs ask different
 // things of a pipe and of /dev/null.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeLearnedPolicy } from '../ts/policy/learn';
@@ -78,7 +79,32 @@ d('tsjail learn', () => {
     expect(fs.readFileSync(policy, 'utf8')).toMatch(/^openat: 1$/m);
   }, 60_000);
 
-  test('usage: -S is refused, --merge and --from-strace say they are not implemented', async () => {
+  const hasStrace = spawnSync('strace', ['-V']).status === 0;
+  (hasStrace ? test : test.skip)('--from-strace: a policy from `strace -f` runs the program enforced', async () => {
+    const log = path.join(work, 'cat.strace');
+    const traced = await execCollect(['strace', '-f', '-o', log, '/bin/cat', '/etc/hostname']);
+    expect(traced.status).toBe(0);
+    const policy = path.join(work, 'strace.policy');
+    const l = await tsjail(['learn', '--from-strace', log, '-o', policy]);
+    expect(l.status).toBe(0);
+    expect(fs.readFileSync(policy, 'utf8')).toMatch(/^openat: 1$/m);
+    const r = await tsjail(['run', '-S', policy, '--', '/bin/cat', '/etc/hostname']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  test('--from-strace: a malformed log gives one located error', async () => {
+    const log = path.join(work, 'bad.strace');
+    fs.writeFileSync(log, '123 execve("/bin/true", ["true"], 0x0) = 0\n[pid 124] ioctl(1, TCGETS, {B38400 opost}) = 0\nthis is not strace\n');
+    const r = await tsjail(['learn', '--from-strace', log]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`tsjail: learn: ${log}:3: not a line of \`strace -f\`: this is not strace\n`);
+    fs.writeFileSync(log, '123 frobnicate(1) = 0\n');
+    const u = await tsjail(['learn', '--from-strace', log]);
+    expect(u.stderr).toBe(`tsjail: learn: ${log}:1: frobnicate is not a syscall on x86_64\n`);
+  });
+
+  test('usage: -S is refused, --merge says it is not implemented', async () => {
     const a = await tsjail(['learn', '-S', '/dev/null', '--', '/bin/true']);
     expect(a.status).toBe(2);
     expect(a.stderr.split('\n')[0]).toMatch(/learn: -S is not for learn/);

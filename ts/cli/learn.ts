@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { spawnJail } from '../jail/spawn';
 import { JailError } from '../jail/errors';
 import { writeLearnedPolicy } from '../policy/learn';
+import { StraceLogError, parseStraceLog } from '../policy/strace';
 import { describeFsError } from '../node/system-errors';
 import { UsageError } from './errors';
 import { hostSeccompArch } from './io';
@@ -23,6 +24,7 @@ const USAGE = 'Usage: tsjail learn [run options] [-o POLICY] [--frequency FILE] 
 const NOTHING = 'exit_group: kill\n';
 
 interface LearnArgs {
+  fromStrace?: string;
   output?: string;
   frequency?: string;
   run: string[];
@@ -42,7 +44,8 @@ function splitArgs(args: string[]): LearnArgs {
     };
     if (a === '-o' || a === '--output') r.output = value(a);
     else if (a === '--frequency') r.frequency = value(a);
-    else if (a === '--merge' || a === '--from-strace') throw new UsageError(`learn: ${a} is not implemented yet`);
+    else if (a === '--from-strace') r.fromStrace = value(a);
+    else if (a === '--merge') throw new UsageError(`learn: ${a} is not implemented yet`);
     else if (a === '-S' || a === '--seccomp-bpf-binary' || a === '--log' || a === '--log-file') {
       throw new UsageError(`learn: ${a} is not for learn (it records every call against a policy that allows nothing)`);
     } else r.run.push(a);
@@ -59,6 +62,7 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
   const la = splitArgs(args);
   const arch = hostSeccompArch();
   if (!arch) throw new UsageError(`learn: no seccomp arch known for this machine (${process.arch})`);
+  if (la.fromStrace !== undefined) return fromStrace(la, arch, io);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsjail-learn-'));
   try {
     const nothing = path.join(dir, 'nothing.policy');
@@ -105,6 +109,39 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** --from-strace LOG: the policy from a `strace -f` log instead of a run (nothing is started). */
+async function fromStrace(la: LearnArgs, arch: string, io: RunIo): Promise<number> {
+  const log = la.fromStrace!;
+  if (la.run.length) throw new UsageError('learn: --from-strace reads a log; give no PROGRAM or run options with it');
+  let text: string;
+  try {
+    text = fs.readFileSync(log, 'utf8');
+  } catch (e) {
+    throw new UsageError(`learn: --from-strace ${log}: cannot read: ${describeFsError(e)}`);
+  }
+  let calls;
+  try {
+    calls = await parseStraceLog(text, log, arch);
+  } catch (e) {
+    if (e instanceof StraceLogError) {
+      io.stderr.write(`tsjail: learn: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const learned = await writeLearnedPolicy(calls, { arch, header: [`Learned by tsjail learn from the strace log ${log}`], frequencyPath: la.frequency });
+  try {
+    if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
+    if (la.output !== undefined) fs.writeFileSync(la.output, learned.policy);
+    else io.stdout.write(learned.policy);
+  } catch (e) {
+    io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
+    return 1;
+  }
+  io.stderr.write(`tsjail: learn: wrote ${learned.syscalls.length} syscalls to ${la.output ?? 'stdout'}\n`);
+  return 0;
 }
 
 export function registerLearn(program: Command): void {

@@ -30,3 +30,4 @@ export { explainViolation, decodeSyscallArgs, formatViolation } from './explain'
 export type { ViolationFacts, ViolationReport } from './explain';
 export { writeLearnedPolicy } from './learn';
 export type { ObservedCall, LearnedPolicy, LearnOptions } from './learn';
+export { parseStraceLog, StraceLogError } from './strace';
