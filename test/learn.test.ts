@@ -79,6 +79,25 @@ d('tsjail learn', () => {
     expect(fs.readFileSync(policy, 'utf8')).toMatch(/^openat: 1$/m);
   }, 60_000);
 
+  test('--merge: a second run adds only what the first policy did not allow; both programs run enforced', async () => {
+    const first = path.join(work, 'merge-cat.policy');
+    expect((await tsjail(['learn', '-o', first, '--', '/bin/cat', '/etc/hostname'])).status).toBe(0);
+    const merged = path.join(work, 'merged.policy');
+    const l = await tsjail(['learn', '--merge', first, '-o', merged, '--', '/bin/ls', '/']);
+    expect(l.status).toBe(0);
+    const before = fs.readFileSync(first, 'utf8');
+    const after = fs.readFileSync(merged, 'utf8');
+    expect(after.startsWith(before)).toBe(true); // the existing policy unchanged
+    const added = after.slice(before.length);
+    expect(added).toMatch(/^getdents64: 1$/m);
+    expect(added).not.toMatch(/^openat:/m); // already allowed
+    for (const argv of [['/bin/cat', '/etc/hostname'], ['/bin/ls', '/']]) {
+      const r = await tsjail(['run', '-S', merged, '--', ...argv]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  }, 120_000);
+
   const hasStrace = spawnSync('strace', ['-V']).status === 0;
   (hasStrace ? test : test.skip)('--from-strace: a policy from `strace -f` runs the program enforced', async () => {
     const log = path.join(work, 'cat.strace');
@@ -104,13 +123,15 @@ d('tsjail learn', () => {
     expect(u.stderr).toBe(`tsjail: learn: ${log}:1: frobnicate is not a syscall on x86_64\n`);
   });
 
-  test('usage: -S is refused, --merge says it is not implemented', async () => {
+  test('usage: -S is refused; --merge of a policy that does not compile is one error', async () => {
     const a = await tsjail(['learn', '-S', '/dev/null', '--', '/bin/true']);
     expect(a.status).toBe(2);
     expect(a.stderr.split('\n')[0]).toMatch(/learn: -S is not for learn/);
-    const b = await tsjail(['learn', '--merge', 'x.policy', '--', '/bin/true']);
+    const bad = path.join(work, 'bad.policy');
+    fs.writeFileSync(bad, 'read: arg9 == 1\n');
+    const b = await tsjail(['learn', '--merge', bad, '--', '/bin/true']);
     expect(b.status).toBe(2);
-    expect(b.stderr.split('\n')[0]).toMatch(/learn: --merge is not implemented yet/);
+    expect(b.stderr.split('\n')[1]).toMatch(new RegExp(`^tsjail: learn: --merge ${bad}: the policy to merge into does not compile`));
   });
 });
 

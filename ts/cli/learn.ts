@@ -9,7 +9,8 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { spawnJail } from '../jail/spawn';
 import { JailError } from '../jail/errors';
-import { writeLearnedPolicy } from '../policy/learn';
+import { ObservedCall, callsNotAllowed, writeLearnedPolicy } from '../policy/learn';
+import { fileResolver } from '../policy-node/index';
 import { StraceLogError, parseStraceLog } from '../policy/strace';
 import { describeFsError } from '../node/system-errors';
 import { UsageError } from './errors';
@@ -25,6 +26,7 @@ const NOTHING = 'exit_group: kill\n';
 
 interface LearnArgs {
   fromStrace?: string;
+  merge?: string;
   output?: string;
   frequency?: string;
   run: string[];
@@ -45,7 +47,7 @@ function splitArgs(args: string[]): LearnArgs {
     if (a === '-o' || a === '--output') r.output = value(a);
     else if (a === '--frequency') r.frequency = value(a);
     else if (a === '--from-strace') r.fromStrace = value(a);
-    else if (a === '--merge') throw new UsageError(`learn: ${a} is not implemented yet`);
+    else if (a === '--merge') r.merge = value(a);
     else if (a === '-S' || a === '--seccomp-bpf-binary' || a === '--log' || a === '--log-file') {
       throw new UsageError(`learn: ${a} is not for learn (it records every call against a policy that allows nothing)`);
     } else r.run.push(a);
@@ -85,13 +87,11 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
       throw e;
     }
     const calls = (exit.wouldDeny ?? []).map((w) => ({ nr: w.nr, arch: w.arch ?? '', args: w.rawArgs ?? [], count: w.count }));
-    const learned = await writeLearnedPolicy(calls, {
-      arch, header: [`Learned by tsjail learn from: ${request.program.join(' ')}`], frequencyPath: la.frequency,
-    });
+    const learned = await policyText(la, calls, arch, `Learned by tsjail learn from: ${request.program.join(' ')}`);
     try {
       if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
-      if (la.output !== undefined) fs.writeFileSync(la.output, learned.policy);
-      else io.stdout.write(learned.policy);
+      if (la.output !== undefined) fs.writeFileSync(la.output, learned.text);
+      else io.stdout.write(learned.text);
     } catch (e) {
       io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
       return 1;
@@ -101,14 +101,41 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
     const status = exit.code ?? 128 + (exit.signal ? os.constants.signals[exit.signal] ?? 0 : 0);
     if (status !== 0) {
       const how = exit.code !== null ? `exit status ${exit.code}` : `signal ${exit.signal}`;
-      io.stderr.write(`tsjail: learn: the program failed (${how}); wrote what it did until then to ${where} (${learned.syscalls.length} syscalls)\n`);
+      io.stderr.write(`tsjail: learn: the program failed (${how}); wrote what it did until then to ${where} (${learned.count} syscalls)\n`);
       return status;
     }
-    io.stderr.write(`tsjail: learn: wrote ${learned.syscalls.length} syscalls to ${where}\n`);
+    io.stderr.write(`tsjail: learn: wrote ${learned.count} syscalls to ${where}\n`);
     return 0;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The policy text to write: the record alone, or with --merge EXISTING, EXISTING unchanged
+ * followed by lines for the calls it does not allow yet (each checked by simulating EXISTING).
+ */
+async function policyText(la: LearnArgs, calls: ObservedCall[], arch: string, header: string): Promise<{ text: string; frequency: string; count: number }> {
+  if (la.merge === undefined) {
+    const l = await writeLearnedPolicy(calls, { arch, header: [header], frequencyPath: la.frequency });
+    return { text: l.policy, frequency: l.frequency, count: l.syscalls.length };
+  }
+  let existing: string;
+  try {
+    existing = fs.readFileSync(la.merge, 'utf8');
+  } catch (e) {
+    throw new UsageError(`learn: --merge ${la.merge}: cannot read: ${describeFsError(e)}`);
+  }
+  let missing: ObservedCall[];
+  try {
+    missing = await callsNotAllowed(calls, existing, { arch, path: la.merge, files: fileResolver() });
+  } catch (e) {
+    throw new UsageError(`learn: --merge ${la.merge}: ${(e as Error).message}`);
+  }
+  const l = await writeLearnedPolicy(missing, { arch, header: [`${header}: the calls ${la.merge} did not allow`], noExecve: true });
+  const body = l.policy.split('\n').filter((x) => !x.startsWith('# ') || x.startsWith('# review') || x.startsWith('# mmap') || x.startsWith('# mprotect') || x.startsWith('# Learned')).join('\n');
+  const text = missing.length ? `${existing.replace(/\n*$/, '\n')}\n${body}` : existing;
+  return { text, frequency: l.frequency, count: l.syscalls.length };
 }
 
 /** --from-strace LOG: the policy from a `strace -f` log instead of a run (nothing is started). */
@@ -131,16 +158,16 @@ async function fromStrace(la: LearnArgs, arch: string, io: RunIo): Promise<numbe
     }
     throw e;
   }
-  const learned = await writeLearnedPolicy(calls, { arch, header: [`Learned by tsjail learn from the strace log ${log}`], frequencyPath: la.frequency });
+  const learned = await policyText(la, calls, arch, `Learned by tsjail learn from the strace log ${log}`);
   try {
     if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
-    if (la.output !== undefined) fs.writeFileSync(la.output, learned.policy);
-    else io.stdout.write(learned.policy);
+    if (la.output !== undefined) fs.writeFileSync(la.output, learned.text);
+    else io.stdout.write(learned.text);
   } catch (e) {
     io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
     return 1;
   }
-  io.stderr.write(`tsjail: learn: wrote ${learned.syscalls.length} syscalls to ${la.output ?? 'stdout'}\n`);
+  io.stderr.write(`tsjail: learn: wrote ${learned.count} syscalls to ${la.output ?? 'stdout'}\n`);
   return 0;
 }
 

@@ -4,6 +4,8 @@
 // counts. Browser-safe: pure text over the core's tables.
 
 import { decodeSyscallArgs } from './explain';
+import type { PolicyOptions } from './request';
+import { simulatePolicy } from './simulate';
 import { ArchTables, arches, tables } from './tables';
 
 /** One kind of call seen: its arch (AUDIT_ARCH_* or a name), number, arguments, count. */
@@ -32,6 +34,8 @@ export interface LearnOptions {
   header?: string[];
   /** The @frequency file's path, written into the policy as `@frequency PATH` when given. */
   frequencyPath?: string;
+  /** Do not add the jail's own `execve` (the calls extend a policy that has its own). */
+  noExecve?: boolean;
 }
 
 /** Calls worth a second look before the policy is enforced: what each lets the program do. */
@@ -69,6 +73,26 @@ async function tablesFor(arch: number | string): Promise<ArchTables | undefined>
 }
 
 /**
+ * The calls `existing` (policy text, compiled for `arch` with `options`) does not allow yet:
+ * what a merge has to add. Calls of another arch are kept (the writer sets them aside).
+ */
+export async function callsNotAllowed(calls: readonly ObservedCall[], existing: string, options: PolicyOptions): Promise<ObservedCall[]> {
+  const out: ObservedCall[] = [];
+  for (const c of calls) {
+    const ct = await tablesFor(c.arch);
+    const pt = await tables(options.arch);
+    if (!ct || !pt || ct.auditArch >>> 0 !== pt.auditArch >>> 0) {
+      out.push(c);
+      continue;
+    }
+    const r = await simulatePolicy(existing, { ...options, nr: c.nr, args: c.args.map(toBig) });
+    if (!r.ok) throw new RangeError(`the policy to merge into does not compile: ${r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'error'}`);
+    if (r.action !== 'allow' && r.action !== 'log') out.push(c);
+  }
+  return out;
+}
+
+/**
  * Write a policy that allows exactly the kinds of calls seen (the arguments of ioctl, fcntl,
  * prctl and socket pinned to the values seen; mmap and mprotect keep W^X unless a W+X mapping
  * was seen; clone pinned to the flag sets seen). Throws RangeError for an unknown arch.
@@ -102,7 +126,7 @@ export async function writeLearnedPolicy(calls: readonly ObservedCall[], options
   // The jail's own execve runs before the policy can see it (permissive runs let it through
   // uncounted); a policy installed before exec (-T static) needs it.
   const sawExec = bySyscall.has('execve');
-  if (!sawExec && t.syscalls.has('execve')) bySyscall.set('execve', { count: 1, values: new Map(), wx: false });
+  if (!sawExec && !options.noExecve && t.syscalls.has('execve')) bySyscall.set('execve', { count: 1, values: new Map(), wx: false });
   const sorted = [...bySyscall.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
   const lines: string[] = [];
   for (const h of options.header ?? []) lines.push(`# ${h}`);
