@@ -186,6 +186,8 @@ describe('flags -> JailSpec', () => {
       expect(s.seccomp?.names?.[101]).toBe('ptrace');
     }],
     ['--seccomp-log --seccomp-tsync', ['-S', 'POLICY', '--seccomp-log', '--seccomp-tsync'], (s) => expect(s.seccomp).toMatchObject({ log: true, tsync: true })],
+    // Permissive mode: the spec says so (the record file is the CLI's, not the spec's).
+    ['--log --log-file', ['-S', 'POLICY', '--log', '--log-file', '/tmp/record.json'], (s) => expect(s.seccomp).toMatchObject({ logMode: true })],
     // An allow-everything filter lets io_uring through: refused unless --allow-io-uring says so.
     ['--seccomp-bpf-binary --allow-io-uring', ['--seccomp-bpf-binary', 'BPF', '--allow-io-uring'], (s) => {
       expect(Array.from(s.seccomp!.bpf)).toEqual(Array.from(BPF_BYTES));

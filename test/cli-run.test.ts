@@ -170,9 +170,12 @@ describe('the session', () => {
 
 describe('reports', () => {
   const x86 = testUnless([process.arch !== 'x64', 'the policy fixtures are x86_64']);
-  x86('a seccomp violation: one line naming the syscall, 128+SIGSYS', async () => {
+  x86('a seccomp violation: a line naming the syscall, then the call, the rule and the fix; 128+SIGSYS', async () => {
     const r = await run(['-n', '-S', path.join(FIXTURES, 'deny-getppid.policy'), '--', PROBE, 'getppid']);
-    expect(r.stderr).toBe('tsjail: seccomp violation: getppid (110)\n');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('tsjail: seccomp violation: getppid (110)');
+    expect(lines.slice(1).map((l) => l.replace(/:.*/, ''))).toEqual(['tsjail', 'tsjail', 'tsjail']);
+    expect(lines[2]).toMatch(/^tsjail: {3}rule: /);
     expect(r.status).toBe(128 + SIG.SIGSYS);
     expect(r.stdout).toBe('');
   });
@@ -182,7 +185,9 @@ describe('reports', () => {
     const c = await tsjail(['compile', path.join(FIXTURES, 'deny-getppid.policy'), '--arch', 'x86_64', '-o', bpf]);
     expect(c.status).toBe(0);
     const denied = await run(['-n', '--seccomp-bpf-binary', bpf, '--', PROBE, 'getppid']);
-    expect(denied.stderr).toBe('tsjail: seccomp violation: getppid (110)\n');
+    expect(denied.stderr.split('\n')[0]).toBe('tsjail: seccomp violation: getppid (110)');
+    // Bytes alone carry no policy text: the call is named, its rule cannot be.
+    expect(denied.stderr).toMatch(/^tsjail: {3}rule: no source: rule unknown$/m);
     expect(denied.status).toBe(128 + SIG.SIGSYS);
     const allowed = await run(['-n', '-L', '-Y', '-S', path.join(FIXTURES, 'allow-getppid.policy'), '--', PROBE, 'getppid']);
     expect(allowed.stdout).toBe('ok getppid returned\n');

@@ -209,7 +209,7 @@ describe.each(LAUNCHERS)('$name', (launcher) => {
       for (const policy of ['write: 1\n', 'write: 1\nexit: 1\n']) {
         const r = await launcher.run(policy, ['/bin/true'], nobody);
         expect(r.status).toBe(SIGSYS_STATUS);
-        expect(r.stderr).toBe(`tsjail: seccomp violation: exit_group (${EXIT_GROUP})\n`);
+        expect(r.stderr.split('\n')[0]).toBe(`tsjail: seccomp violation: exit_group (${EXIT_GROUP})`); // then the call, the rule, the fix
       }
     }, 60_000);
 
@@ -218,7 +218,7 @@ describe.each(LAUNCHERS)('$name', (launcher) => {
       const base = 'write: 1\nexit_group: 1\n';
       const denied = await launcher.run(base, [prog, 'mprotect'], nobody);
       expect(denied).toMatchObject({ status: SIGSYS_STATUS, stdout: 'main\n' });
-      expect(denied.stderr).toBe(`tsjail: seccomp violation: mprotect (${MPROTECT})\n`);
+      expect(denied.stderr.split('\n')[0]).toBe(`tsjail: seccomp violation: mprotect (${MPROTECT})`); // then the call, the rule, the fix
       const allowed = await launcher.run(`${base}mprotect: 1\n`, [prog, 'mprotect'], nobody);
       expect(allowed).toMatchObject({ status: 0, stdout: 'main\nmprotect returned 0 errno 0\n', stderr: '' });
     }, 60_000);
@@ -227,7 +227,7 @@ describe.each(LAUNCHERS)('$name', (launcher) => {
       const prog = lateCalls();
       const r = await launcher.run('write: 1\nexit_group: 1\n', [prog, 'getppid'], nobody);
       expect(r).toMatchObject({ status: SIGSYS_STATUS, stdout: 'main\n' });
-      expect(r.stderr).toBe(`tsjail: seccomp violation: getppid (${NR.getppid})\n`);
+      expect(r.stderr.split('\n')[0]).toBe(`tsjail: seccomp violation: getppid (${NR.getppid})`); // then the call, the rule, the fix
     }, 60_000);
   });
 });

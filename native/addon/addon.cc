@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,7 +49,26 @@ struct Child {
 struct ExitInfo {
   int code = -1, signal = 0, violation_nr = -1;
   const char* reason = "exit";
+  struct seccomp_data violation {};
+  uint32_t violation_ret = 0;
+  bool permissive = false;                     // run --log / learn: would_deny is the record
+  std::vector<struct tsjail_would_deny> would_deny;
+  uint64_t would_deny_dropped = 0;
 };
+
+// The raw facts of a violation, for the TS layer to name and explain (ts/policy/explain.ts):
+// {nr, arch: AUDIT_ARCH_*, ip: bigint, args: bigint[6], ret: the policy's SECCOMP_RET_*}.
+Napi::Object ViolationObject(Napi::Env env, const struct seccomp_data& d, uint32_t ret) {
+  Napi::Object v = Napi::Object::New(env);
+  v.Set("nr", Napi::Number::New(env, d.nr));
+  v.Set("arch", Napi::Number::New(env, d.arch));
+  v.Set("ip", Napi::BigInt::New(env, (uint64_t)d.instruction_pointer));
+  Napi::Array args = Napi::Array::New(env, 6);
+  for (uint32_t i = 0; i < 6; i++) args.Set(i, Napi::BigInt::New(env, (uint64_t)d.args[i]));
+  v.Set("args", args);
+  v.Set("ret", Napi::Number::New(env, ret));
+  return v;
+}
 
 struct Instance {
   Napi::FunctionReference error_class;
@@ -57,11 +77,14 @@ struct Instance {
   int next_id = 1;
 };
 
-Napi::Value ThrowJailError(Napi::Env env, const char* step, int err, const std::string& detail) {
+Napi::Value ThrowJailError(Napi::Env env, const char* step, int err, const std::string& detail,
+                           const struct tsjail_launch_error* launch = nullptr) {
   Instance* inst = env.GetInstanceData<Instance>();
   if (inst && !inst->error_class.IsEmpty()) {
     Napi::Object e = inst->error_class.New({Napi::String::New(env, step), Napi::Number::New(env, err),
                                            Napi::String::New(env, detail)});
+    if (launch && launch->has_violation && !env.IsExceptionPending())
+      e.Set("rawViolation", ViolationObject(env, launch->violation, launch->violation_ret));
     if (!env.IsExceptionPending()) Napi::Error(env, e).ThrowAsJavaScriptException();
   } else {
     Napi::Error::New(env, std::string("jail setup failed at step ") + step + ": " + strerror(err))
@@ -81,6 +104,12 @@ void Wait(Child* c) {
   info.code = ex.code;
   info.signal = ex.signal;
   info.violation_nr = ex.violation_nr;
+  info.violation = ex.violation;
+  info.violation_ret = ex.violation_ret;
+  info.permissive = c->jail.decider.permissive != 0;
+  const struct tsjail_violations& vs = c->jail.violations;
+  info.would_deny.assign(vs.log, vs.log + vs.n_log);
+  info.would_deny_dropped = vs.log_dropped;
   info.reason = tsjail_exit_reason_name(ex.reason);
   // c->mu is held across the call: once the finalizer has run, the ThreadSafeFunction is gone
   // (Node frees it at teardown even while threads hold it), so it must not be called then.
@@ -91,8 +120,21 @@ void Wait(Child* c) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
       o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
-      if (e->violation_nr >= 0) o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
+      if (e->violation_nr >= 0) {
+        o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
+        o.Set("violation", ViolationObject(env, e->violation, e->violation_ret));
+      }
       o.Set("reason", Napi::String::New(env, e->reason));
+      if (e->permissive) {
+        Napi::Array wd = Napi::Array::New(env, e->would_deny.size());
+        for (size_t i = 0; i < e->would_deny.size(); i++) {
+          Napi::Object v = ViolationObject(env, e->would_deny[i].first, e->would_deny[i].ret);
+          v.Set("count", Napi::Number::New(env, (double)e->would_deny[i].count));
+          wd.Set((uint32_t)i, v);
+        }
+        o.Set("wouldDeny", wd);
+        o.Set("wouldDenyDropped", Napi::Number::New(env, (double)e->would_deny_dropped));
+      }
       delete e;
       cb.Call({o});
     });
@@ -245,7 +287,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   int rc = tsjail_start(&spec, fds_in, &child->jail, err.get());
   child->deadline_ms = tsjail_deadline_ms(&spec);
   tsjail_spec_free(&spec);
-  if (rc) return ThrowJailError(env, tsjail_step_name(err->step), err->err, err->detail);
+  if (rc) return ThrowJailError(env, tsjail_step_name(err->step), err->err, err->detail, err.get());
 
   // ---- running: hand the child to a waiter thread ----
   Child* ch = child.release();

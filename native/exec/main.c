@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/arch.h"
 #include "../common/signals.h"
 #include "../parent/dump.h"
 #include "../parent/jailfile.h"
@@ -194,6 +195,36 @@ static void format_duration(long long ms, char *buf, size_t cap) {
   else snprintf(buf, cap, "%lldms", ms);
 }
 
+/* A jail saved with --log: what the policy would have denied, named and counted (the
+ * arguments and the lines to add need the policy text: tsjail run --log gives them). */
+static void print_would_deny(const struct tsjail_spec *spec, const struct tsjail_violations *v) {
+  fprintf(stderr, "tsjail: --log: the policy would have denied %u kind%s of call%s:\n", v->n_log, v->n_log == 1 ? "" : "s",
+          v->n_log == 1 ? "" : "s");
+  for (unsigned i = 0; i < v->n_log; i++) {
+    const struct seccomp_data *d = &v->log[i].first;
+    const char *name = d->arch == tsjail_audit_arch() ? tsjail_spec_syscall_name(spec, d->nr) : NULL;
+    fprintf(stderr, "tsjail:   %s (%d) x%llu\n", name ? name : "unknown syscall", d->nr, (unsigned long long)v->log[i].count);
+  }
+  if (v->log_dropped) fprintf(stderr, "tsjail:   and %llu more calls\n", (unsigned long long)v->log_dropped);
+}
+
+/* A violation as tsjail-exec can tell it: the jail file holds the filter and the native arch's
+ * names but no policy text, so the call is named (on this arch; another arch's call by its
+ * audit value), its arguments are given raw, and the rule that decided is unknown. tsjail run
+ * and the Node API, which have the policy, add the rule and the line to add. */
+static void print_violation(const struct tsjail_spec *spec, const struct seccomp_data *d, uint32_t ret) {
+  const char *name = d->arch == tsjail_audit_arch() ? tsjail_spec_syscall_name(spec, d->nr) : NULL;
+  const char *verdict = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD ? "kill-thread" : "kill-process";
+  if (d->arch == tsjail_audit_arch())
+    fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", name ? name : "unknown syscall", d->nr);
+  else
+    fprintf(stderr, "tsjail: seccomp violation: syscall %d of arch 0x%08x (not this machine's arch)\n", d->nr, d->arch);
+  fprintf(stderr, "tsjail:   args: 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx\n", (unsigned long long)d->args[0],
+          (unsigned long long)d->args[1], (unsigned long long)d->args[2], (unsigned long long)d->args[3],
+          (unsigned long long)d->args[4], (unsigned long long)d->args[5]);
+  fprintf(stderr, "tsjail:   verdict: %s; rule: no source: rule unknown (the jail file holds no policy text)\n", verdict);
+}
+
 static int run(const struct tsjail_spec *spec) {
   /* Forwarded signals wait in a signalfd from now on: one arriving during the launch is
    * passed on once the jail runs (the child resets its mask before exec). */
@@ -213,6 +244,9 @@ static int run(const struct tsjail_spec *spec) {
   static const int stdio[3] = {0, 1, 2};
   static struct tsjail_jail jail;
   static struct tsjail_launch_error err;
+  if (spec->permissive)
+    fprintf(stderr, "tsjail: WARNING: --log: the program is NOT contained by its seccomp policy; calls the policy denies "
+                    "run and are recorded (namespaces, mounts, Landlock, capabilities and limits stay on)\n");
   if (tsjail_start(spec, stdio, &jail, &err)) {
     const char *name = err.err ? strerrorname_np(err.err) : NULL;
     fprintf(stderr, "tsjail: jail setup failed at %s: %s (%s)%s%s%s\n", tsjail_step_name(err.step),
@@ -230,13 +264,12 @@ static int run(const struct tsjail_spec *spec) {
   if (getenv("TSJAIL_WINDOW_COUNTS")) print_window_counts(&jail);
   struct tsjail_exit ex;
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
+  if (spec->permissive) print_would_deny(spec, &jail.violations);
   tsjail_jail_close(&jail);
   switch (ex.reason) {
-    case TSJAIL_EXIT_VIOLATION: {
-      const char *name = tsjail_spec_syscall_name(spec, ex.violation_nr);
-      fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", name ? name : "unknown syscall", ex.violation_nr);
+    case TSJAIL_EXIT_VIOLATION:
+      print_violation(spec, &ex.violation, ex.violation_ret);
       return 128 + SIGSYS;
-    }
     case TSJAIL_EXIT_TIME_LIMIT: {
       char d[32];
       format_duration(spec->time_limit_ms, d, sizeof d);

@@ -38,6 +38,7 @@ enum { C_MEMORY = 1, C_PIDS = 2, C_CPU = 3, C_LAST = 3 };
 #define SECCOMP_FLAG_TSYNC 1u
 #define SECCOMP_FLAG_LOG 2u
 #define SECCOMP_FLAG_REPORT 4u
+#define SECCOMP_FLAG_PERMISSIVE 8u /* run --log, learn: denied calls run and are recorded */
 
 uint32_t tsjail_crc32c(const uint8_t *p, size_t n) {
   uint32_t crc = 0xffffffffu;
@@ -473,7 +474,7 @@ static int decode_payload(struct dec *d, const uint8_t *p, size_t len) {
       }
       case T_SECCOMP_FLAGS:
         if (u32v(d, &r, "seccomp flags", &sflags)) return -1;
-        if (sflags & ~7u) return bad(d, "unknown seccomp flags");
+        if (sflags & ~15u) return bad(d, "unknown seccomp flags");
         break;
       case T_PRELOAD_LIBRARY: if (!(s->preload_library = fs_path(d, &r, "preload library"))) return -1; break;
       case T_PRELOAD_TIMEOUT_MS:
@@ -549,6 +550,7 @@ static int decode_payload(struct dec *d, const uint8_t *p, size_t len) {
     s->tsync = (sflags & SECCOMP_FLAG_TSYNC) != 0;
     s->log = (sflags & SECCOMP_FLAG_LOG) != 0;
     s->report = (sflags & SECCOMP_FLAG_REPORT) != 0;
+    s->permissive = (sflags & SECCOMP_FLAG_PERMISSIVE) != 0;
   } else if (sflags || (seen & (1ull << T_SECCOMP_TIMING))) {
     return bad(d, "seccomp settings without a policy");
   }

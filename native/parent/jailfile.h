@@ -98,6 +98,7 @@ struct tsjail_spec {
   const struct sock_filter *policy;
   size_t n_policy;
   int tsync, log, report;
+  int permissive; /* the policy is not enforced: its non-allow verdicts run and are recorded */
   int timing;                  /* enum tsjail_timing */
   const char *preload_library; /* or NULL */
   int preload_timeout_ms;

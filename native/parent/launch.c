@@ -378,6 +378,13 @@ static int stage_decide(struct launch *l) {
     /* The preload's gate sends execve to the supervisor, so it always has a listener; a
      * filter before exec has one when violations are reported. */
     l->listener = s->report || l->mode == TSJAIL_MODE_PRELOAD;
+    /* Permissive (run --log, learn): the policy goes in before exec behind the execve prefix,
+     * every verdict but allow asking the supervisor, which lets the call run and records it.
+     * The loader's calls are recorded too (a policy enforced before exec needs them). */
+    if (s->permissive) {
+      l->mode = TSJAIL_MODE_EXEC;
+      l->listener = 1;
+    }
   }
   if (l->mode == TSJAIL_MODE_PRELOAD) {
     const char *lib = s->preload_library;
@@ -481,6 +488,11 @@ static int stage_filters(struct launch *l) {
       return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
                   "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
                   "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
+  } else if (s->permissive) {
+    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
+    if (n == -2)
+      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
+                  "seccomp: the policy returns its accumulator (RET A), whose verdicts cannot be recorded");
   } else {
     n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   }
@@ -752,6 +764,11 @@ static int preload_outcome(struct launch *l) {
     else
       snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
                win->violation_nr);
+    if (l->jail->violations.first_nr >= 0) {
+      l->error->has_violation = 1;
+      l->error->violation = l->jail->violations.first;
+      l->error->violation_ret = l->jail->violations.first_ret;
+    }
     return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, detail);
   }
   return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, "the program started without running the preload library");
@@ -830,6 +847,7 @@ static int supervise_jail(struct launch *l) {
   /* A program the kernel refuses fails at step seccomp; the decider never sees it run. */
   j->decider.policy = tsjail_bpf_check(j->policy, s->n_policy) ? NULL : j->policy;
   j->decider.n_policy = s->n_policy;
+  j->decider.permissive = s->permissive;
   tsjail_supervisor_init(&j->sup, 1, l->cfg.listener_fd, tsjail_decide_by_policy, &j->decider, tsjail_record_violation,
                          &j->violations);
   if (l->mode == TSJAIL_MODE_PRELOAD) {
@@ -973,6 +991,8 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
     }
   }
   out->violation_nr = j->violations.first_nr;
+  out->violation = j->violations.first;
+  out->violation_ret = j->violations.first_ret;
   if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
   else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)

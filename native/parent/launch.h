@@ -36,6 +36,11 @@ struct tsjail_launch_error {
   int step; /* enum tsjail_step */
   int err;  /* errno */
   char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  /* A call the policy denies killed the jail in the preload window (step preload): the call,
+   * as for tsjail_exit.violation; has_violation 0 otherwise. */
+  int has_violation;
+  struct seccomp_data violation;
+  uint32_t violation_ret;
 };
 
 /* A running jail. The supervisor points into it: it must not move once launched. */
@@ -66,6 +71,10 @@ struct tsjail_exit {
   int signal;        /* terminating signal, or 0 */
   int violation_nr;  /* the first call the supervisor killed for, or -1 */
   enum tsjail_exit_reason reason;
+  /* violation_nr >= 0: that call's seccomp_data (nr, arch, ip, the six args, as the kernel
+   * gave them) and the policy's verdict for it (SECCOMP_RET_KILL_PROCESS or ..._THREAD...). */
+  struct seccomp_data violation;
+  uint32_t violation_ret;
 };
 
 /* The name of a step (steps.h), or "exec" for an unknown code. */

@@ -78,6 +78,7 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
   out->value = 0;
   out->record = 0;
   out->fd_flags = 0;
+  out->ret = 0;
   if (exec && !d->first_exec_done) {
     /* Nothing runs in the jail before its own execve, which waits in the execve prefix until
      * we hold the listener: the first execve is necessarily the jail's. */
@@ -87,10 +88,22 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
     return;
   }
   if (d->window && tsjail_window_decide(d->window, n, out)) return;
+  if (d->permissive) {
+    /* run --log / learn: the filter notifies every call the policy does not allow; each one
+     * runs (CONTINUE: the program is not contained by its policy, which the user asked for) and
+     * is recorded with the verdict it would have had. */
+    uint32_t would = d->policy ? tsjail_bpf_run(d->policy, d->n_policy, (const uint8_t *)&n->data) : SECCOMP_RET_KILL_PROCESS;
+    uint32_t act = would & SECCOMP_RET_ACTION_FULL;
+    out->kind = TSJAIL_DECIDE_CONTINUE;
+    out->ret = would;
+    out->record = act != SECCOMP_RET_ALLOW && act != SECCOMP_RET_LOG;
+    return;
+  }
   /* The policy's verdict. Outside the preload mode only its kill verdicts (and its own
    * user-notify) and execve reach us; the preload mode's gate sends every call it does not
    * allow, and the exact filter, once in, answers errno, trap and kill-thread itself. */
   uint32_t ret = d->policy ? tsjail_bpf_run(d->policy, d->n_policy, (const uint8_t *)&n->data) : SECCOMP_RET_KILL_PROCESS;
+  out->ret = ret;
   switch (ret & SECCOMP_RET_ACTION_FULL) {
     case SECCOMP_RET_ALLOW:
     case SECCOMP_RET_LOG:
@@ -112,10 +125,51 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
   }
 }
 
+/* The argument that says what a call does, on this arch (-1: none): a record keeps one entry
+ * per value of it, so that a learned policy can filter on it (ioctl requests, prctl options,
+ * socket families, fcntl commands, mmap/mprotect protections, clone flags). */
+static int key_arg(const struct seccomp_data *d) {
+  if (d->arch != tsjail_audit_arch()) return -1;
+  switch (d->nr) {
+    case SYS_ioctl: return 1;
+    case SYS_fcntl: return 1;
+    case SYS_prctl: return 0;
+    case SYS_socket: return 0;
+    case SYS_clone: return 0;
+    case SYS_mmap: return 2;
+    case SYS_mprotect: return 2;
+    default: return -1;
+  }
+}
+
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d) {
   struct tsjail_violations *v = ctx;
+  if (d->kind == TSJAIL_DECIDE_CONTINUE) {
+    for (unsigned i = 0; i < v->n_log; i++) {
+      struct tsjail_would_deny *e = &v->log[i];
+      int k = key_arg(&n->data);
+      if (e->first.arch == n->data.arch && e->first.nr == n->data.nr && e->ret == d->ret &&
+          (k < 0 || e->first.args[k] == n->data.args[k])) {
+        e->count++;
+        return;
+      }
+    }
+    if (v->n_log == TSJAIL_WOULD_DENY_MAX) {
+      v->log_dropped++;
+      return;
+    }
+    v->log[v->n_log].first = n->data;
+    v->log[v->n_log].ret = d->ret;
+    v->log[v->n_log].count = 1;
+    v->n_log++;
+    return;
+  }
   if (d->kind != TSJAIL_DECIDE_KILL) return;
-  if (v->first_nr < 0) v->first_nr = n->data.nr;
+  if (v->first_nr < 0) {
+    v->first_nr = n->data.nr;
+    v->first = n->data;
+    v->first_ret = d->ret;
+  }
   v->count++;
 }
 
@@ -170,7 +224,7 @@ static void serve_one(struct tsjail_supervisor *s) {
   struct seccomp_notif n;
   memset(&n, 0, sizeof n);
   if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) return; /* ENOENT: its task died meanwhile */
-  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1, 0};
+  struct tsjail_decision d = {TSJAIL_DECIDE_KILL, 0, 1, 0, 0};
   s->decide(s->decide_ctx, &n, &d);
   switch (d.kind) {
     case TSJAIL_DECIDE_CONTINUE: respond(s->listener, n.id, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0, 0); break;

@@ -42,6 +42,8 @@ struct tsjail_decision {
   int64_t value;
   int record; /* hand the call to the record callback */
   unsigned fd_flags; /* TSJAIL_DECIDE_ADDFD: O_CLOEXEC or 0 */
+  uint32_t ret; /* the policy's SECCOMP_RET_* for the call when it decided (0 otherwise): a
+                 * recorded kill says whether the policy meant the process or the thread */
 };
 
 typedef void (*tsjail_decide_fn)(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
@@ -57,6 +59,7 @@ struct tsjail_window;
  * preload mode only execve and the policy's kill verdicts (and its own user-notify) are
  * notified; the preload mode's gate notifies every call the policy does not allow. */
 struct tsjail_policy_decider {
+  int permissive; /* run --log / learn: every call runs; those the policy denies are recorded */
   const struct sock_filter *policy; /* the policy as given; NULL when the kernel would refuse it */
   size_t n_policy;
   int first_exec_done;
@@ -64,10 +67,31 @@ struct tsjail_policy_decider {
 };
 void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct tsjail_decision *out);
 
-/* The default record callback: counts violations (recorded kills) and keeps the first. */
+#define TSJAIL_WOULD_DENY_MAX 512
+
+/* One kind of call the policy would have denied (permissive mode): the first such call, the
+ * verdict, how many. */
+struct tsjail_would_deny {
+  struct seccomp_data first;
+  uint32_t ret;
+  uint64_t count;
+};
+
+/* The default record callback: counts violations (recorded kills) and keeps the first, whole:
+ * the TS layer names the call, decodes its arguments and finds the rule from these raw facts. */
 struct tsjail_violations {
   int first_nr; /* -1 */
   unsigned count;
+  struct seccomp_data first; /* valid when first_nr >= 0 */
+  uint32_t first_ret;        /* the policy's verdict for it (SECCOMP_RET_KILL_PROCESS, ..._THREAD...) */
+  /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict,
+ * and for ioctl/fcntl/prctl/socket/clone/mmap/mprotect the value of the argument that says
+ * what the call does)
+   * with the first call's arguments and a count; a fixed table (no allocation on this side),
+   * calls beyond it counted in log_dropped. */
+  struct tsjail_would_deny log[TSJAIL_WOULD_DENY_MAX];
+  unsigned n_log;
+  uint64_t log_dropped;
 };
 void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const struct tsjail_decision *d);
 

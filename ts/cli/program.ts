@@ -10,6 +10,7 @@ import { registerFmt } from './fmt';
 import { registerLint } from './lint';
 import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
+import { registerLearn } from './learn';
 import { registerExecPath } from './exec-path';
 import { registerLsp } from './lsp';
 import { registerConvert } from './convert';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerFmt(program);
   registerRun(program);
   registerPackJail(program);
+  registerLearn(program);
   registerExecPath(program);
   registerLsp(program);
   registerConvert(program);

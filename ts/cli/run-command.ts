@@ -61,12 +61,13 @@ export function cliSpecHost(): SpecHost {
         if (e instanceof PolicyFailure) throw new UsageError(`run: -S ${e.message}`);
         throw new UsageError(`run: -S ${file}: cannot read: ${describeFsError(e)}`);
       }
-      const r = await compilePolicy(text, { arch: hostArch(), path: file, files: fileResolver() });
+      const options = { arch: hostArch(), path: file, files: fileResolver() };
+      const r = await compilePolicy(text, options);
       if (!r.ok) {
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
         throw new PolicyCompileError(formatDiagnostics(r.diagnostics), errors);
       }
-      return { bpf: r.program, arch: r.arch };
+      return { bpf: r.program, arch: r.arch, source: { text, options } };
     },
     async compileOciProfile(file, caps, kernel) {
       let policy: string;

@@ -78,6 +78,10 @@ export interface RunRequest {
   seccompTsync: boolean;
   /** --allow-io-uring: run a policy that lets io_uring through (warned about, not refused). */
   allowIoUring: boolean;
+  /** --log: permissive mode, the policy's denials run and are recorded (SeccompSpec.logMode). */
+  logMode: boolean;
+  /** --log-file FILE: the record as JSON (with --log). */
+  logFile?: string;
   mounts: RequestedMount[];
   bindMountGiven: boolean;
   root?: { path: string; mode: 'chroot' | 'pivot_root'; flag: string };
@@ -115,7 +119,7 @@ export function emptyRequest(): RunRequest {
     ns: { user: false, pid: false, mount: false, net: false, ipc: false, uts: false, cgroup: false, time: false },
     explicitMountNs: false, programAsInit: false, remountModeGiven: false,
     inheritGroups: false, keepGroups: false, supplGroups: [],
-    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false, allowIoUring: false,
+    ambient: false, noNewPrivs: false, defaultRuntime: true, seccompLog: false, seccompTsync: false, allowIoUring: false, logMode: false,
     mounts: [], bindMountGiven: false, procReadOnly: false, mountDev: false,
     landlock: { ro: [], rw: [], rx: [] }, fsDefaultPaths: false, fsPathGiven: false, noFsRestrictions: false,
     rlimits: [], envBase: 'inherit', envAdd: [], preserveFds: [], forwardSignals: true, keepSession: false, configFiles: [],
@@ -545,6 +549,21 @@ export const OPTIONS: OptionDef[] = [
     help: 'Run a policy that allows io_uring_setup/enter/register (refused without this): io_uring operations '
       + "(openat, read, connect, mkdirat...) are not checked by the policy's other rules.",
     apply(r) { r.allowIoUring = true; },
+  },
+  {
+    long: 'log', arg: 'none', group: 'seccomp',
+    help: 'Permissive mode: the program is NOT contained by its policy. Calls the policy would deny run and are '
+      + 'recorded; at exit a summary with counts, arguments and the lines to add. Every other containment stays on.',
+    apply(r, _v, use) {
+      // A config file handed over with a program must not switch its policy off unseen.
+      if (use.file) throw new ValueError('log cannot be set in a config file: it runs the program without its policy; pass --log on the command line');
+      r.logMode = true;
+    },
+  },
+  {
+    long: 'log-file', arg: 'required', metavar: 'FILE', group: 'seccomp',
+    help: "With --log: also write the record as JSON to FILE.",
+    apply(r, v) { r.logFile = needValue(v); },
   },
   // --- resources -------------------------------------------------------------------------
   {

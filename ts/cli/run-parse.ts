@@ -184,6 +184,8 @@ export function checkCombinations(r: RunRequest): void {
   if (r.supplGroups.length > 0 && (r.inheritGroups || r.keepGroups)) {
     fail('--add-suppl-group cannot be combined with -G or -y');
   }
+  if (r.logMode && !r.seccomp) fail('--log needs a policy to record against (-S or --seccomp-bpf-binary)');
+  if (r.logFile !== undefined && !r.logMode) fail('--log-file needs --log (which lets the calls the policy denies run)');
   if (r.fsPathGiven && r.noFsRestrictions) fail("can't combine --no-fs-restrictions with --fs-* path options");
   if (r.inheritGroups && (r.user === undefined || /^\d+$/.test(r.user))) {
     fail('-G (inherit groups) needs -u with a user name, to look the groups up');

@@ -35,6 +35,8 @@ export class PolicyCompileError extends Error {
 export interface CompiledPolicy {
   bpf: Uint8Array;
   arch: string;
+  /** The text and options it was compiled from: a violation names its rule and the line to add. */
+  source?: NonNullable<JailSpec['seccomp']>['source'];
 }
 
 export interface SpecHost {
@@ -246,6 +248,7 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
   const { kind, path: file, flag } = r.seccomp;
   let bpf: Uint8Array;
   let arch = host.arch();
+  let source: CompiledPolicy['source'];
   if (kind === 'binary') {
     try {
       bpf = host.readBytes(file);
@@ -262,13 +265,16 @@ async function seccompSpec(r: RunRequest, host: SpecHost): Promise<JailSpec['sec
     const compiled = kind === 'oci' ? await host.compileOciProfile!(file, r.ociCaps ?? '', r.ociKernel ?? '6.1') : await host.compilePolicy(file);
     bpf = compiled.bpf;
     arch = compiled.arch;
+    source = compiled.source;
   }
   const spec: NonNullable<JailSpec['seccomp']> = { bpf, names: await host.syscallNames(arch) };
+  if (source) spec.source = source;
   const uring = ioUringCallsAllowed(bpf);
   if (uring.length && !r.allowIoUring) usage(`${flag} ${file}: ${ioUringRisk(uring)}; pass --allow-io-uring to run it anyway`);
   if (uring.length) spec.allowIoUring = true;
   if (r.seccompTsync) spec.tsync = true;
   if (r.seccompLog) spec.log = true;
+  if (r.logMode) spec.logMode = true;
   return spec;
 }
 

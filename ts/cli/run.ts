@@ -14,7 +14,10 @@ import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
 import { specErrorLine } from './run-fields';
-import { JailProcess, spawnJail } from '../jail/spawn';
+import * as fs from 'fs';
+import { JailExit, JailProcess, JailViolation, describeViolation, spawnJail } from '../jail/spawn';
+import { describeFsError } from '../node/system-errors';
+import { formatViolation } from '../policy/explain';
 import type { JailSpec } from '../jail/spec';
 import { FORWARDED_SIGNALS } from '../jail/signals';
 import { UsageError } from './errors';
@@ -47,6 +50,44 @@ function formatBytes(n: number): string {
 }
 
 /** Run the jail and wait: the status tsjail should exit with. */
+/** The lines after `seccomp violation: NAME (NR)`: the call, the rule, the suggestion (none without the core). */
+function violationDetail(v: JailViolation): string[] {
+  if (!v.args || !v.rawArgs || !v.rule || !v.suggestion || !v.arch || !v.verdict) return [];
+  return formatViolation({ nr: v.nr, arch: v.arch, syscall: v.syscall ?? null, args: v.args, rawArgs: v.rawArgs.map((a) => BigInt(a)), verdict: v.verdict,
+    rule: v.rule, ruleText: v.ruleText, suggestion: v.suggestion }).slice(1);
+}
+
+/** --log's warning: said before the program runs, so that nobody mistakes the run for a jailed one. */
+export const LOG_MODE_WARNING =
+  'tsjail: WARNING: --log: the program is NOT contained by its seccomp policy; calls the policy denies run and are recorded '
+  + '(namespaces, mounts, Landlock, capabilities and limits stay on)';
+
+/** The summary at exit: each kind of call the policy would have denied, with count, a call's arguments and the fix. */
+function logSummary(exit: JailExit): string[] {
+  const would = exit.wouldDeny ?? [];
+  const total = would.reduce((n, w) => n + w.count, 0) + (exit.wouldDenyDropped ?? 0);
+  if (total === 0) return ['tsjail: --log: the policy would have denied nothing'];
+  const out = [`tsjail: --log: the policy would have denied ${total} call${total === 1 ? '' : 's'} (${would.length} kind${would.length === 1 ? '' : 's'}):`];
+  for (const w of [...would].sort((a, b) => b.count - a.count)) {
+    const d = violationDetail(w);
+    out.push(`tsjail:   ${w.syscall ?? `syscall ${w.nr}`} (${w.nr}) x${w.count}`);
+    for (const line of d) out.push(`tsjail:   ${line}`);
+  }
+  if (exit.wouldDenyDropped) out.push(`tsjail:   and ${exit.wouldDenyDropped} more calls of kinds beyond the record's 512`);
+  return out;
+}
+
+/** --log-file: the record as JSON (JailExit is JSON-safe). */
+function writeLogFile(file: string, exit: JailExit, program: string[]): string | undefined {
+  const record = { program, code: exit.code, signal: exit.signal, wouldDeny: exit.wouldDeny ?? [], dropped: exit.wouldDenyDropped ?? 0 };
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+    return undefined;
+  } catch (e) {
+    return `tsjail: --log-file ${file}: cannot write: ${describeFsError(e)}`;
+  }
+}
+
 export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): Promise<number> {
   // Handlers go in before the spawn: the program may already be running (and its parent be
   // signalled) before spawnJail returns, and a default-action SIGTERM would kill tsjail and
@@ -58,12 +99,15 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     if (request.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   };
   if (request.forwardSignals) for (const s of FORWARDED) process.on(s, forward);
+  if (spec.seccomp?.logMode) io.stderr.write(`${LOG_MODE_WARNING}\n`);
   try {
     jail = spawnJail(spec, { stdio: ['inherit', 'inherit', 'inherit'] });
   } catch (e) {
     stopForwarding();
     if (e instanceof JailError) {
       io.stderr.write(`tsjail: ${describeJailError(e, spec)}\n`);
+      // A kill in the preload window: the same explanation as any other violation.
+      if (e.rawViolation) for (const line of violationDetail(await describeViolation(spec, e.rawViolation))) io.stderr.write(`tsjail: ${line}\n`);
       return EXIT_SETUP_FAILED;
     }
     if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, spec)}`);
@@ -74,9 +118,18 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
   for (const sig of pending) jail.kill(sig);
   try {
     const exit = await jail.exited;
+    if (spec.seccomp?.logMode) {
+      for (const line of logSummary(exit)) io.stderr.write(`${line}\n`);
+      if (request.logFile !== undefined) {
+        const err = writeLogFile(request.logFile, exit, request.program);
+        if (err) io.stderr.write(`${err}\n`);
+      }
+    }
     if (exit.violation) {
-      const name = exit.violation.syscall ?? 'unknown syscall';
-      io.stderr.write(`tsjail: seccomp violation: ${name} (${exit.violation.nr})\n`);
+      const v = exit.violation;
+      const name = v.syscall ?? 'unknown syscall';
+      io.stderr.write(`tsjail: seccomp violation: ${name} (${v.nr})\n`);
+      for (const line of violationDetail(v)) io.stderr.write(`tsjail: ${line}\n`);
       return 128 + osConstants.signals.SIGSYS;
     }
     if (exit.signal === 'SIGSYS') {

@@ -69,6 +69,11 @@ export class JailError extends Error {
   readonly detail?: string;
   /** Advice for a well-known (step, errno) pair, e.g. clone:EPERM -> use a user namespace; else undefined. */
   readonly hint?: string;
+  /**
+   * Step 'preload': the call the policy denies that killed the jail in the preload window, as
+   * the supervisor saw it (the addon sets it); describeViolation (tsjail/jail) explains it.
+   */
+  rawViolation?: { nr: number; arch: number; ip: bigint; args: bigint[]; ret: number };
 
   // (step, errno, detail) is also how the addon raises it (native/addon/addon.cc).
   constructor(step: JailStep | string, errno: number, detail?: string) {

@@ -64,6 +64,11 @@ export interface SeccompOptions {
   /** Run a policy that lets io_uring through (SeccompSpec.allowIoUring); refused otherwise. */
   allowIoUring?: boolean;
   /**
+   * Permissive mode (SeccompSpec.logMode): the program is NOT contained by the policy; the
+   * calls it would deny run and are listed in the exit's wouldDeny.
+   */
+  logMode?: boolean;
+  /**
    * Options for the policy compiler when the policy is text (path, files, defaultAction...).
    * Without `files`, @include files are read from disk, `./` paths relative to `path`'s
    * directory (the current directory when there is no `path`).
@@ -149,7 +154,7 @@ export class Jail {
       this.spec.seccomp = undefined;
     } else {
       this.pendingPolicy = undefined;
-      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names, allowIoUring: o.allowIoUring };
+      this.spec.seccomp = { bpf: policy, tsync: o.tsync, log: o.log, names: o.names, allowIoUring: o.allowIoUring, logMode: o.logMode };
     }
     if (o.timing) this.spec.seccompTiming = o.timing;
     return this;
@@ -211,7 +216,7 @@ export class Jail {
       if (nr !== undefined) names[nr] = n;
     }
     this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names,
-      allowIoUring: pending.options.allowIoUring };
+      allowIoUring: pending.options.allowIoUring, logMode: pending.options.logMode, source: { text: pending.text, options: { arch, ...pending.options.compile } } };
     this.pendingPolicy = undefined;
     return this;
   }

@@ -219,7 +219,7 @@ function encodePayload(spec: JailSpec, d: Decided, opts: JailFileOptions): Uint8
   if (spec.seccomp) {
     r.bytes(T.SECCOMP_POLICY, policyRecords(spec.seccomp.bpf));
     const report = spec.seccomp.reportViolations !== false;
-    r.u32(T.SECCOMP_FLAGS, (spec.seccomp.tsync ? 1 : 0) | (spec.seccomp.log ? 2 : 0) | (report ? 4 : 0));
+    r.u32(T.SECCOMP_FLAGS, (spec.seccomp.tsync ? 1 : 0) | (spec.seccomp.log ? 2 : 0) | (report ? 4 : 0) | (spec.seccomp.logMode ? 8 : 0));
     r.u8(T.SECCOMP_TIMING, TIMING[spec.seccompTiming ?? 'auto']);
     if (d.preloadLibrary !== undefined) r.str(T.PRELOAD_LIBRARY, normalizePath(d.preloadLibrary));
     r.u32(T.PRELOAD_TIMEOUT_MS, spec.preloadTimeoutMs ?? 5000);

@@ -18,7 +18,24 @@ export interface NativeExit {
   signal: number | null;
   /** Set when the supervisor killed a process for a call the policy denies. */
   violationNr?: number;
+  /** That call's raw facts (native/addon/addon.cc ViolationObject). */
+  violation?: RawViolation;
+  /** Permissive mode: what the policy would have denied, one entry per (arch, nr, verdict). */
+  wouldDeny?: Array<RawViolation & { count: number }>;
+  /** Permissive mode: calls beyond the supervisor's table (counted, not described). */
+  wouldDenyDropped?: number;
   reason: ExitReason;
+}
+
+/** A denied call as the supervisor saw it: seccomp_data and the policy's verdict. */
+export interface RawViolation {
+  nr: number;
+  /** AUDIT_ARCH_* of the call. */
+  arch: number;
+  ip: bigint;
+  args: bigint[];
+  /** The policy's SECCOMP_RET_* for the call. */
+  ret: number;
 }
 
 export interface NativeSpawned {

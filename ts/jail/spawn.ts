@@ -9,7 +9,7 @@ import { Readable, Writable } from 'stream';
 import { JailSpec } from './spec';
 import { validateSpec } from './validate';
 import { encodeValidatedJailFile } from './jailfile';
-import { loadAddon, NativeExit, ExitReason } from './native';
+import { loadAddon, NativeExit, ExitReason, RawViolation } from './native';
 import { coreArch } from './arch';
 
 export type { ExitReason } from './native';
@@ -24,14 +24,35 @@ export interface SpawnOptions {
 export interface JailViolation {
   /** Syscall number the filter stopped. */
   nr: number;
-  /** Its name, when the spec's seccomp.names (or the policy core's table) knows it. */
+  /** Its name on the arch it was made in, when the policy core's table (or the spec's seccomp.names) knows it. */
   syscall?: string;
+  /** The call's arch (canonical name: an i386 call on x86_64 is 'i386'). */
+  arch?: string;
+  /** The six arguments decoded (fds, `O_RDONLY|O_CLOEXEC`, `TCGETS`, `PR_SET_NAME`, else hex). */
+  args?: string[];
+  /** The six arguments as the kernel gave them, in hex (strings: a JailExit stays JSON). */
+  rawArgs?: string[];
+  /** What the policy said: 'kill-process' or 'kill-thread' (the runtime killed the process either way). */
+  verdict?: string;
+  /** `file:line` of the deciding rule, `no rule: default action`, or `no source: rule unknown` (spec.seccomp.source not given). */
+  rule?: string;
+  /** The deciding (or widenable) rule's line as written. */
+  ruleText?: string;
+  /** The line to add or the condition to widen (tsjail/policy's explainViolation). */
+  suggestion?: string;
 }
 
 export interface JailExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   violation?: JailViolation;
+  /**
+   * seccomp.logMode: the calls the policy would have denied (they ran), one entry per syscall
+   * and verdict, with the first call's arguments and how many there were; [] when none.
+   */
+  wouldDeny?: Array<JailViolation & { count: number }>;
+  /** seccomp.logMode: calls of kinds beyond the record's 512 entries (counted, not described). */
+  wouldDenyDropped?: number;
   /**
    * Why the jail ended: 'exit' (the program exited: code), 'signal' (it died of one: signal),
    * 'violation' (the supervisor killed it for a call the policy denies: violation, signal
@@ -80,6 +101,26 @@ async function nameSyscall(spec: JailSpec, nr: number): Promise<string | undefin
   }
 }
 
+/**
+ * A violation explained by the policy core (lazy: it loads only when a violation needs it):
+ * the name, decoded arguments, rule and suggestion; the number and name alone when the core
+ * is not built.
+ */
+export async function describeViolation(spec: JailSpec, raw: RawViolation): Promise<JailViolation> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { explainViolation } = require('../policy/explain') as typeof import('../policy/explain');
+    const src = spec.seccomp?.source;
+    const r = await explainViolation(raw, src?.text, src?.options);
+    const v: JailViolation = { nr: r.nr, syscall: r.syscall ?? spec.seccomp?.names?.[raw.nr], arch: r.arch, args: r.args,
+      rawArgs: r.rawArgs.map((a) => `0x${a.toString(16)}`), verdict: r.verdict, rule: r.rule, suggestion: r.suggestion };
+    if (r.ruleText) v.ruleText = r.ruleText;
+    return v;
+  } catch {
+    return { nr: raw.nr, syscall: await nameSyscall(spec, raw.nr) };
+  }
+}
+
 /** Start a jailed program. Throws SpecError (bad spec) or JailError (a setup step failed; nothing ran). */
 export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess {
   const spec = validateSpec(input);
@@ -95,13 +136,21 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
   const onExit = (e: NativeExit) => {
     done = true;
     const exit: JailExit = { code: e.code, signal: e.signal === null ? null : SIGNAL_NAMES[e.signal] ?? null, reason: e.reason };
+    if (e.wouldDeny) {
+      const raw = e.wouldDeny;
+      exit.wouldDenyDropped = e.wouldDenyDropped ?? 0;
+      void Promise.all(raw.map(async (w) => ({ ...(await describeViolation(spec, w)), count: w.count })))
+        .then((wouldDeny) => resolveExit({ ...exit, wouldDeny }));
+      return;
+    }
     if (e.violationNr === undefined) return resolveExit(exit);
     // The supervisor killed the process with SIGKILL before the syscall ran; report it the
     // way the kernel's kill-process verdict would look, plus the syscall.
     const nr = e.violationNr;
     exit.code = null;
     exit.signal = 'SIGSYS';
-    void nameSyscall(spec, nr).then((syscall) => resolveExit({ ...exit, violation: { nr, syscall } }));
+    if (e.violation) void describeViolation(spec, e.violation).then((violation) => resolveExit({ ...exit, violation }));
+    else void nameSyscall(spec, nr).then((syscall) => resolveExit({ ...exit, violation: { nr, syscall } }));
   };
 
   let spawned;

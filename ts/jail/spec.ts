@@ -1,10 +1,13 @@
 // The jail spec: the validated, plain-data description of one jail. The builder
 // (ts/jail/jail.ts) and the CLI (`tsjail run`, `--config`) produce it; validate.ts checks it,
 // decide.ts adds the TypeScript layer's decisions, and jailfile.ts encodes it as the jail file
-// the native runtime decodes (the addon in memory, tsjail-exec from disk). Policy text never
-// appears here: only BPF bytes.
+// the native runtime decodes (the addon in memory, tsjail-exec from disk). The runtime gets
+// only BPF bytes; the policy text may ride along (seccomp.source) for the TS layer alone, to
+// explain a violation.
 //
 // All paths are absolute. Numbers are plain integers. Optional fields mean "leave as is".
+
+import type { PolicyFiles, PolicyOptions } from '../policy/request';
 
 export interface IdMap {
   /** First id inside the namespace. */
@@ -74,6 +77,12 @@ export interface SeccompSpec {
   /** Syscall names by number, for naming a violation (filled by the TS layer from the core). */
   names?: Record<number, string>;
   /**
+   * The policy `bpf` was compiled from, with the options it was compiled with: a violation is
+   * then reported with the rule that decided and the line to add (JailViolation.rule and
+   * .suggestion). Without it the rule is "no source: rule unknown". Not sent to the runtime.
+   */
+  source?: { text: string | PolicyFiles; options: PolicyOptions };
+  /**
    * Report which syscall a kill-process verdict stopped (JailExit.violation). The runtime turns
    * the policy's SECCOMP_RET_KILL_PROCESS returns into SECCOMP_RET_USER_NOTIF and the parent's
    * supervisor, on the notification, records the syscall and kills the process with SIGKILL
@@ -87,6 +96,13 @@ export interface SeccompSpec {
    * policy does not hold; validateSpec refuses it unless this is true.
    */
   allowIoUring?: boolean;
+  /**
+   * Permissive mode (tsjail run --log): the policy is NOT enforced. It is installed before exec
+   * (whatever seccompTiming says) with every verdict but allow sent to the supervisor, which
+   * lets the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and records it; JailExit.wouldDeny
+   * lists what the policy would have denied. Every other part of the jail is unchanged.
+   */
+  logMode?: boolean;
 }
 
 export interface LandlockSpec {

@@ -225,6 +225,7 @@ export function validateSpec(input: JailSpec): JailSpec {
     need(s.seccomp.log === undefined || typeof s.seccomp.log === 'boolean', 'seccomp.log', 'must be a boolean');
     need(s.seccomp.reportViolations === undefined || typeof s.seccomp.reportViolations === 'boolean', 'seccomp.reportViolations', 'must be a boolean');
     need(s.seccomp.allowIoUring === undefined || typeof s.seccomp.allowIoUring === 'boolean', 'seccomp.allowIoUring', 'must be a boolean');
+    need(s.seccomp.logMode === undefined || typeof s.seccomp.logMode === 'boolean', 'seccomp.logMode', 'must be a boolean');
     if (!s.seccomp.allowIoUring) {
       const uring = ioUringCallsAllowed(b);
       need(uring.length === 0, 'seccomp.bpf', `${ioUringRisk(uring)}; set seccomp.allowIoUring if that is intended`);

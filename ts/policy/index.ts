@@ -36,3 +36,8 @@ export { parseJson, writeJson, JsonSyntaxError } from './oci-json';
 export type { JsonValue } from './oci-json';
 export { importOciProfile } from './oci-import';
 export type { OciImportOptions, OciImportResult, OciImportError } from './oci-import';
+export { explainViolation, decodeSyscallArgs, formatViolation } from './explain';
+export type { ViolationFacts, ViolationReport } from './explain';
+export { writeLearnedPolicy } from './learn';
+export type { ObservedCall, LearnedPolicy, LearnOptions } from './learn';
+export { parseStraceLog, StraceLogError } from './strace';

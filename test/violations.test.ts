@@ -1,0 +1,185 @@
+// Violation reports, field by field, on every path: tsjail run on the preload path (default)
+// and the static path (-T static), a kill in the preload window, tsjail-exec on a saved jail,
+// and the Node API (policy text, and bytes alone). A small C program makes one denied call
+// with known arguments (test/fixtures/violations/calls.c), so each decoded argument, the rule
+// and the suggestion can be asserted exactly. x86_64 only: the policies include the x86_64
+// libc start-up set, and one case makes an i386 call through int 0x80.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Jail } from '../ts/jail/jail';
+import { compilePolicyOrThrow } from '../ts/policy/index';
+import { explainViolation, decodeSyscallArgs } from '../ts/policy/explain';
+import { NO_ADDON, describeUnless, tmpdir, compileFixture, ROOT, NATIVE_DIR, isRoot, execCollect, ExecResult } from './fixtures/jail/helpers';
+
+const BIN = path.join(ROOT, 'bin', 'tsjail');
+const TSJAIL_EXEC = path.join(NATIVE_DIR, 'tsjail-exec');
+const STARTUP = path.join(ROOT, 'policies', 'libc-startup-x86_64.policy');
+const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
+const x86 = process.arch === 'x64';
+
+const calls = () => compileFixture('../violations/calls.c', 'violation-calls', ['-Wall']);
+
+let work = '';
+let policy = '';
+const POLICY_TEXT = `@include ${STARTUP}\nwrite: arg0 == 1\nexit_group: 1\n`;
+// The static path installs the policy before execve: the loader's own calls must be in it.
+const STATIC_TEXT = `${POLICY_TEXT}openat: 1\nread: 1\nclose: 1\n`;
+// The API compiles without a file resolver: the start-up set inline, `write` on line 1.
+const apiText = () => `write: arg0 == 1\nexit_group: 1\n${fs.readFileSync(STARTUP, 'utf8')}`;
+let staticPolicy = '';
+
+beforeAll(() => {
+  work = tmpdir();
+  policy = path.join(work, 'calls.policy');
+  fs.writeFileSync(policy, POLICY_TEXT, { mode: 0o644 });
+  staticPolicy = path.join(work, 'static.policy');
+  fs.writeFileSync(staticPolicy, STATIC_TEXT, { mode: 0o644 });
+});
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function run(args: string[], nobody = false): Promise<ExecResult> {
+  const argv = [process.execPath, BIN, 'run', ...args];
+  return execCollect(nobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
+}
+
+/** The report's lines after the first, without the run-specific pointers. */
+function lines(stderr: string): string[] {
+  return stderr.trimEnd().split('\n');
+}
+
+const d = describeUnless(NO_ADDON, [!x86, 'x86_64 fixtures'], [!isRoot, 'needs root']);
+
+d('tsjail run: every violation is named, decoded, located and given a fix', () => {
+  const USERS: Array<[string, boolean]> = hasSetpriv ? [['root', false], ['uid 65534', true]] : [['root', false]];
+  const PATHS: Array<[string, string[]]> = [['preload path', []], ['static path (-T static)', ['-T', 'static']]];
+  for (const [who, nobody] of USERS) {
+    for (const [where, flags] of PATHS) {
+      test(`${where}, ${who}: write to fd 2 under \`write: arg0 == 1\` says which condition to widen`, async () => {
+        const p = flags.length ? staticPolicy : policy;
+        const r = await run([...flags, '-S', p, '--', calls(), 'write2'], nobody);
+        expect(r.status).toBe(159);
+        expect(r.stdout).toBe('main\n');
+        const l = lines(r.stderr);
+        expect(l[0]).toBe('tsjail: seccomp violation: write (1)');
+        expect(l[1]).toMatch(/^tsjail: {3}call: write\(2, 0x[0-9a-f]+, 2\b.*\) on x86_64; policy verdict kill-process$/);
+        expect(l[2]).toBe('tsjail:   rule: no rule: default action');
+        expect(l[3]).toBe(`tsjail:   suggestion: widen \`write: arg0 == 1\` (${p}:2) to \`write: arg0 == 1 || arg0 == 2\``);
+        expect(l).toHaveLength(4);
+      });
+    }
+  }
+
+  const CASES: Array<[string, string, RegExp, string]> = [
+    ['openat', 'openat (257)', /^openat\(AT_FDCWD, 0x[0-9a-f]+, O_RDONLY\|O_CLOEXEC\b/, 'add `openat: 1`'],
+    ['ioctl', 'ioctl (16)', /^ioctl\(1, TCGETS, 0x[0-9a-f]+/, 'add `ioctl: arg1 == TCGETS`'],
+    ['prctl', 'prctl (157)', /^prctl\(PR_SET_NAME, 0x[0-9a-f]+/, 'add `prctl: arg0 == PR_SET_NAME`'],
+    ['statfs', 'statfs (137)', /^statfs\(0x[0-9a-f]+/, 'add `statfs: 1`'],
+  ];
+  for (const [what, name, call, suggestion] of CASES) {
+    test(`${what}: the arguments decoded, the line to add`, async () => {
+      const r = await run(['-S', policy, '--', calls(), what]);
+      expect(r.status).toBe(159);
+      const l = lines(r.stderr);
+      expect(l[0]).toBe(`tsjail: seccomp violation: ${name}`);
+      expect(l[1].replace(/^tsjail: {3}call: /, '')).toMatch(call);
+      expect(l[2]).toBe('tsjail:   rule: no rule: default action');
+      expect(l[3]).toBe(`tsjail:   suggestion: ${suggestion}`);
+    });
+  }
+
+  test('an i386 call on x86_64 is named by its i386 name, and the bad-arch action decided', async () => {
+    const r = await run(['-S', policy, '--', calls(), 'i386']);
+    expect(r.status).toBe(159);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: getpid (20)');
+    expect(l[1]).toMatch(/ on i386; policy verdict kill-process$/);
+    expect(l[2]).toBe('tsjail:   rule: no rule: bad-arch action');
+  });
+
+  test('a rule that denies explicitly is named by file:line', async () => {
+    const p = path.join(work, 'deny.policy');
+    fs.writeFileSync(p, `@include ${STARTUP}\nwrite: arg0 == 1\nstatfs: kill\nexit_group: 1\n`, { mode: 0o644 });
+    const r = await run(['-S', p, '--', calls(), 'statfs']);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: statfs (137)');
+    expect(l[2]).toBe(`tsjail:   rule: ${p}:3 \`statfs: kill\``);
+    expect(l[3]).toMatch(new RegExp(`^tsjail: {3}suggestion: the rule at ${p}:3 \\(\`statfs: kill\`\\) denies it \\(kill-process\\)`));
+  });
+
+  test('a kill in the preload window (ls under the example policy) names the call and the line to add', async () => {
+    const r = await run(['-v', '-n', '-S', path.join(ROOT, 'policies', 'example.policy'), '--', '/bin/ls']);
+    expect(r.status).toBe(125);
+    const l = lines(r.stderr);
+    expect(l[0]).toMatch(/^tsjail: jail setup failed at preload: .*syscall statfs \(137\), denied by the policy/);
+    expect(l[1]).toMatch(/^tsjail: {3}call: statfs\(0x[0-9a-f]+/);
+    expect(l[2]).toBe('tsjail:   rule: no rule: default action');
+    expect(l[3]).toBe('tsjail:   suggestion: add `statfs: 1`');
+  });
+});
+
+d('tsjail-exec: the name, the raw arguments, the verdict; no policy text, so no rule', () => {
+  test.each([['root', false], ['uid 65534', true]] as Array<[string, boolean]>)('%s', async (_who, nobody) => {
+    if (nobody && !hasSetpriv) return;
+    const file = path.join(work, `saved-${nobody ? 'nobody' : 'root'}.jail`);
+    const save = await run(['-S', policy, '--save-jail', file, '--', calls(), 'write2']);
+    expect(save.status).toBe(0);
+    fs.chmodSync(file, 0o644);
+    const argv = [TSJAIL_EXEC, file];
+    const r = await execCollect(nobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
+    expect(r.status).toBe(159);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: write (1)');
+    expect(l[1]).toMatch(/^tsjail: {3}args: 0x2, 0x[0-9a-f]+, 0x2, 0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+$/);
+    expect(l[2]).toBe('tsjail:   verdict: kill-process; rule: no source: rule unknown (the jail file holds no policy text)');
+  });
+});
+
+d('the Node API: exit.violation = {nr, arch, syscall, args, rule, suggestion}', () => {
+  test('a jail built from policy text gets the rule and the suggestion', async () => {
+    const r = await new Jail().seccomp(apiText()).run([calls(), 'write2']);
+    expect(r).toMatchObject({ code: null, signal: 'SIGSYS', reason: 'violation' });
+    expect(String(r.stdout)).toBe('main\n');
+    const v = r.violation!;
+    expect(v).toMatchObject({ nr: 1, arch: 'x86_64', syscall: 'write', verdict: 'kill-process', rule: 'no rule: default action',
+      ruleText: 'write: arg0 == 1', suggestion: 'widen `write: arg0 == 1` (policy:1) to `write: arg0 == 1 || arg0 == 2`' });
+    expect(v.args![0]).toBe('2');
+    expect(v.args![2]).toBe('2');
+    expect(v.rawArgs![0]).toBe('0x2');
+    expect(JSON.parse(JSON.stringify(r.violation))).toEqual(r.violation);
+  });
+
+  test('a jail given bytes alone: "no source: rule unknown", the call still named and decoded', async () => {
+    const { program } = await compilePolicyOrThrow(apiText(), { arch: 'x86_64' });
+    const r = await new Jail().seccomp(program).run([calls(), 'ioctl']);
+    expect(r.violation).toMatchObject({ nr: 16, arch: 'x86_64', syscall: 'ioctl', rule: 'no source: rule unknown' });
+    expect(r.violation!.args!.slice(0, 2)).toEqual(['1', 'TCGETS']);
+  });
+});
+
+describe('explainViolation and decodeSyscallArgs (tsjail/policy, no jail)', () => {
+  test('flags as an OR of names, fds, dirfds, socket families, fcntl commands, clone flags', async () => {
+    expect(await decodeSyscallArgs('x86_64', 'openat', [-100, 0x1000, 0o2000000 | 0o100 | 1, 0o644])).toEqual(
+      ['AT_FDCWD', '0x1000', 'O_WRONLY|O_CLOEXEC|O_CREAT', '0x1a4', '0x0', '0x0']);
+    expect((await decodeSyscallArgs('x86_64', 'mmap', [0, 4096, 7, 0x22, -1, 0])).slice(2, 5)).toEqual(['PROT_EXEC|PROT_READ|PROT_WRITE', 'MAP_PRIVATE|MAP_ANONYMOUS', '-1']);
+    expect((await decodeSyscallArgs('x86_64', 'socket', [1, 0x80001, 0])).slice(0, 2)).toEqual(['AF_UNIX', 'SOCK_STREAM|SOCK_CLOEXEC']);
+    expect((await decodeSyscallArgs('x86_64', 'fcntl', [3, 2, 1]))[1]).toBe('F_SETFD');
+    expect((await decodeSyscallArgs('x86_64', 'clone', [0x3d0f00 | 17]))[0]).toMatch(/CLONE_VM\|.*\|SIGCHLD$|CLONE_VM.*SIGCHLD/);
+  });
+
+  test('a condition with two comparisons is widened clause by clause, named constants kept', async () => {
+    const text = 'ioctl: arg0 == 1 && arg1 == TCGETS\n';
+    const r = await explainViolation({ nr: 16, arch: 0xc000003e, args: [1, 0x5402] }, text, { arch: 'x86_64', path: 'p.policy' });
+    expect(r.rule).toBe('no rule: default action');
+    expect(r.suggestion).toBe('widen `ioctl: arg0 == 1 && arg1 == TCGETS` (p.policy:1) to `ioctl: arg0 == 1 && arg1 == TCGETS || arg0 == 1 && arg1 == TCSETS`');
+  });
+
+  test('a call the policy allows now says so (the policy was edited since)', async () => {
+    const r = await explainViolation({ nr: 39, arch: 0xc000003e, args: [] }, 'getpid: 1\n', { arch: 'x86_64' });
+    expect(r.syscall).toBe('getpid');
+    expect(r.rule).toBe('policy:1');
+    expect(r.suggestion).toBe('the policy allows this call now (policy:1)');
+  });
+});
