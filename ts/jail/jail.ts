@@ -216,7 +216,7 @@ export class Jail {
       if (nr !== undefined) names[nr] = n;
     }
     this.spec.seccomp = { bpf: r.program, tsync: pending.options.tsync, log: pending.options.log, names,
-      allowIoUring: pending.options.allowIoUring, logMode: pending.options.logMode, source: { text: pending.text, options: { arch, ...pending.options.compile } } };
+      allowIoUring: pending.options.allowIoUring, logMode: pending.options.logMode, source: { text, options: { arch, ...compile } } };
     this.pendingPolicy = undefined;
     return this;
   }
