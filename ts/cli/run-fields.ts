@@ -47,6 +47,7 @@ export const FLAG_OF_FIELD: ReadonlyArray<[string, Flag]> = [
   ['seccomp.tsync', '-Y'],
   ['seccomp.log', '-L'],
   ['seccomp.allowIoUring', '--allow-io-uring'],
+  ['seccomp.logMode', '--log'],
   ['seccompTiming', '-T'],
   ['filesystem.root', (s) => (s?.filesystem?.rootMode === 'chroot' ? '-C' : '-P')],
   ['filesystem.rootMode', (s) => (s?.filesystem?.rootMode === 'chroot' ? '-C' : '-P')],

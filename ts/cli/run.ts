@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
 import { specErrorLine } from './run-fields';
+import { nodeDecideHost, preloadHiddenBy } from '../jail/decide';
 import * as fs from 'fs';
 import { JailExit, JailProcess, JailViolation, describeViolation, spawnJail } from '../jail/spawn';
 import { describeFsError } from '../node/system-errors';
@@ -106,8 +107,10 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
     stopForwarding();
     if (e instanceof JailError) {
       io.stderr.write(`tsjail: ${describeJailError(e, spec)}\n`);
-      // A kill in the preload window: the same explanation as any other violation.
-      if (e.rawViolation) for (const line of violationDetail(await describeViolation(spec, e.rawViolation))) io.stderr.write(`tsjail: ${line}\n`);
+      // A kill in the preload window: the same explanation as any other violation (not when
+      // the library was hidden: the loader's complaint about it is what got killed).
+      const hidden = e.step === 'preload' && preloadHiddenBy(spec, nodeDecideHost().preloadLibrary()) !== undefined;
+      if (e.rawViolation && !hidden) for (const line of violationDetail(await describeViolation(spec, e.rawViolation))) io.stderr.write(`tsjail: ${line}\n`);
       return EXIT_SETUP_FAILED;
     }
     if (e instanceof SpecError) throw new UsageError(`run: ${specErrorLine(e, spec)}`);
