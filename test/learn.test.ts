@@ -162,4 +162,13 @@ describe('writeLearnedPolicy (tsjail/policy)', () => {
     const c = await compilePolicy(r.policy, { arch: 'x86_64' });
     expect(c.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
   });
+  test('a threaded program gets sched_yield even when one run did not show it (timing-dependent), unless asked not to', async () => {
+    const X86 = 0xc000003e;
+    const threaded = [{ nr: 202, arch: X86, args: [0, 0x81, 1], count: 5 }]; // futex
+    const r = await writeLearnedPolicy(threaded, { arch: 'x86_64' });
+    expect(r.policy).toMatch(/^# sched_yield: not seen, but a threaded program calls it when its threads contend \(timing-dependent\)\nsched_yield: 1$/m);
+    expect(r.frequency).not.toMatch(/sched_yield/);
+    expect((await writeLearnedPolicy(threaded, { arch: 'x86_64', noTimingCalls: true })).policy).not.toMatch(/sched_yield/);
+    expect((await writeLearnedPolicy([{ nr: 39, arch: X86, args: [], count: 1 }], { arch: 'x86_64' })).policy).not.toMatch(/sched_yield/);
+  });
 });

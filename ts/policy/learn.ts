@@ -36,6 +36,8 @@ export interface LearnOptions {
   frequencyPath?: string;
   /** Do not add the jail's own `execve` (the calls extend a policy that has its own). */
   noExecve?: boolean;
+  /** Do not add sched_yield for a threaded program that was not seen calling it. */
+  noTimingCalls?: boolean;
 }
 
 /** Calls worth a second look before the policy is enforced: what each lets the program do. */
@@ -127,6 +129,11 @@ export async function writeLearnedPolicy(calls: readonly ObservedCall[], options
   // uncounted); a policy installed before exec (-T static) needs it.
   const sawExec = bySyscall.has('execve');
   if (!sawExec && !options.noExecve && t.syscalls.has('execve')) bySyscall.set('execve', { count: 1, values: new Map(), wx: false });
+  // A threaded program (futex seen) calls sched_yield only when its threads happen to contend:
+  // one run may not show it, and the next run, under other load, dies of it. It changes nothing
+  // but scheduling, so it is added with a comment saying why.
+  const addedYield = bySyscall.has('futex') && !bySyscall.has('sched_yield') && !options.noTimingCalls && t.syscalls.has('sched_yield');
+  if (addedYield) bySyscall.set('sched_yield', { count: 0, values: new Map(), wx: false });
   const sorted = [...bySyscall.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
   const lines: string[] = [];
   for (const h of options.header ?? []) lines.push(`# ${h}`);
@@ -142,10 +149,11 @@ export async function writeLearnedPolicy(calls: readonly ObservedCall[], options
       rule = e.wx ? '1' : 'arg2 in ~PROT_EXEC || arg2 in ~PROT_WRITE';
       if (e.wx) lines.push(`# ${name}: the program mapped memory writable and executable (W+X)`);
     }
-    if (name === 'execve' && !sawExec) lines.push('# execve: the jail\'s own exec of the program (needed when the policy goes in before exec)');
+    if (name === 'sched_yield' && addedYield) lines.push('# sched_yield: not seen, but a threaded program calls it when its threads contend (timing-dependent)');
+    else if (name === 'execve' && !sawExec) lines.push('# execve: the jail\'s own exec of the program (needed when the policy goes in before exec)');
     else if (RISKY[name]) lines.push(`# review: the program called ${name}, which lets it ${RISKY[name]}`);
     lines.push(`${name}: ${rule}`);
   }
-  const frequency = sorted.map(([name, e]) => `${name}: ${e.count}`).join('\n') + '\n';
+  const frequency = sorted.filter(([, e]) => e.count > 0).map(([name, e]) => `${name}: ${e.count}`).join('\n') + '\n';
   return { policy: lines.join('\n') + '\n', frequency, syscalls: sorted.map(([n]) => n), otherArch: [...other] };
 }
