@@ -238,7 +238,8 @@ function throughputRun(run: TpRun): string[] {
   const t = run.targets;
   if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks (best blocks: ${fmt(t.vsBwrapBestBlock)}x); target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
     (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (best blocks: ${fmt(100 * (t.limitsCostBestBlock ?? NaN), 0)}%); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
-    (t.bwrapLimitsCost !== undefined ? ` bwrap's own limits (seccomp, time limit) cost it ${fmt(100 * t.bwrapLimitsCost, 0)}%.` : ''), '');
+    (t.bwrapLimitsCost !== undefined ? ` bwrap's own limits (seccomp, time limit) cost it ${fmt(100 * t.bwrapLimitsCost, 0)}%.` : '') +
+    (t.execVsBwrap !== undefined ? ` tsjail-exec driven like bwrap: ${fmt(t.execVsBwrap)}x bwrap${t.execLimitsCost !== undefined ? `, its limits cost ${fmt(100 * t.execLimitsCost, 0)}%` : ''}.` : ''), '');
   return out;
 }
 

@@ -13,7 +13,8 @@
 // third repeats the plain and limited runs as uid 65534 in a child process (unprivileged user
 // namespaces), where that applies.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { Jail } from '../ts/jail/jail';
@@ -21,7 +22,7 @@ import { JailSpec } from '../ts/jail/spec';
 import { validateSpec } from '../ts/jail/validate';
 import { toNativeSpec } from '../ts/jail/spawn';
 import { encodeJailFile } from '../ts/jail/jailfile';
-import { RESULTS, WORK } from './paths';
+import { NATIVE, RESULTS, WORK } from './paths';
 import { Summary, fmt, nowUs, summarize } from './stats';
 import { neededPolicy } from './syscall-policy';
 import { probeJail } from './spawn';
@@ -40,7 +41,8 @@ const WATCHDOG_MS = 30_000;
 /** The uid of the unprivileged run. */
 const NOBODY = 65534;
 
-type Group = 'plain' | 'limits' | 'breakdown';
+type Group = 'plain' | 'limits' | 'breakdown' | 'launcher';
+type Tool = 'tsjail' | 'bwrap' | 'tsjail-exec';
 
 interface Started {
   /** Resolves when the program exited with status 0; rejects with the reason otherwise. */
@@ -50,7 +52,7 @@ interface Started {
 
 interface TpVariant {
   name: string;
-  tool: 'tsjail' | 'bwrap';
+  tool: Tool;
   group: Group;
   description: string;
   /** Start one jail (synchronously: the time this call blocks is measured). */
@@ -79,7 +81,7 @@ export interface BlockResult {
 
 export interface TpVariantResult {
   name: string;
-  tool: 'tsjail' | 'bwrap';
+  tool: Tool;
   group: Group;
   description: string;
   skipped?: string;
@@ -132,6 +134,9 @@ export interface TpRun {
     limitsCost?: number;
     limitsCostBestBlock?: number;
     bwrapLimitsCost?: number;
+    /** The same two for tsjail-exec driven like bwrap (what a launch outside Node's main thread gives). */
+    execVsBwrap?: number;
+    execLimitsCost?: number;
   };
   seconds: number;
 }
@@ -258,47 +263,57 @@ function tsjailStart(o: TsjailOptions): Started {
 
 const BWRAP_NS = ['--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--bind', '/', '/'];
 
-interface BwrapOptions {
-  bpfFile?: string;
+/** A command started by child_process.spawn, as bwrap and tsjail-exec are driven. */
+interface Command {
+  file: string;
+  args: string[];
+  /** Handed to the child as fd 3 (bwrap --seccomp 3). */
+  fdFile?: string;
+  /** The driver's time limit: Node kills the command after TIME_LIMIT_MS. */
   timeLimit?: boolean;
 }
 
-function bwrapArgs(o: BwrapOptions): string[] {
-  return [...BWRAP_NS, ...(o.bpfFile ? ['--seccomp', '3'] : []), ...(o.timeLimit ? ['--die-with-parent'] : []), TRUE];
+function bwrapCommand(o: { bpfFile?: string; timeLimit?: boolean }): Command {
+  // bwrap has no time limit of its own: the driver's kill, and --die-with-parent takes the
+  // sandbox with it.
+  return {
+    file: 'bwrap',
+    args: [...BWRAP_NS, ...(o.bpfFile ? ['--seccomp', '3'] : []), ...(o.timeLimit ? ['--die-with-parent'] : []), TRUE],
+    fdFile: o.bpfFile,
+    timeLimit: o.timeLimit,
+  };
 }
 
-function bwrapSpawn(o: BwrapOptions, stderr: 'ignore' | 'pipe'): ChildProcess {
-  const fd = o.bpfFile ? openSync(o.bpfFile, 'r') : undefined;
+function commandSpawn(c: Command, stderr: 'ignore' | 'pipe'): ChildProcess {
+  const fd = c.fdFile ? openSync(c.fdFile, 'r') : undefined;
   try {
-    return spawn('bwrap', bwrapArgs(o), {
+    return spawn(c.file, c.args, {
       stdio: ['ignore', 'ignore', stderr, ...(fd === undefined ? [] : [fd])],
-      // The driver's time limit: Node kills bwrap after TIME_LIMIT_MS; --die-with-parent takes
-      // the sandbox with it (bwrap has no limit of its own).
-      ...(o.timeLimit ? { timeout: TIME_LIMIT_MS, killSignal: 'SIGKILL' as const } : {}),
+      ...(c.timeLimit ? { timeout: TIME_LIMIT_MS, killSignal: 'SIGKILL' as const } : {}),
     });
   } finally {
     if (fd !== undefined) closeSync(fd); // the child has its copy
   }
 }
 
-function exitPromise(child: ChildProcess): Promise<void> {
+function exitPromise(child: ChildProcess, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bwrap exited with ${code ?? signal}`))));
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${what} exited with ${code ?? signal}`))));
   });
 }
 
-function bwrapStart(o: BwrapOptions): Started {
-  const child = bwrapSpawn(o, 'ignore');
-  return { done: exitPromise(child), kill: () => child.kill('SIGKILL') };
+function commandStart(c: Command): Started {
+  const child = commandSpawn(c, 'ignore');
+  return { done: exitPromise(child, c.file), kill: () => child.kill('SIGKILL') };
 }
 
-async function bwrapExplain(o: BwrapOptions): Promise<string | undefined> {
-  const child = bwrapSpawn(o, 'pipe');
+async function commandExplain(c: Command): Promise<string | undefined> {
+  const child = commandSpawn(c, 'pipe');
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString(); });
   try {
-    await exitPromise(child);
+    await exitPromise(child, c.file);
     return undefined;
   } catch (e) {
     return `${e instanceof Error ? e.message : String(e)}${err ? ': ' + err.trim().split('\n').slice(-2).join(' / ') : ''}`;
@@ -314,18 +329,37 @@ async function tsjailExplain(o: TsjailOptions): Promise<string | undefined> {
   }
 }
 
-function variants(bpf: Uint8Array, bpfFile: string, policySize: number, withBreakdown: boolean): TpVariant[] {
+/** The jail files tsjail-exec runs: the spec of the tsjail and tsjail-limits variants. */
+export interface JailFiles {
+  plain: string;
+  limits: string;
+}
+
+export function writeJailFiles(dir: string, bpf: Uint8Array): JailFiles {
+  const spec = (limits: boolean) => {
+    const j = new Jail().namespaces(NAMESPACES);
+    if (limits) j.cgroup(CGROUP_LIMITS).seccomp(bpf).timeLimit(TIME_LIMIT_MS);
+    return j.toSpec([TRUE]);
+  };
+  const files = { plain: path.join(dir, 'throughput-plain.jail'), limits: path.join(dir, 'throughput-limits.jail') };
+  writeFileSync(files.plain, encodeJailFile(spec(false)), { mode: 0o644 });
+  writeFileSync(files.limits, encodeJailFile(spec(true)), { mode: 0o644 });
+  return files;
+}
+
+function variants(bpf: Uint8Array, bpfFile: string, policySize: number, jailFiles: JailFiles | undefined, withBreakdown: boolean): TpVariant[] {
   const ns = 'user+pid+mount+net+ipc+uts namespaces';
   const limits = `cgroup pids.max ${CGROUP_LIMITS.pids} + memory ${CGROUP_LIMITS.memory / 1048576} MiB, the ${policySize}-syscall policy, time limit ${TIME_LIMIT_MS / 1000} s`;
   const t = (name: string, group: Group, description: string, o: TsjailOptions): TpVariant =>
     ({ name, tool: 'tsjail', group, description, start: () => tsjailStart(o), explain: () => tsjailExplain(o) });
-  const b = (name: string, group: Group, description: string, o: BwrapOptions): TpVariant =>
-    ({ name, tool: 'bwrap', group, description: `${description}: bwrap ${bwrapArgs(o).join(' ').replace(' 3 ', ' FD ')}`, start: () => bwrapStart(o), explain: () => bwrapExplain(o) });
+  const c = (name: string, group: Group, description: string, cmd: Command): TpVariant =>
+    ({ name, tool: cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec', group, description: `${description}: ${cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec'} ${cmd.args.join(' ').replace(' 3 ', ' FD ')}`,
+      start: () => commandStart(cmd), explain: () => commandExplain(cmd) });
   const out: TpVariant[] = [
     t('tsjail', 'plain', `Jail().namespaces(${ns}).spawn(/bin/true), stdio ignored; no mounts (the mount namespace is a private copy of ours)`, {}),
-    b('bwrap', 'plain', `${ns}; bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, {}),
+    c('bwrap', 'plain', `${ns}; bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
     t('tsjail-limits', 'limits', `the same + ${limits} (seccomp by the preload handshake: /bin/true is dynamic)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
-    b('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a driver time limit (spawn timeout, --die-with-parent); no cgroup (bwrap cannot make one)`, { bpfFile, timeLimit: true }),
+    c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a driver time limit (spawn timeout, --die-with-parent); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true })),
   ];
   if (withBreakdown) {
     out.push(
@@ -333,6 +367,12 @@ function variants(bpf: Uint8Array, bpfFile: string, policySize: number, withBrea
       t('tsjail-seccomp', 'breakdown', `tsjail + the policy only (preload handshake)`, { seccomp: bpf }),
       t('tsjail-seccomp-exec', 'breakdown', `tsjail + the policy only, seccompTiming 'exec' (installed before execve, no handshake)`, { seccomp: bpf, timing: 'exec' }),
       t('tsjail-timelimit', 'breakdown', `tsjail + the time limit only`, { timeLimit: true }),
+    );
+  }
+  if (jailFiles) {
+    out.push(
+      c('tsjail-exec', 'launcher', `the tsjail variant's spec as a jail file, run by the Node-free launcher, driven like bwrap (child_process.spawn)`, { file: path.join(NATIVE, 'tsjail-exec'), args: [jailFiles.plain] }),
+      c('tsjail-exec-limits', 'launcher', `the tsjail-limits variant's spec as a jail file (the launcher enforces the time limit itself), driven like bwrap`, { file: path.join(NATIVE, 'tsjail-exec'), args: [jailFiles.limits] }),
     );
   }
   return out;
@@ -498,6 +538,8 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
       limitsCost: cost(rate('tsjail-limits'), rate('tsjail')),
       limitsCostBestBlock: cost(rate('tsjail-limits', true), rate('tsjail', true)),
       bwrapLimitsCost: cost(rate('bwrap-limits'), rate('bwrap')),
+      execVsBwrap: ratio(rate('tsjail-exec'), rate('bwrap')),
+      execLimitsCost: cost(rate('tsjail-exec-limits'), rate('tsjail-exec')),
     },
     seconds: (Date.now() - t0) / 1000,
   };
@@ -552,17 +594,23 @@ async function nodeSide(policyText: string, bpf: Uint8Array): Promise<NodeSideRo
 /** Run in a child as uid 65534 (bench/main.ts exports it): prints the TpRun as JSON. */
 export async function throughputChild(jails: number, bpfFile: string, policySize: number): Promise<void> {
   const bpf = new Uint8Array(readFileSync(bpfFile));
-  const all = variants(bpf, bpfFile, policySize, false);
-  // As an unprivileged user the cgroup step needs a delegated cgroup: keep the row (its skip
-  // reason says why) and add the limits this user can have.
-  all.push({
-    name: 'tsjail-limits-nocgroup', tool: 'tsjail', group: 'limits',
-    description: `tsjail with the ${policySize}-syscall policy and the time limit, no cgroup`,
-    start: () => tsjailStart({ seccomp: bpf, timeLimit: true }),
-    explain: () => tsjailExplain({ seccomp: bpf, timeLimit: true }),
-  });
-  const run = await runVariants(all, jails, (s) => process.stderr.write(s + '\n'), process.getuid?.() ?? -1);
-  process.stdout.write(JSON.stringify(run) + '\n');
+  // This user's jail files (their id maps name this uid), in a directory of its own.
+  const dir = existsSync(path.join(NATIVE, 'tsjail-exec')) ? mkdtempSync(path.join(tmpdir(), 'tsjail-bench-')) : undefined;
+  try {
+    const all = variants(bpf, bpfFile, policySize, dir ? writeJailFiles(dir, bpf) : undefined, false);
+    // As an unprivileged user the cgroup step needs a delegated cgroup: the rows with one stay
+    // (their skip reason says why) and this row has the limits such a user can have.
+    all.splice(4, 0, {
+      name: 'tsjail-limits-nocgroup', tool: 'tsjail', group: 'limits',
+      description: `tsjail with the ${policySize}-syscall policy and the time limit, no cgroup`,
+      start: () => tsjailStart({ seccomp: bpf, timeLimit: true }),
+      explain: () => tsjailExplain({ seccomp: bpf, timeLimit: true }),
+    });
+    const run = await runVariants(all, jails, (s) => process.stderr.write(s + '\n'), process.getuid?.() ?? -1);
+    process.stdout.write(JSON.stringify(run) + '\n');
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function runAsNobody(bundle: string, jails: number, bpfFile: string, policySize: number, log: (s: string) => void): { run?: TpRun; skipped?: string } {
@@ -592,15 +640,16 @@ export async function runThroughput(log: (s: string) => void, bundle: string, ja
   writeFileSync(bpfFile, bpf);
   writeFileSync(path.join(WORK, 'policy-needed.policy'), policy.text);
 
-  const all = variants(bpf, bpfFile, policy.names.length, true);
+  const jailFiles = existsSync(path.join(NATIVE, 'tsjail-exec')) ? writeJailFiles(WORK, bpf) : undefined;
+  const all = variants(bpf, bpfFile, policy.names.length, jailFiles, true);
   // The jail runtime is native code: a hang or crash there must cost skipped rows, not the bench.
   const jailSkip = existsSync(bundle) ? probeJail(bundle, bpfFile) : undefined;
-  const usable = jailSkip ? all.filter((v) => v.tool !== 'tsjail') : all;
+  const usable = jailSkip ? all.filter((v) => v.tool === 'bwrap') : all;
   if (jailSkip) log(`  throughput: tsjail rows skipped: ${jailSkip}`);
   log(`  throughput: ${jails} jails per variant, ${CONCURRENCY} in flight, ${BLOCKS} interleaved blocks, as uid ${process.getuid?.()}`);
   const root = await runVariants(usable, jails, log, process.getuid?.() ?? -1);
   if (jailSkip) {
-    for (const v of all.filter((x) => x.tool === 'tsjail')) root.variants.push({ name: v.name, tool: v.tool, group: v.group, description: v.description, skipped: jailSkip });
+    for (const v of all.filter((x) => x.tool !== 'bwrap')) root.variants.push({ name: v.name, tool: v.tool, group: v.group, description: v.description, skipped: jailSkip });
   }
   const nodeRows = await nodeSide(policy.text, bpf);
   for (const r of nodeRows) log(`  throughput: node side ${r.name.padEnd(20)} ${fmt(r.us, 1)} µs`);
