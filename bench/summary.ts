@@ -224,9 +224,9 @@ function mediationSection(m: Dated<MediationResult>): string {
 
 function throughputRun(run: TpRun): string[] {
   const out: string[] = [];
-  out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'what'],
+  out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block (other work on the machine)', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'what'],
     run.variants.map((v) => v.skipped ? [v.name, '-', '-', '-', '-', '-', '-', '-', `skipped: ${v.skipped}`] : [
-      v.name, fmt(v.jailsPerSecond, 0), fmt(v.bestBlockJailsPerSecond, 0), (v.blocks ?? []).map((b) => fmt(b.jailsPerSecond, 0)).join(', '),
+      v.name, fmt(v.jailsPerSecond, 0), fmt(v.bestBlockJailsPerSecond, 0), (v.blocks ?? []).map((b) => `${fmt(b.jailsPerSecond, 0)} (${fmt(100 * b.otherCpu, 0)}%)`).join(', '),
       `${v.ok} / ${v.started}`, `${fmt(v.latencyMs?.median, 1)} / ${fmt(v.latencyMs?.p95, 1)} / ${fmt(v.latencyMs?.max, 1)}`,
       fmt(v.startCallMs?.mean, 2), `${fmt(v.cpuSelfMsPerJail, 2)} / ${fmt(v.cpuChildrenMsPerJail, 2)}`, v.description])));
   const l = run.leaks;
@@ -236,8 +236,10 @@ function throughputRun(run: TpRun): string[] {
     `. Fds of the Node process: ${l.fdsBefore} before, ${l.fdsAfter} after; threads ${l.threadsBefore} before, ${l.threadsAfter} after; ` +
     `tsjail cgroup directories left: ${l.cgroupsLeft}; zombie children: ${l.zombies} — **${l.clean ? 'nothing leaked' : 'LEAK'}**.`, '');
   const t = run.targets;
-  if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks (best blocks: ${fmt(t.vsBwrapBestBlock)}x); target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
-    (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (best blocks: ${fmt(100 * (t.limitsCostBestBlock ?? NaN), 0)}%); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
+  const q = run.quietestRound;
+  const quiet = q ? ` in the quietest round (round ${q.round + 1}, other work ${fmt(100 * q.otherCpu, 0)}% of the machine)` : '';
+  if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks, ${fmt(t.vsBwrapQuietest)}x${quiet}; target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
+    (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (${fmt(100 * (t.limitsCostQuietest ?? NaN), 0)}% in the quietest round); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
     (t.bwrapLimitsCost !== undefined ? ` bwrap's own limits (seccomp, time limit) cost it ${fmt(100 * t.bwrapLimitsCost, 0)}%.` : '') +
     (t.execVsBwrap !== undefined ? ` tsjail-exec driven like bwrap: ${fmt(t.execVsBwrap)}x bwrap${t.execLimitsCost !== undefined ? `, its limits cost ${fmt(100 * t.execLimitsCost, 0)}%` : ''}.` : ''), '');
   return out;
@@ -248,7 +250,8 @@ function throughputSection(t: Dated<ThroughputResult>): string {
   const out = [`## Throughput: many jails from one Node process (${when(t)}, ${fmt(t.seconds, 0)} s)`, ''];
   out.push(`${r.jailsPerVariant} jails of /bin/true per variant, at most ${r.concurrency} in flight, started from the bench's own Node process; ` +
     `${r.blocks} blocks per variant, interleaved (round-robin, rotating order); jails/s = all jails / all block time, and the best block beside it. ` +
-    `Latency: from the start call to the exit notification. Start call: how long the call blocks the event loop. CPU: this process and its waited-for children (/proc/self/stat), per jail. ` +
+    `Latency: from the start call to the exit notification (with every slot busy it is about ${r.concurrency} / the rate: queueing). Start call: how long the call blocks the event loop. CPU: this process and its waited-for children (/proc/self/stat), per jail. ` +
+    `Other work: the machine's busy CPU (/proc/stat) outside the bench and its children, as a share of all cores during the block (it includes kernel threads working for the jails, such as network namespace clean-up). ` +
     `Limits: cgroup pids.max ${t.cgroupLimits.pids} and memory ${t.cgroupLimits.memory / 1048576} MiB, a ${t.policy.syscalls}-syscall allow list (${t.policy.insns} instructions, compiled once), a ${t.timeLimitMs / 1000} s time limit.`, '');
   out.push(...throughputRun(r));
   if (t.nobody) {
