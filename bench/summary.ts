@@ -238,8 +238,8 @@ function throughputRun(run: TpRun): string[] {
   const t = run.targets;
   const q = run.quietestRound;
   const quiet = q ? ` in the quietest round (round ${q.round + 1}, other work ${fmt(100 * q.otherCpu, 0)}% of the machine)` : '';
-  if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks, ${fmt(t.vsBwrapQuietest)}x${quiet}; target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
-    (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (${fmt(100 * (t.limitsCostQuietest ?? NaN), 0)}% in the quietest round); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
+  if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks, ${fmt(t.vsBwrapRoundMedian)}x as the median of the per-round ratios, ${fmt(t.vsBwrapQuietest)}x${quiet}; target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
+    (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (median per round ${fmt(100 * (t.limitsCostRoundMedian ?? NaN), 0)}%, quietest round ${fmt(100 * (t.limitsCostQuietest ?? NaN), 0)}%); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
     (t.bwrapLimitsCost !== undefined ? ` bwrap's own limits (seccomp, time limit) cost it ${fmt(100 * t.bwrapLimitsCost, 0)}%.` : '') +
     (t.execVsBwrap !== undefined ? ` tsjail-exec driven like bwrap: ${fmt(t.execVsBwrap)}x bwrap${t.execLimitsCost !== undefined ? `, its limits cost ${fmt(100 * t.execLimitsCost, 0)}%` : ''}.` : ''), '');
   return out;

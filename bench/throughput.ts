@@ -20,8 +20,7 @@ import { compilePolicy } from '../ts/policy/compile';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import { validateSpec } from '../ts/jail/validate';
-import { toNativeSpec } from '../ts/jail/spawn';
-import { encodeJailFile } from '../ts/jail/jailfile';
+import { encodeJailFile, encodeValidatedJailFile } from '../ts/jail/jailfile';
 import { NATIVE, RESULTS, WORK } from './paths';
 import { Summary, fmt, nowUs, summarize } from './stats';
 import { neededPolicy } from './syscall-policy';
@@ -32,7 +31,7 @@ const NAMESPACES = { user: true, pid: true, mount: true, net: true, ipc: true, u
 export const DEFAULT_JAILS = 2000;
 const CONCURRENCY = 32;
 /** Blocks per variant: the runs are split so that every variant sees every phase of the load. */
-const BLOCKS = 5;
+const BLOCKS = 10;
 /** The limits of the limited variants. /bin/true never reaches them. */
 const CGROUP_LIMITS = { pids: 64, memory: 64 * 1024 * 1024 };
 const TIME_LIMIT_MS = 10_000;
@@ -142,6 +141,9 @@ export interface TpRun {
     /** 1 - tsjail-limits / tsjail; target <= 0.15. */
     limitsCost?: number;
     limitsCostQuietest?: number;
+    /** Median over rounds of the ratio within each round (paired: the blocks ran back to back). */
+    vsBwrapRoundMedian?: number;
+    limitsCostRoundMedian?: number;
     bwrapLimitsCost?: number;
     /** The same two for tsjail-exec driven like bwrap (what a launch outside Node's main thread gives). */
     execVsBwrap?: number;
@@ -279,7 +281,11 @@ function tsjailStart(o: TsjailOptions): Started {
   };
 }
 
-const BWRAP_NS = ['--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--bind', '/', '/'];
+// The same namespaces as the tsjail variants, plus what bwrap can add of the containment tsjail
+// gives every jail: its own session (setsid) and death with the parent (PDEATHSIG). bwrap sets
+// no_new_privs itself and runs its own pid 1 in the pid namespace. It has no Landlock domain, no
+// session keyring and no rlimits.
+const BWRAP_NS = ['--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--bind', '/', '/', '--new-session', '--die-with-parent'];
 
 /** A command started by child_process.spawn, as bwrap and tsjail-exec are driven. */
 interface Command {
@@ -291,12 +297,13 @@ interface Command {
   timeLimit?: boolean;
 }
 
-function bwrapCommand(o: { bpfFile?: string; timeLimit?: boolean }): Command {
+function bwrapCommand(o: { bpfFile?: string; timeLimit?: boolean; cgroupNs?: boolean }): Command {
   // bwrap has no time limit of its own: the driver's kill, and --die-with-parent takes the
-  // sandbox with it.
+  // sandbox with it. It cannot make a cgroup; it can unshare the cgroup namespace, as tsjail
+  // does for a jail with a cgroup.
   return {
     file: 'bwrap',
-    args: [...BWRAP_NS, ...(o.bpfFile ? ['--seccomp', '3'] : []), ...(o.timeLimit ? ['--die-with-parent'] : []), TRUE],
+    args: [...BWRAP_NS, ...(o.cgroupNs ? ['--unshare-cgroup'] : []), ...(o.bpfFile ? ['--seccomp', '3'] : []), TRUE],
     fdFile: o.bpfFile,
     timeLimit: o.timeLimit,
   };
@@ -374,10 +381,13 @@ function variants(bpf: Uint8Array, bpfFile: string, policySize: number, jailFile
     ({ name, tool: cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec', group, description: `${description}: ${cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec'} ${cmd.args.join(' ').replace(' 3 ', ' FD ')}`,
       start: () => commandStart(cmd), explain: () => commandExplain(cmd) });
   const out: TpVariant[] = [
-    t('tsjail', 'plain', `Jail().namespaces(${ns}).spawn(/bin/true), stdio ignored; no mounts (the mount namespace is a private copy of ours)`, {}),
-    c('bwrap', 'plain', `${ns}; bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
-    t('tsjail-limits', 'limits', `the same + ${limits} (seccomp by the preload handshake: /bin/true is dynamic)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
-    c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a driver time limit (spawn timeout, --die-with-parent); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true })),
+    t('tsjail', 'plain', `Jail().namespaces(${ns}).spawn(/bin/true), stdio ignored; no mounts (the mount namespace is a private copy of ours); ` +
+      `the runtime's defaults: tsjail's init as pid 1, its own session, PDEATHSIG, no_new_privs, a Landlock domain with the signal and abstract-socket scopes, ` +
+      `a fresh session keyring, RLIMIT_CORE 0, RLIMIT_NPROC 1024 (the default pid ceiling in a user namespace), lo up in the new network namespace`, {}),
+    c('bwrap', 'plain', `${ns}, its own session, die with the parent (no_new_privs and an init of its own are bwrap's defaults); bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
+    t('tsjail-limits', 'limits', `the same + ${limits}: a cgroup in the pids and memory hierarchies (created, limited, attached, removed per jail), ` +
+      `a cgroup namespace and every cgroup hierarchy covered read-only; seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
+    c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a cgroup namespace, a driver time limit (spawn timeout); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true, cgroupNs: true })),
   ];
   if (withBreakdown) {
     out.push(
@@ -548,6 +558,12 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
     }
   }
   const rate = (name: string, inQuietest = false) => (inQuietest ? quietest?.jailsPerSecond[name] : results.get(name)?.jailsPerSecond);
+  const perRound = (a: string, b: string): number | undefined => {
+    const ba = blocks.get(a), bb = blocks.get(b);
+    if (!ba || !bb) return undefined;
+    const r = ba.map((x) => { const y = bb.find((z) => z.round === x.round); return y ? x.jailsPerSecond / y.jailsPerSecond : NaN; }).filter((x) => !Number.isNaN(x));
+    return r.length ? summarize(r).median : undefined;
+  };
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
   const cost = (a?: number, b?: number) => (a !== undefined && b !== undefined ? 1 - a / b : undefined);
   return {
@@ -567,6 +583,8 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
       vsBwrapQuietest: ratio(rate('tsjail', true), rate('bwrap', true)),
       limitsCost: cost(rate('tsjail-limits'), rate('tsjail')),
       limitsCostQuietest: cost(rate('tsjail-limits', true), rate('tsjail', true)),
+      vsBwrapRoundMedian: perRound('tsjail', 'bwrap'),
+      limitsCostRoundMedian: ((x) => (x === undefined ? undefined : 1 - x))(perRound('tsjail-limits', 'tsjail')),
       bwrapLimitsCost: cost(rate('bwrap-limits'), rate('bwrap')),
       execVsBwrap: ratio(rate('tsjail-exec'), rate('bwrap')),
       execLimitsCost: cost(rate('tsjail-exec-limits'), rate('tsjail-exec')),
@@ -608,14 +626,14 @@ async function nodeSide(policyText: string, bpf: Uint8Array): Promise<NodeSideRo
   await add('builder-limits', 'the same with .cgroup().seccomp(bytes).timeLimit()', 2000, () => build(true));
   await add('validate', 'validateSpec, no limits', 2000, () => validateSpec(build(false)));
   await add('validate-limits', 'validateSpec, with the limits', 2000, () => validateSpec(build(true)));
-  await add('native-spec', 'toNativeSpec (the addon\'s input), no limits', 2000, () => toNativeSpec(plainSpec));
-  await add('native-spec-limits', 'toNativeSpec with the limits: reads the ELF interpreter of /bin/true, picks the preload path, builds the gate list', 2000, () => toNativeSpec(limitsSpec));
+  await add('jailfile', 'encodeValidatedJailFile (the addon\'s input: spawnJail encodes a jail file per start), no limits', 1000, () => encodeValidatedJailFile(plainSpec));
+  await add('jailfile-limits', 'the same with the limits: reads the ELF interpreter of /bin/true, picks the preload path, builds the gate list', 1000, () => encodeValidatedJailFile(limitsSpec));
   await add('devnull', 'stdio ignore: three opens and closes of /dev/null per start', 2000, () => {
     for (let i = 0; i < 3; i++) closeSync(openSync('/dev/null', i === 0 ? 'r' : 'w'));
   });
   await add('compile-policy', `compilePolicy of the policy text (what a caller that compiles per jail pays)`, 200, () => compilePolicy(policyText, { arch: 'x86_64' }));
   await add('prepare-text', `new Jail().seccomp(text).prepare(): compile + the syscall-name table per jail`, 50, () => new Jail().namespaces(NAMESPACES).seccomp(policyText).prepare());
-  await add('jailfile', 'encodeJailFile of the limited spec (the tsjail-exec path; not used by spawn)', 1000, () => encodeJailFile(limitsSpec as JailSpec));
+  await add('jailfile-checked', 'encodeJailFile of the limited spec (validate + encode: what writing a jail file for tsjail-exec costs)', 1000, () => encodeJailFile(limitsSpec as JailSpec));
   return rows;
 }
 
