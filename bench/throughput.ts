@@ -9,7 +9,7 @@
 // order) so background load on the shared machine hits every variant alike.
 //
 // A second section times the Node side of one start without starting anything (the builder,
-// validation, the native spec, policy compilation per jail vs once, jail-file encoding), and a
+// validation, the jail file spawnJail encodes, policy compilation per jail vs once), and a
 // third repeats the plain and limited runs as uid 65534 in a child process (unprivileged user
 // namespaces), where that applies.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
