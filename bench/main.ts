@@ -14,13 +14,14 @@ import { runExec } from './exec';
 import { runScale } from './scale';
 import { runMediation } from './mediation';
 import { runMultiArch } from './multiarch';
+import { DEFAULT_JAILS, runThroughput, throughputChild } from './throughput';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
 import { RESULTS, WORK } from './paths';
 
-export { coldChild, jailProbe };
+export { coldChild, jailProbe, throughputChild };
 
-const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation', 'multiarch'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation', 'multiarch', 'throughput'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -34,16 +35,38 @@ const RESULT_FILE: Record<Part, string> = {
   exec: 'exec.json',
   mediation: 'mediation.json',
   multiarch: 'multiarch-x86_64.json',
+  throughput: 'throughput.json',
 };
 
 function log(s: string): void {
   process.stdout.write(s + '\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `--jails N` / `--jails=N` (or TSJAIL_BENCH_JAILS): jails per variant in the throughput part. */
+function takeJails(argv: string[]): { rest: string[]; jails?: number; bad?: string } {
+  const rest: string[] = [];
+  let value: string | undefined = process.env.TSJAIL_BENCH_JAILS || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--jails') value = argv[++i];
+    else if (a.startsWith('--jails=')) value = a.slice('--jails='.length);
+    else rest.push(a);
+  }
+  if (value === undefined) return { rest };
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) return { rest, bad: `--jails wants a positive integer, got ${value}` };
+  return { rest, jails: n };
+}
+
+export async function main(args: string[]): Promise<number> {
+  const { rest: argv, jails, bad } = takeJails(args);
+  if (bad) {
+    process.stderr.write(`bench: ${bad}\n`);
+    return 2;
+  }
   const unknown = argv.filter((a) => !(PARTS as readonly string[]).includes(a));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(' ')})\n`);
+    process.stderr.write(`bench: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(' ')}; option: --jails N)\n`);
     return 2;
   }
   const parts: Part[] = argv.length === 0 ? [...PARTS] : (argv as Part[]);
@@ -67,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'exec': result = await runExec(log); break;
       case 'mediation': result = await runMediation(log); break;
       case 'multiarch': result = await runMultiArch(log); break;
+      case 'throughput': result = await runThroughput(log, bundle, jails ?? DEFAULT_JAILS); break;
     }
     // The 1-minute load average around the part: the machine is shared, so say how busy it was.
     const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };

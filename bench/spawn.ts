@@ -125,7 +125,7 @@ export async function jailProbe(bpfFile: string): Promise<void> {
   process.stdout.write('ok\n');
 }
 
-function probeJail(bundle: string, bpfFile: string): string | undefined {
+export function probeJail(bundle: string, bpfFile: string): string | undefined {
   const script = `require(${JSON.stringify(bundle)}).jailProbe(${JSON.stringify(bpfFile)}).catch((e) => { console.error(e && e.message ? e.message : String(e)); process.exit(1); })`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
   if (r.error) return `the probe did not finish: ${r.error.message}`;

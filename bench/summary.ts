@@ -11,6 +11,7 @@ import type { ExecResult } from './exec';
 import type { ScaleResult } from './scale';
 import type { MediationResult } from './mediation';
 import type { MultiArchResult } from './multiarch';
+import type { ThroughputResult, TpRun } from './throughput';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -236,9 +237,51 @@ function serviceSection(l: Dated<ServiceResult>): string {
     (l.bundle.workerGzipBytes ? `; the web worker server (the extension's dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'), ''].join('\n');
 }
 
+function throughputRun(run: TpRun): string[] {
+  const out: string[] = [];
+  out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block (other work on the machine)', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'what'],
+    run.variants.map((v) => v.skipped ? [v.name, '-', '-', '-', '-', '-', '-', '-', `skipped: ${v.skipped}`] : [
+      v.name, fmt(v.jailsPerSecond, 0), fmt(v.bestBlockJailsPerSecond, 0), (v.blocks ?? []).map((b) => `${fmt(b.jailsPerSecond, 0)} (${fmt(100 * b.otherCpu, 0)}%)`).join(', '),
+      `${v.ok} / ${v.started}`, `${fmt(v.latencyMs?.median, 1)} / ${fmt(v.latencyMs?.p95, 1)} / ${fmt(v.latencyMs?.max, 1)}`,
+      fmt(v.startCallMs?.mean, 2), `${fmt(v.cpuSelfMsPerJail, 2)} / ${fmt(v.cpuChildrenMsPerJail, 2)}`, v.description])));
+  const l = run.leaks;
+  const failed = run.variants.filter((v) => !v.skipped && (v.failed ?? 0) > 0);
+  out.push('', `Checks (uid ${run.uid}): ${run.variants.filter((v) => !v.skipped).map((v) => `${v.ok}/${v.started}`).join(', ')} exited 0 — **${run.allExited0 ? 'every start exited 0' : 'some starts failed'}**` +
+    (failed.length ? ` (${failed.map((v) => `${v.name}: ${v.failed} failed, the first: ${v.firstFailure}`).join('; ')})` : '') +
+    `. Fds of the Node process: ${l.fdsBefore} before, ${l.fdsAfter} after; threads ${l.threadsBefore} before, ${l.threadsAfter} after; ` +
+    `tsjail cgroup directories left: ${l.cgroupsLeft}; zombie children: ${l.zombies} — **${l.clean ? 'nothing leaked' : 'LEAK'}**.`, '');
+  const t = run.targets;
+  const q = run.quietestRound;
+  const quiet = q ? ` in the quietest round (round ${q.round + 1}, other work ${fmt(100 * q.otherCpu, 0)}% of the machine)` : '';
+  if (t.vsBwrap !== undefined) out.push(`tsjail / bwrap: ${fmt(t.vsBwrap)}x over all blocks, ${fmt(t.vsBwrapRoundMedian)}x as the median of the per-round ratios, ${fmt(t.vsBwrapQuietest)}x${quiet}; target 1.3x: ${yes(t.vsBwrap >= 1.3)}.` +
+    (t.limitsCost !== undefined ? ` The limits cost tsjail ${fmt(100 * t.limitsCost, 0)}% of its rate (median per round ${fmt(100 * (t.limitsCostRoundMedian ?? NaN), 0)}%, quietest round ${fmt(100 * (t.limitsCostQuietest ?? NaN), 0)}%); target at most 15%: ${yes(t.limitsCost <= 0.15)}.` : '') +
+    (t.bwrapLimitsCost !== undefined ? ` bwrap's own limits (seccomp, time limit) cost it ${fmt(100 * t.bwrapLimitsCost, 0)}%.` : '') +
+    (t.execVsBwrap !== undefined ? ` tsjail-exec driven like bwrap: ${fmt(t.execVsBwrap)}x bwrap${t.execLimitsCost !== undefined ? `, its limits cost ${fmt(100 * t.execLimitsCost, 0)}%` : ''}.` : ''), '');
+  return out;
+}
+
+function throughputSection(t: Dated<ThroughputResult>): string {
+  const r = t.root;
+  const out = [`## Throughput: many jails from one Node process (${when(t)}, ${fmt(t.seconds, 0)} s)`, ''];
+  out.push(`${r.jailsPerVariant} jails of /bin/true per variant, at most ${r.concurrency} in flight, started from the bench's own Node process; ` +
+    `${r.blocks} blocks per variant, interleaved (round-robin, rotating order); jails/s = all jails / all block time, and the best block beside it. ` +
+    `Latency: from the start call to the exit notification (with every slot busy it is about ${r.concurrency} / the rate: queueing). Start call: how long the call blocks the event loop. CPU: this process and its waited-for children (/proc/self/stat), per jail. ` +
+    `Other work: the machine's busy CPU (/proc/stat) outside the bench and its children, as a share of all cores during the block (it includes kernel threads working for the jails, such as network namespace clean-up). ` +
+    `Limits: cgroup pids.max ${t.cgroupLimits.pids} and memory ${t.cgroupLimits.memory / 1048576} MiB, a ${t.policy.syscalls}-syscall allow list (${t.policy.insns} instructions, compiled once), a ${t.timeLimitMs / 1000} s time limit.`, '');
+  out.push(...throughputRun(r));
+  if (t.nobody) {
+    out.push(`As uid 65534 (a child process under setpriv; unprivileged user namespaces):`, '');
+    out.push(...throughputRun(t.nobody));
+  } else if (t.nobodySkipped) out.push(`As uid 65534: not run: ${t.nobodySkipped}.`, '');
+  out.push('The Node side of one start, timed without starting anything (median µs per call over 7 timed loops):', '');
+  out.push(table(['step', 'µs', 'what'], t.nodeSide.map((n) => [n.name, fmt(n.us, 1), n.description])));
+  out.push('');
+  return out.join('\n');
+}
+
 /** Every benchmark target in one table. */
 function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<VerifyResult>, s?: Dated<SpawnResult>, e?: Dated<ExecResult>, a?: Dated<AnalyzeResult>,
-  l?: Dated<ServiceResult>): string {
+  l?: Dated<ServiceResult>, tp?: Dated<ThroughputResult>): string {
   const rows: string[][] = [];
   for (const t of f?.targets ?? []) {
     rows.push([`filters: ${t.measure} ${t.target}`, `${fmt(t.meanTsjail)} vs ${fmt(t.meanReference)}`, yes(t.meanMet), `${t.met} / ${t.checked}`]);
@@ -265,6 +308,19 @@ function glance(f?: Dated<FiltersResult>, c?: Dated<CompileResult>, v?: Dated<Ve
     const t = e.targets ?? {};
     rows.push(['exec: tsjail-exec below bwrap', e.skipped ? 'not measured' : `${fmt(t.ratioBwrap)}x`, e.skipped ? 'n/a' : yes(t.belowBwrap), '']);
     rows.push(['exec: tsjail-exec within 1.25x of unshare', e.skipped ? 'not measured' : `${fmt(t.ratioUnshare)}x`, e.skipped ? 'n/a' : yes(t.within125xUnshare), '']);
+  }
+  if (tp) {
+    const g = tp.root.targets;
+    const n = tp.root.variants.find((x) => x.name === 'tsjail');
+    const b = tp.root.variants.find((x) => x.name === 'bwrap');
+    const l = tp.root.variants.find((x) => x.name === 'tsjail-limits');
+    rows.push(['throughput: tsjail >= 1.3x bwrap (jails/s)', g.vsBwrap !== undefined ? `${fmt(n?.jailsPerSecond, 0)} vs ${fmt(b?.jailsPerSecond, 0)} jails/s, ${fmt(g.vsBwrap)}x` : 'not measured',
+      g.vsBwrap !== undefined ? yes(g.vsBwrap >= 1.3) : 'n/a', '']);
+    rows.push(['throughput: limits cost tsjail <= 15%', g.limitsCost !== undefined ? `${fmt(l?.jailsPerSecond, 0)} vs ${fmt(n?.jailsPerSecond, 0)} jails/s, -${fmt(100 * g.limitsCost, 0)}%` : 'not measured',
+      g.limitsCost !== undefined ? yes(g.limitsCost <= 0.15) : 'n/a', '']);
+    const runs = tp.root.variants.filter((x) => !x.skipped);
+    rows.push(['throughput: every start exited 0', `${runs.reduce((a, x) => a + (x.ok ?? 0), 0)} / ${runs.reduce((a, x) => a + (x.started ?? 0), 0)}`, yes(tp.root.allExited0), '']);
+    rows.push(['throughput: nothing leaked (fds, threads, cgroups, zombies)', tp.root.leaks.clean ? 'clean' : 'see the section', yes(tp.root.leaks.clean), '']);
   }
   return ['## Targets at a glance', '', table(['target', 'tsjail vs reference', 'met (corpus mean or median)', 'policies meeting it'], rows), ''].join('\n');
 }
@@ -298,16 +354,17 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const md = files.mediation ? read<MediationResult>(dir, files.mediation) : undefined;
   const l = read<ServiceResult>(dir, files.service);
   const ma = files.multiarch ? read<MultiArchResult>(dir, files.multiarch) : undefined;
-  const any = f ?? c ?? v ?? s ?? e ?? a ?? l ?? md;
+  const t = files.throughput ? read<ThroughputResult>(dir, files.throughput) : undefined;
+  const any = f ?? c ?? v ?? s ?? e ?? a ?? l ?? md ?? t;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation|multiarch` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation|multiarch|throughput` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
       `tsjail ${m.tsjail} (commit ${m.commit}), AssemblyScript ${m.versions.assemblyscript}; peers: libseccomp ${m.versions.libseccomp}, bubblewrap ${m.versions.bubblewrap}, firejail ${m.versions.firejail}, util-linux ${m.versions['util-linux']}.`, '');
   }
-  out.push(glance(f, c, v, s, e, a, l));
+  out.push(glance(f, c, v, s, e, a, l, t));
   if (f) out.push(filtersSection(f));
   if (c || v) out.push(compileSection(c, v));
   if (sc) out.push(scaleSection(sc));
@@ -317,6 +374,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   if (e) out.push(execSection(e));
   if (md) out.push(mediationSection(md));
   if (ma) out.push(multiArchSection(ma));
+  if (t) out.push(throughputSection(t));
   const text = out.join('\n').replace(/\n{3,}/g, '\n\n');
   writeFileSync(path.join(dir, 'README.md'), text);
   return text;
