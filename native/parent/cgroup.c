@@ -5,6 +5,7 @@
 #include "cgroup.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -374,6 +375,31 @@ static void remove_dirs(struct tsjail_cgroup *cg) {
 
 /* mkdir the jail's cgroup in `parent` (or reuse it when another controller shares the
  * hierarchy); returns the index in cg->dirs. */
+/* A launcher that was killed (SIGKILL, OOM) could not remove its jail's cgroup: its processes
+ * died with it (PDEATHSIG), leaving an empty tsjail-PID-N directory. The first jail of each
+ * process sweeps the empty ones whose launcher no longer exists. A launcher in another pid
+ * namespace looks gone too: its non-empty cgroups refuse rmdir (EBUSY), and one caught between
+ * mkdir and attach fails its launch (closed), so the sweep never weakens a jail. */
+static atomic_int swept[TSJAIL_CG_COUNT];
+
+static void sweep_stale(const char *parent, enum tsjail_cg_controller c) {
+  if (atomic_exchange(&swept[c], 1)) return;
+  DIR *d = opendir(parent);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    long pid;
+    unsigned n;
+    char tail;
+    if (sscanf(e->d_name, "tsjail-%ld-%u%c", &pid, &n, &tail) != 2 || pid <= 0 || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char path[TSJAIL_CG_PATH_MAX];
+    int len = snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+    if (len > 0 && (size_t)len < sizeof(path)) rmdir(path); /* EBUSY when not empty: left alone */
+  }
+  closedir(d);
+}
+
 static int make_dir(struct tsjail_cgroup *cg, const char *parent, const char *name, int version,
                     enum tsjail_cg_controller c, int *index) {
   char path[TSJAIL_CG_PATH_MAX];
@@ -386,6 +412,7 @@ static int make_dir(struct tsjail_cgroup *cg, const char *parent, const char *na
       return 0;
     }
   }
+  sweep_stale(parent, c);
   int r = mkdir(path, 0755);
   /* A leftover from an earlier process with our pid: empty ones can go. */
   if (r != 0 && errno == EEXIST && rmdir(path) == 0) r = mkdir(path, 0755);
