@@ -33,7 +33,10 @@ t('a killed launcher leaves an empty cgroup, and the next launch removes it (nee
   try {
     expect(await until(() => cgroupsOf(pid).length === 1 && fs.readFileSync(path.join(PIDS, cgroupsOf(pid)[0], 'cgroup.procs'), 'utf8').trim() !== '', 10_000)).toBe(true);
     const dir = path.join(PIDS, cgroupsOf(pid)[0]);
+    const exited = new Promise((r) => launcher.once('exit', r));
     launcher.kill('SIGKILL');
+    // Reaped: a zombie still answers kill(pid, 0), and a launcher that exists keeps its cgroups.
+    await exited;
     // The jail dies with its launcher; the directory stays, empty.
     expect(await until(() => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '', 10_000)).toBe(true);
     expect(fs.existsSync(dir)).toBe(true);
