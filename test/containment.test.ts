@@ -15,7 +15,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ExecResult as RunResult, execCollect } from './fixtures/jail/helpers';
+import { ExecResult as RunResult, delegateV1Cgroups, execCollect } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -147,45 +147,10 @@ function sentinel(id: Identity): { pid: number; alive(): boolean; stop(): void; 
   };
 }
 
-/**
- * For uid 65534: a cgroup (v1 memory and pids hierarchies) handed to that user, the way an
- * administrator delegates one, and an identity whose launcher starts inside it, so the
- * unprivileged jail can make its own limited cgroup below. undefined where there is nothing
- * to delegate this way (pure cgroup v2; the runtime then refuses, which expectLimited accepts).
- */
-function delegated(id: Identity): { id: Identity; cleanup(): void } | undefined {
-  if (id.uid === 0) return { id, cleanup: () => undefined };
-  const dirs: string[] = [];
-  for (const l of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-    const [, controllers, rel] = l.split(':');
-    if (controllers !== 'memory' && controllers !== 'pids') continue;
-    const base = path.join('/sys/fs/cgroup', controllers, rel);
-    if (!fs.existsSync(path.join(base, 'cgroup.procs'))) return undefined;
-    dirs.push(path.join(base, `tsjail-test-${process.pid}-${dirs.length}`));
-  }
-  if (dirs.length !== 2) return undefined;
-  try {
-    for (const d of dirs) {
-      fs.mkdirSync(d);
-      for (const f of ['', 'cgroup.procs', 'tasks']) fs.chownSync(path.join(d, f), id.uid, id.uid);
-    }
-  } catch {
-    for (const d of dirs) fs.rmSync(d, { recursive: false, force: true });
-    return undefined;
-  }
-  const enter = dirs.map((d) => `echo $$ > ${path.join(d, 'cgroup.procs')}`).join(' && ');
-  return {
-    id: { ...id, wrap: (a) => ['/bin/sh', '-c', `${enter} && exec "$@"`, 'sh', ...id.wrap(a)] },
-    cleanup: () => {
-      for (const d of dirs) {
-        try {
-          fs.rmdirSync(d);
-        } catch {
-          // still busy: the kernel frees it once its last process is gone; nothing to leak
-        }
-      }
-    },
-  };
+/** uid 65534 in a cgroup delegated to it (root needs none). */
+function delegated(id: Identity): { id: Identity; cleanup(): Promise<void> } | undefined {
+  if (id.uid === 0) return { id, cleanup: async () => undefined };
+  return delegateV1Cgroups(id, 'tsjail-test');
 }
 
 const line = (r: RunResult) => r.stdout.trim();
@@ -406,7 +371,7 @@ describe.each(LAUNCHERS)('containment through $name', (launcher) => {
         if (d) expect(outcome).toBe('contained');
         expectOk(await launcher.run(d?.id ?? id, [], [PROBE, 'mem', '128']), /allocated/);
       } finally {
-        d?.cleanup();
+        await d?.cleanup();
       }
     });
 
@@ -419,7 +384,7 @@ describe.each(LAUNCHERS)('containment through $name', (launcher) => {
         if (d) expect(outcome).toBe('contained');
         expectOk(await launcher.run(d?.id ?? id, [], [PROBE, 'fork', '32']), /forked=32/);
       } finally {
-        d?.cleanup();
+        await d?.cleanup();
       }
     });
 
