@@ -4,15 +4,10 @@
 // from a file map (a worker cannot read files), so an @include through the include map resolves.
 
 import { execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
-import { tmpdir } from 'os';
 import * as path from 'path';
+import { ChromiumSession, chromiumMissing, startChromium } from './helpers/chromium';
 
 const root = path.resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium)`;
 
 // The editor's side, evaluated in the page: a minimal JSON-RPC client over the worker.
 const SCENARIO = `async () => {
@@ -70,37 +65,19 @@ const SCENARIO = `async () => {
 }`;
 
 (chromiumMissing ? describe.skip : describe)(`language server in a web worker${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
-  let server: http.Server;
+  let session: ChromiumSession;
   let base: string;
-  let profile: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let context: any;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build-vscode.js')], { cwd: root, stdio: 'inherit' });
-    const bundle = path.join(root, 'ts', 'vscode', 'dist', 'web', 'server.js');
-    server = http.createServer((req, res) => {
-      const url = (req.url ?? '/').split('?')[0];
-      if (url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tsjail</title><link rel="icon" href="data:,">');
-      else if (url === '/server.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(path.join(tmpdir(), 'tsjail-chromium-'));
-    const { chromium } = require('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    session = await startChromium({ '/server.js': ['text/javascript', path.join(root, 'ts', 'vscode', 'dist', 'web', 'server.js')] });
+    ({ base, context } = session);
   }, 60000);
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   test('initialize, diagnostics on open and change, hover, completion, definition; includes asked of the editor', async () => {

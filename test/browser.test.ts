@@ -6,15 +6,11 @@
 // agree byte for byte with Node.
 
 import { execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
-import { tmpdir } from 'os';
+import { readFileSync } from 'fs';
 import * as path from 'path';
+import { ChromiumSession, chromiumMissing, startChromium } from './helpers/chromium';
 
 const root = path.resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium)`;
 
 const MAIN = '# browser test\n@include ./lib/common.policy\nwrite: arg0 == 1 || arg0 == 2\nioctl: arg1 == TCGETS; return ENOTTY\n';
 const FILES = { 'app/lib/common.policy': 'read: 1\nclose: 1\nexit_group: 1\n' };
@@ -133,10 +129,8 @@ process.stdout.write(JSON.stringify(await run(api, ${JSON.stringify(MAIN)}, ${JS
 });
 
 (chromiumMissing ? describe.skip : describe)(`browser bundles in headless Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
-  let server: http.Server;
+  let session: ChromiumSession;
   let base: string;
-  let profile: string;
-  // playwright-core is a devDependency; typed loosely so the test compiles without its types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let context: any;
 
@@ -145,36 +139,12 @@ process.stdout.write(JSON.stringify(await run(api, ${JSON.stringify(MAIN)}, ${JS
       '/policy.browser.mjs': ['text/javascript', path.join(root, 'dist', 'policy.browser.mjs')],
       '/policy.browser.js': ['text/javascript', path.join(root, 'dist', 'policy.browser.js')],
     };
-    server = http.createServer((req, res) => {
-      const url = (req.url ?? '/').split('?')[0];
-      if (url === '/') {
-        // An empty icon link keeps Chromium from asking for /favicon.ico (a 404 console error).
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tsjail</title><link rel="icon" href="data:,">');
-        return;
-      }
-      const p = pages[url];
-      if (!p) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': p[0] }).end(readFileSync(p[1]));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(path.join(tmpdir(), 'tsjail-chromium-'));
-    const { chromium } = require('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    session = await startChromium(pages);
+    ({ base, context } = session);
   }, 60000);
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   async function inPage(load: string): Promise<{ outcome: Outcome; errors: string[] }> {
