@@ -91,6 +91,30 @@ export class Diagnostics {
   get hasErrors(): bool { return this.errorCount > 0; }
 }
 
+class Positioned {
+  constructor(public d: Diagnostic, public index: i32) {}
+}
+
+/**
+ * Put `diags` in file order (file, then start; no span first), stable: diagnostics at one
+ * position keep the order they were reported in. Users read them top to bottom.
+ */
+export function sortByPosition(diags: Diagnostics): void {
+  const n = diags.list.length;
+  if (n < 2) return;
+  const tmp = new Array<Positioned>(n);
+  for (let i = 0; i < n; i++) tmp[i] = new Positioned(diags.list[i], i);
+  tmp.sort((a: Positioned, b: Positioned): i32 => {
+    const sa = a.d.span, sb = b.d.span;
+    const fa = sa != null ? sa.file : -1, fb = sb != null ? sb.file : -1;
+    if (fa != fb) return fa - fb;
+    const pa = sa != null ? sa.start : -1, pb = sb != null ? sb.start : -1;
+    if (pa != pb) return pa - pb;
+    return a.index - b.index;
+  });
+  for (let i = 0; i < n; i++) diags.list[i] = tmp[i].d;
+}
+
 /** minijail's familiar form, `file:line:col: error: message`, the source line and a caret. */
 export function formatDiagnostic(d: Diagnostic, sources: SourceSet): string {
   const sev = d.severity == Severity.Error ? 'error' : 'warning';
