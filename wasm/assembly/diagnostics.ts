@@ -4,6 +4,7 @@
 
 import { Span, SourceSet } from './span';
 import { Code, messageTemplate } from './abi';
+import { replaceTitle } from './suggest';
 
 export { Code };
 
@@ -60,6 +61,11 @@ export class Diagnostic {
     const s = new Suggestion(title);
     s.edits.push(new TextEdit(span, text));
     list.push(s);
+  }
+
+  /** Offer the "did you mean" name `name` in place of `span`; nothing when there is none (''). */
+  suggestName(span: Span, name: string): void {
+    if (name.length > 0) this.suggestReplacement(replaceTitle(name), span, name);
   }
 }
 

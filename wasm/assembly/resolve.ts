@@ -27,7 +27,7 @@ import {
   ConstNode, ConstKind,
 } from './ast';
 import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
-import { closest, didYouMeanText, replaceTitle } from './suggest';
+import { closest, didYouMeanText } from './suggest';
 import { sortNumbers } from './sortnum';
 import { normalizePath } from './paths';
 
@@ -289,7 +289,7 @@ class Resolver {
     const suggestion = closest(desc.name, this.allSyscallNames());
     const d = this.diags.error(Code.NonexistentSyscall, desc.span,
       [desc.name, didYouMeanText(suggestion) + this.otherArchesHint(desc.name)]);
-    if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), desc.span, suggestion);
+    d.suggestName(desc.span, suggestion);
     return -1;
   }
 
@@ -434,7 +434,7 @@ class Resolver {
         if (at >= 0) return unchecked(table.values[at]) & this.mask;
         const suggestion = closest(c.text, this.allConstantNames());
         const d = this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMeanText(suggestion)]);
-        if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), c.span, suggestion);
+        d.suggestName(c.span, suggestion);
         this.constFailed = true;
         return 0;
       }

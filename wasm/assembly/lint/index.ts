@@ -14,7 +14,7 @@ import { Code } from '../abi';
 import { PolicyIR } from '../ir';
 import { Arch, allArches, findArch } from '../tables/index';
 import { ActionKind, ClauseNode, DefaultStmt, StmtKind } from '../ast';
-import { closest, didYouMeanText, replaceTitle } from '../suggest';
+import { closest, didYouMeanText } from '../suggest';
 import { PolicySource } from './source';
 import { lintRuleOrder } from './order';
 import { lintCalls } from './calls';
@@ -81,7 +81,7 @@ function lintArchTags(src: PolicySource, diags: Diagnostics): void {
           if (known.includes(value)) continue;
           const suggestion = closest(value, known);
           const d = diags.error(Code.UnknownArchTag, m.valueSpans[v], [value, didYouMeanText(suggestion)]);
-          if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), m.valueSpans[v], suggestion);
+          d.suggestName(m.valueSpans[v], suggestion);
         }
       }
     }
