@@ -7,7 +7,7 @@ import { SourceSet, Span } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
 import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './options';
 import { RET_KILL_THREAD, RET_DATA, actionName } from './actions';
-import { findArch, allArches, archByAudit, Arch } from './tables/index';
+import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
@@ -25,7 +25,7 @@ import { rankNames as rank } from './suggest';
 import { formatPolicy } from './format';
 import { lintPolicy } from './lint/index';
 import { tokensJson, syscallArgumentsJson } from './service';
-import { layoutMulti, splitMulti, MultiLayout, headerLength } from './multiarch';
+import { layoutMulti, splitMulti, headerLength, sliceArchName } from './multiarch';
 import { BPF_MAXINSNS } from './bpf/insn';
 import { VerifyResult } from './verify/symbolic';
 
@@ -496,6 +496,12 @@ function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: 
   return m;
 }
 
+/** The front end of the request's arch with this AUDIT_ARCH value, or null when the request does not name it. */
+function frontFor(m: MultiFront, auditArch: u32): FrontEnd | null {
+  for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].arch!.auditArch == auditArch) return m.fronts[i];
+  return null;
+}
+
 function multiHasErrors(m: MultiFront): bool {
   if (m.diags.hasErrors || m.fronts.length == 0) return true;
   for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].ir == null || m.fronts[i].diags.hasErrors) return true;
@@ -577,8 +583,7 @@ function slicesJson(prog: Insn[]): string {
   const items = new Array<string>();
   for (let i = 0; i < layout.slices.length; i++) {
     const s = layout.slices[i];
-    const a = archByAudit(s.auditArch);
-    items.push(new JsonObject().str('arch', a != null ? a.name : '0x' + s.auditArch.toString(16)).int('start', s.start).int('insns', s.length).toString());
+    items.push(new JsonObject().str('arch', sliceArchName(s.auditArch)).int('start', s.start).int('insns', s.length).toString());
   }
   return jsonArray(items);
 }
@@ -599,12 +604,8 @@ function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
   if (layout != null) {
     if (layout.badArchRet != multiBadArch(m)) headerProblem = 'an arch outside the list gets ' + actionName(layout.badArchRet) + ', not the bad-arch action ' + actionName(multiBadArch(m));
     for (let s = 0; s < layout.slices.length && headerProblem.length == 0; s++) {
-      let named = false;
-      for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].arch!.auditArch == layout.slices[s].auditArch) named = true;
-      if (!named) {
-        const a = archByAudit(layout.slices[s].auditArch);
-        headerProblem = 'the program has a part for ' + (a != null ? a.name : '0x' + layout.slices[s].auditArch.toString(16)) + ', which the request does not name';
-      }
+      const audit = layout.slices[s].auditArch;
+      if (frontFor(m, audit) == null) headerProblem = 'the program has a part for ' + sliceArchName(audit) + ', which the request does not name';
     }
   }
   for (let i = 0; i < m.fronts.length; i++) {
@@ -613,11 +614,9 @@ function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
     let part: Insn[] = prog;
     let missing = false;
     if (layout != null) {
-      missing = true;
-      for (let s = 0; s < layout.slices.length; s++) {
-        const sl = layout.slices[s];
-        if (sl.auditArch == ir.arch.auditArch) { part = prog.slice(sl.start, sl.start + sl.length); missing = false; }
-      }
+      const sl = layout.sliceFor(ir.arch.auditArch);
+      if (sl != null) part = prog.slice(sl.start, sl.start + sl.length);
+      else missing = true;
     }
     let r: string;
     let proven = false;
@@ -708,10 +707,9 @@ function simulateMulti(m: MultiFront, data: Uint8Array): string {
         res = runProgram(prog, data);
         const audit = readU32(data, 4);
         let expected = multiBadArch(m);
-        for (let i = 0; i < m.fronts.length; i++) {
-          const fe = m.fronts[i];
+        const fe = frontFor(m, audit);
+        if (fe != null) {
           const ir = fe.ir!;
-          if (ir.arch.auditArch != audit) continue;
           archName = ir.arch.name;
           const args = new StaticArray<u64>(6);
           for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
