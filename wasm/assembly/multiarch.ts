@@ -25,7 +25,7 @@ export class Slice {
 
 /** The slices of a multi-arch program and what any other arch gets. */
 export class MultiLayout {
-  constructor(public slices: Slice[], public badArchRet: u32, public headerLength: i32) {}
+  constructor(public slices: Slice[], public badArchRet: u32) {}
 
   /** The slice for the arch with this AUDIT_ARCH value, or null when the header names it not. */
   sliceFor(auditArch: u32): Slice | null {
@@ -94,5 +94,5 @@ export function splitMulti(prog: Insn[]): MultiLayout | null {
     slices.push(new Slice(arches[i], start, end - start));
     start = end;
   }
-  return new MultiLayout(slices, r.k, pc + 1);
+  return new MultiLayout(slices, r.k);
 }
