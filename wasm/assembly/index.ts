@@ -11,7 +11,7 @@ import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
-import { PolicyIR, decideCall } from './ir';
+import { PolicyIR, decideCall, Verdict } from './ir';
 import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
 import { diffIR } from './verify/diff';
 import { verifyJson, diffJson } from './verify/report';
@@ -366,15 +366,12 @@ export function simulatePolicy(files: string, arch: string, flags: u32, defaultA
       const prog = generate(ir, diags);
       if (prog != null && !diags.hasErrors) {
         res = runProgram(prog, data);
-        const args = new StaticArray<u64>(6);
-        for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
-        const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+        const v = decideData(ir, data);
         // Never name a rule the program did not follow (the verifier proves they agree).
         if (res.error.length > 0 || res.ret != v.action) {
           diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
-        } else if (v.syscallIndex >= 0) {
-          const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
-          if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
+        } else {
+          rule = ruleJson(ir, v, fe.sources);
         }
       }
     }
@@ -384,6 +381,20 @@ export function simulatePolicy(files: string, arch: string, flags: u32, defaultA
     o.int('ret', res.ret).str('action', actionName(res.ret)).int('data', res.ret & RET_DATA).int('insns', res.insns).raw('rule', rule);
   }
   return released(o.raw('diagnostics', diagnosticsJson(diags, fe.sources)).toString());
+}
+
+/** The policy's verdict on the call in `data` (a struct seccomp_data, 64 bytes, little-endian). */
+function decideData(ir: PolicyIR, data: Uint8Array): Verdict {
+  const args = new StaticArray<u64>(6);
+  for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
+  return decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+}
+
+/** The range of the rule that decided `v` as simulatePolicy's `rule`, or 'null' (the default or bad-arch action decided). */
+function ruleJson(ir: PolicyIR, v: Verdict, sources: SourceSet): string {
+  if (v.syscallIndex < 0) return 'null';
+  const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
+  return span != null ? rangeJson(new JsonObject(), span, sources).toString() : 'null';
 }
 
 /** Readable listing of a program with labels and decoded constants; `arch` names syscalls. */
@@ -711,14 +722,9 @@ function simulateMulti(m: MultiFront, data: Uint8Array): string {
         if (fe != null) {
           const ir = fe.ir!;
           archName = ir.arch.name;
-          const args = new StaticArray<u64>(6);
-          for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
-          const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+          const v = decideData(ir, data);
           expected = v.action;
-          if (v.syscallIndex >= 0) {
-            const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
-            if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
-          }
+          rule = ruleJson(ir, v, fe.sources);
         }
         if (res.error.length > 0 || res.ret != expected) {
           m.diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
