@@ -14,7 +14,7 @@ import { encode, decode, Insn } from './bpf/insn';
 import { PolicyIR, decideCall, Verdict } from './ir';
 import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
 import { diffIR } from './verify/diff';
-import { verifyJson, diffJson } from './verify/report';
+import { verifyJson, verifyReport, diffJson } from './verify/report';
 import { simulateProgram, runProgram, readU32, SimResult } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexJson } from './json';
@@ -108,14 +108,14 @@ function frontEnd(files: string, arch: string, flags: u32, defaultAction: string
 function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
   let program: Uint8Array | null = null;
   let insns = 0;
-  let verifyReport = 'null';
+  let report = 'null';
   const diags = fe.diags;
   if (ir != null && !diags.hasErrors) {
     const prog = generate(ir, diags);
     if (prog != null && !diags.hasErrors) {
       if (fe.verify) {
         const v = verifyProgram(ir, prog);
-        verifyReport = verifyJson(v, ir, fe.sources);
+        report = verifyJson(v, ir, fe.sources);
         // Never hand out a program that was not proven equal to its policy when asked to verify.
         if (v.status != V_PROVEN) diags.error(Code.VerifyFailed, null, [v.status == V_MISMATCH ? 'the program differs from the policy' : v.reason]);
       }
@@ -130,7 +130,7 @@ function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
     .str('arch', fe.arch != null ? fe.arch!.name : '')
     .raw('program', program != null ? hexJson(program) : '""')
     .int('insns', insns)
-    .raw('verify', verifyReport)
+    .raw('verify', report)
     .raw('diagnostics', diagnosticsJson(diags, fe.sources))
     .toString();
 }
@@ -297,11 +297,18 @@ function rangeJson(o: JsonObject, s: Span, sources: SourceSet): JsonObject {
 }
 
 function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
-  return jsonArray(diagnosticItems(diags, sources));
+  return jsonArray(written(diagnosticObjects(diags, sources)));
 }
 
-function diagnosticItems(diags: Diagnostics, sources: SourceSet): string[] {
-  const items = new Array<string>();
+function written(objects: JsonObject[]): string[] {
+  const out = new Array<string>(objects.length);
+  for (let i = 0; i < objects.length; i++) out[i] = objects[i].toString();
+  return out;
+}
+
+/** Each diagnostic as a JSON object, still open to more fields (the multi-arch results add `arch`). */
+function diagnosticObjects(diags: Diagnostics, sources: SourceSet): JsonObject[] {
+  const items = new Array<JsonObject>();
   for (let i = 0; i < diags.list.length; i++) {
     const d = diags.list[i];
     const o = new JsonObject()
@@ -328,7 +335,7 @@ function diagnosticItems(diags: Diagnostics, sources: SourceSet): string[] {
       o.raw('suggestions', jsonArray(list));
     }
     o.str('formatted', formatDiagnostic(d, sources));
-    items.push(o.toString());
+    items.push(o);
   }
   return items;
 }
@@ -530,22 +537,21 @@ function multiArchName(m: MultiFront): string {
  * comma-separated (the same diagnostic from several arches appears once).
  */
 function multiDiagnosticsJson(m: MultiFront): string {
-  const keys = diagnosticItems(m.diags, m.sources);
+  const objects = diagnosticObjects(m.diags, m.sources);
+  const keys = written(objects);
   const arches = new Array<string>(keys.length).fill('');
   for (let i = 0; i < m.fronts.length; i++) {
     const fe = m.fronts[i];
-    const items = diagnosticItems(fe.diags, fe.sources);
+    const items = diagnosticObjects(fe.diags, fe.sources);
     for (let k = 0; k < items.length; k++) {
-      const at = keys.indexOf(items[k]);
+      const key = items[k].toString();
+      const at = keys.indexOf(key);
       if (at >= 0) arches[at] = arches[at].length > 0 ? arches[at] + ',' + fe.arch!.name : fe.arch!.name;
-      else { keys.push(items[k]); arches.push(fe.arch!.name); }
+      else { keys.push(key); objects.push(items[k]); arches.push(fe.arch!.name); }
     }
   }
   const out = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const s = keys[i];
-    out[i] = arches[i].length > 0 ? s.substring(0, s.length - 1) + ',"arch":' + jsonString(arches[i]) + '}' : s;
-  }
+  for (let i = 0; i < keys.length; i++) out[i] = arches[i].length > 0 ? objects[i].str('arch', arches[i]).toString() : keys[i];
   return jsonArray(out);
 }
 
@@ -607,9 +613,9 @@ function slicesJson(prog: Insn[]): string {
  * JSON: the first report that is not proven (else the first), with `arch`, and `arches`:
  * every arch's report with its `arch`.
  */
-function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
+function multiVerify(m: MultiFront, prog: Insn[]): MultiVerified {
   const layout = splitMulti(prog);
-  const reports = new Array<string>();
+  const reports = new Array<JsonObject>();
   let worst = -1;
   let headerProblem = '';
   if (layout != null) {
@@ -629,39 +635,40 @@ function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
       if (sl != null) part = prog.slice(sl.start, sl.start + sl.length);
       else missing = true;
     }
-    let r: string;
+    let r: JsonObject;
     let proven = false;
-    if (headerProblem.length > 0) {
-      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', headerProblem).toString();
-    } else if (missing) {
-      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', 'the program has no part for ' + ir.arch.name).toString();
+    const problem = headerProblem.length > 0 ? headerProblem : missing ? 'the program has no part for ' + ir.arch.name : '';
+    if (problem.length > 0) {
+      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', problem);
     } else {
       const v: VerifyResult = verifyProgram(ir, part);
-      r = verifyJson(v, ir, fe.sources);
+      r = verifyReport(v, ir, fe.sources);
       proven = v.status == V_PROVEN;
     }
     if (!proven && worst < 0) worst = i;
-    reports.push(r.substring(0, r.length - 1) + ',"arch":' + jsonString(ir.arch.name) + '}');
+    reports.push(r.str('arch', ir.arch.name));
   }
   const top = reports[worst < 0 ? 0 : worst];
-  return top.substring(0, top.length - 1) + ',"arches":' + jsonArray(reports) + '}';
+  return new MultiVerified(top.raw('arches', jsonArray(written(reports))).toString(), worst < 0);
 }
 
-function verifyProven(report: string): bool {
-  return report.startsWith('{"status":"proven"');
+/** multiVerify's JSON report and whether every arch's part was proven. */
+class MultiVerified {
+  constructor(public json: string, public proven: bool) {}
 }
 
 function compileMulti(m: MultiFront): string {
   let program: Uint8Array | null = null;
   let insns = 0;
-  let verifyReport = 'null';
+  let report = 'null';
   let slices = '[]';
   if (!multiHasErrors(m)) {
     const prog = multiProgram(m, multiPrograms(m));
     if (prog != null) {
       if (m.fronts[0].verify) {
-        verifyReport = multiVerifyJson(m, prog);
-        if (!verifyProven(verifyReport)) m.diags.error(Code.VerifyFailed, null, ['the program differs from the policy of one of its arches']);
+        const v = multiVerify(m, prog);
+        report = v.json;
+        if (!v.proven) m.diags.error(Code.VerifyFailed, null, ['the program differs from the policy of one of its arches']);
       }
       if (!m.diags.hasErrors) {
         program = encode(prog);
@@ -677,7 +684,7 @@ function compileMulti(m: MultiFront): string {
     .raw('arches', slices)
     .raw('program', ok ? hexJson(program!) : '""')
     .int('insns', ok ? insns : 0)
-    .raw('verify', verifyReport)
+    .raw('verify', report)
     .raw('diagnostics', multiDiagnosticsJson(m))
     .toString();
 }
@@ -694,7 +701,7 @@ function verifyMulti(m: MultiFront, program: Uint8Array): string {
     }
     if (prog != null && !multiHasErrors(m)) {
       insns = prog.length;
-      report = multiVerifyJson(m, prog);
+      report = multiVerify(m, prog).json;
     }
   }
   return new JsonObject()
