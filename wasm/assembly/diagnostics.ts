@@ -4,6 +4,7 @@
 
 import { Span, SourceSet } from './span';
 import { Code, messageTemplate } from './abi';
+import { replaceTitle } from './suggest';
 
 export { Code };
 
@@ -61,6 +62,11 @@ export class Diagnostic {
     s.edits.push(new TextEdit(span, text));
     list.push(s);
   }
+
+  /** Offer the "did you mean" name `name` in place of `span`; nothing when there is none (''). */
+  suggestName(span: Span, name: string): void {
+    if (name.length > 0) this.suggestReplacement(replaceTitle(name), span, name);
+  }
 }
 
 export class Diagnostics {
@@ -89,6 +95,30 @@ export class Diagnostics {
   }
 
   get hasErrors(): bool { return this.errorCount > 0; }
+}
+
+class Positioned {
+  constructor(public d: Diagnostic, public index: i32) {}
+}
+
+/**
+ * Put `diags` in file order (file, then start; no span first), stable: diagnostics at one
+ * position keep the order they were reported in. Users read them top to bottom.
+ */
+export function sortByPosition(diags: Diagnostics): void {
+  const n = diags.list.length;
+  if (n < 2) return;
+  const tmp = new Array<Positioned>(n);
+  for (let i = 0; i < n; i++) tmp[i] = new Positioned(diags.list[i], i);
+  tmp.sort((a: Positioned, b: Positioned): i32 => {
+    const sa = a.d.span, sb = b.d.span;
+    const fa = sa != null ? sa.file : -1, fb = sb != null ? sb.file : -1;
+    if (fa != fb) return fa - fb;
+    const pa = sa != null ? sa.start : -1, pb = sb != null ? sb.start : -1;
+    if (pa != pb) return pa - pb;
+    return a.index - b.index;
+  });
+  for (let i = 0; i < n; i++) diags.list[i] = tmp[i].d;
 }
 
 /** minijail's familiar form, `file:line:col: error: message`, the source line and a caret. */

@@ -7,14 +7,14 @@ import { SourceSet, Span } from './span';
 import { Diagnostics, Code, Severity, formatDiagnostic } from './diagnostics';
 import { CompileOptions, FLAG_RETURN_ON_MATCH, FLAG_KILL_THREAD, FLAG_VERIFY, FLAG_CHECK_ONLY } from './options';
 import { RET_KILL_THREAD, RET_DATA, actionName } from './actions';
-import { findArch, allArches, archByAudit, Arch } from './tables/index';
+import { findArch, allArches, Arch } from './tables/index';
 import { buildIR, scanIncludePaths } from './resolve';
 import { generate } from './codegen';
 import { encode, decode, Insn } from './bpf/insn';
-import { PolicyIR, decideCall } from './ir';
+import { PolicyIR, decideCall, Verdict } from './ir';
 import { verifyProgram, V_PROVEN, V_MISMATCH } from './verify/symbolic';
 import { diffIR } from './verify/diff';
-import { verifyJson, diffJson } from './verify/report';
+import { verifyJson, verifyReport, diffJson } from './verify/report';
 import { simulateProgram, runProgram, readU32, SimResult } from './bpf/simulate';
 import { disassembleProgram } from './bpf/disasm';
 import { JsonObject, jsonString, jsonArray, hexJson } from './json';
@@ -25,7 +25,7 @@ import { rankNames as rank } from './suggest';
 import { formatPolicy } from './format';
 import { lintPolicy } from './lint/index';
 import { tokensJson, syscallArgumentsJson } from './service';
-import { layoutMulti, splitMulti, MultiLayout, headerLength } from './multiarch';
+import { layoutMulti, splitMulti, headerLength, sliceArchName } from './multiarch';
 import { BPF_MAXINSNS } from './bpf/insn';
 import { VerifyResult } from './verify/symbolic';
 
@@ -108,14 +108,14 @@ function frontEnd(files: string, arch: string, flags: u32, defaultAction: string
 function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
   let program: Uint8Array | null = null;
   let insns = 0;
-  let verifyReport = 'null';
+  let report = 'null';
   const diags = fe.diags;
   if (ir != null && !diags.hasErrors) {
     const prog = generate(ir, diags);
     if (prog != null && !diags.hasErrors) {
       if (fe.verify) {
         const v = verifyProgram(ir, prog);
-        verifyReport = verifyJson(v, ir, fe.sources);
+        report = verifyJson(v, ir, fe.sources);
         // Never hand out a program that was not proven equal to its policy when asked to verify.
         if (v.status != V_PROVEN) diags.error(Code.VerifyFailed, null, [v.status == V_MISMATCH ? 'the program differs from the policy' : v.reason]);
       }
@@ -130,7 +130,7 @@ function compileFrom(fe: FrontEnd, ir: PolicyIR | null): string {
     .str('arch', fe.arch != null ? fe.arch!.name : '')
     .raw('program', program != null ? hexJson(program) : '""')
     .int('insns', insns)
-    .raw('verify', verifyReport)
+    .raw('verify', report)
     .raw('diagnostics', diagnosticsJson(diags, fe.sources))
     .toString();
 }
@@ -297,11 +297,18 @@ function rangeJson(o: JsonObject, s: Span, sources: SourceSet): JsonObject {
 }
 
 function diagnosticsJson(diags: Diagnostics, sources: SourceSet): string {
-  return jsonArray(diagnosticItems(diags, sources));
+  return jsonArray(written(diagnosticObjects(diags, sources)));
 }
 
-function diagnosticItems(diags: Diagnostics, sources: SourceSet): string[] {
-  const items = new Array<string>();
+function written(objects: JsonObject[]): string[] {
+  const out = new Array<string>(objects.length);
+  for (let i = 0; i < objects.length; i++) out[i] = objects[i].toString();
+  return out;
+}
+
+/** Each diagnostic as a JSON object, still open to more fields (the multi-arch results add `arch`). */
+function diagnosticObjects(diags: Diagnostics, sources: SourceSet): JsonObject[] {
+  const items = new Array<JsonObject>();
   for (let i = 0; i < diags.list.length; i++) {
     const d = diags.list[i];
     const o = new JsonObject()
@@ -328,7 +335,7 @@ function diagnosticItems(diags: Diagnostics, sources: SourceSet): string[] {
       o.raw('suggestions', jsonArray(list));
     }
     o.str('formatted', formatDiagnostic(d, sources));
-    items.push(o.toString());
+    items.push(o);
   }
   return items;
 }
@@ -366,15 +373,12 @@ export function simulatePolicy(files: string, arch: string, flags: u32, defaultA
       const prog = generate(ir, diags);
       if (prog != null && !diags.hasErrors) {
         res = runProgram(prog, data);
-        const args = new StaticArray<u64>(6);
-        for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
-        const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+        const v = decideData(ir, data);
         // Never name a rule the program did not follow (the verifier proves they agree).
         if (res.error.length > 0 || res.ret != v.action) {
           diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);
-        } else if (v.syscallIndex >= 0) {
-          const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
-          if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
+        } else {
+          rule = ruleJson(ir, v, fe.sources);
         }
       }
     }
@@ -384,6 +388,20 @@ export function simulatePolicy(files: string, arch: string, flags: u32, defaultA
     o.int('ret', res.ret).str('action', actionName(res.ret)).int('data', res.ret & RET_DATA).int('insns', res.insns).raw('rule', rule);
   }
   return released(o.raw('diagnostics', diagnosticsJson(diags, fe.sources)).toString());
+}
+
+/** The policy's verdict on the call in `data` (a struct seccomp_data, 64 bytes, little-endian). */
+function decideData(ir: PolicyIR, data: Uint8Array): Verdict {
+  const args = new StaticArray<u64>(6);
+  for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
+  return decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+}
+
+/** The range of the rule that decided `v` as simulatePolicy's `rule`, or 'null' (the default or bad-arch action decided). */
+function ruleJson(ir: PolicyIR, v: Verdict, sources: SourceSet): string {
+  if (v.syscallIndex < 0) return 'null';
+  const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
+  return span != null ? rangeJson(new JsonObject(), span, sources).toString() : 'null';
 }
 
 /** Readable listing of a program with labels and decoded constants; `arch` names syscalls. */
@@ -496,6 +514,12 @@ function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: 
   return m;
 }
 
+/** The front end of the request's arch with this AUDIT_ARCH value, or null when the request does not name it. */
+function frontFor(m: MultiFront, auditArch: u32): FrontEnd | null {
+  for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].arch!.auditArch == auditArch) return m.fronts[i];
+  return null;
+}
+
 function multiHasErrors(m: MultiFront): bool {
   if (m.diags.hasErrors || m.fronts.length == 0) return true;
   for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].ir == null || m.fronts[i].diags.hasErrors) return true;
@@ -513,22 +537,21 @@ function multiArchName(m: MultiFront): string {
  * comma-separated (the same diagnostic from several arches appears once).
  */
 function multiDiagnosticsJson(m: MultiFront): string {
-  const keys = diagnosticItems(m.diags, m.sources);
+  const objects = diagnosticObjects(m.diags, m.sources);
+  const keys = written(objects);
   const arches = new Array<string>(keys.length).fill('');
   for (let i = 0; i < m.fronts.length; i++) {
     const fe = m.fronts[i];
-    const items = diagnosticItems(fe.diags, fe.sources);
+    const items = diagnosticObjects(fe.diags, fe.sources);
     for (let k = 0; k < items.length; k++) {
-      const at = keys.indexOf(items[k]);
+      const key = items[k].toString();
+      const at = keys.indexOf(key);
       if (at >= 0) arches[at] = arches[at].length > 0 ? arches[at] + ',' + fe.arch!.name : fe.arch!.name;
-      else { keys.push(items[k]); arches.push(fe.arch!.name); }
+      else { keys.push(key); objects.push(items[k]); arches.push(fe.arch!.name); }
     }
   }
   const out = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const s = keys[i];
-    out[i] = arches[i].length > 0 ? s.substring(0, s.length - 1) + ',"arch":' + jsonString(arches[i]) + '}' : s;
-  }
+  for (let i = 0; i < keys.length; i++) out[i] = arches[i].length > 0 ? objects[i].str('arch', arches[i]).toString() : keys[i];
   return jsonArray(out);
 }
 
@@ -577,8 +600,7 @@ function slicesJson(prog: Insn[]): string {
   const items = new Array<string>();
   for (let i = 0; i < layout.slices.length; i++) {
     const s = layout.slices[i];
-    const a = archByAudit(s.auditArch);
-    items.push(new JsonObject().str('arch', a != null ? a.name : '0x' + s.auditArch.toString(16)).int('start', s.start).int('insns', s.length).toString());
+    items.push(new JsonObject().str('arch', sliceArchName(s.auditArch)).int('start', s.start).int('insns', s.length).toString());
   }
   return jsonArray(items);
 }
@@ -591,20 +613,16 @@ function slicesJson(prog: Insn[]): string {
  * JSON: the first report that is not proven (else the first), with `arch`, and `arches`:
  * every arch's report with its `arch`.
  */
-function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
+function multiVerify(m: MultiFront, prog: Insn[]): MultiVerified {
   const layout = splitMulti(prog);
-  const reports = new Array<string>();
+  const reports = new Array<JsonObject>();
   let worst = -1;
   let headerProblem = '';
   if (layout != null) {
     if (layout.badArchRet != multiBadArch(m)) headerProblem = 'an arch outside the list gets ' + actionName(layout.badArchRet) + ', not the bad-arch action ' + actionName(multiBadArch(m));
     for (let s = 0; s < layout.slices.length && headerProblem.length == 0; s++) {
-      let named = false;
-      for (let i = 0; i < m.fronts.length; i++) if (m.fronts[i].arch!.auditArch == layout.slices[s].auditArch) named = true;
-      if (!named) {
-        const a = archByAudit(layout.slices[s].auditArch);
-        headerProblem = 'the program has a part for ' + (a != null ? a.name : '0x' + layout.slices[s].auditArch.toString(16)) + ', which the request does not name';
-      }
+      const audit = layout.slices[s].auditArch;
+      if (frontFor(m, audit) == null) headerProblem = 'the program has a part for ' + sliceArchName(audit) + ', which the request does not name';
     }
   }
   for (let i = 0; i < m.fronts.length; i++) {
@@ -613,45 +631,44 @@ function multiVerifyJson(m: MultiFront, prog: Insn[]): string {
     let part: Insn[] = prog;
     let missing = false;
     if (layout != null) {
-      missing = true;
-      for (let s = 0; s < layout.slices.length; s++) {
-        const sl = layout.slices[s];
-        if (sl.auditArch == ir.arch.auditArch) { part = prog.slice(sl.start, sl.start + sl.length); missing = false; }
-      }
+      const sl = layout.sliceFor(ir.arch.auditArch);
+      if (sl != null) part = prog.slice(sl.start, sl.start + sl.length);
+      else missing = true;
     }
-    let r: string;
+    let r: JsonObject;
     let proven = false;
-    if (headerProblem.length > 0) {
-      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', headerProblem).toString();
-    } else if (missing) {
-      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', 'the program has no part for ' + ir.arch.name).toString();
+    const problem = headerProblem.length > 0 ? headerProblem : missing ? 'the program has no part for ' + ir.arch.name : '';
+    if (problem.length > 0) {
+      r = new JsonObject().str('status', 'mismatch').int('paths', 0).int('regions', 0).str('reason', problem);
     } else {
       const v: VerifyResult = verifyProgram(ir, part);
-      r = verifyJson(v, ir, fe.sources);
+      r = verifyReport(v, ir, fe.sources);
       proven = v.status == V_PROVEN;
     }
     if (!proven && worst < 0) worst = i;
-    reports.push(r.substring(0, r.length - 1) + ',"arch":' + jsonString(ir.arch.name) + '}');
+    reports.push(r.str('arch', ir.arch.name));
   }
   const top = reports[worst < 0 ? 0 : worst];
-  return top.substring(0, top.length - 1) + ',"arches":' + jsonArray(reports) + '}';
+  return new MultiVerified(top.raw('arches', jsonArray(written(reports))).toString(), worst < 0);
 }
 
-function verifyProven(report: string): bool {
-  return report.startsWith('{"status":"proven"');
+/** multiVerify's JSON report and whether every arch's part was proven. */
+class MultiVerified {
+  constructor(public json: string, public proven: bool) {}
 }
 
 function compileMulti(m: MultiFront): string {
   let program: Uint8Array | null = null;
   let insns = 0;
-  let verifyReport = 'null';
+  let report = 'null';
   let slices = '[]';
   if (!multiHasErrors(m)) {
     const prog = multiProgram(m, multiPrograms(m));
     if (prog != null) {
       if (m.fronts[0].verify) {
-        verifyReport = multiVerifyJson(m, prog);
-        if (!verifyProven(verifyReport)) m.diags.error(Code.VerifyFailed, null, ['the program differs from the policy of one of its arches']);
+        const v = multiVerify(m, prog);
+        report = v.json;
+        if (!v.proven) m.diags.error(Code.VerifyFailed, null, ['the program differs from the policy of one of its arches']);
       }
       if (!m.diags.hasErrors) {
         program = encode(prog);
@@ -667,7 +684,7 @@ function compileMulti(m: MultiFront): string {
     .raw('arches', slices)
     .raw('program', ok ? hexJson(program!) : '""')
     .int('insns', ok ? insns : 0)
-    .raw('verify', verifyReport)
+    .raw('verify', report)
     .raw('diagnostics', multiDiagnosticsJson(m))
     .toString();
 }
@@ -684,7 +701,7 @@ function verifyMulti(m: MultiFront, program: Uint8Array): string {
     }
     if (prog != null && !multiHasErrors(m)) {
       insns = prog.length;
-      report = multiVerifyJson(m, prog);
+      report = multiVerify(m, prog).json;
     }
   }
   return new JsonObject()
@@ -708,19 +725,13 @@ function simulateMulti(m: MultiFront, data: Uint8Array): string {
         res = runProgram(prog, data);
         const audit = readU32(data, 4);
         let expected = multiBadArch(m);
-        for (let i = 0; i < m.fronts.length; i++) {
-          const fe = m.fronts[i];
+        const fe = frontFor(m, audit);
+        if (fe != null) {
           const ir = fe.ir!;
-          if (ir.arch.auditArch != audit) continue;
           archName = ir.arch.name;
-          const args = new StaticArray<u64>(6);
-          for (let k = 0; k < 6; k++) args[k] = <u64>readU32(data, 16 + 8 * k) | (<u64>readU32(data, 20 + 8 * k) << 32);
-          const v = decideCall(ir, readU32(data, 4), readU32(data, 0), args);
+          const v = decideData(ir, data);
           expected = v.action;
-          if (v.syscallIndex >= 0) {
-            const span = ir.syscalls[v.syscallIndex].rules[v.ruleIndex].span;
-            if (span != null) rule = rangeJson(new JsonObject(), span, fe.sources).toString();
-          }
+          rule = ruleJson(ir, v, fe.sources);
         }
         if (res.error.length > 0 || res.ret != expected) {
           m.diags.error(Code.InternalError, null, ['the program and the policy disagree on this call']);

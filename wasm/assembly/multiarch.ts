@@ -16,6 +16,7 @@
 // simulate and verify find the slices from the bytes alone.
 
 import { Insn, stmt, jump, BPF_LD, BPF_W, BPF_ABS, BPF_JMP, BPF_JEQ, BPF_JA, BPF_K, BPF_RET, SECCOMP_DATA_ARCH } from './bpf/insn';
+import { archByAudit } from './tables/index';
 
 /** One arch's part of a multi-arch program. */
 export class Slice {
@@ -24,7 +25,19 @@ export class Slice {
 
 /** The slices of a multi-arch program and what any other arch gets. */
 export class MultiLayout {
-  constructor(public slices: Slice[], public badArchRet: u32, public headerLength: i32) {}
+  constructor(public slices: Slice[], public badArchRet: u32) {}
+
+  /** The slice for the arch with this AUDIT_ARCH value, or null when the header names it not. */
+  sliceFor(auditArch: u32): Slice | null {
+    for (let i = 0; i < this.slices.length; i++) if (this.slices[i].auditArch == auditArch) return this.slices[i];
+    return null;
+  }
+}
+
+/** A slice's arch by name, or its AUDIT_ARCH value in hex when the core has no tables for it. */
+export function sliceArchName(auditArch: u32): string {
+  const a = archByAudit(auditArch);
+  return a != null ? a.name : '0x' + auditArch.toString(16);
 }
 
 /** Header instructions for `n` arches. */
@@ -81,5 +94,5 @@ export function splitMulti(prog: Insn[]): MultiLayout | null {
     slices.push(new Slice(arches[i], start, end - start));
     start = end;
   }
-  return new MultiLayout(slices, r.k, pc + 1);
+  return new MultiLayout(slices, r.k);
 }

@@ -13,7 +13,7 @@ import {
   ActionNode, ActionKind, AtomNode, ClauseNode, FilterNode, ConstNode, ConstKind,
 } from './ast';
 import { resolveIncludePath } from './paths';
-import { closest, didYouMeanText, replaceTitle } from './suggest';
+import { closest, didYouMeanText } from './suggest';
 
 const MAX_NESTING: i32 = 64;
 const ACTION_NAMES: string[] = ['allow', 'kill', 'kill-process', 'kill-thread', 'trap', 'trace', 'log', 'user-notify', 'return'];
@@ -384,7 +384,7 @@ class Parser {
     if (this.atLineEnd()) { this.failHere(Code.MissingAction); return null; }
     const suggestion = this.isWord() ? closest(this.tokText(at), ACTION_NAMES) : '';
     const d = this.failHere(Code.InvalidAction, [this.describe(), didYouMeanText(suggestion)]);
-    if (suggestion.length > 0 && d != null) d.suggestReplacement(replaceTitle(suggestion), this.span(at), suggestion);
+    if (d != null) d.suggestName(this.span(at), suggestion);
     return null;
   }
 

@@ -15,7 +15,7 @@
 
 import { indexOfChar } from './lexer';
 import { Span, SourceSet } from './span';
-import { Diagnostics, Diagnostic, Code } from './diagnostics';
+import { Diagnostics, Code, sortByPosition } from './diagnostics';
 import { CompileOptions } from './options';
 import { Arch, allArches } from './tables/index';
 import { PolicyIR, SyscallRules, Rule, Clause, Atom, Op } from './ir';
@@ -27,7 +27,7 @@ import {
   ConstNode, ConstKind,
 } from './ast';
 import { parseFile, parseFrequencyFile, parseActionText, scanIncludePaths as scan, FrequencyEntry } from './parser';
-import { closest, didYouMeanText, replaceTitle } from './suggest';
+import { closest, didYouMeanText } from './suggest';
 import { sortNumbers } from './sortnum';
 import { normalizePath } from './paths';
 
@@ -81,29 +81,9 @@ export function buildIR(sources: SourceSet, arch: Arch, opts: CompileOptions, di
   const r = new Resolver(sources, arch, opts, diags);
   r.collect(0, 0);
   const ir = r.build();
+  // Parse errors come before resolve errors; users read them in file order.
   sortByPosition(diags);
   return ir;
-}
-
-class Positioned {
-  constructor(public d: Diagnostic, public index: i32) {}
-}
-
-/** Parse errors come before resolve errors; users read them in file order. Stable. */
-function sortByPosition(diags: Diagnostics): void {
-  const n = diags.list.length;
-  if (n < 2) return;
-  const tmp = new Array<Positioned>(n);
-  for (let i = 0; i < n; i++) tmp[i] = new Positioned(diags.list[i], i);
-  tmp.sort((a: Positioned, b: Positioned): i32 => {
-    const sa = a.d.span, sb = b.d.span;
-    const fa = sa != null ? sa.file : -1, fb = sb != null ? sb.file : -1;
-    if (fa != fb) return fa - fb;
-    const pa = sa != null ? sa.start : -1, pb = sb != null ? sb.start : -1;
-    if (pa != pb) return pa - pb;
-    return a.index - b.index;
-  });
-  for (let i = 0; i < n; i++) diags.list[i] = tmp[i].d;
 }
 
 /** A syscall's rule list while resolving, and where it got its unconditional rule (for "previous definition"). */
@@ -309,7 +289,7 @@ class Resolver {
     const suggestion = closest(desc.name, this.allSyscallNames());
     const d = this.diags.error(Code.NonexistentSyscall, desc.span,
       [desc.name, didYouMeanText(suggestion) + this.otherArchesHint(desc.name)]);
-    if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), desc.span, suggestion);
+    d.suggestName(desc.span, suggestion);
     return -1;
   }
 
@@ -454,7 +434,7 @@ class Resolver {
         if (at >= 0) return unchecked(table.values[at]) & this.mask;
         const suggestion = closest(c.text, this.allConstantNames());
         const d = this.diags.error(Code.InvalidConstant, c.span, [c.text, didYouMeanText(suggestion)]);
-        if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), c.span, suggestion);
+        d.suggestName(c.span, suggestion);
         this.constFailed = true;
         return 0;
       }

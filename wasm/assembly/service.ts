@@ -4,7 +4,7 @@
 // Both read only the text or the name they are given: no arch, no includes.
 
 import { lex, Tok, indexOfChar } from './lexer';
-import { jsonString } from './json';
+import { JsonObject, jsonArray, jsonString } from './json';
 
 // Token kinds as the service names them, in the order of KIND_NAMES (the JSON's `kinds`).
 const K_SYSCALL = 0;
@@ -87,7 +87,7 @@ export function tokensJson(text: string): string {
     pos = e;
   }
   comments(text, pos, text.length, out);
-  return '{"kinds":' + KIND_NAMES + ',"tokens":[' + out.join(',') + ']}';
+  return new JsonObject().raw('kinds', KIND_NAMES).raw('tokens', '[' + out.join(',') + ']').toString();
 }
 
 /**
@@ -222,7 +222,7 @@ export function syscallArgumentsJson(name: string): string {
     const pats = c < 0 ? new Array<string>() : w.substring(c + 1).split('|');
     const quoted = new Array<string>();
     for (let j = 0; j < pats.length; j++) quoted.push(jsonString(pats[j]));
-    parts.push('{"name":' + jsonString(arg) + ',"constants":[' + quoted.join(',') + ']}');
+    parts.push(new JsonObject().str('name', arg).raw('constants', jsonArray(quoted)).toString());
   }
-  return '[' + parts.join(',') + ']';
+  return jsonArray(parts);
 }

@@ -15,7 +15,7 @@ import {
   RET_ACTION_FULL, RET_DATA,
 } from '../actions';
 import { Arch, findArch, archByAudit } from '../tables/index';
-import { splitMulti } from '../multiarch';
+import { splitMulti, sliceArchName } from '../multiarch';
 
 // What A holds, as far as the listing can tell: a seccomp_data offset, or one of these.
 const A_UNSET: i32 = -2; // no path reaches here yet
@@ -215,7 +215,7 @@ export function disassembleProgram(program: Uint8Array, archName: string): strin
       const sl = multi.slices[s];
       const a = archByAudit(sl.auditArch);
       for (let pc = sl.start; pc < sl.start + sl.length; pc++) archAt[pc] = a;
-      openers.set(sl.start, '# ' + (a != null ? a.name : hex(sl.auditArch)) + ': ' + sl.length.toString() + ' instructions');
+      openers.set(sl.start, '# ' + sliceArchName(sl.auditArch) + ': ' + sl.length.toString() + ' instructions');
     }
   }
   const lines = new Array<string>();

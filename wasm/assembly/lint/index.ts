@@ -9,12 +9,12 @@
 //   6015 `@default return N`, tsjail's errno default, which minijail cannot read.
 
 import { SourceSet, Span } from '../span';
-import { Diagnostics, Diagnostic } from '../diagnostics';
+import { Diagnostics, sortByPosition } from '../diagnostics';
 import { Code } from '../abi';
 import { PolicyIR } from '../ir';
 import { Arch, allArches, findArch } from '../tables/index';
 import { ActionKind, ClauseNode, DefaultStmt, StmtKind } from '../ast';
-import { closest, didYouMeanText, replaceTitle } from '../suggest';
+import { closest, didYouMeanText } from '../suggest';
 import { PolicySource } from './source';
 import { lintRuleOrder } from './order';
 import { lintCalls } from './calls';
@@ -42,22 +42,7 @@ export function lintPolicy(sources: SourceSet, arch: Arch, ir: PolicyIR | null, 
     if (findings.list[i].severity == 1) diags.errorCount++;
   }
   // One list in file order (stable: the front end's order at one position is kept).
-  const n = diags.list.length;
-  const keyed = new Array<Keyed>(n);
-  for (let i = 0; i < n; i++) keyed[i] = new Keyed(diags.list[i], i);
-  keyed.sort((a: Keyed, b: Keyed): i32 => {
-    const sa = a.d.span, sb = b.d.span;
-    const fa = sa != null ? sa.file : -1, fb = sb != null ? sb.file : -1;
-    if (fa != fb) return fa - fb;
-    const pa = sa != null ? sa.start : -1, pb = sb != null ? sb.start : -1;
-    if (pa != pb) return pa - pb;
-    return a.index - b.index;
-  });
-  for (let i = 0; i < n; i++) diags.list[i] = keyed[i].d;
-}
-
-class Keyed {
-  constructor(public d: Diagnostic, public index: i32) {}
+  sortByPosition(diags);
 }
 
 function knownArchNames(): string[] {
@@ -96,7 +81,7 @@ function lintArchTags(src: PolicySource, diags: Diagnostics): void {
           if (known.includes(value)) continue;
           const suggestion = closest(value, known);
           const d = diags.error(Code.UnknownArchTag, m.valueSpans[v], [value, didYouMeanText(suggestion)]);
-          if (suggestion.length > 0) d.suggestReplacement(replaceTitle(suggestion), m.valueSpans[v], suggestion);
+          d.suggestName(m.valueSpans[v], suggestion);
         }
       }
     }

@@ -24,6 +24,11 @@ function u64hex(lo: u32, hi: u32): string {
 
 /** {status: "proven"|"mismatch"|"unproven", reason?, counterexample?, paths, regions} */
 export function verifyJson(v: VerifyResult, ir: PolicyIR, sources: SourceSet): string {
+  return verifyReport(v, ir, sources).toString();
+}
+
+/** verifyJson's object, still open to more fields (the multi-arch report adds `arch`). */
+export function verifyReport(v: VerifyResult, ir: PolicyIR, sources: SourceSet): JsonObject {
   const o = new JsonObject()
     .str('status', v.status == V_PROVEN ? 'proven' : v.status == V_MISMATCH ? 'mismatch' : 'unproven')
     .int('paths', v.paths)
@@ -53,7 +58,7 @@ export function verifyJson(v: VerifyResult, ir: PolicyIR, sources: SourceSet): s
       .raw('rule', rule)
       .toString());
   }
-  return o.toString();
+  return o;
 }
 
 /** {complete, differences: [{syscall, nr?, scope, condition, example, old, new, oldAction, newAction, log2Count}]} */

@@ -318,35 +318,7 @@ class Verifier {
 
   /** The state's identity (see the class comment): pc, the live registers, the residual and the domains of the words still read. */
   keyOf(st: PathState): StaticArray<u32> {
-    const res = st.res!;
-    const live = this.live[st.pc];
-    const words = this.reads[st.pc] | res.words | liveWords(st, live);
-    let n = this.regsSize(st, live) + 3 + res.items.length + 1;
-    for (let w = 0; w < WORDS; w++) {
-      if ((words & (1 << w)) == 0) continue;
-      const d = st.region.words[w];
-      n += 6 + d.excluded.length + d.nz.length;
-    }
-    const key = new StaticArray<u32>(n);
-    let k = this.putRegs(key, st, live, 0);
-    key[k++] = <u32>res.sc;
-    key[k++] = res.def;
-    key[k++] = <u32>res.items.length;
-    for (let i = 0; i < res.items.length; i++) key[k++] = <u32>res.items[i];
-    key[k++] = <u32>words;
-    for (let w = 0; w < WORDS; w++) {
-      if ((words & (1 << w)) == 0) continue;
-      const d = st.region.words[w];
-      key[k++] = d.lo;
-      key[k++] = d.hi;
-      key[k++] = d.knownMask;
-      key[k++] = d.knownVal & d.knownMask;
-      key[k++] = <u32>d.excluded.length;
-      for (let i = 0; i < d.excluded.length; i++) key[k++] = d.excluded[i];
-      key[k++] = <u32>d.nz.length;
-      for (let i = 0; i < d.nz.length; i++) key[k++] = d.nz[i];
-    }
-    return key;
+    return this.stateKey(st, this.wideWords(st), 0, false);
   }
 
   /** Key length of pc, the widened flag and the live registers. */
@@ -384,23 +356,32 @@ class Verifier {
 
   /** The exact key with the words of `wide` reduced to their intervals. */
   wideKey(st: PathState, wide: i32): StaticArray<u32> {
+    return this.stateKey(st, wide, wide, true);
+  }
+
+  /**
+   * The key of both: pc, the widened flag, the live registers, the residual, then the domains
+   * of `words` and the residual's words, those in `wide` as their intervals only. A widened key
+   * also holds `wide`; an exact one (wide 0) does not.
+   */
+  private stateKey(st: PathState, words: i32, wide: i32, widened: bool): StaticArray<u32> {
     const res = st.res!;
     const live = this.live[st.pc];
-    const words = wide | res.words;
-    let n = this.regsSize(st, live) + 3 + res.items.length + 2;
+    words |= res.words;
+    let n = this.regsSize(st, live) + 3 + res.items.length + (widened ? 2 : 1);
     for (let w = 0; w < WORDS; w++) {
       if ((words & (1 << w)) == 0) continue;
       const d = st.region.words[w];
       n += (wide & (1 << w)) != 0 ? 2 : 6 + d.excluded.length + d.nz.length;
     }
     const key = new StaticArray<u32>(n);
-    let k = this.putRegs(key, st, live, 1);
+    let k = this.putRegs(key, st, live, widened ? 1 : 0);
     key[k++] = <u32>res.sc;
     key[k++] = res.def;
     key[k++] = <u32>res.items.length;
     for (let i = 0; i < res.items.length; i++) key[k++] = <u32>res.items[i];
     key[k++] = <u32>words;
-    key[k++] = <u32>wide;
+    if (widened) key[k++] = <u32>wide;
     for (let w = 0; w < WORDS; w++) {
       if ((words & (1 << w)) == 0) continue;
       const d = st.region.words[w];
