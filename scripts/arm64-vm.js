@@ -18,7 +18,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
-const { vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
+const { RUNNER, vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
 
 const root = path.resolve(__dirname, '..');
 const WORK = process.env.TSJAIL_ARM64_VM_DIR || path.join(root, 'build', 'arm64-vm');
@@ -76,7 +76,7 @@ const withNode = fs.existsSync(nodeBin) && process.env.TSJAIL_ARM64_NODE !== '0'
 const img = new Initramfs();
 const add = (p, file, mode) => img.add(p, file, mode);
 const cc = vm.compiler('aarch64-linux-gnu-gcc');
-add('init', cc('init', path.join(root, 'test', 'arm64-vm', 'init.c'), ['-static']));
+add('init', cc('init', [path.join(root, 'test', 'arm64-vm', 'init.c'), RUNNER], ['-static']));
 add('probe-static', cc('probe-static', path.join(root, 'test', 'arm64-vm', 'probe.c'), ['-static']));
 add('probe-dynamic', cc('probe-dynamic', path.join(root, 'test', 'arm64-vm', 'probe.c')));
 for (const f of ['tsjail-exec', 'libtsjailpreload.so']) add(f, path.join(PREBUILT, f));

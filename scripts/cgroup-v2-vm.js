@@ -18,7 +18,7 @@
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
-const { vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
+const { RUNNER, vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
 
 const root = path.resolve(__dirname, '..');
 const WORK = process.env.TSJAIL_CGROUP_V2_VM_DIR || path.join(root, 'build', 'cgroup-v2-vm');
@@ -44,7 +44,7 @@ fs.mkdirSync(WORK, { recursive: true });
 const img = new Initramfs();
 const add = (p, file, mode) => img.add(p, file, mode);
 const cc = vm.compiler('gcc', ['-static']);
-add('init', cc('init', path.join(root, 'test', 'cgroup-v2-vm', 'init.c')));
+add('init', cc('init', [path.join(root, 'test', 'cgroup-v2-vm', 'init.c'), RUNNER]));
 // Programs sit at their host paths in the VM: the jail files name them as pack-jail found them.
 const HOSTILE = path.join(root, 'test', 'fixtures', 'hostile');
 const ATTACK = cc('cgroup-escape', path.join(HOSTILE, 'cgroup-escape.c'), [`-I${HOSTILE}`]);
