@@ -18,6 +18,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
+const { RUNNER, vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
 
 const root = path.resolve(__dirname, '..');
 const WORK = process.env.TSJAIL_ARM64_VM_DIR || path.join(root, 'build', 'arm64-vm');
@@ -29,22 +30,8 @@ const CROSS = path.join(root, 'build', 'native-arm64', 'Release');
 const POLICIES = Number(process.env.TSJAIL_ARM64_POLICIES || 2);
 const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_ARM64_TIMEOUT || 420);
 
-function missing(what, install) {
-  console.error(`test:arm64: ${what} not found (${install})`);
-  process.exit(2);
-}
-function fail(msg) {
-  console.error(`test:arm64: ${msg}`);
-  process.exit(1);
-}
-function has(cmd, args = ['--version']) {
-  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-}
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  if (r.status !== 0) fail(`${path.basename(cmd)} ${args.map((a) => path.basename(a)).join(' ')} failed:\n${`${r.stdout || ''}${r.stderr || ''}`.slice(-3000)}`);
-  return r.stdout;
-}
+const vm = vmScript('test:arm64', WORK, { shortArgs: true });
+const { missing, has, run, check } = vm;
 
 if (process.platform !== 'linux') missing('a Linux host', 'the VM check runs on Linux');
 if (!has('qemu-system-aarch64')) missing('qemu-system-aarch64', 'apt-get install qemu-system-arm');
@@ -86,14 +73,10 @@ if (!fs.existsSync(nodeBin) && process.env.TSJAIL_ARM64_NODE !== '0') {
 const withNode = fs.existsSync(nodeBin) && process.env.TSJAIL_ARM64_NODE !== '0';
 
 // --- the initramfs ------------------------------------------------------------------------
-const files = new Map(); // path in the VM -> { data, mode }
-const add = (p, file, mode = 0o755) => files.set(p, { data: fs.readFileSync(file), mode });
-const cc = (out, src, extra = []) => {
-  const o = path.join(WORK, out);
-  run('aarch64-linux-gnu-gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...extra, '-o', o, src]);
-  return o;
-};
-add('init', cc('init', path.join(root, 'test', 'arm64-vm', 'init.c'), ['-static']));
+const img = new Initramfs();
+const add = (p, file, mode) => img.add(p, file, mode);
+const cc = vm.compiler('aarch64-linux-gnu-gcc');
+add('init', cc('init', [path.join(root, 'test', 'arm64-vm', 'init.c'), RUNNER], ['-static']));
 add('probe-static', cc('probe-static', path.join(root, 'test', 'arm64-vm', 'probe.c'), ['-static']));
 add('probe-dynamic', cc('probe-dynamic', path.join(root, 'test', 'arm64-vm', 'probe.c')));
 for (const f of ['tsjail-exec', 'libtsjailpreload.so']) add(f, path.join(PREBUILT, f));
@@ -112,7 +95,7 @@ for (const [name, src, args] of [['escaped-exec', 'escaped-exec.c', ['-static']]
   add(name, cc(name, path.join(HOSTILE, src), [`-I${HOSTILE}`, ...args]));
 }
 const SECRET = 'arm64-secret-7d1f0c';
-files.set('secret', { data: Buffer.from(`${SECRET}\n`), mode: 0o644 });
+img.put('secret', `${SECRET}\n`);
 for (const f of ['forge-ack.jail', 'thread-left.jail']) add(f, path.join(GEN, f), 0o644);
 add('ns.jail', path.join(GEN, 'ns.jail'), 0o644);
 add('landlock.jail', path.join(GEN, 'landlock.jail'), 0o644);
@@ -126,7 +109,7 @@ if (withNode) {
   add('tsjail/dist/index.cjs', path.join(root, 'dist', 'index.cjs'), 0o644);
   for (const f of ['tsjail.node', 'libtsjailpreload.so', 'tsjail-exec']) add(`tsjail/prebuilds/linux-arm64/${f}`, path.join(PREBUILT, f));
   add('jail.bpf', path.join(GEN, 'jail.bpf'), 0o644);
-  files.set('addon.js', { mode: 0o644, data: Buffer.from(`
+  img.put('addon.js', `
 const fs = require('fs');
 const t = require('/tsjail/dist/index.cjs');
 new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: true }).hostname('armjail').noNewPrivs()
@@ -135,34 +118,12 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
   .then((r) => console.log('addon-result ' + JSON.stringify({ arch: process.arch, node: process.version, code: r.code,
     signal: r.signal, violation: r.violation, stdout: r.stdout.toString() })))
   .catch((e) => { console.log('addon-error ' + e.message); process.exit(1); });
-`) });
+`);
   runlist.push('addon /node /addon.js');
 }
-files.set('runlist', { data: Buffer.from(runlist.join('\n') + '\n'), mode: 0o644 });
+img.put('runlist', runlist.join('\n') + '\n');
 
-/** A newc cpio archive (what the kernel unpacks as initramfs), directories first. */
-function cpio(entries) {
-  const parts = [];
-  let ino = 1;
-  const hdr = (name, mode, size) => {
-    const f = [0x070701, ino++, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
-    const h = Buffer.from(f.map((v, i) => (i === 0 ? '070701' : v.toString(16).padStart(8, '0'))).join(''));
-    const head = Buffer.concat([h, Buffer.from(name + '\0')]);
-    parts.push(head, Buffer.alloc((4 - (head.length % 4)) % 4));
-  };
-  const dirs = new Set(['dev', 'proc']);
-  for (const [name] of entries) {
-    for (let d = path.posix.dirname(name); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
-  }
-  for (const d of [...dirs].sort()) hdr(d, 0o040755, 0);
-  for (const [name, { data, mode }] of entries) {
-    hdr(name, 0o100000 | mode, data.length);
-    parts.push(data, Buffer.alloc((4 - (data.length % 4)) % 4));
-  }
-  hdr('TRAILER!!!', 0, 0);
-  return Buffer.concat(parts);
-}
-const archive = cpio([...files].sort(([a], [b]) => a.localeCompare(b)));
+const archive = img.archive(['dev', 'proc']);
 const digest = crypto.createHash('sha256').update(archive).digest('hex').slice(0, 16);
 const initrd = path.join(WORK, `initrd-${digest}.cpio.gz`);
 if (!fs.existsSync(initrd)) {
@@ -173,29 +134,14 @@ const prepared = Date.now();
 
 // --- boot ------------------------------------------------------------------------------------
 console.log(`test:arm64: booting Debian 12 arm64 (${path.basename(KERNEL)}) in qemu-system-aarch64 (TCG), initramfs ${(fs.statSync(initrd).size / 1048576).toFixed(1)} MiB`);
-const q = spawnSync('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '1536', '-nographic',
-  '-no-reboot', '-kernel', KERNEL, '-initrd', initrd, '-append', 'console=ttyAMA0 panic=-1 quiet loglevel=0'],
-{ encoding: 'utf8', timeout: BOOT_TIMEOUT_S * 1000, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-const consoleText = `${q.stdout || ''}${q.stderr || ''}`.replace(/\r/g, '');
-fs.writeFileSync(path.join(WORK, 'console.log'), consoleText);
+const qemu = vm.boot('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '1536', '-nographic',
+  '-no-reboot', '-kernel', KERNEL, '-initrd', initrd, '-append', 'console=ttyAMA0 panic=-1 quiet loglevel=0'], BOOT_TIMEOUT_S);
 const booted = Date.now();
 
 // --- results -----------------------------------------------------------------------------
-const m = /^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+) initnetns (\S*) landlock (-?\d+)$/m.exec(consoleText);
-if (!m || m[1] !== 'aarch64') {
-  console.error(consoleText.split('\n').slice(-30).join('\n'));
-  fail(`the VM did not report an aarch64 kernel (qemu ${q.error ? q.error.message : `exit ${q.status}`}); console in ${path.join(WORK, 'console.log')}`);
-}
+const m = vm.machineLine(/^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+) initnetns (\S*) landlock (-?\d+)$/m, 'aarch64', qemu);
 console.log(`test:arm64: guest kernel ${m[2]} (${m[1]}), /init after ${m[3]} s of guest uptime, Landlock ABI ${Number(m[5]) > 0 ? m[5] : 'none'}`);
-const sections = new Map();
-for (const s of consoleText.matchAll(/^TSJAIL-BEGIN (\S+)\n([\s\S]*?)^TSJAIL-END \1 (\d+) (\S+)$/gm)) {
-  sections.set(s[1], { out: s[2], status: Number(s[3]), time: s[4] });
-}
-const results = [];
-const check = (name, ok, detail) => {
-  results.push({ name, ok });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
-};
+const sections = sectionsOf(qemu.consoleText);
 
 let cases = 0;
 for (const n of oracles) {
@@ -269,8 +215,8 @@ if (withNode) {
     problems.length === 0, problems.length ? problems.join('; ') : s.time);
 }
 
-const failed = results.filter((r) => !r.ok).length;
-console.log(`test:arm64: ${results.length - failed}/${results.length} checks passed (${cases} oracle cases); ` +
+const failed = vm.failed();
+console.log(`test:arm64: ${vm.results.length - failed}/${vm.results.length} checks passed (${cases} oracle cases); ` +
   `prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
 console.log(`test:arm64: not checked in the VM: ${withNode ? '' : 'the addon (no arm64 Node), '}Landlock beyond a refused write, the rest of the hostile suite and the containment suite (docs/runtime.md "aarch64")`);
 process.exit(failed ? 1 : 0);

@@ -15,32 +15,18 @@
 //            attack jail, not the program, stops them there)
 // Prints a summary; exit 0 only when the VM booted (an x86_64 kernel on cgroup v2 only) and
 // every check held, 1 on any failure, 2 when a tool or package is missing (one line naming it).
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
+const { RUNNER, vmScript, Initramfs, sections: sectionsOf } = require('./vm-initramfs');
 
 const root = path.resolve(__dirname, '..');
 const WORK = process.env.TSJAIL_CGROUP_V2_VM_DIR || path.join(root, 'build', 'cgroup-v2-vm');
 const KERNEL = '/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64/linux';
 const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_CGROUP_V2_TIMEOUT || 120);
 
-function missing(what, install) {
-  console.error(`test:cgroup-v2: ${what} not found (${install})`);
-  process.exit(2);
-}
-function fail(msg) {
-  console.error(`test:cgroup-v2: ${msg}`);
-  process.exit(1);
-}
-function has(cmd, args = ['--version']) {
-  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-}
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  if (r.status !== 0) fail(`${path.basename(cmd)} ${args.join(' ')} failed:\n${`${r.stdout || ''}${r.stderr || ''}`.slice(-3000)}`);
-  return r.stdout;
-}
+const vm = vmScript('test:cgroup-v2', WORK);
+const { missing, has, run, check } = vm;
 
 if (process.platform !== 'linux' || process.arch !== 'x64') missing('an x86_64 Linux host', 'the VM check runs on x86_64 Linux');
 if (!has('qemu-system-x86_64')) missing('qemu-system-x86_64', 'apt-get install qemu-system-x86');
@@ -55,14 +41,10 @@ if (!fs.existsSync(EXEC)) missing(`tsjail-exec (${EXEC})`, 'npm run build');
 
 const t0 = Date.now();
 fs.mkdirSync(WORK, { recursive: true });
-const files = new Map(); // path in the VM (no leading /) -> { data, mode }
-const add = (p, file, mode = 0o755) => files.set(p.replace(/^\/+/, ''), { data: fs.readFileSync(file), mode });
-const cc = (out, src, extra = []) => {
-  const o = path.join(WORK, out);
-  run('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', ...extra, '-o', o, src]);
-  return o;
-};
-add('init', cc('init', path.join(root, 'test', 'cgroup-v2-vm', 'init.c')));
+const img = new Initramfs();
+const add = (p, file, mode) => img.add(p, file, mode);
+const cc = vm.compiler('gcc', ['-static']);
+add('init', cc('init', [path.join(root, 'test', 'cgroup-v2-vm', 'init.c'), RUNNER]));
 // Programs sit at their host paths in the VM: the jail files name them as pack-jail found them.
 const HOSTILE = path.join(root, 'test', 'fixtures', 'hostile');
 const ATTACK = cc('cgroup-escape', path.join(HOSTILE, 'cgroup-escape.c'), [`-I${HOSTILE}`]);
@@ -96,32 +78,10 @@ for (const [name, argv] of JAILS) {
   add(`${name}.jail`, out, 0o644);
   runlist.push(`${name} ${EXEC} /${name}.jail`);
 }
-files.set('runlist', { data: Buffer.from(runlist.join('\n') + '\n'), mode: 0o644 });
+img.put('runlist', runlist.join('\n') + '\n');
 
-/** A newc cpio archive (what the kernel unpacks as initramfs), directories first. */
-function cpio(entries) {
-  const parts = [];
-  let ino = 1;
-  const hdr = (name, mode, size) => {
-    const f = [0x070701, ino++, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
-    const h = Buffer.from(f.map((v, i) => (i === 0 ? '070701' : v.toString(16).padStart(8, '0'))).join(''));
-    const head = Buffer.concat([h, Buffer.from(name + '\0')]);
-    parts.push(head, Buffer.alloc((4 - (head.length % 4)) % 4));
-  };
-  const dirs = new Set(['dev', 'proc', 'sys', 'tmp']);
-  for (const [name] of entries) {
-    for (let d = path.posix.dirname(name); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
-  }
-  for (const d of [...dirs].sort()) hdr(d, 0o040755, 0);
-  for (const [name, { data, mode }] of entries) {
-    hdr(name, 0o100000 | mode, data.length);
-    parts.push(data, Buffer.alloc((4 - (data.length % 4)) % 4));
-  }
-  hdr('TRAILER!!!', 0, 0);
-  return Buffer.concat(parts);
-}
 const initrd = path.join(WORK, 'initrd.cpio.gz');
-fs.writeFileSync(initrd, zlib.gzipSync(cpio([...files].sort(([a], [b]) => a.localeCompare(b))), { level: 1 }));
+fs.writeFileSync(initrd, zlib.gzipSync(img.archive(['dev', 'proc', 'sys', 'tmp']), { level: 1 }));
 const prepared = Date.now();
 
 // TCG by default (a 7 s boot): under nested virtualisation /dev/kvm may exist and still fail
@@ -129,24 +89,13 @@ const prepared = Date.now();
 const KVM = process.env.TSJAIL_CGROUP_V2_KVM === '1';
 const ACCEL = KVM ? ['-enable-kvm'] : ['-accel', 'tcg', '-cpu', 'max'];
 console.log(`test:cgroup-v2: booting Debian 12 amd64 (cgroup_no_v1=all) in qemu-system-x86_64 (${KVM ? 'KVM' : 'TCG'}), initramfs ${(fs.statSync(initrd).size / 1048576).toFixed(1)} MiB`);
-const q = spawnSync('qemu-system-x86_64', [...ACCEL, '-smp', '1', '-m', '512', '-nographic', '-no-reboot',
-  '-kernel', KERNEL, '-initrd', initrd, '-append', 'console=ttyS0 quiet panic=-1 cgroup_no_v1=all'],
-{ encoding: 'utf8', timeout: BOOT_TIMEOUT_S * 1000, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-const consoleText = `${q.stdout || ''}${q.stderr || ''}`.replace(/\r/g, '');
-fs.writeFileSync(path.join(WORK, 'console.log'), consoleText);
+const qemu = vm.boot('qemu-system-x86_64', [...ACCEL, '-smp', '1', '-m', '512', '-nographic', '-no-reboot',
+  '-kernel', KERNEL, '-initrd', initrd, '-append', 'console=ttyS0 quiet panic=-1 cgroup_no_v1=all'], BOOT_TIMEOUT_S);
+const { consoleText } = qemu;
 const booted = Date.now();
 
-const m = /^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+)$/m.exec(consoleText);
-if (!m || m[1] !== 'x86_64') {
-  console.error(consoleText.split('\n').slice(-30).join('\n'));
-  fail(`the VM did not report an x86_64 kernel (qemu ${q.error ? q.error.message : `exit ${q.status}`}); console in ${path.join(WORK, 'console.log')}`);
-}
+const m = vm.machineLine(/^TSJAIL-VM machine (\S+) release (\S+) uptime (\S+)$/m, 'x86_64', qemu);
 console.log(`test:cgroup-v2: guest kernel ${m[2]} (${m[1]}), /init after ${m[3]} s of guest uptime`);
-const results = [];
-const check = (name, ok, detail) => {
-  results.push({ name, ok });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
-};
 const mounts = [...consoleText.matchAll(/^TSJAIL-VM mount \S+ (\S+) (\S+) /gm)].map((x) => [x[1], x[2]]);
 const v1 = mounts.filter(([, t]) => t === 'cgroup');
 const v2 = mounts.filter(([, t]) => t === 'cgroup2');
@@ -155,10 +104,7 @@ check('pure cgroup v2 (cgroup2 at /sys/fs/cgroup, no v1 hierarchy, pids and memo
   v1.length === 0 && v2.length === 1 && v2[0][0] === '/sys/fs/cgroup' && /\bpids\b/.test(ctl) && /\bmemory\b/.test(ctl),
   `cgroup2 at ${v2.map(([p]) => p).join(' ') || 'nowhere'}, v1 mounts ${v1.length}, subtree_control "${ctl}"`);
 
-const sections = new Map();
-for (const s of consoleText.matchAll(/^TSJAIL-BEGIN (\S+)\n([\s\S]*?)^TSJAIL-END \1 (\d+) (\S+)$/gm)) {
-  sections.set(s[1], { out: s[2], status: Number(s[3]), time: s[4] });
-}
+const sections = sectionsOf(consoleText);
 const left = (name) => [...consoleText.matchAll(new RegExp(`^TSJAIL-LEFT ${name} (\\S+)$`, 'gm'))].map((x) => x[1]);
 const show = (s) => `\n    ${s.out.trim().split('\n').join('\n    ')}`;
 const started = (out) => {
@@ -198,6 +144,6 @@ else {
 const leftover = JAILS.flatMap(([name]) => left(name).filter((d) => d.startsWith('tsjail')).map((d) => `${name}: ${d}`));
 check('no tsjail cgroup left at /sys/fs/cgroup after the runs', leftover.length === 0, leftover.join(', '));
 
-const failed = results.filter((r) => !r.ok).length;
-console.log(`test:cgroup-v2: ${results.length - failed}/${results.length} checks passed; prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
+const failed = vm.failed();
+console.log(`test:cgroup-v2: ${vm.results.length - failed}/${vm.results.length} checks passed; prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);

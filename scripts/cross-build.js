@@ -11,6 +11,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { forgetForeignBuild } = require('./cmake-cache');
+const { holdDirLock } = require('./dir-lock');
 
 const root = path.resolve(__dirname, '..');
 // Node's arch name -> the toolchain file and the compilers it names.
@@ -40,22 +41,8 @@ delete env.npm_config_nodedir; // a machine-level nodedir would bypass node-api-
 const toolchain = path.join(__dirname, target.toolchain);
 // One build of build/native-<arch> at a time: jest runs test/arm64.test.ts and
 // test/package.test.ts (through scripts/prebuild.js) in parallel workers, and two ninjas in one
-// tree corrupt it. mkdir is atomic; a lock older than 10 minutes is a crashed build's.
-const lock = path.join(root, 'build', `native-${arch}.lock`);
-fs.mkdirSync(path.dirname(lock), { recursive: true });
-for (;;) {
-  try {
-    fs.mkdirSync(lock);
-    break;
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
-    try {
-      if (Date.now() - fs.statSync(lock).mtimeMs > 600_000) fs.rmSync(lock, { recursive: true, force: true });
-    } catch { /* removed meanwhile */ }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-  }
-}
-process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
+// tree corrupt it.
+holdDirLock(path.join(root, 'build', `native-${arch}.lock`));
 // A build/native-<arch> copied from another checkout would build that checkout's sources.
 forgetForeignBuild(path.join(root, 'build', `native-${arch}`), root, (line) => console.log('cross-build: ' + line));
 try {

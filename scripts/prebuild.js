@@ -10,6 +10,7 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { holdDirLock } = require('./dir-lock');
 
 const root = path.resolve(__dirname, '..');
 const FILES = ['tsjail.node', 'libtsjailpreload.so', 'tsjail-exec'];
@@ -86,22 +87,8 @@ if (process.argv.includes('--check')) {
 if (process.platform !== 'linux') fail('the native runtime builds on Linux only');
 
 // One prebuild at a time (test/package.test.ts and test/arm64-vm.test.ts both run it, in
-// parallel jest workers). mkdir is atomic; a lock older than 10 minutes is a crashed run's.
-const lock = path.join(root, 'build', 'prebuild.lock');
-fs.mkdirSync(path.dirname(lock), { recursive: true });
-for (;;) {
-  try {
-    fs.mkdirSync(lock);
-    break;
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
-    try {
-      if (Date.now() - fs.statSync(lock).mtimeMs > 600_000) fs.rmSync(lock, { recursive: true, force: true });
-    } catch { /* removed meanwhile */ }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-  }
-}
-process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
+// parallel jest workers).
+holdDirLock(path.join(root, 'build', 'prebuild.lock'));
 
 for (const [name, p] of Object.entries(PLATFORMS)) {
   if (p.hostOnly && process.arch !== p.hostOnly) {

@@ -1,29 +1,16 @@
 /* /init of the arm64 test VM (scripts/arm64-vm.js): prints the machine and kernel, then runs
  * every line of /runlist (NAME PROGRAM ARGS..., stdin from /NAME.stdin when it exists) with its
- * output between markers on the console, and powers off. Static: the VM has no shell. */
-#include <fcntl.h>
+ * output between markers on the console, and powers off (test/vm-init/runner.c). Static: the VM
+ * has no shell. */
 #include <stdio.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "../vm-init/runner.h"
 
 int main(void) {
-  if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) == 0) {
-    int con = open("/dev/console", O_RDWR);
-    if (con >= 0) { dup2(con, 1); dup2(con, 2); if (con > 2) close(con); }
-  }
-  if (mount("proc", "/proc", "proc", 0, NULL) != 0) perror("init: mount /proc");
+  vm_console();
   struct utsname u;
   uname(&u);
   char ns[64] = "";
@@ -31,37 +18,7 @@ int main(void) {
   if (n > 0) ns[n] = 0;
   /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the kernel's Landlock ABI, or -1. */
   long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL);
-  printf("\nTSJAIL-VM machine %s release %s uptime %.1f initnetns %s landlock %ld\n", u.machine, u.release, now(), ns, abi);
-  FILE *list = fopen("/runlist", "r");
-  char line[1024];
-  while (list && fgets(line, sizeof line, list)) {
-    line[strcspn(line, "\n")] = 0;
-    char *argv[16];
-    int argc = 0;
-    for (char *w = strtok(line, " "); w && argc < 15; w = strtok(NULL, " ")) argv[argc++] = w;
-    argv[argc] = NULL;
-    if (argc < 2) continue;
-    printf("TSJAIL-BEGIN %s\n", argv[0]);
-    fflush(stdout);
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid == 0) {
-      char in[256];
-      snprintf(in, sizeof in, "/%s.stdin", argv[0]);
-      int fd = open(in, O_RDONLY);
-      if (fd >= 0) dup2(fd, 0);
-      execv(argv[1], argv + 1);
-      perror("init: exec");
-      _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid) perror("init: fork/wait");
-    printf("TSJAIL-END %s %d %.2fs\n", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), now() - t0);
-    fflush(stdout);
-  }
-  printf("TSJAIL-VM done\n");
-  fflush(stdout);
-  sync();
-  reboot(RB_POWER_OFF);
+  printf("\nTSJAIL-VM machine %s release %s uptime %.1f initnetns %s landlock %ld\n", u.machine, u.release, vm_now(), ns, abi);
+  vm_run_list(NULL);
   return 0;
 }
