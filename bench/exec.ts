@@ -7,9 +7,9 @@ import { existsSync, openSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { NATIVE, RESULTS, ROOT, WORK } from './paths';
-import { Summary, fmt, nowUs, summarize } from './stats';
+import { Summary, fmt, summarize } from './stats';
 import { POLICY_SIZE, allowListPolicy } from './syscall-policy';
-import { Variant, commandVariant } from './spawn';
+import { Variant, commandVariant, sampleInTurn } from './spawn';
 
 const TRUE = '/bin/true';
 
@@ -99,17 +99,7 @@ export async function runExec(log: (s: string) => void, runs = 100): Promise<Exe
       variants.push({ name: v.name, description: v.description, skipped: e instanceof Error ? e.message : String(e) });
     }
   }
-  const samples = new Map(active.map((v) => [v.name, [] as number[]]));
-  for (let r = 0; r < runs; r++) {
-    for (let k = 0; k < active.length; k++) {
-      const v = active[(r + k) % active.length];
-      const t = nowUs();
-      try {
-        await v.once();
-        samples.get(v.name)!.push((nowUs() - t) / 1000);
-      } catch { /* counted as a missing sample */ }
-    }
-  }
+  const samples = await sampleInTurn(active, runs);
   for (const v of active) variants.push({ name: v.name, description: v.description, ms: summarize(samples.get(v.name)!) });
   variants.sort((a, b) => candidates.findIndex((c) => c.name === a.name) - candidates.findIndex((c) => c.name === b.name));
   const med = (n: string) => variants.find((v) => v.name === n)?.ms?.median;

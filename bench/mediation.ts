@@ -14,8 +14,8 @@ import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { NATIVE, RESULTS, ROOT, WORK } from './paths';
-import { Summary, fmt, nowUs, summarize } from './stats';
-import { Variant, commandVariant } from './spawn';
+import { Summary, fmt, summarize } from './stats';
+import { Variant, commandVariant, sampleInTurn } from './spawn';
 
 const CLI = path.join(ROOT, 'bin/tsjail');
 
@@ -136,17 +136,7 @@ export async function runMediation(log: (s: string) => void, runs = 30): Promise
       [CLI, 'run', '-n', '-S', leanPolicy, '--', ...s.argv]));
     variants.push({ name: 'run-static', description: active[active.length - 2].description });
     variants.push({ name: 'run-lean', description: active[active.length - 1].description });
-    const samples = new Map(active.map((v) => [v.name, [] as number[]]));
-    for (let r = 0; r < runs; r++) {
-      for (let k = 0; k < active.length; k++) {
-        const v = active[(r + k) % active.length];
-        const t = nowUs();
-        try {
-          await v.once();
-          samples.get(v.name)!.push((nowUs() - t) / 1000);
-        } catch { /* a missing sample */ }
-      }
-    }
+    const samples = await sampleInTurn(active, runs);
     for (const v of variants) if (samples.has(v.name)) v.ms = summarize(samples.get(v.name)!);
     for (const v of variants) {
       const c = v.counts ? `; window: ${v.counts.notified} notified, ${v.counts.continued} let through, ${v.counts.opened} opened` : '';

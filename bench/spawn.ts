@@ -71,6 +71,29 @@ function waitExit(child: ChildProcess, what: string, stderr: () => string): Prom
   });
 }
 
+/**
+ * `runs` rounds of one timed once() per variant, the order rotating each round so background
+ * load hits every variant alike; milliseconds per variant name. A failed call is a missing
+ * sample; with `failed`, the variant's first failure is recorded there and it is not run again.
+ */
+export async function sampleInTurn(active: Variant[], runs: number, failed?: Map<string, string>): Promise<Map<string, number[]>> {
+  const samples = new Map(active.map((v) => [v.name, [] as number[]]));
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < active.length; k++) {
+      const v = active[(r + k) % active.length];
+      if (failed?.has(v.name)) continue;
+      const t = nowUs();
+      try {
+        await v.once();
+        samples.get(v.name)!.push((nowUs() - t) / 1000);
+      } catch (e) {
+        failed?.set(v.name, `failed on run ${r + 1}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  return samples;
+}
+
 /** A command run by child_process.spawn; stderr is kept only to explain a failure. */
 export function commandVariant(name: string, description: string, file: string, args: string[], extraFd?: () => number): Variant {
   return {
@@ -218,21 +241,8 @@ export async function runSpawn(log: (s: string) => void, bundle: string, runs = 
       results.push({ name: v.name, description: v.description, skipped: why });
     }
   }
-  const samples = new Map(active.map((v) => [v.name, [] as number[]]));
   const failed = new Map<string, string>();
-  for (let r = 0; r < runs; r++) {
-    for (let k = 0; k < active.length; k++) {
-      const v = active[(r + k) % active.length];
-      if (failed.has(v.name)) continue;
-      const t = nowUs();
-      try {
-        await v.once();
-        samples.get(v.name)!.push((nowUs() - t) / 1000);
-      } catch (e) {
-        failed.set(v.name, `failed on run ${r + 1}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
+  const samples = await sampleInTurn(active, runs, failed);
   for (const v of active) {
     const s = samples.get(v.name)!;
     if (failed.has(v.name) && s.length < runs / 2) results.push({ name: v.name, description: v.description, skipped: failed.get(v.name) });

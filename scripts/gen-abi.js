@@ -14,6 +14,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { staleFiles } = require('./generated-check');
 
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE = 'wasm/abi.json';
@@ -164,27 +165,13 @@ function generate() {
   return files;
 }
 
-function firstDiff(a, b) {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return ` (line ${i + 1}: committed "${x[i] ?? ''}", generated "${y[i] ?? ''}")`;
-  }
-  return '';
-}
-
 function main() {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => a !== '--check');
   if (unknown.length > 0) fail(`unknown argument ${unknown[0]} (usage: gen-abi.js [--check])`);
   const files = generate();
   if (args.includes('--check')) {
-    const stale = [];
-    for (const [rel, text] of files) {
-      const file = path.join(ROOT, rel);
-      const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-      if (old !== text) stale.push(rel + (old === null ? ' (missing)' : firstDiff(old, text)));
-    }
+    const stale = staleFiles(files, ROOT);
     if (stale.length > 0) fail(`generated files differ from ${SOURCE} (run npm run gen:abi):\n  ${stale.join('\n  ')}`);
     process.stdout.write(`gen-abi: ${files.size} files up to date\n`);
     return;

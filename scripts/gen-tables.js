@@ -36,6 +36,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { staleFiles } = require('./generated-check');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'wasm', 'assembly', 'tables');
@@ -508,11 +509,7 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const { files, notes, perArch, common } = generate(opts);
   if (opts.check) {
-    const stale = [];
-    for (const [file, text] of files) {
-      const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-      if (old !== text) stale.push(path.relative(ROOT, file) + (old === null ? ' (missing)' : firstDiff(old, text)));
-    }
+    const stale = staleFiles(files, ROOT);
     if (stale.length) fail(`generated tables differ from the committed files (run npm run gen:tables):\n  ${stale.join('\n  ')}`);
     process.stdout.write(`gen-tables: ${files.size} files up to date\n`);
     return;
@@ -524,15 +521,6 @@ function main() {
       `(${p.consts.values.size - common.size} own, ${p.extrasUsed.length} from constants-extra.tsv)\n`);
   }
   process.stdout.write(`common: ${common.size} constants\n`);
-}
-
-function firstDiff(a, b) {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return ` (line ${i + 1}: committed "${x[i] ?? ''}", generated "${y[i] ?? ''}")`;
-  }
-  return '';
 }
 
 if (require.main === module) main();

@@ -26,7 +26,7 @@ describe('scripts/gen-abi.js', () => {
   test('--check fails and names the file when a generated file was edited by hand', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsjail-abi-'));
     try {
-      for (const rel of ['scripts/gen-abi.js', 'wasm/abi.json', ...GENERATED]) {
+      for (const rel of ['scripts/gen-abi.js', 'scripts/generated-check.js', 'wasm/abi.json', ...GENERATED]) {
         mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
       }

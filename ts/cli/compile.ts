@@ -6,9 +6,7 @@ import { PolicyOptions, addPolicyOptions, includeMapOf, compileWithOptions, reso
 import { PolicyFailure, UsageError } from './errors';
 import { readInput, writeOutput } from './io';
 import { ioUringCallsAllowed, ioUringRisk } from '../jail/io-uring';
-
-/** process.arch's name for a policy core arch (the audit arch the program checks). */
-const archNode = (arch: string): string => ({ x86_64: 'x64', aarch64: 'arm64', i386: 'ia32', arm: 'arm' } as Record<string, string>)[arch] ?? arch;
+import { nodeArch } from '../jail/arch';
 
 type Format = 'raw' | 'c' | 'json';
 
@@ -86,7 +84,7 @@ async function run(policy: string, opts: CompileCliOptions): Promise<void> {
     throw e;
   }
   warn(r.diagnostics);
-  const uring = [...new Set(r.arch.split(',').flatMap((a) => ioUringCallsAllowed(r.program, archNode(a))))];
+  const uring = [...new Set(r.arch.split(',').flatMap((a) => ioUringCallsAllowed(r.program, nodeArch(a) ?? a)))];
   if (uring.length) process.stderr.write(`tsjail: warning: ${ioUringRisk(uring)}\n`);
   const out = opts.format === 'raw' ? r.program : opts.format === 'c' ? toCHeader(r, input.path, opts.name) : toJson(r);
   await writeOutput(opts.output, out);

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { formatDiagnostics, formatPolicy } from '../policy/index';
 import { describeFsError } from '../node/system-errors';
+import { writeFileAtomically } from '../node/atomic-write';
 import { EXIT_FAILURE, ExitStatus, PolicyFailure, UsageError } from './errors';
 import { readBytes, policyText, writeOutput } from './io';
 
@@ -15,32 +16,17 @@ interface FmtCliOptions {
   write?: boolean;
 }
 
-/** Replace `file` with `text` atomically: a temporary file next to it, its mode, then rename. */
+/** Replace `file` with `text` atomically (ts/node/atomic-write.ts), keeping its mode. */
 export function writeAtomically(file: string, text: string): void {
-  const target = path.resolve(file);
   let mode = 0o644;
   try {
-    mode = fs.statSync(target).mode & 0o7777;
+    mode = fs.statSync(path.resolve(file)).mode & 0o7777;
   } catch {
     /* a new file: the default mode */
   }
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.fmt.tmp`);
   try {
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
-    try {
-      fs.fchmodSync(fd, mode);
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
+    writeFileAtomically(file, text, mode, 'fmt');
   } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
     throw new PolicyFailure(`cannot write ${file}: ${describeFsError(e)}`);
   }
 }

@@ -88,14 +88,7 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
     }
     const calls = (exit.wouldDeny ?? []).map((w) => ({ nr: w.nr, arch: w.arch ?? '', args: w.rawArgs ?? [], count: w.count }));
     const learned = await policyText(la, calls, arch, `Learned by tsjail learn from: ${request.program.join(' ')}`);
-    try {
-      if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
-      if (la.output !== undefined) fs.writeFileSync(la.output, learned.text);
-      else io.stdout.write(learned.text);
-    } catch (e) {
-      io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
-      return 1;
-    }
+    if (!writeLearned(la, learned, io)) return 1;
     if (exit.wouldDenyDropped) io.stderr.write(`tsjail: learn: warning: ${exit.wouldDenyDropped} calls of kinds beyond the record's 512 were not described; the policy lacks them\n`);
     const where = la.output ?? 'stdout';
     const status = exit.code ?? 128 + (exit.signal ? os.constants.signals[exit.signal] ?? 0 : 0);
@@ -108,6 +101,19 @@ export async function learnCommand(args: string[], io: RunIo = process): Promise
     return 0;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Write the policy (-o FILE, else stdout) and --frequency FILE; false (reported) on a failed write. */
+function writeLearned(la: LearnArgs, learned: { text: string; frequency: string }, io: RunIo): boolean {
+  try {
+    if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
+    if (la.output !== undefined) fs.writeFileSync(la.output, learned.text);
+    else io.stdout.write(learned.text);
+    return true;
+  } catch (e) {
+    io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
+    return false;
   }
 }
 
@@ -159,14 +165,7 @@ async function fromStrace(la: LearnArgs, arch: string, io: RunIo): Promise<numbe
     throw e;
   }
   const learned = await policyText(la, calls, arch, `Learned by tsjail learn from the strace log ${log}`);
-  try {
-    if (la.frequency !== undefined) fs.writeFileSync(la.frequency, learned.frequency);
-    if (la.output !== undefined) fs.writeFileSync(la.output, learned.text);
-    else io.stdout.write(learned.text);
-  } catch (e) {
-    io.stderr.write(`tsjail: learn: cannot write the policy: ${describeFsError(e)}\n`);
-    return 1;
-  }
+  if (!writeLearned(la, learned, io)) return 1;
   io.stderr.write(`tsjail: learn: wrote ${learned.count} syscalls to ${la.output ?? 'stdout'}\n`);
   return 0;
 }

@@ -5,8 +5,6 @@
 // The file is written next to its final name and renamed into place, so a service never reads
 // half a file, and never group- or world-writable (tsjail-exec refuses such a file).
 
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Command } from 'commander';
 import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
@@ -19,6 +17,7 @@ import { RunIo, addRunStyleCommand, specFromArgs } from './run-command';
 import { EXIT_SETUP_FAILED, EXIT_WRITE_FAILED, describeJailError } from './run-status';
 import { runHelp } from './run-help';
 import { describeFsError } from '../node/system-errors';
+import { writeFileAtomically } from '../node/atomic-write';
 
 /** Encode and write; the status tsjail should exit with. */
 export async function saveJailFile(file: string, spec: JailSpec, request: RunRequest, io: RunIo): Promise<number> {
@@ -34,26 +33,11 @@ export async function saveJailFile(file: string, spec: JailSpec, request: RunReq
     io.stderr.write(`tsjail: --save-jail ${file}: ${(e as Error).message}\n`);
     return EXIT_WRITE_FAILED;
   }
-  const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   // The umask may remove more, never less: group/other write bits are always off.
   const mode = 0o644 & ~process.umask();
   try {
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
-    try {
-      fs.fchmodSync(fd, mode);
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
+    writeFileAtomically(file, bytes, mode);
   } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
     io.stderr.write(`tsjail: --save-jail ${file}: cannot write: ${describeFsError(e)}\n`);
     return EXIT_WRITE_FAILED;
   }

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CapsSpec, IdMap, JailSpec, MountSpec } from '../jail/spec';
 import { defaultIdMap } from '../jail/decide';
-import { ProgramLookupError, findProgram } from '../jail/program';
+import { ProgramLookupError, findProgram, nodeProgramHost } from '../jail/program';
 import { RunRequest, RunUsageError } from './run-options';
 import { UserDb, numericId } from './run-users';
 import { MS } from './run-values';
@@ -393,6 +393,7 @@ function readCapLastCap(): number {
  * module stays free of the wasm core and can be tested with /etc files of the test's choosing.
  */
 export function nodeSpecHost(parts: Pick<SpecHost, 'compilePolicy' | 'syscallNames' | 'arch'> & Partial<SpecHost>): SpecHost {
+  const files = nodeProgramHost();
   return {
     env: process.env,
     uid: process.getuid?.() ?? 0,
@@ -401,21 +402,9 @@ export function nodeSpecHost(parts: Pick<SpecHost, 'compilePolicy' | 'syscallNam
     capLastCap: readCapLastCap(),
     readText: (f) => fs.readFileSync(f, 'utf8'),
     readBytes: (f) => new Uint8Array(fs.readFileSync(f)),
-    stat: (f) => {
-      try {
-        return fs.statSync(f);
-      } catch {
-        return undefined;
-      }
-    },
-    executable: (f) => {
-      try {
-        fs.accessSync(f, fs.constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    // The program lookup's own view of the files (stat following links, access X_OK).
+    stat: files.stat,
+    executable: files.executable,
     passwdFile: '/etc/passwd',
     groupFile: '/etc/group',
     ...parts,

@@ -17,6 +17,11 @@ export function coreArch(arch: string = process.arch): string | undefined {
   return CORE_ARCH[arch];
 }
 
+/** Node's name (process.arch) for a policy core arch name: coreArch's inverse; undefined if none. */
+export function nodeArch(core: string): string | undefined {
+  return Object.keys(CORE_ARCH).find((n) => CORE_ARCH[n] === core);
+}
+
 /** AUDIT_ARCH_* of a Node arch (default: this machine's); throws for one tsjail does not run on. */
 export function auditArch(arch: string = process.arch): number {
   const a = AUDIT_ARCH[arch];

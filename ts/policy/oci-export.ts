@@ -53,6 +53,7 @@ export interface OciExportResult {
   problems: OciExportProblem[];
 }
 
+/** libseccomp's arch names per tsjail arch (a profile's architectures/archMap), for export and import. */
 export const SCMP_ARCH: Record<string, string> = {
   x86_64: 'SCMP_ARCH_X86_64', aarch64: 'SCMP_ARCH_AARCH64', arm: 'SCMP_ARCH_ARM', i386: 'SCMP_ARCH_X86', riscv64: 'SCMP_ARCH_RISCV64',
 };

@@ -10,6 +10,7 @@
 // actions differ are written most specific first (libseccomp keeps no order).
 
 import { formatPolicy } from './format';
+import { SCMP_ARCH } from './oci-export';
 import { JsonSyntaxError, JsonValue, parseJson } from './oci-json';
 import { constantValue, syscallNames, arches } from './tables';
 
@@ -44,10 +45,6 @@ const OPS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_C
 const POLICY_OP: Record<string, string> = {
   SCMP_CMP_NE: '!=', SCMP_CMP_LT: '<', SCMP_CMP_LE: '<=', SCMP_CMP_EQ: '==', SCMP_CMP_GE: '>=', SCMP_CMP_GT: '>',
 };
-/** libseccomp's arch names per tsjail arch (a profile's architectures/archMap). */
-const SCMP_ARCHES: Record<string, string> = {
-  x86_64: 'SCMP_ARCH_X86_64', aarch64: 'SCMP_ARCH_AARCH64', arm: 'SCMP_ARCH_ARM', i386: 'SCMP_ARCH_X86', riscv64: 'SCMP_ARCH_RISCV64',
-};
 /** Go's GOARCH names (Docker's includes/excludes.arches) per tsjail arch. */
 const GO_ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', arm: 'arm', i386: '386', riscv64: 'riscv64' };
 
@@ -63,7 +60,7 @@ const OTHER_ARCH_NAMES = new Set([
 ]);
 
 /** The tsjail arch of an SCMP_ARCH_* name, if it is one of ours. */
-const ourArch = (scmp: string) => Object.keys(SCMP_ARCHES).find((a) => SCMP_ARCHES[a] === scmp);
+const ourArch = (scmp: string) => Object.keys(SCMP_ARCH).find((a) => SCMP_ARCH[a] === scmp);
 
 class Failed extends Error {}
 
@@ -150,13 +147,13 @@ export async function importOciProfile(text: string, options: OciImportOptions):
         const o = obj(m, `archMap[${i}]`);
         const main = str(o.architecture, `archMap[${i}].architecture`);
         const subs = strings(o.subArchitectures, `archMap[${i}].subArchitectures`);
-        if (main === SCMP_ARCHES[arch]) { listed.add(main); subs.forEach((s) => listed.add(s)); }
+        if (main === SCMP_ARCH[arch]) { listed.add(main); subs.forEach((s) => listed.add(s)); }
       });
     }
-    if (listed.size > 0 && !listed.has(SCMP_ARCHES[arch])) {
-      fail(p.archMap !== undefined ? 'archMap' : 'architectures', `the profile does not cover ${arch} (${SCMP_ARCHES[arch]})`);
+    if (listed.size > 0 && !listed.has(SCMP_ARCH[arch])) {
+      fail(p.archMap !== undefined ? 'archMap' : 'architectures', `the profile does not cover ${arch} (${SCMP_ARCH[arch]})`);
     }
-    const others = [...listed].filter((a) => a !== SCMP_ARCHES[arch]);
+    const others = [...listed].filter((a) => a !== SCMP_ARCH[arch]);
     if (others.length > 0) notes.push(`the profile also covers ${others.join(', ')}: a policy is for one arch, so their calls get the policy's bad-arch action (kill)`);
     for (const k of ['flags', 'listenerPath', 'listenerMetadata']) if (p[k] !== undefined) notes.push(`"${k}" is the runtime's business and is not part of the policy`);
 
