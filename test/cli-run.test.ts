@@ -253,9 +253,12 @@ describe('reports', () => {
         child.stdout!.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
         child.on('exit', () => reject(new Error('tsjail run exited before the program was ready')));
       });
+      // "ready" comes from the program, which may print it before the launcher has renamed the
+      // pid file into place: wait for the file (bounded), then read it once.
+      for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
       const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
       expect(pid).toBeGreaterThan(1);
-      const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').map(Number);
+      const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
       expect(kids).toHaveLength(1);
       expect(fs.readFileSync(`/proc/${kids[0]}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+2$/m);
     } finally {

@@ -22,9 +22,14 @@ export function nodeArch(core: string): string | undefined {
   return Object.keys(CORE_ARCH).find((n) => CORE_ARCH[n] === core);
 }
 
+/** AUDIT_ARCH_* of a Node arch, or undefined for one tsjail does not know. */
+export function knownAuditArch(arch: string): number | undefined {
+  return AUDIT_ARCH[arch];
+}
+
 /** AUDIT_ARCH_* of a Node arch (default: this machine's); throws for one tsjail does not run on. */
 export function auditArch(arch: string = process.arch): number {
-  const a = AUDIT_ARCH[arch];
+  const a = knownAuditArch(arch);
   if (a === undefined) throw new Error(`tsjail: no AUDIT_ARCH known for ${arch}`);
   return a;
 }

@@ -5,6 +5,8 @@
 // sock_filter program (tsjail's own or a --seccomp-bpf-binary), so the CLI can warn and the
 // spec check can refuse.
 
+import { knownAuditArch } from './arch';
+
 /** The io_uring syscalls: the same numbers on every architecture (the unified table, >= 424). */
 export const IO_URING_SYSCALLS: ReadonlyArray<{ name: string; nr: number }> = [
   { name: 'io_uring_setup', nr: 425 },
@@ -12,8 +14,6 @@ export const IO_URING_SYSCALLS: ReadonlyArray<{ name: string; nr: number }> = [
   { name: 'io_uring_register', nr: 427 },
 ];
 
-/** AUDIT_ARCH_* of the architectures Node runs tsjail on; other arches leave the arch unknown. */
-const AUDIT_ARCH: Record<string, number> = { x64: 0xc000003e, arm64: 0xc00000b7, ia32: 0x40000003, arm: 0x40000028 };
 
 const RET_ACTION_FULL = 0xffff0000;
 const RET_KILL_PROCESS = 0x80000000;
@@ -36,7 +36,8 @@ type Value = number | undefined; // undefined: depends on the call's arguments o
 export function callMayRun(bpf: Uint8Array, nr: number, arch: string = process.arch): boolean {
   const n = Math.floor(bpf.length / 8);
   const view = new DataView(bpf.buffer, bpf.byteOffset, n * 8);
-  const auditArch = AUDIT_ARCH[arch];
+  // An arch tsjail does not know leaves the arch unknown: both sides of its test are taken.
+  const auditArch = knownAuditArch(arch);
   let states = 0;
   const seen = new Set<string>();
   const stack: Array<{ pc: number; a: Value; x: Value }> = [{ pc: 0, a: 0, x: 0 }];
