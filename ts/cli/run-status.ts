@@ -6,7 +6,7 @@ import type { JailError } from '../jail/errors';
 import { strerror } from '../node/system-errors';
 import { flagForField, inFlagWords } from './run-fields';
 import type { JailSpec } from '../jail/spec';
-import { nodeDecideHost, preloadHiddenBy } from '../jail/decide';
+import { nodeDecideHost, preloadHiddenMessage } from '../jail/decide';
 
 /** tsjail itself could not set the jail up (like env(1)'s 125 for its own failures). */
 export const EXIT_SETUP_FAILED = 125;
@@ -23,12 +23,10 @@ export const EXIT_WRITE_FAILED = 1;
  * preload library.
  */
 export function describeJailError(e: JailError, spec?: JailSpec, library: string = nodeDecideHost().preloadLibrary()): string {
-  const hiddenBy = spec && e.step === 'preload' ? preloadHiddenBy(spec, library) : undefined;
-  if (hiddenBy !== undefined) {
-    const flag = flagForField(`filesystem.mounts[${hiddenBy}]`, spec);
-    return `jail setup failed at preload: the preload library ${library} is hidden by the jail's own mount ${flag}; ` +
-      'a dynamic program with a seccomp filter needs it (mount elsewhere, bind its directory back, or use a new root: -C/-P)';
-  }
+  const hidden = spec && e.step === 'preload'
+    ? preloadHiddenMessage(spec, library, { mount: (i) => flagForField(`filesystem.mounts[${i}]`, spec) ?? `mount #${i}`, newRoot: '-C/-P' })
+    : undefined;
+  if (hidden !== undefined) return `jail setup failed at preload: ${hidden}`;
   const what = e.errno ? `${strerror(e.errno)} (${e.code})` : e.code;
   let line = `jail setup failed at ${e.step}: ${what}`;
   if (e.detail) line += ` (${e.detail})`;

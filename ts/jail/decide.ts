@@ -73,6 +73,27 @@ export function preloadHiddenBy(spec: JailSpec, library: string): number | undef
   return hidden;
 }
 
+/** How a preload-hiding message names things: the API's field words, or `tsjail run`'s flags. */
+export interface HiddenPreloadWords {
+  /** The mount at this index of spec.filesystem.mounts. */
+  mount(index: number): string;
+  /** What gives the jail a new root. */
+  newRoot: string;
+}
+
+/**
+ * Why a failed preload step failed when one of the jail's own mounts hid the library (the
+ * errno cannot tell), or undefined when none did. The one text for the Node API's JailError
+ * and `tsjail run`'s line; only the words for the mount and the new root differ.
+ */
+export function preloadHiddenMessage(spec: JailSpec, library: string, words?: HiddenPreloadWords): string | undefined {
+  const i = preloadHiddenBy(spec, library);
+  if (i === undefined) return undefined;
+  const w = words ?? { mount: (n: number) => `filesystem.mounts[${n}] (${spec.filesystem.mounts[n].target})`, newRoot: 'filesystem.root' };
+  return `the preload library ${library} is hidden by the jail's own mount ${w.mount(i)}; ` +
+    `a dynamic program with a seccomp filter needs it (mount elsewhere, bind its directory back, or use a new root: ${w.newRoot})`;
+}
+
 /** A user namespace's default map: the one id inside (the requested id, or 0) is ours outside, like minijail's -m/-M without a map. */
 export function defaultIdMap(inside: number | undefined, outside: number): IdMap[] {
   return [{ inside: inside ?? 0, outside, count: 1 }];

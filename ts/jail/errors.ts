@@ -75,10 +75,10 @@ export class JailError extends Error {
    */
   rawViolation?: { nr: number; arch: number; ip: bigint; args: bigint[]; ret: number };
 
-  // (step, errno, detail) is also how the addon raises it (native/addon/addon.cc).
-  constructor(step: JailStep | string, errno: number, detail?: string) {
+  // (step, errno, detail) is also how the addon raises it (native/addon/addon.cc). `hint`
+  // replaces the advice for (step, errno) when the TS layer knows the cause better.
+  constructor(step: JailStep | string, errno: number, detail?: string, hint: string | undefined = advice(step, errnoName(errno))) {
     const code = errnoName(errno);
-    const hint = advice(step, code);
     // The message is the fields in one line; callers that format their own read the fields.
     let message = `jail setup failed at step '${step}': ${code}`;
     if (detail) message += ` (${detail})`;

@@ -11,6 +11,8 @@ import { validateSpec } from './validate';
 import { encodeValidatedJailFile } from './jailfile';
 import { loadAddon, NativeExit, ExitReason, RawViolation } from './native';
 import { coreArch } from './arch';
+import { JailError } from './errors';
+import { nodeDecideHost, preloadHiddenMessage } from './decide';
 
 export type { ExitReason } from './native';
 
@@ -121,6 +123,19 @@ export async function describeViolation(spec: JailSpec, raw: RawViolation): Prom
   }
 }
 
+/**
+ * A failed preload step whose library one of the jail's own mounts hid gets that as its hint
+ * (the errno alone cannot tell); `tsjail run` says the same in its flags' words.
+ */
+function withHiddenPreload(e: unknown, spec: JailSpec): unknown {
+  if (!(e instanceof JailError) || e.step !== 'preload') return e;
+  const hidden = preloadHiddenMessage(spec, spec.preloadLibrary ?? nodeDecideHost().preloadLibrary());
+  if (hidden === undefined) return e;
+  const out = new JailError(e.step, e.errno, e.detail, hidden);
+  if (e.rawViolation) out.rawViolation = e.rawViolation;
+  return out;
+}
+
 /** Start a jailed program. Throws SpecError (bad spec) or JailError (a setup step failed; nothing ran). */
 export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess {
   const spec = validateSpec(input);
@@ -169,6 +184,8 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
     });
     // The pid file and the time limit are the runtime's: written and enforced by the addon.
     spawned = addon.spawn(jailFile, stdioFds, onExit);
+  } catch (e) {
+    throw withHiddenPreload(e, spec);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }
