@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  JAILFILE_FORMAT_VERSION, JAILFILE_HEADER_SIZE, auditArch, crc32c, encodeJailFile, frameJailFile, refreshChecksums,
+  JAILFILE_FORMAT_VERSION, JAILFILE_HEADER_SIZE, JAILFILE_OLDEST_FORMAT_VERSION, auditArch, crc32c, encodeJailFile, frameJailFile, refreshChecksums,
 } from '../ts/jail/jailfile';
 import type { JailSpec } from '../ts/jail/spec';
 import { loadAddon } from '../ts/jail/native';
@@ -196,9 +196,32 @@ suite('jail files: refusals (one line, a distinct status, nothing runs)', () => 
     fs.unlinkSync(marker);
   });
 
-  test('another format version', () => {
-    refused(execJail([write('v2.jail', frameJailFile(payloadOf(good), { version: JAILFILE_FORMAT_VERSION + 1 }))]), EXIT.version,
-      /jail file format 3 \(runtime ABI 2\), this tsjail reads format 2 .*save the jail again/);
+  test('another format version: a newer one, and one older than format 2', () => {
+    refused(execJail([write('v4.jail', frameJailFile(payloadOf(good), { version: JAILFILE_FORMAT_VERSION + 1 }))]), EXIT.version,
+      /jail file format 4 \(runtime ABI 2\), this tsjail reads formats 2-3 .*save the jail again/);
+    refused(execJail([write('v1.jail', frameJailFile(payloadOf(good), { version: 1 }))]), EXIT.version,
+      /jail file format 1 \(runtime ABI 2\), this tsjail reads formats 2-3 /);
+  });
+
+  test('a format 2 file (before the carried policy) still runs; the carried policy in one is an unknown record', () => {
+    expect(JAILFILE_FORMAT_VERSION).toBe(3);
+    const r = execJail([write('v2.jail', frameJailFile(payloadOf(good), { version: JAILFILE_OLDEST_FORMAT_VERSION }))]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(marker)).toBe(true);
+    fs.unlinkSync(marker);
+    const carried = encodeJailFile({ path: '/bin/sh', argv: ['sh', '-c', `: > ${marker}`], seccomp: { bpf: ALLOW, allowIoUring: true } } as JailSpec,
+      { policySource: '{"files":[["p","read: 1\\n"]],"options":{"arch":"x86_64"}}' });
+    refused(execJail([write('v2-carried.jail', frameJailFile(payloadOf(carried), { version: 2 }))]), EXIT.corrupt, /unknown record 32/);
+  });
+
+  test('a carried policy with a NUL byte, or empty, is corrupted', () => {
+    const spec = { path: '/bin/sh', argv: ['sh', '-c', `: > ${marker}`], seccomp: { bpf: ALLOW, allowIoUring: true } } as JailSpec;
+    const withNul = encodeJailFile(spec, { policySource: '{"x":1}' });
+    const at = Buffer.from(withNul).indexOf('{"x":1}');
+    const bad = Uint8Array.from(withNul);
+    bad[at + 1] = 0;
+    refused(execJail([write('carried-nul.jail', refreshChecksums(bad))]), EXIT.corrupt, /carried policy contains a NUL byte/);
+    refused(execJail([write('carried-empty.jail', encodeJailFile(spec, { policySource: '' }))]), EXIT.corrupt, /carried policy of 0 bytes/);
   });
 
   test('another runtime ABI', () => {
@@ -269,7 +292,10 @@ suite('jail files: fuzzed files never crash the launcher and never run the progr
   let marker: string;
   beforeAll(() => {
     marker = path.join(dir, 'fuzz-marker');
-    good = encodeJailFile({ path: '/bin/sh', argv: ['sh', '-c', `: > ${marker}`], namespaces: { mount: true }, filesystem: { mounts: [{ kind: 'tmpfs', target: '/mnt' }] }, rlimits: [{ resource: 'CORE', soft: 0, hard: 0 }] } as JailSpec);
+    // With a policy and the policy it carries (tag 32), so the mutations reach that record too.
+    good = encodeJailFile({ path: '/bin/sh', argv: ['sh', '-c', `: > ${marker}`], namespaces: { mount: true }, filesystem: { mounts: [{ kind: 'tmpfs', target: '/mnt' }] },
+      rlimits: [{ resource: 'CORE', soft: 0, hard: 0 }], seccomp: { bpf: ALLOW, allowIoUring: true } } as JailSpec,
+    { policySource: JSON.stringify({ files: [['/p/main.policy', 'read: 1\nwrite: arg0 == 1\n']], options: { arch: 'x86_64', path: '/p/main.policy' } }) });
   });
 
   const noCrash = (r: ReturnType<typeof execJail>, what: string) => {

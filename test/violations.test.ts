@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Jail } from '../ts/jail/jail';
+import { JailError } from '../ts/jail/errors';
 import { compilePolicyOrThrow } from '../ts/policy/index';
 import { explainViolation, decodeSyscallArgs } from '../ts/policy/explain';
 import { NO_ADDON, describeUnless, tmpdir, compileFixture, ROOT, NATIVE_DIR, isRoot, execCollect, ExecResult } from './fixtures/jail/helpers';
@@ -120,20 +121,101 @@ d('tsjail run: every violation is named, decoded, located and given a fix', () =
   });
 });
 
-d('tsjail-exec: the name, the raw arguments, the verdict; no policy text, so no rule', () => {
-  test.each([['root', false], ['uid 65534', true]] as Array<[string, boolean]>)('%s', async (_who, nobody) => {
+d('tsjail-exec: the call named, its arguments raw; its record explained by `tsjail explain` in full', () => {
+  let records = '';
+  beforeAll(() => {
+    // Where uid 65534's tsjail-exec may write its record.
+    records = path.join(work, 'records');
+    fs.mkdirSync(records, { mode: 0o777 });
+    fs.chmodSync(records, 0o777);
+  });
+  const as = (nobody: boolean, argv: string[]) => execCollect(nobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
+  const explain = (...args: string[]) => execCollect([process.execPath, BIN, 'explain', ...args]);
+  const save = async (name: string, args: string[]): Promise<string> => {
+    const file = path.join(work, name);
+    const r = await execCollect([process.execPath, BIN, 'pack-jail', '-o', file, ...args]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    return file;
+  };
+
+  test.each([['root', false], ['uid 65534', true]] as Array<[string, boolean]>)('%s: the record, and the report `tsjail explain` makes of it, field by field', async (who, nobody) => {
     if (nobody && !hasSetpriv) return;
-    const file = path.join(work, `saved-${nobody ? 'nobody' : 'root'}.jail`);
-    const save = await run(['-S', policy, '--save-jail', file, '--', calls(), 'write2']);
-    expect(save.status).toBe(0);
-    fs.chmodSync(file, 0o644);
-    const argv = [TSJAIL_EXEC, file];
-    const r = await execCollect(nobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
+    const file = await save(`saved-${nobody ? 'nobody' : 'root'}.jail`, ['-S', policy, '--', calls(), 'write2']);
+    const record = path.join(records, `write2-${nobody ? 'nobody' : 'root'}.json`);
+    const r = await as(nobody, [TSJAIL_EXEC, '--violations-file', record, file]);
     expect(r.status).toBe(159);
+    expect(r.stdout).toBe('main\n');
     const l = lines(r.stderr);
     expect(l[0]).toBe('tsjail: seccomp violation: write (1)');
     expect(l[1]).toMatch(/^tsjail: {3}args: 0x2, 0x[0-9a-f]+, 0x2, 0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+$/);
-    expect(l[2]).toBe('tsjail:   verdict: kill-process; rule: no source: rule unknown (the jail file holds no policy text)');
+    expect(l[2]).toBe(`tsjail:   verdict: kill-process; rule: \`tsjail explain ${record}\` names it and the line to add`);
+    expect(l).toHaveLength(3);
+    // The record: the call as the kernel gave it, and the policy the jail file carries.
+    expect(fs.statSync(record).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(record).uid).toBe(nobody ? 65534 : 0);
+    const rec = JSON.parse(fs.readFileSync(record, 'utf8'));
+    expect(rec).toMatchObject({ tsjailViolation: 1, when: 'exit', nr: 1, arch: 0xc000003e, ret: 0x80000000 });
+    expect(rec.args).toHaveLength(6);
+    expect(rec.args[0]).toBe('0x2');
+    expect(rec.args[2]).toBe('0x2');
+    expect(JSON.parse(rec.policy).files[0]).toEqual([policy, POLICY_TEXT]);
+    const x = await explain(record);
+    expect([x.status, x.stderr]).toEqual([0, '']);
+    const e = lines(x.stdout);
+    expect(e[0]).toBe('seccomp violation: write (1)');
+    expect(e[1]).toMatch(/^ {2}call: write\(2, 0x[0-9a-f]+, 2\b.*\) on x86_64; policy verdict kill-process$/);
+    expect(e[2]).toBe('  rule: no rule: default action');
+    expect(e[3]).toBe(`  suggestion: widen \`write: arg0 == 1\` (${policy}:2) to \`write: arg0 == 1 || arg0 == 2\``);
+    expect(e).toHaveLength(4);
+    expect(who).toBeTruthy();
+  });
+
+  test('without --violations-file it says how to get the rule', async () => {
+    const file = await save('saved-plain.jail', ['-S', policy, '--', calls(), 'ioctl']);
+    const r = await execCollect([TSJAIL_EXEC, file]);
+    expect(r.status).toBe(159);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: ioctl (16)');
+    expect(l[2]).toBe('tsjail:   verdict: kill-process; rule: not decoded here: run with --violations-file FILE, then `tsjail explain FILE`');
+  });
+
+  test('a jail saved from bytes alone carries no policy: explain names the call, and --policy names the rule', async () => {
+    const bpf = path.join(work, 'calls.bpf');
+    const c = await execCollect([process.execPath, BIN, 'compile', policy, '--arch', 'x86_64', '-o', bpf]);
+    expect(c.status).toBe(0);
+    const file = await save('saved-bytes.jail', ['--seccomp-bpf-binary', bpf, '--', calls(), 'prctl']);
+    const record = path.join(records, 'prctl.json');
+    const r = await execCollect([TSJAIL_EXEC, '--violations-file', record, file]);
+    expect(r.status).toBe(159);
+    expect(lines(r.stderr)[2]).toBe(`tsjail:   verdict: kill-process; rule: \`tsjail explain ${record}\` names it and the line to add ` +
+      '(the jail file carries no policy: explain --policy FILE names it)');
+    expect(JSON.parse(fs.readFileSync(record, 'utf8')).policy).toBeNull();
+    const bare = lines((await explain(record)).stdout);
+    expect(bare[1]).toMatch(/^ {2}call: prctl\(PR_SET_NAME, 0x[0-9a-f]+/);
+    expect(bare[2]).toBe('  rule: no source: rule unknown');
+    const x = await explain(record, '--policy', policy);
+    expect(x.status).toBe(0);
+    expect(lines(x.stdout).slice(2)).toEqual(['  rule: no rule: default action', '  suggestion: add `prctl: arg0 == PR_SET_NAME`']);
+  });
+
+  test('a kill in the preload window is recorded too (when: preload)', async () => {
+    const file = await save('saved-ls.jail', ['-v', '-n', '-S', path.join(ROOT, 'policies', 'example.policy'), '--', '/bin/ls']);
+    const record = path.join(records, 'ls.json');
+    const r = await execCollect([TSJAIL_EXEC, '--violations-file', record, file]);
+    expect(r.status).toBe(125);
+    const l = lines(r.stderr);
+    expect(l[0]).toMatch(/^tsjail: jail setup failed at preload: .*syscall statfs \(137\), denied by the policy/);
+    expect(l[1]).toMatch(/^tsjail: {3}args: 0x[0-9a-f]+, /);
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toMatchObject({ when: 'preload', nr: 137 });
+    expect(lines((await explain(record)).stdout).slice(2)).toEqual(['  rule: no rule: default action', '  suggestion: add `statfs: 1`']);
+  });
+
+  test('explain on a file that is not a record: one line, non-zero', async () => {
+    const notRecord = path.join(work, 'not-a-record.json');
+    fs.writeFileSync(notRecord, '{"nr": 1}\n');
+    const x = await explain(notRecord);
+    expect(x.status).not.toBe(0);
+    expect(x.stderr).toBe(`tsjail: explain: ${notRecord}: not a violation record (no tsjailViolation field)\n`);
   });
 });
 
@@ -156,6 +238,25 @@ d('the Node API: exit.violation = {nr, arch, syscall, args, rule, suggestion}', 
     const r = await new Jail().seccomp(program).run([calls(), 'ioctl']);
     expect(r.violation).toMatchObject({ nr: 16, arch: 'x86_64', syscall: 'ioctl', rule: 'no source: rule unknown' });
     expect(r.violation!.args!.slice(0, 2)).toEqual(['1', 'TCGETS']);
+  });
+});
+
+d('the Node API: a mount that hides the preload library is named, with its path', () => {
+  test('JailError(preload) says which library and which mount (tsjail run says the same in flags)', async () => {
+    const lib = path.join(NATIVE_DIR, 'libtsjailpreload.so');
+    const top = '/' + lib.split('/')[1];
+    let err: unknown;
+    try {
+      await new Jail().mount({ kind: 'tmpfs', target: top }).seccomp(apiText()).run(['/bin/true']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(JailError);
+    const e = err as JailError;
+    const hint = `the preload library ${lib} is hidden by the jail's own mount filesystem.mounts[0] (${top}); ` +
+      'a dynamic program with a seccomp filter needs it (mount elsewhere, bind its directory back, or use a new root: filesystem.root)';
+    expect(e).toMatchObject({ step: 'preload', code: 'ENOEXEC', hint });
+    expect(e.message).toContain(hint);
   });
 });
 

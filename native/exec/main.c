@@ -41,9 +41,11 @@ enum {
 static int usage(const char *why) {
   if (why) fprintf(stderr, "tsjail-exec: %s\n", why);
   fprintf(why ? stderr : stdout,
-          "usage: tsjail-exec [--dump] JAILFILE [-- PROGRAM [ARGS...]]\n"
+          "usage: tsjail-exec [--dump] [--violations-file FILE] JAILFILE [-- PROGRAM [ARGS...]]\n"
           "Start the jail saved in JAILFILE (tsjail run --save-jail, tsjail pack-jail); with -- PROGRAM, run\n"
           "that program in it instead. --dump prints the decoded jail as JSON and runs nothing.\n"
+          "--violations-file FILE: on a seccomp violation, write its record to FILE for `tsjail explain FILE`\n"
+          "(the call decoded, the rule that decided, the line to add).\n"
           "Exit status: the program's; 128+N for signal N; 159 seccomp violation; 125 setup failure;\n"
           "jail file unreadable 118, truncated 119, corrupted 120, other version 121, other arch 122,\n"
           "unsafe owner/permissions 123; usage 2. See docs/jailfile.md.\n");
@@ -208,24 +210,82 @@ static void print_would_deny(const struct tsjail_spec *spec, const struct tsjail
   if (v->log_dropped) fprintf(stderr, "tsjail:   and %llu more calls\n", (unsigned long long)v->log_dropped);
 }
 
+/* A JSON string: the carried policy is UTF-8 text without NUL bytes (the reader checked);
+ * quotes, backslashes and control bytes are escaped, everything else is copied. */
+static void json_string(FILE *f, const char *p, size_t n) {
+  fputc('"', f);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+/* The violation record (docs/jailfile.md, "Violation records"): the call as the kernel gave it,
+ * the verdict, and the policy the jail file carries, for `tsjail explain`, which has the policy
+ * core. Written with mode 0600: it holds the policy and the call's arguments. 0, or -1 with
+ * errno set. */
+static int write_violation_record(const char *file, const struct tsjail_spec *spec, const struct seccomp_data *d,
+                                  uint32_t ret, const char *when) {
+  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  errno = 0;
+  fprintf(f, "{\"tsjailViolation\":1,\"when\":\"%s\",\"nr\":%u,\"arch\":%u,\"ip\":\"0x%llx\",\"args\":[", when,
+          (unsigned)d->nr, d->arch, (unsigned long long)d->instruction_pointer);
+  for (int i = 0; i < 6; i++) fprintf(f, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)d->args[i]);
+  fprintf(f, "],\"ret\":%u,\"policy\":", ret);
+  if (spec->policy_source) json_string(f, spec->policy_source, spec->policy_source_len);
+  else fputs("null", f);
+  fputs("}\n", f);
+  int bad = ferror(f);
+  if (fclose(f) || bad) {
+    if (!errno) errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
 /* A violation as tsjail-exec can tell it: the jail file holds the filter and the native arch's
- * names but no policy text, so the call is named (on this arch; another arch's call by its
- * audit value), its arguments are given raw, and the rule that decided is unknown. tsjail run
- * and the Node API, which have the policy, add the rule and the line to add. */
-static void print_violation(const struct tsjail_spec *spec, const struct seccomp_data *d, uint32_t ret) {
+ * names but no policy core, so the call is named (on this arch; another arch's call by its
+ * audit value) and its arguments are given raw. The rule and the line to add come from
+ * `tsjail explain` on the record (violations_file), which has the core. */
+static void print_violation(const struct tsjail_spec *spec, const struct seccomp_data *d, uint32_t ret, int detail_only,
+                            const char *violations_file, const char *when) {
   const char *name = d->arch == tsjail_audit_arch() ? tsjail_spec_syscall_name(spec, d->nr) : NULL;
   const char *verdict = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD ? "kill-thread" : "kill-process";
-  if (d->arch == tsjail_audit_arch())
+  if (detail_only) {
+    /* After a failed preload step, whose line named the call already. */
+  } else if (d->arch == tsjail_audit_arch()) {
     fprintf(stderr, "tsjail: seccomp violation: %s (%d)\n", name ? name : "unknown syscall", d->nr);
-  else
+  } else {
     fprintf(stderr, "tsjail: seccomp violation: syscall %d of arch 0x%08x (not this machine's arch)\n", d->nr, d->arch);
+  }
   fprintf(stderr, "tsjail:   args: 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx\n", (unsigned long long)d->args[0],
           (unsigned long long)d->args[1], (unsigned long long)d->args[2], (unsigned long long)d->args[3],
           (unsigned long long)d->args[4], (unsigned long long)d->args[5]);
-  fprintf(stderr, "tsjail:   verdict: %s; rule: no source: rule unknown (the jail file holds no policy text)\n", verdict);
+  const char *source = spec->policy_source ? "" : " (the jail file carries no policy: explain --policy FILE names it)";
+  if (!violations_file) {
+    fprintf(stderr, "tsjail:   verdict: %s; rule: not decoded here: run with --violations-file FILE, then `tsjail explain FILE`%s\n",
+            verdict, source);
+  } else if (write_violation_record(violations_file, spec, d, ret, when)) {
+    fprintf(stderr, "tsjail:   verdict: %s; rule: unknown (--violations-file %s: cannot write: %s)\n", verdict,
+            violations_file, strerror(errno));
+  } else {
+    fprintf(stderr, "tsjail:   verdict: %s; rule: `tsjail explain %s` names it and the line to add%s\n", verdict,
+            violations_file, source);
+  }
 }
 
-static int run(const struct tsjail_spec *spec) {
+static int run(const struct tsjail_spec *spec, const char *violations_file) {
   /* Forwarded signals wait in a signalfd from now on: one arriving during the launch is
    * passed on once the jail runs (the child resets its mask before exec). */
   int sigfd = -1;
@@ -251,6 +311,7 @@ static int run(const struct tsjail_spec *spec) {
     const char *name = err.err ? strerrorname_np(err.err) : NULL;
     fprintf(stderr, "tsjail: jail setup failed at %s: %s (%s)%s%s%s\n", tsjail_step_name(err.step),
             strerror(err.err), name ? name : "?", err.detail[0] ? " (" : "", err.detail, err.detail[0] ? ")" : "");
+    if (err.has_violation) print_violation(spec, &err.violation, err.violation_ret, 1, violations_file, "preload");
     return EXIT_SETUP_FAILED;
   }
   /* Not dumpable once the jail runs: a jail of our own uid could otherwise ptrace us or write
@@ -268,7 +329,7 @@ static int run(const struct tsjail_spec *spec) {
   tsjail_jail_close(&jail);
   switch (ex.reason) {
     case TSJAIL_EXIT_VIOLATION:
-      print_violation(spec, &ex.violation, ex.violation_ret);
+      print_violation(spec, &ex.violation, ex.violation_ret, 0, violations_file, "exit");
       return 128 + SIGSYS;
     case TSJAIL_EXIT_TIME_LIMIT: {
       char d[32];
@@ -320,8 +381,13 @@ static int open_missing_stdio(void) {
 int main(int argc, char **argv) {
   if (open_missing_stdio()) return EXIT_SETUP_FAILED;
   int dump = 0, i = 1;
+  const char *violations_file = NULL;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
     if (strcmp(argv[i], "--dump") == 0) dump = 1;
+    else if (strcmp(argv[i], "--violations-file") == 0) {
+      if (++i >= argc || !argv[i][0]) return usage("--violations-file needs a FILE");
+      violations_file = argv[i];
+    }
     else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(NULL); return 0; }
     else if (strcmp(argv[i], "--") == 0) break;
     else return usage("unknown option");
@@ -365,5 +431,5 @@ int main(int argc, char **argv) {
     tsjail_spec_dump(stdout, &spec);
     return fflush(stdout) ? 1 : 0;
   }
-  return run(&spec);
+  return run(&spec, violations_file);
 }

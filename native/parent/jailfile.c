@@ -23,7 +23,7 @@ enum {
   T_SECCOMP_POLICY = 15, T_SECCOMP_FLAGS = 17, T_PRELOAD_LIBRARY = 19, T_PRELOAD_TIMEOUT_MS = 20,
   T_PRESERVE_FDS = 21, T_FS = 22, T_LANDLOCK = 23, T_RLIMIT = 24, T_CGROUP = 25, T_TIME_LIMIT_MS = 26,
   T_PID_FILE = 27, T_SYSCALL_NAME = 28, T_SECCOMP_TIMING = 29, T_FORWARD_SIGNALS = 30,
-  T_KEEP_SESSION = 31, T_LAST = 31
+  T_KEEP_SESSION = 31, T_POLICY_SOURCE = 32, T_LAST = 32
 };
 /* Inside T_FS (1, format 1's "enabled", follows from CLONE_NEWNS). */
 enum { FS_PROPAGATION = 2, FS_ROOT_MODE = 3, FS_ROOT = 4, FS_MOUNT = 5, FS_LAST = 5 };
@@ -388,7 +388,8 @@ static int decode_payload(struct dec *d, const uint8_t *p, size_t len) {
   int rc;
   struct tsjail_jf_name *names = NULL;
   while ((rc = next(d, &c, &r)) == 1) {
-    if (r.tag == 0 || r.tag > T_LAST || r.tag == 16 || r.tag == 18) return bad(d, "unknown record %u", r.tag);
+    if (r.tag == 0 || r.tag > T_LAST || r.tag == 16 || r.tag == 18 || (r.tag == T_POLICY_SOURCE && s->format_version < 3))
+      return bad(d, "unknown record %u", r.tag);
     if (r.tag != T_ARG && r.tag != T_ENV && r.tag != T_RLIMIT && r.tag != T_SYSCALL_NAME && once(d, &seen, r.tag, "top-level"))
       return -1;
     switch (r.tag) {
@@ -536,6 +537,12 @@ static int decode_payload(struct dec *d, const uint8_t *p, size_t len) {
       case T_SECCOMP_TIMING: if (u8v(d, &r, "seccomp timing", TSJAIL_TIMING_PRELOAD, &s->timing)) return -1; break;
       case T_FORWARD_SIGNALS: if (u8v(d, &r, "signal forwarding", 1, &s->forward_signals)) return -1; break;
       case T_KEEP_SESSION: if (u8v(d, &r, "keepSession", 1, &s->keep_session)) return -1; break;
+      case T_POLICY_SOURCE:
+        if (r.len == 0 || r.len > TSJAIL_MAX_POLICY_SOURCE)
+          return bad(d, "carried policy of %u bytes (1 to %u)", r.len, TSJAIL_MAX_POLICY_SOURCE);
+        if (!(s->policy_source = str(d, &r, "carried policy"))) return -1;
+        s->policy_source_len = r.len;
+        break;
     }
   }
   if (rc < 0) return -1;
@@ -599,11 +606,13 @@ int tsjail_spec_parse(const uint8_t *buf, size_t len, struct tsjail_spec *s, cha
   s->runtime_abi = get32(buf + 16);
   uint32_t plen = get32(buf + 20);
   uint32_t pcrc = get32(buf + 24);
-  if (s->format_version != TSJAIL_JF_FORMAT_VERSION || s->runtime_abi != TSJAIL_JF_RUNTIME_ABI) {
+  if (s->format_version < TSJAIL_JF_OLDEST_FORMAT_VERSION || s->format_version > TSJAIL_JF_FORMAT_VERSION ||
+      s->runtime_abi != TSJAIL_JF_RUNTIME_ABI) {
     snprintf(msg, cap,
-             "jail file format %u (runtime ABI %u), this tsjail reads format %d (runtime ABI %d): "
+             "jail file format %u (runtime ABI %u), this tsjail reads formats %d-%d (runtime ABI %d): "
              "save the jail again with this version's tsjail",
-             s->format_version, s->runtime_abi, TSJAIL_JF_FORMAT_VERSION, TSJAIL_JF_RUNTIME_ABI);
+             s->format_version, s->runtime_abi, TSJAIL_JF_OLDEST_FORMAT_VERSION, TSJAIL_JF_FORMAT_VERSION,
+             TSJAIL_JF_RUNTIME_ABI);
     return TSJAIL_JF_VERSION;
   }
   if (hsize != TSJAIL_JF_HEADER_SIZE) {

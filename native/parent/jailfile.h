@@ -25,7 +25,9 @@ extern "C" {
 #endif
 
 #define TSJAIL_JF_MAGIC "TSJLFILE"
-#define TSJAIL_JF_FORMAT_VERSION 2
+#define TSJAIL_JF_FORMAT_VERSION 3
+/* Format 3 only added tag 32 (the carried policy): format 2 files still read. */
+#define TSJAIL_JF_OLDEST_FORMAT_VERSION 2
 /* Bumped when the runtime's meaning of a field changes (steps, structs, filters). */
 #define TSJAIL_JF_RUNTIME_ABI 2
 #define TSJAIL_JF_HEADER_SIZE 32
@@ -45,6 +47,7 @@ extern "C" {
 #define TSJAIL_MAX_TIME_LIMIT_MS 2147483647L
 #define TSJAIL_MAX_PRELOAD_TIMEOUT_MS 600000
 #define TSJAIL_MAX_SYSCALL_NAMES 4096
+#define TSJAIL_MAX_POLICY_SOURCE (16u << 20)  /* bytes of the carried policy (tag 32) */
 
 enum tsjail_jf_result {
   TSJAIL_JF_OK = 0,
@@ -116,6 +119,11 @@ struct tsjail_spec {
   int keep_session;      /* no setsid: the jail keeps the launcher's controlling terminal */
   const struct tsjail_jf_name *names;
   size_t n_names;
+  /* The policy the filter was compiled from, as the TS layer wrote it (JSON: its files and
+   * compile options), or NULL. Opaque here: tsjail-exec copies it into a violation record for
+   * `tsjail explain`; native code never reads policy text. */
+  const char *policy_source;
+  size_t policy_source_len;
 
   void **pool; /* every allocation above */
   size_t n_pool, cap_pool;

@@ -10,6 +10,7 @@ import { JailError } from '../jail/errors';
 import { SpecError } from '../jail/validate';
 import { specErrorLine } from './run-fields';
 import { encodeJailFile } from '../jail/jailfile';
+import { carriedPolicyJson } from '../jail/violation-record';
 import type { JailSpec } from '../jail/spec';
 import { UsageError } from './errors';
 import type { RunRequest } from './run-options';
@@ -23,7 +24,9 @@ import { writeFileAtomically } from '../node/atomic-write';
 export async function saveJailFile(file: string, spec: JailSpec, request: RunRequest, io: RunIo): Promise<number> {
   let bytes: Uint8Array;
   try {
-    bytes = encodeJailFile(spec, { forwardSignals: request.forwardSignals });
+    // The policy rides along so that `tsjail explain` can report a tsjail-exec violation in full.
+    const policySource = await carriedPolicyJson(spec);
+    bytes = encodeJailFile(spec, { forwardSignals: request.forwardSignals, policySource });
   } catch (e) {
     if (e instanceof JailError) {
       io.stderr.write(`tsjail: ${describeJailError(e)}\n`);

@@ -12,6 +12,7 @@ import { registerRun } from './run';
 import { registerPackJail } from './pack-jail';
 import { registerLearn } from './learn';
 import { registerExecPath } from './exec-path';
+import { registerExplain } from './explain';
 import { registerLsp } from './lsp';
 import { registerConvert } from './convert';
 import pkg from '../../package.json';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerPackJail(program);
   registerLearn(program);
   registerExecPath(program);
+  registerExplain(program);
   registerLsp(program);
   registerConvert(program);
   return program;

@@ -19,7 +19,9 @@ import { auditArch } from './arch';
 export { auditArch } from './arch';
 
 export const JAILFILE_MAGIC = 'TSJLFILE';
-export const JAILFILE_FORMAT_VERSION = 2;
+export const JAILFILE_FORMAT_VERSION = 3;
+/** The oldest format the reader still takes: format 3 only added tag 32. */
+export const JAILFILE_OLDEST_FORMAT_VERSION = 2;
 /** Bumped with native/parent/jailfile.h's TSJAIL_JF_RUNTIME_ABI. */
 export const JAILFILE_RUNTIME_ABI = 2;
 export const JAILFILE_HEADER_SIZE = 32;
@@ -33,7 +35,7 @@ const T = {
   UID_MAP: 11, GID_MAP: 12, CAPS: 13, NO_NEW_PRIVS: 14, SECCOMP_POLICY: 15, SECCOMP_FLAGS: 17,
   PRELOAD_LIBRARY: 19, PRELOAD_TIMEOUT_MS: 20, PRESERVE_FDS: 21, FS: 22, LANDLOCK: 23, RLIMIT: 24,
   CGROUP: 25, TIME_LIMIT_MS: 26, PID_FILE: 27, SYSCALL_NAME: 28, SECCOMP_TIMING: 29, FORWARD_SIGNALS: 30,
-  KEEP_SESSION: 31,
+  KEEP_SESSION: 31, POLICY_SOURCE: 32,
 } as const;
 // Inside FS (1, format 1's "enabled", follows from the mount namespace).
 const FS = { PROPAGATION: 2, ROOT_MODE: 3, ROOT: 4, MOUNT: 5 } as const;
@@ -186,6 +188,12 @@ export interface JailFileOptions {
   forwardSignals?: boolean;
   /** Who makes the jail (default ids) and where the preload library is (tests substitute it). */
   host?: DecideHost;
+  /**
+   * The policy the filter was compiled from, as ts/jail/violation-record.ts encodes it (its
+   * files and compile options, JSON): tsjail-exec copies it, unread, into a violation record
+   * so that `tsjail explain` can name the rule. Native code never parses it.
+   */
+  policySource?: string;
 }
 
 /** The payload records of a spec and its decisions. */
@@ -255,6 +263,7 @@ function encodePayload(spec: JailSpec, d: Decided, opts: JailFileOptions): Uint8
   r.u8(T.FORWARD_SIGNALS, opts.forwardSignals ?? true);
   // Only when asked: a file without it keeps the default (a new session) on every reader.
   if (spec.keepSession) r.u8(T.KEEP_SESSION, true);
+  if (spec.seccomp && opts.policySource !== undefined) r.str(T.POLICY_SOURCE, opts.policySource);
   return r.done();
 }
 
