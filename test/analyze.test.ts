@@ -278,6 +278,30 @@ async function meaningMismatches(ir: PolicyIR, program: Uint8Array, label: strin
   return out;
 }
 
+describe('several arches', () => {
+  test('each arch\'s IR with its own numbers; a diagnostic one arch makes names it, one both make appears once', async () => {
+    const text = 'read: 1\nopen: 1\nwrite: arg0 == NOPE\n';
+    const r = await analyzePolicy(text, { arch: 'x86_64,aarch64', path: 'p.policy' });
+    expect(r.arch).toBe('x86_64,aarch64');
+    expect(r.ir).toBeNull();
+    expect(r.arches!.map((a) => a.arch)).toEqual(['x86_64', 'aarch64']);
+    // read is 0 on x86_64 and 63 on aarch64: each IR resolved on its own arch.
+    expect(r.arches!.map((a) => a.ir!.syscalls.find((s) => s.name === 'read')!.nr)).toEqual([0, 63]);
+    expect(r.arches!.map((a) => a.ir!.syscalls.some((s) => s.name === 'open'))).toEqual([true, false]);
+    const byCode = (code: number) => r.diagnostics.filter((d) => d.code === code).map((d) => d.arch);
+    expect(byCode(DiagnosticCode.NonexistentSyscall)).toEqual(['aarch64']);
+    expect(byCode(DiagnosticCode.InvalidConstant)).toEqual(['x86_64,aarch64']);
+    expect(r.ok).toBe(false);
+  });
+
+  test('one arch: no `arches`, no arch on diagnostics (the editor\'s path)', async () => {
+    const r = await analyzePolicy('read: 1\nwrite: arg0 == NOPE\n', X86_64);
+    expect(r.arches).toBeUndefined();
+    expect(r.ir).not.toBeNull();
+    expect(r.diagnostics.map((d) => d.arch)).toEqual([undefined]);
+  });
+});
+
 describe('the IR means what the program does', () => {
   test('crafted policies, several arches and options', async () => {
     const cases: Array<[string, string, object]> = [

@@ -30,6 +30,7 @@ beforeAll(() => {
   writeFileSync(file('typo.policy'), `read[arch=x86_65]: 1\n${NEEDED}`);
   writeFileSync(file('clean.policy'), `read: 1\n${NEEDED}`);
   writeFileSync(file('syntax.policy'), 'read: 1\nwrite: arg0 == %\n');
+  writeFileSync(file('multi.policy'), `open: 1\nread: arg0 > 0xffffffff\nptrace: 1\n${NEEDED}`);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +70,27 @@ describe('tsjail lint', () => {
     });
     expect(out.map((f) => f.code)).toEqual([6009, 6001, 6004]);
     expect(out[1].fix).toBeUndefined();
+  });
+
+  test('--arch A,B: a finding only some arches make says which, in the line and in the JSON; the others once', () => {
+    const r = tsjail(['lint', file('multi.policy'), '--arch', 'x86_64,i386,aarch64']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    const p = file('multi.policy');
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${p}:1:1: error 2001: nonexistent syscall "open" .* \\(on aarch64\\)$`)),
+      `${p}:2:7: warning 6005: this rule never matches: its condition holds for no call (on i386)`,
+      expect.stringMatching(new RegExp(`^${p}:3:9: warning 6001: ptrace is allowed without conditions: .* \\(on x86_64,i386\\)$`)),
+    ]);
+    const json = JSON.parse(tsjail(['lint', file('multi.policy'), '--arch', 'x86_64,i386,aarch64', '--format', 'json']).stdout);
+    expect(json.map((f: { code: number; arch?: string }) => [f.code, f.arch])).toEqual([[2001, 'aarch64'], [6005, 'i386'], [6001, 'x86_64,i386']]);
+    expect(json[1].message).toBe('this rule never matches: its condition holds for no call (on i386)');
+    // Where every linted arch makes it, a finding names no arch.
+    const both = JSON.parse(tsjail(['lint', file('warn.policy'), '--arch', 'x86_64,i386', '--format', 'json']).stdout);
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.filter((f: { arch?: string }) => f.arch !== undefined)).toEqual([]);
+    expect(new Set(both.map((f: { code: number; line: number }) => `${f.code}@${f.line}`)).size).toBe(both.length);
   });
 
   test('a policy error: file:line:col in the line, exit 1, no stack', () => {

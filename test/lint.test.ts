@@ -189,6 +189,40 @@ describe('lint: one row per rule', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual([DiagnosticCode.UnknownArchTag, DiagnosticCode.InvalidConstant]);
   });
 
+  test('several arches: a finding only some arches make names them; one every arch makes appears once, without', async () => {
+    // `open` is missing on aarch64; `arg0 > 0xffffffff` can hold on x86_64 only; ptrace: 1 is
+    // dangerous wherever the policy resolves; the [arch=] typo is the same text everywhere.
+    const text = `read: arg0 > 0xffffffff\nptrace: 1\nwrite[arch=x86_65]: 1\n${NEEDED}`;
+    const r = await lint(text, 'x86_64,i386');
+    expect(r.arch).toBe('x86_64,i386');
+    const dead = r.diagnostics.filter((d) => d.code === DiagnosticCode.RuleNeverMatches);
+    expect(dead.map((d) => [d.arch, d.line])).toEqual([['i386', 1]]);
+    expect(dead[0].formatted.split('\n')[0]).toMatch(/ \(on i386\)$/);
+    for (const code of [DiagnosticCode.DangerousCall, DiagnosticCode.UnknownArchTag]) {
+      const found = r.diagnostics.filter((d) => d.code === code);
+      expect([code, found.length, found[0].arch]).toEqual([code, 1, 'x86_64,i386']);
+      expect(found[0].formatted).not.toMatch(/\(on /);
+    }
+    // File order, whichever arch made a finding.
+    const lines = r.diagnostics.map((d) => d.line!);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+
+  test('several arches: a syscall one arch lacks is an error for that arch only; `all` keeps every arch', async () => {
+    const text = `open: 1\nread: 1\n${NEEDED}`;
+    const two = await lint(text, 'x86_64,aarch64');
+    expect(two.ok).toBe(false);
+    const missing = two.diagnostics.filter((d) => d.code === DiagnosticCode.NonexistentSyscall);
+    expect(missing.map((d) => [d.arch, d.line, d.severity])).toEqual([['aarch64', 1, 'error']]);
+    const all = await lint(text, 'all');
+    expect(all.arch.split(',').sort()).toEqual(['aarch64', 'arm', 'i386', 'riscv64', 'x86_64']);
+    expect(all.diagnostics.filter((d) => d.code === DiagnosticCode.NonexistentSyscall).map((d) => d.arch)).toEqual(['aarch64,riscv64']);
+    // One arch: the result as before, no arch on any finding.
+    const one = await lint(`ptrace: 1\n${NEEDED}`);
+    expect(one.arch).toBe('x86_64');
+    expect(one.diagnostics.map((d) => d.arch)).toEqual([undefined]);
+  });
+
   test('findings in an included file name that file', async () => {
     const r = await lintPolicy('@include ./common.policy\n' + NEEDED, {
       arch: 'x86_64', path: '/p/main.policy', files: { '/p/common.policy': 'read: arg0 == 1\nread: arg0 == 1\n' },

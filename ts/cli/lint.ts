@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { Diagnostic, Suggestion, lintPolicy } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
-import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArch } from './common';
+import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArchList } from './common';
 import { EXIT_FAILURE, ExitStatus, PolicyFailure } from './errors';
 import { readInput, writeOutput } from './io';
 
@@ -24,12 +24,20 @@ export interface LintFinding {
   code: number;
   severity: 'error' | 'warning';
   message: string;
+  /**
+   * Several arches (--arch A,B or all): the arches that make this finding, comma-separated;
+   * absent when every linted arch makes it. The message then ends with `(on ARCHES)`.
+   */
+  arch?: string;
   /** The first suggested fix, as the core gives it: apply all its edits at once. */
   fix?: Suggestion;
 }
 
-/** A diagnostic as a finding; one without a position (a request-level error) is placed at the file's start. */
-export function toFinding(d: Diagnostic, path: string): LintFinding {
+/**
+ * A diagnostic as a finding; one without a position (a request-level error) is placed at the
+ * file's start. `arches`: every arch linted (a finding they all make names none).
+ */
+export function toFinding(d: Diagnostic, path: string, arches?: string): LintFinding {
   const f: LintFinding = {
     file: d.file ?? path,
     line: d.line ?? 1,
@@ -40,6 +48,10 @@ export function toFinding(d: Diagnostic, path: string): LintFinding {
     severity: d.severity,
     message: d.message,
   };
+  if (d.arch !== undefined && d.arch !== arches) {
+    f.arch = d.arch;
+    f.message = `${d.message} (on ${d.arch})`;
+  }
   if (d.suggestions && d.suggestions.length > 0) f.fix = d.suggestions[0];
   return f;
 }
@@ -49,7 +61,7 @@ export function findingLine(f: LintFinding): string {
 }
 
 async function run(policies: string[], opts: LintCliOptions): Promise<void> {
-  const arch = await resolveArch(opts.arch);
+  const arch = await resolveArchList(opts.arch);
   const map = includeMapOf(opts);
   const compileOpts = policyCompileOptions(opts);
   const all: LintFinding[] = [];
@@ -57,7 +69,7 @@ async function run(policies: string[], opts: LintCliOptions): Promise<void> {
     const input = await readInput(policy);
     if (input.kind === 'bpf') throw new PolicyFailure(`${input.path} is a BPF program; lint takes policy text`);
     const r = await lintPolicy(input.text, { arch, path: input.path, files: fileResolver(map), ...compileOpts });
-    all.push(...r.diagnostics.map((d) => toFinding(d, input.path)));
+    all.push(...r.diagnostics.map((d) => toFinding(d, input.path, r.arch)));
   }
   if (opts.format === 'json') await writeOutput(undefined, JSON.stringify(all, null, 2) + '\n');
   else if (all.length > 0) await writeOutput(undefined, all.map(findingLine).join('\n') + '\n');
@@ -71,7 +83,8 @@ export function registerLint(program: Command): void {
     .description('Report a policy\'s errors and warnings and the lint findings: dangerous calls allowed without ' +
       'conditions, mmap/mprotect without W^X, rules that never match, repeat or widen earlier ones, unknown ' +
       '[arch=...] names, the ambiguous `EXPR; return N`, calls every program needs but the policy lacks, ' +
-      'clone3 answered with EPERM. One line per finding: file:line:col: severity code: message (codes in docs/lint.md).\n\n' +
+      'clone3 answered with EPERM. One line per finding: file:line:col: severity code: message (codes in docs/lint.md). ' +
+      '--arch also takes a list (x86_64,aarch64) or all: each arch is linted, and a finding only some make ends with (on ARCHES).\n\n' +
       'Exit 0: no errors (warnings allowed); 1: errors; 2: usage errors.')
     .argument('<policy...>', 'policy files (- for stdin)')
     .addOption(new Option('--format <format>', 'text, or json: [{file, line, column, endLine, endColumn, code, severity, message, fix?}]')

@@ -4,6 +4,7 @@
 // comparison. This layer only moves the result into typed objects (u64 values become bigints).
 
 import type { ActionName } from './abi';
+import { archNoted } from './compile';
 import { withCore } from './core';
 import { Diagnostic, SourceRange } from './diagnostics';
 import { PolicyFiles, PolicyOptions, prepareRequest, requestFlags } from './request';
@@ -81,17 +82,23 @@ export interface PolicyIR {
 export interface PolicyAnalysis {
   /** No errors (warnings allowed). */
   ok: boolean;
-  /** Canonical arch name ('' when the arch is unknown: see the diagnostics). */
+  /** Canonical arch name ('' when the arch is unknown: see the diagnostics); several arches: their names, comma-separated. */
   arch: string;
   /** Paths of every file read, the main policy first. */
   files: string[];
-  /** Errors and warnings: file order, host problems (unreadable files) first. */
+  /**
+   * Errors and warnings: file order, host problems (unreadable files) first. Several arches:
+   * each distinct diagnostic once, its `arch` naming the arches that report it.
+   */
   diagnostics: Diagnostic[];
   /**
    * The IR; with errors, what resolved (the statements with errors are left out). null for an
-   * unknown arch, with `checkOnly`, or when the input never reached the core.
+   * unknown arch, with `checkOnly`, when the input never reached the core, and for several
+   * arches (see `arches`).
    */
   ir: PolicyIR | null;
+  /** Several arches (`arch: 'x86_64,aarch64'` or `'all'`, which here keeps every arch): each one's IR, in order. */
+  arches?: Array<{ arch: string; ir: PolicyIR | null }>;
 }
 
 /** [start, end, line, column, endLine, endColumn], as wasm/assembly/irdump.ts writes spans. */
@@ -100,7 +107,7 @@ interface CoreComparison { arg: number; op: ComparisonOp; value: string; mask?: 
 interface CoreRule { action: number; file: number; span: CoreSpan; clauses: CoreComparison[][] }
 /** The IR as the core's analyze export writes it (wasm/assembly/irdump.ts). */
 export interface CoreIR extends Omit<PolicyIR, 'syscalls'> { files: string[]; actions: IRAction[]; syscalls: Array<Omit<IRSyscall, 'rules'> & { rules: CoreRule[] }> }
-interface CoreAnalysis { ok: boolean; arch: string; ir: CoreIR | null; diagnostics: Diagnostic[] }
+interface CoreAnalysis { ok: boolean; arch: string; ir: CoreIR | null; arches?: Array<{ arch: string; ir: CoreIR | null }>; diagnostics: Diagnostic[] }
 
 function range(file: string, s: CoreSpan): SourceRange {
   return { file, start: s[0], end: s[1], line: s[2], column: s[3], endLine: s[4], endColumn: s[5] };
@@ -143,12 +150,14 @@ export async function analyzePolicy(source: string | PolicyFiles, options: Analy
   const core = req.core;
   if (!core) return { ok: false, arch: '', files: req.files, diagnostics: req.diagnostics, ir: null };
   const r = JSON.parse(await withCore((c) => c.analyze(core.files, core.arch, core.flags, core.defaultAction))) as CoreAnalysis;
-  const diagnostics = [...req.diagnostics, ...r.diagnostics];
-  return {
+  const diagnostics = [...req.diagnostics, ...r.diagnostics.map((d) => archNoted(d, r.arch))];
+  const out: PolicyAnalysis = {
     ok: r.ok && !diagnostics.some((d) => d.severity === 'error'),
     arch: r.arch,
     files: req.files,
     diagnostics,
     ir: r.ir ? typedIR(r.ir) : null,
   };
+  if (r.arches) out.arches = r.arches.map((a) => ({ arch: a.arch, ir: a.ir ? typedIR(a.ir) : null }));
+  return out;
 }

@@ -197,6 +197,8 @@ export function diff(filesOld: string, filesNew: string, arch: string, flags: u3
  */
 export function analyze(files: string, arch: string, flags: u32, defaultAction: string): string {
   arenaEnter();
+  const multi = multiFrontEnds(files, arch, flags, defaultAction, true);
+  if (multi != null) return released(analyzeMulti(multi, flags));
   const fe = frontEnd(files, arch, flags, defaultAction);
   const ir = fe.partialIR;
   return released(new JsonObject()
@@ -208,16 +210,54 @@ export function analyze(files: string, arch: string, flags: u32, defaultAction: 
 }
 
 /**
+ * analyze for several arches: `ir` null, `arches` each arch's {arch, ir}, the diagnostics
+ * merged as compile merges them (one entry per distinct diagnostic, `arch` naming the arches
+ * that report it).
+ */
+function analyzeMulti(m: MultiFront, flags: u32): string {
+  const items = new Array<string>();
+  for (let i = 0; i < m.fronts.length; i++) {
+    const fe = m.fronts[i];
+    const ir = fe.partialIR;
+    items.push(new JsonObject()
+      .str('arch', fe.arch!.name)
+      .raw('ir', ir != null && (flags & FLAG_CHECK_ONLY) == 0 ? irJson(ir, fe.sources) : 'null')
+      .toString());
+  }
+  return new JsonObject()
+    .bool('ok', !multiHasErrors(m))
+    .str('arch', multiArchName(m))
+    .raw('ir', 'null')
+    .raw('arches', jsonArray(items))
+    .raw('diagnostics', multiDiagnosticsJson(m))
+    .toString();
+}
+
+/**
  * Lint a policy (tsjail lint, lintPolicy): the front end's diagnostics (as analyze gives them),
  * then the lint findings (6xxx codes, full ranges, suggestions as fixes); the findings about
- * meaning need a policy without errors. Same arguments as compile. Returns JSON
- * {ok (no errors), arch, diagnostics[]}.
+ * meaning need a policy without errors. Same arguments as compile (several arches too: each
+ * arch is linted on its own and the findings merged, `arch` naming the arches that report
+ * each). Returns JSON {ok (no errors), arch, diagnostics[]}.
  */
 export function lint(files: string, arch: string, flags: u32, defaultAction: string): string {
   arenaEnter();
+  const returnOnMatch = (flags & FLAG_RETURN_ON_MATCH) != 0;
+  const multi = multiFrontEnds(files, arch, flags, defaultAction, true);
+  if (multi != null) {
+    for (let i = 0; i < multi.fronts.length; i++) {
+      const fe = multi.fronts[i];
+      lintPolicy(fe.sources, fe.arch!, fe.ir, returnOnMatch, fe.diags);
+    }
+    return released(new JsonObject()
+      .bool('ok', !multiHasErrors(multi))
+      .str('arch', multiArchName(multi))
+      .raw('diagnostics', multiDiagnosticsJson(multi))
+      .toString());
+  }
   const fe = frontEnd(files, arch, flags, defaultAction);
   const a = fe.arch;
-  if (a != null) lintPolicy(fe.sources, a, fe.ir, (flags & FLAG_RETURN_ON_MATCH) != 0, fe.diags);
+  if (a != null) lintPolicy(fe.sources, a, fe.ir, returnOnMatch, fe.diags);
   return released(new JsonObject()
     .bool('ok', !fe.diags.hasErrors)
     .str('arch', a != null ? a.name : '')
@@ -484,9 +524,10 @@ function isMultiArch(arch: string): bool {
  * path, unchanged). A list keeps its order, repeats dropped; `all` is every arch, in the core's
  * order, on which the policy resolves without errors (its `[arch=...]` tags are applied per
  * arch, and every name it uses exists there); when it resolves on none, all five front ends
- * are kept so their errors are reported.
+ * are kept so their errors are reported. `everyArch` (lint, analyze) keeps every arch for
+ * `all`: there, a name an arch lacks is a finding for that arch, not a reason to leave it out.
  */
-function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: string): MultiFront | null {
+function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: string, everyArch: bool = false): MultiFront | null {
   if (!isMultiArch(arch)) return null;
   const m = new MultiFront();
   if (arch == 'all') {
@@ -494,7 +535,7 @@ function multiFrontEnds(files: string, arch: string, flags: u32, defaultAction: 
     const failed: FrontEnd[] = [];
     for (let i = 0; i < l.length; i++) {
       const fe = frontEnd(files, l[i].name, flags, defaultAction);
-      if (fe.ir != null && !fe.diags.hasErrors) m.fronts.push(fe);
+      if (everyArch || (fe.ir != null && !fe.diags.hasErrors)) m.fronts.push(fe);
       else failed.push(fe);
     }
     if (m.fronts.length == 0) m.fronts = failed;
