@@ -19,7 +19,7 @@ const STARTUP = path.join(ROOT, 'policies', 'libc-startup-x86_64.policy');
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const x86 = process.arch === 'x64';
 
-const calls = () => compileFixture('../violations/calls.c', 'violation-calls', ['-Wall']);
+const calls = () => compileFixture('../violations/calls.c', 'violation-calls', ['-Wall', '-pthread']);
 
 let work = '';
 let policy = '';
@@ -29,6 +29,11 @@ const STATIC_TEXT = `${POLICY_TEXT}openat: 1\nread: 1\nclose: 1\n`;
 // The API compiles without a file resolver: the start-up set inline, `write` on line 1.
 const apiText = () => `write: arg0 == 1\nexit_group: 1\n${fs.readFileSync(STARTUP, 'utf8')}`;
 let staticPolicy = '';
+// A kill-thread rule, on line 4, and what a second thread needs; the static path's loader calls too.
+const THREAD_TEXT = `${POLICY_TEXT}prctl: kill-thread\n` +
+  'rt_sigaction: 1\nrt_sigprocmask: 1\nclone3: 1\nclone: 1\nfutex: 1\nmadvise: 1\nexit: 1\nmmap: 1\nmprotect: 1\nmunmap: 1\n' +
+  'set_robust_list: 1\nrseq: 1\nopenat: 1\nread: 1\nclose: 1\n';
+let threadPolicy = '';
 
 beforeAll(() => {
   work = tmpdir();
@@ -36,6 +41,8 @@ beforeAll(() => {
   fs.writeFileSync(policy, POLICY_TEXT, { mode: 0o644 });
   staticPolicy = path.join(work, 'static.policy');
   fs.writeFileSync(staticPolicy, STATIC_TEXT, { mode: 0o644 });
+  threadPolicy = path.join(work, 'thread.policy');
+  fs.writeFileSync(threadPolicy, THREAD_TEXT, { mode: 0o644 });
 });
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -118,6 +125,71 @@ d('tsjail run: every violation is named, decoded, located and given a fix', () =
     expect(l[1]).toMatch(/^tsjail: {3}call: statfs\(0x[0-9a-f]+/);
     expect(l[2]).toBe('tsjail:   rule: no rule: default action');
     expect(l[3]).toBe('tsjail:   suggestion: add `statfs: 1`');
+  });
+});
+
+d('kill-thread: the calling thread ends (the program goes on), and the call is named like any other', () => {
+  const USERS: Array<[string, boolean]> = hasSetpriv ? [['root', false], ['uid 65534', true]] : [['root', false]];
+  const PATHS: Array<[string, string[]]> = [['preload path', []], ['static path (-T static)', ['-T', 'static']]];
+  const suggestion = () => `the rule at ${threadPolicy}:4 (\`prctl: kill-thread\`) denies it (kill-thread): change its action, or add an allowing condition before it`;
+  for (const [who, nobody] of USERS) {
+    for (const [where, flags] of PATHS) {
+      test(`${where}, ${who}: a second thread's prctl ends that thread; main joins it and exits 7; the report names the rule`, async () => {
+        const r = await run([...flags, '-S', threadPolicy, '--', calls(), 'thread-prctl'], nobody);
+        // The program's own status and output: the thread died in its call ("thread survived"
+        // never printed), the main thread went on.
+        expect([r.status, r.stdout]).toEqual([7, 'main\njoined\n']);
+        const l = lines(r.stderr);
+        expect(l[0]).toBe('tsjail: seccomp violation: prctl (157)');
+        expect(l[1]).toMatch(/^tsjail: {3}call: prctl\(PR_SET_NAME, 0x[0-9a-f]+.*\) on x86_64; policy verdict kill-thread$/);
+        expect(l[2]).toBe(`tsjail:   rule: ${threadPolicy}:4 \`prctl: kill-thread\``);
+        expect(l[3]).toBe(`tsjail:   suggestion: ${suggestion()}`);
+        expect(l).toHaveLength(4);
+      });
+    }
+  }
+
+  test('the last thread: the process dies of it, as the kernel does (159), named', async () => {
+    const r = await run(['-S', threadPolicy, '--', calls(), 'prctl']);
+    expect([r.status, r.stdout]).toEqual([159, 'main\n']);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: prctl (157)');
+    expect(l[1]).toMatch(/policy verdict kill-thread$/);
+  });
+
+  test('the Node API: exit is the program\'s own, with violation {verdict: kill-thread, rule, suggestion}', async () => {
+    const text = `prctl: kill-thread\n${THREAD_TEXT.split('\n').slice(4).join('\n')}${apiText()}`;
+    const r = await new Jail().seccomp(text).run([calls(), 'thread-prctl']);
+    expect(r).toMatchObject({ code: 7, signal: null, reason: 'exit' });
+    expect(String(r.stdout)).toBe('main\njoined\n');
+    expect(r.violation).toMatchObject({ nr: 157, arch: 'x86_64', syscall: 'prctl', verdict: 'kill-thread', rule: 'policy:1',
+      ruleText: 'prctl: kill-thread',
+      suggestion: 'the rule at policy:1 (`prctl: kill-thread`) denies it (kill-thread): change its action, or add an allowing condition before it' });
+    expect(r.violation!.args![0]).toBe('PR_SET_NAME');
+  });
+
+  test.each([['root', false], ['uid 65534', true]] as Array<[string, boolean]>)('tsjail-exec, %s: the program goes on; the record says kill-thread; explain names the rule', async (_who, nobody) => {
+    if (nobody && !hasSetpriv) return;
+    const file = path.join(work, `thread-${nobody ? 'nobody' : 'root'}.jail`);
+    const save = await execCollect([process.execPath, BIN, 'pack-jail', '-o', file, '-S', threadPolicy, '--', calls(), 'thread-prctl']);
+    expect(save.status).toBe(0);
+    const dir = path.join(work, `thread-records-${nobody ? 'nobody' : 'root'}`);
+    fs.mkdirSync(dir, { mode: 0o777 });
+    fs.chmodSync(dir, 0o777);
+    const record = path.join(dir, 'v.json');
+    const argv = [TSJAIL_EXEC, '--violations-file', record, file];
+    const r = await execCollect(nobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv);
+    expect([r.status, r.stdout]).toEqual([7, 'main\njoined\n']);
+    const l = lines(r.stderr);
+    expect(l[0]).toBe('tsjail: seccomp violation: prctl (157)');
+    expect(l[2]).toBe(`tsjail:   verdict: kill-thread; rule: \`tsjail explain ${record}\` names it and the line to add`);
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toMatchObject({ nr: 157, ret: 0 });
+    const x = await execCollect([process.execPath, BIN, 'explain', record]);
+    expect(lines(x.stdout).slice(1)).toEqual([
+      expect.stringMatching(/^ {2}call: prctl\(PR_SET_NAME, .*policy verdict kill-thread$/),
+      `  rule: ${threadPolicy}:4 \`prctl: kill-thread\``,
+      `  suggestion: the rule at ${threadPolicy}:4 (\`prctl: kill-thread\`) denies it (kill-thread): change its action, or add an allowing condition before it`,
+    ]);
   });
 });
 

@@ -327,6 +327,9 @@ static int run(const struct tsjail_spec *spec, const char *violations_file) {
   tsjail_jail_wait(&jail, tsjail_deadline_ms(spec), sigfd, &ex);
   if (spec->permissive) print_would_deny(spec, &jail.violations);
   tsjail_jail_close(&jail);
+  /* A kill-thread verdict ended one thread: named here, the process's own end follows. */
+  if (ex.reason != TSJAIL_EXIT_VIOLATION && ex.violation_nr >= 0)
+    print_violation(spec, &ex.violation, ex.violation_ret, 0, violations_file, "exit");
   switch (ex.reason) {
     case TSJAIL_EXIT_VIOLATION:
       print_violation(spec, &ex.violation, ex.violation_ret, 0, violations_file, "exit");

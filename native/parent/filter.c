@@ -43,7 +43,9 @@ int tsjail_filter_rewrite(const struct sock_filter *prog, size_t n, uint32_t act
   if (n_prefix) memcpy(out, prefix, n_prefix * sizeof *out);
   for (size_t i = 0; i < n; i++) {
     struct sock_filter f = prog[i];
-    if (f.code == (BPF_RET | BPF_K) && (f.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS)
+    uint32_t verdict = f.k & SECCOMP_RET_ACTION_FULL;
+    if (f.code == (BPF_RET | BPF_K) &&
+        (verdict == SECCOMP_RET_KILL_PROCESS || (verdict == SECCOMP_RET_KILL_THREAD && action == SECCOMP_RET_USER_NOTIF)))
       f.k = action;
     out[n_prefix + i] = f;
   }
@@ -87,6 +89,22 @@ int tsjail_filter_fd_exception(uint32_t nr, int fd, struct sock_filter *out, siz
   return tsjail_filter_fd_action(nr, fd, SECCOMP_RET_ALLOW, out, cap);
 }
 
+int tsjail_filter_has_kill_thread(const struct sock_filter *prog, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (prog[i].code == (BPF_RET | BPF_K) && (prog[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD) return 1;
+  return 0;
+}
+
+/* No arch test: the number exists on none, and a compat call restarted as it (an i386 call
+ * on x86_64) must end its thread too. */
+int tsjail_filter_thread_kill_prefix(struct sock_filter *out, size_t cap) {
+  if (cap < 3) return -1;
+  out[0] = LD(OFF_NR);
+  out[1] = JEQ(TSJAIL_THREAD_KILL_NR, 0, 1);
+  out[2] = RET(SECCOMP_RET_KILL_THREAD);
+  return 3;
+}
+
 int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap) {
   if (cap < 6) return -1;
   out[0] = LD(OFF_ARCH);
@@ -100,12 +118,16 @@ int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap) {
 
 /* A copy of the policy whose kill-process and user-notify verdicts become `action`: in the
  * exact filter neither may stay as is (there is no listener on it; a user-notify would be
- * ENOSYS, and the gate treats the policy's own user-notify as a violation too). */
+ * ENOSYS, and the gate treats the policy's own user-notify as a violation too). With
+ * violations reported (`action` TRACE) its kill-thread verdicts too, so that the gate's
+ * notification outranks them and the supervisor names the call before it ends the thread. */
 static void copy_verdicts(const struct sock_filter *prog, size_t n, uint32_t action, struct sock_filter *out) {
   for (size_t i = 0; i < n; i++) {
     struct sock_filter f = prog[i];
     uint32_t verdict = f.k & SECCOMP_RET_ACTION_FULL;
-    if (f.code == (BPF_RET | BPF_K) && (verdict == SECCOMP_RET_KILL_PROCESS || verdict == SECCOMP_RET_USER_NOTIF))
+    if (f.code == (BPF_RET | BPF_K) &&
+        (verdict == SECCOMP_RET_KILL_PROCESS || verdict == SECCOMP_RET_USER_NOTIF ||
+         (verdict == SECCOMP_RET_KILL_THREAD && action == SECCOMP_RET_TRACE)))
       f.k = action;
     out[i] = f;
   }

@@ -479,6 +479,12 @@ static int stage_filters(struct launch *l) {
   uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int np = 0, n;
   if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
+  /* Reported kill-thread verdicts: the supervisor ends the thread through this prefix. */
+  if (l->listener && s->report && !s->permissive && tsjail_filter_has_kill_thread(s->policy, s->n_policy)) {
+    int nk = tsjail_filter_thread_kill_prefix(l->prefix + np, (size_t)(PREFIX_CAP - np));
+    if (nk < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
+    np += nk;
+  }
   if (l->mode == TSJAIL_MODE_PRELOAD) {
     int nc = tsjail_filter_fd_action(SYS_close, l->status[1], SECCOMP_RET_USER_NOTIF, l->prefix + np, (size_t)(PREFIX_CAP - np));
     if (nc < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
@@ -993,7 +999,9 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
   out->violation_nr = j->violations.first_nr;
   out->violation = j->violations.first;
   out->violation_ret = j->violations.first_ret;
-  if (out->violation_nr >= 0) out->reason = TSJAIL_EXIT_VIOLATION;
+  /* A kill-thread verdict ends a thread only: the violation is reported, the process may live
+   * on and end as it will (or of SIGSYS, when that thread was its last, as the kernel does). */
+  if (out->violation_nr >= 0 && (j->violations.killed_process || out->signal == SIGSYS)) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
   else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)
     out->reason = TSJAIL_EXIT_MEMORY_LIMIT;

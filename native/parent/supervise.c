@@ -8,6 +8,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -16,6 +20,7 @@
 
 #include "../common/arch.h"
 #include "bpf_eval.h"
+#include "filter.h"
 #include "mediate.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_RECV
@@ -117,7 +122,18 @@ void tsjail_decide_by_policy(void *ctx, const struct seccomp_notif *n, struct ts
       out->kind = TSJAIL_DECIDE_ERRNO;
       out->value = ENOSYS;
       break;
-    default: /* kill-process, kill-thread, trap, user-notify: the call must not run */
+    case SECCOMP_RET_KILL_THREAD:
+      /* The thread alone, as the kernel would have; in the preload window the process, as
+       * for every verdict that denies a call there (docs/runtime.md). */
+      out->record = 1;
+      if (d->window && d->window->open) {
+        out->kind = TSJAIL_DECIDE_KILL;
+        tsjail_window_killed(d->window, n);
+      } else {
+        out->kind = TSJAIL_DECIDE_KILL_THREAD;
+      }
+      break;
+    default: /* kill-process, trap, user-notify: the call must not run */
       out->kind = TSJAIL_DECIDE_KILL;
       out->record = 1;
       if (d->window) tsjail_window_killed(d->window, n);
@@ -164,7 +180,8 @@ void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const str
     v->n_log++;
     return;
   }
-  if (d->kind != TSJAIL_DECIDE_KILL) return;
+  if (d->kind != TSJAIL_DECIDE_KILL && d->kind != TSJAIL_DECIDE_KILL_THREAD) return;
+  if (d->kind == TSJAIL_DECIDE_KILL) v->killed_process = 1;
   if (v->first_nr < 0) {
     v->first_nr = n->data.nr;
     v->first = n->data;
@@ -204,6 +221,69 @@ static void kill_notifying(int listener, const struct seccomp_notif *n) {
   respond(listener, n->id, 0, -ENOSYS, 0);
 }
 
+/* Make a thread stopped in a ptrace stop restart its interrupted call as
+ * TSJAIL_THREAD_KILL_NR. x86_64: the restart copies orig_rax back (after this stop) and
+ * re-executes the syscall instruction; aarch64: the restart already rewound the pc (before
+ * the stop) and `svc` reads the number from x8. 0, or -1. */
+static int restart_as_thread_kill(pid_t tid) {
+  struct user_regs_struct regs;
+  struct iovec io = {&regs, sizeof regs};
+  if (ptrace(PTRACE_GETREGSET, tid, (void *)1 /* NT_PRSTATUS */, &io)) return -1;
+#if defined(__x86_64__)
+  regs.orig_rax = TSJAIL_THREAD_KILL_NR;
+#elif defined(__aarch64__)
+  regs.regs[8] = TSJAIL_THREAD_KILL_NR;
+#else
+  return -1;
+#endif
+  return ptrace(PTRACE_SETREGSET, tid, (void *)1, &io) ? -1 : 0;
+}
+
+/* End the notifying thread alone, as SECCOMP_RET_KILL_THREAD does (1 when the whole process
+ * had to be killed instead, else 0): the program's other
+ * threads run on, and only the last live thread's end ends the process. No signal can do it
+ * (a fatal signal ends the whole thread group), so we take the thread out of its wait for
+ * our answer with PTRACE_INTERRUPT (the kernel withdraws the notification and sets the call
+ * up to restart, -ERESTARTSYS), change the number of the call it restarts to
+ * TSJAIL_THREAD_KILL_NR, which the filter's thread-kill prefix (filter.h) answers with
+ * KILL_THREAD, and detach. The call never runs: if a step fails, or the thread stops for
+ * anything but our interrupt (a signal to deliver first), the whole process is killed. */
+static int end_thread(int listener, const struct seccomp_notif *n) {
+  pid_t tid = (pid_t)n->pid;
+  __u64 id = n->id;
+  if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_O_EXITKILL)) {
+    kill_notifying(listener, n);
+    return 1;
+  }
+  /* Seized after the check: the thread is the one still blocked in this notification. */
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0 || ptrace(PTRACE_INTERRUPT, tid, 0, 0)) {
+    ptrace(PTRACE_DETACH, tid, 0, 0);
+    kill_notifying(listener, n);
+    return 1;
+  }
+  int st = 0;
+  pid_t got;
+  while ((got = waitpid(tid, &st, __WALL)) < 0 && errno == EINTR) {
+  }
+  if (got != tid || !WIFSTOPPED(st)) return 0; /* it died meanwhile (its process ended) */
+  if ((st >> 16) == PTRACE_EVENT_STOP && restart_as_thread_kill(tid) == 0) {
+    ptrace(PTRACE_DETACH, tid, 0, 0);
+    return 0;
+  }
+  /* Its call is withdrawn now, and would restart into the policy's notification again; end
+   * the process while the thread is still stopped. */
+  int fd = (int)syscall(SYS_pidfd_open, tid, TSJAIL_PIDFD_THREAD);
+  if (fd < 0 && errno == EINVAL) fd = (int)syscall(SYS_pidfd_open, tid, 0);
+  if (fd >= 0) {
+    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+    close(fd);
+  } else {
+    kill(tid, SIGKILL); /* traced and stopped: the id cannot be reused */
+  }
+  ptrace(PTRACE_DETACH, tid, 0, 0);
+  return 1;
+}
+
 /* Install our fd as the call's result in one step (SECCOMP_ADDFD_FLAG_SEND: the kernel adds
  * it and answers the notification with its number), so the caller gets exactly the file we
  * checked. If the kernel cannot add it (the caller's fd limit), the call fails with that
@@ -231,6 +311,9 @@ static void serve_one(struct tsjail_supervisor *s) {
     case TSJAIL_DECIDE_ERRNO: respond(s->listener, n.id, 0, (int32_t)-d.value, 0); break;
     case TSJAIL_DECIDE_VALUE: respond(s->listener, n.id, 0, 0, d.value); break;
     case TSJAIL_DECIDE_KILL: kill_notifying(s->listener, &n); break;
+    case TSJAIL_DECIDE_KILL_THREAD:
+      if (end_thread(s->listener, &n)) d.kind = TSJAIL_DECIDE_KILL;
+      break;
     case TSJAIL_DECIDE_ADDFD: send_fd(s->listener, n.id, (int)d.value, d.fd_flags); break;
   }
   if (d.record && s->record) s->record(s->record_ctx, &n, &d);

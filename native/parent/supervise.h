@@ -30,6 +30,7 @@ extern "C" {
 
 enum tsjail_decision_kind {
   TSJAIL_DECIDE_KILL,     /* SIGKILL the process: the call never runs */
+  TSJAIL_DECIDE_KILL_THREAD, /* end the calling thread alone (the policy's kill-thread): the call never runs */
   TSJAIL_DECIDE_CONTINUE, /* let the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
   TSJAIL_DECIDE_ERRNO,    /* fail the call with -value (0-4095) without running it */
   TSJAIL_DECIDE_VALUE,    /* return value without running the call */
@@ -82,6 +83,7 @@ struct tsjail_would_deny {
 struct tsjail_violations {
   int first_nr; /* -1 */
   unsigned count;
+  int killed_process; /* a violation killed the whole process (not only a thread) */
   struct seccomp_data first; /* valid when first_nr >= 0 */
   uint32_t first_ret;        /* the policy's verdict for it (SECCOMP_RET_KILL_PROCESS, ..._THREAD...) */
   /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict,

@@ -133,7 +133,8 @@ export async function runJail(request: RunRequest, spec: JailSpec, io: RunIo): P
       const name = v.syscall ?? 'unknown syscall';
       io.stderr.write(`tsjail: seccomp violation: ${name} (${v.nr})\n`);
       for (const line of violationDetail(v)) io.stderr.write(`tsjail: ${line}\n`);
-      return 128 + osConstants.signals.SIGSYS;
+      // A kill-thread verdict ended one thread; the program went on and its status is its own.
+      if (exit.reason === 'violation') return 128 + osConstants.signals.SIGSYS;
     }
     if (exit.signal === 'SIGSYS') {
       // The kernel's own kill (no supervisor, or a call only the preload's exact filter denies):

@@ -19,7 +19,7 @@ export interface ViolationFacts {
   arch: number;
   args: ReadonlyArray<bigint | number>;
   ip?: bigint | number;
-  /** The policy's SECCOMP_RET_* for the call, when the runtime knows it (0 = unknown). */
+  /** The policy's SECCOMP_RET_* for the call, when the runtime knows it (absent = unknown: kill-process is assumed; 0 is SECCOMP_RET_KILL_THREAD). */
   ret?: number;
 }
 
@@ -33,7 +33,7 @@ export interface ViolationReport {
   args: string[];
   /** The six arguments as the kernel gave them. */
   rawArgs: bigint[];
-  /** 'kill-process' or 'kill-thread' (what the policy meant; the runtime killed the process). */
+  /** 'kill-process' or 'kill-thread' (what the policy meant, and what the runtime did: the process, or the calling thread). */
   verdict: string;
   /** `file:line` of the rule that decided, `no rule: default action`, `no rule: bad-arch action`, or `no source: rule unknown`. */
   rule: string;
@@ -236,7 +236,7 @@ export async function explainViolation(facts: ViolationFacts, source?: string | 
   const t = await archOf(facts.arch);
   const syscall = t?.names.get(facts.nr) ?? null;
   const args = t ? rawArgs.map((a, i) => decodeArg(t, (ARG_KINDS[syscall ?? ''] ?? [])[i], a)) : rawArgs.map(hex);
-  const verdict = facts.ret !== undefined && facts.ret !== 0 && ((facts.ret >>> 0) & RET_ACTION_FULL) >>> 0 === RET_KILL_THREAD ? 'kill-thread' : 'kill-process';
+  const verdict = facts.ret !== undefined && ((facts.ret >>> 0) & RET_ACTION_FULL) >>> 0 === RET_KILL_THREAD ? 'kill-thread' : 'kill-process';
   const report: ViolationReport = {
     nr: facts.nr, arch: t?.name ?? `audit ${hex(BigInt(facts.arch >>> 0))}`, syscall, args, rawArgs, verdict,
     rule: 'no source: rule unknown',
