@@ -1,6 +1,7 @@
 // Violation reports, field by field, on every path: tsjail run on the preload path (default)
-// and the static path (-T static), a kill in the preload window, tsjail-exec on a saved jail,
-// and the Node API (policy text, and bytes alone). A small C program makes one denied call
+// and the static path (-T static), a kill in the preload window, tsjail-exec on a saved jail
+// (its record explained by `tsjail explain`), and the Node API (policy text, and bytes alone);
+// kill-thread verdicts on all of them, with a second thread that dies while the program goes on. A small C program makes one denied call
 // with known arguments (test/fixtures/violations/calls.c), so each decoded argument, the rule
 // and the suggestion can be asserted exactly. x86_64 only: the policies include the x86_64
 // libc start-up set, and one case makes an i386 call through int 0x80.
@@ -11,7 +12,7 @@ import { Jail } from '../ts/jail/jail';
 import { JailError } from '../ts/jail/errors';
 import { compilePolicyOrThrow } from '../ts/policy/index';
 import { explainViolation, decodeSyscallArgs } from '../ts/policy/explain';
-import { NO_ADDON, describeUnless, tmpdir, compileFixture, ROOT, NATIVE_DIR, isRoot, execCollect, ExecResult } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, testUnless, tmpdir, compileFixture, ROOT, NATIVE_DIR, isRoot, execCollect, ExecResult } from './fixtures/jail/helpers';
 
 const BIN = path.join(ROOT, 'bin', 'tsjail');
 const TSJAIL_EXEC = path.join(NATIVE_DIR, 'tsjail-exec');
@@ -157,8 +158,10 @@ d('kill-thread: the calling thread ends (the program goes on), and the call is n
     expect(l[1]).toMatch(/policy verdict kill-thread$/);
   });
 
+  const apiThreadText = () => `prctl: kill-thread\n${THREAD_TEXT.split('\n').slice(4).join('\n')}${apiText()}`;
+
   test('the Node API: exit is the program\'s own, with violation {verdict: kill-thread, rule, suggestion}', async () => {
-    const text = `prctl: kill-thread\n${THREAD_TEXT.split('\n').slice(4).join('\n')}${apiText()}`;
+    const text = apiThreadText();
     const r = await new Jail().seccomp(text).run([calls(), 'thread-prctl']);
     expect(r).toMatchObject({ code: 7, signal: null, reason: 'exit' });
     expect(String(r.stdout)).toBe('main\njoined\n');
@@ -166,6 +169,18 @@ d('kill-thread: the calling thread ends (the program goes on), and the call is n
       ruleText: 'prctl: kill-thread',
       suggestion: 'the rule at policy:1 (`prctl: kill-thread`) denies it (kill-thread): change its action, or add an allowing condition before it' });
     expect(r.violation!.args![0]).toBe('PR_SET_NAME');
+  });
+
+  testUnless([!hasSetpriv, 'setpriv not found'])('the Node API as uid 65534', async () => {
+    const file = path.join(work, 'api-thread.policy');
+    fs.writeFileSync(file, apiThreadText(), { mode: 0o644 });
+    const script = `const { Jail } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.cjs'))});
+      new Jail().seccomp(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8')).run([${JSON.stringify(calls())}, 'thread-prctl'])
+        .then((r) => process.stdout.write(JSON.stringify({ uid: process.getuid(), code: r.code, reason: r.reason, out: String(r.stdout), violation: r.violation })));`;
+    const r = await execCollect(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ uid: 65534, code: 7, reason: 'exit', out: 'main\njoined\n',
+      violation: { nr: 157, syscall: 'prctl', verdict: 'kill-thread', rule: 'policy:1', args: expect.arrayContaining(['PR_SET_NAME']) } });
   });
 
   test.each([['root', false], ['uid 65534', true]] as Array<[string, boolean]>)('tsjail-exec, %s: the program goes on; the record says kill-thread; explain names the rule', async (_who, nobody) => {
