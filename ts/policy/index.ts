@@ -13,6 +13,8 @@ export { lintPolicy } from './lint';
 export type { LintResult } from './lint';
 export type { FormatResult } from './format';
 export { simulate, simulatePolicy, seccompData } from './simulate';
+export { resolveArgValue, parseInteger } from './values';
+export type { ArgValue, ResolvedValue } from './values';
 export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
 export type { SockFilter } from './disasm';
