@@ -28,6 +28,7 @@ export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
 export type { ArchVerifyReport, VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
+export type { ArgCondition, ArgValues } from './diff-regions';
 export { PolicyDocument, policyTokens, tokenIndexAt, policyOutline, symbolAt, syscallArguments, ACTION_WORDS, DIRECTIVE_NAMES } from './service/index';
 export type {
   ServiceSimulation, PolicyToken, TokenKind, PolicySymbol, PolicySymbolKind, PolicyCompletion, CompletionKind, PolicyHover, SyscallArgument,
