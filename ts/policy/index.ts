@@ -1,6 +1,8 @@
 // tsjail/policy: the browser-safe policy API over the WASM core. Nothing here (or below)
 // imports Node modules; @include files come from a caller-given map or resolver.
 
+export { initPolicy } from './core';
+export type { CoreSource, InitOptions } from './core';
 export { compilePolicy, compilePolicyOrThrow } from './compile';
 export type { ArchSlice, CompileOptions, CompileResult, VerifyReport } from './compile';
 export { analyzePolicy } from './analyze';
