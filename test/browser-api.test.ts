@@ -122,6 +122,9 @@ describe('the worker protocol over a real MessageChannel (structured clone both 
     expect({ name: e.name, message: e.message }).toEqual({
       name: 'RangeError', message: 'simulate: args[2]: "O_CLOEXC" is neither a number nor a constant known on x86_64 (did you mean "O_CLOEXEC"?)',
     });
+    const p = await client.compilePolicyOrThrow('raed: allow\n', { arch: 'x86_64', path: 'p.policy' }).catch((x) => x);
+    expect({ name: p.name, first: p.diagnostics[0] }).toMatchObject({ name: 'PolicyError', first: { file: 'p.policy', line: 1, column: 1, code: expect.any(Number) } });
+    expect(p.diagnostics[0].message).toMatch(/did you mean "read"/);
     await expect(client.compilePolicy(OLD, { arch: 'x86_64', files: () => undefined })).rejects.toThrow(/could not be cloned/);
     expect((await client.compilePolicy(OLD, { arch: 'x86_64' })).ok).toBe(true);
   });

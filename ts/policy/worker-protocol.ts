@@ -5,7 +5,7 @@
 // Type-only imports: the client bundle holds none of the API's code.
 
 import type { initPolicy } from './core';
-import type { compilePolicy } from './compile';
+import type { compilePolicy, compilePolicyOrThrow } from './compile';
 import type { analyzePolicy } from './analyze';
 import type { lintPolicy } from './lint';
 import type { formatPolicy } from './format';
@@ -22,6 +22,7 @@ import type { Diagnostic } from './diagnostics';
 export interface PolicyWorkerApi {
   initPolicy: typeof initPolicy;
   compilePolicy: typeof compilePolicy;
+  compilePolicyOrThrow: typeof compilePolicyOrThrow;
   analyzePolicy: typeof analyzePolicy;
   lintPolicy: typeof lintPolicy;
   formatPolicy: typeof formatPolicy;
@@ -43,7 +44,7 @@ export type PolicyWorkerMethod = keyof PolicyWorkerApi;
 
 /** Every method, in a fixed order (the client builds its methods from this list). */
 export const POLICY_WORKER_METHODS: readonly PolicyWorkerMethod[] = [
-  'initPolicy', 'compilePolicy', 'analyzePolicy', 'lintPolicy', 'formatPolicy', 'simulate', 'simulatePolicy', 'diffPolicies',
+  'initPolicy', 'compilePolicy', 'compilePolicyOrThrow', 'analyzePolicy', 'lintPolicy', 'formatPolicy', 'simulate', 'simulatePolicy', 'diffPolicies',
   'verifyPolicy', 'disassemble', 'exportOciProfile', 'importOciProfile', 'explainViolation', 'arches', 'archInfo', 'syscallNames',
   'constants',
 ];

@@ -3,7 +3,7 @@
 // the first should be initPolicy({ wasm }), as this bundle inlines no core.
 
 import { initPolicy } from './core';
-import { compilePolicy } from './compile';
+import { compilePolicy, compilePolicyOrThrow } from './compile';
 import { analyzePolicy } from './analyze';
 import { lintPolicy } from './lint';
 import { formatPolicy } from './format';
@@ -17,7 +17,7 @@ import { arches, archInfo, syscallNames, constants } from './tables';
 import { POLICY_WORKER_METHODS, PolicyWorkerApi, PolicyWorkerErrorData, PolicyWorkerRequest, PolicyWorkerResponse } from './worker-protocol';
 
 const api: PolicyWorkerApi = {
-  initPolicy, compilePolicy, analyzePolicy, lintPolicy, formatPolicy, simulate, simulatePolicy, diffPolicies, verifyPolicy,
+  initPolicy, compilePolicy, compilePolicyOrThrow, analyzePolicy, lintPolicy, formatPolicy, simulate, simulatePolicy, diffPolicies, verifyPolicy,
   disassemble, exportOciProfile, importOciProfile, explainViolation, arches, archInfo, syscallNames, constants,
 };
 
