@@ -47,17 +47,19 @@ async function compileSource(source: CoreSource): Promise<WebAssembly.Module> {
 /**
  * Load the policy core from `options.wasm` (required by tsjail/policy/web and the worker, which
  * inline nothing; elsewhere it replaces the inlined core). Resolves once the core runs; rejects
- * when it cannot be fetched or compiled, and the next call may try again.
+ * when it cannot be fetched or compiled, leaving the core used before (if any) in use.
  */
 export async function initPolicy(options: InitOptions): Promise<void> {
   if (!options || options.wasm === undefined || options.wasm === null) throw new TypeError('initPolicy: options.wasm is required');
+  const before = { modulePromise, corePromise };
   const compiled = compileSource(options.wasm);
   modulePromise = compiled;
   corePromise = undefined;
   try {
     await loadCore();
   } catch (e) {
-    if (modulePromise === compiled) modulePromise = corePromise = undefined;
+    // The core in use before (if any) stays in use.
+    if (modulePromise === compiled) ({ modulePromise, corePromise } = before);
     throw e;
   }
 }
