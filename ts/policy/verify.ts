@@ -158,6 +158,7 @@ async function readableDifferences(arch: string, core: CoreDifference[]): Promis
     groups.get(g)!.push({ ...argRegion(d.words, t.bits, d.log2Count), d });
   }
   const out: PolicyDifference[] = [];
+  const namers = new Map<string, Promise<ArgNamer>>();
   for (const g of order) {
     const items = groups.get(g)!;
     const merged = items[0].d.scope === 'syscall' ? mergeRegions(items) : items;
@@ -167,8 +168,9 @@ async function readableDifferences(arch: string, core: CoreDifference[]): Promis
         out.push({ ...rest, arch: t.name, args: [], log2Count: m.log2Count });
         continue;
       }
-      const namer = await ArgNamer.create(t, m.d.syscall);
-      const args = await namer.conditions(m);
+      let namer = namers.get(m.d.syscall);
+      if (!namer) namers.set(m.d.syscall, (namer = ArgNamer.create(t, m.d.syscall)));
+      const args = await (await namer).conditions(m);
       out.push({ ...rest, arch: t.name, condition: args.map((a) => a.text).join(' && '), args, log2Count: m.log2Count });
     }
   }
