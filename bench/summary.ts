@@ -234,7 +234,9 @@ function serviceSection(l: Dated<ServiceResult>): string {
       ['hover on a rule (warm document; the first compiles the policy)', '-', fmt(l.hover.median), fmt(l.hover.p95)],
     ]), '',
     `Browser bundle ${l.bundle.file}: ${l.bundle.bytes} bytes, ${fmt(l.bundle.gzipBytes / 1024, 1)} KB gzipped (budget ${l.bundle.budgetKb} KB)` +
-    (l.bundle.workerGzipBytes ? `; the web worker server (the extension's dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'), ''].join('\n');
+    (l.bundle.workerGzipBytes ? `; the web worker server (the extension's dist/web/server.js) ${fmt(l.bundle.workerGzipBytes / 1024, 1)} KB gzipped.` : '.'),
+    ...(l.bundle.separateWasm ? ['', 'With the core as a separate file (docs/browser.md): ' +
+      l.bundle.separateWasm.map((f) => `${f.file} ${f.bytes} bytes, ${fmt(f.gzipBytes / 1024, 1)} KB gzipped`).join('; ') + '.'] : []), ''].join('\n');
 }
 
 function throughputRun(run: TpRun): string[] {

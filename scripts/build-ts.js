@@ -10,6 +10,15 @@ const root = path.resolve(__dirname, '..');
 const has = (p) => fs.existsSync(path.join(root, p));
 
 const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', absWorkingDir: root };
+// tsjail/policy/web and tsjail/policy/worker load the core from a separate .wasm file
+// (initPolicy): ts/policy/core-bytes.ts, which inlines it, is swapped for core-bytes-none.ts.
+const separateWasm = {
+  name: 'separate-wasm',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/core-bytes$/ }, () => ({ path: path.join(root, 'ts/policy/core-bytes-none.ts') }));
+  },
+};
+const web = { ...common, platform: 'browser', target: 'es2020', format: 'esm', minify: true, plugins: [separateWasm] };
 const builds = [];
 if (has('ts/policy/index.ts')) {
   builds.push(
@@ -17,6 +26,9 @@ if (has('ts/policy/index.ts')) {
     { ...common, entryPoints: ['ts/policy/index.ts'], platform: 'node', target: 'node20', format: 'esm', outfile: 'dist/policy.mjs' },
     { ...common, entryPoints: ['ts/policy/index.ts'], platform: 'browser', target: 'es2020', format: 'esm', minify: true, outfile: 'dist/policy.browser.mjs' },
     { ...common, entryPoints: ['ts/policy/index.ts'], platform: 'browser', target: 'es2020', format: 'iife', globalName: 'tsjailPolicy', minify: true, outfile: 'dist/policy.browser.js' },
+    { ...web, entryPoints: ['ts/policy/index.ts'], outfile: 'dist/policy.web.mjs' },
+    { ...web, entryPoints: ['ts/policy/worker.ts'], outfile: 'dist/policy.worker.mjs' },
+    { ...web, entryPoints: ['ts/policy/worker-client.ts'], outfile: 'dist/policy.client.mjs' },
   );
 }
 if (has('ts/index.ts')) {
@@ -53,7 +65,7 @@ function emitDeclarations() {
     console.warn('build-ts: typescript is not installed; dist/types not written');
     return;
   }
-  const entries = ['ts/policy/index.ts', 'ts/index.ts'].filter(has).map((e) => path.join(root, e));
+  const entries = ['ts/policy/index.ts', 'ts/policy/worker-client.ts', 'ts/index.ts'].filter(has).map((e) => path.join(root, e));
   if (entries.length === 0) return;
   const options = {
     declaration: true, emitDeclarationOnly: true, outDir: path.join(root, 'dist', 'types'), rootDir: path.join(root, 'ts'),

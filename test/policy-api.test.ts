@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as esbuild from 'esbuild';
 import {
   CoreError, HostCode, InvalidProgramError, MAX_POLICY_FILES, PolicyError, archInfo, arches, compilePolicy, compilePolicyOrThrow,
-  constantValue, decodeProgram, disassemble, formatDiagnostics, simulate, syscallName, syscallNumber,
+  constantValue, decodeProgram, disassemble, formatDiagnostics, initPolicy, simulate, syscallName, syscallNumber,
 } from '../ts/policy/index';
 import { loadCore, withCore } from '../ts/policy/core';
 import { compilePolicyFile, fileResolver, mapIncludePath, parseIncludeMap } from '../ts/policy-node/index';
@@ -331,5 +331,17 @@ describe('browser safety', () => {
     const inputs = Object.keys(r.metafile!.inputs);
     expect(inputs.filter((i) => i.includes('node_modules') || i.startsWith('node:'))).toEqual([]);
     expect(inputs.some((i) => i.endsWith('core.wasm'))).toBe(true);
+  });
+});
+
+describe('initPolicy where the core is inlined (the single-file entries)', () => {
+  test('a given core replaces it; a bad one rejects and the core in use stays', async () => {
+    const expected = (await compilePolicy('read: allow\n', { arch: 'x86_64' })).program;
+    await expect(initPolicy({} as never)).rejects.toThrow(new TypeError('initPolicy: options.wasm is required'));
+    await expect(initPolicy({ wasm: {} as never })).rejects.toThrow(/must be a URL, a Response, the .wasm bytes or a WebAssembly.Module/);
+    await expect(initPolicy({ wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9]) })).rejects.toThrow(WebAssembly.CompileError);
+    expect((await compilePolicy('read: allow\n', { arch: 'x86_64' })).program).toEqual(expected);
+    await initPolicy({ wasm: readFileSync(path.resolve(__dirname, '../build/wasm/core.wasm')) });
+    expect((await compilePolicy('read: allow\n', { arch: 'x86_64' })).program).toEqual(expected);
   });
 });

@@ -3,7 +3,7 @@
 // naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
 // simulatePolicy: a policy's program run on one call, with the rule that decided it.
 import { loadCore, Core } from '../ts/policy/core';
-import { analyzePolicy, compilePolicy, simulate, simulatePolicy } from '../ts/policy/index';
+import { analyzePolicy, compilePolicy, constantValue, resolveArgValue, simulate, simulatePolicy } from '../ts/policy/index';
 import { Insn, assemble, insn as ins, seccompDataBytes } from './helpers/bpf';
 import { corpusFileSet, corpusRows, corpusTest } from './helpers/corpus';
 
@@ -243,5 +243,49 @@ describe('simulatePolicy: the verdict and the rule that decided it', () => {
     }
     expect(problems).toEqual([]);
     expect(named).toBeGreaterThan(200);
+  });
+});
+
+describe('simulate: arguments written as constant names, numeric strings, numbers and bigints', () => {
+  test('names resolve per arch, as the policy resolves them: O_DIRECTORY differs between x86_64 and aarch64', async () => {
+    const x86 = (await constantValue('x86_64', 'O_DIRECTORY'))!;
+    const arm = (await constantValue('aarch64', 'O_DIRECTORY'))!;
+    expect(x86).not.toBe(arm);
+    for (const [arch, own, other] of [['x86_64', x86, arm], ['aarch64', arm, x86]] as const) {
+      const c = await compilePolicy('openat: arg2 & O_DIRECTORY; return 1\n', { arch });
+      expect(c.ok).toBe(true);
+      const byName = await simulate(c.program, { arch, syscall: 'openat', args: ['AT_FDCWD', 0, 'O_RDONLY|O_DIRECTORY'] });
+      expect(byName).toEqual(await simulate(c.program, { arch, syscall: 'openat', args: [-100, 0, own] }));
+      // The filter holds (allow); otherwise the rule's `return 1`.
+      expect(byName).toMatchObject({ action: 'allow' });
+      // The other arch's value of the same name is a different flag here.
+      expect(await simulate(c.program, { arch, syscall: 'openat', args: [-100, 0, other] })).toMatchObject({ action: 'errno', data: 1 });
+    }
+  });
+
+  test('every form of the same value gives the same call', async () => {
+    const c = await compilePolicy('socket: arg0 == AF_INET && arg1 == SOCK_STREAM|SOCK_CLOEXEC; return 2\n', { arch: 'x86_64' });
+    const af = (await constantValue('x86_64', 'AF_INET'))!;
+    const type = (await constantValue('x86_64', 'SOCK_STREAM'))! | (await constantValue('x86_64', 'SOCK_CLOEXEC'))!;
+    const forms: Array<[string | number | bigint, string | number | bigint]> = [
+      ['AF_INET', 'SOCK_STREAM|SOCK_CLOEXEC'], [Number(af), type], [af, '0x' + type.toString(16)], [String(af), ` SOCK_CLOEXEC | ${type & 0xfn} `],
+    ];
+    for (const [a0, a1] of forms) {
+      expect(await simulate(c.program, { arch: 'x86_64', syscall: 'socket', args: [a0, a1] })).toMatchObject({ action: 'allow' });
+    }
+    expect(await simulate(c.program, { arch: 'x86_64', syscall: 'socket', args: ['AF_INET6', 'SOCK_STREAM|SOCK_CLOEXEC'] })).toMatchObject({ action: 'errno', data: 2 });
+    const p = await simulatePolicy('socket: arg0 == AF_INET; return 3\n', { arch: 'x86_64', syscall: 'socket', args: ['AF_UNIX'] });
+    expect(p).toMatchObject({ ok: true, action: 'errno', data: 3 });
+  });
+
+  test('a bad value is one error naming the argument and the nearest constant', async () => {
+    const c = await compilePolicy('read: allow\n', { arch: 'x86_64' });
+    await expect(simulate(c.program, { arch: 'x86_64', syscall: 'openat', args: [0, 0, 'O_RDONLY|O_CLOEXC'] }))
+      .rejects.toThrow(new RangeError('simulate: args[2]: "O_CLOEXC" is neither a number nor a constant known on x86_64 (did you mean "O_CLOEXEC"?)'));
+    await expect(simulate(c.program, { arch: 'x86_64', syscall: 'read', args: ['0x10000000000000000'] })).rejects.toThrow(/args\[0\]: 0x10000000000000000 does not fit in 64 bits/);
+    await expect(simulate(c.program, { arch: 'x86_64', syscall: 'read', args: [1.5] })).rejects.toThrow(TypeError);
+    expect(await resolveArgValue('x86_64', 'AF_INTE', 'a0')).toEqual({ ok: false, suggestion: 'AF_INET', message: 'a0: "AF_INTE" is neither a number nor a constant known on x86_64 (did you mean "AF_INET"?)' });
+    expect(await resolveArgValue('x86_64', '-1', 'a0')).toEqual({ ok: true, value: (1n << 64n) - 1n });
+    expect(await resolveArgValue('x86_64', '010', 'a0')).toEqual({ ok: true, value: 8n });
   });
 });

@@ -20,9 +20,13 @@ export interface ChromiumSession {
   close(): Promise<void>;
 }
 
-/** Serve `files` (URL path -> [content type, file read at each request]) and start Chromium. */
-export async function startChromium(files: Record<string, [string, string]>): Promise<ChromiumSession> {
+/**
+ * Serve `files` (URL path -> [content type, file read at each request]) and start Chromium.
+ * `headers` go with every response (a Content-Security-Policy, say).
+ */
+export async function startChromium(files: Record<string, [string, string]>, headers: Record<string, string> = {}): Promise<ChromiumSession> {
   const server = http.createServer((req, res) => {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const url = (req.url ?? '/').split('?')[0];
     // An empty icon link keeps Chromium from asking for /favicon.ico (a 404 console error).
     if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tsjail</title><link rel="icon" href="data:,">');

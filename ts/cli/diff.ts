@@ -17,12 +17,16 @@ function sizeNote(d: PolicyDifference): string {
   return d.log2Count >= 16 ? ` (about 2^${Math.round(d.log2Count)} argument values)` : '';
 }
 
-/** Readable report: one block per syscall, one line per region. */
+/**
+ * Readable report: one block per syscall (prefixed with its arch when several were compared),
+ * one line per region, each region's condition per whole argument with constant names.
+ */
 export function describeDiff(r: DiffResult): string {
   if (r.differences.length === 0) return 'no difference: the two policies give the same outcome for every call';
+  const multi = r.arch.includes(',');
   const groups = new Map<string, PolicyDifference[]>();
   for (const d of r.differences) {
-    const key = (d.arch ? `${d.arch} ` : '') + (d.scope === 'syscall' ? `${d.syscall} (${d.nr})` : d.scope === 'numbers' ? 'unlisted syscall numbers' : 'foreign architectures');
+    const key = (multi ? `${d.arch} ` : '') + (d.scope === 'syscall' ? `${d.syscall} (${d.nr})` : d.scope === 'numbers' ? 'unlisted syscall numbers' : 'foreign architectures');
     const list = groups.get(key) ?? [];
     list.push(d);
     groups.set(key, list);
@@ -47,7 +51,9 @@ async function run(oldPath: string, newPath: string, opts: DiffCliOptions): Prom
   });
   if (!r.ok) throw new PolicyError([...r.diagnosticsOld, ...r.diagnosticsNew].filter((d) => d.severity === 'error'));
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ arch, complete: r.complete, differences: r.differences }) + '\n');
+    // Argument bounds and masks are u64: written as 0x-hex strings, as `example.args` are.
+    const json = JSON.stringify({ arch: r.arch, complete: r.complete, differences: r.differences }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+    process.stdout.write(json + '\n');
   } else {
     process.stdout.write(describeDiff(r) + '\n');
   }

@@ -85,18 +85,3 @@ export function hostArch(): string {
   if (!a) throw new UsageError(`no seccomp arch known for this host (${process.arch}); pass --arch`);
   return a;
 }
-
-/**
- * An integer as written in policies and C: decimal, 0x hex, 0o or leading-0 octal, 0b
- * binary, optionally negative (two's complement in 64 bits). undefined if not a number.
- */
-export function parseInteger(text: string): bigint | undefined {
-  const m = /^(-?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text.trim());
-  if (!m) return undefined;
-  let body = m[2];
-  if (/^0[0-7]+$/.test(body)) body = '0o' + body.slice(1);
-  const v = BigInt(body);
-  const signed = m[1] === '-' ? -v : v;
-  if (signed < -(1n << 63n) || signed >= 1n << 64n) return undefined;
-  return BigInt.asUintN(64, signed);
-}

@@ -1,10 +1,10 @@
 // tsjail simulate POLICY|FILE.bpf --syscall NAME|NR: what the filter does for one call.
 
 import { Command } from 'commander';
-import { SimulateResult, archInfo, constantValue, constants, simulate, suggestNames, syscallName, syscallNames, syscallNumber } from '../policy/index';
+import { SimulateResult, archInfo, constants, parseInteger, resolveArgValue, simulate, suggestNames, syscallName, syscallNames, syscallNumber } from '../policy/index';
 import { PolicyOptions, addPolicyOptions, firstArch, loadProgram, resolveArch, resolveArchList } from './common';
 import { UsageError } from './errors';
-import { parseInteger, writeOutput } from './io';
+import { writeOutput } from './io';
 
 interface SimulateCliOptions extends PolicyOptions {
   syscall: string;
@@ -14,18 +14,11 @@ interface SimulateCliOptions extends PolicyOptions {
   callArch?: string;
 }
 
-/** A number or a named constant of `arch`, or several joined by `|` (as in policies). */
+/** A number or a named constant of `arch`, or several joined by `|` (as in policies): the API's resolver. */
 async function parseValue(text: string, arch: string, what: string): Promise<bigint> {
-  let v = 0n;
-  for (const part of text.split('|').map((s) => s.trim())) {
-    const n = parseInteger(part) ?? (/^[A-Za-z_]\w*$/.test(part) ? await constantValue(arch, part) : undefined);
-    if (n === undefined && /^-?(0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/.test(part)) {
-      throw new UsageError(`${what}: ${part} does not fit in 64 bits (an argument is a u64, or a negative s64)`);
-    }
-    if (n === undefined) throw new UsageError(`${what}: "${part}" is neither a number nor a constant known on ${arch}`);
-    v |= n;
-  }
-  return v;
+  const r = await resolveArgValue(arch, text, what);
+  if (!r.ok) throw new UsageError(r.message);
+  return r.value;
 }
 
 async function syscallOf(text: string, arch: string): Promise<number> {

@@ -1,6 +1,8 @@
 // tsjail/policy: the browser-safe policy API over the WASM core. Nothing here (or below)
 // imports Node modules; @include files come from a caller-given map or resolver.
 
+export { initPolicy } from './core';
+export type { CoreSource, InitOptions } from './core';
 export { compilePolicy, compilePolicyOrThrow } from './compile';
 export type { ArchSlice, CompileOptions, CompileResult, VerifyReport } from './compile';
 export { analyzePolicy } from './analyze';
@@ -13,6 +15,8 @@ export { lintPolicy } from './lint';
 export type { LintResult } from './lint';
 export type { FormatResult } from './format';
 export { simulate, simulatePolicy, seccompData } from './simulate';
+export { resolveArgValue, parseInteger } from './values';
+export type { ArgValue, ResolvedValue } from './values';
 export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
 export type { SockFilter } from './disasm';
@@ -26,6 +30,7 @@ export { MAX_POLICY_FILES } from './includes';
 export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
 export type { ArchVerifyReport, VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
+export type { ArgCondition, ArgValues } from './diff-regions';
 export { PolicyDocument, policyTokens, tokenIndexAt, policyOutline, symbolAt, syscallArguments, ACTION_WORDS, DIRECTIVE_NAMES } from './service/index';
 export type {
   ServiceSimulation, PolicyToken, TokenKind, PolicySymbol, PolicySymbolKind, PolicyCompletion, CompletionKind, PolicyHover, SyscallArgument,

@@ -7,6 +7,7 @@ import { Diagnostic, InvalidProgramError, SourceRange } from './diagnostics';
 import { PolicyFiles, PolicyOptions, prepareRequest, requestFlags } from './request';
 import type { ActionName } from './abi';
 import { ArchName, suggestNames, tables } from './tables';
+import { ArgValue, resolveArgValue } from './values';
 
 export type { ActionName };
 
@@ -16,10 +17,14 @@ export interface SimulateOptions {
   syscall?: string | number;
   /** Syscall number; an alternative to `syscall`. */
   nr?: number;
-  /** Up to six arguments (missing ones are 0); negative values are two's complement. */
-  args?: ReadonlyArray<bigint | number>;
-  /** Instruction pointer (seccomp_data.instruction_pointer). */
-  ip?: bigint | number;
+  /**
+   * Up to six arguments (missing ones are 0): bigints, safe integers, numeric strings (`0x40`,
+   * `-100`) or constant names of the call's arch joined by `|` (`O_RDONLY|O_CLOEXEC`), as the
+   * CLI's --args. Negative values are two's complement.
+   */
+  args?: ReadonlyArray<ArgValue>;
+  /** Instruction pointer (seccomp_data.instruction_pointer), written as an argument is. */
+  ip?: ArgValue;
 }
 
 export interface SimulateResult {
@@ -41,13 +46,11 @@ interface CoreSimulateJson {
   error?: string;
 }
 
-function toU64(v: bigint | number, what: string): bigint {
-  let b: bigint;
-  if (typeof v === 'bigint') b = v;
-  else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
-  else throw new TypeError(`${what} must be an integer (a bigint or a safe integer number), not ${String(v)}`);
-  if (b < -(1n << 63n) || b >= 1n << 64n) throw new RangeError(`${what} does not fit in 64 bits: ${b}`);
-  return BigInt.asUintN(64, b);
+/** A value resolved on the call's arch; a bad one is a TypeError (wrong kind) or RangeError naming it. */
+async function argValue(arch: string, v: ArgValue, what: string): Promise<bigint> {
+  const r = await resolveArgValue(arch, v, what);
+  if (r.ok) return r.value;
+  throw typeof v === 'string' || typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)) ? new RangeError(r.message) : new TypeError(r.message);
 }
 
 /** struct seccomp_data: nr, arch, instruction_pointer, args[6]; little-endian on every target arch. */
@@ -83,8 +86,9 @@ async function callData(caller: string, options: SimulateOptions): Promise<Uint8
   if (rawArgs.length > 6) throw new RangeError(`${caller}: a syscall has at most 6 arguments, got ${rawArgs.length}`);
   // On 32-bit arches the kernel fills seccomp_data.args from 32-bit registers: the high words are 0.
   const mask = t.bits === 32 ? 0xffffffffn : 0xffffffffffffffffn;
-  const args = rawArgs.map((a, i) => toU64(a, `${caller}: args[${i}]`) & mask);
-  const ip = toU64(options.ip ?? 0, `${caller}: ip`) & mask;
+  const args: bigint[] = [];
+  for (let i = 0; i < rawArgs.length; i++) args.push((await argValue(t.name, rawArgs[i], `${caller}: args[${i}]`)) & mask);
+  const ip = (await argValue(t.name, options.ip ?? 0, `${caller}: ip`)) & mask;
   return seccompData(nr, t.auditArch, ip, args);
 }
 

@@ -4,6 +4,8 @@
 import { withCore } from './core';
 import { Diagnostic, InvalidProgramError } from './diagnostics';
 import { PolicyOptions, prepareRequest, requestFlags } from './request';
+import { ArgCondition, ArgNamer, ArgRegion, CoreWord, argRegion, mergeRegions } from './diff-regions';
+import { tables } from './tables';
 
 export interface Counterexample {
   /** seccomp_data.arch (AUDIT_ARCH_*). */
@@ -98,14 +100,20 @@ export async function verifyPolicy(text: string, options: VerifyOptions): Promis
 }
 
 export interface PolicyDifference {
-  /** The arch this difference is on: set when the diff was asked for several arches (a list or `all`). */
-  arch?: string;
+  /** The arch this difference is on (canonical name). */
+  arch: string;
   /** 'syscall' (one number), 'numbers' (a range of unlisted numbers) or 'foreign-arch'. */
   scope: 'syscall' | 'numbers' | 'foreign-arch';
   syscall: string;
   nr?: number;
-  /** The inputs concerned, e.g. `arg1 == 0x5401` or `(arg2.lo & 0x40) == 0x40`; '' = every call. */
+  /**
+   * The inputs concerned, per whole argument and with the constants that fit each argument:
+   * `arg1 == O_RDONLY`, `arg0 >= 1`, `(arg2 & O_CREAT) == 0`; '' = every call. For the
+   * 'numbers' and 'foreign-arch' scopes, a condition on `nr` or `arch`.
+   */
   condition: string;
+  /** The condition per constrained argument (scope 'syscall'; [] otherwise). */
+  args: ArgCondition[];
   /** Outcome before and after, as text ("allow", "errno 1") and as action names. */
   old: string;
   new: string;
@@ -119,11 +127,54 @@ export interface PolicyDifference {
 
 export interface DiffResult {
   ok: boolean;
+  /** The arch (canonical name) or, for several, the arches compared, comma-separated. */
+  arch: string;
   /** False when the analysis hit its budget (the differences listed are real, the list may be partial). */
   complete: boolean;
   differences: PolicyDifference[];
   diagnosticsOld: Diagnostic[];
   diagnosticsNew: Diagnostic[];
+}
+
+type CoreDifference = Omit<PolicyDifference, 'arch' | 'args'> & { words: CoreWord[] };
+
+/**
+ * The core's regions as whole-argument conditions: regions that differ in one argument only
+ * are joined (the core splits each argument into 32-bit words), then named.
+ */
+async function readableDifferences(arch: string, core: CoreDifference[]): Promise<PolicyDifference[]> {
+  const t = await tables(arch);
+  if (!t) throw new RangeError(`diffPolicies: unknown architecture "${arch}"`);
+  type Item = ArgRegion & { d: CoreDifference };
+  const groups = new Map<string, Item[]>();
+  const order: string[] = [];
+  for (const d of core) {
+    // Only regions of one syscall number are joined; the others keep the core's nr/arch condition.
+    const g = d.scope === 'syscall' ? `${d.nr}:${d.old}:${d.new}` : `#${order.length}`;
+    if (!groups.has(g)) {
+      groups.set(g, []);
+      order.push(g);
+    }
+    groups.get(g)!.push({ ...argRegion(d.words, t.bits, d.log2Count), d });
+  }
+  const out: PolicyDifference[] = [];
+  const namers = new Map<string, Promise<ArgNamer>>();
+  for (const g of order) {
+    const items = groups.get(g)!;
+    const merged = items[0].d.scope === 'syscall' ? mergeRegions(items) : items;
+    for (const m of merged) {
+      const { words: _, ...rest } = m.d;
+      if (m.d.scope !== 'syscall') {
+        out.push({ ...rest, arch: t.name, args: [], log2Count: m.log2Count });
+        continue;
+      }
+      let namer = namers.get(m.d.syscall);
+      if (!namer) namers.set(m.d.syscall, (namer = ArgNamer.create(t, m.d.syscall)));
+      const args = await (await namer).conditions(m);
+      out.push({ ...rest, arch: t.name, condition: args.map((a) => a.text).join(' && '), args, log2Count: m.log2Count });
+    }
+  }
+  return out;
 }
 
 /** The exact set of calls whose outcome changes from `oldText` to `newText` (same arch and options). */
@@ -135,12 +186,14 @@ export async function diffPolicies(oldText: string, newText: string, options: Po
   const a = await prepareRequest('diffPolicies', oldText, options, flags, options.oldPath ?? options.path ?? 'old.policy');
   const b = await prepareRequest('diffPolicies', newText, options, flags, options.newPath ?? options.path ?? 'new.policy');
   const oldCore = a.core, newCore = b.core;
-  if (!oldCore || !newCore) return { ok: false, complete: false, differences: [], diagnosticsOld: a.diagnostics, diagnosticsNew: b.diagnostics };
+  const arch = (await tables(options.arch))?.name ?? options.arch;
+  if (!oldCore || !newCore) return { ok: false, arch, complete: false, differences: [], diagnosticsOld: a.diagnostics, diagnosticsNew: b.diagnostics };
   const r = JSON.parse(await withCore((c) => c.diff(oldCore.files, newCore.files, oldCore.arch, flags, oldCore.defaultAction)));
   return {
     ok: r.ok,
+    arch,
     complete: r.diff ? r.diff.complete : false,
-    differences: r.diff ? r.diff.differences : [],
+    differences: r.diff ? await readableDifferences(arch, r.diff.differences) : [],
     diagnosticsOld: [...a.diagnostics, ...r.diagnosticsOld],
     diagnosticsNew: [...b.diagnostics, ...r.diagnosticsNew],
   };
@@ -165,12 +218,12 @@ async function diffPerArch(oldText: string, newText: string, options: PolicyOpti
   } else {
     arches = [...new Set(options.arch.split(',').map((a) => a.trim()))];
   }
-  const out: DiffResult = { ok: true, complete: true, differences: [], diagnosticsOld: [], diagnosticsNew: [] };
+  const out: DiffResult = { ok: true, arch: arches.join(','), complete: true, differences: [], diagnosticsOld: [], diagnosticsNew: [] };
   for (const arch of arches) {
     const r = await diffPolicies(oldText, newText, { ...options, arch });
     out.ok &&= r.ok;
     out.complete &&= r.complete;
-    out.differences.push(...r.differences.map((d) => ({ arch, ...d })));
+    out.differences.push(...r.differences);
     out.diagnosticsOld.push(...r.diagnosticsOld.map((d) => ({ ...d, arch })));
     out.diagnosticsNew.push(...r.diagnosticsNew.map((d) => ({ ...d, arch })));
   }

@@ -6,7 +6,8 @@ import { actionName, actionText } from '../actions';
 import { JsonObject, jsonArray, jsonString } from '../json';
 import { VerifyResult, V_PROVEN, V_MISMATCH } from './symbolic';
 import { DiffResult, describeArgs, describeWord, argBits } from './diff';
-import { WORD_NR, WORD_ARCH } from './region';
+import { Region, WORD_NR, WORD_ARCH, WORDS } from './region';
+import { Domain } from './domain';
 
 function spanJson(sources: SourceSet, s: Span | null): string {
   if (s == null || s.file < 0 || s.file >= sources.paths.length) return 'null';
@@ -61,7 +62,30 @@ export function verifyReport(v: VerifyResult, ir: PolicyIR, sources: SourceSet):
   return o;
 }
 
-/** {complete, differences: [{syscall, nr?, scope, condition, example, old, new, oldAction, newAction, log2Count}]} */
+function u32List(v: u32[]): string {
+  const out = new Array<string>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i].toString();
+  return jsonArray(out);
+}
+
+/** [lo, hi, knownMask, knownVal, [excluded], [nonzero masks]]: one word's Domain, exactly. */
+function domainJson(d: Domain): string {
+  return '[' + d.lo.toString() + ',' + d.hi.toString() + ',' + d.knownMask.toString() + ',' + d.knownVal.toString() + ',' +
+    u32List(d.excluded) + ',' + u32List(d.nz) + ']';
+}
+
+/**
+ * The region's 16 word domains (region.ts's word order). The host rebuilds whole 64-bit
+ * arguments from them and joins regions that differ in one argument only (`arg0 >= 1` is two
+ * regions here: high word 0 and low word >= 1, or high word >= 1).
+ */
+function wordsJson(r: Region): string {
+  const out = new Array<string>(WORDS);
+  for (let i = 0; i < WORDS; i++) out[i] = domainJson(r.words[i]);
+  return jsonArray(out);
+}
+
+/** {complete, differences: [{syscall, nr?, scope, condition, words, example, old, new, oldAction, newAction, log2Count}]} */
 export function diffJson(d: DiffResult, ir: PolicyIR): string {
   const items = new Array<string>();
   for (let i = 0; i < d.regions.length; i++) {
@@ -87,6 +111,7 @@ export function diffJson(d: DiffResult, ir: PolicyIR): string {
     const smp = r.sample();
     const sargs = new Array<string>(6);
     for (let k = 0; k < 6; k++) sargs[k] = u64hex(smp[4 + 2 * k], smp[5 + 2 * k]);
+    o.raw('words', wordsJson(r));
     o.raw('example', new JsonObject().int('arch', smp[WORD_ARCH]).int('nr', smp[WORD_NR]).raw('args', jsonArray(sargs)).toString());
     o.str('old', actionText(reg.oldAction)).str('new', actionText(reg.newAction))
       .str('oldAction', actionName(reg.oldAction)).str('newAction', actionName(reg.newAction))
