@@ -276,6 +276,8 @@ d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
   test.each([
     ['mounts: a missing bind source (the child)', (dir: string) => ({ namespaces: { user: true, mount: true },
       filesystem: { mounts: [{ kind: 'bind' as const, source: path.join(dir, 'missing'), target: '/mnt', writable: false, recursive: true }] } }), 'mounts', 'ENOENT'],
+    ['id-map: overlapping uid ranges (the parent\'s step, now on the jail thread)', () => ({ namespaces: { user: true },
+      user: { uidMap: [{ inside: 0, outside: 0, count: 10 }, { inside: 5, outside: 100, count: 1 }] } }), 'id-map', 'EINVAL'],
     ['cwd: a missing working directory (the child)', (dir: string) => ({ cwd: path.join(dir, 'nowhere') }), 'cwd', 'ENOENT'],
     ['pid-file: an unwritable pid file (the jail thread, after the handshake)', (dir: string) => ({ pidFile: path.join(dir, 'no/such/dir/pid') }), 'pid-file', 'ENOENT'],
     ['preload: no acknowledgement in time (the preload window, on the jail thread)', (dir: string) => ({ noNewPrivs: true,
