@@ -402,7 +402,7 @@ function variants(bpf: Uint8Array, bpfFile: string, policySize: number, jailFile
       `a fresh session keyring, RLIMIT_CORE 0, RLIMIT_NPROC 1024 (the default pid ceiling in a user namespace), lo up in the new network namespace`, {}),
     c('bwrap', 'plain', `${ns}, its own session, die with the parent (no_new_privs and an init of its own are bwrap's defaults); bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
     t('tsjail-limits', 'limits', `the same + ${limits}: a cgroup in the pids and memory hierarchies (created, limited, attached, removed per jail), ` +
-      `a cgroup namespace and every cgroup hierarchy covered read-only; seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
+      `a cgroup namespace and every cgroup hierarchy covered read-only (one cover over a tmpfs /sys/fs/cgroup holding them); seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
     c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a cgroup namespace, a driver time limit (spawn timeout); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true, cgroupNs: true })),
   ];
   if (withBreakdown) {
