@@ -18,6 +18,7 @@ import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { Jail } from '../ts/jail/jail';
+import { JailExit, JailProcess, StdioOption, startJail } from '../ts/jail/spawn';
 import { JailSpec } from '../ts/jail/spec';
 import { validateSpec } from '../ts/jail/validate';
 import { encodeJailFile, encodeValidatedJailFile } from '../ts/jail/jailfile';
@@ -265,6 +266,8 @@ interface TsjailOptions {
   seccomp?: Uint8Array;
   timing?: 'exec';
   timeLimit?: boolean;
+  /** spawnJail, which holds the event loop until the program runs, instead of startJail. */
+  blocking?: boolean;
 }
 
 function tsjailStart(o: TsjailOptions): Started {
@@ -272,12 +275,25 @@ function tsjailStart(o: TsjailOptions): Started {
   if (o.cgroup) jail.cgroup(CGROUP_LIMITS);
   if (o.seccomp) jail.seccomp(o.seccomp, o.timing ? { timing: o.timing } : {});
   if (o.timeLimit) jail.timeLimit(TIME_LIMIT_MS);
-  const p = jail.spawn([TRUE], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const stdio: StdioOption[] = ['ignore', 'ignore', 'ignore'];
+  const check = (e: JailExit) => {
+    if (e.code !== 0) throw new Error(`ended with ${e.code ?? e.signal}${e.violation ? ` (seccomp stopped ${e.violation.syscall ?? e.violation.nr})` : ''}`);
+  };
+  if (o.blocking) {
+    const p = jail.spawn([TRUE], { stdio });
+    return { done: p.exited.then(check), kill: () => p.kill('SIGKILL') };
+  }
+  // startJail directly rather than Jail.start, whose await of prepare() would move the start
+  // call out of the synchronous part the driver times. Until it resolves there is no handle to
+  // kill: a set-up that hangs ends at the runtime's preload timeout.
+  let handle: JailProcess | undefined;
+  const started = startJail(jail.toSpec([TRUE]), { stdio });
   return {
-    done: p.exited.then((e) => {
-      if (e.code !== 0) throw new Error(`ended with ${e.code ?? e.signal}${e.violation ? ` (seccomp stopped ${e.violation.syscall ?? e.violation.nr})` : ''}`);
-    }),
-    kill: () => p.kill('SIGKILL'),
+    done: started.then((p) => {
+      handle = p;
+      return p.exited;
+    }).then(check),
+    kill: () => handle?.kill('SIGKILL'),
   };
 }
 
@@ -381,16 +397,18 @@ function variants(bpf: Uint8Array, bpfFile: string, policySize: number, jailFile
     ({ name, tool: cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec', group, description: `${description}: ${cmd.file === 'bwrap' ? 'bwrap' : 'tsjail-exec'} ${cmd.args.join(' ').replace(' 3 ', ' FD ')}`,
       start: () => commandStart(cmd), explain: () => commandExplain(cmd) });
   const out: TpVariant[] = [
-    t('tsjail', 'plain', `Jail().namespaces(${ns}).spawn(/bin/true), stdio ignored; no mounts (the mount namespace is a private copy of ours); ` +
+    t('tsjail', 'plain', `startJail(Jail().namespaces(${ns}).toSpec(/bin/true)), stdio ignored; no mounts (the mount namespace is a private copy of ours); ` +
       `the runtime's defaults: tsjail's init as pid 1, its own session, PDEATHSIG, no_new_privs, a Landlock domain with the signal and abstract-socket scopes, ` +
       `a fresh session keyring, RLIMIT_CORE 0, RLIMIT_NPROC 1024 (the default pid ceiling in a user namespace), lo up in the new network namespace`, {}),
     c('bwrap', 'plain', `${ns}, its own session, die with the parent (no_new_privs and an init of its own are bwrap's defaults); bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
     t('tsjail-limits', 'limits', `the same + ${limits}: a cgroup in the pids and memory hierarchies (created, limited, attached, removed per jail), ` +
-      `a cgroup namespace and every cgroup hierarchy covered read-only; seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
+      `a cgroup namespace and every cgroup hierarchy covered read-only (one cover over a tmpfs /sys/fs/cgroup holding them); seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
     c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a cgroup namespace, a driver time limit (spawn timeout); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true, cgroupNs: true })),
   ];
   if (withBreakdown) {
     out.push(
+      t('tsjail-blocking', 'breakdown', `tsjail started by spawnJail, which holds the event loop through the set-up`, { blocking: true }),
+      t('tsjail-limits-blocking', 'breakdown', `tsjail-limits started by spawnJail`, { cgroup: true, seccomp: bpf, timeLimit: true, blocking: true }),
       t('tsjail-cgroup', 'breakdown', `tsjail + the cgroup only (pids + memory)`, { cgroup: true }),
       t('tsjail-seccomp', 'breakdown', `tsjail + the policy only (preload handshake)`, { seccomp: bpf }),
       t('tsjail-seccomp-exec', 'breakdown', `tsjail + the policy only, seccompTiming 'exec' (installed before execve, no handshake)`, { seccomp: bpf, timing: 'exec' }),

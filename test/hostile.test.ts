@@ -286,6 +286,17 @@ describe('§4 limits', () => {
     expectHeld(r, { refused: true });
   });
 
+  // On the v1 and hybrid layouts the runtime covers the tmpfs at /sys/fs/cgroup once instead of
+  // every hierarchy under it: a hierarchy the jail sees anywhere else must still get its own
+  // cover. uid 0 without capabilities may write the root-owned cgroup.procs of v1.
+  attack('a cgroup hierarchy bound elsewhere in the jail, outside /sys/fs/cgroup: its cgroup.procs',
+    [{ ...ROOT_ID, skip: ROOT_ID.skip ?? (hasV1Limits ? undefined : 'no cgroup v1 pids hierarchy here') }], async (l, id) => {
+    const r = await launch(l, id, ['-c', '0', '-v', '-b', '/sys/fs/cgroup/pids,/mnt', '--pids', '16'],
+      ['/bin/sh', '-c', 'ls -A /mnt | wc -l; if echo $$ > /mnt/cgroup.procs; then echo "ESCAPED: moved into the top pids cgroup"; else echo "BLOCKED: cgroup.procs"; fi']);
+    expectHeld(r, { refused: true });
+    expect(r.stdout).toMatch(/^0\n/);
+  });
+
   attack('--time-limit without -p: a setsid child outlives the limit', BOTH, async (l, id) => {
     // The child writes the marker 2.5 s after it starts, 1.5 s after the limit: time enough for
     // a loaded machine to end it first, if the limit ends the whole jail.

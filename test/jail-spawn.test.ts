@@ -5,14 +5,15 @@
 // (runSpecUnpriv) where the kernel allows it.
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
-import { spawnJail } from '../ts/jail/spawn';
+import { spawn, spawnSync } from 'child_process';
+import { spawnJail, startJail } from '../ts/jail/spawn';
+import { JailError } from '../ts/jail/errors';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import { constants as osConstants } from 'os';
 import { FORWARDED_SIGNALS } from '../ts/jail/signals';
 import { loadAddon } from '../ts/jail/native';
-import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runSpecWithInheritableFd, INHERITABLE_FD } from './fixtures/jail/helpers';
+import { NO_ADDON, bundleJail, describeUnless, filter, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runSpecWithInheritableFd, INHERITABLE_FD } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
 const unpriv = canUnprivUserns();
@@ -207,6 +208,162 @@ d('jail lifecycle (as the current user)', () => {
     await p.exited;
     clearInterval(iv);
     expect(ticks).toBeGreaterThan(10);
+  });
+});
+
+/** Pids of processes whose working directory is dir, other than ours. */
+function processesIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${e}/cwd`) === dir) out.push(Number(e));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
+}
+
+/** Wait (at most 10 s) until no process but us works in dir; the pids still there. */
+async function drained(dir: string): Promise<number[]> {
+  for (let i = 0; i < 200 && processesIn(dir).length; i++) await new Promise((r) => setTimeout(r, 50));
+  return processesIn(dir);
+}
+
+/** node -e SCRIPT in dir, with the jail bundle as `jail`, the spec as `spec`; its exit. */
+function nodeIn(dir: string, script: string, sp: JailSpec): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const bundle = bundleJail();
+  const child = spawn(process.execPath, ['-e', `const jail = require(${JSON.stringify(bundle)}); const spec = ${JSON.stringify(sp)};\n${script}`],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
+  test('resolves once the program runs: exit code, stdio, the pid namespace', async () => {
+    const p = await startJail(spec(['pid', 'echo-stdin', 'exit:5'], { namespaces: PIDNS }));
+    p.stdin!.end('in\n');
+    const [out, exit] = await Promise.all([collect(p.stdout), p.exited]);
+    expect(out).toBe('pid 2\nin\n');
+    expect(exit).toMatchObject({ code: 5, signal: null, reason: 'exit' });
+  });
+
+  test('the pid file names the jail when startJail resolves', async () => {
+    const dir = tmpdir();
+    const pidFile = path.join(dir, 'jail.pid');
+    const p = await startJail(spec(['sleep:200'], { namespaces: PIDNS, pidFile }), { stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(fs.readFileSync(pidFile, 'utf8')).toBe(`${p.pid}\n`);
+    await p.exited;
+  });
+
+  test('jails started together all run (32 in flight)', async () => {
+    const exits = await Promise.all(Array.from({ length: 32 }, (_, i) =>
+      startJail(spec([`exit:${i % 7}`], { namespaces: { user: true, pid: true, net: true } }), { stdio: ['ignore', 'ignore', 'ignore'] })
+        .then((p) => p.exited)));
+    expect(exits.map((e) => e.code)).toEqual(Array.from({ length: 32 }, (_, i) => i % 7));
+  });
+
+  // Every failure is the JailError spawnJail throws (same step, code, detail), now a rejection,
+  // and the program never ran. Steps on both sides: the child's own, the ones the jail's thread
+  // now runs (the handshake's, the preload window, the pid file after it).
+  const bogusPreload = (dir: string) => {
+    const f = path.join(dir, 'libtsjailpreload.so');
+    fs.writeFileSync(f, 'garbage\n'.repeat(40));
+    return f;
+  };
+  test.each([
+    ['mounts: a missing bind source (the child)', (dir: string) => ({ namespaces: { user: true, mount: true },
+      filesystem: { mounts: [{ kind: 'bind' as const, source: path.join(dir, 'missing'), target: '/mnt', writable: false, recursive: true }] } }), 'mounts', 'ENOENT'],
+    ['id-map: overlapping uid ranges (the parent\'s step, now on the jail thread)', () => ({ namespaces: { user: true },
+      user: { uidMap: [{ inside: 0, outside: 0, count: 10 }, { inside: 5, outside: 100, count: 1 }] } }), 'id-map', 'EINVAL'],
+    ['cwd: a missing working directory (the child)', (dir: string) => ({ cwd: path.join(dir, 'nowhere') }), 'cwd', 'ENOENT'],
+    ['pid-file: an unwritable pid file (the jail thread, after the handshake)', (dir: string) => ({ pidFile: path.join(dir, 'no/such/dir/pid') }), 'pid-file', 'ENOENT'],
+    ['preload: no acknowledgement in time (the preload window, on the jail thread)', (dir: string) => ({ noNewPrivs: true,
+      seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 300 }), 'preload', 'ETIMEDOUT'],
+  ])('%s: rejects with the JailError spawnJail throws; nothing ran', async (_name, extra, step, code) => {
+    const errors: JailError[] = [];
+    const dirs: string[] = [];
+    for (const how of ['spawnJail', 'startJail']) {
+      const dir = tmpdir();
+      dirs.push(dir);
+      const marker = path.join(dir, 'ran');
+      const sp = spec(['sleep:400', `marker:${marker}`], extra(dir));
+      let err: unknown;
+      try {
+        if (how === 'spawnJail') spawnJail(sp, { stdio: ['ignore', 'ignore', 'ignore'] }).kill('SIGKILL');
+        else (await startJail(sp, { stdio: ['ignore', 'ignore', 'ignore'] })).kill('SIGKILL');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(JailError);
+      errors.push(err as JailError);
+    }
+    const fields = (e: JailError) => ({ step: e.step, code: e.code, detail: e.detail?.replace(dirs[0], 'DIR').replace(dirs[1], 'DIR') });
+    expect(fields(errors[1])).toEqual(fields(errors[0]));
+    expect(errors[1]).toMatchObject({ step, code });
+    await new Promise((r) => setTimeout(r, 700));
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, 'ran'))).toBe(false);
+  });
+
+  test('the event loop runs while a jail is in its set-up (a preload window that never closes)', async () => {
+    const dir = tmpdir();
+    const sp = spec(['sleep:5000'], { noNewPrivs: true, seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 1500 });
+    let ticks = 0;
+    const iv = setInterval(() => ticks++, 10);
+    const started = startJail(sp, { stdio: ['ignore', 'ignore', 'ignore'] });
+    const ticksAtCall = ticks;
+    await expect(started).rejects.toMatchObject({ name: 'JailError', step: 'preload', code: 'ETIMEDOUT' });
+    clearInterval(iv);
+    // spawnJail would have held the loop for the whole window: no tick between call and result.
+    expect(ticksAtCall).toBe(0);
+    expect(ticks).toBeGreaterThan(10);
+  });
+
+  // Attacks on the early return: the launcher goes away while the jail is still being set up.
+  // The program (sleep 300 ms, then create a marker) must never run, and no process of the jail
+  // may outlive the launcher (every process of it starts in the launcher's working directory).
+  // The control row lets the launcher wait: then the marker appears, so the rows can fail.
+  const START = `jail.startJail(spec, { stdio: ['ignore', 'ignore', 'ignore'] })`;
+  test.each([
+    ['control: the launcher waits for the exit', `${START}.then((p) => p.exited).then((e) => console.log(JSON.stringify(e)));`, { code: 0, signal: null }, true],
+    ['process.exit() right after the call', `${START}.catch(() => {}); process.exit(0);`, { code: 0, signal: null }, false],
+    ['SIGKILL of the launcher right after the call', `${START}.catch(() => {}); process.kill(process.pid, 'SIGKILL');`, { code: null, signal: 'SIGKILL' }, false],
+    ['SIGKILL of the launcher in the preload window', `${START}.catch(() => {}); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 150);`, { code: null, signal: 'SIGKILL' }, false],
+  ])('the launcher ending mid-setup takes the jail with it: %s', async (name, script, status, ran) => {
+    const dir = tmpdir();
+    const marker = path.join(dir, 'ran');
+    const sp = spec(['sleep:300', `marker:${marker}`], { namespaces: PIDNS, cwd: dir,
+      // A library that never acknowledges: the jail stays in the preload window for 5 s.
+      ...(name.includes('preload') ? { noNewPrivs: true, seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 5000 } : {}) });
+    const r = await nodeIn(dir, script, sp);
+    expect({ code: r.code, signal: r.signal }).toEqual(status);
+    expect(await drained(dir)).toEqual([]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(fs.existsSync(marker)).toBe(ran);
+  });
+
+  test('a worker ending mid-setup takes its jail with it; the process goes on starting jails', async () => {
+    const dir = tmpdir();
+    const marker = path.join(dir, 'ran');
+    const sp = spec(['sleep:300', `marker:${marker}`], { namespaces: PIDNS, cwd: dir });
+    const script = `
+      const { Worker } = require('worker_threads');
+      const w = new Worker(\`const { parentPort, workerData } = require('worker_threads');
+        require(\${JSON.stringify(${JSON.stringify(bundleJail())})}).startJail(workerData, { stdio: ['ignore', 'ignore', 'ignore'] }).catch(() => {});
+        parentPort.postMessage('called');\`, { eval: true, workerData: spec });
+      w.on('message', () => w.terminate());
+      w.on('exit', async () => {
+        const again = await jail.startJail({ ...spec, argv: [spec.path, 'exit:7'] }, { stdio: ['ignore', 'ignore', 'ignore'] });
+        console.log(JSON.stringify(await again.exited));
+      });`;
+    const r = await nodeIn(dir, script, sp);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: 7, reason: 'exit' });
+    expect(await drained(dir)).toEqual([]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });
 

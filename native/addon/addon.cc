@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -39,11 +41,29 @@ namespace {
 struct Child {
   int id = 0;
   struct tsjail_jail jail {};  // native/parent/launch.h: pidfd, supervisor, report fd, cgroup (never moved)
+  // The pidfd the main thread signals through (kill, teardown): a copy of jail.pidfd, open as
+  // long as this Child, because a failed launch closes jail.pidfd on the waiter thread.
+  int kill_fd = -1;
   long deadline_ms = -1;       // the time limit, from the jail file
+  // start(): the launch between clone and release, which the waiter finishes; the decoded spec
+  // it reads until then; and why it failed. tagged: events go to onEvent(kind, payload).
+  struct tsjail_spec spec {};
+  bool has_spec = false;
+  struct tsjail_pending* pending = nullptr;
+  struct tsjail_launch_error error {};
+  bool tagged = false;
   Napi::ThreadSafeFunction tsfn;
   std::mutex mu;               // guards the two flags below
   bool waiter_done = false;    // the waiter no longer touches this Child
   bool orphaned = false;       // the finalizer ran first: the waiter frees this Child
+
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (kill_fd >= 0) close(kill_fd);
+    if (has_spec) tsjail_spec_free(&spec);
+  }
 };
 
 struct ExitInfo {
@@ -77,26 +97,72 @@ struct Instance {
   int next_id = 1;
 };
 
-Napi::Value ThrowJailError(Napi::Env env, const char* step, int err, const std::string& detail,
-                           const struct tsjail_launch_error* launch = nullptr) {
+// A JailError for {step, errno, detail} (the class ts/jail/native.ts handed over), or a plain
+// Error naming the step when there is none; empty with an exception pending if making it threw.
+Napi::Value MakeJailError(Napi::Env env, const char* step, int err, const std::string& detail,
+                          const struct tsjail_launch_error* launch = nullptr) {
   Instance* inst = env.GetInstanceData<Instance>();
   if (inst && !inst->error_class.IsEmpty()) {
     Napi::Object e = inst->error_class.New({Napi::String::New(env, step), Napi::Number::New(env, err),
                                            Napi::String::New(env, detail)});
     if (launch && launch->has_violation && !env.IsExceptionPending())
       e.Set("rawViolation", ViolationObject(env, launch->violation, launch->violation_ret));
-    if (!env.IsExceptionPending()) Napi::Error(env, e).ThrowAsJavaScriptException();
-  } else {
-    Napi::Error::New(env, std::string("jail setup failed at step ") + step + ": " + strerror(err))
-        .ThrowAsJavaScriptException();
+    return env.IsExceptionPending() ? Napi::Value() : Napi::Value(e);
   }
+  return Napi::Error::New(env, std::string("jail setup failed at step ") + step + ": " + strerror(err)).Value();
+}
+
+Napi::Value ThrowJailError(Napi::Env env, const char* step, int err, const std::string& detail,
+                           const struct tsjail_launch_error* launch = nullptr) {
+  Napi::Value e = MakeJailError(env, step, err, detail, launch);
+  if (!env.IsExceptionPending()) Napi::Error(env, e).ThrowAsJavaScriptException();
   return env.Undefined();
+}
+
+Napi::Value LaunchError(Napi::Env env, const struct tsjail_launch_error& err) {
+  return MakeJailError(env, tsjail_step_name(err.step), err.err, err.detail, &err);
 }
 
 // The waiter: one thread per jail runs the supervisor's loop until the jail exits (seccomp
 // notifications, the time limit), then posts the exit through the ThreadSafeFunction. A thread
 // rather than an AsyncWorker because it may wait forever (node-pty's reason); never
 // waitpid(-1).
+Napi::Object ExitObject(Napi::Env env, const ExitInfo* e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
+  o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
+  if (e->violation_nr >= 0) {
+    o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
+    o.Set("violation", ViolationObject(env, e->violation, e->violation_ret));
+  }
+  o.Set("reason", Napi::String::New(env, e->reason));
+  if (e->permissive) {
+    Napi::Array wd = Napi::Array::New(env, e->would_deny.size());
+    for (size_t i = 0; i < e->would_deny.size(); i++) {
+      Napi::Object v = ViolationObject(env, e->would_deny[i].first, e->would_deny[i].ret);
+      v.Set("count", Napi::Number::New(env, (double)e->would_deny[i].count));
+      wd.Set((uint32_t)i, v);
+    }
+    o.Set("wouldDeny", wd);
+    o.Set("wouldDenyDropped", Napi::Number::New(env, (double)e->would_deny_dropped));
+  }
+  return o;
+}
+
+// The waiter is done with c: release the ThreadSafeFunction (its finalizer frees c) or, when
+// the finalizer already ran (teardown), free c here. Called with c->mu held; unlocks it.
+void WaiterDone(Child* c, std::unique_lock<std::mutex>& lock) {
+  if (!c->orphaned) c->tsfn.Release();
+  c->waiter_done = true;
+  bool orphaned = c->orphaned;
+  lock.unlock();
+  // Not orphaned: the finalizer frees c from here on; do not touch it.
+  if (orphaned) {
+    tsjail_jail_close(&c->jail);
+    delete c;
+  }
+}
+
 void Wait(Child* c) {
   struct tsjail_exit ex;
   tsjail_jail_wait(&c->jail, c->deadline_ms, -1, &ex);
@@ -116,39 +182,79 @@ void Wait(Child* c) {
   std::unique_lock<std::mutex> lock(c->mu);
   if (!c->orphaned) {
     auto* heap = new ExitInfo(info);
-    napi_status posted = c->tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function cb, ExitInfo* e) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("code", e->code >= 0 ? Napi::Number::New(env, e->code) : env.Null());
-      o.Set("signal", e->signal > 0 ? Napi::Number::New(env, e->signal) : env.Null());
-      if (e->violation_nr >= 0) {
-        o.Set("violationNr", Napi::Number::New(env, e->violation_nr));
-        o.Set("violation", ViolationObject(env, e->violation, e->violation_ret));
-      }
-      o.Set("reason", Napi::String::New(env, e->reason));
-      if (e->permissive) {
-        Napi::Array wd = Napi::Array::New(env, e->would_deny.size());
-        for (size_t i = 0; i < e->would_deny.size(); i++) {
-          Napi::Object v = ViolationObject(env, e->would_deny[i].first, e->would_deny[i].ret);
-          v.Set("count", Napi::Number::New(env, (double)e->would_deny[i].count));
-          wd.Set((uint32_t)i, v);
-        }
-        o.Set("wouldDeny", wd);
-        o.Set("wouldDenyDropped", Napi::Number::New(env, (double)e->would_deny_dropped));
-      }
+    bool tagged = c->tagged;
+    napi_status posted = c->tsfn.BlockingCall(heap, [tagged](Napi::Env env, Napi::Function cb, ExitInfo* e) {
+      Napi::Object o = ExitObject(env, e);
       delete e;
-      cb.Call({o});
+      if (tagged) cb.Call({Napi::String::New(env, "exit"), o});
+      else cb.Call({o});
     });
     if (posted != napi_ok) delete heap;  // closing: nobody will run the callback
-    c->tsfn.Release();
   }
-  c->waiter_done = true;
-  bool orphaned = c->orphaned;
+  WaiterDone(c, lock);
+}
+
+// What start() tells JS once the launch is finished: the running jail, or why it failed.
+struct Started {
+  bool ok = false;
+  int id = 0;
+  pid_t pid = -1;
+  int stdio[3] = {-1, -1, -1};  // owned here until JS has them
+  struct tsjail_launch_error error {};
+  ~Started() {
+    for (int fd : stdio)
+      if (fd >= 0) close(fd);
+  }
+};
+
+// start()'s waiter: finish the launch (id maps, cgroup, release, handshake, pid file) off Node's
+// thread, tell JS, then wait for the exit as Wait does. The program runs only if the finish
+// succeeded; a failure has killed and reaped the child (launch.h).
+void FinishAndWait(Child* c) {
+  int rc = tsjail_start_finish(c->pending);
+  c->pending = nullptr;
+  if (!rc) c->deadline_ms = tsjail_deadline_ms(&c->spec);
+  tsjail_spec_free(&c->spec);
+  c->has_spec = false;
+  auto started = std::make_unique<Started>();
+  started->ok = rc == 0;
+  started->id = c->id;
+  started->pid = c->jail.pid;
+  if (rc) started->error = c->error;
+  else
+    for (int i = 0; i < 3; i++) {
+      started->stdio[i] = c->jail.stdio_parent[i];
+      c->jail.stdio_parent[i] = -1;
+    }
+  std::unique_lock<std::mutex> lock(c->mu);
+  if (!c->orphaned) {
+    Started* heap = started.release();
+    napi_status posted = c->tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function cb, Started* s) {
+      std::unique_ptr<Started> own(s);
+      if (!s->ok) {
+        Napi::Value e = LaunchError(env, s->error);
+        if (!env.IsExceptionPending()) cb.Call({Napi::String::New(env, "failed"), e});
+        return;
+      }
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("pid", Napi::Number::New(env, (double)s->pid));
+      o.Set("id", Napi::Number::New(env, s->id));
+      Napi::Array fds = Napi::Array::New(env, 3);
+      for (uint32_t i = 0; i < 3; i++) {
+        fds.Set(i, s->stdio[i] >= 0 ? Napi::Number::New(env, s->stdio[i]) : env.Null());
+        s->stdio[i] = -1;  // now owned by JS (net.Socket)
+      }
+      o.Set("stdio", fds);
+      cb.Call({Napi::String::New(env, "ready"), o});
+    });
+    if (posted != napi_ok) delete heap;  // closing: nobody will run the callback
+  }
+  if (rc) {
+    WaiterDone(c, lock);
+    return;
+  }
   lock.unlock();
-  // Not orphaned: the finalizer frees c from here on; do not touch it.
-  if (orphaned) {
-    tsjail_jail_close(&c->jail);
-    delete c;
-  }
+  Wait(c);
 }
 
 Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
@@ -262,23 +368,64 @@ Napi::Value Kill(const Napi::CallbackInfo& info) {
   if (it == inst->children.end()) return Napi::Boolean::New(env, false);
   // The pidfd stays open until the exit was delivered on this thread, so it cannot name a
   // recycled pid; after the reap this fails with ESRCH.
-  bool ok = syscall(SYS_pidfd_send_signal, it->second->jail.pidfd, sig, nullptr, 0) == 0;
+  bool ok = syscall(SYS_pidfd_send_signal, it->second->kill_fd, sig, nullptr, 0) == 0;
   return Napi::Boolean::New(env, ok);
+}
+
+// fd 0-2 of a spawn()/start() call: a number each, or -1 (a new pipe).
+void StdioArg(const Napi::Array& stdio, int fds_in[3]) {
+  for (uint32_t i = 0; i < 3; i++)
+    fds_in[i] = i < stdio.Length() && stdio.Get(i).IsNumber() ? stdio.Get(i).As<Napi::Number>().Int32Value() : -1;
+}
+
+// List a cloned jail (kill, teardown) and make its ThreadSafeFunction, whose finalizer frees
+// it. False with an exception pending if the copy of the pidfd cannot be made: the caller then
+// ends the jail itself.
+bool Register(Napi::Env env, Child* ch, Napi::Function cb) {
+  Instance* inst = env.GetInstanceData<Instance>();
+  ch->kill_fd = fcntl(ch->jail.pidfd, F_DUPFD_CLOEXEC, 3);
+  if (ch->kill_fd < 0) {
+    ThrowJailError(env, "prepare", errno, "pidfd copy");
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(inst->mu);
+    ch->id = inst->next_id++;
+    inst->children[ch->id] = ch;
+  }
+  ch->tsfn = Napi::ThreadSafeFunction::New(
+      env, cb, "tsjail-exit", 0, 1, ch, [inst](Napi::Env, Child* done) {
+        {
+          std::lock_guard<std::mutex> lock(inst->mu);
+          inst->children.erase(done->id);
+        }
+        {
+          std::lock_guard<std::mutex> lock(done->mu);
+          if (!done->waiter_done) {
+            // Teardown while the jail runs (or is still being set up): end it (the waiter's
+            // wait or handshake returns), leave the rest to the waiter. kill_fd cannot name a
+            // recycled pid.
+            done->orphaned = true;
+            syscall(SYS_pidfd_send_signal, done->kill_fd, SIGKILL, nullptr, 0);
+            return;
+          }
+        }
+        tsjail_jail_close(&done->jail);
+        delete done;
+      });
+  return true;
 }
 
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Instance* inst = env.GetInstanceData<Instance>();
   if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsFunction()) {
     Napi::TypeError::New(env, "Usage: spawn(jailFile: Uint8Array, stdio[3], onExit)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   struct tsjail_spec spec;
   if (!Decode(env, info[0], &spec)) return env.Undefined();
-  Napi::Array stdio = info[1].As<Napi::Array>();
   int fds_in[3];
-  for (uint32_t i = 0; i < 3; i++)
-    fds_in[i] = i < stdio.Length() && stdio.Get(i).IsNumber() ? stdio.Get(i).As<Napi::Number>().Int32Value() : -1;
+  StdioArg(info[1].As<Napi::Array>(), fds_in);
 
   // The launch (native/parent/launch.c) copies what the child needs, and the jail keeps its own
   // copy of the policy: the decoded spec is done with once the jail runs.
@@ -290,8 +437,14 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (rc) return ThrowJailError(env, tsjail_step_name(err->step), err->err, err->detail, err.get());
 
   // ---- running: hand the child to a waiter thread ----
+  if (!Register(env, child.get(), info[2].As<Napi::Function>())) {
+    syscall(SYS_pidfd_send_signal, child->jail.pidfd, SIGKILL, nullptr, 0);
+    struct tsjail_exit ignored;
+    tsjail_jail_wait(&child->jail, -1, -1, &ignored);
+    tsjail_jail_close(&child->jail);
+    return env.Undefined();
+  }
   Child* ch = child.release();
-  pid_t pid = ch->jail.pid;
   Napi::Array fds = Napi::Array::New(env, 3);
   for (uint32_t i = 0; i < 3; i++) {
     if (ch->jail.stdio_parent[i] >= 0) {
@@ -301,45 +454,58 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       fds.Set(i, env.Null());
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(inst->mu);
-    ch->id = inst->next_id++;
-    inst->children[ch->id] = ch;
-  }
-  Napi::Function on_exit = info[2].As<Napi::Function>();
-  ch->tsfn = Napi::ThreadSafeFunction::New(
-      env, on_exit, "tsjail-exit", 0, 1, ch, [inst](Napi::Env, Child* done) {
-        {
-          std::lock_guard<std::mutex> lock(inst->mu);
-          inst->children.erase(done->id);
-        }
-        {
-          std::lock_guard<std::mutex> lock(done->mu);
-          if (!done->waiter_done) {
-            // Teardown while the jail runs: end it (the waiter's wait returns), leave the rest
-            // to the waiter. The pidfd is still open: it cannot name a recycled pid.
-            done->orphaned = true;
-            syscall(SYS_pidfd_send_signal, done->jail.pidfd, SIGKILL, nullptr, 0);
-            return;
-          }
-        }
-        tsjail_jail_close(&done->jail);
-        delete done;
-      });
   std::thread(Wait, ch).detach();
 
   Napi::Object out = Napi::Object::New(env);
-  out.Set("pid", Napi::Number::New(env, (double)pid));
+  out.Set("pid", Napi::Number::New(env, (double)ch->jail.pid));
   out.Set("id", Napi::Number::New(env, ch->id));
   out.Set("stdio", fds);
   return out;
+}
+
+// start(jailFile, stdio, onEvent): spawn() without holding Node's thread through the child's
+// set-up. Here only the stages up to clone3 run (launch.h, tsjail_start_begin); the waiter
+// thread finishes the launch while the child waits unreleased, then calls onEvent('ready',
+// {pid, id, stdio}) or onEvent('failed', JailError), and after 'ready' onEvent('exit', ...).
+// Throws as spawn() does for what fails before clone.
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "Usage: start(jailFile: Uint8Array, stdio[3], onEvent)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto child = std::make_unique<Child>();
+  if (!Decode(env, info[0], &child->spec)) return env.Undefined();
+  child->has_spec = true;
+  child->tagged = true;
+  int fds_in[3];
+  StdioArg(info[1].As<Napi::Array>(), fds_in);
+  if (tsjail_start_begin(&child->spec, fds_in, &child->jail, &child->error, &child->pending))
+    return ThrowJailError(env, tsjail_step_name(child->error.step), child->error.err, child->error.detail, &child->error);
+  if (!Register(env, child.get(), info[2].As<Napi::Function>())) {
+    // The child still waits for its release: killed, the finish fails and reaps it.
+    syscall(SYS_pidfd_send_signal, child->jail.pidfd, SIGKILL, nullptr, 0);
+    tsjail_start_finish(child->pending);
+    tsjail_jail_close(&child->jail);
+    return env.Undefined();
+  }
+  Child* ch = child.release();
+  try {
+    std::thread(FinishAndWait, ch).detach();
+  } catch (const std::system_error&) {
+    // No thread: end the unreleased child and report the failure through onEvent as usual
+    // (the finish fails at once, so this blocks only for the reap).
+    syscall(SYS_pidfd_send_signal, ch->kill_fd, SIGKILL, nullptr, 0);
+    FinishAndWait(ch);
+  }
+  return env.Undefined();
 }
 
 // Worker threads and process exit: do not leave jails running behind a dead environment.
 void Cleanup(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
   std::lock_guard<std::mutex> lock(inst->mu);
-  for (auto& kv : inst->children) syscall(SYS_pidfd_send_signal, kv.second->jail.pidfd, SIGKILL, nullptr, 0);
+  for (auto& kv : inst->children) syscall(SYS_pidfd_send_signal, kv.second->kill_fd, SIGKILL, nullptr, 0);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -348,6 +514,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, Cleanup, inst);
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("kill", Napi::Function::New(env, Kill));
   exports.Set("stepNames", Napi::Function::New(env, StepNames));
   exports.Set("dumpJailFile", Napi::Function::New(env, DumpJailFile));

@@ -504,14 +504,26 @@ static int cgroup_mount_point(char *line, char *out, size_t cap) {
   return 1;
 }
 
+#define TSJAIL_TMPFS_MAGIC 0x01021994
+static const char cgroup_root[] = "/sys/fs/cgroup";
+
 /* Cover the cgroup hierarchy mounted at `point`, if that path still shows one: its mount made
- * private first (the cover must not propagate to the host), then an empty read-only tmpfs. */
+ * private first (the cover must not propagate to the host), then an empty read-only tmpfs.
+ * The v1 and hybrid layouts mount every hierarchy on a tmpfs at /sys/fs/cgroup: a hierarchy
+ * directly below that tmpfs is covered by covering the tmpfs, which puts all of them out of
+ * reach at once (two mounts a jail instead of two per hierarchy); the others then fail the
+ * statfs below. Hierarchies mounted anywhere else are covered one by one. */
 static int cover_cgroup(const char *point, int *covered) {
   struct statfs st;
   if (statfs(point, &st) != 0) return 0; /* under a cover already, or out of reach */
   if (st.f_type != TSJAIL_CGROUP_SUPER_MAGIC && st.f_type != TSJAIL_CGROUP2_SUPER_MAGIC) return 0;
-  if (mount(NULL, point, NULL, MS_PRIVATE, NULL) != 0) return errno;
-  if (mount("tmpfs", point, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k") != 0) return errno;
+  const char *target = point;
+  size_t lr = sizeof cgroup_root - 1;
+  if (!strncmp(point, cgroup_root, lr) && point[lr] == '/' && point[lr + 1] && !strchr(point + lr + 1, '/') &&
+      statfs(cgroup_root, &st) == 0 && st.f_type == TSJAIL_TMPFS_MAGIC)
+    target = cgroup_root;
+  if (mount(NULL, target, NULL, MS_PRIVATE, NULL) != 0) return errno;
+  if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k") != 0) return errno;
   (*covered)++;
   return 0;
 }

@@ -429,10 +429,13 @@ static int stage_decide(struct launch *l) {
 
 /* ---- stage 2: channels -------------------------------------------------------------------- */
 
-/* The sync pipe, the status socket, the init's report pipe, stdio pipes. */
+/* The sync socket, the status socket, the init's report pipe, stdio pipes. */
 static int stage_channels(struct launch *l, const int stdio[3]) {
   struct tsjail_config *c = &l->cfg;
-  if (pipe2(l->sync, O_CLOEXEC)) return fail(l, TSJAIL_STEP_PREPARE, errno, "pipe2");
+  /* A socket, not a pipe: its EOF is our shutdown(2), which copies of our end cannot hold back.
+   * Other jails' children cloned while this one waits hold such copies until their close-fds
+   * step (the addon clones the next jail while this one's release is still to come). */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->sync)) return fail(l, TSJAIL_STEP_PREPARE, errno, "socketpair");
   /* Records are messages, EOF is every copy of the child's end closed, and it can carry the
    * program's pidfd (records.h). */
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->status)) return fail(l, TSJAIL_STEP_PREPARE, errno, "socketpair");
@@ -731,25 +734,16 @@ static void record_detail(const struct tsjail_record *r, char *detail, size_t ca
   if (r->index >= 0 && o < cap) snprintf(detail + o, cap - o, "%s#%d", o ? " " : "", r->index);
 }
 
-/* One TSJAIL_SYNC_GO byte on the sync pipe. SIGPIPE blocked meanwhile (and a pending one taken
- * back): a child that died before reading it must not kill tsjail-exec, whose SIGPIPE is the
- * default. 0 or errno. */
+/* One TSJAIL_SYNC_GO byte on the sync socket, then its EOF by shutdown(2), which copies of our
+ * end in other jails' children cannot hold back. MSG_NOSIGNAL: a child that died before reading
+ * it must not kill tsjail-exec, whose SIGPIPE is the default. 0 or errno (EPIPE: it is gone). */
 static int write_release(int fd) {
-  sigset_t pipe_set, old;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  int mask_err = pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-  if (mask_err) return mask_err;
   char go = TSJAIL_SYNC_GO;
   ssize_t n;
-  do n = write(fd, &go, 1); while (n < 0 && errno == EINTR);
-  int err = n == 1 ? 0 : (n < 0 ? errno : EIO);
-  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
-    struct timespec zero = {0, 0};
-    sigtimedwait(&pipe_set, NULL, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  return err;
+  do n = send(fd, &go, 1, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n != 1) return n < 0 ? errno : EIO;
+  if (shutdown(fd, SHUT_WR)) return errno == ENOTCONN ? EPIPE : errno;
+  return 0;
 }
 
 /* The preload window's outcome once the status socket is closed: 0 = the kernel showed the
@@ -863,7 +857,22 @@ static int supervise_jail(struct launch *l) {
   return 0;
 }
 
-int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
+/* A launch that failed: what the jail held is closed (the child, if any, was killed and reaped
+ * by fail_after_clone). */
+static void launch_failed(struct launch *l) {
+  struct tsjail_jail *j = l->jail;
+  tsjail_supervisor_close(&j->sup);
+  if (j->pidfd >= 0) close_fd(&j->pidfd);
+  for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
+  free(j->policy);
+  j->policy = NULL;
+}
+
+/* Stages 1-6: everything up to and including clone. 0 with *out the launch to finish; -1 with
+ * nothing running. */
+static int launch_begin(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j,
+                        struct tsjail_launch_error *e, struct launch **out) {
+  *out = NULL;
   memset(e, 0, sizeof *e);
   jail_init(j);
   struct launch *l = launch_new(spec, j, e);
@@ -872,23 +881,34 @@ int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsj
     e->err = ENOMEM;
     return -1;
   }
-  int rc = stage_decide(l) || stage_channels(l, stdio) || stage_filters(l) || stage_preload_state(l) ||
-                   stage_keep_fds(l) || supervise_jail(l) || stage_clone(l) || stage_parent_setup(l) ||
-                   stage_handshake(l)
-               ? -1
-               : 0;
+  if (stage_decide(l) || stage_channels(l, stdio) || stage_filters(l) || stage_preload_state(l) || stage_keep_fds(l) ||
+      supervise_jail(l) || stage_clone(l)) {
+    launch_failed(l);
+    launch_release(l);
+    return -1;
+  }
+  *out = l;
+  return 0;
+}
+
+/* Stages 7-8: the id maps and the cgroup while the child waits, its release and the handshake.
+ * Frees l on both paths. */
+static int launch_finish(struct launch *l) {
+  struct tsjail_jail *j = l->jail;
+  int rc = stage_parent_setup(l) || stage_handshake(l) ? -1 : 0;
   if (rc == 0) {
     j->report_rd = l->report[0];
     l->report[0] = -1;
   } else {
-    tsjail_supervisor_close(&j->sup);
-    if (j->pidfd >= 0) close_fd(&j->pidfd);
-    for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
-    free(j->policy);
-    j->policy = NULL;
+    launch_failed(l);
   }
   launch_release(l);
   return rc;
+}
+
+int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
+  struct launch *l;
+  return launch_begin(spec, stdio, j, e, &l) ? -1 : launch_finish(l);
 }
 
 /* The pid file is written as a new file next to the target and renamed over it. The directory
@@ -942,8 +962,8 @@ int tsjail_write_pid_file(const char *path, pid_t pid) {
   return err;
 }
 
-int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
-  if (tsjail_launch(spec, stdio, j, e)) return -1;
+/* The pid file of a running jail, or the jail killed (step pid-file). */
+static int start_pid_file(const struct tsjail_spec *spec, struct tsjail_jail *j, struct tsjail_launch_error *e) {
   if (!spec->pid_file) return 0;
   int err = tsjail_write_pid_file(spec->pid_file, j->pid);
   if (!err) return 0;
@@ -955,6 +975,28 @@ int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsja
   e->err = err;
   snprintf(e->detail, sizeof e->detail, "%s", spec->pid_file);
   return -1;
+}
+
+int tsjail_start_begin(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e,
+                       struct tsjail_pending **pending) {
+  struct launch *l;
+  int rc = launch_begin(spec, stdio, j, e, &l);
+  *pending = (struct tsjail_pending *)l;
+  return rc;
+}
+
+int tsjail_start_finish(struct tsjail_pending *pending) {
+  struct launch *l = (struct launch *)pending;
+  const struct tsjail_spec *spec = l->spec;
+  struct tsjail_jail *j = l->jail;
+  struct tsjail_launch_error *e = l->error;
+  if (launch_finish(l)) return -1;
+  return start_pid_file(spec, j, e);
+}
+
+int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *j, struct tsjail_launch_error *e) {
+  struct tsjail_pending *pending;
+  return tsjail_start_begin(spec, stdio, j, e, &pending) ? -1 : tsjail_start_finish(pending);
 }
 
 long tsjail_deadline_ms(const struct tsjail_spec *spec) {

@@ -93,6 +93,20 @@ int tsjail_launch(const struct tsjail_spec *spec, const int stdio[3], struct tsj
 int tsjail_start(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *jail,
                  struct tsjail_launch_error *error);
 
+/* tsjail_start in two halves, for a caller that must not block until the program runs (the
+ * addon: Node's event loop). _begin runs the stages up to and including clone3 (decide,
+ * channels, filters, the preload state, the fds the child keeps): -1 = failed, nothing running
+ * (*error filled); 0 = the child exists (jail->pid, jail->pidfd) and waits, unreleased, for
+ * _finish, which must follow exactly once, on any thread: the id maps and the cgroup, the
+ * release, the handshake and the pid file, with tsjail_start's result (error is the pointer
+ * given to _begin). spec and error must stay valid until _finish returns. Between the two the
+ * child runs none of its own steps past waiting for the release, so killing it (its pidfd)
+ * there makes _finish fail and clean up; nothing of the program runs. */
+struct tsjail_pending;
+int tsjail_start_begin(const struct tsjail_spec *spec, const int stdio[3], struct tsjail_jail *jail,
+                       struct tsjail_launch_error *error, struct tsjail_pending **pending);
+int tsjail_start_finish(struct tsjail_pending *pending);
+
 /* The deadline (CLOCK_MONOTONIC ms) of a jail started now, or -1 without a time limit. */
 long tsjail_deadline_ms(const struct tsjail_spec *spec);
 

@@ -1,7 +1,7 @@
-// The Jail builder: chainable setters that fill a JailSpec, then spawn()/run(). Nothing is
+// The Jail builder: chainable setters that fill a JailSpec, then spawn()/start()/run(). Nothing is
 // checked until spawn (validateSpec), so the builder can be filled in any order.
 import { JailSpec, NamespacesSpec, MountSpec, CapsSpec, RlimitSpec, CgroupSpec, LandlockSpec, FilesystemSpec } from './spec';
-import { spawnJail, JailProcess, JailExit, StdioOption } from './spawn';
+import { spawnJail, startJail, JailProcess, JailExit, StdioOption } from './spawn';
 import { lookupUser, lookupGroup, userGroups } from './users';
 import { SpecError } from './validate';
 import { coreArch } from './arch';
@@ -276,10 +276,19 @@ export class Jail {
     return spawnJail(this.toSpec(argv, o), { stdio: o.stdio });
   }
 
-  /** Spawn, feed `input` to stdin, collect stdout/stderr, resolve at exit. */
-  async run(argv: string[], o: SpawnArgs & { input?: string | Buffer } = {}): Promise<RunResult> {
+  /**
+   * spawn() without blocking Node's event loop while the jail is set up (startJail): compiles
+   * policy text first (prepare()), resolves once the program runs, rejects with SpecError or
+   * JailError (nothing ran).
+   */
+  async start(argv: string[], o: SpawnArgs = {}): Promise<JailProcess> {
     await this.prepare();
-    const p = this.spawn(argv, { ...o, stdio: o.stdio ?? ['pipe', 'pipe', 'pipe'] });
+    return startJail(this.toSpec(argv, o), { stdio: o.stdio });
+  }
+
+  /** Start, feed `input` to stdin, collect stdout/stderr, resolve at exit. */
+  async run(argv: string[], o: SpawnArgs & { input?: string | Buffer } = {}): Promise<RunResult> {
+    const p = await this.start(argv, { ...o, stdio: o.stdio ?? ['pipe', 'pipe', 'pipe'] });
     const collect = (s: NodeJS.ReadableStream | null) =>
       new Promise<Buffer>((resolve, reject) => {
         if (!s) return resolve(Buffer.alloc(0));

@@ -47,6 +47,13 @@ export interface NativeSpawned {
   stdio: (number | null)[];
 }
 
+/** start()'s callback: 'ready' once the program runs, or 'failed'; then 'exit' after 'ready'. */
+export type NativeStartEvent = {
+  (kind: 'ready', payload: NativeSpawned): void;
+  (kind: 'failed', payload: JailError): void;
+  (kind: 'exit', payload: NativeExit): void;
+};
+
 export interface NativeAddon {
   /** Hands the addon the error class it raises (once per addon instance). */
   setErrorClass(cls: typeof JailError): void;
@@ -56,6 +63,14 @@ export interface NativeAddon {
    * bytes the reader refuses, JailError naming the failed step (the program did not run).
    */
   spawn(jailFile: Uint8Array, stdio: NativeStdio[], onExit: (e: NativeExit) => void): NativeSpawned;
+  /**
+   * spawn() without blocking the event loop through the child's set-up: the stages up to the
+   * clone run in the call (and throw as spawn's do); the jail's waiter thread finishes the
+   * launch (id maps, cgroup, release, handshake, preload window, pid file) and calls
+   * onEvent('ready', ...) or onEvent('failed', JailError) (the program did not run), then after
+   * 'ready' onEvent('exit', ...).
+   */
+  start(jailFile: Uint8Array, stdio: NativeStdio[], onEvent: NativeStartEvent): void;
   /** Signal the jail's first process through its pidfd; false once it has been reaped. */
   kill(id: number, signal: number): boolean;
   /** The step names in order (native/common/steps.h). */

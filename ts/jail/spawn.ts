@@ -9,7 +9,7 @@ import { Readable, Writable } from 'stream';
 import { JailSpec } from './spec';
 import { validateSpec } from './validate';
 import { encodeValidatedJailFile } from './jailfile';
-import { loadAddon, NativeExit, ExitReason, RawViolation } from './native';
+import { loadAddon, NativeExit, NativeSpawned, NativeStartEvent, ExitReason, RawViolation } from './native';
 import { coreArch } from './arch';
 import { JailError } from './errors';
 import { nodeDecideHost, preloadHiddenMessage } from './decide';
@@ -34,7 +34,7 @@ export interface JailViolation {
   args?: string[];
   /** The six arguments as the kernel gave them, in hex (strings: a JailExit stays JSON). */
   rawArgs?: string[];
-  /** What the policy said: 'kill-process' (the runtime killed the process) or 'kill-thread' (it ended the calling thread only, as the kernel would). */
+  /** What the policy said: 'kill-process' or 'kill-thread' (the runtime killed the process either way). */
   verdict?: string;
   /** `file:line` of the deciding rule, `no rule: default action`, or `no source: rule unknown` (spec.seccomp.source not given). */
   rule?: string;
@@ -58,8 +58,7 @@ export interface JailExit {
   /**
    * Why the jail ended: 'exit' (the program exited: code), 'signal' (it died of one: signal),
    * 'violation' (the supervisor killed it for a call the policy denies: violation, signal
-   * SIGSYS; a kill-thread verdict ends only the calling thread: the reason is then the
-   * process's own end, with `violation` set, unless that thread was its last), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
+   * SIGSYS), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
    * 'memory-limit' (the OOM killer of the jail's memory cgroup killed it: signal SIGKILL).
    */
   reason: ExitReason;
@@ -124,33 +123,9 @@ export async function describeViolation(spec: JailSpec, raw: RawViolation): Prom
   }
 }
 
-/**
- * A failed preload step whose library one of the jail's own mounts hid gets that as its hint
- * (the errno alone cannot tell); `tsjail run` says the same in its flags' words.
- */
-function withHiddenPreload(e: unknown, spec: JailSpec): unknown {
-  if (!(e instanceof JailError) || e.step !== 'preload') return e;
-  const hidden = preloadHiddenMessage(spec, spec.preloadLibrary ?? nodeDecideHost().preloadLibrary());
-  if (hidden === undefined) return e;
-  const out = new JailError(e.step, e.errno, e.detail, hidden);
-  if (e.rawViolation) out.rawViolation = e.rawViolation;
-  return out;
-}
-
-/** Start a jailed program. Throws SpecError (bad spec) or JailError (a setup step failed; nothing ran). */
-export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess {
-  const spec = validateSpec(input);
-  const addon = loadAddon();
-  const stdioOpt = opts.stdio ?? ['pipe', 'pipe', 'pipe'];
-  if (stdioOpt.length > 3) throw new TypeError('stdio: only fds 0-2 can be set (use preserveFds for more)');
-  const jailFile = encodeValidatedJailFile(spec);
-  const opened: number[] = [];
-  let stdioFds: number[];
-  let resolveExit!: (e: JailExit) => void;
-  const exited = new Promise<JailExit>((r) => (resolveExit = r));
-  let done = false;
-  const onExit = (e: NativeExit) => {
-    done = true;
+/** The exit callback for a spec: numbers to names, a violation explained; resolves `exited`. */
+function exitHandler(spec: JailSpec, resolveExit: (e: JailExit) => void): (e: NativeExit) => void {
+  return (e: NativeExit) => {
     const exit: JailExit = { code: e.code, signal: e.signal === null ? null : SIGNAL_NAMES[e.signal] ?? null, reason: e.reason };
     if (e.wouldDeny) {
       const raw = e.wouldDeny;
@@ -161,43 +136,38 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
     }
     if (e.violationNr === undefined) return resolveExit(exit);
     // The supervisor killed the process with SIGKILL before the syscall ran; report it the
-    // way the kernel's kill-process verdict would look, plus the syscall. A kill-thread
-    // verdict ended one thread: the process's own end stands, with the violation.
+    // way the kernel's kill-process verdict would look, plus the syscall.
     const nr = e.violationNr;
-    if (e.reason === 'violation') {
-      exit.code = null;
-      exit.signal = 'SIGSYS';
-    }
+    exit.code = null;
+    exit.signal = 'SIGSYS';
     if (e.violation) void describeViolation(spec, e.violation).then((violation) => resolveExit({ ...exit, violation }));
     else void nameSyscall(spec, nr).then((syscall) => resolveExit({ ...exit, violation: { nr, syscall } }));
   };
+}
 
-  let spawned;
-  try {
-    stdioFds = [0, 1, 2].map((i) => {
-      const o = stdioOpt[i] ?? 'pipe';
-      if (o === 'pipe') return -1;
-      if (o === 'inherit') return i;
-      if (o === 'ignore') {
-        const fd = fs.openSync('/dev/null', i === 0 ? 'r' : 'w');
-        opened.push(fd);
-        return fd;
-      }
-      if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
-      throw new TypeError(`stdio[${i}]: expected 'pipe', 'inherit', 'ignore' or an fd`);
-    });
-    // The pid file and the time limit are the runtime's: written and enforced by the addon.
-    spawned = addon.spawn(jailFile, stdioFds, onExit);
-  } catch (e) {
-    throw withHiddenPreload(e, spec);
-  } finally {
-    for (const fd of opened) fs.closeSync(fd);
-  }
+/** fd 0-2 for the addon (-1 = a new pipe), opening /dev/null for 'ignore' (the caller closes `opened`). */
+function stdioFds(stdioOpt: StdioOption[], opened: number[]): number[] {
+  return [0, 1, 2].map((i) => {
+    const o = stdioOpt[i] ?? 'pipe';
+    if (o === 'pipe') return -1;
+    if (o === 'inherit') return i;
+    if (o === 'ignore') {
+      const fd = fs.openSync('/dev/null', i === 0 ? 'r' : 'w');
+      opened.push(fd);
+      return fd;
+    }
+    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+    throw new TypeError(`stdio[${i}]: expected 'pipe', 'inherit', 'ignore' or an fd`);
+  });
+}
+
+/** The handle of a running jail, from what the addon returned. */
+function jailProcess(spawned: NativeSpawned, exited: Promise<JailExit>, isDone: () => boolean): JailProcess {
+  const addon = loadAddon();
   const { id, pid } = spawned;
   const kill = (signal?: NodeJS.Signals | number) => {
-    if (!done) addon.kill(id, signalNumber(signal));
+    if (!isDone()) addon.kill(id, signalNumber(signal));
   };
-
   const wrap = (fd: number | null, readable: boolean) => {
     if (fd === null) return null;
     return new net.Socket({ fd, readable, writable: !readable });
@@ -211,4 +181,90 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
     exited,
     kill,
   };
+}
+
+/**
+ * A failed preload step whose library one of the jail's own mounts hid gets that as its hint
+ * (the errno alone cannot tell); `tsjail run` says the same in its flags' words.
+ */
+function withHiddenPreload(e: unknown, spec: JailSpec): unknown {
+  if (!(e instanceof JailError) || e.step !== 'preload') return e;
+  const hidden = preloadHiddenMessage(spec, spec.preloadLibrary ?? nodeDecideHost().preloadLibrary());
+  if (hidden === undefined) return e;
+  const out = new JailError(e.step, e.errno, e.detail, hidden);
+  if (e.rawViolation) out.rawViolation = e.rawViolation;
+  return out;
+}
+
+function checkedStdio(opts: SpawnOptions): StdioOption[] {
+  const stdioOpt = opts.stdio ?? ['pipe', 'pipe', 'pipe'];
+  if (stdioOpt.length > 3) throw new TypeError('stdio: only fds 0-2 can be set (use preserveFds for more)');
+  return stdioOpt;
+}
+
+/**
+ * Start a jailed program, blocking Node's event loop until it runs (the set-up, and with a
+ * dynamic program and a policy the preload window, on this thread). Throws SpecError (bad spec)
+ * or JailError (a setup step failed; nothing ran). startJail does the same without blocking.
+ */
+export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess {
+  const spec = validateSpec(input);
+  const addon = loadAddon();
+  const stdioOpt = checkedStdio(opts);
+  const jailFile = encodeValidatedJailFile(spec);
+  const opened: number[] = [];
+  let resolveExit!: (e: JailExit) => void;
+  const exited = new Promise<JailExit>((r) => (resolveExit = r));
+  let done = false;
+  const onExit = exitHandler(spec, (e) => resolveExit(e));
+  let spawned;
+  try {
+    // The pid file and the time limit are the runtime's: written and enforced by the addon.
+    spawned = addon.spawn(jailFile, stdioFds(stdioOpt, opened), (e) => {
+      done = true;
+      onExit(e);
+    });
+  } catch (e) {
+    throw withHiddenPreload(e, spec);
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+  return jailProcess(spawned, exited, () => done);
+}
+
+/**
+ * Start a jailed program without blocking Node's event loop: only the steps up to the clone run
+ * on this thread; the child's set-up (id maps, cgroup, its own steps) and the preload window are
+ * served by the jail's supervisor thread. Resolves with the handle once the program runs (as
+ * spawnJail returns); rejects with SpecError (bad spec) or JailError (a setup step failed;
+ * nothing ran). Until it settles there is no handle: nothing can signal or wait on a jail whose
+ * set-up is still running.
+ */
+export function startJail(input: JailSpec, opts: SpawnOptions = {}): Promise<JailProcess> {
+  return new Promise<JailProcess>((resolve, reject) => {
+    const spec = validateSpec(input);
+    const addon = loadAddon();
+    const stdioOpt = checkedStdio(opts);
+    const jailFile = encodeValidatedJailFile(spec);
+    const opened: number[] = [];
+    let resolveExit!: (e: JailExit) => void;
+    const exited = new Promise<JailExit>((r) => (resolveExit = r));
+    let done = false;
+    const onExit = exitHandler(spec, (e) => resolveExit(e));
+    const onEvent: NativeStartEvent = (kind: string, payload: unknown) => {
+      if (kind === 'ready') resolve(jailProcess(payload as NativeSpawned, exited, () => done));
+      else if (kind === 'failed') reject(withHiddenPreload(payload, spec));
+      else {
+        done = true;
+        onExit(payload as NativeExit);
+      }
+    };
+    try {
+      // The fds are dup'ed into the child by the clone, before start returns: closing ours
+      // then is safe.
+      addon.start(jailFile, stdioFds(stdioOpt, opened), onEvent);
+    } finally {
+      for (const fd of opened) fs.closeSync(fd);
+    }
+  });
 }
