@@ -34,7 +34,7 @@ export interface JailViolation {
   args?: string[];
   /** The six arguments as the kernel gave them, in hex (strings: a JailExit stays JSON). */
   rawArgs?: string[];
-  /** What the policy said: 'kill-process' or 'kill-thread' (the runtime killed the process either way). */
+  /** What the policy said: 'kill-process' (the runtime killed the process) or 'kill-thread' (it ended the calling thread only, as the kernel would). */
   verdict?: string;
   /** `file:line` of the deciding rule, `no rule: default action`, or `no source: rule unknown` (spec.seccomp.source not given). */
   rule?: string;
@@ -58,7 +58,8 @@ export interface JailExit {
   /**
    * Why the jail ended: 'exit' (the program exited: code), 'signal' (it died of one: signal),
    * 'violation' (the supervisor killed it for a call the policy denies: violation, signal
-   * SIGSYS), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
+   * SIGSYS; a kill-thread verdict ends only the calling thread: the reason is then the
+   * process's own end, with `violation` set, unless that thread was its last), 'time-limit' (timeLimitMs passed and the jail was killed: signal SIGKILL),
    * 'memory-limit' (the OOM killer of the jail's memory cgroup killed it: signal SIGKILL).
    */
   reason: ExitReason;
@@ -136,10 +137,13 @@ function exitHandler(spec: JailSpec, resolveExit: (e: JailExit) => void): (e: Na
     }
     if (e.violationNr === undefined) return resolveExit(exit);
     // The supervisor killed the process with SIGKILL before the syscall ran; report it the
-    // way the kernel's kill-process verdict would look, plus the syscall.
+    // way the kernel's kill-process verdict would look, plus the syscall. A kill-thread
+    // verdict ended one thread: the process's own end stands, with the violation.
     const nr = e.violationNr;
-    exit.code = null;
-    exit.signal = 'SIGSYS';
+    if (e.reason === 'violation') {
+      exit.code = null;
+      exit.signal = 'SIGSYS';
+    }
     if (e.violation) void describeViolation(spec, e.violation).then((violation) => resolveExit({ ...exit, violation }));
     else void nameSyscall(spec, nr).then((syscall) => resolveExit({ ...exit, violation: { nr, syscall } }));
   };
