@@ -79,7 +79,7 @@ function attack(a: Attack): void {
   for (const l of a.launchers) {
     for (const id of a.ids) {
       const name = runName(a, l, id);
-      const skip = SUITE_SKIP ?? attackSkip(a) ?? l.skip ?? id.skip;
+      const skip = SUITE_SKIP ?? attackSkip(a, id) ?? l.skip ?? id.skip;
       if (skip) test.skip(`${name} [skipped: ${skip}]`, () => undefined);
       else test.concurrent(name, () => a.run(l, id), a.timeoutMs);
     }
