@@ -136,9 +136,10 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
   // Set before any module of the bundle runs: helpers.ts reads them when it loads.
   esbuild(path.join(root, 'test', 'arm64-vm', 'hostile-runner.ts'), path.join(WORK, 'hostile-runner.js'),
     // Under TCG every process starts 10-20 times slower than on the host the attacks' watchdogs
-    // were set for.
+    // and time limits were set for.
     `process.env.TSJAIL_HOSTILE_PREBUILT='1';process.env.TSJAIL_NATIVE_DIR='/${T}/build/native/Release';` +
-    `process.env.TSJAIL_HOSTILE_WATCHDOG_SCALE='4';`);
+    `process.env.TSJAIL_HOSTILE_WATCHDOG_SCALE='4';process.env.TSJAIL_HOSTILE_TIME_SCALE='4';` +
+    `process.env.TSJAIL_CONTAINMENT_PREBUILT='1';`);
   esbuild(path.join(root, 'test', 'fixtures', 'hostile', 'api-entry.ts'), path.join(WORK, 'api-bundle.js'));
   add(`${T}/test/fixtures/hostile/hostile-runner.js`, path.join(WORK, 'hostile-runner.js'), 0o644);
   add(`${T}/test/fixtures/hostile/api-runner.js`, path.join(root, 'test', 'fixtures', 'hostile', 'api-runner.js'), 0o644);
@@ -148,6 +149,13 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
   add(`${T}/dist/cli.cjs`, path.join(root, 'dist', 'cli.cjs'), 0o644);
   for (const f of ['tsjail.node', 'libtsjailpreload.so', 'tsjail-exec']) add(`${T}/build/native/Release/${f}`, path.join(PREBUILT, f));
   add('bin/setpriv', cc('setpriv', path.join(root, 'test', 'arm64-vm', 'setpriv.c'), ['-static']));
+  if (FULL) {
+    // The containment suite: its probe, as test/fixtures/containment/suite.ts builds it, and its policies.
+    const CONTAINMENT = path.join(root, 'test', 'fixtures', 'containment');
+    add(`${T}/build/containment/probe`, cc('containment-probe', path.join(CONTAINMENT, 'probe.c'), ['-O1', '-Wno-error']));
+    add(`${T}/build/containment/probe-static`, cc('containment-probe-static', path.join(CONTAINMENT, 'probe.c'), ['-O1', '-Wno-error', '-static']));
+    for (const f of fs.readdirSync(CONTAINMENT).filter((x) => x.endsWith('.policy'))) add(`${T}/test/fixtures/containment/${f}`, path.join(CONTAINMENT, f), 0o644);
+  }
   runlist.push(`hostile /node /${T}/test/fixtures/hostile/hostile-runner.js ${HOSTILE_LAUNCHERS} ${HOSTILE_EVERY} ${HOSTILE_CONCURRENCY}`);
 }
 img.put('runlist', runlist.join('\n') + '\n');
@@ -241,17 +249,18 @@ if (withNode) {
     if (f[0] === 'TSJAIL-CHECK' && f.length === 4) reported.set(f[2], { status: f[1], detail: JSON.parse(f[3]) });
   }
   for (const want of JSON.parse(fs.readFileSync(path.join(GEN, 'hostile-plan.json'), 'utf8'))) {
-    const got = reported.get(want.name);
-    if (!got) check(`hostile ${want.name}`, false, s ? 'no result from the VM' : 'no output from the VM (the runner did not run)');
-    else if (got.status === 'skip' && want.skip) { skipped++; console.log(`skip  hostile ${want.name}: ${got.detail}`); }
-    else check(`hostile ${want.name}`, got.status === 'ok', got.status === 'skip' ? `skipped in the VM: ${got.detail}` : got.detail);
+    // The runner names a run as the plan does, without the host's "hostile " prefix.
+    const got = reported.get(want.label.replace(/^hostile /, ''));
+    if (!got) check(want.label, false, s ? 'no result from the VM' : 'no output from the VM (the runner did not run)');
+    else if (got.status === 'skip' && want.skip) { skipped++; console.log(`skip  ${want.label}: ${got.detail}`); }
+    else check(want.label, got.status === 'ok', got.status === 'skip' ? `skipped in the VM: ${got.detail}` : got.detail);
   }
   if (s && s.status !== 0) check('hostile runner', false, `exit ${s.status}: ${s.out.split('\n').filter((l) => !l.startsWith('TSJAIL-CHECK')).join('\n').slice(-2000)}`);
   if (s) console.log(`test:arm64: hostile suite ${s.time} in the VM (${HOSTILE_LAUNCHERS}, ${HOSTILE_EVERY === 'every' ? 'every launcher' : 'launchers taking turns'}, ${HOSTILE_CONCURRENCY} at once)`);
 }
 
 const failed = vm.failed();
-console.log(`test:arm64: ${vm.results.length - failed}/${vm.results.length} checks passed (${cases} oracle cases, ${skipped} hostile runs skipped on arm64); ` +
+console.log(`test:arm64: ${vm.results.length - failed}/${vm.results.length} checks passed (${cases} oracle cases, ${skipped} runs skipped on arm64); ` +
   `prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
 console.log(`test:arm64: not checked in the VM: ${withNode ? '' : 'the addon and the hostile suite (no arm64 Node), '}the containment suite (docs/runtime.md "aarch64")`);
 process.exit(failed ? 1 : 0);

@@ -9,7 +9,8 @@
 //   landlock.jail     tsjail-exec: the ns jail's probe under Landlock (read and exec only)
 //   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
 //   jail.bpf          the jails' filter, for the addon check under an arm64 Node
-//   hostile-plan.json the hostile suite's runs (hostile-plan.ts): name, skip reason
+//   hostile-plan.json the hostile (and with every, containment) suite's runs (hostile-plan.ts):
+//                     the label the host reports each under, skip reason
 //   PROGRAMS/         the hostile suite's attack programs, cross-built for arm64 (kept between
 //                     runs: rebuilt when their source is newer)
 // Usage: node gen.js OUTDIR POLICIES_PER_RUN LAUNCHERS PROGRAMS HOSTILE_SOURCES every|slice
@@ -23,7 +24,7 @@ import { JAILFILE_HEADER_SIZE, auditArch, encodeJailFile, frameJailFile } from '
 import { compilePolicy } from '../../ts/policy/compile';
 import type { JailSpec } from '../../ts/jail/spec';
 import { crossBuildPrograms } from '../fixtures/hostile/helpers';
-import { vmPlan } from './hostile-plan';
+import { containmentPlan, vmPlan } from './hostile-plan';
 
 const AUDIT_ARCH_AARCH64 = 0xc00000b7;
 const OUT = process.argv[2];
@@ -132,10 +133,16 @@ async function main(): Promise<void> {
     namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
     seccomp: { bpf: policy.program, names }, preloadLibrary: '/libtsjailpreload.so',
   } as unknown as JailSpec);
-  const plan = vmPlan(process.argv[4].split(','), process.argv[7] === 'every');
-  fs.writeFileSync(path.join(OUT, 'hostile-plan.json'), JSON.stringify(plan.map((r) => ({ name: r.name, skip: r.skip })), null, 1));
+  const every = process.argv[7] === 'every';
+  const plan = vmPlan(process.argv[4].split(','), every);
+  const checks = containmentPlan(every);
+  fs.writeFileSync(path.join(OUT, 'hostile-plan.json'), JSON.stringify([
+    ...plan.map((r) => ({ label: `hostile ${r.name}`, skip: r.skip })),
+    ...checks.map((r) => ({ label: r.name, skip: r.skip })),
+  ], null, 1));
   const attackPrograms = crossBuildPrograms('aarch64-linux-gnu-gcc', process.argv[5], process.argv[6]);
   console.log(`gen: hostile suite: ${plan.length} runs (${plan.filter((r) => r.skip).length} skipped on arm64), ${attackPrograms.length} attack programs cross-built`);
+  if (checks.length) console.log(`gen: containment suite: ${checks.length} runs (${checks.filter((r) => r.skip).length} skipped on arm64)`);
   console.log(`gen: ${programs.length} aarch64 programs (${corpusAvailable() ? 'corpus' : 'no corpus: the built-in policy only'}), ${total} oracle cases`);
 }
 

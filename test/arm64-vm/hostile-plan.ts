@@ -1,10 +1,11 @@
-// Which runs of the hostile suite (test/fixtures/hostile/attacks.ts) the arm64 VM makes: the
-// launchers it goes through, and for each run the name it is reported under and, where it cannot
-// run on arm64 or in the VM, why. Read by the VM's runner (hostile-runner.ts), by gen.ts (which
+// Which runs of the hostile suite (test/fixtures/hostile/attacks.ts) and of the containment suite
+// (test/fixtures/containment/suite.ts) the arm64 VM makes: the launchers they go through, and
+// for each run the name it is reported under and, where it cannot run on arm64 or in the VM, why. Read by the VM's runner (hostile-runner.ts), by gen.ts (which
 // writes the list the host checks the VM's report against) and by test/arm64-vm.test.ts (one
 // jest test per run), so all three agree on the list without a copy of it.
 import { ATTACKS, Attack, runName } from '../fixtures/hostile/attacks';
 import { Identity, Launcher } from '../fixtures/hostile/helpers';
+import * as containment from '../fixtures/containment/suite';
 
 /** Launcher keys (words without spaces: the VM's runlist splits on them) -> launcher names. */
 export const VM_LAUNCHERS: Record<string, Launcher['name']> = { exec: 'tsjail-exec', api: 'Node API', run: 'tsjail run' };
@@ -45,5 +46,34 @@ export function vmPlan(keys: string[], every: boolean): PlannedRun[] {
       }
     });
   });
+  return runs;
+}
+
+export interface PlannedCheck {
+  name: string;
+  check: containment.ContainmentCheck;
+  launcher: containment.Launcher;
+  id: containment.Identity;
+  skip?: string;
+}
+
+/**
+ * The containment suite's runs: with every, each check through both of its launchers (tsjail
+ * run, tsjail-exec on a saved jail) as both identities, named as jest names them; without, none
+ * (npm test's time goes to the hostile suite: `--full` runs these).
+ */
+export function containmentPlan(every: boolean): PlannedCheck[] {
+  if (!every) return [];
+  const runs: PlannedCheck[] = [];
+  for (const launcher of containment.LAUNCHERS) {
+    for (const id of containment.IDENTITIES) {
+      for (const check of containment.CHECKS.filter((c) => containment.appliesTo(c, id))) {
+        const tools = check.tools(id);
+        const skip = check.only && check.only.arch !== 'arm64' ? `${check.only.why} (not built for arm64)`
+          : tools.length ? `needs ${tools.join(' and ')}, which the VM does not have` : undefined;
+        runs.push({ name: `containment through ${launcher.name} > as ${id.name} > ${check.title}`, check, launcher, id, skip });
+      }
+    }
+  }
   return runs;
 }

@@ -1,7 +1,9 @@
-/* /bin/setpriv of the arm64 VM, which has no util-linux: the one use the test suites make of it,
+/* /bin/setpriv of the arm64 VM, which has no util-linux: the two uses the test suites make of it,
  *   setpriv --reuid=UID --regid=GID --clear-groups PROGRAM [ARGS...]
- * (and --version, which they probe for): drop to UID/GID with no supplementary groups, then exec
- * PROGRAM from PATH. Anything else is refused, so a new use cannot silently run as root. */
+ *   setpriv --groups GID PROGRAM [ARGS...]
+ * (and --version, which they probe for): drop to UID/GID with no supplementary groups, or keep
+ * the ids with GID as the one supplementary group, then exec PROGRAM from PATH. Anything else is
+ * refused, so a new use cannot silently run with the wrong ids. */
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
 #include <grp.h>
@@ -22,7 +24,7 @@ static long number(const char *s, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  long uid = -1, gid = -1;
+  long uid = -1, gid = -1, group = -1;
   int clear = 0, i = 1;
   if (argc == 2 && strcmp(argv[1], "--version") == 0) {
     puts("setpriv (tsjail arm64 VM)");
@@ -32,10 +34,18 @@ int main(int argc, char **argv) {
     if (strncmp(argv[i], "--reuid=", 8) == 0) uid = number(argv[i] + 8, "uid");
     else if (strncmp(argv[i], "--regid=", 8) == 0) gid = number(argv[i] + 8, "gid");
     else if (strcmp(argv[i], "--clear-groups") == 0) clear = 1;
+    else if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) group = number(argv[++i], "group");
     else { fprintf(stderr, "setpriv: unsupported option %s\n", argv[i]); return 2; }
   }
-  if (uid < 0 || gid < 0 || !clear || i >= argc) {
-    fprintf(stderr, "setpriv: usage: setpriv --reuid=UID --regid=GID --clear-groups PROGRAM [ARGS...]\n");
+  if (group >= 0 && uid < 0 && gid < 0 && !clear && i < argc) {
+    gid_t g = (gid_t)group;
+    if (setgroups(1, &g) != 0) { perror("setpriv: setgroups"); return 1; }
+    execvp(argv[i], argv + i);
+    fprintf(stderr, "setpriv: %s: %s\n", argv[i], strerror(errno));
+    return 127;
+  }
+  if (uid < 0 || gid < 0 || !clear || group >= 0 || i >= argc) {
+    fprintf(stderr, "setpriv: usage: setpriv --reuid=UID --regid=GID --clear-groups PROGRAM [ARGS...] | --groups GID PROGRAM [ARGS...]\n");
     return 2;
   }
   /* Groups and gid first: after setresuid there is no right left to change them. */
