@@ -33,8 +33,8 @@ const PREBUILT = path.join(root, 'prebuilds', 'linux-arm64');
 const CROSS = path.join(root, 'build', 'native-arm64', 'Release');
 // Corpus policies checked by the oracle (about 40 s of TCG each), besides the built-in one.
 const POLICIES = Number(process.env.TSJAIL_ARM64_POLICIES || 2);
-const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_ARM64_TIMEOUT || 600);
 const FULL = process.argv.includes('--full');
+const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_ARM64_TIMEOUT || (FULL ? 2400 : 600));
 // The hostile suite's launchers (hostile-plan.ts's keys) and how many runs go at once: the VM has
 // two vCPUs, and most of a run is waiting for Node to start or a limit to hit.
 // Without --full, each attack once as root and once as uid 65534, the launchers taking turns
