@@ -60,7 +60,6 @@ describeVm('the arm64 build on an arm64 kernel (qemu-system-aarch64)', () => {
     const m = /^test:arm64: (\d+)\/(\d+) checks passed \((\d+) oracle cases/m.exec(out);
     if (!m) throw new Error(`no summary; test:arm64 exited ${status}:\n${out.slice(-6000)}`);
     expect(Number(m[3])).toBeGreaterThan(500);
-    expect(checksStarting(out, 'oracle ').length).toBeGreaterThanOrEqual(2);
     for (const prefix of ['oracle ', 'jail ns ', 'jail landlock ', 'jail preload ', 'addon ']) {
       const found = checksStarting(out, prefix);
       expect({ prefix, found: found.length > 0, failed: found.filter(([, ok]) => !ok).map(([l]) => l) }).toEqual({ prefix, found: true, failed: [] });
