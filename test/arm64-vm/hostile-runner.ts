@@ -6,6 +6,7 @@
 // standalone expect package as the global jest gives them, a few at a time, and prints one line
 // per run for the host:
 //   TSJAIL-CHECK <TAB> ok|FAIL|skip <TAB> NAME <TAB> DETAIL (JSON: the error, the skip's reason)
+// and after each suite TSJAIL-TIME <TAB> hostile|containment <TAB> SECONDS.
 // Usage: node hostile-runner.js LAUNCHERS every|slice CONCURRENCY   (LAUNCHERS: exec,api[,run])
 import { expect } from 'expect';
 import { WATCHDOG_SCALE, cleanupAll } from '../fixtures/hostile/helpers';
@@ -64,13 +65,17 @@ async function pool(jobs: Array<() => Promise<void>>, concurrency: number): Prom
 async function main(): Promise<void> {
   const every = process.argv[3] === 'every';
   const concurrency = Number(process.argv[4]);
+  const began = Date.now();
   await pool(vmPlan(process.argv[2].split(','), every).map((r) => () => runOne(r)), concurrency);
   await cleanupAll();
+  process.stdout.write(`TSJAIL-TIME\thostile\t${((Date.now() - began) / 1000).toFixed(1)}\n`);
   const checks = containmentPlan(every);
   if (checks.length) {
+    const containmentBegan = Date.now();
     const setupError = prepare();
     await pool(checks.map((r) => () => runCheck(r, setupError)), concurrency);
     removeWorkRoot();
+    process.stdout.write(`TSJAIL-TIME\tcontainment\t${((Date.now() - containmentBegan) / 1000).toFixed(1)}\n`);
   }
 }
 
