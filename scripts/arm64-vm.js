@@ -38,9 +38,9 @@ const POLICIES = Number(process.env.TSJAIL_ARM64_POLICIES || 2);
 const FULL = process.argv.includes('--full');
 const BOOT_TIMEOUT_S = Number(process.env.TSJAIL_ARM64_TIMEOUT || (FULL ? 2400 : 600));
 // The hostile suite's launchers (hostile-plan.ts's keys) and how many runs go at once: the VM has
-// two vCPUs, and most of a run is waiting for Node to start or a limit to hit.
-// Without --full, each attack once as root and once as uid 65534, the launchers taking turns
-// (test/arm64-vm/hostile-plan.ts): what fits npm test's 5 minutes on 2 cores.
+// two vCPUs, and most of a run is waiting for Node to start or a limit to hit. Without --full,
+// each attack once as root and once as uid 65534, the launchers taking turns
+// (test/arm64-vm/hostile-plan.ts): about half the runs, to keep npm test near 3 minutes here.
 const HOSTILE_LAUNCHERS = process.env.TSJAIL_ARM64_HOSTILE || (FULL ? 'exec,api,run' : 'exec,api');
 const HOSTILE_EVERY = FULL ? 'every' : 'slice';
 const HOSTILE_CONCURRENCY = Number(process.env.TSJAIL_ARM64_HOSTILE_CONCURRENCY || 4);
@@ -129,9 +129,10 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
 `);
   runlist.push('addon /node /addon.js');
 
-  // The hostile suite (and with --full the containment suite): the repository's layout under /tsjail (helpers.ts finds bin/, dist/,
-  // build/native/Release and build/test-fixtures/hostile from its own directory), the attack
-  // programs cross-built by gen.ts, the API launcher's bundle and the runner bundled here.
+  // The hostile suite (and with --full the containment suite): the repository's layout under
+  // /tsjail (helpers.ts finds bin/, dist/, build/native/Release and build/test-fixtures/hostile
+  // from its own directory), the attack programs cross-built by gen.ts, the API launcher's
+  // bundle and the runner bundled here.
   const T = 'tsjail';
   const esbuild = (entry, out, banner) => run(path.join(root, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--platform=node',
     '--target=node20', '--format=cjs', '--loader:.wasm=binary', '--log-level=error', `--outfile=${out}`, ...(banner ? [`--banner:js=${banner}`] : [])]);
@@ -222,7 +223,6 @@ for (const [name, what] of [['ns', 'static program, user+pid+mount+net+uts names
   if (name === 'landlock' && !lines.includes('probe write errno 13')) problems.push('Landlock did not refuse the write with EACCES');
   check(`jail ${name} (${what})`, problems.length === 0, problems.length ? `${problems.join('; ')}\n${s.out}` : s.time);
 }
-
 
 if (withNode) {
   const s = sections.get('addon');
