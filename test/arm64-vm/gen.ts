@@ -8,9 +8,12 @@
 //   ns.jail           tsjail-exec: user, pid, mount, net and uts namespaces, an exec-timing filter
 //   landlock.jail     tsjail-exec: the ns jail's probe under Landlock (read and exec only)
 //   preload.jail      tsjail-exec: the preload path (libtsjailpreload.so) on a dynamic program
-//   forge-ack.jail, thread-left.jail  two hostile-suite attacks on the preload window
 //   jail.bpf          the jails' filter, for the addon check under an arm64 Node
-// Usage: node gen.js OUTDIR POLICIES_PER_RUN
+//   hostile-plan.json the hostile (and with every, containment) suite's runs (hostile-plan.ts):
+//                     the label the host reports each under, skip reason
+//   PROGRAMS/         the hostile suite's attack programs, cross-built for arm64 (kept between
+//                     runs: rebuilt when their source is newer)
+// Usage: node gen.js OUTDIR POLICIES_PER_RUN LAUNCHERS PROGRAMS HOSTILE_SOURCES every|slice
 import * as fs from 'fs';
 import * as path from 'path';
 import { corpusAvailable, corpusRequest, corpusRows } from '../helpers/corpus';
@@ -20,6 +23,8 @@ import { loadCore } from '../../ts/policy/core';
 import { JAILFILE_HEADER_SIZE, auditArch, encodeJailFile, frameJailFile } from '../../ts/jail/jailfile';
 import { compilePolicy } from '../../ts/policy/compile';
 import type { JailSpec } from '../../ts/jail/spec';
+import { crossBuildPrograms } from '../fixtures/hostile/helpers';
+import { containmentPlan, vmPlan } from './hostile-plan';
 
 const AUDIT_ARCH_AARCH64 = 0xc00000b7;
 const OUT = process.argv[2];
@@ -128,23 +133,16 @@ async function main(): Promise<void> {
     namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
     seccomp: { bpf: policy.program, names }, preloadLibrary: '/libtsjailpreload.so',
   } as unknown as JailSpec);
-  // Two attacks of the hostile suite (test/hostile.test.ts §1, the preload window) with its
-  // policies, compiled for aarch64: a constructor that forges the preload's ACK, and a thread
-  // started by a constructor. Each tries to read /secret and exec /escaped-exec.
-  const byNr: Record<number, string> = {};
-  for (const [name, nr] of Object.entries(table)) byNr[nr] = name;
-  const WRITE_ONLY = 'write: arg0 == 1 || arg0 == 2\nexit_group: 1\n';
-  const THREADS = `${WRITE_ONLY}exit: 1\nclone: 1\nclone3: 1\nfutex: 1\nrt_sigprocmask: 1\nrt_sigaction: 1\nmadvise: 1
-mmap: 1\nmunmap: 1\nmprotect: 1\nset_robust_list: 1\nrseq: 1\ngetrandom: 1\nsched_yield: 1\n`;
-  for (const [file, prog, text] of [['forge-ack.jail', '/forge-ack', WRITE_ONLY], ['thread-left.jail', '/thread-left', THREADS]]) {
-    const c = await compilePolicy(text, { arch: 'aarch64' });
-    if (!c.ok) throw new Error(`the ${file} policy does not compile`);
-    jail(file, {
-      ...common, path: prog, argv: [prog.slice(1), '/secret', '/escaped-exec'],
-      namespaces: { user: true, pid: true, mount: true, uts: true },
-      seccomp: { bpf: c.program, names: byNr }, preloadLibrary: '/libtsjailpreload.so',
-    } as unknown as JailSpec);
-  }
+  const every = process.argv[7] === 'every';
+  const plan = vmPlan(process.argv[4].split(','), every);
+  const checks = containmentPlan(every);
+  fs.writeFileSync(path.join(OUT, 'hostile-plan.json'), JSON.stringify([
+    ...plan.map((r) => ({ label: `hostile ${r.name}`, skip: r.skip })),
+    ...checks.map((r) => ({ label: r.name, skip: r.skip })),
+  ], null, 1));
+  const attackPrograms = crossBuildPrograms('aarch64-linux-gnu-gcc', process.argv[5], process.argv[6]);
+  console.log(`gen: hostile suite: ${plan.length} runs (${plan.filter((r) => r.skip).length} skipped on arm64), ${attackPrograms.length} attack programs cross-built`);
+  if (checks.length) console.log(`gen: containment suite: ${checks.length} runs (${checks.filter((r) => r.skip).length} skipped on arm64)`);
   console.log(`gen: ${programs.length} aarch64 programs (${corpusAvailable() ? 'corpus' : 'no corpus: the built-in policy only'}), ${total} oracle cases`);
 }
 
