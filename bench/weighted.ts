@@ -3,6 +3,8 @@
 // record.sh there) turn the uniform "allowed mean" into the mean instructions a policy's filter
 // executes per call those programs make. Per program the counts are normalised to shares, and
 // the programs weigh alike; a policy's weighted cost averages over the calls it allows.
+// The compiler's own syscall-frequency prior (wasm/assembly/tables/prior.ts) is recorded from
+// other programs (scripts/data/syscall-prior), so this measure does not grade it on its own data.
 import { readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { syscallNumber } from '../ts/policy';

@@ -355,6 +355,45 @@ describe('optimizations', () => {
   });
 });
 
+describe('dispatch weights: the built-in syscall-frequency prior', () => {
+  // The same names on both arches: four calls real programs make all the time, twelve that
+  // a sandboxed program rarely makes (none of them in the prior's recordings).
+  const HOT = { x86_64: [0, 3, 257, 262], aarch64: [63, 57, 56, 79] }; // read close openat newfstatat
+  const COLD = { // pivot_root swapon swapoff reboot sethostname setdomainname kexec_load init_module delete_module acct settimeofday mount
+    x86_64: [155, 167, 168, 169, 170, 171, 246, 175, 176, 163, 164, 165],
+    aarch64: [41, 224, 225, 142, 161, 162, 104, 105, 106, 89, 170, 40],
+  };
+  const allowAll = (nrs: number[], weight?: (nr: number) => number | undefined): IR => ({
+    default: KILL_PROCESS, badArch: KILL_PROCESS,
+    syscalls: nrs.map((nr) => ({ nr, weight: weight?.(nr), rules: [{ action: ALLOW, clauses: [] }] })),
+  });
+  const pathSum = (prog: Uint8Array, arch: 'x86_64' | 'aarch64', nrs: number[]) =>
+    nrs.reduce((sum, nr) => {
+      const r = run(core, prog, AUDIT[arch], nr, []);
+      expect(r.action).toBe('allow');
+      return sum + r.insns;
+    }, 0);
+
+  test.each(['x86_64', 'aarch64'] as const)('%s: without @frequency, the calls programs make often are reached sooner than under equal weights', (arch) => {
+    const nrs = [...HOT[arch], ...COLD[arch]];
+    const withPrior = Buffer.from(compileIR(core, allowAll(nrs), arch).program, 'hex');
+    // Equal counts other than 1 are @frequency data: they replace the prior.
+    const equal = Buffer.from(compileIR(core, allowAll(nrs, () => 5), arch).program, 'hex');
+    expect(pathSum(withPrior, arch, HOT[arch])).toBeLessThan(pathSum(equal, arch, HOT[arch]));
+    // The trade: the rare calls pay for it.
+    expect(pathSum(withPrior, arch, COLD[arch])).toBeGreaterThanOrEqual(pathSum(equal, arch, COLD[arch]));
+  });
+
+  test('@frequency overrides the prior: a rare call counted as hot gets the shortest path', () => {
+    const nrs = [...HOT.x86_64, ...COLD.x86_64];
+    const insns = (prog: Uint8Array, nr: number) => run(core, prog, AUDIT.x86_64, nr, []).insns;
+    const withPrior = Buffer.from(compileIR(core, allowAll(nrs), 'x86_64').program, 'hex');
+    const counted = Buffer.from(compileIR(core, allowAll(nrs, (nr) => (nr === 155 ? 1000 : undefined)), 'x86_64').program, 'hex');
+    expect(insns(counted, 155)).toBeLessThan(insns(withPrior, 155));
+    for (const nr of nrs) expect(insns(counted, 155)).toBeLessThanOrEqual(insns(counted, nr));
+  });
+});
+
 describe('pinned listings', () => {
   test('allow one call unconditionally, errno for another (x86_64)', () => {
     const ir: IR = { default: KILL_PROCESS, badArch: KILL_PROCESS, syscalls: [

@@ -19,6 +19,7 @@ import { Entry, Decider, Knowledge, Residual, FALLTHROUGH, simplify } from './co
 import { chainRules, chainEntries } from './codegen/chain';
 import { DispatchEntry, buildDispatch } from './codegen/dispatch';
 import { layout } from './codegen/layout';
+import { dispatchWeights, CLASS_ALLOW, CLASS_CONDITIONAL, CLASS_REJECT } from './codegen/weights';
 import { RET_ACTION_FULL, RET_ALLOW, RET_LOG } from './actions';
 import { sortNumbers } from './sortnum';
 
@@ -133,32 +134,34 @@ function sortedSyscalls(ir: PolicyIR): SyscallRules[] {
   return out;
 }
 
-/**
- * Dispatch weight of a syscall by what its code does, on top of @frequency. Calls with
- * argument rules are the hot ones in practice (mmap, mprotect, futex, ioctl, fcntl...) and
- * already the longest paths; listed rejections are rarely worth a shallow place.
- */
-export const CONDITIONAL_WEIGHT: f64 = 4.0;
-export const REJECT_WEIGHT: f64 = 0.5;
-
-function classWeight(dag: Dag, node: i32): f64 {
-  if (!dag.isRet(node)) return CONDITIONAL_WEIGHT;
+function syscallClass(dag: Dag, node: i32): i32 {
+  if (!dag.isRet(node)) return CLASS_CONDITIONAL;
   const kind = dag.k[node] & RET_ACTION_FULL;
-  return kind == RET_ALLOW || kind == RET_LOG ? 1.0 : REJECT_WEIGHT;
+  return kind == RET_ALLOW || kind == RET_LOG ? CLASS_ALLOW : CLASS_REJECT;
 }
 
 /** The DAG root for the whole filter, or -1 when the DAG grew past NODE_LIMIT. */
 export function buildProgramDag(dag: Dag, ir: PolicyIR): i32 {
   const decider = new Decider(dag);
   const list = sortedSyscalls(ir);
-  const entries: DispatchEntry[] = [];
+  const nrs = new Array<i32>(list.length);
+  const nodes = new Array<i32>(list.length);
+  const classes = new Array<i32>(list.length);
+  const freq = new Array<f64>(list.length);
+  let hasFrequency = false;
   for (let i = 0; i < list.length; i++) {
     const sc = list[i];
     const node = syscallNode(dag, decider, sc, ir);
     if (dag.size > NODE_LIMIT) return -1;
-    const w = sc.weight > 0 && isFinite(sc.weight) ? sc.weight : 1.0;
-    entries.push(new DispatchEntry(<u32>sc.nr, node, w * classWeight(dag, node)));
+    nrs[i] = sc.nr;
+    nodes[i] = node;
+    classes[i] = syscallClass(dag, node);
+    freq[i] = sc.weight > 0 && isFinite(sc.weight) ? sc.weight : 1.0;
+    if (sc.weight != 1.0) hasFrequency = true;
   }
+  const weights = dispatchWeights(ir.arch, nrs, classes, freq, hasFrequency);
+  const entries: DispatchEntry[] = [];
+  for (let i = 0; i < list.length; i++) entries.push(new DispatchEntry(<u32>nrs[i], nodes[i], weights[i]));
   const bad = dag.ret(ir.badArchAction);
   const dispatch = buildDispatch(dag, entries, dag.ret(ir.defaultAction), ir.arch.x32Check ? bad : -1);
   return dag.test(<i32>SECCOMP_DATA_ARCH, OP_JEQ, ir.arch.auditArch, dispatch, bad);

@@ -5,7 +5,8 @@
 //
 // Candidates per interval of ranges [i..j]:
 //  * split: `JGE start(k+1)` between two halves (an optimal alphabetic tree, by dynamic
-//    programming with Knuth's monotone-root bound, O(n^2));
+//    programming with Knuth's monotone-root bound, O(n^2), except on the short intervals
+//    where chains compete: those try every root);
 //  * chain: when all ranges but a few single values share one target, `JEQ v` per exception
 //    and fall into the shared target (a JEQ separates a value from equal neighbours on both
 //    sides in one instruction, which no split can).
@@ -239,11 +240,16 @@ class Builder {
       let pChainBg = chainBgOf + (<usize>len << 2);
       for (let i = 0; i + len < n; i++) {
         const j = i + len;
-        let lo = len == 1 ? i : load<i32>(pRoot - 4); // root[i][j - 1]
-        let hi = len == 1 ? i : load<i32>(pRoot + (<usize>n << 2)); // root[i + 1][j]
-        if (lo < i) lo = i;
-        if (hi > j - 1) hi = j - 1;
-        if (hi < lo) { lo = i; hi = j - 1; }
+        // Knuth's monotone-root bound (root[i][j-1] <= k <= root[i+1][j]) assumes a cost
+        // without chains; where a chain can compete (len <= CHAIN_SPAN) it missed trees better
+        // on every range, so those intervals try every root (docs/codegen.md, "Dispatch").
+        let lo = i;
+        let hi = j - 1;
+        if (!chains) {
+          lo = max(i, load<i32>(pRoot - 4)); // root[i][j - 1]
+          hi = min(j - 1, load<i32>(pRoot + (<usize>n << 2))); // root[i + 1][j]
+          if (hi < lo) { lo = i; hi = j - 1; }
+        }
         let best = Infinity;
         let bk = lo;
         // cost[i][k] + cost[k+1][j], walking a row and a column by pointer.
