@@ -14,6 +14,7 @@ import { registerLearn } from './learn';
 import { registerExecPath } from './exec-path';
 import { registerLsp } from './lsp';
 import { registerConvert } from './convert';
+import { registerPlayground } from './playground';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -40,5 +41,6 @@ export function createProgram(): Command {
   registerExecPath(program);
   registerLsp(program);
   registerConvert(program);
+  registerPlayground(program);
   return program;
 }
