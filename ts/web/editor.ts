@@ -16,6 +16,8 @@ export interface EditorHooks {
   /** The cursor moved to `offset` (to show the rule there). */
   moved(offset: number): void;
   diagnostics(text: string): Promise<EditorDiagnostic[]>;
+  /** The diagnostics now shown for the current text. */
+  reported(found: EditorDiagnostic[]): void;
   completions(text: string, offset: number): Promise<PolicyCompletion[]>;
   hover(text: string, offset: number): Promise<{ start: number; end: number; markdown: string } | null>;
 }
@@ -65,6 +67,7 @@ export class PolicyEditor {
       const found = await hooks.diagnostics(text);
       // An answer for an older text would mark the wrong places.
       if (view.state.doc.toString() !== text) return [];
+      hooks.reported(found);
       return found.map((d) => ({ from: d.from, to: d.to, severity: d.severity, message: `line ${d.line}: ${d.message}` }));
     }, { delay: 150 });
     const complete = async (ctx: CompletionContext): Promise<CompletionResult | null> => {

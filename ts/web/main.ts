@@ -1,12 +1,12 @@
 // The policy review page: wires the editor, the program view, "what happens if", cost, review,
 // exports and the URL state to the policy worker (through policy-client.ts only).
 
-import { byId } from './dom';
+import { byId, el } from './dom';
 import { PolicyEditor } from './editor';
 import { attachFileLoading, showTabs } from './files';
 import { PolicyClient } from './policy-client';
 import { ProgramView } from './program-view';
-import type { BuildView, ExportKind, RuleView, Workspace } from './protocol';
+import type { BuildView, EditorDiagnostic, ExportKind, RuleView, Workspace } from './protocol';
 import { showDiff, showSaved } from './review-view';
 import { showCost } from './cost-chart';
 import { PageState, decodeState, encodeState } from './url-state';
@@ -49,9 +49,21 @@ const editor = new PolicyEditor(byId('editor'), 'Policy text', {
   },
   moved: (offset) => showRuleAt(offset),
   diagnostics: (text) => client.call('check', workspace(text)),
+  reported: (found) => showProblems(found),
   completions: (text, offset) => client.call('complete', { ...workspace(text), offset }),
   hover: (text, offset) => client.call('hover', { ...workspace(text), offset }),
 });
+
+/** The diagnostics as a list beside the editor, for reading them without hovering (and for screen readers). */
+function showProblems(found: EditorDiagnostic[]): void {
+  const items = found.map((d) => {
+    const b = el('button', { type: 'button', class: `problem ${d.severity}` }, `line ${d.line}: ${d.severity}: ${d.message}`);
+    b.addEventListener('click', () => editor.mark({ from: d.from, to: d.to }, true));
+    return el('li', {}, b);
+  });
+  byId('problems').replaceChildren(...items);
+  byId('problems-summary').textContent = found.length === 0 ? 'No problems.' : `${found.length} problem${found.length === 1 ? '' : 's'}:`;
+}
 
 function markRule(r: { file: string; start: number; end: number }, select = false): void {
   if (r.file !== main && files.some(([n]) => n === r.file)) open(r.file);
@@ -204,5 +216,7 @@ async function start(): Promise<void> {
 }
 
 // For the end-to-end test and for scripts: resolves when the program shown is the current text's.
+// For the end-to-end test and for scripts: the hash the current view should have.
+(window as unknown as { tsjailStateHash: () => Promise<string> }).tsjailStateHash = () => encodeState(currentState());
 (window as unknown as { tsjailSettled: () => Promise<void> }).tsjailSettled = () => settled;
 void start();

@@ -1,0 +1,290 @@
+// The policy review page end to end: `tsjail playground` serves dist/web/ and headless Chromium
+// (playwright-core) uses it as a person would: type a policy with an error and see it at its
+// line, fix it, ask what happens if a call is made, compare two versions, download the .bpf
+// and compare it with `tsjail compile`, reload from the URL, and work the controls with the
+// keyboard alone. Every request the browser makes is recorded: none may leave 127.0.0.1.
+// The screenshot goes to test-artifacts/playground.png.
+
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import * as http from 'http';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { CHROMIUM, chromiumMissing } from './helpers/chromium';
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'bin', 'tsjail');
+const artifacts = path.join(root, 'test-artifacts');
+
+const BROKEN = 'read: 1\nwrte: arg0 == 1\nopenat: arg2 & O_WRONLY; return EACCES\nioctl: arg1 == TCGETS\nexit_group: 1\n';
+const FIXED = BROKEN.replace('wrte', 'write');
+const CHANGED = FIXED.replace('write: arg0 == 1', 'write: arg0 == 1 || arg0 == 2').replace('arg1 == TCGETS', 'arg1 == TCGETS || arg1 == TIOCGWINSZ');
+
+interface Served { url: string; child: ChildProcess }
+
+/** `tsjail playground --port 0`: resolves with the URL it prints. */
+function startPlayground(): Promise<Served> {
+  const child = spawn(process.execPath, [cli, 'playground', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('exit', (code) => reject(new Error(`tsjail playground exited ${code}: ${out}`)));
+  });
+}
+
+function run(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
+  try {
+    return { status: 0, stdout: execFileSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), stderr: '' };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { status: err.status, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Page = any;
+
+/** The editor's text, line by line as CodeMirror shows it (inside its shadow root). */
+const editorText = (page: Page): Promise<string> => page.evaluate(() =>
+  Array.from(document.getElementById('editor')!.shadowRoot!.querySelectorAll('.cm-line')).map((l) => l.textContent).join('\n'));
+
+const settled = (page: Page): Promise<void> => page.evaluate(() => (window as unknown as { tsjailSettled(): Promise<void> }).tsjailSettled());
+
+/** Wait until the URL holds the current view (the page updates the hash shortly after each change); returns it. */
+async function currentHash(page: Page): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const hash: string = await page.evaluate(async () => {
+      const want = await (window as unknown as { tsjailStateHash(): Promise<string> }).tsjailStateHash();
+      return location.hash === want ? want : '';
+    });
+    if (hash !== '') return hash;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the URL never caught up with the view');
+}
+
+async function typePolicy(page: Page, text: string): Promise<void> {
+  await page.click('#editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(text);
+  await settled(page);
+}
+
+describe('tsjail playground: the server', () => {
+  let served: Served;
+  beforeAll(async () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-ts.js'), '--no-types'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-web.js')], { cwd: root, stdio: 'inherit' });
+    served = await startPlayground();
+  }, 120000);
+  afterAll(() => { served?.child.kill('SIGTERM'); });
+
+  const get = (p: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> => new Promise((resolve, reject) => {
+    http.get(new URL(p, served.url), (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+
+  test('serves the page with the documented CSP, and nothing outside dist/web', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'");
+    expect(page.body).toContain('tsjail policy review');
+    expect((await get('/worker.js')).headers['content-type']).toMatch(/^text\/javascript/);
+    for (const p of ['/../package.json', '/%2e%2e%2fpackage.json', '/..%2f..%2fpackage.json', '/nothing.js']) expect((await get(p)).status).toBe(404);
+  });
+
+  test('a port in use is one readable line and exit 1; a bad port is a usage error', () => {
+    const port = new URL(served.url).port;
+    const taken = run(['playground', '--port', port], root);
+    expect(taken.status).toBe(1);
+    expect(taken.stderr).toBe(`tsjail: playground: port ${port} on 127.0.0.1 is already in use; choose another with --port\n`);
+    const bad = run(['playground', '--port', 'http'], root);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('tsjail: playground: --port must be a number from 0 to 65535, not "http"');
+  });
+});
+
+(chromiumMissing ? describe.skip : describe)(`tsjail playground in headless Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
+  let served: Served;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let context: any;
+  let profile: string;
+  let work: string;
+  const requests: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-ts.js'), '--no-types'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-web.js')], { cwd: root, stdio: 'inherit' });
+    served = await startPlayground();
+    profile = mkdtempSync(path.join(tmpdir(), 'tsjail-playground-'));
+    work = mkdtempSync(path.join(tmpdir(), 'tsjail-playground-work-'));
+    const { chromium } = require('playwright-core');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: { width: 1400, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context.on('request', (r: { url(): string }) => requests.push(r.url()));
+    context.on('page', (p: Page) => {
+      p.on('pageerror', (e: Error) => problems.push(e.message));
+      p.on('console', (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+    });
+  }, 120000);
+
+  afterAll(async () => {
+    await context?.close();
+    served?.child.kill('SIGTERM');
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function openPage(url: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
+    return page;
+  }
+
+  test('edit, diagnose, fix, what-if, diff, download, reload from the URL', async () => {
+    const page = await openPage(served.url);
+
+    // An error is shown at its line, in the editor and in the problem list.
+    await typePolicy(page, BROKEN);
+    await page.waitForSelector('#problems li', { timeout: 30000 });
+    expect(await page.textContent('#problems')).toMatch(/^line 2: error: .*wrte/);
+    const markedLines = await page.evaluate(() => Array.from(document.getElementById('editor')!.shadowRoot!.querySelectorAll('.cm-line'))
+      .map((l, i) => (l.querySelector('.cm-lintRange-error') ? i + 1 : 0)).filter((n) => n > 0));
+    expect(markedLines).toEqual([2]);
+    expect(await page.textContent('#program-summary')).toBe('Not compiled: the policy has errors.');
+
+    // Fixed: no problems, a program the verifier proved.
+    await typePolicy(page, FIXED);
+    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    expect(await editorText(page)).toBe(FIXED);
+    expect(await page.textContent('#program-summary')).toMatch(/^x86_64: \d+ instructions, \d+ bytes$/);
+    expect(await page.textContent('#verify-status')).toMatch(/^Verifier: proven equal to the policy/);
+    writeFileSync(path.join(work, 'fixed.policy'), FIXED);
+
+    // What happens if: the verdict and the deciding rule, as `tsjail simulate` says; the path highlighted.
+    await page.fill('#whatif-syscall', 'openat');
+    await page.fill('#whatif-args', 'AT_FDCWD, 0, O_RDONLY|O_CLOEXEC');
+    await page.click('#whatif-run');
+    await page.waitForSelector('#whatif-verdict');
+    const sim = JSON.parse(run(['simulate', '--arch', 'x86_64', '-s', 'openat', '--args', 'AT_FDCWD,0,O_RDONLY|O_CLOEXEC', '--json', 'fixed.policy'], work).stdout);
+    expect(sim.action).toBe('errno');
+    expect(await page.textContent('#whatif-verdict')).toBe(`errno ${sim.data}`);
+    expect(await page.textContent('#whatif-result')).toContain(`after ${sim.insns} instructions`);
+    expect(await page.textContent('#whatif-rule')).toBe('example.policy:3: return EACCES');
+    expect(await page.locator('button.insn.path-insn').count()).toBe(sim.insns);
+
+    // Review: save, change, compare: the changed calls, with constant names.
+    await page.click('#save-version');
+    await typePolicy(page, CHANGED);
+    await page.click('#compare');
+    await page.waitForSelector('#diff-table');
+    const rows = await page.$$eval('#diff-table tbody tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 4).map((td) => td.textContent)));
+    expect(rows).toEqual([
+      ['write (1)', 'arg0 == 0x2', 'kill-process', 'allow'],
+      ['ioctl (16)', 'arg1 == TIOCGWINSZ (0x5413)', 'kill-process', 'allow'],
+    ]);
+
+    // The .bpf download is `tsjail compile`'s output, byte for byte; the C header too.
+    writeFileSync(path.join(work, 'example.policy'), CHANGED);
+    for (const [button, args, file] of [['#export-bpf', [], 'example.bpf'], ['#export-c', ['-f', 'c'], 'example.h']] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      expect(download.suggestedFilename()).toBe(file);
+      const saved = path.join(work, `downloaded-${file}`);
+      await download.saveAs(saved);
+      run(['compile', '--arch', 'x86_64', ...args, '-o', `cli-${file}`, 'example.policy'], work);
+      expect(readFileSync(saved).equals(readFileSync(path.join(work, `cli-${file}`)))).toBe(true);
+    }
+
+    // Choose an instruction on the what-if path; the URL then holds the whole view.
+    await page.click('#whatif-run');
+    await page.waitForSelector('#whatif-verdict');
+    await page.locator('button.insn.path-insn').nth(3).click();
+    const selected = await page.getAttribute('button.insn.selected', 'data-index');
+    expect(await currentHash(page)).toMatch(/^#s=/);
+    const before = {
+      text: await editorText(page), verdict: await page.textContent('#whatif-result'), diff: await page.textContent('#diff-result'),
+      listing: await page.textContent('#listing'), rules: await page.textContent('#insn-rules'),
+    };
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'playground.png'), fullPage: true });
+    const url = page.url();
+    await page.close();
+
+    const again = await openPage(url);
+    expect({
+      text: await editorText(again), verdict: await again.textContent('#whatif-result'), diff: await again.textContent('#diff-result'),
+      listing: await again.textContent('#listing'), rules: await again.textContent('#insn-rules'),
+    }).toEqual(before);
+    expect(await again.getAttribute('button.insn.selected', 'data-index')).toBe(selected);
+    expect(await again.inputValue('#arch')).toBe('x86_64');
+    await again.close();
+
+    expect(problems).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(served.url) && !u.startsWith(`blob:${served.url.replace(/\/$/, '')}`))).toEqual([]);
+  }, 180000);
+
+  test('the arch selector recompiles, and the arch comes back from the URL', async () => {
+    const page = await openPage(served.url);
+    await page.selectOption('#arch', 'aarch64');
+    await settled(page);
+    expect(await page.textContent('#program-summary')).toMatch(/^aarch64: /);
+    await currentHash(page);
+    const url = page.url();
+    await page.close();
+    const again = await openPage(url);
+    expect(await again.inputValue('#arch')).toBe('aarch64');
+    expect(await again.textContent('#program-summary')).toMatch(/^aarch64: /);
+    await again.close();
+  }, 120000);
+
+  test('keyboard only: Tab reaches every main control in order, each with a visible focus; Enter works them', async () => {
+    const page = await openPage(served.url);
+    const focused = () => page.evaluate(() => {
+      let a = document.activeElement as HTMLElement | null;
+      if (a && a.shadowRoot && a.shadowRoot.activeElement) {
+        const editor = a.shadowRoot.querySelector('.cm-editor')!;
+        const s = getComputedStyle(editor);
+        return { name: a.id, visible: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 };
+      }
+      if (!a) return { name: '', visible: false };
+      const s = getComputedStyle(a);
+      const name = a.id || (a.classList.contains('insn') ? 'insn' : a.classList.contains('file-tab') ? 'file-tab' : a.tagName.toLowerCase());
+      return { name, visible: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 };
+    });
+    const order: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      await page.keyboard.press('Tab');
+      const f = await focused();
+      if (!f.visible) throw new Error(`focus on ${f.name} is not visible`);
+      if (order[order.length - 1] !== f.name) order.push(f.name);
+      if (f.name === 'compare') break;
+    }
+    const main = ['arch', 'file-input', 'export-bpf', 'export-c', 'export-oci', 'file-tab', 'editor', 'whatif-syscall', 'whatif-args', 'whatif-run', 'insn', 'save-version', 'compare'];
+    expect(order.filter((n) => main.includes(n))).toEqual(main);
+
+    // Back to the what-if form with Shift+Tab, fill it from the keyboard and submit with Enter.
+    await page.focus('#whatif-syscall');
+    await page.keyboard.type('read');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#whatif-verdict');
+    expect(await page.textContent('#whatif-verdict')).toBe('allow');
+    // An instruction chosen with Enter names its rule.
+    await page.focus('button.insn.path-insn >> nth=-1');
+    await page.keyboard.press('Enter');
+    expect(await page.textContent('#insn-rules')).toMatch(/^Instruction \d+ (serves one rule|is on the paths of \d+ rules)/);
+    await page.close();
+  }, 120000);
+});
