@@ -170,6 +170,8 @@ async function compare(): Promise<void> {
 }
 
 function wire(): void {
+  // The skip link moves focus without touching the URL's hash, which holds the page state.
+  byId('skip').addEventListener('click', (e) => { e.preventDefault(); editor.view.focus(); });
   const archSelect = byId<HTMLSelectElement>('arch');
   archSelect.addEventListener('change', () => { arch = archSelect.value; scheduleBuild(); editor.view.dispatch({}); });
   attachFileLoading({
@@ -194,10 +196,11 @@ function wire(): void {
 async function start(): Promise<void> {
   wire();
   let state: PageState | undefined;
+  let linkProblem = '';
   try {
     state = await decodeState(location.hash);
   } catch (e) {
-    status(`Ignored the link: ${(e as Error).message}.`);
+    linkProblem = `Ignored the link: ${(e as Error).message}.`;
   }
   if (state) {
     files = state.files;
@@ -209,6 +212,7 @@ async function start(): Promise<void> {
   }
   open(main, state?.cursor ?? 0);
   await settled;
+  if (linkProblem) status(linkProblem);
   if (state?.insn !== undefined) program.select(state.insn);
   if (state?.whatIf) await whatIf.run();
   if (state?.saved) await compare();
