@@ -197,14 +197,20 @@ describe('tsjail playground: the server', () => {
       ['ioctl (16)', 'arg1 == TIOCGWINSZ (0x5413)', 'kill-process', 'allow'],
     ]);
 
-    // The .bpf download is `tsjail compile`'s output, byte for byte; the C header too.
+    // The .bpf download is `tsjail compile`'s output, byte for byte; the C header and the OCI profile
+    // are what `tsjail compile -f c` and `tsjail convert --to oci` write.
     writeFileSync(path.join(work, 'example.policy'), CHANGED);
-    for (const [button, args, file] of [['#export-bpf', [], 'example.bpf'], ['#export-c', ['-f', 'c'], 'example.h']] as const) {
+    const exports = [
+      ['#export-bpf', 'example.bpf', ['compile', '--arch', 'x86_64']],
+      ['#export-c', 'example.h', ['compile', '--arch', 'x86_64', '-f', 'c']],
+      ['#export-oci', 'example.json', ['convert', '--to', 'oci', '--arch', 'x86_64']],
+    ] as const;
+    for (const [button, file, args] of exports) {
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
       expect(download.suggestedFilename()).toBe(file);
       const saved = path.join(work, `downloaded-${file}`);
       await download.saveAs(saved);
-      run(['compile', '--arch', 'x86_64', ...args, '-o', `cli-${file}`, 'example.policy'], work);
+      expect(run([...args, '-o', `cli-${file}`, 'example.policy'], work).status).toBe(0);
       expect(readFileSync(saved).equals(readFileSync(path.join(work, `cli-${file}`)))).toBe(true);
     }
 
@@ -235,6 +241,54 @@ describe('tsjail playground: the server', () => {
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(served.url) && !u.startsWith(`blob:${served.url.replace(/\/$/, '')}`))).toEqual([]);
   }, 180000);
+
+  test('files from the picker and by drag-and-drop; @include finds them by path or file name', async () => {
+    const page = await openPage(served.url);
+    const main = '@include /usr/share/policy/app/base.policy\nread: 1\n';
+    await page.setInputFiles('#file-input', [{ name: 'app.policy', mimeType: 'text/plain', buffer: Buffer.from(main) }]);
+    await page.waitForFunction(() => document.querySelector('.file-tab[aria-selected="true"]')?.textContent === 'app.policy');
+    await settled(page);
+    // The include is not loaded yet: an error on the @include line.
+    await page.waitForFunction(() => /^line 1: error: /.test(document.getElementById('problems')!.textContent ?? ''));
+    expect(await page.textContent('#program-summary')).toBe('Not compiled: the policy has errors.');
+    const drop = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['exit_group: 1\nwrite: 1\n'], 'base.policy', { type: 'text/plain' }));
+      return dt;
+    });
+    await page.dispatchEvent('body', 'drop', { dataTransfer: drop });
+    await page.waitForFunction(() => document.querySelector('.file-tab[aria-selected="true"]')?.textContent === 'base.policy');
+    expect(await page.$$eval('.file-tab', (tabs: Element[]) => tabs.map((t) => t.textContent))).toEqual(['example.policy', 'common.policy', 'app.policy', 'base.policy']);
+    await page.click('.file-tab >> text=app.policy');
+    await settled(page);
+    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    expect(await editorText(page)).toBe(main);
+    await page.fill('#whatif-syscall', 'write');
+    await page.click('#whatif-run');
+    await page.waitForSelector('#whatif-verdict');
+    expect(await page.textContent('#whatif-rule')).toBe('base.policy:2: 1');
+    await page.close();
+  }, 120000);
+
+  test('completion and hover come from the language service', async () => {
+    const page = await openPage(served.url);
+    await page.click('#editor .cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('clo');
+    await page.keyboard.press('Control+Space');
+    await page.waitForSelector('.cm-tooltip-autocomplete');
+    const labels = await page.$$eval('.cm-tooltip-autocomplete li', (lis: Element[]) => lis.map((li) => li.querySelector('.cm-completionLabel')!.textContent));
+    expect(labels).toEqual(expect.arrayContaining(['close', 'clone', 'clock_gettime']));
+    await page.keyboard.press('Escape');
+    // Hover on the syscall of `read: 1`: its number on every arch.
+    const box = await page.locator('#editor .cm-line', { hasText: /^read: 1$/ }).boundingBox();
+    await page.mouse.move(box.x + 8, box.y + box.height / 2);
+    await page.waitForSelector('.cm-tooltip-hover', { timeout: 10000 });
+    const hover = await page.textContent('.cm-tooltip-hover');
+    expect(hover).toMatch(/x86_64: 0\b/);
+    expect(hover).toMatch(/aarch64: 63\b/);
+    await page.close();
+  }, 120000);
 
   test('the arch selector recompiles, and the arch comes back from the URL', async () => {
     const page = await openPage(served.url);

@@ -65,9 +65,12 @@ function showProblems(found: EditorDiagnostic[]): void {
   byId('problems-summary').textContent = found.length === 0 ? 'No problems.' : `${found.length} problem${found.length === 1 ? '' : 's'}:`;
 }
 
+/**
+ * Mark a rule in the editor. A rule of an included file is named (file:line) but not opened:
+ * the selected tab is what the page compiles, so switching to the include would change the program.
+ */
 function markRule(r: { file: string; start: number; end: number }, select = false): void {
-  if (r.file !== main && files.some(([n]) => n === r.file)) open(r.file);
-  if (r.file === main || files.some(([n]) => n === r.file)) editor.mark({ from: r.start, to: r.end }, select);
+  editor.mark(r.file === main ? { from: r.start, to: r.end } : null, select);
 }
 
 const program = new ProgramView({

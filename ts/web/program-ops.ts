@@ -11,7 +11,7 @@ import type { SockFilter } from '../policy/index';
 import { Trace, traceProgram } from './bpf-trace';
 import type { BuildView, CostRow, RuleView, Workspace } from './protocol';
 import { ruleWitnesses } from './witness';
-import { mainText, policyOptions } from './workspace';
+import { loadedFile, mainText, policyOptions } from './workspace';
 
 /** A call through the program, confirmed by the core's simulator; undefined when they disagree. */
 export async function confirmedTrace(program: Uint8Array, filter: readonly SockFilter[], arch: string, auditArch: number,
@@ -52,13 +52,12 @@ export async function build(ws: Workspace): Promise<BuildView> {
 
 async function linkRules(view: BuildView, ir: PolicyIR, auditArch: number, ws: Workspace, program: Uint8Array): Promise<void> {
   const filter = decodeProgram(program);
-  const texts = new Map(ws.files);
   view.insnRules = filter.map(() => []);
   const order = fileOrder(ir, ws);
   for (const sc of ir.syscalls) {
     const ids = sc.rules.map((rule) => {
-      const file = rule.span.file;
-      const t = texts.get(file) ?? '';
+      // Rules of an included file are shown under the loaded file's name, where the page can open it.
+      const [file, t] = loadedFile(ws, rule.span.file) ?? [rule.span.file, ''];
       const r: RuleView = {
         id: view.rules.length, syscall: sc.name, nr: sc.nr, file, line: rule.span.line, start: rule.span.start, end: rule.span.end,
         text: t.slice(rule.span.start, rule.span.end) || `line ${rule.span.line}`, action: rule.action.text,

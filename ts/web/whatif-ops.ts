@@ -5,7 +5,7 @@ import { archInfo, compilePolicy, decodeProgram, simulatePolicy, syscallName, sy
 import { ArgumentError, parseArgument } from './call-args';
 import { confirmedTrace } from './program-ops';
 import type { WhatIfView, Workspace } from './protocol';
-import { mainText, policyOptions } from './workspace';
+import { loadedFile, mainText, policyOptions } from './workspace';
 
 export function verdictText(action: string, data: number): string {
   return action === 'errno' ? `errno ${data}` : action === 'trace' || action === 'trap' ? `${action} ${data}` : action;
@@ -36,10 +36,10 @@ export async function whatIf(req: Workspace & { syscall: string; args: string[] 
   if (!sim.ok) return { ok: false, error: 'the policy does not compile: fix its errors first' };
   const compiled = await compilePolicy(source, options);
   const trace = await confirmedTrace(compiled.program, decodeProgram(compiled.program), info.name, info.auditArch, nr, args);
-  const texts = new Map(req.files);
+  const loaded = sim.rule && loadedFile(req, sim.rule.file);
   const rule = sim.rule && {
-    file: sim.rule.file, line: sim.rule.line, start: sim.rule.start, end: sim.rule.end,
-    text: (texts.get(sim.rule.file) ?? '').slice(sim.rule.start, sim.rule.end),
+    file: loaded?.[0] ?? sim.rule.file, line: sim.rule.line, start: sim.rule.start, end: sim.rule.end,
+    text: (loaded?.[1] ?? '').slice(sim.rule.start, sim.rule.end),
   };
   return {
     ok: true,

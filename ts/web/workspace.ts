@@ -15,11 +15,11 @@ export function mainText(ws: Workspace): string {
   return f[1];
 }
 
+/** The loaded file a path names (as the core resolved an @include): by its path, else by its file name. */
+export function loadedFile(ws: Workspace, p: string): [string, string] | undefined {
+  return ws.files.find(([name]) => name === p) ?? ws.files.find(([name]) => baseName(name) === baseName(p));
+}
+
 export function policyOptions(ws: Workspace): PolicyOptions {
-  const byName = new Map(ws.files);
-  return {
-    arch: ws.arch,
-    path: ws.main,
-    files: (p: string) => byName.get(p) ?? ws.files.find(([name]) => baseName(name) === baseName(p))?.[1],
-  };
+  return { arch: ws.arch, path: ws.main, files: (p: string) => loadedFile(ws, p)?.[1] };
 }
