@@ -85,7 +85,8 @@ export function registerPlayground(program: Command): void {
       process.stdout.write(`tsjail playground: serving ${url} (Ctrl-C to stop)\n`);
       if (opts.open && !openBrowser(url)) process.stdout.write(`tsjail playground: xdg-open is not installed; open ${url} in a browser\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => server.close(() => resolve());
+        // Browsers keep connections open: end them too, or close() would wait for them.
+        const stop = () => { server.close(() => resolve()); server.closeAllConnections(); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
