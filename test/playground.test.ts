@@ -318,10 +318,16 @@ describe('tsjail playground: the server', () => {
     await page.close();
   }, 120000);
 
-  test('the arch selector recompiles, and the arch comes back from the URL', async () => {
+  test('the arch selector recompiles and re-diagnoses, and the arch comes back from the URL', async () => {
     const page = await openPage(served.url);
+    // open(2) exists on x86_64, not on aarch64 (which has only openat).
+    await typePolicy(page, 'open: 1\nread: 1\n');
+    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
     await page.selectOption('#arch', 'aarch64');
     await settled(page);
+    await page.waitForFunction(() => /^line 1: error: .*open/.test(document.getElementById('problems')!.textContent ?? ''));
+    await typePolicy(page, 'openat: 1\nread: 1\n');
+    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
     expect(await page.textContent('#program-summary')).toMatch(/^aarch64: /);
     await currentHash(page);
     const url = page.url();

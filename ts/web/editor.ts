@@ -22,6 +22,8 @@ export interface EditorHooks {
   hover(text: string, offset: number): Promise<{ start: number; end: number; markdown: string } | null>;
 }
 
+/** The same text now means something else (another arch): diagnose it again. */
+const relintEffect = StateEffect.define<null>();
 const setMark = StateEffect.define<{ from: number; to: number } | null>();
 const markField = StateField.define<DecorationSet>({
   create: () => Decoration.none,
@@ -69,7 +71,7 @@ export class PolicyEditor {
       if (view.state.doc.toString() !== text) return [];
       hooks.reported(found);
       return found.map((d) => ({ from: d.from, to: d.to, severity: d.severity, message: `line ${d.line}: ${d.message}` }));
-    }, { delay: 150 });
+    }, { delay: 150, needsRefresh: (u) => u.transactions.some((t) => t.effects.some((e) => e.is(relintEffect))) });
     const complete = async (ctx: CompletionContext): Promise<CompletionResult | null> => {
       const text = ctx.state.doc.toString();
       const items = await hooks.completions(text, ctx.pos);
@@ -129,6 +131,11 @@ export class PolicyEditor {
       effects: [setMark.of(r), ...(r ? [EditorView.scrollIntoView(r.from, { y: 'center' })] : [])],
       ...(r && select ? { selection: { anchor: r.from } } : {}),
     });
+  }
+
+  /** Ask for diagnostics again now (the text is the same but what it means changed: another arch). */
+  relint(): void {
+    this.view.dispatch({ effects: relintEffect.of(null) });
   }
 
   get cursor(): number {

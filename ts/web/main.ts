@@ -176,7 +176,7 @@ function wire(): void {
   // The skip link moves focus without touching the URL's hash, which holds the page state.
   byId('skip').addEventListener('click', (e) => { e.preventDefault(); editor.view.focus(); });
   const archSelect = byId<HTMLSelectElement>('arch');
-  archSelect.addEventListener('change', () => { arch = archSelect.value; scheduleBuild(); editor.view.dispatch({}); });
+  archSelect.addEventListener('change', () => { arch = archSelect.value; scheduleBuild(); editor.relint(); });
   attachFileLoading({
     added(loaded) {
       for (const [n, t] of loaded) files = [...files.filter(([m]) => m !== n), [n, t]];
