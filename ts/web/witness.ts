@@ -72,8 +72,24 @@ export function ruleWitnesses(sc: IRSyscall, bits: number): Witness[] {
 }
 
 function search(sc: IRSyscall, values: bigint[][], target: number): bigint[] | undefined {
-  // Every argument starts at 0, the value a call most often has.
-  const choices = values;
+  // Try each of the target's clauses with the values that satisfy it first (a rule with hundreds
+  // of ioctl numbers before it would otherwise use up the search on values that cannot match).
+  const clauses = target >= 0 && sc.rules[target].clauses.length > 0 ? sc.rules[target].clauses : [[]];
+  for (const clause of clauses) {
+    const choices = values.map((vs, arg) => {
+      const tests = clause.filter((c) => c.arg === arg);
+      if (tests.length === 0) return vs;
+      const fit = (v: bigint) => tests.every((c) => comparisonHolds(c, v));
+      return [...vs.filter(fit), ...vs.filter((v) => !fit(v))];
+    });
+    const found = enumerate(sc, choices, target);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Argument vectors in mixed-radix order over `choices` (argument 0 fastest), up to SEARCH_LIMIT. */
+function enumerate(sc: IRSyscall, choices: bigint[][], target: number): bigint[] | undefined {
   const radix = choices.map((c) => c.length);
   const args = new Array<bigint>(6).fill(0n);
   const digits = new Array<number>(6).fill(0);
