@@ -68,6 +68,14 @@ async function currentHash(page: Page): Promise<string> {
   throw new Error('the URL never caught up with the view');
 }
 
+/** Wait until the problem list shows no error (warnings, such as lint's findings, may remain). */
+async function noErrors(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent !== '' && !document.querySelector('#problems .problem.error'));
+}
+
+/** The problem list's entries. */
+const problemList = (page: Page): Promise<string[]> => page.$$eval('#problems li', (lis: Element[]) => lis.map((li) => li.textContent));
+
 async function typePolicy(page: Page, text: string): Promise<void> {
   await page.click('#editor .cm-content');
   await page.keyboard.press('Control+A');
@@ -188,7 +196,7 @@ describe('tsjail playground: the server', () => {
     // An error is shown at its line, in the editor and in the problem list.
     await typePolicy(page, BROKEN);
     await page.waitForSelector('#problems li', { timeout: 30000 });
-    expect(await page.textContent('#problems')).toMatch(/^line 2: error: .*wrte/);
+    expect((await problemList(page)).filter((p) => / error: /.test(p))).toEqual([expect.stringMatching(/^line 2: error: .*wrte/)]);
     const markedLines = await page.evaluate(() => Array.from(document.getElementById('editor')!.shadowRoot!.querySelectorAll('.cm-line'))
       .map((l, i) => (l.querySelector('.cm-lintRange-error') ? i + 1 : 0)).filter((n) => n > 0));
     expect(markedLines).toEqual([2]);
@@ -196,7 +204,9 @@ describe('tsjail playground: the server', () => {
 
     // Fixed: no problems, a program the verifier proved.
     await typePolicy(page, FIXED);
-    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    await noErrors(page);
+    // Lint's findings follow once typing pauses (docs/lint.md): here the minijail0 reading of line 3.
+    await page.waitForFunction(() => /line 3: warning: "EXPR; return N" means opposite things/.test(document.getElementById('problems')!.textContent ?? ''));
     expect(await editorText(page)).toBe(FIXED);
     expect(await page.textContent('#program-summary')).toMatch(/^x86_64: \d+ instructions, \d+ bytes$/);
     expect(await page.textContent('#verify-status')).toMatch(/^Verifier: proven equal to the policy/);
@@ -289,7 +299,7 @@ describe('tsjail playground: the server', () => {
     expect(await page.$$eval('.file-tab', (tabs: Element[]) => tabs.map((t) => t.textContent))).toEqual(['example.policy', 'common.policy', 'app.policy', 'base.policy']);
     await page.click('.file-tab >> text=app.policy');
     await settled(page);
-    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    await noErrors(page);
     expect(await editorText(page)).toBe(main);
     await page.fill('#whatif-syscall', 'write');
     await page.click('#whatif-run');
@@ -322,12 +332,13 @@ describe('tsjail playground: the server', () => {
     const page = await openPage(served.url);
     // open(2) exists on x86_64, not on aarch64 (which has only openat).
     await typePolicy(page, 'open: 1\nread: 1\n');
-    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    await noErrors(page);
+    expect(await page.textContent('#program-summary')).toMatch(/^x86_64: /);
     await page.selectOption('#arch', 'aarch64');
     await settled(page);
-    await page.waitForFunction(() => /^line 1: error: .*open/.test(document.getElementById('problems')!.textContent ?? ''));
+    await page.waitForFunction(() => /line 1: error: .*open/.test(document.getElementById('problems')!.textContent ?? ''));
     await typePolicy(page, 'openat: 1\nread: 1\n');
-    await page.waitForFunction(() => document.getElementById('problems-summary')!.textContent === 'No problems.');
+    await noErrors(page);
     expect(await page.textContent('#program-summary')).toMatch(/^aarch64: /);
     await currentHash(page);
     const url = page.url();

@@ -4,7 +4,7 @@
 
 import { autocompletion, completionKeymap, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { Diagnostic, linter, lintKeymap } from '@codemirror/lint';
+import { Diagnostic, linter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { EditorState, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, DecorationSet, EditorView, hoverTooltip, keymap, lineNumbers, drawSelection, highlightActiveLine } from '@codemirror/view';
 import type { PolicyCompletion } from '../policy/index';
@@ -16,6 +16,8 @@ export interface EditorHooks {
   /** The cursor moved to `offset` (to show the rule there). */
   moved(offset: number): void;
   diagnostics(text: string): Promise<EditorDiagnostic[]>;
+  /** The diagnostics with lint's findings, asked for once the fast ones are shown. */
+  lintFindings(text: string): Promise<EditorDiagnostic[]>;
   /** The diagnostics now shown for the current text. */
   reported(found: EditorDiagnostic[]): void;
   completions(text: string, offset: number): Promise<PolicyCompletion[]>;
@@ -36,6 +38,10 @@ const markField = StateField.define<DecorationSet>({
   },
   provide: (f) => EditorView.decorations.from(f),
 });
+
+function toCodeMirror(d: EditorDiagnostic): Diagnostic {
+  return { from: d.from, to: d.to, severity: d.severity, message: `line ${d.line}: ${d.message}` };
+}
 
 /** Hover text is the language service's markdown; shown as plain text (no HTML is ever built from it). */
 function hoverDom(markdown: string): HTMLElement {
@@ -70,7 +76,13 @@ export class PolicyEditor {
       // An answer for an older text would mark the wrong places.
       if (view.state.doc.toString() !== text) return [];
       hooks.reported(found);
-      return found.map((d) => ({ from: d.from, to: d.to, severity: d.severity, message: `line ${d.line}: ${d.message}` }));
+      // Lint's findings follow when they are ready, unless the text has changed by then.
+      void hooks.lintFindings(text).then((all) => {
+        if (view.state.doc.toString() !== text) return;
+        hooks.reported(all);
+        view.dispatch(setDiagnostics(view.state, all.map(toCodeMirror)));
+      }, () => undefined);
+      return found.map(toCodeMirror);
     }, { delay: 150, needsRefresh: (u) => u.transactions.some((t) => t.effects.some((e) => e.is(relintEffect))) });
     const complete = async (ctx: CompletionContext): Promise<CompletionResult | null> => {
       const text = ctx.state.doc.toString();

@@ -24,6 +24,11 @@ const EXAMPLE: [string, string] = ['example.policy', [
 ].join('\n')];
 const COMMON: [string, string] = ['common.policy', 'exit_group: 1\nrt_sigreturn: 1\nrestart_syscall: 1\n'];
 
+// Three workers on the same code, so nothing slow waits in front of something quick: one
+// answers the editor as you type (diagnostics, completion, hover), one runs lint once typing
+// pauses (a second or more on a large policy), one builds the program views.
+const editClient = new PolicyClient('worker.js');
+const lintClient = new PolicyClient('worker.js');
 const client = new PolicyClient('worker.js');
 let files: Array<[string, string]> = [EXAMPLE, COMMON];
 let main = EXAMPLE[0];
@@ -48,10 +53,11 @@ const editor = new PolicyEditor(byId('editor'), 'Policy text', {
     scheduleBuild();
   },
   moved: (offset) => showRuleAt(offset),
-  diagnostics: (text) => client.call('check', workspace(text)),
+  diagnostics: (text) => editClient.call('check', workspace(text)),
+  lintFindings: (text) => lintClient.call('lint', workspace(text)),
   reported: (found) => showProblems(found),
-  completions: (text, offset) => client.call('complete', { ...workspace(text), offset }),
-  hover: (text, offset) => client.call('hover', { ...workspace(text), offset }),
+  completions: (text, offset) => editClient.call('complete', { ...workspace(text), offset }),
+  hover: (text, offset) => editClient.call('hover', { ...workspace(text), offset }),
 });
 
 /** The diagnostics as a list beside the editor, for reading them without hovering (and for screen readers). */

@@ -112,6 +112,7 @@ export interface ExportView {
 /** Requests: method name -> [params, result]. */
 export interface Methods {
   check: [Workspace, EditorDiagnostic[]];
+  lint: [Workspace, EditorDiagnostic[]];
   complete: [Workspace & { offset: number }, PolicyCompletion[]];
   hover: [Workspace & { offset: number }, PolicyHover | null];
   build: [Workspace, BuildView];

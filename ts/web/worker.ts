@@ -2,7 +2,7 @@
 // typing stays responsive while a large policy compiles. One request at a time, answered in order.
 
 import { build } from './program-ops';
-import { check, complete, hover } from './edit-ops';
+import { check, complete, hover, lint } from './edit-ops';
 import { diff } from './diff-ops';
 import { exportFile } from './export-ops';
 import type { Method, Methods, Request, Response } from './protocol';
@@ -10,7 +10,7 @@ import { whatIf } from './whatif-ops';
 
 type Handlers = { [M in Method]: (params: Methods[M][0]) => Promise<Methods[M][1]> };
 
-const handlers: Handlers = { check, complete, hover, build, whatIf, diff, export: exportFile };
+const handlers: Handlers = { check, lint, complete, hover, build, whatIf, diff, export: exportFile };
 
 // The worker global as this module needs it (the DOM lib has no worker types).
 declare const self: { onmessage: ((e: { data: Request }) => void) | null; postMessage(m: Response, transfer?: unknown[]): void };
