@@ -54,7 +54,7 @@ const editor = new PolicyEditor(byId('editor'), 'Policy text', {
   },
   moved: (offset) => showRuleAt(offset),
   diagnostics: (text) => editClient.call('check', workspace(text)),
-  lintFindings: (text) => lintClient.call('lint', workspace(text)),
+  lintFindings: (text) => lintClient.latest('lint', workspace(text)),
   reported: (found) => showProblems(found),
   completions: (text, offset) => editClient.call('complete', { ...workspace(text), offset }),
   hover: (text, offset) => editClient.call('hover', { ...workspace(text), offset }),

@@ -25,6 +25,31 @@ export class PolicyClient {
     };
   }
 
+  private busy = false;
+  private queued?: { run(): void; drop(): void };
+
+  /**
+   * Like call, but while one such call runs only the newest waits behind it: the ones it replaces
+   * are rejected unrun. For work that is stale once the text changes (lint on a large policy
+   * takes a second or more: one per pause in typing would pile up).
+   */
+  latest<M extends Method>(method: M, params: Methods[M][0]): Promise<Methods[M][1]> {
+    return new Promise((resolve, reject) => {
+      const run = () => {
+        this.busy = true;
+        this.call(method, params).then(resolve, reject).finally(() => {
+          this.busy = false;
+          const next = this.queued;
+          this.queued = undefined;
+          next?.run();
+        });
+      };
+      if (!this.busy) return run();
+      this.queued?.drop();
+      this.queued = { run, drop: () => reject(new Error('superseded by a newer request')) };
+    });
+  }
+
   call<M extends Method>(method: M, params: Methods[M][0]): Promise<Methods[M][1]> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
