@@ -14,6 +14,7 @@ import { runExec } from './exec';
 import { runScale } from './scale';
 import { runMediation } from './mediation';
 import { runMultiArch } from './multiarch';
+import { runWeb } from './web';
 import { DEFAULT_JAILS, runThroughput, throughputChild } from './throughput';
 import { machineInfo } from './machine';
 import { writeSummary } from './summary';
@@ -21,7 +22,7 @@ import { RESULTS, WORK } from './paths';
 
 export { coldChild, jailProbe, throughputChild };
 
-const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation', 'multiarch', 'throughput'] as const;
+const PARTS = ['filters', 'compile', 'verify', 'scale', 'analyze', 'service', 'spawn', 'exec', 'mediation', 'multiarch', 'throughput', 'web'] as const;
 type Part = (typeof PARTS)[number];
 
 const RESULT_FILE: Record<Part, string> = {
@@ -36,6 +37,7 @@ const RESULT_FILE: Record<Part, string> = {
   mediation: 'mediation.json',
   multiarch: 'multiarch-x86_64.json',
   throughput: 'throughput.json',
+  web: 'web.json',
 };
 
 function log(s: string): void {
@@ -91,6 +93,7 @@ export async function main(args: string[]): Promise<number> {
       case 'mediation': result = await runMediation(log); break;
       case 'multiarch': result = await runMultiArch(log); break;
       case 'throughput': result = await runThroughput(log, bundle, jails ?? DEFAULT_JAILS); break;
+      case 'web': result = await runWeb(log); break;
     }
     // The 1-minute load average around the part: the machine is shared, so say how busy it was.
     const withMeta = { ...result, date: new Date().toISOString(), machine, load: { before: loadBefore, after: os.loadavg()[0] } };

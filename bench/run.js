@@ -2,7 +2,7 @@
 'use strict';
 // `npm run bench [-- PART...]`: bundle the TypeScript bench modules (bench/main.ts) with esbuild,
 // as scripts/build-ts.js does for the library, then run them in this process.
-// Parts: filters compile verify scale analyze service spawn exec mediation multiarch throughput (default: all); `--jails N`
+// Parts: filters compile verify scale analyze service spawn exec mediation multiarch throughput web (default: all); `--jails N`
 // sizes the throughput part (default 2,000 jails per variant). Results go to bench/results/.
 const esbuild = require('esbuild');
 const fs = require('fs');

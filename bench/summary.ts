@@ -12,6 +12,7 @@ import type { ScaleResult } from './scale';
 import type { MediationResult } from './mediation';
 import type { MultiArchResult } from './multiarch';
 import type { ThroughputResult, TpRun } from './throughput';
+import type { WebResult } from './web';
 import type { MachineInfo } from './machine';
 import type { FilterMetric } from './metric';
 import { shortName } from './corpus-set';
@@ -239,6 +240,15 @@ function serviceSection(l: Dated<ServiceResult>): string {
       l.bundle.separateWasm.map((f) => `${f.file} ${f.bytes} bytes, ${fmt(f.gzipBytes / 1024, 1)} KB gzipped`).join('; ') + '.'] : []), ''].join('\n');
 }
 
+function webSection(w: Dated<WebResult>): string {
+  const kb = (n: number) => fmt(n / 1024, 1);
+  return [`## web — the policy review page (${when(w)})`, '',
+    'What `tsjail playground` serves (dist/web/), raw and gzipped; the worker carries core.wasm inlined (base64), so the wasm row is for reference.', '',
+    table(['file', 'bytes', 'KB gzipped'], [...w.files, w.wasm].map((f) => [f.file, f.bytes, kb(f.gzipBytes)])), '',
+    `Per version of a ${w.lines}-line policy (${w.rules} rules, a third with argument conditions, the rest comments; ${w.insns} instructions), in the policy worker's code: ` +
+    `check (the editor's diagnostics) median ${fmt(w.check.median)} ms, p95 ${fmt(w.check.p95)} ms; build (compile and verify, listing, a traced call per rule, cost) median ${fmt(w.build.median)} ms, p95 ${fmt(w.build.p95)} ms.`, ''].join('\n');
+}
+
 function throughputRun(run: TpRun): string[] {
   const out: string[] = [];
   out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block (other work on the machine)', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'what'],
@@ -357,10 +367,11 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   const l = read<ServiceResult>(dir, files.service);
   const ma = files.multiarch ? read<MultiArchResult>(dir, files.multiarch) : undefined;
   const t = files.throughput ? read<ThroughputResult>(dir, files.throughput) : undefined;
+  const w = files.web ? read<WebResult>(dir, files.web) : undefined;
   const any = f ?? c ?? v ?? s ?? e ?? a ?? l ?? md ?? t;
   const m = any?.machine;
   const out = ['# Benchmark results', '',
-    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation|multiarch|throughput` re-runs one part. Machine-readable',
+    'Written by `npm run bench` (bench/run.js); `npm run bench -- filters|compile|verify|scale|analyze|service|spawn|exec|mediation|multiarch|throughput|web` re-runs one part. Machine-readable',
     'results per part sit beside this file (*.json, *.tsv). Benchmarks measure and report; no test asserts a timing.', ''];
   if (m) {
     out.push(`Machine: ${m.cpu}, ${m.cores} cores (shared with other work while measuring), ${m.os}, Linux ${m.kernel}, Node ${m.node}.`,
@@ -377,6 +388,7 @@ export function writeSummary(dir: string, files: Record<string, string>): string
   if (md) out.push(mediationSection(md));
   if (ma) out.push(multiArchSection(ma));
   if (t) out.push(throughputSection(t));
+  if (w) out.push(webSection(w));
   const text = out.join('\n').replace(/\n{3,}/g, '\n\n');
   writeFileSync(path.join(dir, 'README.md'), text);
   return text;

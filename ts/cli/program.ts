@@ -15,6 +15,7 @@ import { registerExecPath } from './exec-path';
 import { registerExplain } from './explain';
 import { registerLsp } from './lsp';
 import { registerConvert } from './convert';
+import { registerPlayground } from './playground';
 import pkg from '../../package.json';
 
 export function createProgram(): Command {
@@ -42,5 +43,6 @@ export function createProgram(): Command {
   registerExplain(program);
   registerLsp(program);
   registerConvert(program);
+  registerPlayground(program);
   return program;
 }

@@ -1,0 +1,30 @@
+// The policy worker: every call into tsjail/policy runs here, off the page's main thread, so
+// typing stays responsive while a large policy compiles. One request at a time, answered in order.
+
+import { build } from './program-ops';
+import { check, complete, hover, lint } from './edit-ops';
+import { diff } from './diff-ops';
+import { exportFile } from './export-ops';
+import type { Method, Methods, Request, Response } from './protocol';
+import { whatIf } from './whatif-ops';
+
+type Handlers = { [M in Method]: (params: Methods[M][0]) => Promise<Methods[M][1]> };
+
+const handlers: Handlers = { check, lint, complete, hover, build, whatIf, diff, export: exportFile };
+
+// The worker global as this module needs it (the DOM lib has no worker types).
+declare const self: { onmessage: ((e: { data: Request }) => void) | null; postMessage(m: Response, transfer?: unknown[]): void };
+
+let queue = Promise.resolve();
+self.onmessage = (e) => {
+  const { id, method, params } = e.data;
+  queue = queue.then(async () => {
+    try {
+      const handler = handlers[method] as (p: unknown) => Promise<unknown>;
+      if (!handler) throw new Error(`unknown method ${String(method)}`);
+      self.postMessage({ id, result: await handler(params) });
+    } catch (err) {
+      self.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+};
