@@ -1,8 +1,7 @@
 // "What happens if this process calls X?": the verdict and deciding rule from the core
 // (simulatePolicy), and the path through the compiled program for highlighting.
 
-import { archInfo, compilePolicy, decodeProgram, simulatePolicy, syscallName, syscallNumber } from '../policy/index';
-import { ArgumentError, parseArgument } from './call-args';
+import { archInfo, compilePolicy, decodeProgram, resolveArgValue, simulatePolicy, syscallName, syscallNumber } from '../policy/index';
 import { confirmedTrace } from './program-ops';
 import type { WhatIfView, Workspace } from './protocol';
 import { loadedFile, mainText, policyOptions } from './workspace';
@@ -20,13 +19,11 @@ export async function whatIf(req: Workspace & { syscall: string; args: string[] 
   else nr = await syscallNumber(info.name, call);
   if (nr === undefined) return { ok: false, error: `${call === '' ? 'no syscall given' : `"${call}" is not a syscall on ${info.name}`}` };
   if (req.args.length > 6) return { ok: false, error: 'a syscall has at most 6 arguments' };
-  let args: bigint[];
-  try {
-    args = await Promise.all(req.args.map((a, i) => parseArgument(info.name, a, i)));
-  } catch (e) {
-    if (e instanceof ArgumentError) return { ok: false, error: e.message };
-    throw e;
-  }
+  // An empty field is a 0, as a missing argument is; everything else is the library's to read.
+  const resolved = await Promise.all(req.args.map((a, i) => resolveArgValue(info.name, a.trim() === '' ? 0 : a, `arg${i}`)));
+  const bad = resolved.find((r) => !r.ok);
+  if (bad && !bad.ok) return { ok: false, error: bad.message };
+  let args = resolved.map((r) => (r.ok ? r.value : 0n));
   const mask = info.bits === 32 ? 0xffffffffn : (1n << 64n) - 1n;
   args = args.map((a) => a & mask);
   while (args.length < 6) args.push(0n);
