@@ -19,6 +19,7 @@ export { resolveArgValue, parseInteger } from './values';
 export type { ArgValue, ResolvedValue } from './values';
 export type { SimulateOptions, SimulateResult, SimulatePolicyOptions, SimulatePolicyResult, SimulatedCall } from './simulate';
 export { disassemble, decodeProgram } from './disasm';
+export { toCHeader } from './c-header';
 export type { SockFilter } from './disasm';
 export { arches, archInfo, syscallNumber, syscallName, syscallNames, constantValue, constants, suggestNames } from './tables';
 export type { ArchName, ArchInfo } from './tables';
