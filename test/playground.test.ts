@@ -229,11 +229,18 @@ describe('tsjail playground: the server', () => {
     await typePolicy(page, CHANGED);
     await page.click('#compare');
     await page.waitForSelector('#diff-table');
-    const rows = await page.$$eval('#diff-table tbody tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 4).map((td) => td.textContent)));
+    const rows: string[][] = await page.$$eval('#diff-table tbody tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 4).map((td) => td.textContent)));
     expect(rows).toEqual([
-      ['write (1)', 'arg0 == 0x2', 'kill-process', 'allow'],
-      ['ioctl (16)', 'arg1 == TIOCGWINSZ (0x5413)', 'kill-process', 'allow'],
+      ['write (1)', 'arg0 == 2', 'kill-process', 'allow'],
+      ['ioctl (16)', 'arg1 == TIOCGWINSZ', 'kill-process', 'allow'],
     ]);
+    // The page and `tsjail diff` say the same thing about the same two versions, line for line.
+    writeFileSync(path.join(work, 'changed.policy'), CHANGED);
+    const cliDiff = run(['diff', '--arch', 'x86_64', 'fixed.policy', 'changed.policy'], work);
+    expect(cliDiff.status).toBe(0);
+    const pageLines = rows.flatMap(([subject, condition, saved, current], i) =>
+      [...(i > 0 && rows[i - 1][0] === subject ? [] : [`${subject}:`]), `  ${condition}: ${saved} -> ${current}`]);
+    expect(pageLines).toEqual(cliDiff.stdout.replace(/\n$/, '').split('\n'));
 
     // The .bpf download is `tsjail compile`'s output, byte for byte; the C header and the OCI profile
     // are what `tsjail compile -f c` and `tsjail convert --to oci` write.

@@ -2,7 +2,7 @@
 // grouped per syscall. Exit 0 (or, with --exit-code, 1 when they differ), 1 on policy errors.
 
 import { Command } from 'commander';
-import { DiffResult, PolicyDifference, PolicyError, diffPolicies } from '../policy/index';
+import { PolicyError, describeDiff, diffPolicies } from '../policy/index';
 import { fileResolver } from '../policy-node/index';
 import { PolicyOptions, addPolicyOptions, includeMapOf, policyCompileOptions, resolveArchList } from './common';
 import { ExitStatus, PolicyFailure } from './errors';
@@ -11,33 +11,6 @@ import { readInput } from './io';
 interface DiffCliOptions extends PolicyOptions {
   json?: boolean;
   exitCode?: boolean;
-}
-
-function sizeNote(d: PolicyDifference): string {
-  return d.log2Count >= 16 ? ` (about 2^${Math.round(d.log2Count)} argument values)` : '';
-}
-
-/**
- * Readable report: one block per syscall (prefixed with its arch when several were compared),
- * one line per region, each region's condition per whole argument with constant names.
- */
-export function describeDiff(r: DiffResult): string {
-  if (r.differences.length === 0) return 'no difference: the two policies give the same outcome for every call';
-  const multi = r.arch.includes(',');
-  const groups = new Map<string, PolicyDifference[]>();
-  for (const d of r.differences) {
-    const key = (multi ? `${d.arch} ` : '') + (d.scope === 'syscall' ? `${d.syscall} (${d.nr})` : d.scope === 'numbers' ? 'unlisted syscall numbers' : 'foreign architectures');
-    const list = groups.get(key) ?? [];
-    list.push(d);
-    groups.set(key, list);
-  }
-  const out: string[] = [];
-  for (const [key, list] of groups) {
-    out.push(`${key}:`);
-    for (const d of list) out.push(`  ${d.condition || 'every call'}: ${d.old} -> ${d.new}${sizeNote(d)}`);
-  }
-  if (!r.complete) out.push('(analysis budget reached: the list above is incomplete)');
-  return out.join('\n');
 }
 
 async function run(oldPath: string, newPath: string, opts: DiffCliOptions): Promise<void> {

@@ -32,6 +32,7 @@ export type { FileSource, FileResolver } from './includes';
 export { verifyPolicy, diffPolicies } from './verify';
 export type { ArchVerifyReport, VerifyResult, VerifyOptions, Counterexample, DiffResult, PolicyDifference } from './verify';
 export type { ArgCondition, ArgValues } from './diff-regions';
+export { describeDiff, differenceCondition, differenceSubject } from './diff-text';
 export { PolicyDocument, policyTokens, tokenIndexAt, policyOutline, symbolAt, syscallArguments, ACTION_WORDS, DIRECTIVE_NAMES } from './service/index';
 export type {
   ServiceSimulation, PolicyToken, TokenKind, PolicySymbol, PolicySymbolKind, PolicyCompletion, CompletionKind, PolicyHover, SyscallArgument,

@@ -83,8 +83,8 @@ export interface WhatIfView {
 }
 
 export interface DiffRow {
-  syscall: string;
-  nr?: number;
+  /** The calls concerned, as `tsjail diff` heads them: `ioctl (16)`, `unlisted syscall numbers`. */
+  subject: string;
   /** The inputs concerned, with constant names where the argument has known ones. */
   condition: string;
   old: string;

@@ -20,7 +20,7 @@ export function showDiff(d: DiffView): void {
     return;
   }
   const head = el('tr', {}, ...['syscall', 'for', 'saved', 'current', 'e.g.'].map((h) => el('th', { scope: 'col' }, h)));
-  const rows = d.rows.map((r) => el('tr', {}, el('td', {}, r.nr === undefined ? r.syscall : `${r.syscall} (${r.nr})`), el('td', {}, r.condition), el('td', {}, r.old), el('td', {}, r.new), el('td', {}, r.example)));
+  const rows = d.rows.map((r) => el('tr', {}, el('td', {}, r.subject), el('td', {}, r.condition), el('td', {}, r.old), el('td', {}, r.new), el('td', {}, r.example)));
   out.replaceChildren(
     el('p', { id: 'diff-summary' }, `${d.rows.length} change${d.rows.length === 1 ? '' : 's'} of verdict${d.complete ? '' : ' (the analysis hit its budget: the list may be partial)'}.`),
     el('table', { id: 'diff-table' }, el('caption', {}, 'Calls whose verdict changes'), el('thead', {}, head), el('tbody', {}, ...rows)),
