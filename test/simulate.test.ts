@@ -3,7 +3,7 @@
 // naming the instruction). The kernel-vs-simulator oracle tests live in kernel-agrees.test.ts.
 // simulatePolicy: a policy's program run on one call, with the rule that decided it.
 import { loadCore, Core } from '../ts/policy/core';
-import { analyzePolicy, compilePolicy, constantValue, resolveArgValue, simulate, simulatePolicy } from '../ts/policy/index';
+import { analyzePolicy, compilePolicy, constantValue, decodeProgram, resolveArgValue, simulate, simulatePolicy } from '../ts/policy/index';
 import { Insn, assemble, insn as ins, seccompDataBytes } from './helpers/bpf';
 import { corpusFileSet, corpusRows, corpusTest } from './helpers/corpus';
 
@@ -287,5 +287,54 @@ describe('simulate: arguments written as constant names, numeric strings, number
     expect(await resolveArgValue('x86_64', 'AF_INTE', 'a0')).toEqual({ ok: false, suggestion: 'AF_INET', message: 'a0: "AF_INTE" is neither a number nor a constant known on x86_64 (did you mean "AF_INET"?)' });
     expect(await resolveArgValue('x86_64', '-1', 'a0')).toEqual({ ok: true, value: (1n << 64n) - 1n });
     expect(await resolveArgValue('x86_64', '010', 'a0')).toEqual({ ok: true, value: 8n });
+  });
+});
+
+describe('simulate with trace: the path the core ran', () => {
+  const opts = (nr: number, arch = 'x86_64') => ({ arch, nr, trace: true });
+  test('known programs: the instructions executed, in order', async () => {
+    const prog = assemble([ins(LD | W | ABS, 4), ins(JMP | JEQ | K, 0xc000003e, 1, 0), ins(RET | K, 0), ins(LD | W | ABS, 0),
+      ins(JMP | JEQ | K, 59, 0, 1), ins(RET | K, ERRNO(1)), ins(RET | K, ALLOW)]);
+    expect(await simulate(prog, opts(59))).toMatchObject({ data: 1, insns: 5, path: [0, 1, 3, 4, 5] });
+    expect(await simulate(prog, opts(60))).toMatchObject({ action: 'allow', insns: 5, path: [0, 1, 3, 4, 6] });
+    expect(await simulate(prog, opts(59, 'i386'))).toMatchObject({ action: 'kill-thread', insns: 3, path: [0, 1, 2] });
+    const ja = assemble([ins(JMP | JA, 2), ins(RET | K, ERRNO(1)), ins(RET | K, ERRNO(2)), ins(RET | K, ERRNO(3))]);
+    expect((await simulate(ja, opts(0))).path).toEqual([0, 3]);
+    // Without the option there is no path: the plain run records nothing.
+    expect(await simulate(prog, { arch: 'x86_64', nr: 59 })).not.toHaveProperty('path');
+  });
+
+  test('compiled policies: as many steps as instructions counted, from 0 to a RET, each a legal successor', async () => {
+    const policy = 'read: 1\nwrite: arg0 == 1 || arg0 == 2\nioctl: arg1 == TCGETS || arg1 == TIOCGWINSZ\n' +
+      'mmap: arg2 in ~PROT_EXEC\nprctl: arg0 >= 0x10 && arg0 <= 0x20\nexit_group: 1\n';
+    const values = [0n, 1n, 2n, 4n, 0x10n, 0x21n, 0x5401n, 0x5413n, 0xffffffffn, 1n << 32n, (1n << 64n) - 1n];
+    let runs = 0;
+    for (const arch of ['x86_64', 'aarch64', 'i386']) {
+      const c = await compilePolicy(policy, { arch });
+      expect(c.ok).toBe(true);
+      const filter = decodeProgram(c.program);
+      for (const syscall of ['read', 'write', 'ioctl', 'mmap', 'prctl', 'exit_group', 'openat']) {
+        for (const [i, v] of values.entries()) {
+          const args = [v, values[(i + 3) % values.length], v, 0n, 0n, 0n].map((a) => (arch === 'i386' ? a & 0xffffffffn : a));
+          const r = await simulate(c.program, { arch, syscall, args, trace: true });
+          const path = r.path!;
+          expect(path.length).toBe(r.insns);
+          expect(path[0]).toBe(0);
+          const last = filter[path[path.length - 1]];
+          expect(last.code & 0x07).toBe(RET);
+          if ((last.code & 0x18) === 0) expect(last.k >>> 0).toBe(r.ret);
+          for (let s = 0; s + 1 < path.length; s++) {
+            const { code, jt, jf, k } = filter[path[s]];
+            const at = path[s] + 1;
+            const next = (code & 0x07) !== JMP ? [at] : (code & 0xf0) === JA ? [at + k] : [at + jt, at + jf];
+            expect(next).toContain(path[s + 1]);
+          }
+          // The traced run is the plain run: same verdict, same count.
+          expect(await simulate(c.program, { arch, syscall, args })).toEqual({ action: r.action, data: r.data, insns: r.insns, ret: r.ret });
+          runs++;
+        }
+      }
+    }
+    expect(runs).toBe(3 * 7 * values.length);
   });
 });

@@ -25,6 +25,8 @@ export interface SimulateOptions {
   args?: ReadonlyArray<ArgValue>;
   /** Instruction pointer (seccomp_data.instruction_pointer), written as an argument is. */
   ip?: ArgValue;
+  /** Also return the path: the index of every instruction executed (simulate only). */
+  trace?: boolean;
 }
 
 export interface SimulateResult {
@@ -35,6 +37,11 @@ export interface SimulateResult {
   insns: number;
   /** The raw 32-bit SECCOMP_RET_* value. */
   ret: number;
+  /**
+   * With `trace`: the index of each instruction executed, in order, from the core's own run
+   * (so its length is `insns`, it starts at 0 and ends at the RET that gave `ret`).
+   */
+  path?: number[];
 }
 
 interface CoreSimulateJson {
@@ -43,6 +50,7 @@ interface CoreSimulateJson {
   action: ActionName;
   data: number;
   insns: number;
+  path?: number[];
   error?: string;
 }
 
@@ -96,12 +104,13 @@ async function callData(caller: string, options: SimulateOptions): Promise<Uint8
 export async function simulate(program: Uint8Array, options: SimulateOptions): Promise<SimulateResult> {
   if (!(program instanceof Uint8Array)) throw new TypeError('simulate: program must be a Uint8Array');
   const data = await callData('simulate', options);
-  const r = JSON.parse(await withCore((c) => c.simulate(program, data))) as CoreSimulateJson;
+  const trace = options.trace === true;
+  const r = JSON.parse(await withCore((c) => (trace ? c.simulateTraced(program, data) : c.simulate(program, data)))) as CoreSimulateJson;
   if (!r.ok) throw new InvalidProgramError(`not a valid seccomp program: ${r.error ?? 'rejected by the simulator'}`);
-  return { action: r.action, data: r.data, insns: r.insns, ret: r.ret >>> 0 };
+  return { action: r.action, data: r.data, insns: r.insns, ret: r.ret >>> 0, ...(trace ? { path: r.path ?? [] } : {}) };
 }
 
-export interface SimulatePolicyOptions extends PolicyOptions, Omit<SimulateOptions, 'arch'> {
+export interface SimulatePolicyOptions extends PolicyOptions, Omit<SimulateOptions, 'arch' | 'trace'> {
   /**
    * The call's arch (seccomp_data.arch, and where `syscall` names resolve) when `arch` lists
    * several (`x86_64,i386`; a multi-arch program): default the first listed. Required for `all`.

@@ -386,7 +386,16 @@ function diagnosticObjects(diags: Diagnostics, sources: SourceSet): JsonObject[]
  */
 export function simulate(program: Uint8Array, data: Uint8Array): string {
   arenaEnter();
-  return released(simulateProgram(program, data));
+  return released(simulateProgram(program, data, false));
+}
+
+/**
+ * simulate, plus `path`: the index of each instruction executed, in order. A separate export
+ * so that the runs that only want the verdict (the CLI, benchmarks, tests) record nothing.
+ */
+export function simulateTraced(program: Uint8Array, data: Uint8Array): string {
+  arenaEnter();
+  return released(simulateProgram(program, data, true));
 }
 
 /**

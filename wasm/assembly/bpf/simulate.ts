@@ -161,8 +161,12 @@ export function readU32(data: Uint8Array, off: u32): u32 {
   return <u32>data[o] | (<u32>data[o + 1] << 8) | (<u32>data[o + 2] << 16) | (<u32>data[o + 3] << 24);
 }
 
-/** Run a program already accepted by checkProgram on 64 bytes of seccomp_data. */
-export function runProgram(prog: Insn[], data: Uint8Array): SimResult {
+/**
+ * Run a program already accepted by checkProgram on 64 bytes of seccomp_data. When `path` is
+ * given, the index of every instruction executed is appended to it (the review page highlights
+ * the path); callers that only want the verdict pass null.
+ */
+export function runProgram(prog: Insn[], data: Uint8Array, path: Array<i32> | null = null): SimResult {
   const r = new SimResult();
   const mem = new StaticArray<u32>(BPF_MEMWORDS);
   // The kernel clears A and X before the first instruction (bpf_convert_filter's prologue).
@@ -172,6 +176,7 @@ export function runProgram(prog: Insn[], data: Uint8Array): SimResult {
   let count = 0;
   while (pc < prog.length) {
     const f = prog[pc];
+    if (path != null) path.push(pc);
     count++;
     pc++;
     const code = f.code;
@@ -242,24 +247,27 @@ export function runProgram(prog: Insn[], data: Uint8Array): SimResult {
   return r;
 }
 
-/** Check and run; the result as the JSON the `simulate` export returns. */
-export function simulateProgram(program: Uint8Array, data: Uint8Array): string {
+/** Check and run; the result as the JSON the `simulate` export returns (with `path` when `trace`). */
+export function simulateProgram(program: Uint8Array, data: Uint8Array, trace: bool): string {
   const o = new JsonObject();
   const prog = decode(program);
   let err = '';
   let res: SimResult | null = null;
+  const path: Array<i32> | null = trace ? new Array<i32>() : null;
   if (prog == null) err = 'program length ' + program.length.toString() + ' is not a multiple of 8';
   else if (data.length < <i32>SECCOMP_DATA_SIZE) err = 'seccomp_data must be 64 bytes, got ' + data.length.toString();
   else {
     err = checkProgram(prog);
     if (err.length == 0) {
-      res = runProgram(prog, data);
+      res = runProgram(prog, data, path);
       err = res.error;
     }
   }
   if (res == null || err.length > 0) {
     return o.bool('ok', false).str('error', err).toString();
   }
-  return o.bool('ok', true).int('ret', res.ret).str('action', actionName(res.ret))
-    .int('data', res.ret & RET_DATA).int('insns', res.insns).toString();
+  o.bool('ok', true).int('ret', res.ret).str('action', actionName(res.ret))
+    .int('data', res.ret & RET_DATA).int('insns', res.insns);
+  if (path != null) o.raw('path', '[' + path.join(',') + ']');
+  return o.toString();
 }
