@@ -1,29 +1,22 @@
 // The compiled program as the page shows it: size, listing, the verifier's status, and which
 // rule each instruction serves. Rules are linked to instructions by running, for each rule, a
-// call it decides (witness.ts) through the program and recording the path; the core's
-// simulator confirms every such run (same return value, same instruction count), and a rule
-// whose run disagrees is left unlinked rather than linked wrongly.
+// call it decides (witness.ts) through the core's simulator and recording the path it reports.
 
-import {
-  IRSyscall, PolicyIR, analyzePolicy, archInfo, compilePolicy, decodeProgram, disassemble, seccompData, simulate,
-} from '../policy/index';
-import type { SockFilter } from '../policy/index';
-import { Trace, traceProgram } from './bpf-trace';
+import { IRSyscall, PolicyIR, analyzePolicy, compilePolicy, disassemble, simulate } from '../policy/index';
 import type { BuildView, CostRow, RuleView, Workspace } from './protocol';
 import { ruleWitnesses } from './witness';
 import { loadedFile, mainText, policyOptions } from './workspace';
 
-/** A call through the program, confirmed by the core's simulator; undefined when they disagree. */
-export async function confirmedTrace(program: Uint8Array, filter: readonly SockFilter[], arch: string, auditArch: number,
-  nr: number, args: bigint[]): Promise<Trace | undefined> {
-  let trace: Trace;
-  try {
-    trace = traceProgram(filter, seccompData(nr, auditArch, 0n, args));
-  } catch {
-    return undefined;
-  }
-  const core = await simulate(program, { arch, nr, args });
-  return core.ret === trace.ret && core.insns === trace.path.length ? trace : undefined;
+/** A call's run through the program: the path (instruction indices, ending at the RET) and the value returned. */
+export interface Trace {
+  path: number[];
+  ret: number;
+}
+
+/** The core simulator's run of one call, with its path. */
+export async function traceCall(program: Uint8Array, arch: string, nr: number, args: bigint[]): Promise<Trace> {
+  const r = await simulate(program, { arch, nr, args, trace: true });
+  return { path: r.path!, ret: r.ret };
 }
 
 export async function build(ws: Workspace): Promise<BuildView> {
@@ -37,7 +30,7 @@ export async function build(ws: Workspace): Promise<BuildView> {
   if (!compiled.ok) {
     return { ...empty, errors: compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => d.formatted.split('\n')[0]) };
   }
-  const [analysis, info, text] = await Promise.all([analyzePolicy(source, options), archInfo(compiled.arch), disassemble(compiled.program, compiled.arch)]);
+  const [analysis, text] = await Promise.all([analyzePolicy(source, options), disassemble(compiled.program, compiled.arch)]);
   const lines = text.replace(/\n$/, '').split('\n');
   // The listing's header (column names and a rule) comes before one line per instruction.
   const header = lines.slice(0, lines.length - compiled.insns);
@@ -45,14 +38,13 @@ export async function build(ws: Workspace): Promise<BuildView> {
   const v = compiled.verify;
   const verify = v ? { status: v.status, detail: v.status === 'proven' ? `${v.paths} paths, ${v.regions} regions` : v.reason ?? '' } : { status: 'none', detail: '' };
   const view: BuildView = { ...empty, ok: true, insns: compiled.insns, program: compiled.program, listing, header, verify };
-  if (!analysis.ir || !info) return view;
-  await linkRules(view, analysis.ir, info.auditArch, ws, compiled.program);
+  if (!analysis.ir) return view;
+  await linkRules(view, analysis.ir, ws, compiled.program);
   return view;
 }
 
-async function linkRules(view: BuildView, ir: PolicyIR, auditArch: number, ws: Workspace, program: Uint8Array): Promise<void> {
-  const filter = decodeProgram(program);
-  view.insnRules = filter.map(() => []);
+async function linkRules(view: BuildView, ir: PolicyIR, ws: Workspace, program: Uint8Array): Promise<void> {
+  view.insnRules = Array.from({ length: view.insns }, () => []);
   const order = fileOrder(ir, ws);
   for (const sc of ir.syscalls) {
     const ids = sc.rules.map((rule) => {
@@ -68,8 +60,7 @@ async function linkRules(view: BuildView, ir: PolicyIR, auditArch: number, ws: W
     });
     let zero = 0, worst = 0, allowed = false;
     for (const w of ruleWitnesses(sc, ir.bits)) {
-      const trace = await confirmedTrace(program, filter, ir.arch, auditArch, sc.nr, w.args);
-      if (!trace) continue;
+      const trace = await traceCall(program, ir.arch, sc.nr, w.args);
       if (w.args.every((a) => a === 0n)) zero = trace.path.length;
       worst = Math.max(worst, trace.path.length);
       if (trace.ret === 0x7fff0000) allowed = true;
@@ -79,8 +70,7 @@ async function linkRules(view: BuildView, ir: PolicyIR, auditArch: number, ws: W
       for (const i of trace.path) view.insnRules[i].push(id);
     }
     if (zero === 0) {
-      const trace = await confirmedTrace(program, filter, ir.arch, auditArch, sc.nr, [0n, 0n, 0n, 0n, 0n, 0n]);
-      zero = trace?.path.length ?? 0;
+      zero = (await simulate(program, { arch: ir.arch, nr: sc.nr })).insns;
     }
     view.cost.push({ syscall: sc.name, nr: sc.nr, weight: sc.weight, allowed, zero, worst, linear: linearCost(order.get(sc.nr) ?? 0) });
   }

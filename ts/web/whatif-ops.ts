@@ -1,8 +1,8 @@
 // "What happens if this process calls X?": the verdict and deciding rule from the core
 // (simulatePolicy), and the path through the compiled program for highlighting.
 
-import { archInfo, compilePolicy, decodeProgram, resolveArgValue, simulatePolicy, syscallName, syscallNumber } from '../policy/index';
-import { confirmedTrace } from './program-ops';
+import { archInfo, compilePolicy, resolveArgValue, simulatePolicy, syscallName, syscallNumber } from '../policy/index';
+import { traceCall } from './program-ops';
 import type { WhatIfView, Workspace } from './protocol';
 import { loadedFile, mainText, policyOptions } from './workspace';
 
@@ -32,7 +32,7 @@ export async function whatIf(req: Workspace & { syscall: string; args: string[] 
   const sim = await simulatePolicy(source, { ...options, nr, args });
   if (!sim.ok) return { ok: false, error: 'the policy does not compile: fix its errors first' };
   const compiled = await compilePolicy(source, options);
-  const trace = await confirmedTrace(compiled.program, decodeProgram(compiled.program), info.name, info.auditArch, nr, args);
+  const trace = await traceCall(compiled.program, info.name, nr, args);
   const loaded = sim.rule && loadedFile(req, sim.rule.file);
   const rule = sim.rule && {
     file: loaded?.[0] ?? sim.rule.file, line: sim.rule.line, start: sim.rule.start, end: sim.rule.end,
@@ -46,6 +46,6 @@ export async function whatIf(req: Workspace & { syscall: string; args: string[] 
     verdict: verdictText(sim.action, sim.data),
     insns: sim.insns,
     rule,
-    path: trace?.path ?? [],
+    path: trace.path,
   };
 }
