@@ -243,8 +243,8 @@ function serviceSection(l: Dated<ServiceResult>): string {
 function webSection(w: Dated<WebResult>): string {
   const kb = (n: number) => fmt(n / 1024, 1);
   return [`## web — the policy review page (${when(w)})`, '',
-    'What `tsjail playground` serves (dist/web/), raw and gzipped; the worker carries core.wasm inlined (base64), so the wasm row is for reference.', '',
-    table(['file', 'bytes', 'KB gzipped'], [...w.files, w.wasm].map((f) => [f.file, f.bytes, kb(f.gzipBytes)])), '',
+    'What `tsjail playground` serves (dist/web/), raw and gzipped; each of the page\'s three workers runs worker.js and fetches core.wasm, compiling it while it downloads.', '',
+    table(['file', 'bytes', 'KB gzipped'], w.files.map((f) => [f.file, f.bytes, kb(f.gzipBytes)])), '',
     `Per version of a ${w.lines}-line policy (${w.rules} rules, a third with argument conditions, the rest comments; ${w.insns} instructions), in the policy worker's code: ` +
     `check (the editor's diagnostics) median ${fmt(w.check.median)} ms, p95 ${fmt(w.check.p95)} ms; build (compile and verify, listing, a traced call per rule, cost) median ${fmt(w.build.median)} ms, p95 ${fmt(w.build.p95)} ms.`, ''].join('\n');
 }

@@ -1,14 +1,14 @@
 // Part "web": what the policy review page (dist/web/, `tsjail playground`) weighs and what its
 // policy worker spends per version of a large policy.
 // - sizes, raw and gzipped, of each file the page loads: page.js (CodeMirror and the views),
-//   worker.js (tsjail/policy with core.wasm inlined), page.css and editor.css, index.html; and
-//   of core.wasm on its own for reference (the worker carries it base64-encoded);
+//   worker.js (tsjail/policy without the core), core.wasm (which each worker fetches),
+//   page.css and editor.css, index.html;
 // - the worker's answer for one version of a 2,000-line policy (a rule for each of the first
 //   330 x86_64 syscalls, a third of them with argument conditions, each after a block of
 //   comment lines; the analyze part's policy exceeds BPF's 4,096 instructions, so the page
 //   would only list its errors): check (the front end's diagnostics, after each keystroke) and
 //   build (compile with the verifier,
-//   disassembly, the IR, a call per rule traced and confirmed by the simulator, the cost rows,
+//   disassembly, the IR, a call per rule traced by the simulator, the cost rows,
 //   after typing pauses); medians of wall time in this process (the worker runs the same code).
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
@@ -26,8 +26,6 @@ export interface WebFile { file: string; bytes: number; gzipBytes: number }
 export interface WebResult {
   part: 'web';
   files: WebFile[];
-  /** core.wasm alone (inlined into worker.js). */
-  wasm: WebFile;
   lines: number;
   insns: number;
   rules: number;
@@ -55,9 +53,8 @@ function size(file: string): WebFile {
 
 export async function runWeb(log: (s: string) => void): Promise<WebResult> {
   if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) throw new Error('dist/web is not built: run `npm run build:web` first');
-  const files = ['page.js', 'worker.js', 'page.css', 'editor.css', 'index.html'].map((f) => size(`dist/web/${f}`));
-  const wasm = size('build/wasm/core.wasm');
-  for (const f of [...files, wasm]) log(`  ${f.file}: ${f.bytes} bytes, ${(f.gzipBytes / 1024).toFixed(1)} KB gzipped`);
+  const files = ['page.js', 'worker.js', 'core.wasm', 'page.css', 'editor.css', 'index.html'].map((f) => size(`dist/web/${f}`));
+  for (const f of files) log(`  ${f.file}: ${f.bytes} bytes, ${(f.gzipBytes / 1024).toFixed(1)} KB gzipped`);
   const text = await reviewPolicy();
   const lines = text.trimEnd().split('\n').length;
   const checks: number[] = [];
@@ -78,7 +75,7 @@ export async function runWeb(log: (s: string) => void): Promise<WebResult> {
     // Round 0 warms the core up.
     if (round > 0) { checks.push(c); builds.push(d); }
   }
-  const result: WebResult = { part: 'web', files, wasm, lines, insns, rules, check: summarize(checks), build: summarize(builds) };
+  const result: WebResult = { part: 'web', files, lines, insns, rules, check: summarize(checks), build: summarize(builds) };
   log(`  ${lines} lines, ${insns} instructions, ${rules} rules: check median ${result.check.median.toFixed(1)} ms, build median ${result.build.median.toFixed(1)} ms`);
   return result;
 }

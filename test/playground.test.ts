@@ -107,6 +107,9 @@ describe('tsjail playground: the server', () => {
     expect(page.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'");
     expect(page.body).toContain('tsjail policy review');
     expect((await get('/worker.js')).headers['content-type']).toMatch(/^text\/javascript/);
+    // The core is served as its own file, with the type WebAssembly.compileStreaming needs.
+    expect((await get('/core.wasm')).headers['content-type']).toBe('application/wasm');
+    expect(readFileSync(path.join(root, 'dist', 'web', 'worker.js'), 'utf8')).not.toContain('AGFzbQ');
     for (const p of ['/../package.json', '/%2e%2e%2fpackage.json', '/..%2f..%2fpackage.json', '/nothing.js']) expect((await get(p)).status).toBe(404);
   });
 

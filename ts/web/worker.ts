@@ -1,6 +1,10 @@
 // The policy worker: every call into tsjail/policy runs here, off the page's main thread, so
 // typing stays responsive while a large policy compiles. One request at a time, answered in order.
+// The ops take a workspace whose include lookup is a function (by path, else by file name) and
+// answer with view-shaped data, so they run here rather than through tsjail/policy/worker's
+// protocol, which carries only structured-clonable arguments to single library calls.
 
+import { initPolicy } from '../policy/index';
 import { build } from './program-ops';
 import { check, complete, hover, lint } from './edit-ops';
 import { diff } from './diff-ops';
@@ -13,13 +17,24 @@ type Handlers = { [M in Method]: (params: Methods[M][0]) => Promise<Methods[M][1
 const handlers: Handlers = { check, lint, complete, hover, build, whatIf, diff, export: exportFile };
 
 // The worker global as this module needs it (the DOM lib has no worker types).
-declare const self: { onmessage: ((e: { data: Request }) => void) | null; postMessage(m: Response, transfer?: unknown[]): void };
+declare const self: {
+  location: { href: string };
+  onmessage: ((e: { data: Request }) => void) | null;
+  postMessage(m: Response, transfer?: unknown[]): void;
+};
+
+// The core is its own file beside this script (core.wasm, compiled while it downloads), not a
+// base64 copy inside it: each of the page's workers would otherwise carry and decode one.
+const coreReady = initPolicy({ wasm: new URL('core.wasm', self.location.href) });
+// A failure is reported by every request (below); this only keeps it from being "unhandled".
+coreReady.catch(() => undefined);
 
 let queue = Promise.resolve();
 self.onmessage = (e) => {
   const { id, method, params } = e.data;
   queue = queue.then(async () => {
     try {
+      await coreReady;
       const handler = handlers[method] as (p: unknown) => Promise<unknown>;
       if (!handler) throw new Error(`unknown method ${String(method)}`);
       self.postMessage({ id, result: await handler(params) });
