@@ -261,6 +261,16 @@ describe('tsjail playground: the server', () => {
       expect(run([...args, '-o', `cli-${file}`, 'example.policy'], work).status).toBe(0);
       expect(readFileSync(saved).equals(readFileSync(path.join(work, `cli-${file}`)))).toBe(true);
     }
+    // The .bpf is a jail's filter in the form the CLI takes it: `tsjail run --seccomp-bpf-binary`
+    // installs it (cat's fstat is not in the policy: the kernel kills it and the run names the
+    // call), and `tsjail pack-jail` writes it into a jail file. Running a jail needs root here.
+    if (process.getuid?.() === 0 && process.arch === 'x64') {
+      const jailed = run(['run', '--seccomp-bpf-binary', 'downloaded-example.bpf', '--', '/bin/cat', '/dev/null'], work);
+      expect(jailed.status).toBe(159);
+      expect(jailed.stderr).toMatch(/seccomp violation: newfstatat|seccomp violation: fstat/);
+      expect(run(['run', '--', '/bin/cat', '/dev/null'], work).status).toBe(0);
+      expect(run(['pack-jail', '-o', 'example.jail', '--seccomp-bpf-binary', 'downloaded-example.bpf', '--', '/bin/true'], work).status).toBe(0);
+    }
 
     // Choose an instruction on the what-if path; the URL then holds the whole view.
     await page.click('#whatif-run');
