@@ -15,8 +15,9 @@
 //              Node API, as root and as uid 65534, one check per run (test/arm64-vm/hostile-plan.ts):
 //              each attack once per identity, the launchers taking turns; --full: every attack
 //              through tsjail-exec, the Node API and tsjail run as both identities
-//   containment  --full only: the containment suite (test/fixtures/containment/suite.ts)
-//              through tsjail run and tsjail-exec as both identities, one check per run
+//   containment  the containment suite (test/fixtures/containment/suite.ts), one check per run:
+//              each check once per identity, tsjail run and tsjail-exec taking turns; --full:
+//              every check through both launchers as both identities
 // Prints a summary; exit 0 only when the VM booted (its kernel says aarch64) and every check
 // held, 1 on any failure, 2 when a tool or package is missing (one line naming it).
 // Inputs are cached in build/arm64-vm (the initramfs is rebuilt only when an input changed).
@@ -129,7 +130,7 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
 `);
   runlist.push('addon /node /addon.js');
 
-  // The hostile suite (and with --full the containment suite): the repository's layout under
+  // The hostile and containment suites: the repository's layout under
   // /tsjail (helpers.ts finds bin/, dist/, build/native/Release and build/test-fixtures/hostile
   // from its own directory), the attack programs cross-built by gen.ts, the API launcher's
   // bundle and the runner bundled here.
@@ -152,7 +153,7 @@ new t.Jail().namespaces({ user: true, pid: true, mount: true, net: true, uts: tr
   add(`${T}/dist/cli.cjs`, path.join(root, 'dist', 'cli.cjs'), 0o644);
   for (const f of ['tsjail.node', 'libtsjailpreload.so', 'tsjail-exec']) add(`${T}/build/native/Release/${f}`, path.join(PREBUILT, f));
   add('bin/setpriv', cc('setpriv', path.join(root, 'test', 'arm64-vm', 'setpriv.c'), ['-static']));
-  if (FULL) {
+  {
     // The containment suite: its probe, as test/fixtures/containment/suite.ts builds it, and its policies.
     const CONTAINMENT = path.join(root, 'test', 'fixtures', 'containment');
     add(`${T}/build/containment/probe`, cc('containment-probe', path.join(CONTAINMENT, 'probe.c'), ['-O1', '-Wno-error']));
@@ -262,13 +263,13 @@ if (withNode) {
   if (s) {
     console.log(`test:arm64: hostile suite ${times.get('hostile') ?? '?'} s in the VM (${HOSTILE_LAUNCHERS}, ` +
       `${HOSTILE_EVERY === 'every' ? 'every launcher' : 'launchers taking turns'}, ${HOSTILE_CONCURRENCY} at once)` +
-      (FULL ? `, containment suite ${times.get('containment') ?? '?'} s` : ''));
+      `, containment suite ${times.get('containment') ?? '?'} s`);
   }
 }
 
 const failed = vm.failed();
 console.log(`test:arm64: ${vm.results.length - failed}/${vm.results.length} checks passed (${cases} oracle cases, ${skipped} runs skipped on arm64); ` +
   `prepare ${((prepared - t0) / 1000).toFixed(1)} s, VM ${((booted - prepared) / 1000).toFixed(1)} s`);
-const unchecked = [...(withNode ? [] : ['the addon and the hostile suite (no arm64 Node)']), ...(FULL ? [] : ['the containment suite (--full runs it)'])];
+const unchecked = withNode ? [] : ['the addon and the hostile and containment suites (no arm64 Node)'];
 if (unchecked.length) console.log(`test:arm64: not checked in the VM: ${unchecked.join(', ')} (docs/runtime.md "aarch64")`);
 process.exit(failed ? 1 : 0);

@@ -11,7 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { describeUnless } from './fixtures/jail/helpers';
-import { DEFAULT_LAUNCHERS, vmPlan } from './arm64-vm/hostile-plan';
+import { DEFAULT_LAUNCHERS, containmentPlan, vmPlan } from './arm64-vm/hostile-plan';
 
 const REPO = path.resolve(__dirname, '..');
 const KERNEL = '/usr/lib/debian-installer/images/12/arm64/text/debian-installer/arm64/linux';
@@ -72,6 +72,18 @@ describeVm('the arm64 build on an arm64 kernel (qemu-system-aarch64)', () => {
     const c = checkLine(out, `hostile ${name}`);
     if (skip) {
       // Planned: an x86_64-only program or a tool the VM lacks; the VM must have said so.
+      expect({ reported: !!c, ok: c?.ok }).toEqual({ reported: true, ok: undefined });
+      return;
+    }
+    if (!c) throw new Error(`no line for this run in the VM's report (test:arm64 exited ${status})`);
+    if (!c.ok) throw new Error(c.detail);
+  });
+
+  // One test per run of the containment suite (the plan's slice: each check once per identity).
+  const checks = containmentPlan(false);
+  test.each(checks.map((r) => [r.name, r.skip]))('containment (arm64 VM): %s', (name, skip) => {
+    const c = checkLine(out, name);
+    if (skip) {
       expect({ reported: !!c, ok: c?.ok }).toEqual({ reported: true, ok: undefined });
       return;
     }
