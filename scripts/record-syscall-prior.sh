@@ -88,16 +88,7 @@ mkdir moved && mv copy/*.h moved/
 rm -r copy moved
 SH
 
-record() {
-  name=$1; shift
-  ( cd "$work" && strace -c -f -o "$work/$name.strace" "$@" > /dev/null 2>&1 ) || true
-  {
-    echo "# $name: strace -c -f $*"
-    echo "# recorded $(date -u +%Y-%m-%d) on Linux $(uname -r), $(strace -V | head -1)"
-    echo "syscall	calls"
-    awk '/^-/ {n++; next} n == 1 && NF >= 5 { c = $4; s = $NF; print s "\t" c }' "$work/$name.strace" | sort -t '	' -k2,2nr -k1,1
-  } > "$here/$name.tsv"
-}
+. "$(dirname "$0")/strace-record.sh"
 record git bash git.sh
 record tar bash tar.sh
 record xz xz -k -9 src/linux/bpf.h

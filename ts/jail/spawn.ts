@@ -206,34 +206,52 @@ function checkedStdio(opts: SpawnOptions): StdioOption[] {
   return stdioOpt;
 }
 
+/** What both start paths prepare before the addon runs: the checked spec, its jail file, the exit promise. */
+interface PreparedStart {
+  spec: JailSpec;
+  addon: ReturnType<typeof loadAddon>;
+  jailFile: Uint8Array;
+  stdioOpt: StdioOption[];
+  exited: Promise<JailExit>;
+  /** The exit callback for the addon; marks the jail done (kill() is then a no-op). */
+  onExit: (e: NativeExit) => void;
+  isDone: () => boolean;
+}
+
+function prepareStart(input: JailSpec, opts: SpawnOptions): PreparedStart {
+  const spec = validateSpec(input);
+  const addon = loadAddon();
+  const stdioOpt = checkedStdio(opts);
+  const jailFile = encodeValidatedJailFile(spec);
+  let resolveExit!: (e: JailExit) => void;
+  const exited = new Promise<JailExit>((r) => (resolveExit = r));
+  let done = false;
+  const handleExit = exitHandler(spec, (e) => resolveExit(e));
+  const onExit = (e: NativeExit) => {
+    done = true;
+    handleExit(e);
+  };
+  return { spec, addon, jailFile, stdioOpt, exited, onExit, isDone: () => done };
+}
+
 /**
  * Start a jailed program, blocking Node's event loop until it runs (the set-up, and with a
  * dynamic program and a policy the preload window, on this thread). Throws SpecError (bad spec)
  * or JailError (a setup step failed; nothing ran). startJail does the same without blocking.
  */
 export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess {
-  const spec = validateSpec(input);
-  const addon = loadAddon();
-  const stdioOpt = checkedStdio(opts);
-  const jailFile = encodeValidatedJailFile(spec);
+  const p = prepareStart(input, opts);
   const opened: number[] = [];
-  let resolveExit!: (e: JailExit) => void;
-  const exited = new Promise<JailExit>((r) => (resolveExit = r));
-  let done = false;
-  const onExit = exitHandler(spec, (e) => resolveExit(e));
   let spawned;
   try {
     // The pid file and the time limit are the runtime's: written and enforced by the addon.
-    spawned = addon.spawn(jailFile, stdioFds(stdioOpt, opened), (e) => {
-      done = true;
-      onExit(e);
-    });
+    spawned = p.addon.spawn(p.jailFile, stdioFds(p.stdioOpt, opened), p.onExit);
   } catch (e) {
-    throw withHiddenPreload(e, spec);
+    throw withHiddenPreload(e, p.spec);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }
-  return jailProcess(spawned, exited, () => done);
+  return jailProcess(spawned, p.exited, p.isDone);
 }
 
 /**
@@ -246,27 +264,17 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
  */
 export function startJail(input: JailSpec, opts: SpawnOptions = {}): Promise<JailProcess> {
   return new Promise<JailProcess>((resolve, reject) => {
-    const spec = validateSpec(input);
-    const addon = loadAddon();
-    const stdioOpt = checkedStdio(opts);
-    const jailFile = encodeValidatedJailFile(spec);
+    const p = prepareStart(input, opts);
     const opened: number[] = [];
-    let resolveExit!: (e: JailExit) => void;
-    const exited = new Promise<JailExit>((r) => (resolveExit = r));
-    let done = false;
-    const onExit = exitHandler(spec, (e) => resolveExit(e));
     const onEvent: NativeStartEvent = (kind: string, payload: unknown) => {
-      if (kind === 'ready') resolve(jailProcess(payload as NativeSpawned, exited, () => done));
-      else if (kind === 'failed') reject(withHiddenPreload(payload, spec));
-      else {
-        done = true;
-        onExit(payload as NativeExit);
-      }
+      if (kind === 'ready') resolve(jailProcess(payload as NativeSpawned, p.exited, p.isDone));
+      else if (kind === 'failed') reject(withHiddenPreload(payload, p.spec));
+      else p.onExit(payload as NativeExit);
     };
     try {
       // The fds are dup'ed into the child by the clone, before start returns: closing ours
       // then is safe.
-      addon.start(jailFile, stdioFds(stdioOpt, opened), onEvent);
+      p.addon.start(p.jailFile, stdioFds(p.stdioOpt, opened), onEvent);
     } finally {
       for (const fd of opened) fs.closeSync(fd);
     }

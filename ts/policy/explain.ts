@@ -207,7 +207,8 @@ function lineOf(text: string | undefined, r: SourceRange): string | undefined {
   return line === undefined ? undefined : line.replace(/#.*$/, '').trim();
 }
 
-function holds(c: IRComparison, v: bigint): boolean {
+/** Whether the value v satisfies one IR comparison (the page's witness search uses it too). */
+export function comparisonHolds(c: IRComparison, v: bigint): boolean {
   switch (c.op) {
     case '==': return v === c.value;
     case '!=': return v !== c.value;
@@ -283,7 +284,7 @@ export async function explainViolation(facts: ViolationFacts, source?: string | 
   }
   const text = lineOf(await fileText(widen.span.file, source, options), widen.span);
   const clause = widen.clauses[0].map((c) => {
-    if (holds(c, rawArgs[c.arg])) return `arg${c.arg} ${c.op} ${c.op === '&' || c.op === 'in' ? hex(c.value) : literal(String(c.value), c.value)}`;
+    if (comparisonHolds(c, rawArgs[c.arg])) return `arg${c.arg} ${c.op} ${c.op === '&' || c.op === 'in' ? hex(c.value) : literal(String(c.value), c.value)}`;
     return `arg${c.arg} == ${literal(args[c.arg], rawArgs[c.arg])}`;
   });
   const added = clause.join(' && ');

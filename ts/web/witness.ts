@@ -5,6 +5,7 @@
 // which is enough for the rules real policies write; a rule it cannot reach is reported as such.
 
 import type { IRComparison, IRRule, IRSyscall } from '../policy/index';
+import { comparisonHolds } from '../policy/explain';
 
 /** Argument values (six, in the arch's word) that make rule `rule` decide; rule -1 = no rule matches. */
 export interface Witness {
@@ -14,19 +15,6 @@ export interface Witness {
 
 /** How many argument combinations one rule's search may try. */
 const SEARCH_LIMIT = 512;
-
-export function comparisonHolds(c: IRComparison, v: bigint): boolean {
-  switch (c.op) {
-    case '==': return v === c.value;
-    case '!=': return v !== c.value;
-    case '<': return v < c.value;
-    case '<=': return v <= c.value;
-    case '>': return v > c.value;
-    case '>=': return v >= c.value;
-    case '&': return (v & (c.mask ?? c.value)) !== 0n;
-    case 'in': return (v & (c.mask ?? 0n)) === 0n;
-  }
-}
 
 export function ruleHolds(rule: IRRule, args: readonly bigint[]): boolean {
   return rule.clauses.length === 0 || rule.clauses.some((clause) => clause.every((c) => comparisonHolds(c, args[c.arg] ?? 0n)));

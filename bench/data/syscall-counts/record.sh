@@ -17,16 +17,7 @@ ls -la /usr/bin | grep -c x > /dev/null
 find /etc -maxdepth 1 -name '*.conf' | sort | head -5 > /dev/null
 sed -n 1,5p out.txt | tr a-z A-Z > /dev/null
 SH
-record() {
-  name=$1; shift
-  ( cd "$work" && strace -c -f -o "$work/$name.strace" "$@" > /dev/null 2>&1 ) || true
-  {
-    echo "# $name: strace -c -f $*"
-    echo "# recorded $(date -u +%Y-%m-%d) on Linux $(uname -r), $(strace -V | head -1)"
-    echo "syscall	calls"
-    awk '/^-/ {n++; next} n == 1 && NF >= 5 { c = $4; s = $NF; print s "\t" c }' "$work/$name.strace" | sort -t '	' -k2,2nr -k1,1
-  } > "$here/$name.tsv"
-}
+. "$(dirname "$0")/../../../scripts/strace-record.sh"
 record sh sh script.sh
 record python3 python3 -c 'import json, os, re, hashlib; d = {p: sorted(os.listdir(p)) for p in ("/usr/lib", "/etc")}; s = json.dumps(d); [hashlib.sha256(s.encode()).hexdigest() for _ in range(100)]; open("out.json", "w").write(s); print(len(re.findall("py", s)))'
 record node node -e 'const fs = require("fs"); const d = fs.readdirSync("/usr/lib"); fs.writeFileSync("out.json", JSON.stringify(d)); require("crypto").createHash("sha256").update(fs.readFileSync("out.json")).digest("hex"); setTimeout(() => {}, 50)'
