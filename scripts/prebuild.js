@@ -9,6 +9,7 @@
 // the right machine (npm pack's prepack runs it, so no tarball goes out without them).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
+const { readElfHeader } = require('./elf-header');
 const path = require('path');
 const { holdDirLock } = require('./dir-lock');
 
@@ -36,15 +37,10 @@ function fail(msg) {
   process.exit(1);
 }
 
+/** e_machine of an ELF file, or -1 when it is not one. */
 function elfMachine(file) {
-  const h = Buffer.alloc(20);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, h, 0, 20, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.subarray(0, 4).toString('latin1') === '\x7fELF' ? h.readUInt16LE(18) : -1;
+  const h = readElfHeader(file);
+  return h.magic === '\x7fELF' ? h.machine : -1;
 }
 
 function check() {

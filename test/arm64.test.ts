@@ -42,23 +42,10 @@ function qemu(bin: string, args: string[], input?: string) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The ELF identification and e_machine, read from the header (not from file(1)). */
-function elfHeader(file: string) {
-  const h = Buffer.alloc(20);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, h, 0, 20, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return {
-    magic: h.subarray(0, 4).toString('latin1'),
-    elfClass: h[4], // 2: ELFCLASS64
-    data: h[5], // 1: ELFDATA2LSB
-    type: h.readUInt16LE(16), // 2: ET_EXEC, 3: ET_DYN (PIE executables and shared objects)
-    machine: h.readUInt16LE(18),
-  };
-}
+// The ELF identification and e_machine, read from the header (scripts/elf-header.js).
+const { readElfHeader: elfHeader } = require('../scripts/elf-header.js') as {
+  readElfHeader: (file: string) => { magic: string; elfClass: number; data: number; type: number; machine: number };
+};
 
 let build = { status: -1 as number | null, output: '' };
 let dir = '';

@@ -64,7 +64,7 @@ const d = skipped ? describe.skip : describe;
 if (skipped) test.skip(`kernel agrees with the simulator: ${skipped}`, () => undefined);
 if (!skipped && !i386) test.skip('kernel agrees with the simulator on i386 int $0x80 calls: no IA32 emulation here', () => undefined);
 
-d('the kernel agrees with the simulator on x86_64 corpus policies', () => {
+d(`the kernel agrees with the simulator on x86_64 corpus policies${skipped ? ` [skipped: ${skipped}]` : ''}`, () => {
   const rows = skipped ? [] : corpusRows();
   const byFile = new Map(rows.map((r) => [r.file, r]));
   const policies = rows
