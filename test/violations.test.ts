@@ -150,6 +150,22 @@ d('kill-thread: the calling thread ends (the program goes on), and the call is n
     }
   }
 
+  // The attack on ending one thread: a child of the program ptraces the calling thread first, so
+  // the supervisor's PTRACE_SEIZE fails (one tracer per thread). The call must still never run:
+  // the whole process is killed instead ("no seize" would mean the attack was not set up).
+  for (const [who, nobody] of USERS) {
+    test(`the calling thread already traced by the program's own child, ${who}: the whole process dies, the call never runs`, async () => {
+      const p = path.join(work, 'traced.policy');
+      fs.writeFileSync(p, THREAD_TEXT.replace('write: arg0 == 1\n', 'write: 1\n') +
+        'ptrace: 1\npipe: 1\npipe2: 1\nwait4: 1\nclock_nanosleep: 1\nnanosleep: 1\ngettid: 1\n', { mode: 0o644 });
+      const r = await run(['-S', p, '--', calls(), 'thread-prctl-traced'], nobody);
+      expect([r.status, r.stdout]).toEqual([159, 'main\n']);
+      const l = lines(r.stderr);
+      expect(l[0]).toBe('tsjail: seccomp violation: prctl (157)');
+      expect(l[1]).toMatch(/policy verdict kill-thread$/);
+    });
+  }
+
   test('the last thread: the process dies of it, as the kernel does (159), named', async () => {
     const r = await run(['-S', threadPolicy, '--', calls(), 'prctl']);
     expect([r.status, r.stdout]).toEqual([159, 'main\n']);
