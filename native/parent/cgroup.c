@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -247,12 +248,18 @@ static int write_text(const char *dir, const char *file, const char *value) {
   char path[TSJAIL_CG_PATH_MAX + 64];
   int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
   if (n < 0 || (size_t)n >= sizeof(path)) return ENAMETOOLONG;
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int fd;
+  do fd = open(path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) return errno;
   size_t len = strlen(value);
-  ssize_t w = write(fd, value, len);
+  /* A memory limit write gives up with EINTR when a signal arrives meanwhile (the kernel
+   * reclaims down to the new limit first and checks for signals; Node delivers SIGCHLD and
+   * the like to any of its threads): the write is then simply repeated. */
+  ssize_t w;
+  int tries = 0;
+  do w = write(fd, value, len); while (w < 0 && errno == EINTR && ++tries < 100);
   int err = w < 0 ? errno : ((size_t)w != len ? EIO : 0);
-  if (close(fd) != 0 && !err) err = errno;
+  if (close(fd) != 0 && !err && errno != EINTR) err = errno;
   return err;
 }
 
@@ -511,12 +518,90 @@ int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct 
   return err;
 }
 
+/* The detected layout, kept for the next jail of this process. Detection reads
+ * /proc/self/mountinfo, whose lock every clone of a mount namespace holds for writing: with
+ * many jails starting at once, re-reading it per jail cost more wall time than the cgroup's
+ * mkdir. The cache is used only while it still describes this process: the same pid (a fork
+ * detects afresh), the same /proc/self/cgroup text (we were not moved to another cgroup), and
+ * every directory it names still the same directory (device and inode: a hierarchy unmounted
+ * or mounted anew is seen). Otherwise it is detected again. A stale entry could not weaken a
+ * jail anyway: limits are written to files that must exist in the directory (no O_CREAT), so
+ * a directory that is no longer that controller's cgroup fails the launch. */
+static struct {
+  pthread_mutex_t lock;
+  int valid;
+  pid_t pid;
+  char *self_cgroup;               /* the /proc/self/cgroup text it was detected with */
+  struct tsjail_cg_layout layout;
+  dev_t dev[TSJAIL_CG_COUNT + 1];  /* of ctl[c].dir, then of v2_dir */
+  ino_t ino[TSJAIL_CG_COUNT + 1];
+} layout_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* dir's device and inode; "" (none) matches as 0/0. 0, or -1 when it cannot be stat'ed. */
+static int dir_identity(const char *dir, dev_t *dev, ino_t *ino) {
+  struct stat st;
+  *dev = 0;
+  *ino = 0;
+  if (!dir[0]) return 0;
+  if (stat(dir, &st) != 0) return -1;
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+  return 0;
+}
+
+static const char *layout_dir(const struct tsjail_cg_layout *l, int i) {
+  return i < TSJAIL_CG_COUNT ? (l->ctl[i].version ? l->ctl[i].dir : "") : l->v2_dir;
+}
+
+/* Under layout_cache.lock: does the cache still describe this process? */
+static int cache_holds(const char *self_cgroup) {
+  if (!layout_cache.valid || layout_cache.pid != getpid() || strcmp(layout_cache.self_cgroup, self_cgroup) != 0) return 0;
+  for (int i = 0; i <= TSJAIL_CG_COUNT; i++) {
+    dev_t dev;
+    ino_t ino;
+    if (dir_identity(layout_dir(&layout_cache.layout, i), &dev, &ino) || dev != layout_cache.dev[i] ||
+        ino != layout_cache.ino[i])
+      return 0;
+  }
+  return 1;
+}
+
+/* Under layout_cache.lock: keep a fresh detection (its text is taken over). */
+static void cache_store(const struct tsjail_cg_layout *layout, char *self_cgroup) {
+  layout_cache.valid = 0;
+  free(layout_cache.self_cgroup);
+  layout_cache.self_cgroup = self_cgroup;
+  layout_cache.layout = *layout;
+  for (int i = 0; i <= TSJAIL_CG_COUNT; i++)
+    if (dir_identity(layout_dir(layout, i), &layout_cache.dev[i], &layout_cache.ino[i])) return;
+  layout_cache.pid = getpid();
+  layout_cache.valid = 1;
+}
+
+/* The layout for this process, from the cache or detected. 0 or errno. */
+static int current_layout(struct tsjail_cg_layout *out) {
+  char *self_cgroup = read_text("/proc/self/cgroup");
+  if (!self_cgroup) return errno;
+  pthread_mutex_lock(&layout_cache.lock);
+  int err = 0;
+  if (cache_holds(self_cgroup)) {
+    *out = layout_cache.layout;
+    free(self_cgroup);
+  } else if (!(err = tsjail_cgroup_detect_self(out))) {
+    cache_store(out, self_cgroup);
+  } else {
+    free(self_cgroup);
+  }
+  pthread_mutex_unlock(&layout_cache.lock);
+  return err;
+}
+
 int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
   memset(cg, 0, sizeof(*cg));
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
   struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
   if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
-  int err = tsjail_cgroup_detect_self(layout);
+  int err = current_layout(layout);
   if (err) {
     free(layout);
     return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s",
@@ -587,8 +672,28 @@ int tsjail_cgroup_kill(struct tsjail_cgroup *cg) {
   return err;
 }
 
+/* rmdir every created cgroup that is empty now; keeps the others in cg->dirs. */
+static void remove_empty(struct tsjail_cgroup *cg) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < cg->n_dirs; i++) {
+    if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT) continue;
+    if (kept != i) {
+      memcpy(cg->dirs[kept], cg->dirs[i], sizeof(cg->dirs[i]));
+      cg->dir_version[kept] = cg->dir_version[i];
+    }
+    kept++;
+  }
+  cg->n_dirs = kept;
+}
+
 int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
   int last_err = 0;
+  if (cg->n_dirs == 0) return 0;
+  /* Usually the jail is over: its pid namespace's init was reaped, and the kernel reaps the
+   * rest of a pid namespace before its init. Then rmdir succeeds at once, and no cgroup.procs
+   * is read (in v1 each read builds a pid list the kernel later frees from a work queue). A
+   * cgroup the kernel refuses to remove (EBUSY: still populated) gets the kill below. */
+  remove_empty(cg);
   if (cg->n_dirs == 0) return 0;
   tsjail_cgroup_kill(cg);
   unsigned kept = 0;

@@ -25,7 +25,9 @@
  * Detection reads /proc/self/mountinfo and /proc/self/cgroup: a controller named in the
  * super options of a "cgroup" (v1) mount lives there; otherwise it is on the "cgroup2" mount
  * if that hierarchy's cgroup.controllers lists it. The jail's cgroup is created below the
- * caller's own cgroup of each hierarchy: <mount>/<own path>/tsjail-<pid>-<n>.
+ * caller's own cgroup of each hierarchy: <mount>/<own path>/tsjail-<pid>-<n>. The layout is
+ * kept for the process's next jails while /proc/self/cgroup reads the same and every directory
+ * it names is still the same directory (device, inode); otherwise it is detected again.
  * cgroup v2's no-internal-processes rule: when our own (non-root) v2 cgroup holds only us,
  * tsjail_cgroup_create first moves the calling process into <own>/tsjail-leaf and puts jails
  * next to that leaf (what container runtimes do in a delegated cgroup); when other processes
@@ -105,8 +107,9 @@ int tsjail_cgroup_attach(struct tsjail_cgroup *cg, pid_t pid);
 /* SIGKILL every process in the jail's cgroups (v2 cgroup.kill when available). 0 or errno. */
 int tsjail_cgroup_kill(struct tsjail_cgroup *cg);
 
-/* Kill leftovers, then rmdir every created cgroup, retrying for up to ~2 s while tasks
- * drain (EBUSY). 0 or the last errno. Clears cg->n_dirs for the removed ones. */
+/* rmdir every created cgroup; one still populated (EBUSY) gets its processes killed and the
+ * rmdir retried for up to ~2 s while they drain. 0 or the last errno. Clears cg->n_dirs for
+ * the removed ones. */
 int tsjail_cgroup_remove(struct tsjail_cgroup *cg);
 
 /* How many processes the OOM killer ended in the jail's memory cgroup (0 without one). */
