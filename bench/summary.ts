@@ -261,7 +261,7 @@ function throughputRun(run: TpRun): string[] {
   out.push('', `Checks (uid ${run.uid}): ${run.variants.filter((v) => !v.skipped).map((v) => `${v.ok}/${v.started}`).join(', ')} exited 0 — **${run.allExited0 ? 'every start exited 0' : 'some starts failed'}**` +
     (failed.length ? ` (${failed.map((v) => `${v.name}: ${v.failed} failed, the first: ${v.firstFailure}`).join('; ')})` : '') +
     `. Fds of the Node process: ${l.fdsBefore} before, ${l.fdsAfter} after; threads ${l.threadsBefore} before, ${l.threadsAfter} after; ` +
-    `tsjail cgroup directories left: ${l.cgroupsLeft}; zombie children: ${l.zombies} — **${l.clean ? 'nothing leaked' : 'LEAK'}**.`, '');
+    `idle cgroups kept for reuse at the end: ${l.cgroupsIdle ?? 0} (released); tsjail cgroup directories left after that: ${l.cgroupsLeft}; zombie children: ${l.zombies} — **${l.clean ? 'nothing leaked' : 'LEAK'}**.`, '');
   const t = run.targets;
   const q = run.quietestRound;
   const quiet = q ? ` in the quietest round (round ${q.round + 1}, other work ${fmt(100 * q.otherCpu, 0)}% of the machine)` : '';

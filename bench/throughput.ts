@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { compilePolicy } from '../ts/policy/compile';
 import { Jail } from '../ts/jail/jail';
-import { JailExit, JailProcess, StdioOption, startJail } from '../ts/jail/spawn';
+import { JailExit, JailProcess, StdioOption, releaseIdleCgroups, startJail } from '../ts/jail/spawn';
 import { JailSpec } from '../ts/jail/spec';
 import { validateSpec } from '../ts/jail/validate';
 import { encodeJailFile, encodeValidatedJailFile } from '../ts/jail/jailfile';
@@ -116,7 +116,9 @@ export interface LeakCheck {
   threadsAfter: number;
   /** Children of the bench process in state Z after the run. */
   zombies: number;
-  /** tsjail-<bench pid>-* directories anywhere under /sys/fs/cgroup after the run. */
+  /** Idle cgroups the runtime kept for reuse at the end, removed by releaseIdleCgroups(). */
+  cgroupsIdle: number;
+  /** tsjail-<bench pid>-* directories anywhere under /sys/fs/cgroup after the run, once those are released. */
   cgroupsLeft: number;
   cgroupRoot: string;
   /** No fd, thread, cgroup or zombie left behind (failed starts are counted apart). */
@@ -562,6 +564,8 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
   }
   const fdsAfter = await settledFds(fdsBefore);
   const zombies = zombieChildren();
+  // The cgroups kept for reuse are not leaks; what is left once they are released would be.
+  const cgroupsIdle = releaseIdleCgroups();
   const cgroupsLeft = cgroupsLeftBy(process.pid);
   const threadsAfter = countDir('/proc/self/task');
   const list = all.map((v) => results.get(v.name)!);
@@ -591,7 +595,7 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
     blocks: BLOCKS,
     variants: list,
     leaks: {
-      fdsBefore, fdsAfter, threadsBefore, threadsAfter, zombies, cgroupsLeft, cgroupRoot: '/sys/fs/cgroup',
+      fdsBefore, fdsAfter, threadsBefore, threadsAfter, zombies, cgroupsIdle, cgroupsLeft, cgroupRoot: '/sys/fs/cgroup',
       clean: fdsAfter <= fdsBefore && zombies === 0 && cgroupsLeft === 0 && threadsAfter <= threadsBefore,
     },
     allExited0: list.every((v) => v.skipped !== undefined || v.failed === 0),

@@ -301,9 +301,14 @@ describe('cgroup step as uid 65534', () => {
 // Through the runtime: rlimits in native/child/child.c, the cgroup in the addon's parent part.
 describe('through the runtime (Jail.run)', () => {
   const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+  const { releaseIdleCgroups } = require('../ts/jail/spawn') as typeof import('../ts/jail/spawn');
 
-  /** The jail cgroups this process (the jest worker) created and has not removed. */
+  /**
+   * The jail cgroups this process (the jest worker) created and has not removed, once the idle
+   * ones kept for reuse are released.
+   */
   function leftovers(): string[] {
+    releaseIdleCgroups();
     return [layout.memory, layout.pids, layout.cpu].filter((p) => p.version > 0)
       .flatMap((p) => fs.readdirSync(p.dir).filter((n) => n.startsWith(`tsjail-${process.pid}-`)).map((n) => path.join(p.dir, n)));
   }
@@ -349,6 +354,7 @@ describe('through the runtime (Jail.run)', () => {
       expect(await jailPidsCgroup()).toMatch(new RegExp(`/tsjail-test-moved-${process.pid}/tsjail-${process.pid}-\\d+$`));
     } finally {
       fs.writeFileSync(path.join(layout.pids.dir, 'cgroup.procs'), String(process.pid));
+      releaseIdleCgroups();
       fs.rmdirSync(own);
     }
     expect(leftovers()).toEqual([]);
@@ -378,6 +384,103 @@ describe('through the runtime (Jail.run)', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ started: 640, failures: [] });
     expect(fs.readdirSync(layout.memory.dir).filter((n) => /^tsjail-\d+-/.test(n) && !fs.existsSync(`/proc/${n.split('-')[1]}`))).toEqual([]);
+  });
+});
+
+// The pool (native/parent/cgroup.h): a jail's cgroup is kept for the next jail with the same
+// limits when nothing of the jail is left in it. What a hostile jail could leave behind (a
+// process, memory charged to the cgroup) must keep its cgroup from being reused, and counters
+// of the last jail must not decide the next one's exit reason.
+describe('the pool of idle jail cgroups (through the runtime, as root)', () => {
+  const { Jail } = require('../ts/jail/jail') as typeof import('../ts/jail/jail');
+  const { startJail, releaseIdleCgroups } = require('../ts/jail/spawn') as typeof import('../ts/jail/spawn');
+  const rootTest = testUnless([!isRoot, 'needs root'], NO_CONTROLLERS);
+  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] as ['ignore', 'ignore', 'ignore'] };
+  /** The host's path of a running jail's cgroup in one hierarchy. */
+  const cgroupOf = (pid: number, controller: string, place: { dir: string }) => {
+    const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller)) ?? '';
+    return path.join(place.dir, path.basename(line.split(':')[2] ?? ''));
+  };
+  afterEach(() => releaseIdleCgroups());
+
+  rootTest('the next jail with the same limits gets the same cgroup, one with other limits another', async () => {
+    const runIn = async (pids: number) => {
+      const p = await startJail(new Jail().cgroup({ pids }).toSpec(['/bin/sleep', '10']), quiet);
+      const dir = cgroupOf(p.pid, 'pids', layout.pids);
+      p.kill('SIGKILL');
+      await p.exited;
+      return dir;
+    };
+    const first = await runIn(64);
+    expect(path.basename(first)).toMatch(new RegExp(`^tsjail-${process.pid}-\\d+$`));
+    expect(fs.existsSync(first)).toBe(true); // idle, kept
+    expect(await runIn(64)).toBe(first);
+    const other = await runIn(65);
+    expect(other).not.toBe(first);
+    expect(fs.readFileSync(path.join(first, 'pids.max'), 'utf8')).toBe('64\n');
+    expect(releaseIdleCgroups()).toBe(2);
+    expect(fs.existsSync(first) || fs.existsSync(other)).toBe(false);
+  });
+
+  rootTest('a cgroup that still holds a process is not reused: the process is killed and the cgroup removed', async () => {
+    // The jail ends by itself (a SIGKILL through the handle would kill its whole cgroup).
+    const jail = await startJail(new Jail().cgroup({ pids: 64 }).toSpec(['/bin/sleep', '0.5']), quiet);
+    const dir = cgroupOf(jail.pid, 'pids', layout.pids);
+    // Something the jail would leave behind: a process in its cgroup outside its pid namespace.
+    const stray = require('child_process').spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    const strayExit = new Promise((r) => stray.once('exit', (_c: number, sig: string) => r(sig)));
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(stray.pid));
+    expect((await jail.exited).code).toBe(0);
+    expect(await strayExit).toBe('SIGKILL');
+    expect(fs.existsSync(dir)).toBe(false);
+    const next = await startJail(new Jail().cgroup({ pids: 64 }).toSpec(['/bin/true']), quiet);
+    const nextDir = cgroupOf(next.pid, 'pids', layout.pids);
+    await next.exited;
+    expect(nextDir).not.toBe(dir);
+  });
+
+  rootTest('a cgroup with memory still charged to it is not reused, and the next jail gets its whole limit', async () => {
+    const file = `/dev/shm/tsjail-test-charge-${process.pid}`;
+    try {
+      // 16 MiB of tmpfs outlive the program and stay charged to its memory cgroup.
+      const a = await startJail(new Jail().cgroup({ memory: 64 << 20 }).toSpec(['/bin/sh', '-c', `sleep 0.2; head -c ${16 << 20} /dev/zero > ${file}`]), quiet);
+      const dirA = cgroupOf(a.pid, 'memory', layout.memory);
+      expect((await a.exited).code).toBe(0);
+      expect(fs.statSync(file).size).toBe(16 << 20);
+      expect(fs.existsSync(dirA)).toBe(false); // removed: its charge went to the parent
+      const b = await new Jail().namespaces({ pid: true, mount: true }).cgroup({ memory: 64 << 20 })
+        .run(['/usr/bin/python3', '-c', 's = bytearray(b"x") * (48 << 20); print(len(s) >> 20)']);
+      expect(b.stdout.toString()).toBe('48\n');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  rootTest("a reused cgroup's earlier OOM kill does not make the next jail's SIGKILL a memory-limit exit", async () => {
+    const spec = (argv: string[]) => new Jail().namespaces({ pid: true, mount: true }).cgroup({ memory: 128 << 20 }).toSpec(argv);
+    const a = await startJail(spec(['/usr/bin/python3', '-c', 'import time; time.sleep(0.2); s = bytearray(b"x") * (512 << 20)']), quiet);
+    const dirA = cgroupOf(a.pid, 'memory', layout.memory);
+    expect((await a.exited).reason).toBe('memory-limit');
+    const b = await startJail(spec(['/bin/sleep', '10']), quiet);
+    expect(cgroupOf(b.pid, 'memory', layout.memory)).toBe(dirA); // reused: the OOM count there is 1
+    b.kill('SIGKILL');
+    const eb = await b.exited;
+    expect(eb.signal ?? eb.code).toBeTruthy();
+    expect(eb.reason).not.toBe('memory-limit');
+  });
+
+  rootTest('a launcher that exits leaves no idle cgroup behind', () => {
+    const script = `
+      const { Jail, startJail } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.cjs'))});
+      (async () => {
+        for (let i = 0; i < 3; i++) await (await startJail(new Jail().cgroup({ pids: 64, memory: 64 << 20 }).toSpec(['/bin/true']), { stdio: ['ignore', 'ignore', 'ignore'] })).exited;
+        console.log(process.pid);
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const pid = r.stdout.trim();
+    expect(pid).toMatch(/^\d+$/);
+    for (const place of [layout.memory, layout.pids]) expect(fs.readdirSync(place.dir).filter((n) => n.startsWith(`tsjail-${pid}-`))).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
 export * from './policy/index';
 export { Jail } from './jail/jail';
 export type { UserOptions, SpawnArgs, RunResult } from './jail/jail';
-export { spawnJail, startJail, describeViolation } from './jail/spawn';
+export { spawnJail, startJail, describeViolation, releaseIdleCgroups } from './jail/spawn';
 export type { JailProcess, JailExit, JailViolation, SpawnOptions, StdioOption, ExitReason } from './jail/spawn';
 export { JailError, errnoName } from './jail/errors';
 export { STEPS } from './jail/steps';

@@ -508,7 +508,14 @@ void Cleanup(void* arg) {
   for (auto& kv : inst->children) syscall(SYS_pidfd_send_signal, kv.second->kill_fd, SIGKILL, nullptr, 0);
 }
 
+// releaseIdleCgroups(): remove the idle cgroups kept for reuse now; returns how many.
+Napi::Value ReleaseIdleCgroups(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), tsjail_cgroup_pool_drain());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Node starts many jails from one process: their cgroups are reused (native/parent/cgroup.h).
+  tsjail_cgroup_pool_enable();
   auto* inst = new Instance();
   env.SetInstanceData<Instance>(inst);
   napi_add_env_cleanup_hook(env, Cleanup, inst);
@@ -520,6 +527,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dumpJailFile", Napi::Function::New(env, DumpJailFile));
   exports.Set("forwardedSignals", Napi::Function::New(env, ForwardedSignals));
   exports.Set("evaluateFilter", Napi::Function::New(env, EvaluateFilter));
+  exports.Set("releaseIdleCgroups", Napi::Function::New(env, ReleaseIdleCgroups));
   return exports;
 }
 

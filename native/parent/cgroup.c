@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -477,9 +478,15 @@ static int write_limits(struct tsjail_cgroup *cg, enum tsjail_cg_controller c, c
   return EINVAL;
 }
 
+static void cg_reset(struct tsjail_cgroup *cg) {
+  memset(cg, 0, sizeof(*cg));
+  for (int c = 0; c < TSJAIL_CG_COUNT; c++) cg->ctl_dir[c] = -1;
+}
+
 int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct tsjail_cgroup_limits *limits,
                             struct tsjail_cgroup *cg) {
-  memset(cg, 0, sizeof(*cg));
+  cg_reset(cg);
+  cg->limits = *limits;
   int wanted[TSJAIL_CG_COUNT] = {limits->has_memory, limits->has_pids, limits->has_cpu};
   if (!wanted[0] && !wanted[1] && !wanted[2]) return 0;
   if (limits->has_cpu && !(limits->cpu > 0))
@@ -512,6 +519,7 @@ int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout, const struct 
       if ((err = enable_v2_controller(cg, parent, (enum tsjail_cg_controller)c))) break;
     }
     if ((err = make_dir(cg, parent, name, place->version, (enum tsjail_cg_controller)c, &index))) break;
+    cg->ctl_dir[c] = index;
     err = write_limits(cg, (enum tsjail_cg_controller)c, cg->dirs[index], place->version, limits);
   }
   if (err) remove_dirs(cg);
@@ -533,6 +541,7 @@ static struct {
   pid_t pid;
   char *self_cgroup;               /* the /proc/self/cgroup text it was detected with */
   struct tsjail_cg_layout layout;
+  unsigned gen;                    /* counts detections: pooled cgroups of another one are not reused */
   dev_t dev[TSJAIL_CG_COUNT + 1];  /* of ctl[c].dir, then of v2_dir */
   ino_t ino[TSJAIL_CG_COUNT + 1];
 } layout_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -572,14 +581,16 @@ static void cache_store(const struct tsjail_cg_layout *layout, char *self_cgroup
   free(layout_cache.self_cgroup);
   layout_cache.self_cgroup = self_cgroup;
   layout_cache.layout = *layout;
+  layout_cache.gen++;
   for (int i = 0; i <= TSJAIL_CG_COUNT; i++)
     if (dir_identity(layout_dir(layout, i), &layout_cache.dev[i], &layout_cache.ino[i])) return;
   layout_cache.pid = getpid();
   layout_cache.valid = 1;
 }
 
-/* The layout for this process, from the cache or detected. 0 or errno. */
-static int current_layout(struct tsjail_cg_layout *out) {
+/* The layout for this process, from the cache or detected, and its generation (0: not
+ * cached). 0 or errno. */
+static int current_layout(struct tsjail_cg_layout *out, unsigned *gen) {
   char *self_cgroup = read_text("/proc/self/cgroup");
   if (!self_cgroup) return errno;
   pthread_mutex_lock(&layout_cache.lock);
@@ -592,22 +603,31 @@ static int current_layout(struct tsjail_cg_layout *out) {
   } else {
     free(self_cgroup);
   }
+  *gen = layout_cache.valid ? layout_cache.gen : 0;
   pthread_mutex_unlock(&layout_cache.lock);
   return err;
 }
 
+static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg);
+
 int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
-  memset(cg, 0, sizeof(*cg));
+  cg_reset(cg);
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
   struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
   if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
-  int err = current_layout(layout);
+  unsigned gen = 0;
+  int err = current_layout(layout, &gen);
   if (err) {
     free(layout);
     return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s",
                        strerror(err));
   }
+  if (gen && pool_take(limits, gen, cg)) {
+    free(layout);
+    return 0;
+  }
   err = tsjail_cgroup_create_in(layout, limits, cg);
+  cg->layout_gen = gen;
   free(layout);
   return err;
 }
@@ -726,7 +746,8 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
 /* The kernel's count of OOM kills in the jail's memory cgroup: "oom_kill N" in memory.events
  * (v2) or memory.oom_control (v1, Linux 4.13). Read before the cgroup is removed, to tell a
  * memory-limit kill from any other SIGKILL. */
-uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg) {
+/* The kernel's count, whoever it was for. */
+static uint64_t oom_kills_total(const struct tsjail_cgroup *cg) {
   uint64_t total = 0;
   for (unsigned i = 0; i < cg->n_dirs; i++) {
     char path[TSJAIL_CG_PATH_MAX + 32];
@@ -739,4 +760,200 @@ uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg) {
     free(text);
   }
   return total;
+}
+
+uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg) {
+  uint64_t total = oom_kills_total(cg);
+  return total > cg->oom_base ? total - cg->oom_base : 0;
+}
+
+/* ---- the pool of idle cgroups (cgroup.h) ----------------------------------------------- */
+
+#define POOL_MAX 64
+#define POOL_IDLE_MS 10000
+/* A reused memory cgroup starts with at most this much of an earlier jail's charge. */
+#define POOL_KEEP_BYTES (4ull << 20)
+#define POOL_KEEP_SHARE 16
+
+struct pool_item {
+  struct tsjail_cgroup cg;
+  long idle_since_ms;
+};
+
+static struct {
+  pthread_mutex_t lock;
+  pid_t owner;      /* the process that enabled it; 0: disabled */
+  int closed;       /* draining at exit: releases remove */
+  unsigned n;
+  struct pool_item *items[POOL_MAX];
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static long pool_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int limits_equal(const struct tsjail_cgroup_limits *a, const struct tsjail_cgroup_limits *b) {
+  return a->has_memory == b->has_memory && (!a->has_memory || a->memory_bytes == b->memory_bytes) &&
+         a->has_pids == b->has_pids && (!a->has_pids || a->pids == b->pids) && a->has_cpu == b->has_cpu &&
+         (!a->has_cpu || a->cpu == b->cpu);
+}
+
+/* Under pool.lock: move the items idle for too long (or all) to out; returns how many. */
+static unsigned pool_expire(struct pool_item **out, int all) {
+  long now = pool_now_ms();
+  unsigned kept = 0, gone = 0;
+  for (unsigned i = 0; i < pool.n; i++) {
+    if (all || now - pool.items[i]->idle_since_ms > POOL_IDLE_MS) out[gone++] = pool.items[i];
+    else pool.items[kept++] = pool.items[i];
+  }
+  pool.n = kept;
+  return gone;
+}
+
+static void pool_remove_items(struct pool_item **items, unsigned n) {
+  for (unsigned i = 0; i < n; i++) {
+    tsjail_cgroup_remove(&items[i]->cg);
+    free(items[i]);
+  }
+}
+
+static int pool_active(void) { return pool.owner && pool.owner == getpid(); }
+
+/* Reuse an idle cgroup made for these limits in this layout: 1 with *cg ready to attach, 0. */
+static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg) {
+  struct pool_item *expired[POOL_MAX], *taken = NULL;
+  unsigned n_expired = 0;
+  pthread_mutex_lock(&pool.lock);
+  if (pool_active()) {
+    n_expired = pool_expire(expired, 0);
+    for (unsigned i = 0; i < pool.n && !taken; i++) {
+      struct pool_item *it = pool.items[i];
+      if (it->cg.layout_gen == gen && limits_equal(&it->cg.limits, limits)) {
+        taken = it;
+        pool.items[i] = pool.items[--pool.n];
+      } else if (it->cg.layout_gen != gen) {
+        /* Made under a layout no longer current (we were moved): not reused, removed. */
+        expired[n_expired++] = it;
+        pool.items[i--] = pool.items[--pool.n];
+      }
+    }
+  }
+  pthread_mutex_unlock(&pool.lock);
+  pool_remove_items(expired, n_expired);
+  if (!taken) return 0;
+  *cg = taken->cg;
+  free(taken);
+  cg->step = NULL;
+  cg->detail[0] = '\0';
+  /* The limits again (the same values: nothing in between may have changed them, but the
+   * jail gets exactly what it asked for either way), and the OOM count so far. */
+  int err = 0;
+  for (int c = 0; c < TSJAIL_CG_COUNT && !err; c++)
+    if (cg->ctl_dir[c] >= 0)
+      err = write_limits(cg, (enum tsjail_cg_controller)c, cg->dirs[cg->ctl_dir[c]], cg->dir_version[cg->ctl_dir[c]], limits);
+  if (err) {
+    tsjail_cgroup_remove(cg);
+    cg_reset(cg);
+    return 0;
+  }
+  cg->oom_base = limits->has_memory ? oom_kills_total(cg) : 0;
+  cg->reused = 1;
+  return 1;
+}
+
+/* The first line of dir/file as an unsigned number; -1 when unreadable. */
+static long long read_number(const char *dir, const char *file) {
+  char path[TSJAIL_CG_PATH_MAX + 64];
+  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  char *text = read_text(path);
+  if (!text) return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  int ok = end != text && errno == 0;
+  free(text);
+  return ok && v <= (unsigned long long)LLONG_MAX ? (long long)v : -1;
+}
+
+/* Nothing of the last jail left in dir: no process, no child cgroup. */
+static int dir_is_empty(const char *dir, int version) {
+  struct stat st;
+  /* A cgroup directory's link count is 2 plus its child cgroups. */
+  if (stat(dir, &st) != 0 || st.st_nlink != 2) return 0;
+  char path[TSJAIL_CG_PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/%s", dir, version == 2 ? "cgroup.events" : "cgroup.procs");
+  char *text = read_text(path);
+  if (!text) return 0;
+  int empty = version == 2 ? strstr(text, "populated 0") != NULL : text[0] == '\0';
+  free(text);
+  return empty;
+}
+
+static int reusable(const struct tsjail_cgroup *cg) {
+  for (unsigned i = 0; i < cg->n_dirs; i++)
+    if (!dir_is_empty(cg->dirs[i], cg->dir_version[i])) return 0;
+  int m = cg->ctl_dir[TSJAIL_CG_MEMORY];
+  if (m >= 0) {
+    long long charged = read_number(cg->dirs[m], cg->dir_version[m] == 2 ? "memory.current" : "memory.usage_in_bytes");
+    unsigned long long keep = cg->limits.memory_bytes / POOL_KEEP_SHARE;
+    if (keep > POOL_KEEP_BYTES) keep = POOL_KEEP_BYTES;
+    if (charged < 0 || (unsigned long long)charged > keep) return 0;
+  }
+  return 1;
+}
+
+int tsjail_cgroup_release(struct tsjail_cgroup *cg) {
+  if (cg->n_dirs == 0) return 0;
+  if (cg->layout_gen && pool_active() && reusable(cg)) {
+    struct pool_item *it = malloc(sizeof *it), *expired[POOL_MAX];
+    unsigned n_expired = 0;
+    int kept = 0;
+    if (it) {
+      it->cg = *cg;
+      it->idle_since_ms = pool_now_ms();
+      pthread_mutex_lock(&pool.lock);
+      n_expired = pool_expire(expired, 0);
+      if (pool_active() && !pool.closed && pool.n < POOL_MAX) {
+        pool.items[pool.n++] = it;
+        kept = 1;
+      }
+      pthread_mutex_unlock(&pool.lock);
+      pool_remove_items(expired, n_expired);
+      if (kept) {
+        cg->n_dirs = 0;
+        return 0;
+      }
+      free(it);
+    }
+  }
+  return tsjail_cgroup_remove(cg);
+}
+
+static unsigned pool_drain(int final) {
+  struct pool_item *all[POOL_MAX];
+  unsigned n = 0;
+  pthread_mutex_lock(&pool.lock);
+  if (pool_active()) {
+    if (final) pool.closed = 1;
+    n = pool_expire(all, 1);
+  }
+  pthread_mutex_unlock(&pool.lock);
+  pool_remove_items(all, n);
+  return n;
+}
+
+unsigned tsjail_cgroup_pool_drain(void) { return pool_drain(0); }
+
+/* At exit, in the process that made them only (a jail's processes are copies of it, but never
+ * run atexit handlers: they leave by _exit or exec). */
+static void pool_at_exit(void) { pool_drain(1); }
+
+void tsjail_cgroup_pool_enable(void) {
+  pthread_mutex_lock(&pool.lock);
+  int first = pool.owner == 0;
+  pool.owner = getpid();
+  pthread_mutex_unlock(&pool.lock);
+  if (first) atexit(pool_at_exit);
 }

@@ -89,6 +89,11 @@ struct tsjail_cgroup {
   unsigned n_dirs;                        /* created directories (v1 may need several) */
   char dirs[TSJAIL_CG_COUNT][TSJAIL_CG_PATH_MAX];
   int dir_version[TSJAIL_CG_COUNT];
+  int ctl_dir[TSJAIL_CG_COUNT];           /* index in dirs of each limited controller, -1 */
+  struct tsjail_cgroup_limits limits;     /* what it was made for (the pool's key) */
+  unsigned layout_gen;                    /* the detected layout it was made in (0: explicit) */
+  uint64_t oom_base;                      /* OOM kills counted before this jail (a reused cgroup) */
+  int reused;                             /* taken from the pool, not made for this jail */
   const char *step;                       /* failing step name, NULL when none */
   char detail[TSJAIL_CG_PATH_MAX + 512];  /* human-readable reason for the failure */
 };
@@ -112,8 +117,30 @@ int tsjail_cgroup_kill(struct tsjail_cgroup *cg);
  * the removed ones. */
 int tsjail_cgroup_remove(struct tsjail_cgroup *cg);
 
-/* How many processes the OOM killer ended in the jail's memory cgroup (0 without one). */
+/* How many processes the OOM killer ended in the jail's memory cgroup while this jail had it
+ * (0 without one). */
 uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg);
+
+/* The pool of idle jail cgroups (docs/runtime-fs.md, "The pool"). Making and removing a memory
+ * cgroup costs the whole machine far more than the calls show (per-CPU state set up and torn
+ * down, deferred work on every CPU): with many short jails it was most of what the limits cost.
+ * A process that starts many jails (the addon) enables the pool once; tsjail_cgroup_create
+ * then reuses an idle cgroup made for the same limits in the same layout (limits written again,
+ * the OOM count's base read), and tsjail_cgroup_release returns a cgroup to the pool instead of
+ * removing it when nothing is left in it: no process (v1 cgroup.procs, v2 cgroup.events), no
+ * child cgroup, and at most min(4 MiB, limit/16) still charged to its memory controller (page
+ * cache and kernel memory the last jail left; a cgroup holding more is removed, its charge
+ * going to the parent). At most 64 idle cgroups, each kept at most 10 s; the rest are removed on
+ * the next pool call, by tsjail_cgroup_pool_drain, and at exit. Without the pool (tsjail-exec,
+ * tests), release is remove. */
+void tsjail_cgroup_pool_enable(void);
+
+/* After the jail's first process was reaped: back to the pool, or tsjail_cgroup_remove. 0 or
+ * the removal's errno. Clears cg->n_dirs. */
+int tsjail_cgroup_release(struct tsjail_cgroup *cg);
+
+/* Remove every idle cgroup of the pool now. Returns how many were removed. */
+unsigned tsjail_cgroup_pool_drain(void);
 
 #ifdef __cplusplus
 }

@@ -1052,7 +1052,8 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
   tsjail_supervisor_close(&j->sup);
   close_fd(&j->report_rd);
   if (j->has_cgroup) {
-    tsjail_cgroup_remove(&j->cgroup);
+    /* Back to the pool when the process keeps one and nothing of the jail is left in it. */
+    tsjail_cgroup_release(&j->cgroup);
     j->has_cgroup = 0;
   }
 }

@@ -81,6 +81,8 @@ export interface NativeAddon {
   forwardedSignals(): number[];
   /** The SECCOMP_RET_* value the supervisor's BPF interpreter gets for 64 bytes of seccomp_data; TypeError for a program the kernel would refuse. */
   evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array): number;
+  /** Remove the idle jail cgroups kept for reuse (native/parent/cgroup.h, the pool); how many. */
+  releaseIdleCgroups(): number;
 }
 
 let addon: NativeAddon | undefined;

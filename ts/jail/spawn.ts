@@ -255,6 +255,18 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
 }
 
 /**
+ * Remove now the cgroups this process keeps for its next jails. A jail with cgroup limits
+ * gets a cgroup of its own; when the jail ends with nothing left in it (no process, little
+ * memory still charged), the runtime keeps that cgroup for up to 10 seconds for the next jail
+ * with the same limits instead of removing it (making and removing memory cgroups costs the
+ * whole machine far more than reusing them). Idle ones also go at exit. Returns how many were
+ * removed.
+ */
+export function releaseIdleCgroups(): number {
+  return loadAddon().releaseIdleCgroups();
+}
+
+/**
  * Start a jailed program without blocking Node's event loop: only the steps up to the clone run
  * on this thread; the child's set-up (id maps, cgroup, its own steps) and the preload window are
  * served by the jail's supervisor thread. Resolves with the handle once the program runs (as
