@@ -532,24 +532,40 @@ static int cover_cgroup(const char *point, int *covered) {
  * the files are root's (mode 0644): a uid-0 jail without capabilities, or one whose user was
  * delegated the parent cgroup, could write its pid into a cgroup.procs above its own and
  * leave its limits behind; a cgroup namespace does not stop that in v1. Mounting over a
- * cgroup mount changes the table mountinfo is read from, so whole passes are repeated until
- * one finds nothing left to cover. */
+ * cgroup mount changes the table mountinfo is read from: a table read whole before the first
+ * cover is one pass (nothing can be missed in a snapshot); a table read in pieces, with
+ * covers in between, is read again in whole passes until one finds nothing left to cover. */
 static int hide_cgroupfs(void) {
   for (int pass = 0; pass < 16; pass++) {
     int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno;
     char buf[16384], point[TSJAIL_FS_PATH_MAX];
     size_t have = 0;
-    int covered = 0, err = 0, eof = 0;
-    while (!err && !eof) {
+    int covered = 0, err = 0, eof = 0, whole = 0;
+    /* Fill the buffer first: a table that fits is a snapshot taken before any cover. */
+    while (!eof && have < sizeof buf - 1) {
       ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         err = errno;
         break;
       }
-      if (n == 0) eof = 1;
+      if (n == 0) eof = whole = 1;
       have += (size_t)n;
+    }
+    int first = 1;
+    while (!err && (first || !eof)) {
+      if (!first) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          err = errno;
+          break;
+        }
+        if (n == 0) eof = 1;
+        have += (size_t)n;
+      }
+      first = 0;
       char *start = buf, *nl;
       while (!err && (nl = memchr(start, '\n', (size_t)(buf + have - start)))) {
         *nl = '\0';
@@ -563,7 +579,7 @@ static int hide_cgroupfs(void) {
     }
     close(fd);
     if (err) return err;
-    if (!covered) return 0;
+    if (!covered || whole) return 0;
   }
   return ELOOP;
 }
