@@ -403,7 +403,7 @@ function variants(bpf: Uint8Array, bpfFile: string, policySize: number, jailFile
       `the runtime's defaults: tsjail's init as pid 1, its own session, PDEATHSIG, no_new_privs, a Landlock domain with the signal and abstract-socket scopes, ` +
       `a fresh session keyring, RLIMIT_CORE 0, RLIMIT_NPROC 1024 (the default pid ceiling in a user namespace), lo up in the new network namespace`, {}),
     c('bwrap', 'plain', `${ns}, its own session, die with the parent (no_new_privs and an init of its own are bwrap's defaults); bwrap always builds a new root (tmpfs, pivot_root), here a recursive bind of /`, bwrapCommand({})),
-    t('tsjail-limits', 'limits', `the same + ${limits}: a cgroup in the pids and memory hierarchies (created, limited, attached, removed per jail), ` +
+    t('tsjail-limits', 'limits', `the same + ${limits}: a cgroup in the pids and memory hierarchies per jail (made or reused from the pool, limited, attached, returned to the pool or removed), ` +
       `a cgroup namespace and every cgroup hierarchy covered read-only (one cover over a tmpfs /sys/fs/cgroup holding them); seccomp by the preload handshake (/bin/true is dynamic: the supervisor mediates the preload window)`, { cgroup: true, seccomp: bpf, timeLimit: true }),
     c('bwrap-limits', 'limits', `the same + the same BPF by --seccomp, a cgroup namespace, a driver time limit (spawn timeout); no cgroup (bwrap cannot make one)`, bwrapCommand({ bpfFile, timeLimit: true, cgroupNs: true })),
   ];
