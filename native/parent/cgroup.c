@@ -859,7 +859,6 @@ static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, st
     return 0;
   }
   cg->oom_base = limits->has_memory ? oom_kills_total(cg) : 0;
-  cg->reused = 1;
   return 1;
 }
 

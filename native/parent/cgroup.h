@@ -93,7 +93,6 @@ struct tsjail_cgroup {
   struct tsjail_cgroup_limits limits;     /* what it was made for (the pool's key) */
   unsigned layout_gen;                    /* the detected layout it was made in (0: explicit) */
   uint64_t oom_base;                      /* OOM kills counted before this jail (a reused cgroup) */
-  int reused;                             /* taken from the pool, not made for this jail */
   const char *step;                       /* failing step name, NULL when none */
   char detail[TSJAIL_CG_PATH_MAX + 512];  /* human-readable reason for the failure */
 };
