@@ -121,8 +121,8 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg);
 uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg);
 
 /* The pool of idle jail cgroups (docs/runtime-fs.md, "The pool"). Making and removing a memory
- * cgroup costs the whole machine far more than the calls show (per-CPU state set up and torn
- * down, deferred work on every CPU): with many short jails it was most of what the limits cost.
+ * cgroup costs the whole machine far more than the calls show (much of the removal is kernel
+ * work done later, in worker threads).
  * A process that starts many jails (the addon) enables the pool once; tsjail_cgroup_create
  * then reuses an idle cgroup made for the same limits in the same layout (limits written again,
  * the OOM count's base read), and tsjail_cgroup_release returns a cgroup to the pool instead of
