@@ -243,7 +243,7 @@ function serviceSection(l: Dated<ServiceResult>): string {
 function webSection(w: Dated<WebResult>): string {
   const kb = (n: number) => fmt(n / 1024, 1);
   return [`## web — the policy review page (${when(w)})`, '',
-    'What `tsjail playground` serves (dist/web/), raw and gzipped; each of the page\'s three workers runs worker.js and fetches core.wasm, compiling it while it downloads.', '',
+    'What `tsjail playground` serves (dist/web/), raw and gzipped; the page downloads core.wasm once, compiles it while it downloads and hands the module to its three workers (worker.js).', '',
     table(['file', 'bytes', 'KB gzipped'], w.files.map((f) => [f.file, f.bytes, kb(f.gzipBytes)])), '',
     `Per version of a ${w.lines}-line policy (${w.rules} rules, a third with argument conditions, the rest comments; ${w.insns} instructions), in the policy worker's code: ` +
     `check (the editor's diagnostics) median ${fmt(w.check.median)} ms, p95 ${fmt(w.check.p95)} ms; build (compile and verify, listing, a traced call per rule, cost) median ${fmt(w.build.median)} ms, p95 ${fmt(w.build.p95)} ms.`, ''].join('\n');

@@ -1,7 +1,7 @@
 // Part "web": what the policy review page (dist/web/, `tsjail playground`) weighs and what its
 // policy worker spends per version of a large policy.
 // - sizes, raw and gzipped, of each file the page loads: page.js (CodeMirror and the views),
-//   worker.js (tsjail/policy without the core), core.wasm (which each worker fetches),
+//   worker.js (tsjail/policy without the core), core.wasm (downloaded once by the page, compiled, and posted to each worker),
 //   page.css and editor.css, index.html;
 // - the worker's answer for one version of a 2,000-line policy (a rule for each of the first
 //   330 x86_64 syscalls, a third of them with argument conditions, each after a block of

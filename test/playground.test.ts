@@ -195,6 +195,9 @@ describe('tsjail playground: the server', () => {
 
   test('edit, diagnose, fix, what-if, diff, download, reload from the URL', async () => {
     const page = await openPage(served.url);
+    // The page compiles the core once and hands it to its three workers: one download.
+    expect(requests.filter((u) => new URL(u).pathname === '/core.wasm')).toHaveLength(1);
+    expect(requests.filter((u) => new URL(u).pathname === '/worker.js')).toHaveLength(3);
 
     // An error is shown at its line, in the editor and in the problem list.
     await typePolicy(page, BROKEN);

@@ -4,13 +4,35 @@
 
 import type { Method, Methods, Response } from './protocol';
 
+let sharedCore: Promise<WebAssembly.Module | null> | undefined;
+
+/**
+ * The policy core, downloaded and compiled once for all the page's workers (a compiled module
+ * can be posted to a worker), instead of once per worker. null if that failed: each worker then
+ * loads core.wasm itself and reports its own error with every request.
+ */
+function compiledCore(): Promise<WebAssembly.Module | null> {
+  sharedCore ??= fetch('core.wasm').then(async (response) => {
+    if (!response.ok) return null;
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      return WebAssembly.compile(await response.arrayBuffer());
+    }
+  }).catch(() => null);
+  return sharedCore;
+}
+
 export class PolicyClient {
   private worker: Worker;
   private next = 1;
   private waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** Settles once the worker has been sent the core: requests go after it. */
+  private coreSent: Promise<void>;
 
   constructor(url: string) {
     this.worker = new Worker(url);
+    this.coreSent = compiledCore().then((core) => this.worker.postMessage({ core }));
     this.worker.onmessage = (e: MessageEvent<Response>) => {
       const w = this.waiting.get(e.data.id);
       if (!w) return;
@@ -54,7 +76,7 @@ export class PolicyClient {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, method, params });
+      void this.coreSent.then(() => this.worker.postMessage({ id, method, params }));
     });
   }
 }

@@ -123,4 +123,6 @@ export interface Methods {
 
 export type Method = keyof Methods;
 export interface Request<M extends Method = Method> { id: number; method: M; params: Methods[M][0] }
+/** The page's first message to a worker: the compiled core, or null (the worker loads core.wasm itself). */
+export interface CoreMessage { core: WebAssembly.Module | null }
 export type Response = { id: number; result: unknown } | { id: number; error: string };

@@ -9,7 +9,7 @@ import { build } from './program-ops';
 import { check, complete, hover, lint } from './edit-ops';
 import { diff } from './diff-ops';
 import { exportFile } from './export-ops';
-import type { Method, Methods, Request, Response } from './protocol';
+import type { CoreMessage, Method, Methods, Request, Response } from './protocol';
 import { whatIf } from './whatif-ops';
 
 type Handlers = { [M in Method]: (params: Methods[M][0]) => Promise<Methods[M][1]> };
@@ -19,22 +19,33 @@ const handlers: Handlers = { check, lint, complete, hover, build, whatIf, diff, 
 // The worker global as this module needs it (the DOM lib has no worker types).
 declare const self: {
   location: { href: string };
-  onmessage: ((e: { data: Request }) => void) | null;
+  onmessage: ((e: { data: Request | CoreMessage }) => void) | null;
   postMessage(m: Response, transfer?: unknown[]): void;
 };
 
-// The core is its own file beside this script (core.wasm, compiled while it downloads), not a
-// base64 copy inside it: each of the page's workers would otherwise carry and decode one.
-const coreReady = initPolicy({ wasm: new URL('core.wasm', self.location.href) });
-// A failure is reported by every request (below); this only keeps it from being "unhandled".
-coreReady.catch(() => undefined);
+// The core is its own file beside this script (core.wasm), not a base64 copy inside it. The
+// page compiles it once and sends the module first (policy-client.ts); without one (null, or a
+// request first) the worker fetches the file itself, compiling it while it downloads.
+let coreReady: Promise<unknown> | undefined;
+function loadCore(core?: WebAssembly.Module | null): Promise<unknown> {
+  if (!coreReady) {
+    coreReady = initPolicy({ wasm: core ?? new URL('core.wasm', self.location.href) });
+    // A failure is reported by every request (below); this only keeps it from being "unhandled".
+    coreReady.catch(() => undefined);
+  }
+  return coreReady;
+}
 
 let queue = Promise.resolve();
 self.onmessage = (e) => {
+  if ('core' in e.data) {
+    void loadCore(e.data.core);
+    return;
+  }
   const { id, method, params } = e.data;
   queue = queue.then(async () => {
     try {
-      await coreReady;
+      await loadCore();
       const handler = handlers[method] as (p: unknown) => Promise<unknown>;
       if (!handler) throw new Error(`unknown method ${String(method)}`);
       self.postMessage({ id, result: await handler(params) });
