@@ -13,6 +13,9 @@
  *     --landlock  --ll-ro P  --ll-rw P  --ll-rx P
  *     --rlimit RES,SOFT,HARD  (numbers or "unlimited")
  *     --memory BYTES  --pids N  --cpu FRACTION  --print-cgroup (cgroup dirs on stderr)
+ *     --pool-runs N   run the program N times, one after another, with the cgroup pool of
+ *                     native/parent/cgroup.h enabled (each run's cgroup on stderr with
+ *                     --print-cgroup; "pool-drained: K" at the end); the last run's status
  *   jailfs-driver --detect MOUNTINFO CGROUP [CONTROLLERS]   layout as "name version dir" lines
  *   jailfs-driver --abi                                     the Landlock ABI (or -errno)
  *
@@ -47,7 +50,7 @@ static struct tsjail_landlock ll;
 static struct tsjail_rlimits rl;
 static struct tsjail_cgroup_limits cgl;
 static struct tsjail_cgroup cg;
-static int use_userns, use_pidns, print_cgroup;
+static int use_userns, use_pidns, print_cgroup, pool_runs;
 
 static void die(const char *msg) {
   fprintf(stderr, "jailfs-driver: %s\n", msg);
@@ -160,6 +163,7 @@ int main(int argc, char **argv) {
     else if (strcmp(opt, "--chroot") == 0) fs.root_mode = TSJAIL_ROOT_CHROOT;
     else if (strcmp(opt, "--landlock") == 0) ll.enabled = 1;
     else if (strcmp(opt, "--print-cgroup") == 0) print_cgroup = 1;
+    else if (strcmp(opt, "--pool-runs") == 0 && i + 1 < argc) pool_runs = atoi(argv[++i]);
     else if (!val) die("missing value");
     else {
       i++;
@@ -241,6 +245,9 @@ int main(int argc, char **argv) {
   char **prog = &argv[i + 1];
   fs.in_new_mount_ns = fs.enabled;
 
+  if (pool_runs > 0) tsjail_cgroup_pool_enable();
+  int status = 0;
+  for (int run = 0; run < (pool_runs > 0 ? pool_runs : 1); run++) {
   int err = tsjail_cgroup_create(&cgl, &cg);
   if (err) {
     fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", cg.step, err, cg.detail);
@@ -301,11 +308,14 @@ int main(int argc, char **argv) {
   int st = 0;
   while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
   }
-  int rm = tsjail_cgroup_remove(&cg);
+  int rm = pool_runs > 0 ? tsjail_cgroup_release(&cg) : tsjail_cgroup_remove(&cg);
   if (rm) fprintf(stderr, "jailfs-driver: cgroup removal failed: %s\n", strerror(rm));
   if (n == (ssize_t)sizeof(rec)) {
     fprintf(stderr, "jailfs-driver: step=%s errno=%d index=%d: %s\n", rec.step, rec.err, rec.index, strerror(rec.err));
     return 125;
   }
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  if (pool_runs > 0) fprintf(stderr, "pool-drained: %u\n", tsjail_cgroup_pool_drain());
+  return status;
 }

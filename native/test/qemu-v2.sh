@@ -37,6 +37,16 @@ out=$(/jailfs-driver --pids 4 -- /bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 1 & 
 check "v2 pids.max stops fork" "$([ $out -ge 1 ] && echo yes)" "yes"
 /jailfs-driver --pids 10 -- /bin/sh -c 'sleep 100 & echo started' >/dev/null
 check "v2 leftovers killed (cgroup.kill) and cgroup removed" "$(ls /sys/fs/cgroup | grep -c tsjail)" "0"
+# The pool: reused by the next run when nothing is left (cgroup.events, memory.current); not
+# reused when a process or 16 MiB of tmpfs is left; nothing left once drained.
+out=$(/jailfs-driver --pool-runs 3 --print-cgroup --memory 67108864 --pids 8 -- /bin/true 2>&1)
+check "v2 pool: one cgroup for three runs" "$(echo "$out" | grep cgroup-dir | sort -u | wc -l) $(echo "$out" | grep pool-drained)" "1 pool-drained: 1"
+out=$(/jailfs-driver --pool-runs 2 --print-cgroup --pids 8 -- /bin/sh -c 'sleep 100 </dev/null >/dev/null 2>&1 &' 2>&1)
+check "v2 pool: a process left behind: not reused, killed" "$(echo "$out" | grep cgroup-dir | sort -u | wc -l) $(pgrep -x sleep | wc -l)" "2 0"
+out=$(/jailfs-driver --pool-runs 2 --print-cgroup --memory 67108864 -- /bin/sh -c 'head -c 16777216 /dev/zero > /tmp/charge.$$' 2>&1)
+check "v2 pool: 16 MiB left charged: not reused" "$(echo "$out" | grep cgroup-dir | sort -u | wc -l)" "2"
+rm -f /tmp/charge.*
+check "v2 pool: nothing left" "$(ls /sys/fs/cgroup | grep -c tsjail)" "0"
 chmod 755 /jailfs-driver
 # busybox has no setpriv --reuid: su keeps the process (and so its cgroup) and drops to nobody.
 su -s /bin/sh nobody -c '/jailfs-driver --userns --pids 4 -- /bin/true' >/tmp/u 2>&1
