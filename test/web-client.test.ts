@@ -9,10 +9,15 @@ interface Sent { id: number; method: string; params: unknown }
 class FakeWorker {
   static last: FakeWorker;
   sent: Sent[] = [];
+  /** The core messages (the compiled module, or null), apart from the requests. */
+  cores: unknown[] = [];
   onmessage: ((e: { data: unknown }) => void) | null = null;
   onerror: ((e: { message: string }) => void) | null = null;
   constructor(readonly url: string) { FakeWorker.last = this; }
-  postMessage(m: Sent): void { this.sent.push(m); }
+  postMessage(m: Sent | { core: unknown }): void {
+    if ('core' in m) this.cores.push(m.core);
+    else this.sent.push(m);
+  }
   answer(id: number, result: unknown): void { this.onmessage!({ data: { id, result } }); }
   fail(id: number, error: string): void { this.onmessage!({ data: { id, error } }); }
 }
@@ -59,4 +64,12 @@ test('latest: while one runs, only the newest waiting request is sent; the ones 
   expect(w.sent).toHaveLength(3);
   w.answer(w.sent[2].id, []);
   await expect(fourth).resolves.toEqual([]);
+});
+
+test('every worker is sent the core once; null when the page cannot load it (here: no core.wasm to fetch)', async () => {
+  const clients = [new PolicyClient('worker.js'), new PolicyClient('worker.js')];
+  const w = FakeWorker.last;
+  expect(clients).toHaveLength(2);
+  for (let i = 0; i < 5 && w.cores.length === 0; i++) await flush();
+  expect(w.cores).toEqual([null]);
 });

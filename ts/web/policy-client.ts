@@ -27,12 +27,10 @@ export class PolicyClient {
   private worker: Worker;
   private next = 1;
   private waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  /** Settles once the worker has been sent the core: requests go after it. */
-  private coreSent: Promise<void>;
-
   constructor(url: string) {
     this.worker = new Worker(url);
-    this.coreSent = compiledCore().then((core) => this.worker.postMessage({ core }));
+    // Requests go at once; the worker holds them until the core arrives (worker.ts).
+    void compiledCore().then((core) => this.worker.postMessage({ core }));
     this.worker.onmessage = (e: MessageEvent<Response>) => {
       const w = this.waiting.get(e.data.id);
       if (!w) return;
@@ -76,7 +74,7 @@ export class PolicyClient {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      void this.coreSent.then(() => this.worker.postMessage({ id, method, params }));
+      this.worker.postMessage({ id, method, params });
     });
   }
 }

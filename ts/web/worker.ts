@@ -24,28 +24,25 @@ declare const self: {
 };
 
 // The core is its own file beside this script (core.wasm), not a base64 copy inside it. The
-// page compiles it once and sends the module first (policy-client.ts); without one (null, or a
-// request first) the worker fetches the file itself, compiling it while it downloads.
-let coreReady: Promise<unknown> | undefined;
-function loadCore(core?: WebAssembly.Module | null): Promise<unknown> {
-  if (!coreReady) {
-    coreReady = initPolicy({ wasm: core ?? new URL('core.wasm', self.location.href) });
-    // A failure is reported by every request (below); this only keeps it from being "unhandled".
-    coreReady.catch(() => undefined);
-  }
-  return coreReady;
-}
+// page compiles it once and sends every worker the module (policy-client.ts); requests that
+// come before it wait. Sent null (the page could not compile it), the worker fetches the file
+// itself, and a failure there is what every request reports.
+let provideCore: (core: WebAssembly.Module | null) => void = () => undefined;
+const coreReady = new Promise<WebAssembly.Module | null>((resolve) => (provideCore = resolve))
+  .then((core) => initPolicy({ wasm: core ?? new URL('core.wasm', self.location.href) }));
+// A failure is reported by every request (below); this only keeps it from being "unhandled".
+coreReady.catch(() => undefined);
 
 let queue = Promise.resolve();
 self.onmessage = (e) => {
   if ('core' in e.data) {
-    void loadCore(e.data.core);
+    provideCore(e.data.core);
     return;
   }
   const { id, method, params } = e.data;
   queue = queue.then(async () => {
     try {
-      await loadCore();
+      await coreReady;
       const handler = handlers[method] as (p: unknown) => Promise<unknown>;
       if (!handler) throw new Error(`unknown method ${String(method)}`);
       self.postMessage({ id, result: await handler(params) });
