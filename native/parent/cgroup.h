@@ -129,9 +129,10 @@ uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg);
  * removing it when nothing is left in it: no process (v1 cgroup.procs, v2 cgroup.events), no
  * child cgroup, and at most min(4 MiB, limit/16) still charged to its memory controller (page
  * cache and kernel memory the last jail left; a cgroup holding more is removed, its charge
- * going to the parent). At most 64 idle cgroups, each kept at most 10 s; the rest are removed on
- * the next pool call, by tsjail_cgroup_pool_drain, and at exit. Without the pool (tsjail-exec,
- * tests), release is remove. */
+ * going to the parent). At most 64 idle cgroups; one idle for more than 10 s is not reused and
+ * is removed on the next pool call (a jail with a cgroup starting or ending); all of them by
+ * tsjail_cgroup_pool_drain, and at exit. Without the pool (tsjail-exec, tests), release is
+ * remove. */
 void tsjail_cgroup_pool_enable(void);
 
 /* After the jail's first process was reaped: back to the pool, or tsjail_cgroup_remove. 0 or

@@ -257,10 +257,10 @@ export function spawnJail(input: JailSpec, opts: SpawnOptions = {}): JailProcess
 /**
  * Remove now the cgroups this process keeps for its next jails. A jail with cgroup limits
  * gets a cgroup of its own; when the jail ends with nothing left in it (no process, little
- * memory still charged), the runtime keeps that cgroup for up to 10 seconds for the next jail
- * with the same limits instead of removing it (making and removing memory cgroups costs the
- * whole machine far more than reusing them). Idle ones also go at exit. Returns how many were
- * removed.
+ * memory still charged), the runtime keeps that cgroup for the next jail with the same limits
+ * instead of removing it (making and removing memory cgroups costs the whole machine far more
+ * than reusing them). One idle for more than 10 seconds is removed when a jail with a cgroup starts or ends;
+ * all of them go at exit. Returns how many were removed.
  */
 export function releaseIdleCgroups(): number {
   return loadAddon().releaseIdleCgroups();
