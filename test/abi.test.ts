@@ -2,19 +2,16 @@
 // scripts/gen-abi.js must reproduce the committed AssemblyScript, TypeScript and documentation
 // from it byte for byte, and must notice when one of them was edited by hand.
 
-import { spawnSync } from 'child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { ACTION_NAMES, DIAGNOSTIC_MESSAGES, DiagnosticCode, Flag } from '../ts/policy/abi';
 import { analyzePolicy, compilePolicy, simulate } from '../ts/policy/index';
 
-const ROOT = path.resolve(__dirname, '..');
+import { ROOT, inScratchCopy, runCheck as runGenerator } from './helpers/generated-check';
+
 const GENERATED = ['wasm/assembly/abi.ts', 'ts/policy/abi.ts', 'docs/policy-language.md'];
 
-function runCheck(root: string): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [path.join(root, 'scripts/gen-abi.js'), '--check'], { encoding: 'utf8' });
-}
+const runCheck = (root: string) => runGenerator(root, 'scripts/gen-abi.js');
 
 describe('scripts/gen-abi.js', () => {
   test('--check reproduces the committed files byte for byte', () => {
@@ -24,12 +21,7 @@ describe('scripts/gen-abi.js', () => {
   });
 
   test('--check fails and names the file when a generated file was edited by hand', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsjail-abi-'));
-    try {
-      for (const rel of ['scripts/gen-abi.js', 'scripts/generated-check.js', 'wasm/abi.json', ...GENERATED]) {
-        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
-      }
+    inScratchCopy(['scripts/gen-abi.js', 'scripts/generated-check.js', 'wasm/abi.json', ...GENERATED], (dir) => {
       expect(runCheck(dir).status).toBe(0);
       const ts = path.join(dir, 'ts/policy/abi.ts');
       writeFileSync(ts, readFileSync(ts, 'utf8').replace('InvalidConstant: 2002', 'InvalidConstant: 2020'));
@@ -37,9 +29,7 @@ describe('scripts/gen-abi.js', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('ts/policy/abi.ts (line');
       expect(r.stderr).toContain('InvalidConstant: 2020');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -2,19 +2,15 @@
 // from committed recordings by scripts/gen-syscall-prior.js, recorded from programs other than
 // the ones the bench's weighted cost is measured with, and naming real syscalls.
 
-import { spawnSync } from 'child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { syscallNumber } from '../ts/policy';
+import { ROOT, inScratchCopy, runCheck as runGenerator } from './helpers/generated-check';
 
-const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, 'scripts/data/syscall-prior');
 const TABLE = 'wasm/assembly/tables/prior.ts';
 
-function runCheck(root: string) {
-  return spawnSync(process.execPath, [path.join(root, 'scripts/gen-syscall-prior.js'), '--check'], { encoding: 'utf8' });
-}
+const runCheck = (root: string) => runGenerator(root, 'scripts/gen-syscall-prior.js');
 
 /** The command each recording's header names (`# name: strace -c -f COMMAND...`), first word. */
 function commands(dir: string): Map<string, string> {
@@ -35,23 +31,16 @@ describe('scripts/gen-syscall-prior.js', () => {
   });
 
   test('--check fails and names the table when a recording changed', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsjail-prior-'));
-    try {
-      const files = ['scripts/gen-syscall-prior.js', 'scripts/generated-check.js', TABLE,
-        ...readdirSync(DATA).map((f) => path.join('scripts/data/syscall-prior', f))];
-      for (const rel of files) {
-        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
-      }
+    const files = ['scripts/gen-syscall-prior.js', 'scripts/generated-check.js', TABLE,
+      ...readdirSync(DATA).map((f) => path.join('scripts/data/syscall-prior', f))];
+    inScratchCopy(files, (dir) => {
       expect(runCheck(dir).status).toBe(0);
       const perl = path.join(dir, 'scripts/data/syscall-prior/perl.tsv');
       writeFileSync(perl, readFileSync(perl, 'utf8').replace(/^read\t\d+$/m, 'read\t99999'));
       const r = runCheck(dir);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`${TABLE} (line`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
