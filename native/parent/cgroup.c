@@ -692,34 +692,11 @@ int tsjail_cgroup_kill(struct tsjail_cgroup *cg) {
   return err;
 }
 
-/* rmdir every created cgroup that is empty now; keeps the others in cg->dirs. */
-static void remove_empty(struct tsjail_cgroup *cg) {
-  unsigned kept = 0;
-  for (unsigned i = 0; i < cg->n_dirs; i++) {
-    if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT) continue;
-    if (kept != i) {
-      memcpy(cg->dirs[kept], cg->dirs[i], sizeof(cg->dirs[i]));
-      cg->dir_version[kept] = cg->dir_version[i];
-    }
-    kept++;
-  }
-  cg->n_dirs = kept;
-}
-
 int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
-  int last_err = 0;
-  if (cg->n_dirs == 0) return 0;
-  /* Usually the jail is over: its pid namespace's init was reaped, and the kernel reaps the
-   * rest of a pid namespace before its init. Then rmdir succeeds at once, and no cgroup.procs
-   * is read (in v1 each read builds a pid list the kernel later frees from a work queue). A
-   * cgroup the kernel refuses to remove (EBUSY: still populated) gets the kill below. */
-  remove_empty(cg);
-  if (cg->n_dirs == 0) return 0;
-  tsjail_cgroup_kill(cg);
+  int last_err = 0, killed = 0;
   unsigned kept = 0;
   for (unsigned i = 0; i < cg->n_dirs; i++) {
     int err = 0;
-    /* Killed tasks leave the cgroup only once fully exited (and reaped): retry for ~2 s. */
     for (int attempt = 0; attempt < 200; attempt++) {
       if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT) {
         err = 0;
@@ -727,6 +704,16 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
       }
       err = errno;
       if (err != EBUSY) break;
+      /* Usually the jail is over: its pid namespace's init was reaped, and the kernel reaps
+       * the rest of a pid namespace before its init, so the first rmdir succeeds and no
+       * cgroup.procs is read (in v1 each read builds a pid list the kernel frees later from a
+       * work queue). A cgroup still populated gets everything in the jail's cgroups killed,
+       * once; killed tasks leave only once fully exited (and reaped): retry for ~2 s. */
+      if (!killed) {
+        tsjail_cgroup_kill(cg);
+        killed = 1;
+        continue;
+      }
       if (attempt % 10 == 9) kill_listed(cg->dirs[i]);
       sleep_ms(10);
     }
@@ -740,13 +727,14 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
     }
   }
   cg->n_dirs = kept;
+  /* What is left (a failed removal) no longer maps controllers to directories. */
+  for (int c = 0; c < TSJAIL_CG_COUNT; c++) cg->ctl_dir[c] = -1;
   return last_err;
 }
 
-/* The kernel's count of OOM kills in the jail's memory cgroup: "oom_kill N" in memory.events
- * (v2) or memory.oom_control (v1, Linux 4.13). Read before the cgroup is removed, to tell a
- * memory-limit kill from any other SIGKILL. */
-/* The kernel's count, whoever it was for. */
+/* The kernel's count of OOM kills in the jail's memory cgroup, for whichever jail had it:
+ * "oom_kill N" in memory.events (v2) or memory.oom_control (v1, Linux 4.13). Read before the
+ * cgroup is removed, to tell a memory-limit kill from any other SIGKILL. */
 static uint64_t oom_kills_total(const struct tsjail_cgroup *cg) {
   uint64_t total = 0;
   for (unsigned i = 0; i < cg->n_dirs; i++) {
