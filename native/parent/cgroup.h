@@ -1,17 +1,20 @@
 /* Cgroup step of the jail (parent side): a per-jail cgroup with memory, pids and cpu limits,
- * on cgroup v2, v1 or a hybrid of both, removed after the jail exits.
+ * on cgroup v2, v1 or a hybrid of both, removed after the jail exits (or kept for the next
+ * jail with the same limits: the pool, below).
  *
  * HOW TO CALL (runtime core), all in the PARENT (these functions may allocate and block):
  *   before clone:   the jail file reader (native/parent/jailfile.c) -> struct tsjail_cgroup_limits
  *   while the child waits on the sync pipe (after the id maps, before releasing it):
  *       struct tsjail_cgroup cg;
- *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir + write limits
+ *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir (or the pool's) + write limits
  *       if (!err) err = tsjail_cgroup_attach(&cg, child_pid);  // cgroup.procs
  *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail: cg.detail};
  *                  kill + reap the child; tsjail_cgroup_remove(&cg); }
- *   after the jail's pid was reaped (or to enforce a time limit):
+ *   to enforce a time limit:
  *       tsjail_cgroup_kill(&cg);     // SIGKILL everything still in the jail's cgroups
- *       tsjail_cgroup_remove(&cg);   // kills leftovers, rmdir, retries while tasks drain
+ *   after the jail's pid was reaped:
+ *       tsjail_cgroup_release(&cg);  // back to the pool if enabled and nothing is left, else:
+ *       tsjail_cgroup_remove(&cg);   // rmdir; kills leftovers and retries while tasks drain
  *   tsjail_cgroup_create() on limits with nothing set does nothing (cg.n_dirs == 0), and the
  *   other calls are then no-ops, so they can be called unconditionally.
  *
