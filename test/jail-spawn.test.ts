@@ -365,6 +365,28 @@ d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
     await new Promise((res) => setTimeout(res, 500));
     expect(fs.existsSync(marker)).toBe(false);
   });
+
+  // The same race many times over: a jail's event (ready, or its JailError) reaching a worker
+  // whose environment is being torn down once made node-addon-api abort the whole process
+  // ("FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw", a few times in 60 here).
+  test('workers terminated while their jails are set up, 60 times, 4 at once: the process lives on', async () => {
+    const dir = tmpdir();
+    const sp = spec(['sleep:300'], { namespaces: PIDNS, cwd: dir });
+    const script = `
+      const { Worker } = require('worker_threads');
+      let ended = 0;
+      const one = () => {
+        const w = new Worker(\`const { parentPort, workerData } = require('worker_threads');
+          require(\${JSON.stringify(${JSON.stringify(bundleJail())})}).startJail(workerData, { stdio: ['ignore', 'ignore', 'ignore'] }).catch(() => {});
+          parentPort.postMessage('called');\`, { eval: true, workerData: spec });
+        w.on('message', () => w.terminate());
+        w.on('exit', () => { if (++ended < 60) { if (ended <= 56) one(); } else console.log('ended', ended); });
+      };
+      for (let i = 0; i < 4; i++) one();`;
+    const r = await nodeIn(dir, script, sp);
+    expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 0, stderr: '', stdout: 'ended 60\n' });
+    expect(await drained(dir)).toEqual([]);
+  }, 60000);
 });
 
 du('jail lifecycle as uid 65534 (user namespace)', () => {
