@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -306,7 +307,8 @@ static int step_seccomp(const struct tsjail_config *cfg) {
 
 /* The init is a copy of the launcher, argv and environment strings included: /proc/1/cmdline
  * would show the caller's command line (`node ... tsjail run ...`) and /proc/1/environ its
- * environment to the jail. The copies are ours (copy-on-write), and nothing here reads them. */
+ * environment to the jail. The copies are ours (copy-on-write), and nothing here reads them:
+ * the launch never points the program's path, argv or environment into them (launch.c). */
 static void blank_launcher_strings(const struct tsjail_config *cfg) {
   static const char name[] = "tsjail-init";
   const unsigned long *areas[2] = {cfg->launcher_args, cfg->launcher_env};
@@ -317,6 +319,49 @@ static void blank_launcher_strings(const struct tsjail_config *cfg) {
     if (i == 0 && end - start > sizeof name) memcpy((void *)start, name, sizeof name);
   }
 }
+
+/* The program's side: drop ids and capabilities, Landlock, close fds, seccomp, execve. Runs in
+ * the cloned child itself (no init) or in the init's vfork-style child. */
+__attribute__((noreturn)) static void program_main(const struct tsjail_config *cfg) {
+  STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));
+  STEP(cfg, TSJAIL_STEP_SETRESGID, step_setresgid(cfg));
+  STEP(cfg, TSJAIL_STEP_SETRESUID, step_setresuid(cfg));
+  STEP(cfg, TSJAIL_STEP_RLIMITS, step_default_nproc(cfg));
+  STEP(cfg, TSJAIL_STEP_SESSION_KEYRING, step_session_keyring(cfg));
+  STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
+  STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));
+  STEP(cfg, TSJAIL_STEP_SECUREBITS, step_securebits(cfg));
+  /* Below an init the init holds it (the program dies with the pid namespace). */
+  if (!cfg->with_init) STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
+  STEP(cfg, TSJAIL_STEP_CWD, step_cwd(cfg));
+  /* no_new_privs before Landlock (landlock_restrict_self needs it without CAP_SYS_ADMIN) and
+   * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure
+   * mode and honours the preload). */
+  STEP(cfg, TSJAIL_STEP_NO_NEW_PRIVS, step_no_new_privs(cfg));
+  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes || cfg->landlock->read_only)) {
+    int idx = -1;
+    int err = tsjail_landlock_apply(cfg->landlock, &idx);
+    if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);
+  }
+  STEP(cfg, TSJAIL_STEP_CLOSE_FDS, step_close_fds(cfg));
+  if (cfg->rlimits && cfg->rlimits->n) {
+    int idx = -1;
+    int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_NOFILE, &idx);
+    if (err) fail(cfg, TSJAIL_STEP_RLIMITS, err, 0, idx);
+  }
+  STEP(cfg, TSJAIL_STEP_SIGNALS, step_signals(cfg));
+  STEP(cfg, TSJAIL_STEP_SECCOMP, step_seccomp(cfg));
+  syscall(SYS_execve, cfg->path, cfg->argv, cfg->envp);
+  fail(cfg, TSJAIL_STEP_EXEC, errno, 0, -1);
+  _exit(127);
+}
+
+static int program_entry(void *arg) { program_main((const struct tsjail_config *)arg); }
+
+/* The program's stack between the init's clone and its execve. Static: every jail's init has
+ * its own copy of this memory (a copy of the launcher's), and no step needs more than a few
+ * KiB (the largest frame is a record or a path). */
+static char program_stack[64 << 10] __attribute__((aligned(16)));
 
 int tsjail_child_main(void *arg) {
   const struct tsjail_config *cfg = (const struct tsjail_config *)arg;
@@ -348,47 +393,32 @@ int tsjail_child_main(void *arg) {
 
   /* pid 1 of the new pid namespace becomes the init; its child carries on as the program.
    * The init keeps its privileges in the namespace (it reaps and signals), but the program
-   * cannot signal or ptrace it once its ids and caps are dropped. */
+   * cannot signal or ptrace it once its ids and caps are dropped.
+   *
+   * The program is a vfork-style child where the parent allows it (program_shares_memory;
+   * CLONE_VM | CLONE_VFORK, on program_stack): it runs its steps in the init's memory while the
+   * init waits, and its execve (or death) hands the memory back. A fork here copied the init's
+   * page tables, which are a copy of the whole launcher's (a Node process: tens of MB mapped),
+   * only for the program's execve to throw the copy away: a fifth of a plain jail's CPU
+   * (docs/benchmarks.md). While they share the memory the program only reads cfg and writes its
+   * own stack and errno (the init reads neither before it runs again).
+   *
+   * The launcher's strings are blanked before the program exists, which may run before the
+   * init runs again. With shared memory the init is made not dumpable first too (a fork's init
+   * does it in its set-up): dumpability belongs to the memory, so the program is not dumpable
+   * until its execve either, and a launcher without CAP_SYS_PTRACE cannot take a seccomp
+   * listener from it (pidfd_getfd): for a jail with a listener such a launcher asks for the
+   * fork. */
   if (cfg->with_init) {
-    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (cfg->program_shares_memory && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
+    blank_launcher_strings(cfg);
+    pid_t pid = cfg->program_shares_memory
+                    ? clone(program_entry, program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)cfg)
+                    : (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
-    if (pid > 0) {
-      /* Only the init's copy: the program's argv and environment may be strings of the
-       * launcher's (tsjail-exec's `-- PROGRAM ARGS`), and its exec replaces its copy anyway. */
-      blank_launcher_strings(cfg);
-      tsjail_init_run(cfg, pid);
-    }
+    if (pid == 0) program_main(cfg);
+    tsjail_init_run(cfg, pid);
   }
-
-  STEP(cfg, TSJAIL_STEP_SETGROUPS, step_setgroups(cfg));
-  STEP(cfg, TSJAIL_STEP_SETRESGID, step_setresgid(cfg));
-  STEP(cfg, TSJAIL_STEP_SETRESUID, step_setresuid(cfg));
-  STEP(cfg, TSJAIL_STEP_RLIMITS, step_default_nproc(cfg));
-  STEP(cfg, TSJAIL_STEP_SESSION_KEYRING, step_session_keyring(cfg));
-  STEP(cfg, TSJAIL_STEP_CAPS, step_caps(cfg));
-  STEP(cfg, TSJAIL_STEP_AMBIENT, step_ambient(cfg));
-  STEP(cfg, TSJAIL_STEP_SECUREBITS, step_securebits(cfg));
-  /* Below an init the init holds it (the program dies with the pid namespace). */
-  if (!cfg->with_init) STEP(cfg, TSJAIL_STEP_PARENT_DEATH, step_parent_death(cfg));
-  STEP(cfg, TSJAIL_STEP_CWD, step_cwd(cfg));
-  /* no_new_privs before Landlock (landlock_restrict_self needs it without CAP_SYS_ADMIN) and
-   * before seccomp (likewise; and it makes exec ignore setuid bits, so ld.so is not in secure
-   * mode and honours the preload). */
-  STEP(cfg, TSJAIL_STEP_NO_NEW_PRIVS, step_no_new_privs(cfg));
-  if (cfg->landlock && (cfg->landlock->enabled || cfg->landlock->scopes || cfg->landlock->read_only)) {
-    int idx = -1;
-    int err = tsjail_landlock_apply(cfg->landlock, &idx);
-    if (err) fail(cfg, TSJAIL_STEP_LANDLOCK, err, 0, idx);
-  }
-  STEP(cfg, TSJAIL_STEP_CLOSE_FDS, step_close_fds(cfg));
-  if (cfg->rlimits && cfg->rlimits->n) {
-    int idx = -1;
-    int err = tsjail_rlimits_apply_phase(cfg->rlimits, TSJAIL_RLIMITS_NOFILE, &idx);
-    if (err) fail(cfg, TSJAIL_STEP_RLIMITS, err, 0, idx);
-  }
-  STEP(cfg, TSJAIL_STEP_SIGNALS, step_signals(cfg));
-  STEP(cfg, TSJAIL_STEP_SECCOMP, step_seccomp(cfg));
-  syscall(SYS_execve, cfg->path, cfg->argv, cfg->envp);
-  fail(cfg, TSJAIL_STEP_EXEC, errno, 0, -1);
+  program_main(cfg);
   return 127;
 }

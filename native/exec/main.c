@@ -427,8 +427,14 @@ int main(int argc, char **argv) {
     char *path = NULL;
     if ((rc = resolve_program(&spec, prog[0], &path))) return rc;
     spec.path = path;
-    spec.argv = (const char **)prog;
-    spec.argc = (size_t)(argc - (prog - argv));
+    /* Copies: the jail's init blanks this process's argv strings (launch.c). */
+    size_t n = (size_t)(argc - (prog - argv));
+    const char **copy = calloc(n + 1, sizeof *copy);
+    if (!copy) return EXIT_SETUP_FAILED;
+    for (size_t k = 0; k < n; k++)
+      if (!(copy[k] = strdup(prog[k]))) return EXIT_SETUP_FAILED;
+    spec.argv = copy;
+    spec.argc = n;
   }
   if (dump) {
     tsjail_spec_dump(stdout, &spec);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -609,9 +610,45 @@ struct clone_args_v0 {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
+/* Whether this process holds CAP_SYS_PTRACE (effective): pidfd_getfd needs it to take an fd
+ * from a process that is not dumpable. */
+static int have_cap_sys_ptrace(void) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d)) return 0;
+  return (d[CAP_SYS_PTRACE / 32].effective >> (CAP_SYS_PTRACE % 32)) & 1;
+}
+
+/* The init's program runs in the init's memory until its execve (child.c), unless the
+ * supervisor must take the filter's listener from it and cannot from a process that is not
+ * dumpable (the init's memory is not). */
+static void decide_program_fork(struct launch *l) {
+  l->cfg.program_shares_memory = !l->cfg.filter_listener || have_cap_sys_ptrace();
+}
+
+static int in_area(const unsigned long area[2], const char *p) {
+  return area[1] > area[0] && (unsigned long)p >= area[0] && (unsigned long)p < area[1];
+}
+
+/* The init blanks the launcher's argv and environment strings before the program's execve
+ * (child.c), so what the program execs must not live there: a launcher passes copies. */
+static int check_program_strings(struct launch *l) {
+  const struct tsjail_config *c = &l->cfg;
+  if (!c->with_init) return 0;
+  const char *const *lists[2] = {c->argv, c->envp};
+  int inside = in_area(c->launcher_args, c->path) || in_area(c->launcher_env, c->path);
+  for (int k = 0; k < 2 && !inside; k++)
+    for (size_t i = 0; lists[k] && lists[k][i] && !inside; i++)
+      inside = in_area(c->launcher_args, lists[k][i]) || in_area(c->launcher_env, lists[k][i]);
+  if (inside) return fail(l, TSJAIL_STEP_PREPARE, EINVAL, "the program's path, argv or environment points into the launcher's own");
+  return 0;
+}
+
 /* All signals blocked so no handler of the caller's runs in the child; clone3 because clone(2)
  * cannot carry CLONE_NEWTIME. No stack: the child runs on a copy of ours, like fork. */
 static int stage_clone(struct launch *l) {
+  if (check_program_strings(l)) return -1;
+  decide_program_fork(l);
   sigset_t all, old;
   sigfillset(&all);
   int mask_err = pthread_sigmask(SIG_SETMASK, &all, &old);
