@@ -10,6 +10,8 @@
 //              syscall number and 64-bit argument values equals the simulator's
 //   ns         tsjail-exec: user, pid, mount, net, uts namespaces and an exec-timing filter
 //   preload    tsjail-exec: the preload library applies the filter to a dynamic arm64 program
+//   thread     tsjail-exec: a kill-thread verdict ends the calling thread alone (the supervisor
+//              rewrites x8 of the restarted call), the program goes on
 //   addon      tsjail.node from prebuilds/linux-arm64 under an arm64 Node: the Jail API
 //   hostile    the hostile suite (test/fixtures/hostile/attacks.ts) through tsjail-exec and the
 //              Node API, as root and as uid 65534, one check per run (test/arm64-vm/hostile-plan.ts):
@@ -110,7 +112,9 @@ for (const n of oracles) {
 add('ns.jail', path.join(GEN, 'ns.jail'), 0o644);
 add('landlock.jail', path.join(GEN, 'landlock.jail'), 0o644);
 add('preload.jail', path.join(GEN, 'preload.jail'), 0o644);
-runlist.push('ns /tsjail-exec /ns.jail', 'landlock /tsjail-exec /landlock.jail', 'preload /tsjail-exec /preload.jail');
+add('thread.jail', path.join(GEN, 'thread.jail'), 0o644);
+runlist.push('ns /tsjail-exec /ns.jail', 'landlock /tsjail-exec /landlock.jail', 'preload /tsjail-exec /preload.jail',
+  'thread /tsjail-exec /thread.jail');
 if (withNode) {
   // The package's layout: dist/ next to prebuilds/linux-arm64, found by the loader itself.
   add('node', nodeBin);
@@ -223,6 +227,24 @@ for (const [name, what] of [['ns', 'static program, user+pid+mount+net+uts names
   if (name === 'ns' && !lines.includes('probe write errno 0')) problems.push('the control could not write a file');
   if (name === 'landlock' && !lines.includes('probe write errno 13')) problems.push('Landlock did not refuse the write with EACCES');
   check(`jail ${name} (${what})`, problems.length === 0, problems.length ? `${problems.join('; ')}\n${s.out}` : s.time);
+}
+
+{
+  // A kill-thread verdict ends the calling thread alone: the supervisor rewrites x8 of the call
+  // it restarts into the filter's thread-kill prefix. Had the rewrite failed, it kills the whole
+  // process instead (159, no "joined").
+  const s = sections.get('thread');
+  const problems = [];
+  if (!s) problems.push('no output from the VM');
+  else {
+    if (s.status !== 7) problems.push(`exit ${s.status}, not 7 (the program's own, after the join)`);
+    if (!/^probe joined$/m.test(s.out)) problems.push('main did not go on after the thread ended');
+    if (s.out.includes('probe thread survived')) problems.push('gettid ran: the thread was not ended');
+    if (!/^tsjail: seccomp violation: gettid \(178\)$/m.test(s.out)) problems.push('no violation report naming gettid (178)');
+    if (!/verdict: kill-thread\b/m.test(s.out)) problems.push('the report does not say kill-thread');
+  }
+  check('jail thread (a kill-thread verdict ends the calling thread alone: x8 rewritten, the program goes on)', problems.length === 0,
+    problems.length ? `${problems.join('; ')}\n${s ? s.out : ''}` : s.time);
 }
 
 if (withNode) {

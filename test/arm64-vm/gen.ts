@@ -133,6 +133,16 @@ async function main(): Promise<void> {
     namespaces: { user: true, pid: true, mount: true, net: true, uts: true },
     seccomp: { bpf: policy.program, names }, preloadLibrary: '/libtsjailpreload.so',
   } as unknown as JailSpec);
+  // A kill-thread verdict with violations reported: the supervisor ends the calling thread alone
+  // by rewriting the number of the call it restarts (x8 on aarch64) into the filter's
+  // thread-kill prefix; the program goes on (probe.c's "thread").
+  const threadPolicy = await compilePolicy('gettid: kill-thread\n', { arch: 'aarch64', defaultAction: 'log' });
+  if (!threadPolicy.ok) throw new Error('the thread policy does not compile');
+  jail('thread.jail', {
+    ...common, path: '/probe-static', argv: ['probe-static', 'thread'],
+    namespaces: { user: true, pid: true, uts: true },
+    seccomp: { bpf: threadPolicy.program, names: { 178: 'gettid' } }, seccompTiming: 'exec',
+  } as unknown as JailSpec);
   const every = process.argv[7] === 'every';
   const plan = vmPlan(process.argv[4].split(','), every);
   const checks = containmentPlan(every);

@@ -1,8 +1,10 @@
 /* Runs inside a jail in the arm64 VM (test/arm64-vm, scripts/arm64-vm.js): reports its uid, whether
  * it is pid 1 of its own pid namespace, its hostname, its net namespace and what the filter made
  * of getpid (and with "write", whether it may create a file); then calls gettid, which the policy kills. Built twice: static (exec-timing filter)
- * and dynamic (the preload library applies the filter). */
+ * and dynamic (the preload library applies the filter). With "thread" it only calls gettid from a
+ * second thread, which a kill-thread verdict ends alone: main joins it and exits 7. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <stdio.h>
@@ -10,7 +12,20 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+static void *gettid_thread(void *arg) {
+  (void)arg;
+  syscall(SYS_gettid);
+  printf("probe thread survived gettid\n");
+  return NULL;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "thread") == 0) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, gettid_thread, NULL) || pthread_join(t, NULL)) return 4;
+    printf("probe joined\n");
+    return 7;
+  }
   struct utsname u;
   char ns[64] = "";
   if (uname(&u) != 0) { perror("probe: uname"); return 1; }
