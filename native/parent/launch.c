@@ -626,21 +626,24 @@ static void decide_program_fork(struct launch *l) {
   l->cfg.program_shares_memory = !l->cfg.filter_listener || have_cap_sys_ptrace();
 }
 
-static int in_area(const unsigned long area[2], const char *p) {
-  return area[1] > area[0] && (unsigned long)p >= area[0] && (unsigned long)p < area[1];
+/* Whether p lies in the launcher's argv or environment strings. */
+static int in_launcher_strings(const struct tsjail_config *c, const char *p) {
+  const unsigned long *areas[2] = {c->launcher_args, c->launcher_env};
+  for (int i = 0; i < 2; i++)
+    if (p && areas[i][1] > areas[i][0] && (unsigned long)p >= areas[i][0] && (unsigned long)p < areas[i][1]) return 1;
+  return 0;
 }
 
-/* The init blanks the launcher's argv and environment strings before the program's execve
- * (child.c), so what the program execs must not live there: a launcher passes copies. */
+/* The init blanks the launcher's argv and environment strings before the program's steps and
+ * execve (child.c), so what those read must not live there: a launcher passes copies. */
 static int check_program_strings(struct launch *l) {
   const struct tsjail_config *c = &l->cfg;
   if (!c->with_init) return 0;
+  int inside = in_launcher_strings(c, c->path) || in_launcher_strings(c, c->cwd);
   const char *const *lists[2] = {c->argv, c->envp};
-  int inside = in_area(c->launcher_args, c->path) || in_area(c->launcher_env, c->path);
   for (int k = 0; k < 2 && !inside; k++)
-    for (size_t i = 0; lists[k] && lists[k][i] && !inside; i++)
-      inside = in_area(c->launcher_args, lists[k][i]) || in_area(c->launcher_env, lists[k][i]);
-  if (inside) return fail(l, TSJAIL_STEP_PREPARE, EINVAL, "the program's path, argv or environment points into the launcher's own");
+    for (size_t i = 0; lists[k] && lists[k][i] && !inside; i++) inside = in_launcher_strings(c, lists[k][i]);
+  if (inside) return fail(l, TSJAIL_STEP_PREPARE, EINVAL, "the program's path, argv, environment or cwd points into the launcher's own");
   return 0;
 }
 
