@@ -251,11 +251,11 @@ function webSection(w: Dated<WebResult>): string {
 
 function throughputRun(run: TpRun): string[] {
   const out: string[] = [];
-  out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block (other work on the machine)', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'what'],
-    run.variants.map((v) => v.skipped ? [v.name, '-', '-', '-', '-', '-', '-', '-', `skipped: ${v.skipped}`] : [
+  out.push(table(['variant', 'jails/s (all blocks)', 'best block', 'per block (other work on the machine)', 'exited 0 / started', 'latency p50 / p95 / max ms', 'start call ms (mean)', 'CPU ms per jail: Node / children', 'context switches per jail (machine)', 'what'],
+    run.variants.map((v) => v.skipped ? [v.name, '-', '-', '-', '-', '-', '-', '-', '-', `skipped: ${v.skipped}`] : [
       v.name, fmt(v.jailsPerSecond, 0), fmt(v.bestBlockJailsPerSecond, 0), (v.blocks ?? []).map((b) => `${fmt(b.jailsPerSecond, 0)} (${fmt(100 * b.otherCpu, 0)}%)`).join(', '),
       `${v.ok} / ${v.started}`, `${fmt(v.latencyMs?.median, 1)} / ${fmt(v.latencyMs?.p95, 1)} / ${fmt(v.latencyMs?.max, 1)}`,
-      fmt(v.startCallMs?.mean, 2), `${fmt(v.cpuSelfMsPerJail, 2)} / ${fmt(v.cpuChildrenMsPerJail, 2)}`, v.description])));
+      fmt(v.startCallMs?.mean, 2), `${fmt(v.cpuSelfMsPerJail, 2)} / ${fmt(v.cpuChildrenMsPerJail, 2)}`, fmt(v.ctxtPerJail, 1), v.description])));
   const l = run.leaks;
   const failed = run.variants.filter((v) => !v.skipped && (v.failed ?? 0) > 0);
   out.push('', `Checks (uid ${run.uid}): ${run.variants.filter((v) => !v.skipped).map((v) => `${v.ok}/${v.started}`).join(', ')} exited 0 — **${run.allExited0 ? 'every start exited 0' : 'some starts failed'}**` +
@@ -277,7 +277,7 @@ function throughputSection(t: Dated<ThroughputResult>): string {
   const out = [`## Throughput: many jails from one Node process (${when(t)}, ${fmt(t.seconds, 0)} s)`, ''];
   out.push(`${r.jailsPerVariant} jails of /bin/true per variant, at most ${r.concurrency} in flight, started from the bench's own Node process; ` +
     `${r.blocks} blocks per variant, interleaved (round-robin, rotating order); jails/s = all jails / all block time, and the best block beside it. ` +
-    `Latency: from the start call to the exit notification (with every slot busy it is about ${r.concurrency} / the rate: queueing). Start call: how long the call blocks the event loop. CPU: this process and its waited-for children (/proc/self/stat), per jail. ` +
+    `Latency: from the start call to the exit notification (with every slot busy it is about ${r.concurrency} / the rate: queueing). Start call: how long the call blocks the event loop. CPU: this process and its waited-for children (/proc/self/stat), per jail. Context switches: the whole machine's (/proc/stat ctxt) during the blocks, per jail (each hand-off a jail costs: clone, release, every seccomp notification and its answer, the exit's wake-ups; plus other work's). ` +
     `Other work: the machine's busy CPU (/proc/stat) outside the bench and its children, as a share of all cores during the block (it includes kernel threads working for the jails, such as network namespace clean-up). ` +
     `Limits: cgroup pids.max ${t.cgroupLimits.pids} and memory ${t.cgroupLimits.memory / 1048576} MiB, a ${t.policy.syscalls}-syscall allow list (${t.policy.insns} instructions, compiled once), a ${t.timeLimitMs / 1000} s time limit.`, '');
   out.push(...throughputRun(r));

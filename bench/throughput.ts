@@ -4,7 +4,7 @@
 // (child_process.spawn, 32 in flight); and both again with limits. Reported per variant: jails
 // per second (all blocks, and the quietest block), latency from the start call to the exit
 // notification, how long each start call blocks the event loop, CPU per jail (this process and
-// its children), and leak checks (every start exited 0, fds and threads of this process, cgroup
+// its children), the machine's context switches per jail, and leak checks (every start exited 0, fds and threads of this process, cgroup
 // directories left, zombies). The variants run in interleaved blocks (round-robin, rotating
 // order) so background load on the shared machine hits every variant alike.
 //
@@ -83,6 +83,12 @@ export interface BlockResult {
    * (plus kernel threads working for the jails, e.g. network namespace clean-up).
    */
   otherCpu: number;
+  /**
+   * Context switches of the whole machine during the block (/proc/stat ctxt) per jail: the
+   * hand-offs a jail costs (clone, release, each seccomp notification and its answer, the exit's
+   * wake-ups), plus other work's (see otherCpu).
+   */
+  ctxtPerJail: number;
 }
 
 export interface TpVariantResult {
@@ -107,6 +113,8 @@ export interface TpVariantResult {
   startCallMs?: Summary;
   cpuSelfMsPerJail?: number;
   cpuChildrenMsPerJail?: number;
+  /** Machine-wide context switches per jail over all blocks (BlockResult.ctxtPerJail). */
+  ctxtPerJail?: number;
 }
 
 export interface LeakCheck {
@@ -238,6 +246,12 @@ function cpuMs(): { self: number; children: number } {
   const children = ((Number(f[13]) + Number(f[14])) * 1000) / clkTck;
   const u = process.cpuUsage();
   return { self: (u.user + u.system) / 1000, children };
+}
+
+/** Context switches of all CPUs since boot (/proc/stat's ctxt line). */
+function machineContextSwitches(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('ctxt '));
+  return line ? Number(line.slice(5)) : NaN;
 }
 
 /** Busy ms of all CPUs since boot (/proc/stat: everything but idle and iowait). */
@@ -441,6 +455,7 @@ async function runBlock(v: TpVariant, n: number, round: number, samples: BlockSa
   let failed = 0;
   const cpu0 = cpuMs();
   const busy0 = machineBusyMs();
+  const ctxt0 = machineContextSwitches();
   const t0 = nowUs();
   await new Promise<void>((resolve) => {
     let started = 0;
@@ -490,6 +505,7 @@ async function runBlock(v: TpVariant, n: number, round: number, samples: BlockSa
   const seconds = (nowUs() - t0) / 1e6;
   const cpu1 = cpuMs();
   const busy = machineBusyMs() - busy0;
+  const ctxt = machineContextSwitches() - ctxt0;
   const ours = cpu1.self - cpu0.self + cpu1.children - cpu0.children;
   const fds = await settledFds(baselineFds);
   return {
@@ -503,6 +519,7 @@ async function runBlock(v: TpVariant, n: number, round: number, samples: BlockSa
     cgroupsLeft: cgroupsLeftBy(process.pid),
     load1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
     otherCpu: Math.max(0, (busy - ours) / (seconds * 1000 * CORES)),
+    ctxtPerJail: ctxt / n,
   };
 }
 
@@ -560,6 +577,7 @@ async function runVariants(all: TpVariant[], jails: number, log: (s: string) => 
       startCallMs: summarize(s.startCall),
       cpuSelfMsPerJail: bs.reduce((a, b) => a + b.cpuSelfMs * b.n, 0) / n,
       cpuChildrenMsPerJail: bs.reduce((a, b) => a + b.cpuChildrenMs * b.n, 0) / n,
+      ctxtPerJail: bs.reduce((a, b) => a + b.ctxtPerJail * b.n, 0) / n,
     } satisfies Partial<TpVariantResult>);
   }
   const fdsAfter = await settledFds(fdsBefore);
@@ -741,15 +759,15 @@ export async function runThroughput(log: (s: string) => void, bundle: string, ja
 }
 
 function writeTsv(root: TpRun, nobody: TpRun | undefined, nodeRows: NodeSideRow[]): void {
-  const tsv = ['uid\tvariant\tstarted\tok\tfailed\tjails_per_s\tbest_block_jails_per_s\tblock_rates\tblock_other_cpu_pct\tp50_ms\tp95_ms\tmax_ms\tstart_call_mean_ms\tcpu_self_ms_per_jail\tcpu_children_ms_per_jail\tnote'];
+  const tsv = ['uid\tvariant\tstarted\tok\tfailed\tjails_per_s\tbest_block_jails_per_s\tblock_rates\tblock_other_cpu_pct\tp50_ms\tp95_ms\tmax_ms\tstart_call_mean_ms\tcpu_self_ms_per_jail\tcpu_children_ms_per_jail\tctxt_per_jail\tnote'];
   for (const run of nobody ? [root, nobody] : [root]) {
     for (const v of run.variants) {
       tsv.push([run.uid, v.name, v.started ?? 0, v.ok ?? 0, v.failed ?? 0, fmt(v.jailsPerSecond, 1), fmt(v.bestBlockJailsPerSecond, 1),
         (v.blocks ?? []).map((b) => fmt(b.jailsPerSecond, 0)).join(','), (v.blocks ?? []).map((b) => fmt(100 * b.otherCpu, 0)).join(','), fmt(v.latencyMs?.median, 2), fmt(v.latencyMs?.p95, 2),
-        fmt(v.latencyMs?.max, 2), fmt(v.startCallMs?.mean, 3), fmt(v.cpuSelfMsPerJail, 3), fmt(v.cpuChildrenMsPerJail, 3),
+        fmt(v.latencyMs?.max, 2), fmt(v.startCallMs?.mean, 3), fmt(v.cpuSelfMsPerJail, 3), fmt(v.cpuChildrenMsPerJail, 3), fmt(v.ctxtPerJail, 1),
         v.skipped ? `skipped: ${v.skipped}` : v.description].join('\t'));
     }
   }
-  for (const r of nodeRows) tsv.push(['node-side', r.name, r.iterations, '', '', '', '', '', '', '', '', '', fmt(r.us / 1000, 4), '', '', r.description].join('\t'));
+  for (const r of nodeRows) tsv.push(['node-side', r.name, r.iterations, '', '', '', '', '', '', '', '', '', fmt(r.us / 1000, 4), '', '', '', r.description].join('\t'));
   writeFileSync(path.join(RESULTS, 'throughput.tsv'), tsv.join('\n') + '\n');
 }
