@@ -7,12 +7,23 @@ import * as path from 'path';
 import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import { lookupUser } from '../ts/jail/users';
-import { NO_ADDON, describeUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runJail } from './fixtures/jail/helpers';
+import { NO_ADDON, describeUnless, testUnless, isRoot, probe, tmpdir, canUnprivUserns, runSpecUnpriv, runJail, compileFixture, filter, NR, RET_ERRNO } from './fixtures/jail/helpers';
 
 const dr = describeUnless(NO_ADDON, [!isRoot, 'needs root (setresuid to another uid without a user namespace)']);
 const du = describeUnless(NO_ADDON, [!canUnprivUserns(), 'uid 65534 cannot create user namespaces here']);
 
 const CAP_NET_BIND_SERVICE = 10n;
+
+// test/fixtures/jail/landlock-ptrace.c: exit 2 when no domain with Landlock's scopes (ABI 6) can be made.
+const landlockPtrace = () => compileFixture('landlock-ptrace.c', 'landlock-ptrace', ['-Wall']);
+const scopesHere = (() => {
+  try {
+    return spawnSync(landlockPtrace(), ['domain']).status !== 2;
+  } catch {
+    return false;
+  }
+})();
+const tl = testUnless([!canUnprivUserns(), 'uid 65534 cannot create user namespaces here'], [!scopesHere, 'no Landlock scopes (ABI 6) on this kernel']);
 
 function spec(args: string[], extra: Partial<JailSpec> = {}, program = probe()): JailSpec {
   return {
@@ -121,11 +132,42 @@ du('identity as uid 65534 through a user namespace', () => {
     expect(r.stdout).toMatch(/^setuid0 -1 uid 1000 euid 1000$/m);
   });
 
+  // A launcher without CAP_SYS_PTRACE takes the seccomp listener from the program with
+  // pidfd_getfd, which a process that is not dumpable refuses; the program shares the init's
+  // memory until its execve, so the init stays dumpable until then and turns not dumpable only
+  // once the program runs: in that moment only the program's Landlock domain keeps it from the
+  // init (the kernel fact below). The program here keeps root and every capability of the
+  // namespace, as the init has (so the capability check lets it through), and goes for the
+  // init first thing.
+  tl('under a policy (a listener), a program that keeps root and every capability cannot ptrace the init or open its environ or memory', () => {
+    const r = runSpecUnpriv(base(['ptrace:1', 'open:/proc/1/environ', 'open:/proc/1/mem', 'getppid'], {
+      namespaces: { user: true, pid: true, mount: true },
+      filesystem: { mounts: [{ kind: 'bind', source: '/proc', target: '/proc', writable: false, recursive: true }] },
+      seccomp: { bpf: filter({ [NR.getppid]: RET_ERRNO(5) }) },
+    }));
+    expect(r.stdout).toMatch(/^ptrace -1 errno 1$/m);
+    expect(r.stdout).toMatch(/^open \/proc\/1\/environ errno 13$/m);
+    expect(r.stdout).toMatch(/^open \/proc\/1\/mem errno 13$/m);
+    expect(r.stdout).toMatch(/^ppid -5$/m); // the policy was in place (getppid cannot fail: glibc returns the -errno)
+  });
+
   test('cannot see, ptrace or signal anything outside the pid namespace', () => {
     const r = runSpecUnpriv(base(['getppid', `ptrace:1`, `signal:${process.pid}`], { user: { uid: 1000, gid: 1000 } }));
     expect(r.stdout).toMatch(/^ppid 1$/m); // its parent is the jail's init, not a host process
     expect(r.stdout).toMatch(/^ptrace -1 errno 1$/m); // the init is not dumpable
     // A pid from outside names nothing inside (ESRCH) or another jail process, never ours.
     expect(r.stdout).toMatch(/^signal -1 errno 3$/m);
+  });
+});
+
+describeUnless([!scopesHere, 'no Landlock scopes (ABI 6) on this kernel'])('Landlock keeps a jail from a dumpable process of its own uid outside its domain', () => {
+  const run = (mode: string) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', landlockPtrace(), mode], { encoding: 'utf8' });
+  test("in a domain like the runtime's default (scopes only): ptrace and /proc/PID/{environ,mem} refused", () => {
+    const r = run('domain');
+    expect([r.status, r.stdout]).toEqual([0, 'ptrace errno 1\nenviron errno 13\nmem errno 13\n']);
+  });
+  test('the control, without the domain: all three work', () => {
+    const r = run('none');
+    expect([r.status, r.stdout]).toEqual([0, 'ptrace errno 0\nenviron errno 0\nmem errno 0\n']);
   });
 });

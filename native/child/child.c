@@ -406,11 +406,13 @@ int tsjail_child_main(void *arg) {
    * The launcher's strings are blanked before the program exists, which may run before the
    * init runs again. With shared memory the init is made not dumpable first too (a fork's init
    * does it in its set-up): dumpability belongs to the memory, so the program is not dumpable
-   * until its execve either, and a launcher without CAP_SYS_PTRACE cannot take a seccomp
-   * listener from it (pidfd_getfd): for a jail with a listener such a launcher asks for the
-   * fork. */
+   * until its execve either. A launcher without CAP_SYS_PTRACE cannot take a seccomp listener
+   * from such a program (pidfd_getfd): for a jail with a listener it asks for the init to stay
+   * dumpable until the program has exec'ed (init_undumpable_after_exec; the program is in a
+   * Landlock domain by then, launch.c), or for the fork. */
   if (cfg->with_init) {
-    if (cfg->program_shares_memory && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
+    int undumpable_first = cfg->program_shares_memory && !cfg->init_undumpable_after_exec;
+    if (undumpable_first && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
     blank_launcher_strings(cfg);
     pid_t pid = cfg->program_shares_memory
                     ? clone(program_entry, program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)cfg)

@@ -38,6 +38,8 @@ struct tsjail_config {
   int with_init;              /* pid namespace with tsjail's init as pid 1 */
   int program_shares_memory;  /* the init's program child is vfork-style, in the init's memory
                                  until its execve; 0: a fork (child.c says why and when) */
+  int init_undumpable_after_exec; /* with shared memory: the init makes it not dumpable only
+                                 once the program has exec'ed (launch.c says when) */
   /* The launcher's argv and environment strings ([start, end) in our memory, a copy of the
    * launcher's), blanked in the init: its /proc/1/cmdline and environ are the jail's to read. */
   unsigned long launcher_args[2], launcher_env[2];

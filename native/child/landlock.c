@@ -98,19 +98,23 @@ uint64_t tsjail_landlock_class_rights(enum tsjail_landlock_class cls, int is_dir
   return r & handled;
 }
 
+int tsjail_landlock_makes_domain(const struct tsjail_landlock *ll, int abi) {
+  /* Scopes alone are the runtime's default, not a request: a kernel without them (no Landlock,
+   * or ABI < 6) runs the jail without them (docs/runtime.md, "Threat model"). Rules asked for
+   * make one or fail closed (tsjail_landlock_apply). */
+  return ll->enabled || (ll->scopes && abi >= LL_ABI_SCOPES) || (ll->read_only && abi >= 1);
+}
+
 int tsjail_landlock_apply(const struct tsjail_landlock *ll, int *failed_rule) {
   *failed_rule = -1;
   if (!ll->enabled && !ll->scopes && !ll->read_only) return 0;
   if (ll->n_rules > TSJAIL_LANDLOCK_RULES_CAP) return E2BIG;
 
   int abi = tsjail_landlock_abi();
-  /* Scopes alone are the runtime's default, not a request: a kernel without them (no Landlock,
-   * or ABI < 6) runs the jail without them (docs/runtime.md, "Threat model"). Rules asked for
-   * fail closed below. */
+  if (!tsjail_landlock_makes_domain(ll, abi)) return 0;
+  if (abi < 0) return -abi;
   int scoped = ll->scopes && abi >= LL_ABI_SCOPES;
   int read_only = !ll->enabled && ll->read_only && abi >= 1;
-  if (!ll->enabled && !scoped && !read_only) return 0;
-  if (abi < 0) return -abi;
 
   /* Handle every filesystem right this ABI knows, so nothing unlisted stays allowed; rights
    * of newer ABIs would make landlock_create_ruleset fail with EINVAL on older kernels. A

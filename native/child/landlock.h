@@ -66,6 +66,10 @@ struct tsjail_landlock {
 /* The running kernel's Landlock ABI (>= 1), or -errno (ENOSYS, EOPNOTSUPP when disabled). */
 int tsjail_landlock_abi(void);
 
+/* Whether tsjail_landlock_apply puts the caller in a Landlock domain on a kernel with this ABI
+ * (abi as tsjail_landlock_abi returns it). */
+int tsjail_landlock_makes_domain(const struct tsjail_landlock *ll, int abi);
+
 /* The filesystem access rights ABI `abi` can handle (LANDLOCK_ACCESS_FS_* bits). */
 uint64_t tsjail_landlock_fs_rights(int abi);
 

@@ -619,11 +619,18 @@ static int have_cap_sys_ptrace(void) {
   return (d[CAP_SYS_PTRACE / 32].effective >> (CAP_SYS_PTRACE % 32)) & 1;
 }
 
-/* The init's program runs in the init's memory until its execve (child.c), unless the
- * supervisor must take the filter's listener from it and cannot from a process that is not
- * dumpable (the init's memory is not). */
+/* The init's program runs in the init's memory until its execve (child.c). That memory is
+ * made not dumpable before the program starts, unless the supervisor must take the filter's
+ * listener from the program and cannot from a process that is not dumpable (no
+ * CAP_SYS_PTRACE): then the init becomes not dumpable only once the program has exec'ed,
+ * which is safe only while the program, running by then, is in a Landlock domain (Landlock
+ * refuses ptrace access, /proc/PID/mem and the like from a domain to a process outside it:
+ * the init). Without one, the program is a fork, as dumpable as its parent until it execs. */
 static void decide_program_fork(struct launch *l) {
-  l->cfg.program_shares_memory = !l->cfg.filter_listener || have_cap_sys_ptrace();
+  struct tsjail_config *c = &l->cfg;
+  int listener_needs_dumpable = c->filter_listener && !have_cap_sys_ptrace();
+  c->init_undumpable_after_exec = listener_needs_dumpable;
+  c->program_shares_memory = !listener_needs_dumpable || tsjail_landlock_makes_domain(&l->landlock, tsjail_landlock_abi());
 }
 
 /* Whether p lies in the launcher's argv or environment strings. */
