@@ -535,37 +535,30 @@ static int cover_cgroup(const char *point, int *covered) {
  * cgroup mount changes the table mountinfo is read from: a table read whole before the first
  * cover is one pass (nothing can be missed in a snapshot); a table read in pieces, with
  * covers in between, is read again in whole passes until one finds nothing left to cover. */
+/* Read more of fd into buf[*have, cap): 0 or errno; *eof once the end is reached. */
+static int read_more(int fd, char *buf, size_t cap, size_t *have, int *eof) {
+  for (;;) {
+    ssize_t n = read(fd, buf + *have, cap - *have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) *eof = 1;
+    *have += (size_t)n;
+    return 0;
+  }
+}
+
 static int hide_cgroupfs(void) {
   for (int pass = 0; pass < 16; pass++) {
     int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno;
     char buf[16384], point[TSJAIL_FS_PATH_MAX];
+    const size_t cap = sizeof buf - 1;
     size_t have = 0;
-    int covered = 0, err = 0, eof = 0, whole = 0;
+    int covered = 0, err = 0, eof = 0;
     /* Fill the buffer first: a table that fits is a snapshot taken before any cover. */
-    while (!eof && have < sizeof buf - 1) {
-      ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        err = errno;
-        break;
-      }
-      if (n == 0) eof = whole = 1;
-      have += (size_t)n;
-    }
-    int first = 1;
-    while (!err && (first || !eof)) {
-      if (!first) {
-        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          err = errno;
-          break;
-        }
-        if (n == 0) eof = 1;
-        have += (size_t)n;
-      }
-      first = 0;
+    while (!err && !eof && have < cap) err = read_more(fd, buf, cap, &have, &eof);
+    int whole = eof;
+    while (!err) {
       char *start = buf, *nl;
       while (!err && (nl = memchr(start, '\n', (size_t)(buf + have - start)))) {
         *nl = '\0';
@@ -573,9 +566,11 @@ static int hide_cgroupfs(void) {
         start = nl + 1;
       }
       size_t rest = (size_t)(buf + have - start);
-      if (!eof && rest == sizeof buf - 1) err = E2BIG; /* one line longer than the buffer */
+      if (!eof && rest == cap) err = E2BIG; /* one line longer than the buffer */
       memmove(buf, start, rest);
       have = rest;
+      if (err || eof) break;
+      err = read_more(fd, buf, cap, &have, &eof);
     }
     close(fd);
     if (err) return err;
