@@ -395,7 +395,7 @@ int tsjail_child_main(void *arg) {
    * The init keeps its privileges in the namespace (it reaps and signals), but the program
    * cannot signal or ptrace it once its ids and caps are dropped.
    *
-   * The program is a vfork-style child where the parent allows it (program_shares_memory;
+   * The program is a vfork-style child where the parent allows it (program_start;
    * CLONE_VM | CLONE_VFORK, on program_stack): it runs its steps in the init's memory while the
    * init waits, and its execve (or death) hands the memory back. A fork here copied the init's
    * page tables, which are a copy of the whole launcher's (a Node process: tens of MB mapped),
@@ -408,15 +408,15 @@ int tsjail_child_main(void *arg) {
    * does it in its set-up): dumpability belongs to the memory, so the program is not dumpable
    * until its execve either. A launcher without CAP_SYS_PTRACE cannot take a seccomp listener
    * from such a program (pidfd_getfd): for a jail with a listener it asks for the init to stay
-   * dumpable until the program has exec'ed (init_undumpable_after_exec; the program is in a
-   * Landlock domain by then, launch.c), or for the fork. */
+   * dumpable until the program has exec'ed (TSJAIL_PROGRAM_SHARED_DUMPABLE; the program is in
+   * a Landlock domain by then, launch.c), or for the fork. */
   if (cfg->with_init) {
-    int undumpable_first = cfg->program_shares_memory && !cfg->init_undumpable_after_exec;
-    if (undumpable_first && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
+    if (cfg->program_start == TSJAIL_PROGRAM_SHARED && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+      fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
     blank_launcher_strings(cfg);
-    pid_t pid = cfg->program_shares_memory
-                    ? clone(program_entry, program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)cfg)
-                    : (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    pid_t pid = cfg->program_start == TSJAIL_PROGRAM_FORK
+                    ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
+                    : clone(program_entry, program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)cfg);
     if (pid < 0) fail(cfg, TSJAIL_STEP_INIT, errno, 0, -1);
     if (pid == 0) program_main(cfg);
     tsjail_init_run(cfg, pid);

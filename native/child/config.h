@@ -25,6 +25,13 @@ extern "C" {
  * parent died. */
 #define TSJAIL_SYNC_GO 'g'
 
+/* How the init starts the program (child.c says why; launch.c decides which). */
+enum tsjail_program_start {
+  TSJAIL_PROGRAM_SHARED = 0,          /* vfork-style, in the init's memory, made not dumpable first */
+  TSJAIL_PROGRAM_SHARED_DUMPABLE = 1, /* the same, not dumpable only once the program has exec'ed */
+  TSJAIL_PROGRAM_FORK = 2             /* a fork; the init turns not dumpable in its set-up */
+};
+
 /* The child's input. The parent builds it (native/parent/launch.c) from a decoded jail plus its
  * own decisions and fds; the child only reads it. */
 struct tsjail_config {
@@ -36,10 +43,7 @@ struct tsjail_config {
 
   unsigned long clone_flags;  /* CLONE_NEW* */
   int with_init;              /* pid namespace with tsjail's init as pid 1 */
-  int program_shares_memory;  /* the init's program child is vfork-style, in the init's memory
-                                 until its execve; 0: a fork (child.c says why and when) */
-  int init_undumpable_after_exec; /* with shared memory: the init makes it not dumpable only
-                                 once the program has exec'ed (launch.c says when) */
+  enum tsjail_program_start program_start; /* how the init starts the program (below) */
   /* The launcher's argv and environment strings ([start, end) in our memory, a copy of the
    * launcher's), blanked in the init: its /proc/1/cmdline and environ are the jail's to read. */
   unsigned long launcher_args[2], launcher_env[2];

@@ -626,11 +626,11 @@ static int have_cap_sys_ptrace(void) {
  * which is safe only while the program, running by then, is in a Landlock domain (Landlock
  * refuses ptrace access, /proc/PID/mem and the like from a domain to a process outside it:
  * the init). Without one, the program is a fork, as dumpable as its parent until it execs. */
-static void decide_program_fork(struct launch *l) {
+static void decide_program_start(struct launch *l) {
   struct tsjail_config *c = &l->cfg;
-  int listener_needs_dumpable = c->filter_listener && !have_cap_sys_ptrace();
-  c->init_undumpable_after_exec = listener_needs_dumpable;
-  c->program_shares_memory = !listener_needs_dumpable || tsjail_landlock_makes_domain(&l->landlock, tsjail_landlock_abi());
+  if (!c->filter_listener || have_cap_sys_ptrace()) c->program_start = TSJAIL_PROGRAM_SHARED;
+  else if (tsjail_landlock_makes_domain(&l->landlock, tsjail_landlock_abi())) c->program_start = TSJAIL_PROGRAM_SHARED_DUMPABLE;
+  else c->program_start = TSJAIL_PROGRAM_FORK;
 }
 
 /* Whether p lies in the launcher's argv or environment strings. */
@@ -658,7 +658,7 @@ static int check_program_strings(struct launch *l) {
  * cannot carry CLONE_NEWTIME. No stack: the child runs on a copy of ours, like fork. */
 static int stage_clone(struct launch *l) {
   if (check_program_strings(l)) return -1;
-  decide_program_fork(l);
+  decide_program_start(l);
   sigset_t all, old;
   sigfillset(&all);
   int mask_err = pthread_sigmask(SIG_SETMASK, &all, &old);
