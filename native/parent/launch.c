@@ -99,7 +99,10 @@ struct launch {
   char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
-  struct sock_filter installed[BPF_MAXINSNS], exact[BPF_MAXINSNS];
+  /* BPF_MAXINSNS each, allocated (not zeroed) when there is a filter: inline and zeroed with
+   * the rest they were 64 KiB written on every launch, and every page Node writes after a
+   * clone is a copy-on-write fault while the jails in flight share its memory. */
+  struct sock_filter *installed, *exact;
   size_t n_installed, n_exact;
   const char **envp;                /* preload mode: the environment with our entries */
   char *ld_preload, *preload_env, *library_target;
@@ -127,6 +130,8 @@ static void launch_release(struct launch *l) {
   free(l->preload_env);
   free(l->library_target);
   free(l->keep);
+  free(l->installed);
+  free(l->exact);
   free(l);
 }
 
@@ -482,6 +487,9 @@ static int stage_filters(struct launch *l) {
   const char *too_big = "seccomp: the policy with the runtime's prefix exceeds 4096 instructions";
   uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int np = 0, n;
+  if (!(l->installed = malloc(BPF_MAXINSNS * sizeof *l->installed))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+  if (l->mode == TSJAIL_MODE_PRELOAD && !(l->exact = malloc(BPF_MAXINSNS * sizeof *l->exact)))
+    return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
   if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
   /* Reported kill-thread verdicts: the supervisor ends the thread through this prefix. */
   if (l->listener && s->report && !s->permissive && tsjail_filter_has_kill_thread(s->policy, s->n_policy)) {
@@ -889,6 +897,8 @@ static int supervise_jail(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_jail *j = l->jail;
   if (!l->listener) return 0;
+  if (s->permissive && !(j->violations.log = calloc(TSJAIL_WOULD_DENY_MAX, sizeof *j->violations.log)))
+    return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "record");
   if (!(j->policy = malloc(s->n_policy * sizeof *j->policy))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "policy");
   memcpy(j->policy, s->policy, s->n_policy * sizeof *j->policy);
   /* A program the kernel refuses fails at step seccomp; the decider never sees it run. */
@@ -913,6 +923,8 @@ static void launch_failed(struct launch *l) {
   for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
   free(j->policy);
   j->policy = NULL;
+  free(j->violations.log);
+  j->violations.log = NULL;
 }
 
 /* Stages 1-6: everything up to and including clone. 0 with *out the launch to finish; -1 with
@@ -1112,4 +1124,6 @@ void tsjail_jail_close(struct tsjail_jail *j) {
   close_fd(&j->report_rd);
   free(j->policy);
   j->policy = NULL;
+  free(j->violations.log);
+  j->violations.log = NULL;
 }

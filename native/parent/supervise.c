@@ -170,7 +170,7 @@ void tsjail_record_violation(void *ctx, const struct seccomp_notif *n, const str
         return;
       }
     }
-    if (v->n_log == TSJAIL_WOULD_DENY_MAX) {
+    if (!v->log || v->n_log == TSJAIL_WOULD_DENY_MAX) {
       v->log_dropped++;
       return;
     }

@@ -89,9 +89,10 @@ struct tsjail_violations {
   /* Permissive mode: the calls the policy would have denied, one entry per (arch, nr, verdict,
  * and for ioctl/fcntl/prctl/socket/clone/mmap/mprotect the value of the argument that says
  * what the call does)
-   * with the first call's arguments and a count; a fixed table (no allocation on this side),
-   * calls beyond it counted in log_dropped. */
-  struct tsjail_would_deny log[TSJAIL_WOULD_DENY_MAX];
+   * with the first call's arguments and a count; a table of TSJAIL_WOULD_DENY_MAX the launch
+   * allocates in permissive mode only (NULL otherwise: 40 KiB a launch would write for nothing;
+   * the supervisor itself does not allocate), calls beyond it counted in log_dropped. */
+  struct tsjail_would_deny *log;
   unsigned n_log;
   uint64_t log_dropped;
 };
