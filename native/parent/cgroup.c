@@ -609,10 +609,27 @@ static int current_layout(struct tsjail_cg_layout *out, unsigned *gen) {
 }
 
 static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg);
+static int pool_active(void);
+
+/* The generation of the cached layout when it still describes this process, else 0; no copy
+ * of the layout (16 KiB), which a reused cgroup does not need. */
+static unsigned cached_generation(void) {
+  char *self_cgroup = read_text("/proc/self/cgroup");
+  if (!self_cgroup) return 0;
+  pthread_mutex_lock(&layout_cache.lock);
+  unsigned gen = cache_holds(self_cgroup) ? layout_cache.gen : 0;
+  pthread_mutex_unlock(&layout_cache.lock);
+  free(self_cgroup);
+  return gen;
+}
 
 int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
   cg_reset(cg);
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
+  /* An idle cgroup of the current layout first: a launcher starting many jails takes this way
+   * (everything it writes here is copy-on-write work while its jails share its memory). */
+  unsigned cached = pool_active() ? cached_generation() : 0;
+  if (cached && pool_take(limits, cached, cg)) return 0;
   struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
   if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
   unsigned gen = 0;
@@ -621,10 +638,6 @@ int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjai
     free(layout);
     return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s",
                        strerror(err));
-  }
-  if (gen && pool_take(limits, gen, cg)) {
-    free(layout);
-    return 0;
   }
   err = tsjail_cgroup_create_in(layout, limits, cg);
   cg->layout_gen = gen;
