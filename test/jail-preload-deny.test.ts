@@ -33,7 +33,9 @@ const lateCalls = () => compileFixture('late-calls.c', 'late-calls', ['-Wall']);
 function spec(argv: string[], bpf: Uint8Array, extra: Partial<JailSpec> = {}): JailSpec {
   return {
     path: argv[0], argv, env: [], namespaces: {}, user: {}, noNewPrivs: true,
-    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, ...extra,
+    // 'preload' explicitly: the window is what these tests are about ('auto' would put a policy
+    // that allows every loader call before exec).
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, seccompTiming: 'preload', ...extra,
   };
 }
 

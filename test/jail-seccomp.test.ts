@@ -20,7 +20,10 @@ function spec(kind: 'dynamic' | 'static', args: string[], bpf: Uint8Array, extra
   const p = probe(kind);
   return {
     path: p, argv: [p, ...args], env: [], namespaces: {}, user: {}, noNewPrivs: true,
-    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf }, ...extra,
+    filesystem: { mounts: [] }, rlimits: [], preserveFds: [], seccomp: { bpf },
+    // The dynamic kind is the preload path: 'auto' would put these policies, which allow the
+    // loader's calls, before exec like the static kind (test/jail-seccomp-auto.test.ts).
+    ...(kind === 'dynamic' ? { seccompTiming: 'preload' as const } : {}), ...extra,
   };
 }
 

@@ -281,7 +281,7 @@ d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
     ['cwd: a missing working directory (the child)', (dir: string) => ({ cwd: path.join(dir, 'nowhere') }), 'cwd', 'ENOENT'],
     ['pid-file: an unwritable pid file (the jail thread, after the handshake)', (dir: string) => ({ pidFile: path.join(dir, 'no/such/dir/pid') }), 'pid-file', 'ENOENT'],
     ['preload: no acknowledgement in time (the preload window, on the jail thread)', (dir: string) => ({ noNewPrivs: true,
-      seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 300 }), 'preload', 'ETIMEDOUT'],
+      seccomp: { bpf: filter({}) }, seccompTiming: 'preload' as const, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 300 }), 'preload', 'ETIMEDOUT'],
   ])('%s: rejects with the JailError spawnJail throws; nothing ran', async (_name, extra, step, code) => {
     const errors: JailError[] = [];
     const dirs: string[] = [];
@@ -309,7 +309,7 @@ d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
 
   test('the event loop runs while a jail is in its set-up (a preload window that never closes)', async () => {
     const dir = tmpdir();
-    const sp = spec(['sleep:5000'], { noNewPrivs: true, seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 1500 });
+    const sp = spec(['sleep:5000'], { noNewPrivs: true, seccomp: { bpf: filter({}) }, seccompTiming: 'preload', preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 1500 });
     let ticks = 0;
     const iv = setInterval(() => ticks++, 10);
     const started = startJail(sp, { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -336,7 +336,7 @@ d('startJail: the set-up on the jail\'s own thread, Node\'s loop free', () => {
     const marker = path.join(dir, 'ran');
     const sp = spec(['sleep:300', `marker:${marker}`], { namespaces: PIDNS, cwd: dir,
       // A library that never acknowledges: the jail stays in the preload window for 5 s.
-      ...(name.includes('preload') ? { noNewPrivs: true, seccomp: { bpf: filter({}) }, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 5000 } : {}) });
+      ...(name.includes('preload') ? { noNewPrivs: true, seccomp: { bpf: filter({}) }, seccompTiming: 'preload' as const, preloadLibrary: bogusPreload(dir), preloadTimeoutMs: 5000 } : {}) });
     const r = await nodeIn(dir, script, sp);
     expect({ code: r.code, signal: r.signal }).toEqual(status);
     expect(await drained(dir)).toEqual([]);

@@ -17,7 +17,7 @@ import { loadAddon } from '../ts/jail/native';
 import { Jail } from '../ts/jail/jail';
 import { ProgramLookupError } from '../ts/jail/program';
 import { SpecError } from '../ts/jail/validate';
-import { describeUnless, probe, testUnless } from './fixtures/jail/helpers';
+import { describeUnless, filter, probe, testUnless, RET_KILL_PROCESS } from './fixtures/jail/helpers';
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin', 'tsjail');
@@ -108,8 +108,9 @@ suite('jail files: TS writer -> C reader', () => {
     const me = process.getuid!();
     expect(d.uidMap).toBe(`0 ${me} 1\n`);
     expect(d.caps).toEqual({ keep: String((1n << 10n) | (1n << 40n)), bounding: String((1n << 10n) | (1n << 40n)), ambient: 1, securebits: 0x2f });
-    // The timing asked for is stored; /bin/true is dynamic, so the launch would pick the preload.
-    expect(d.seccomp).toMatchObject({ report: 1, tsync: 1, log: 0, timing: 'auto', mode: 'preload', policy: [[6, 0, 0, 0x7fff0000]], preloadLibrary: PRELOAD });
+    // The timing asked for is stored; /bin/true is dynamic, but this policy allows everything
+    // (the loader's calls too), so the launch would put it before exec.
+    expect(d.seccomp).toMatchObject({ report: 1, tsync: 1, log: 0, timing: 'auto', mode: 'exec', policy: [[6, 0, 0, 0x7fff0000]], preloadLibrary: PRELOAD });
     // Mount targets under the root, tmpfs data strings; the preload library's bind is the
     // launch's to add (it knows whether the program gets the preload).
     expect(d.fs).toMatchObject({ enabled: 1, propagation: 2, rootMode: 1, root: '/srv/root' });
@@ -143,8 +144,13 @@ suite('jail files: TS writer -> C reader', () => {
   });
 
   test('-- PROGRAM ARGS replaces the saved program; the seccomp timing follows the new program', () => {
-    const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: PRELOAD } as JailSpec));
+    // A policy that leaves one loader call out (readlinkat), so a dynamic program needs the
+    // preload window (with ALLOW alone 'auto' would install it before exec for any program).
+    const bpf = filter({ [process.arch === 'arm64' ? 78 : 267]: RET_KILL_PROCESS });
+    const file = write('override.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf }, preloadLibrary: PRELOAD } as JailSpec));
     expect(JSON.parse(execJail(['--dump', file]).stdout).seccomp.mode).toBe('preload');
+    const allowAll = write('override-allow.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: PRELOAD } as JailSpec));
+    expect(JSON.parse(execJail(['--dump', allowAll]).stdout).seccomp).toMatchObject({ timing: 'auto', mode: 'exec' });
     const d = JSON.parse(execJail(['--dump', file, '--', 'echo', 'hi']).stdout);
     expect(d.path).toMatch(/\/echo$/);
     expect(d.argv).toEqual(['echo', 'hi']);
@@ -157,12 +163,13 @@ suite('jail files: TS writer -> C reader', () => {
 
   test('the preload handshake fails closed as in tsjail run: a library that does not load -> 125 at step preload', () => {
     const notElf = write('not-a-library.so', Buffer.from('not an ELF file\n'));
-    const file = write('bad-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: notElf } as JailSpec));
+    // 'preload' explicitly: 'auto' would install this allow-all policy before exec, no library.
+    const file = write('bad-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, seccompTiming: 'preload', preloadLibrary: notElf } as JailSpec));
     const r = execJail([file]);
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/^tsjail: jail setup failed at preload: Exec format error \(ENOEXEC\) \(the program started without running the preload library\)$/m);
     // Control: the real library acknowledges.
-    const good = write('good-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, preloadLibrary: PRELOAD } as JailSpec));
+    const good = write('good-preload.jail', encodeJailFile({ path: '/bin/true', argv: ['true'], seccomp: { bpf: ALLOW, allowIoUring: true }, seccompTiming: 'preload', preloadLibrary: PRELOAD } as JailSpec));
     expect(execJail([good]).status).toBe(0);
   });
 

@@ -27,6 +27,7 @@ extern "C" {
 #include "../common/signals.h"
 #include "../parent/bpf_eval.h"
 #include "../parent/dump.h"
+#include "../parent/filter.h"
 #include "../parent/jailfile.h"
 #include "../parent/launch.h"
 }
@@ -354,6 +355,46 @@ Napi::Value EvaluateFilter(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, tsjail_bpf_run(insns.data(), insns.size(), data));
 }
 
+// A checked copy of a seccomp program argument, or false after throwing a TypeError.
+bool ProgramArg(Napi::Env env, const Napi::Value& v, std::vector<sock_filter>* insns) {
+  size_t plen = 0;
+  const uint8_t* prog = BytesOf(v, &plen);
+  if (!prog || plen % 8) {
+    Napi::TypeError::New(env, "not a seccomp program: a Uint8Array whose length is a multiple of 8 expected").ThrowAsJavaScriptException();
+    return false;
+  }
+  insns->resize(plen / 8);
+  if (plen) std::memcpy(insns->data(), prog, plen);
+  if (const char* why = tsjail_bpf_check(insns->data(), insns->size())) {
+    Napi::TypeError::New(env, std::string("not a seccomp program: ") + why).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// alwaysAllows(bpf, arch, nr): whether the program allows the call whatever its arguments
+// (native/parent/bpf_eval.h, tsjail_bpf_always_allows); policyAllowsLoader(bpf): whether it so
+// allows every call the preload window would let the loader make, which makes timing 'auto'
+// install it before exec (native/parent/loader.c).
+Napi::Value AlwaysAllows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<sock_filter> insns;
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "Usage: alwaysAllows(bpf: Uint8Array, arch: number, nr: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!ProgramArg(env, info[0], &insns)) return env.Undefined();
+  uint32_t arch = info[1].As<Napi::Number>().Uint32Value(), nr = info[2].As<Napi::Number>().Uint32Value();
+  return Napi::Boolean::New(env, tsjail_bpf_always_allows(insns.data(), insns.size(), arch, nr) == 1);
+}
+
+Napi::Value PolicyAllowsLoader(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<sock_filter> insns;
+  if (info.Length() < 1 || !ProgramArg(env, info[0], &insns)) return env.Undefined();
+  return Napi::Boolean::New(env, tsjail_policy_allows_loader(insns.data(), insns.size()) == 1);
+}
+
 Napi::Value Kill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
@@ -527,6 +568,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dumpJailFile", Napi::Function::New(env, DumpJailFile));
   exports.Set("forwardedSignals", Napi::Function::New(env, ForwardedSignals));
   exports.Set("evaluateFilter", Napi::Function::New(env, EvaluateFilter));
+  exports.Set("alwaysAllows", Napi::Function::New(env, AlwaysAllows));
+  exports.Set("policyAllowsLoader", Napi::Function::New(env, PolicyAllowsLoader));
   exports.Set("releaseIdleCgroups", Napi::Function::New(env, ReleaseIdleCgroups));
   return exports;
 }

@@ -1,6 +1,7 @@
 /* Classic BPF for seccomp: check and run. See bpf_eval.h. */
 #include "bpf_eval.h"
 
+#include <linux/seccomp.h>
 #include <string.h>
 
 #define SECCOMP_DATA_SIZE 64u
@@ -152,4 +153,121 @@ uint32_t tsjail_bpf_run(const struct sock_filter *prog, size_t n, const uint8_t 
     }
   }
   return 0; /* unreachable for a checked program: the last instruction is a RET */
+}
+
+/* ---- does a policy allow a call whatever its arguments? ------------------------------------ */
+
+/* A value the analysis knows (arch, nr, constants and what is computed from them) or not (the
+ * instruction pointer and the arguments, and what is computed from them). */
+struct absval {
+  uint32_t v;
+  int known;
+};
+
+struct absstate {
+  size_t pc;
+  struct absval A, X, mem[BPF_MEMWORDS];
+};
+
+/* Paths explored at most (each split on an unknown value adds one), branch points pending at
+ * once and instructions followed in all: beyond any the answer is "not shown", which only keeps
+ * the cautious choice (and bounds the work a launch spends here, on Node's thread). */
+#define ALWAYS_MAX_PATHS 4096
+#define ALWAYS_MAX_PENDING 64
+#define ALWAYS_MAX_STEPS 65536
+
+static int allowing(uint32_t ret) {
+  uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
+  return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
+}
+
+static struct absval alu(uint16_t op, struct absval a, struct absval s) {
+  struct absval r = {0, a.known && s.known};
+  if (op == BPF_NEG) return (struct absval){0u - a.v, a.known};
+  /* Some results do not depend on the unknown side. */
+  if (op == BPF_AND && ((s.known && s.v == 0) || (a.known && a.v == 0))) return (struct absval){0, 1};
+  if (op == BPF_MUL && ((s.known && s.v == 0) || (a.known && a.v == 0))) return (struct absval){0, 1};
+  if (!r.known) return r;
+  switch (op) {
+    case BPF_ADD: r.v = a.v + s.v; break;
+    case BPF_SUB: r.v = a.v - s.v; break;
+    case BPF_MUL: r.v = a.v * s.v; break;
+    case BPF_DIV: r.v = s.v ? a.v / s.v : 0; break;
+    case BPF_AND: r.v = a.v & s.v; break;
+    case BPF_OR: r.v = a.v | s.v; break;
+    case BPF_XOR: r.v = a.v ^ s.v; break;
+    case BPF_LSH: r.v = a.v << (s.v & 31); break;
+    case BPF_RSH: r.v = a.v >> (s.v & 31); break;
+  }
+  return r;
+}
+
+int tsjail_bpf_always_allows(const struct sock_filter *prog, size_t n, uint32_t arch, uint32_t nr) {
+  struct absstate pending[ALWAYS_MAX_PENDING];
+  size_t n_pending = 1, paths = 1, steps = 0;
+  memset(&pending[0], 0, sizeof pending[0]);
+  pending[0].A.known = pending[0].X.known = 1; /* A and X start at 0 */
+  while (n_pending) {
+    struct absstate s = pending[--n_pending];
+    for (;;) {
+      if (s.pc >= n || ++steps > ALWAYS_MAX_STEPS) return 0; /* pc: cannot happen in a checked program */
+      const struct sock_filter *f = &prog[s.pc];
+      struct absval src = (f->code & BPF_X) ? s.X : (struct absval){f->k, 1};
+      switch (BPF_CLASS(f->code)) {
+        case BPF_LD:
+          if (f->code == (BPF_LD | BPF_W | BPF_ABS))
+            s.A = f->k == 0 ? (struct absval){nr, 1} : f->k == 4 ? (struct absval){arch, 1} : (struct absval){0, 0};
+          else if (f->code == (BPF_LD | BPF_W | BPF_LEN)) s.A = (struct absval){SECCOMP_DATA_SIZE, 1};
+          else if (f->code == (BPF_LD | BPF_IMM)) s.A = (struct absval){f->k, 1};
+          else s.A = s.mem[f->k];
+          break;
+        case BPF_LDX:
+          if (f->code == (BPF_LDX | BPF_W | BPF_LEN)) s.X = (struct absval){SECCOMP_DATA_SIZE, 1};
+          else if (f->code == (BPF_LDX | BPF_IMM)) s.X = (struct absval){f->k, 1};
+          else s.X = s.mem[f->k];
+          break;
+        case BPF_ST: s.mem[f->k] = s.A; break;
+        case BPF_STX: s.mem[f->k] = s.X; break;
+        case BPF_ALU:
+          /* A division by an X that may be zero may return 0 (kill): not allowing. */
+          if (BPF_OP(f->code) == BPF_DIV && !(src.known && src.v)) return 0;
+          s.A = alu(BPF_OP(f->code), s.A, src);
+          break;
+        case BPF_MISC:
+          if (BPF_MISCOP(f->code) == BPF_TXA) s.A = s.X;
+          else s.X = s.A;
+          break;
+        case BPF_RET:
+          if (BPF_RVAL(f->code) == BPF_A ? !(s.A.known && allowing(s.A.v)) : !allowing(f->k)) return 0;
+          goto next_path;
+        case BPF_JMP:
+          if (BPF_OP(f->code) == BPF_JA) {
+            s.pc += f->k;
+            break;
+          }
+          if (s.A.known && src.known) {
+            int taken;
+            switch (BPF_OP(f->code)) {
+              case BPF_JEQ: taken = s.A.v == src.v; break;
+              case BPF_JGT: taken = s.A.v > src.v; break;
+              case BPF_JGE: taken = s.A.v >= src.v; break;
+              default: taken = (s.A.v & src.v) != 0; break;
+            }
+            s.pc += taken ? f->jt : f->jf;
+          } else if (f->jt == f->jf) {
+            s.pc += f->jt;
+          } else {
+            /* Either way, depending on what the analysis does not know: both must allow. */
+            if (n_pending == ALWAYS_MAX_PENDING || ++paths > ALWAYS_MAX_PATHS) return 0;
+            pending[n_pending] = s;
+            pending[n_pending++].pc += 1 + f->jf;
+            s.pc += f->jt;
+          }
+          break;
+      }
+      s.pc++;
+    }
+  next_path:;
+  }
+  return 1;
 }

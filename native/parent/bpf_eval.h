@@ -23,6 +23,12 @@ const char *tsjail_bpf_check(const struct sock_filter *prog, size_t n);
  * program must have passed tsjail_bpf_check. */
 uint32_t tsjail_bpf_run(const struct sock_filter *prog, size_t n, const uint8_t data[64]);
 
+/* 1 when prog (checked) allows the call `nr` in `arch` (SECCOMP_RET_ALLOW or _LOG) whatever its
+ * arguments and instruction pointer, else 0 (including "could not be shown": the analysis gives
+ * up beyond 4096 paths or 65536 instructions followed). It follows the program with arch and
+ * nr known and every other field unknown, both ways at a jump on an unknown value. */
+int tsjail_bpf_always_allows(const struct sock_filter *prog, size_t n, uint32_t arch, uint32_t nr);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "elf.h"
+#include "launch.h"
 
 static void jstr(FILE *f, const char *s) {
   if (!s) { fputs("null", f); return; }
@@ -70,8 +71,7 @@ void tsjail_spec_dump(FILE *f, const struct tsjail_spec *s) {
   if (s->n_policy) {
     int mode = 0;
     char detail[512];
-    const char *root = s->fs.root_mode != TSJAIL_ROOT_NONE ? s->fs.root : NULL;
-    int err = tsjail_seccomp_timing(s->path, root, s->timing, &mode, detail, sizeof detail);
+    int err = tsjail_seccomp_mode(s, &mode, detail, sizeof detail);
     fprintf(f, "{\"report\":%d,\"tsync\":%d,\"log\":%d,\"timing\":\"%s\",\"mode\":", s->report, s->tsync, s->log,
             timing_name(s->timing));
     if (err) {

@@ -66,6 +66,11 @@ int tsjail_filter_exec_prefix(struct sock_filter *out, size_t cap);
  * program's loader make without asking the policy (parent/mediate.h). */
 const uint32_t *tsjail_loader_syscalls(size_t *n);
 
+/* 1 when the policy allows, whatever the arguments, every call the preload window would let
+ * the loader make (the loader set but seccomp, plus openat and open): then the window could
+ * change no verdict, and timing 'auto' installs the policy before exec instead. */
+int tsjail_policy_allows_loader(const struct sock_filter *prog, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@
 
 #include "../child/config.h"
 #include "../preload/preload_state.h"
+#include "../common/arch.h"
 #include "bpf_eval.h"
 #include "elf.h"
 #include "filter.h"
@@ -369,6 +370,26 @@ static int decide_fs_hardening(struct launch *l) {
   return 0;
 }
 
+int tsjail_seccomp_mode(const struct tsjail_spec *s, int *mode, char *detail, size_t cap) {
+  const char *root = s->fs.root_mode != TSJAIL_ROOT_NONE ? s->fs.root : NULL;
+  int err = tsjail_seccomp_timing(s->path, root, s->timing, mode, detail, cap);
+  if (err) return err;
+  /* Permissive (run --log, learn): the policy goes in before exec behind the execve prefix,
+   * every verdict but allow asking the supervisor, which lets the call run and records it.
+   * The loader's calls are recorded too (a policy enforced before exec needs them). */
+  if (s->permissive) *mode = TSJAIL_MODE_EXEC;
+  /* 'auto' and a dynamic program whose policy already allows every call the preload window
+   * would let its loader make: the window could change no verdict, so the policy goes in
+   * before exec, with no window to attack, no LD_PRELOAD and no handshake. The jail's own
+   * execve must pass as it would through the gate: behind the execve prefix (violations
+   * reported: a listener), or allowed by the policy itself. */
+  if (*mode == TSJAIL_MODE_PRELOAD && s->timing == TSJAIL_TIMING_AUTO &&
+      (s->report || tsjail_bpf_always_allows(s->policy, s->n_policy, tsjail_audit_arch(), SYS_execve)) &&
+      tsjail_policy_allows_loader(s->policy, s->n_policy))
+    *mode = TSJAIL_MODE_EXEC;
+  return 0;
+}
+
 /* What this launch adds to the spec: the seccomp mode (from the program), no_new_privs with a
  * filter, the preload library's reach, the kernel's last capability. */
 static int stage_decide(struct launch *l) {
@@ -378,19 +399,13 @@ static int stage_decide(struct launch *l) {
   l->landlock = s->landlock;
   if (s->n_policy) {
     char detail[TSJAIL_LAUNCH_DETAIL_MAX];
-    const char *root = s->fs.root_mode != TSJAIL_ROOT_NONE ? s->fs.root : NULL;
-    int err = tsjail_seccomp_timing(s->path, root, s->timing, &l->mode, detail, sizeof detail);
+    int err = tsjail_seccomp_mode(s, &l->mode, detail, sizeof detail);
     if (err) return fail(l, TSJAIL_STEP_PREPARE, err, detail);
     /* The preload's gate sends execve to the supervisor, so it always has a listener; a
      * filter before exec has one when violations are reported. */
     l->listener = s->report || l->mode == TSJAIL_MODE_PRELOAD;
-    /* Permissive (run --log, learn): the policy goes in before exec behind the execve prefix,
-     * every verdict but allow asking the supervisor, which lets the call run and records it.
-     * The loader's calls are recorded too (a policy enforced before exec needs them). */
-    if (s->permissive) {
-      l->mode = TSJAIL_MODE_EXEC;
-      l->listener = 1;
-    }
+    /* Permissive (run --log, learn): every verdict but allow asks the supervisor. */
+    if (s->permissive) l->listener = 1;
   }
   if (l->mode == TSJAIL_MODE_PRELOAD) {
     const char *lib = s->preload_library;

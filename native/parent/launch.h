@@ -110,6 +110,13 @@ int tsjail_start_finish(struct tsjail_pending *pending);
 /* The deadline (CLOCK_MONOTONIC ms) of a jail started now, or -1 without a time limit. */
 long tsjail_deadline_ms(const struct tsjail_spec *spec);
 
+/* How a spec's policy goes in for the program it names (enum tsjail_seccomp_mode: before exec,
+ * or through the preload library): the timing asked for, the program's ELF (elf.c), run --log's
+ * permissive mode, and for 'auto' whether the policy already allows the loader's calls
+ * (loader.c). 0, or an errno with *detail saying why the program cannot be jailed. The launch
+ * and --dump both ask here. */
+int tsjail_seccomp_mode(const struct tsjail_spec *s, int *mode, char *detail, size_t cap);
+
 /* Wait for the jail to exit, supervising it. deadline_ms: after it the jail's first process
  * gets SIGKILL (its init takes the pid namespace with it), or -1. sigfd: a signalfd whose
  * signals are forwarded to the jail, or -1. Closes the listener and the report fd and removes

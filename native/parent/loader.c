@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include "bpf_eval.h"
+#include "../common/arch.h"
 #include "filter.h"
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
@@ -36,4 +38,19 @@ static const uint32_t loader_set[] = {
 const uint32_t *tsjail_loader_syscalls(size_t *n) {
   *n = sizeof loader_set / sizeof loader_set[0];
   return loader_set;
+}
+
+/* The calls a policy must allow, whatever their arguments, for the window to change nothing:
+ * the loader set but seccomp (only the preload library's own call), and the opens the window
+ * performs for the loader itself. */
+int tsjail_policy_allows_loader(const struct sock_filter *prog, size_t n) {
+  if (tsjail_bpf_check(prog, n)) return 0;
+  uint32_t arch = tsjail_audit_arch();
+  for (size_t i = 0; i < sizeof loader_set / sizeof loader_set[0]; i++)
+    if (loader_set[i] != SYS_seccomp && !tsjail_bpf_always_allows(prog, n, arch, loader_set[i])) return 0;
+  if (!tsjail_bpf_always_allows(prog, n, arch, SYS_openat)) return 0;
+#ifdef SYS_open
+  if (!tsjail_bpf_always_allows(prog, n, arch, SYS_open)) return 0;
+#endif
+  return 1;
 }

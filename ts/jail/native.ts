@@ -81,6 +81,10 @@ export interface NativeAddon {
   forwardedSignals(): number[];
   /** The SECCOMP_RET_* value the supervisor's BPF interpreter gets for 64 bytes of seccomp_data; TypeError for a program the kernel would refuse. */
   evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array): number;
+  /** Whether the program allows the call (arch, nr) whatever its arguments; TypeError for a program the kernel would refuse. */
+  alwaysAllows(bpf: Uint8Array, arch: number, nr: number): boolean;
+  /** Whether it so allows every call the preload window lets the loader make (timing 'auto' then installs it before exec). */
+  policyAllowsLoader(bpf: Uint8Array): boolean;
   /** Remove the idle jail cgroups kept for reuse (native/parent/cgroup.h, the pool); how many. */
   releaseIdleCgroups(): number;
 }

@@ -151,7 +151,9 @@ export interface JailSpec {
   seccomp?: SeccompSpec;
   /**
    * 'preload' = after libc starts (dynamic binaries), 'exec' = before execve (static), 'auto'
-   * (default) = decided by the runtime at launch from the program's ELF header.
+   * (default) = decided by the runtime at launch: before execve for a static program, and for a
+   * dynamic one whose policy allows every call of the loader whatever the arguments (the
+   * preload window would change nothing); otherwise after libc starts.
    */
   seccompTiming?: 'preload' | 'exec' | 'auto';
   filesystem: FilesystemSpec;
