@@ -36,3 +36,20 @@ export async function allowListPolicy(size = POLICY_SIZE, getppidRule = '1'): Pr
 export async function neededPolicy(): Promise<{ text: string; names: string[] }> {
   return allowListPolicy(0);
 }
+
+/**
+ * The calls of the runtime's loader set that this machine's ld.so does not make but another
+ * glibc's may (native/parent/loader.c): a policy meant for any glibc allows them too.
+ */
+const LOADER_ALTERNATIVES = ['stat', 'lstat', 'readlinkat', 'faccessat', 'faccessat2', 'open'];
+
+/**
+ * NEEDED plus those: a policy that allows every call of the loader, so seccompTiming 'auto'
+ * installs it before execve with no preload window (docs/runtime.md).
+ */
+export async function neededWithLoaderPolicy(): Promise<{ text: string; names: string[] }> {
+  const needed = await neededPolicy();
+  const all = await syscallNames('x86_64');
+  const names = [...needed.names, ...LOADER_ALTERNATIVES.filter((n) => all.includes(n) && !needed.names.includes(n))];
+  return { text: names.map((n) => `${n}: 1`).join('\n') + '\n', names };
+}
