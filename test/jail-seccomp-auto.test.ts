@@ -13,7 +13,7 @@ import * as path from 'path';
 import { JailSpec } from '../ts/jail/spec';
 import { importOciProfile } from '../ts/policy/oci-import';
 import { compilePolicy } from '../ts/policy/compile';
-import { NO_ADDON, describeUnless, filter, insn, runJail, AUDIT_ARCH, RET_ALLOW, RET_KILL_PROCESS, IO_URING_NRS, RET_ERRNO } from './fixtures/jail/helpers';
+import { NO_ADDON, NR, describeUnless, filter, insn, runJail, AUDIT_ARCH, RET_ALLOW, RET_KILL_PROCESS, IO_URING_NRS, RET_ERRNO } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON, [!['x64', 'arm64'].includes(process.arch), 'no preload library for this arch']);
 const NR_MMAP = process.arch === 'arm64' ? 222 : 9;
@@ -61,6 +61,21 @@ d("seccomp timing 'auto' for a dynamic program", () => {
     const r = await runJail(catSpec(noExecMmap(), { seccompTiming: 'exec' }));
     expect(r.signal).toBe('SIGSYS');
     expect(r.violation?.nr).toBe(NR_MMAP);
+  });
+
+  test('violations not reported: before exec only when the policy itself allows the jail\'s own execve', async () => {
+    // No listener, so no execve prefix before exec: a policy that kills execve keeps the window,
+    // whose gate always lets the jail's own execve through (before exec it would kill it).
+    const killsExecve = catSpec(filter({ [NR.execve]: RET_KILL_PROCESS, [NR.execveat]: RET_KILL_PROCESS }));
+    killsExecve.seccomp!.reportViolations = false;
+    const kept = await runJail(killsExecve);
+    expect([kept.code, kept.stderr]).toEqual([0, '']);
+    expect(facts(kept.stdout)).toMatchObject({ filters: 2, preloadMapped: true });
+    const allowsAll = catSpec(filter({}));
+    allowsAll.seccomp!.reportViolations = false;
+    const before = await runJail(allowsAll);
+    expect([before.code, before.stderr]).toEqual([0, '']);
+    expect(facts(before.stdout)).toEqual({ filters: 1, preloadMapped: false, ldPreload: false });
   });
 
   test("an explicit 'preload' keeps the window for a policy that would not need it", async () => {
