@@ -81,7 +81,7 @@ describeUnless(NO_ADDON)('the analysis of "allowed whatever the arguments"', () 
 
   test('beyond 4096 paths the answer is "not shown" (the cautious choice), below it the paths are followed', () => {
     const chain = (tests: number): Insn[] => [...archCheck(), ...Array.from({ length: tests }, (_, i) =>
-      [stmt(BPF.LD_W_ABS, OFF.argLo(i % 6)), jump(BPF.JSET_K, 1 << (i % 31), 0, 0 + 0)]).flat(), ret(RET.ALLOW)];
+      [stmt(BPF.LD_W_ABS, OFF.argLo(i % 6)), jump(BPF.JSET_K, 1 << (i % 31), 0, 0)]).flat(), ret(RET.ALLOW)];
     // jt == jf: no split at all, whatever the length.
     expect(allows(chain(40), NR_READ)).toBe(true);
     const split = (tests: number): Insn[] => {

@@ -330,37 +330,17 @@ Napi::Value ForwardedSignals(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// evaluateFilter(bpf, seccompData): the SECCOMP_RET_* value the supervisor's interpreter
-// (native/parent/bpf_eval.c) gets for 64 bytes of struct seccomp_data; a TypeError naming why
-// for a program the kernel would refuse.
-Napi::Value EvaluateFilter(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  size_t plen = 0, dlen = 0;
-  const uint8_t* prog = info.Length() >= 2 ? BytesOf(info[0], &plen) : nullptr;
-  const uint8_t* data = prog ? BytesOf(info[1], &dlen) : nullptr;
-  if (!prog || !data || dlen != 64) {
-    Napi::TypeError::New(env, "Usage: evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array(64))").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  if (plen % 8) {
-    Napi::TypeError::New(env, "not a seccomp program: its length is not a multiple of 8").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  std::vector<sock_filter> insns(plen / 8);
-  if (plen) std::memcpy(insns.data(), prog, plen);
-  if (const char* why = tsjail_bpf_check(insns.data(), insns.size())) {
-    Napi::TypeError::New(env, std::string("not a seccomp program: ") + why).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, tsjail_bpf_run(insns.data(), insns.size(), data));
-}
-
-// A checked copy of a seccomp program argument, or false after throwing a TypeError.
+// A checked copy of a seccomp program argument (a Uint8Array), or false after throwing a
+// TypeError naming why the kernel would refuse it.
 bool ProgramArg(Napi::Env env, const Napi::Value& v, std::vector<sock_filter>* insns) {
   size_t plen = 0;
   const uint8_t* prog = BytesOf(v, &plen);
-  if (!prog || plen % 8) {
-    Napi::TypeError::New(env, "not a seccomp program: a Uint8Array whose length is a multiple of 8 expected").ThrowAsJavaScriptException();
+  if (!prog) {
+    Napi::TypeError::New(env, "not a seccomp program: a Uint8Array expected").ThrowAsJavaScriptException();
+    return false;
+  }
+  if (plen % 8) {
+    Napi::TypeError::New(env, "not a seccomp program: its length is not a multiple of 8").ThrowAsJavaScriptException();
     return false;
   }
   insns->resize(plen / 8);
@@ -370,6 +350,22 @@ bool ProgramArg(Napi::Env env, const Napi::Value& v, std::vector<sock_filter>* i
     return false;
   }
   return true;
+}
+
+// evaluateFilter(bpf, seccompData): the SECCOMP_RET_* value the supervisor's interpreter
+// (native/parent/bpf_eval.c) gets for 64 bytes of struct seccomp_data; a TypeError naming why
+// for a program the kernel would refuse.
+Napi::Value EvaluateFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t dlen = 0;
+  const uint8_t* data = info.Length() >= 2 && BytesOf(info[0], &dlen) ? BytesOf(info[1], &dlen) : nullptr;
+  if (!data || dlen != 64) {
+    Napi::TypeError::New(env, "Usage: evaluateFilter(bpf: Uint8Array, seccompData: Uint8Array(64))").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<sock_filter> insns;
+  if (!ProgramArg(env, info[0], &insns)) return env.Undefined();
+  return Napi::Number::New(env, tsjail_bpf_run(insns.data(), insns.size(), data));
 }
 
 // alwaysAllows(bpf, arch, nr): whether the program allows the call whatever its arguments
