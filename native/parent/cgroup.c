@@ -589,10 +589,8 @@ static void cache_store(const struct tsjail_cg_layout *layout, char *self_cgroup
 }
 
 /* The layout for this process, from the cache or detected, and its generation (0: not
- * cached). 0 or errno. */
-static int current_layout(struct tsjail_cg_layout *out, unsigned *gen) {
-  char *self_cgroup = read_text("/proc/self/cgroup");
-  if (!self_cgroup) return errno;
+ * cached); self_cgroup is /proc/self/cgroup's text, taken over. 0 or errno. */
+static int current_layout(char *self_cgroup, struct tsjail_cg_layout *out, unsigned *gen) {
   pthread_mutex_lock(&layout_cache.lock);
   int err = 0;
   if (cache_holds(self_cgroup)) {
@@ -608,32 +606,40 @@ static int current_layout(struct tsjail_cg_layout *out, unsigned *gen) {
   return err;
 }
 
-static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg);
-static int pool_active(void);
-
-/* The generation of the cached layout when it still describes this process, else 0; no copy
- * of the layout (16 KiB), which a reused cgroup does not need. */
-static unsigned cached_generation(void) {
-  char *self_cgroup = read_text("/proc/self/cgroup");
-  if (!self_cgroup) return 0;
+/* The generation of the cached layout when it still describes this process, else 0. */
+static unsigned cached_generation(const char *self_cgroup) {
   pthread_mutex_lock(&layout_cache.lock);
   unsigned gen = cache_holds(self_cgroup) ? layout_cache.gen : 0;
   pthread_mutex_unlock(&layout_cache.lock);
-  free(self_cgroup);
   return gen;
 }
+
+static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg);
+static int pool_active(void);
 
 int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
   cg_reset(cg);
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
-  /* An idle cgroup of the current layout first: a launcher starting many jails takes this way
-   * (everything it writes here is copy-on-write work while its jails share its memory). */
-  unsigned cached = pool_active() ? cached_generation() : 0;
-  if (cached && pool_take(limits, cached, cg)) return 0;
+  char *self_cgroup = read_text("/proc/self/cgroup");
+  if (!self_cgroup) {
+    int err = errno;
+    return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s", strerror(err));
+  }
+  /* An idle cgroup of the current layout first, without copying the layout (16 KiB): a
+   * launcher starting many jails takes this way, and everything it writes here is
+   * copy-on-write work while its jails share its memory. */
+  unsigned cached = pool_active() ? cached_generation(self_cgroup) : 0;
+  if (cached && pool_take(limits, cached, cg)) {
+    free(self_cgroup);
+    return 0;
+  }
   struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
-  if (!layout) return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
+  if (!layout) {
+    free(self_cgroup);
+    return set_failure(cg, "cgroup-detect", ENOMEM, "out of memory");
+  }
   unsigned gen = 0;
-  int err = current_layout(layout, &gen);
+  int err = current_layout(self_cgroup, layout, &gen);
   if (err) {
     free(layout);
     return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s",
