@@ -433,7 +433,8 @@ describe('the pool of idle jail cgroups (through the runtime, as root)', () => {
     expect((await jail.exited).code).toBe(0);
     expect(await strayExit).toBe('SIGKILL');
     expect(fs.existsSync(dir)).toBe(false);
-    const next = await startJail(new Jail().cgroup({ pids: 64 }).toSpec(['/bin/true']), quiet);
+    // Alive while its cgroup is looked up (a /bin/true could be gone by then: /proc/PID/cgroup).
+    const next = await startJail(new Jail().cgroup({ pids: 64 }).toSpec(['/bin/sleep', '0.3']), quiet);
     const nextDir = cgroupOf(next.pid, 'pids', layout.pids);
     await next.exited;
     expect(nextDir).not.toBe(dir);
