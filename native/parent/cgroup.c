@@ -218,6 +218,35 @@ static char *read_text(const char *path) {
   return buf;
 }
 
+/* A small file whole into buf (NUL-terminated): 0, or errno (EFBIG when it does not fit). For
+ * what every jail reads (a count, a pid list's first line, /proc/self/cgroup): a few hundred
+ * bytes on the stack instead of read_text's 8 KiB from the heap, pages the launcher would
+ * write (and fault in, copy-on-write while its jails share its memory) at every launch. */
+static int read_small(const char *path, char *buf, size_t cap) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno;
+  size_t len = 0;
+  int err = 0;
+  for (;;) {
+    if (len + 1 >= cap) {
+      err = EFBIG;
+      break;
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  buf[len] = '\0';
+  return err;
+}
+
 int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
   char *mi = read_text("/proc/self/mountinfo");
   if (!mi) return errno;
@@ -614,25 +643,11 @@ static unsigned cached_generation(const char *self_cgroup) {
   return gen;
 }
 
-static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg);
+static struct tsjail_cgroup *pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen);
 static int pool_active(void);
 
-int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg) {
-  cg_reset(cg);
-  if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
-  char *self_cgroup = read_text("/proc/self/cgroup");
-  if (!self_cgroup) {
-    int err = errno;
-    return set_failure(cg, "cgroup-detect", err, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s", strerror(err));
-  }
-  /* An idle cgroup of the current layout first, without copying the layout (16 KiB): a
-   * launcher starting many jails takes this way, and everything it writes here is
-   * copy-on-write work while its jails share its memory. */
-  unsigned cached = pool_active() ? cached_generation(self_cgroup) : 0;
-  if (cached && pool_take(limits, cached, cg)) {
-    free(self_cgroup);
-    return 0;
-  }
+/* A new cgroup made in the current layout, on the heap; failures are set on it (nothing left). */
+static int create_new(const struct tsjail_cgroup_limits *limits, char *self_cgroup, struct tsjail_cgroup *cg) {
   struct tsjail_cg_layout *layout = calloc(1, sizeof(*layout));
   if (!layout) {
     free(self_cgroup);
@@ -649,6 +664,50 @@ int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjai
   cg->layout_gen = gen;
   free(layout);
   return err;
+}
+
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **out, char *detail,
+                         size_t cap) {
+  *out = NULL;
+  if (cap) detail[0] = '\0';
+  if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
+  /* An idle cgroup of the current layout first, moved rather than copied (the struct is 17 KiB
+   * and the layout 16 KiB), the layout checked against /proc/self/cgroup read onto the stack:
+   * a launcher starting many jails takes this way, and every page it writes here is a
+   * copy-on-write fault while its jails share its memory. */
+  char small[1024], *heap = NULL;
+  int err = read_small("/proc/self/cgroup", small, sizeof small);
+  if (err == EFBIG) err = (heap = read_text("/proc/self/cgroup")) ? 0 : errno;
+  if (err) {
+    snprintf(detail, cap, "cgroup-detect: cannot read /proc/self/mountinfo or /proc/self/cgroup: %s", strerror(err));
+    return err;
+  }
+  const char *self = heap ? heap : small;
+  unsigned cached = pool_active() ? cached_generation(self) : 0;
+  if (cached && (*out = pool_take(limits, cached))) {
+    free(heap);
+    return 0;
+  }
+  char *self_cgroup = heap ? heap : strdup(small); /* the layout cache keeps it */
+  if (!self_cgroup) {
+    snprintf(detail, cap, "cgroup-detect: out of memory");
+    return ENOMEM;
+  }
+  struct tsjail_cgroup *cg = malloc(sizeof *cg);
+  if (!cg) {
+    free(self_cgroup);
+    snprintf(detail, cap, "cgroup-detect: out of memory");
+    return ENOMEM;
+  }
+  cg_reset(cg);
+  err = create_new(limits, self_cgroup, cg);
+  if (err) {
+    snprintf(detail, cap, "%s: %s", cg->step ? cg->step : "cgroup", cg->detail);
+    free(cg); /* tsjail_cgroup_create_in removed what it made */
+    return err;
+  }
+  *out = cg;
+  return 0;
 }
 
 int tsjail_cgroup_attach(struct tsjail_cgroup *cg, pid_t pid) {
@@ -759,12 +818,15 @@ static uint64_t oom_kills_total(const struct tsjail_cgroup *cg) {
   for (unsigned i = 0; i < cg->n_dirs; i++) {
     char path[TSJAIL_CG_PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->dir_version[i] == 2 ? "memory.events" : "memory.oom_control");
-    char *text = read_text(path);
+    char small[512], *text = small;
+    int err = read_small(path, small, sizeof small);
+    if (err == EFBIG) text = read_text(path); /* a kernel with more lines than today's */
+    else if (err) text = NULL;
     if (!text) continue;
     for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
       if (!strncmp(line, "oom_kill ", 9)) total += strtoull(line + 9, NULL, 10);
     }
-    free(text);
+    if (text != small) free(text);
   }
   return total;
 }
@@ -783,7 +845,7 @@ uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg) {
 #define POOL_KEEP_SHARE 16
 
 struct pool_item {
-  struct tsjail_cgroup cg;
+  struct tsjail_cgroup *cg;
   long idle_since_ms;
 };
 
@@ -792,7 +854,7 @@ static struct {
   pid_t owner;      /* the process that enabled it; 0: disabled */
   int closed;       /* draining at exit: releases remove */
   unsigned n;
-  struct pool_item *items[POOL_MAX];
+  struct pool_item items[POOL_MAX];
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static long pool_now_ms(void) {
@@ -807,40 +869,41 @@ static int limits_equal(const struct tsjail_cgroup_limits *a, const struct tsjai
          (!a->has_cpu || a->cpu == b->cpu);
 }
 
-/* Under pool.lock: move the items idle for too long (or all) to out; returns how many. */
-static unsigned pool_expire(struct pool_item **out, int all) {
+/* Under pool.lock: move the cgroups idle for too long (or all) to out; returns how many. */
+static unsigned pool_expire(struct tsjail_cgroup **out, int all) {
   long now = pool_now_ms();
   unsigned kept = 0, gone = 0;
   for (unsigned i = 0; i < pool.n; i++) {
-    if (all || now - pool.items[i]->idle_since_ms > POOL_IDLE_MS) out[gone++] = pool.items[i];
+    if (all || now - pool.items[i].idle_since_ms > POOL_IDLE_MS) out[gone++] = pool.items[i].cg;
     else pool.items[kept++] = pool.items[i];
   }
   pool.n = kept;
   return gone;
 }
 
-static void pool_remove_items(struct pool_item **items, unsigned n) {
+static void remove_and_free(struct tsjail_cgroup **cgs, unsigned n) {
   for (unsigned i = 0; i < n; i++) {
-    tsjail_cgroup_remove(&items[i]->cg);
-    free(items[i]);
+    tsjail_cgroup_remove(cgs[i]);
+    free(cgs[i]);
   }
 }
 
 static int pool_active(void) { return pool.owner && pool.owner == getpid(); }
 
-/* Reuse an idle cgroup made for these limits in this layout: 1 with *cg ready to attach, 0. */
-static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, struct tsjail_cgroup *cg) {
-  struct pool_item *expired[POOL_MAX], *taken = NULL;
+/* Reuse an idle cgroup made for these limits in this layout: the cgroup, ready to attach, or
+ * NULL. */
+static struct tsjail_cgroup *pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen) {
+  struct tsjail_cgroup *expired[POOL_MAX], *cg = NULL;
   unsigned n_expired = 0;
   pthread_mutex_lock(&pool.lock);
   if (pool_active()) {
     n_expired = pool_expire(expired, 0);
-    for (unsigned i = 0; i < pool.n && !taken; i++) {
-      struct pool_item *it = pool.items[i];
-      if (it->cg.layout_gen == gen && limits_equal(&it->cg.limits, limits)) {
-        taken = it;
+    for (unsigned i = 0; i < pool.n && !cg; i++) {
+      struct tsjail_cgroup *it = pool.items[i].cg;
+      if (it->layout_gen == gen && limits_equal(&it->limits, limits)) {
+        cg = it;
         pool.items[i] = pool.items[--pool.n];
-      } else if (it->cg.layout_gen != gen) {
+      } else if (it->layout_gen != gen) {
         /* Made under a layout no longer current (we were moved): not reused, removed. */
         expired[n_expired++] = it;
         pool.items[i--] = pool.items[--pool.n];
@@ -848,10 +911,8 @@ static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, st
     }
   }
   pthread_mutex_unlock(&pool.lock);
-  pool_remove_items(expired, n_expired);
-  if (!taken) return 0;
-  *cg = taken->cg;
-  free(taken);
+  remove_and_free(expired, n_expired);
+  if (!cg) return NULL;
   cg->step = NULL;
   cg->detail[0] = '\0';
   /* The limits again (the same values: nothing in between may have changed them, but the
@@ -861,25 +922,23 @@ static int pool_take(const struct tsjail_cgroup_limits *limits, unsigned gen, st
     if (cg->ctl_dir[c] >= 0)
       err = write_limits(cg, (enum tsjail_cg_controller)c, cg->dirs[cg->ctl_dir[c]], cg->dir_version[cg->ctl_dir[c]], limits);
   if (err) {
-    tsjail_cgroup_remove(cg);
-    cg_reset(cg);
-    return 0;
+    remove_and_free(&cg, 1);
+    return NULL;
   }
   cg->oom_base = limits->has_memory ? oom_kills_total(cg) : 0;
-  return 1;
+  return cg;
 }
 
 /* The first line of dir/file as an unsigned number; -1 when unreadable. */
 static long long read_number(const char *dir, const char *file) {
   char path[TSJAIL_CG_PATH_MAX + 64];
   snprintf(path, sizeof(path), "%s/%s", dir, file);
-  char *text = read_text(path);
-  if (!text) return -1;
+  char text[64];
+  if (read_small(path, text, sizeof text)) return -1;
   char *end;
   errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
   int ok = end != text && errno == 0;
-  free(text);
   return ok && v <= (unsigned long long)LLONG_MAX ? (long long)v : -1;
 }
 
@@ -890,11 +949,12 @@ static int dir_is_empty(const char *dir, int version) {
   if (stat(dir, &st) != 0 || st.st_nlink != 2) return 0;
   char path[TSJAIL_CG_PATH_MAX + 32];
   snprintf(path, sizeof(path), "%s/%s", dir, version == 2 ? "cgroup.events" : "cgroup.procs");
-  char *text = read_text(path);
-  if (!text) return 0;
-  int empty = version == 2 ? strstr(text, "populated 0") != NULL : text[0] == '\0';
-  free(text);
-  return empty;
+  /* v1: empty or not is the first byte; a list longer than the buffer is not empty. v2:
+   * "populated" is the first line of cgroup.events. */
+  char text[128];
+  int err = read_small(path, text, sizeof text);
+  if (err && !(err == EFBIG && version != 2)) return 0;
+  return version == 2 ? strstr(text, "populated 0") != NULL : text[0] == '\0';
 }
 
 static int reusable(const struct tsjail_cgroup *cg) {
@@ -911,34 +971,34 @@ static int reusable(const struct tsjail_cgroup *cg) {
 }
 
 int tsjail_cgroup_release(struct tsjail_cgroup *cg) {
-  if (cg->n_dirs == 0) return 0;
-  if (cg->layout_gen && pool_active() && reusable(cg)) {
-    struct pool_item *it = malloc(sizeof *it), *expired[POOL_MAX];
+  if (!cg) return 0;
+  if (cg->n_dirs && cg->layout_gen && pool_active() && reusable(cg)) {
+    struct tsjail_cgroup *expired[POOL_MAX];
     unsigned n_expired = 0;
     int kept = 0;
-    if (it) {
-      it->cg = *cg;
-      it->idle_since_ms = pool_now_ms();
-      pthread_mutex_lock(&pool.lock);
-      n_expired = pool_expire(expired, 0);
-      if (pool_active() && !pool.closed && pool.n < POOL_MAX) {
-        pool.items[pool.n++] = it;
-        kept = 1;
-      }
-      pthread_mutex_unlock(&pool.lock);
-      pool_remove_items(expired, n_expired);
-      if (kept) {
-        cg->n_dirs = 0;
-        return 0;
-      }
-      free(it);
+    pthread_mutex_lock(&pool.lock);
+    n_expired = pool_expire(expired, 0);
+    if (pool_active() && !pool.closed && pool.n < POOL_MAX) {
+      pool.items[pool.n].cg = cg;
+      pool.items[pool.n++].idle_since_ms = pool_now_ms();
+      kept = 1;
     }
+    pthread_mutex_unlock(&pool.lock);
+    remove_and_free(expired, n_expired);
+    if (kept) return 0;
   }
-  return tsjail_cgroup_remove(cg);
+  return tsjail_cgroup_discard(cg);
+}
+
+int tsjail_cgroup_discard(struct tsjail_cgroup *cg) {
+  if (!cg) return 0;
+  int err = tsjail_cgroup_remove(cg);
+  free(cg);
+  return err;
 }
 
 static unsigned pool_drain(int final) {
-  struct pool_item *all[POOL_MAX];
+  struct tsjail_cgroup *all[POOL_MAX];
   unsigned n = 0;
   pthread_mutex_lock(&pool.lock);
   if (pool_active()) {
@@ -946,7 +1006,7 @@ static unsigned pool_drain(int final) {
     n = pool_expire(all, 1);
   }
   pthread_mutex_unlock(&pool.lock);
-  pool_remove_items(all, n);
+  remove_and_free(all, n);
   return n;
 }
 

@@ -5,21 +5,22 @@
  * HOW TO CALL (runtime core), all in the PARENT (these functions may allocate and block):
  *   before clone:   the jail file reader (native/parent/jailfile.c) -> struct tsjail_cgroup_limits
  *   while the child waits on the sync pipe (after the id maps, before releasing it):
- *       struct tsjail_cgroup cg;
- *       int err = tsjail_cgroup_create(&limits, &cg);          // mkdir (or the pool's) + write limits
- *       if (!err) err = tsjail_cgroup_attach(&cg, child_pid);  // cgroup.procs
- *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail: cg.detail};
- *                  kill + reap the child; tsjail_cgroup_remove(&cg); }
+ *       struct tsjail_cgroup *cg;  char detail[...];
+ *       int err = tsjail_cgroup_create(&limits, &cg, detail, sizeof detail); // mkdir (or the pool's) + limits
+ *       if (!err && cg) err = tsjail_cgroup_attach(cg, child_pid);  // cgroup.procs
+ *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail};
+ *                  kill + reap the child; tsjail_cgroup_discard(cg); }
  *   to enforce a time limit:
- *       tsjail_cgroup_kill(&cg);     // SIGKILL everything still in the jail's cgroups
+ *       tsjail_cgroup_kill(cg);      // SIGKILL everything still in the jail's cgroups
  *   after the jail's pid was reaped:
- *       tsjail_cgroup_release(&cg);  // back to the pool if enabled and nothing is left, else:
- *       tsjail_cgroup_remove(&cg);   // rmdir; kills leftovers and retries while tasks drain
- *   tsjail_cgroup_create() on limits with nothing set does nothing (cg.n_dirs == 0), and the
- *   other calls are then no-ops, so they can be called unconditionally.
+ *       tsjail_cgroup_release(cg);   // back to the pool if enabled and nothing is left, else
+ *                                    // tsjail_cgroup_discard: rmdir (kills leftovers and retries
+ *                                    // while tasks drain) and free
+ *   tsjail_cgroup_create() on limits with nothing set makes nothing (cg NULL); release and
+ *   discard take NULL.
  *
- * All failures belong to the runtime step "cgroup"; cg.step names the part that failed and
- * cg.detail (which starts with nothing step-specific) says why, for the JailError detail:
+ * All failures belong to the runtime step "cgroup"; the detail starts with the part that
+ * failed ("<part>: ", cg.step of tsjail_cgroup_create_in) and says why, for the JailError detail:
  * "cgroup-detect" (no such controller mounted: ENODEV),
  * "cgroup-create" (mkdir; EACCES/EPERM/EROFS mean the cgroup is not delegated to this user:
  * cg.detail says so and suggests delegation), "cgroup-limit" (writing a limit file),
@@ -100,9 +101,12 @@ struct tsjail_cgroup {
   char detail[TSJAIL_CG_PATH_MAX + 512];  /* human-readable reason for the failure */
 };
 
-/* Detect, create the jail's cgroup in every hierarchy needed and write the limits.
- * 0 or errno (cg->step, cg->detail set). On failure nothing is left behind. */
-int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup *cg);
+/* Detect, create the jail's cgroup in every hierarchy needed and write the limits: the pool's
+ * (moved, not copied: the struct is 17 KiB) or a new one, on the heap and the caller's (release
+ * or discard it). 0 with *cg set (NULL when the limits set nothing), or errno with *cg NULL and
+ * "<part>: <why>" in detail. On failure nothing is left behind. */
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **cg, char *detail,
+                         size_t cap);
 
 /* Same, on an explicit layout (tests). */
 int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout,
@@ -138,9 +142,13 @@ uint64_t tsjail_cgroup_oom_kills(const struct tsjail_cgroup *cg);
  * remove. */
 void tsjail_cgroup_pool_enable(void);
 
-/* After the jail's first process was reaped: back to the pool, or tsjail_cgroup_remove. 0 or
- * the removal's errno. Clears cg->n_dirs. */
+/* After the jail's first process was reaped: back to the pool, or tsjail_cgroup_discard. 0 or
+ * the removal's errno. Takes the cgroup of tsjail_cgroup_create (or NULL). */
 int tsjail_cgroup_release(struct tsjail_cgroup *cg);
+
+/* tsjail_cgroup_remove, then free the cgroup of tsjail_cgroup_create (or NULL): what a failed
+ * launch does, never back to the pool. 0 or the removal's errno. */
+int tsjail_cgroup_discard(struct tsjail_cgroup *cg);
 
 /* Remove every idle cgroup of the pool now. Returns how many were removed. */
 unsigned tsjail_cgroup_pool_drain(void);

@@ -153,10 +153,8 @@ static void kill_and_reap(int pidfd) {
 /* After clone: kill and reap the child, remove its cgroup, report the step. */
 static int fail_after_clone(struct launch *l, int step, int err, const char *detail) {
   kill_and_reap(l->jail->pidfd);
-  if (l->jail->has_cgroup) {
-    tsjail_cgroup_remove(&l->jail->cgroup);
-    l->jail->has_cgroup = 0;
-  }
+  tsjail_cgroup_discard(l->jail->cgroup);
+  l->jail->cgroup = NULL;
   return fail(l, step, err, detail);
 }
 
@@ -775,22 +773,17 @@ static int stage_parent_setup(struct launch *l) {
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
   struct tsjail_cgroup_limits *cl = &l->cgroup;
-  int err = tsjail_cgroup_create(cl, &j->cgroup);
+  int err = tsjail_cgroup_create(cl, &j->cgroup, detail, sizeof detail);
   if (err && l->default_pids && (err == ENODEV || err == EACCES || err == EPERM || err == EROFS || err == EBUSY)) {
     /* The default ceiling needed a cgroup this host does not give us (no pids controller, not
      * delegated): run without the ceiling, as the docs say, rather than not at all. Limits the
      * spec asked for still fail closed. */
     cl->has_pids = 0;
-    err = tsjail_cgroup_create(cl, &j->cgroup); /* nothing left to limit: no cgroup, 0 */
+    err = tsjail_cgroup_create(cl, &j->cgroup, detail, sizeof detail); /* nothing left to limit: no cgroup, 0 */
   }
-  if (!err && j->cgroup.n_dirs) {
-    j->has_cgroup = 1;
-    err = tsjail_cgroup_attach(&j->cgroup, j->pid);
-  }
-  if (err) {
-    snprintf(detail, sizeof detail, "%s: %s", j->cgroup.step ? j->cgroup.step : "cgroup", j->cgroup.detail);
-    return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
-  }
+  if (!err && j->cgroup && (err = tsjail_cgroup_attach(j->cgroup, j->pid)))
+    snprintf(detail, sizeof detail, "%s: %s", j->cgroup->step ? j->cgroup->step : "cgroup", j->cgroup->detail);
+  if (err) return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
   return 0;
 }
 
@@ -1088,7 +1081,7 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
       /* SIGKILL of the init ends the whole pid namespace; without one (the kernel would not
        * make it), the jail's cgroup is killed as a whole, when it has one. */
       syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
-      if (j->has_cgroup) tsjail_cgroup_kill(&j->cgroup);
+      if (j->cgroup) tsjail_cgroup_kill(j->cgroup);
       timed_out = 1;
       w.deadline_ms = -1;
     } else if (ev.kind == TSJAIL_EVENT_FAILED) {
@@ -1119,20 +1112,20 @@ void tsjail_jail_wait(struct tsjail_jail *j, long deadline_ms, int sigfd, struct
    * on and end as it will (or of SIGSYS, when that thread was its last, as the kernel does). */
   if (out->violation_nr >= 0 && (j->violations.killed_process || out->signal == SIGSYS)) out->reason = TSJAIL_EXIT_VIOLATION;
   else if (timed_out && out->signal == SIGKILL) out->reason = TSJAIL_EXIT_TIME_LIMIT;
-  else if (out->signal == SIGKILL && j->has_cgroup && tsjail_cgroup_oom_kills(&j->cgroup) > 0)
+  else if (out->signal == SIGKILL && j->cgroup && tsjail_cgroup_oom_kills(j->cgroup) > 0)
     out->reason = TSJAIL_EXIT_MEMORY_LIMIT;
   else if (out->signal) out->reason = TSJAIL_EXIT_SIGNALED;
   else out->reason = TSJAIL_EXIT_EXITED;
   tsjail_supervisor_close(&j->sup);
   close_fd(&j->report_rd);
-  if (j->has_cgroup) {
-    /* Back to the pool when the process keeps one and nothing of the jail is left in it. */
-    tsjail_cgroup_release(&j->cgroup);
-    j->has_cgroup = 0;
-  }
+  /* Back to the pool when the process keeps one and nothing of the jail is left in it. */
+  tsjail_cgroup_release(j->cgroup);
+  j->cgroup = NULL;
 }
 
 void tsjail_jail_close(struct tsjail_jail *j) {
+  tsjail_cgroup_discard(j->cgroup); /* NULL once tsjail_jail_wait released it */
+  j->cgroup = NULL;
   close_fd(&j->pidfd);
   for (int i = 0; i < 3; i++) close_fd(&j->stdio_parent[i]);
   tsjail_supervisor_close(&j->sup);

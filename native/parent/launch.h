@@ -48,8 +48,7 @@ struct tsjail_jail {
   pid_t pid;             /* the jail's first process (init or program) */
   int pidfd;             /* open until tsjail_jail_close */
   int report_rd;         /* init's exit report, or -1 */
-  int has_cgroup;
-  struct tsjail_cgroup cgroup;
+  struct tsjail_cgroup *cgroup; /* the jail's, or NULL (cgroup.h: by pointer, never copied) */
   int stdio_parent[3];   /* parent ends of the pipes made for stdio -1 entries, or -1 */
   struct tsjail_supervisor sup;
   struct tsjail_policy_decider decider;

@@ -49,7 +49,7 @@ static struct tsjail_fs fs;
 static struct tsjail_landlock ll;
 static struct tsjail_rlimits rl;
 static struct tsjail_cgroup_limits cgl;
-static struct tsjail_cgroup cg;
+static struct tsjail_cgroup *cg;
 static int use_userns, use_pidns, print_cgroup, pool_runs;
 
 static void die(const char *msg) {
@@ -248,13 +248,17 @@ int main(int argc, char **argv) {
   if (pool_runs > 0) tsjail_cgroup_pool_enable();
   int status = 0;
   for (int run = 0; run < (pool_runs > 0 ? pool_runs : 1); run++) {
-  int err = tsjail_cgroup_create(&cgl, &cg);
+  char detail[TSJAIL_CG_PATH_MAX + 600];
+  int err = tsjail_cgroup_create(&cgl, &cg, detail, sizeof detail);
   if (err) {
-    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", cg.step, err, cg.detail);
+    /* detail is "<part>: <why>" */
+    char *colon = strchr(detail, ':');
+    if (colon) *colon = '\0';
+    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", detail, err, colon ? colon + 2 : "");
     return 125;
   }
-  if (print_cgroup)
-    for (unsigned d = 0; d < cg.n_dirs; d++) fprintf(stderr, "cgroup-dir: %s\n", cg.dirs[d]);
+  if (print_cgroup && cg)
+    for (unsigned d = 0; d < cg->n_dirs; d++) fprintf(stderr, "cgroup-dir: %s\n", cg->dirs[d]);
 
   int sync[2], errp[2];
   if (pipe2(sync, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) die("pipe");
@@ -293,11 +297,11 @@ int main(int argc, char **argv) {
   }
   close(sync[0]);
   close(errp[1]);
-  if (cg.n_dirs && (err = tsjail_cgroup_attach(&cg, child))) {
+  if (cg && (err = tsjail_cgroup_attach(cg, child))) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    tsjail_cgroup_remove(&cg);
-    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", cg.step, err, cg.detail);
+    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", cg->step, err, cg->detail);
+    tsjail_cgroup_discard(cg);
     return 125;
   }
   close(sync[1]);
@@ -308,7 +312,8 @@ int main(int argc, char **argv) {
   int st = 0;
   while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
   }
-  int rm = pool_runs > 0 ? tsjail_cgroup_release(&cg) : tsjail_cgroup_remove(&cg);
+  int rm = pool_runs > 0 ? tsjail_cgroup_release(cg) : tsjail_cgroup_discard(cg);
+  cg = NULL;
   if (rm) fprintf(stderr, "jailfs-driver: cgroup removal failed: %s\n", strerror(rm));
   if (n == (ssize_t)sizeof(rec)) {
     fprintf(stderr, "jailfs-driver: step=%s errno=%d index=%d: %s\n", rec.step, rec.err, rec.index, strerror(rec.err));
