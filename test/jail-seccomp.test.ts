@@ -9,7 +9,7 @@ import { Jail } from '../ts/jail/jail';
 import { JailSpec } from '../ts/jail/spec';
 import {
   NO_ADDON, describeUnless,
-  probe, tmpdir, filter, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv, runJail,
+  probe, tmpdir, filter, insn, NR, RET_KILL_PROCESS, RET_ERRNO, canUnprivUserns, runSpecUnpriv, runJail,
 } from './fixtures/jail/helpers';
 
 const d = describeUnless(NO_ADDON);
@@ -151,6 +151,25 @@ describeUnless(NO_ADDON, [!hasCore, 'build/wasm/core.wasm is not built'])('secco
   test('seccompFile on a missing file: a SpecError naming the file', async () => {
     await expect(new Jail().seccompFile('/nonexistent/app.policy').prepare())
       .rejects.toThrow('invalid jail spec: seccomp: cannot read the policy /nonexistent/app.policy: ');
+  });
+});
+
+// The runtime sizes the filter it installs to the policy plus its own prefix (the execve
+// prefix, 6 instructions, when violations are reported): at the kernel's limit of 4096 the jail
+// runs, one instruction more is refused before anything starts.
+d('the installed filter at the kernel\'s size limit', () => {
+  const sized = (total: number) => {
+    const body = Buffer.from(KILL_GETPPID());
+    const pad = Array.from({ length: total - body.length / 8 }, () => insn(0x20, 0)); // ld nr: no effect
+    return new Uint8Array(Buffer.concat([...pad, body]));
+  };
+  test('policy + prefix = 4096 instructions: installed, and it still decides', async () => {
+    const r = await runJail(spec('static', [`syscall:${NR.getppid}`], sized(4090)));
+    expect(r).toMatchObject({ signal: 'SIGSYS', violation: { nr: NR.getppid } });
+  });
+  test('one more: refused at step prepare, nothing started', async () => {
+    expect(() => spawnJail(spec('static', ['exit:0'], sized(4091)), { stdio: ['ignore', 'ignore', 'ignore'] }))
+      .toThrow(expect.objectContaining({ step: 'prepare', message: expect.stringContaining('exceeds 4096 instructions') }));
   });
 });
 

@@ -100,9 +100,9 @@ struct launch {
   char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
-  /* BPF_MAXINSNS each, allocated (not zeroed) when there is a filter: inline and zeroed with
-   * the rest they were 64 KiB written on every launch, and every page Node writes after a
-   * clone is a copy-on-write fault while the jails in flight share its memory. */
+  /* Allocated when there is a filter, of the size the filter needs (build_filter): inline and
+   * zeroed with the rest they were 64 KiB written on every launch, and every page Node writes
+   * after a clone is a copy-on-write fault while the jails in flight share its memory. */
   struct sock_filter *installed, *exact;
   size_t n_installed, n_exact;
   const char **envp;                /* preload mode: the environment with our entries */
@@ -493,16 +493,42 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
  *                           mediation, parent/mediate.h)
  *   preload mode (exact):   close(status fd) allowed + the policy, kill verdicts -> TRACE when
  *                           reporting (the gate's notification outranks it), else KILL_PROCESS */
+/* The installed filter into out[cap]: its count, -1 when it does not fit, -2 for a policy that
+ * returns its accumulator where every verdict must be rewritten. */
+static int build_installed(const struct launch *l, int np, struct sock_filter *out, size_t cap) {
+  const struct tsjail_spec *s = l->spec;
+  if (l->mode == TSJAIL_MODE_PRELOAD || s->permissive)
+    return tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, out, cap);
+  return tsjail_filter_rewrite(s->policy, s->n_policy, s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS,
+                               l->prefix, (size_t)np, out, cap);
+}
+
+static int build_exact(const struct launch *l, struct sock_filter *out, size_t cap) {
+  const struct tsjail_spec *s = l->spec;
+  return tsjail_filter_exact(s->policy, s->n_policy, s->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
+                             l->status[1], out, cap);
+}
+
+/* A filter built into an array of the size it needs: the builders (filter.h) write the prefix
+ * and the policy, plus at most a 9-instruction block of their own (the exact filter's close
+ * exception), and refuse more than the kernel takes. An array of BPF_MAXINSNS is 32 KiB whose
+ * allocation and release write pages of their own, and every page the launcher writes is a
+ * copy-on-write fault while its jails share its memory. The count (>= 0), the builder's
+ * negative answer, or -3 when out of memory. */
+#define BUILDER_BLOCK_MAX 16
+static int build_filter(const struct launch *l, int np, int exact, struct sock_filter **out) {
+  size_t cap = (size_t)np + l->spec->n_policy + BUILDER_BLOCK_MAX;
+  if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
+  if (!(*out = malloc(cap * sizeof **out))) return -3;
+  return exact ? build_exact(l, *out, cap) : build_installed(l, np, *out, cap);
+}
+
 static int stage_filters(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
   if (!l->mode) return 0;
   const char *too_big = "seccomp: the policy with the runtime's prefix exceeds 4096 instructions";
-  uint32_t kill_to = s->report ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   int np = 0, n;
-  if (!(l->installed = malloc(BPF_MAXINSNS * sizeof *l->installed))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
-  if (l->mode == TSJAIL_MODE_PRELOAD && !(l->exact = malloc(BPF_MAXINSNS * sizeof *l->exact)))
-    return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
   if (l->listener) np = tsjail_filter_exec_prefix(l->prefix, PREFIX_CAP);
   /* Reported kill-thread verdicts: the supervisor ends the thread through this prefix. */
   if (l->listener && s->report && !s->permissive && tsjail_filter_has_kill_thread(s->policy, s->n_policy)) {
@@ -514,24 +540,20 @@ static int stage_filters(struct launch *l) {
     int nc = tsjail_filter_fd_action(SYS_close, l->status[1], SECCOMP_RET_USER_NOTIF, l->prefix + np, (size_t)(PREFIX_CAP - np));
     if (nc < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     np += nc;
-    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
-    if (n == -2)
-      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
-                  "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
-                  "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
-  } else if (s->permissive) {
-    n = tsjail_filter_gate(s->policy, s->n_policy, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
-    if (n == -2)
-      return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
-                  "seccomp: the policy returns its accumulator (RET A), whose verdicts cannot be recorded");
-  } else {
-    n = tsjail_filter_rewrite(s->policy, s->n_policy, kill_to, l->prefix, (size_t)np, l->installed, BPF_MAXINSNS);
   }
+  n = build_filter(l, np, 0, &l->installed);
+  if (n == -3) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+  if (n == -2 && l->mode == TSJAIL_MODE_PRELOAD)
+    return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
+                "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
+                "mediate; install it before exec (seccompTiming 'exec', tsjail run -T static)");
+  if (n == -2)
+    return fail(l, TSJAIL_STEP_PREPARE, EINVAL, "seccomp: the policy returns its accumulator (RET A), whose verdicts cannot be recorded");
   if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
   l->n_installed = (size_t)n;
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    n = tsjail_filter_exact(s->policy, s->n_policy, s->report ? SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS,
-                            l->status[1], l->exact, BPF_MAXINSNS);
+    n = build_filter(l, np, 1, &l->exact);
+    if (n == -3) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
     if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     l->n_exact = (size_t)n;
   }
