@@ -66,7 +66,10 @@ const char *tsjail_bpf_check(const struct sock_filter *prog, size_t n) {
   }
   if (BPF_CLASS(prog[n - 1].code) != BPF_RET) return "the last instruction is not a return";
   /* check_load_and_stores: along every path, a scratch word is written before it is read. */
-  uint16_t masks[BPF_MAXINSNS]; /* 8 KiB of stack: the parent side runs on ordinary thread stacks */
+  /* n entries (at most 8 KiB, checked above): a fixed 8 KiB array would have the stack probe
+   * touch two pages at every launch, pages the launcher faults in copy-on-write while its jails
+   * share its memory. */
+  uint16_t masks[n];
   for (size_t i = 0; i < n; i++) masks[i] = 0xffff;
   uint16_t valid = 0;
   for (size_t pc = 0; pc < n; pc++) {

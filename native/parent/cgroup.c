@@ -222,9 +222,7 @@ static char *read_text(const char *path) {
  * what every jail reads (a count, a pid list's first line, /proc/self/cgroup): a few hundred
  * bytes on the stack instead of read_text's 8 KiB from the heap, pages the launcher would
  * write (and fault in, copy-on-write while its jails share its memory) at every launch. */
-static int read_small(const char *path, char *buf, size_t cap) {
-  int fd;
-  do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+static int read_small_fd(int fd, char *buf, size_t cap) {
   if (fd < 0) return errno;
   size_t len = 0;
   int err = 0;
@@ -245,6 +243,18 @@ static int read_small(const char *path, char *buf, size_t cap) {
   close(fd);
   buf[len] = '\0';
   return err;
+}
+
+static int read_small(const char *path, char *buf, size_t cap) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  return read_small_fd(fd, buf, cap);
+}
+
+static int open_in(const char *dir, const char *file, int flags);
+
+static int read_small_in(const char *dir, const char *file, char *buf, size_t cap) {
+  return read_small_fd(open_in(dir, file, O_RDONLY), buf, cap);
 }
 
 int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
@@ -274,12 +284,55 @@ int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
 
 /* ---- creation ----------------------------------------------------------------------- */
 
-static int write_text(const char *dir, const char *file, const char *value) {
-  char path[TSJAIL_CG_PATH_MAX + 64];
-  int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
-  if (n < 0 || (size_t)n >= sizeof(path)) return ENAMETOOLONG;
+/* dir/file in `small` when it fits (the usual case), else on the heap; NULL when out of memory.
+ * Release with path_done. The files every jail touches are opened this way rather than
+ * through a PATH_MAX array in each frame: every page of a large frame is touched by the stack
+ * probe, and every page the launcher touches is a copy-on-write fault while its jails share
+ * its memory. */
+#define SMALL_PATH 256
+static char *join_path(char *small, size_t cap, const char *dir, const char *file) {
+  size_t ld = strlen(dir), lf = strlen(file);
+  char *path = ld + lf + 2 <= cap ? small : malloc(ld + lf + 2);
+  if (path) {
+    memcpy(path, dir, ld);
+    path[ld] = '/';
+    memcpy(path + ld + 1, file, lf + 1);
+  }
+  return path;
+}
+
+static void path_done(char *path, const char *small) {
+  int saved = errno;
+  if (path != small) free(path);
+  errno = saved;
+}
+
+static int open_in(const char *dir, const char *file, int flags) {
+  char small[SMALL_PATH], *path = join_path(small, sizeof small, dir, file);
+  if (!path) {
+    errno = ENOMEM;
+    return -1;
+  }
   int fd;
-  do fd = open(path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  do fd = open(path, flags | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  path_done(path, small);
+  return fd;
+}
+
+/* read_text of dir/file. */
+static char *read_text_in(const char *dir, const char *file) {
+  char small[SMALL_PATH], *path = join_path(small, sizeof small, dir, file);
+  if (!path) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  char *text = read_text(path);
+  path_done(path, small);
+  return text;
+}
+
+static int write_text(const char *dir, const char *file, const char *value) {
+  int fd = open_in(dir, file, O_WRONLY);
   if (fd < 0) return errno;
   size_t len = strlen(value);
   /* A memory limit write gives up with EINTR when a signal arrives meanwhile (the kernel
@@ -294,9 +347,10 @@ static int write_text(const char *dir, const char *file, const char *value) {
 }
 
 static int file_exists(const char *dir, const char *file) {
-  char path[TSJAIL_CG_PATH_MAX + 64];
-  snprintf(path, sizeof(path), "%s/%s", dir, file);
-  return access(path, F_OK) == 0;
+  char small[SMALL_PATH], *path = join_path(small, sizeof small, dir, file);
+  int exists = path && access(path, F_OK) == 0;
+  path_done(path, small);
+  return exists;
 }
 
 static int set_failure(struct tsjail_cgroup *cg, const char *step, int err, const char *fmt, ...)
@@ -816,11 +870,10 @@ int tsjail_cgroup_remove(struct tsjail_cgroup *cg) {
 static uint64_t oom_kills_total(const struct tsjail_cgroup *cg) {
   uint64_t total = 0;
   for (unsigned i = 0; i < cg->n_dirs; i++) {
-    char path[TSJAIL_CG_PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->dir_version[i] == 2 ? "memory.events" : "memory.oom_control");
+    const char *file = cg->dir_version[i] == 2 ? "memory.events" : "memory.oom_control";
     char small[512], *text = small;
-    int err = read_small(path, small, sizeof small);
-    if (err == EFBIG) text = read_text(path); /* a kernel with more lines than today's */
+    int err = read_small_in(cg->dirs[i], file, small, sizeof small);
+    if (err == EFBIG) text = read_text_in(cg->dirs[i], file); /* a kernel with more lines than today's */
     else if (err) text = NULL;
     if (!text) continue;
     for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -931,10 +984,8 @@ static struct tsjail_cgroup *pool_take(const struct tsjail_cgroup_limits *limits
 
 /* The first line of dir/file as an unsigned number; -1 when unreadable. */
 static long long read_number(const char *dir, const char *file) {
-  char path[TSJAIL_CG_PATH_MAX + 64];
-  snprintf(path, sizeof(path), "%s/%s", dir, file);
   char text[64];
-  if (read_small(path, text, sizeof text)) return -1;
+  if (read_small_in(dir, file, text, sizeof text)) return -1;
   char *end;
   errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
@@ -947,12 +998,10 @@ static int dir_is_empty(const char *dir, int version) {
   struct stat st;
   /* A cgroup directory's link count is 2 plus its child cgroups. */
   if (stat(dir, &st) != 0 || st.st_nlink != 2) return 0;
-  char path[TSJAIL_CG_PATH_MAX + 32];
-  snprintf(path, sizeof(path), "%s/%s", dir, version == 2 ? "cgroup.events" : "cgroup.procs");
   /* v1: empty or not is the first byte; a list longer than the buffer is not empty. v2:
    * "populated" is the first line of cgroup.events. */
   char text[128];
-  int err = read_small(path, text, sizeof text);
+  int err = read_small_in(dir, version == 2 ? "cgroup.events" : "cgroup.procs", text, sizeof text);
   if (err && !(err == EFBIG && version != 2)) return 0;
   return version == 2 ? strstr(text, "populated 0") != NULL : text[0] == '\0';
 }

@@ -80,22 +80,27 @@ static int is_glibc_loader(const char *interp) {
   return 1;
 }
 
+/* The interpreter of root+path: tsjail_elf_interp's answer, or 2 when root+path does not fit or
+ * is unreadable there (then the path itself is looked at). Apart, so that the common case's
+ * frame does not carry the 8 KiB path: every page of a large frame is touched by the stack
+ * probe, and every page the launcher touches is a copy-on-write fault while its jails share its
+ * memory. */
+__attribute__((noinline)) static int interp_under_root(const char *root, const char *path, char *interp, size_t cap) {
+  char under[8192];
+  int n = snprintf(under, sizeof under, "%s%s", root, path);
+  if (n <= 0 || (size_t)n >= sizeof under) return 2;
+  int rc = tsjail_elf_interp(under, interp, cap);
+  return rc >= 0 || rc == -ENOEXEC ? rc : 2; /* read, ELF or not; unreadable there: try the path itself */
+}
+
 int tsjail_seccomp_timing(const char *path, const char *root, int asked, int *mode, char *detail, size_t cap) {
   if (cap) detail[0] = '\0';
   if (asked == TSJAIL_TIMING_EXEC) { *mode = TSJAIL_MODE_EXEC; return 0; }
   if (asked == TSJAIL_TIMING_PRELOAD) { *mode = TSJAIL_MODE_PRELOAD; return 0; }
   char interp[4096];
-  int rc = 0, looked = 0;
-  if (root) {
-    /* Inside a new root the path names a file under it (before other mounts move it). */
-    char under[8192];
-    int n = snprintf(under, sizeof under, "%s%s", root, path);
-    if (n > 0 && (size_t)n < sizeof under) {
-      rc = tsjail_elf_interp(under, interp, sizeof interp);
-      looked = rc >= 0 || rc == -ENOEXEC; /* read, ELF or not; unreadable there: try the path itself */
-    }
-  }
-  if (!looked) rc = tsjail_elf_interp(path, interp, sizeof interp);
+  /* Inside a new root the path names a file under it (before other mounts move it). */
+  int rc = root ? interp_under_root(root, path, interp, sizeof interp) : 2;
+  if (rc == 2) rc = tsjail_elf_interp(path, interp, sizeof interp);
   if (rc == 0) {
     *mode = TSJAIL_MODE_EXEC;
     return 0;

@@ -139,9 +139,17 @@ static void launch_release(struct launch *l) {
 static int fail(struct launch *l, int step, int err, const char *detail) {
   l->error->step = step;
   l->error->err = err;
-  snprintf(l->error->detail, sizeof l->error->detail, "%s", detail ? detail : "");
+  /* Stages format their detail in place (launch_detail); a copy is for other texts. */
+  if (detail != l->error->detail) snprintf(l->error->detail, sizeof l->error->detail, "%s", detail ? detail : "");
   return -1;
 }
+
+/* Where a stage formats why it failed: the error's own detail, which fail() then keeps. A
+ * 5 KiB buffer in each stage's frame would be pages the stack probe touches at every launch,
+ * and every page the launcher touches is a copy-on-write fault while its jails share its
+ * memory. Written only on failure (and its first byte by some callees). */
+#define DETAIL_CAP sizeof(((struct tsjail_launch_error *)0)->detail)
+static char *launch_detail(struct launch *l) { return l->error->detail; }
 
 static void kill_and_reap(int pidfd) {
   syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -360,8 +368,8 @@ static int decide_fs_hardening(struct launch *l) {
   const struct tsjail_cgroup_limits *cl = &l->cgroup;
   struct tsjail_fs_harden_input in = {cl->has_memory || cl->has_pids || cl->has_cpu, s->caps_set, s->caps_keep,
                                       s->caps_bounding};
-  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
-  int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, sizeof detail);
+  char *detail = launch_detail(l);
+  int err = tsjail_fs_harden(&l->fs, &c->clone_flags, &in, detail, DETAIL_CAP);
   if (err) return fail(l, TSJAIL_STEP_MOUNTS, err, detail);
   if ((c->clone_flags & CLONE_NEWPID) && !s->program_as_init) c->with_init = 1;
   launcher_string_areas(c->launcher_args, c->launcher_env);
@@ -396,8 +404,8 @@ static int stage_decide(struct launch *l) {
   l->fs = s->fs;
   l->landlock = s->landlock;
   if (s->n_policy) {
-    char detail[TSJAIL_LAUNCH_DETAIL_MAX];
-    int err = tsjail_seccomp_mode(s, &l->mode, detail, sizeof detail);
+    char *detail = launch_detail(l);
+    int err = tsjail_seccomp_mode(s, &l->mode, detail, DETAIL_CAP);
     if (err) return fail(l, TSJAIL_STEP_PREPARE, err, detail);
     /* The preload's gate sends execve to the supervisor, so it always has a listener; a
      * filter before exec has one when violations are reported. */
@@ -788,23 +796,23 @@ static int write_id_maps(const struct tsjail_spec *s, const struct launch *l, pi
 static int stage_parent_setup(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_jail *j = l->jail;
-  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  char *detail = launch_detail(l);
   detail[0] = '\0';
   if (l->cfg.clone_flags & CLONE_NEWUSER) {
-    int err = write_id_maps(s, l, j->pid, detail, sizeof detail);
+    int err = write_id_maps(s, l, j->pid, detail, DETAIL_CAP);
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
   struct tsjail_cgroup_limits *cl = &l->cgroup;
-  int err = tsjail_cgroup_create(cl, &j->cgroup, detail, sizeof detail);
+  int err = tsjail_cgroup_create(cl, &j->cgroup, detail, DETAIL_CAP);
   if (err && l->default_pids && (err == ENODEV || err == EACCES || err == EPERM || err == EROFS || err == EBUSY)) {
     /* The default ceiling needed a cgroup this host does not give us (no pids controller, not
      * delegated): run without the ceiling, as the docs say, rather than not at all. Limits the
      * spec asked for still fail closed. */
     cl->has_pids = 0;
-    err = tsjail_cgroup_create(cl, &j->cgroup, detail, sizeof detail); /* nothing left to limit: no cgroup, 0 */
+    err = tsjail_cgroup_create(cl, &j->cgroup, detail, DETAIL_CAP); /* nothing left to limit: no cgroup, 0 */
   }
   if (!err && j->cgroup && (err = tsjail_cgroup_attach(j->cgroup, j->pid)))
-    snprintf(detail, sizeof detail, "%s: %s", j->cgroup->step ? j->cgroup->step : "cgroup", j->cgroup->detail);
+    snprintf(detail, DETAIL_CAP, "%s: %s", j->cgroup->step ? j->cgroup->step : "cgroup", j->cgroup->detail);
   if (err) return fail_after_clone(l, TSJAIL_STEP_CGROUP, err, detail);
   return 0;
 }
@@ -835,7 +843,7 @@ static int write_release(int fd) {
  * exact filter on every thread; else the jail is killed, with what went wrong. */
 static int preload_outcome(struct launch *l) {
   const struct tsjail_window *win = &l->jail->window;
-  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  char *detail = launch_detail(l);
   if (win->verified) return 0;
   if (win->refused_close) return fail_after_clone(l, TSJAIL_STEP_PRELOAD, ENOEXEC, win->finding);
   if (win->violation_nr >= 0) {
@@ -844,10 +852,10 @@ static int preload_outcome(struct launch *l) {
      * it (no libc, a static interpreter): the jail dies either way (fail closed). */
     const char *name = tsjail_spec_syscall_name(l->spec, win->violation_nr);
     if (name)
-      snprintf(detail, sizeof detail, "syscall %s (%d), denied by the policy, was made before the preload library took over",
+      snprintf(detail, DETAIL_CAP, "syscall %s (%d), denied by the policy, was made before the preload library took over",
                name, win->violation_nr);
     else
-      snprintf(detail, sizeof detail, "syscall %d, denied by the policy, was made before the preload library took over",
+      snprintf(detail, DETAIL_CAP, "syscall %d, denied by the policy, was made before the preload library took over",
                win->violation_nr);
     if (l->jail->violations.first_nr >= 0) {
       l->error->has_violation = 1;
@@ -879,7 +887,7 @@ static int stage_handshake(struct launch *l) {
   struct tsjail_watch w = {j->pidfd, l->status[0], -1, preload ? window_end : -1};
   l->status[0] = -1; /* the loop closes it at EOF */
   int rc = 0;
-  char detail[TSJAIL_LAUNCH_DETAIL_MAX];
+  char *detail = launch_detail(l);
   for (;;) {
     struct tsjail_event ev;
     tsjail_supervise(&j->sup, &w, &ev);
@@ -892,7 +900,7 @@ static int stage_handshake(struct launch *l) {
     }
     if (ev.kind == TSJAIL_EVENT_RECORD) {
       int step = ev.record.step >= 0 && ev.record.step < TSJAIL_STEP_COUNT ? ev.record.step : TSJAIL_STEP_EXEC;
-      record_detail(&ev.record, detail, sizeof detail);
+      record_detail(&ev.record, detail, DETAIL_CAP);
       rc = fail_after_clone(l, step, ev.record.err, detail);
     } else if (ev.kind == TSJAIL_EVENT_BAD_RECORD) {
       rc = fail_after_clone(l, TSJAIL_STEP_PREPARE, EIO, "a malformed status record");
