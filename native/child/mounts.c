@@ -513,18 +513,23 @@ static const char cgroup_root[] = "/sys/fs/cgroup";
  * directly below that tmpfs is covered by covering the tmpfs, which puts all of them out of
  * reach at once (two mounts a jail instead of two per hierarchy); the others then fail the
  * statfs below. Hierarchies mounted anywhere else are covered one by one. */
-static int cover_cgroup(const char *point, int *covered) {
+static int cover_cgroup(const char *point, int *covered, int *root_covered) {
+  size_t lr = sizeof cgroup_root - 1;
+  int under_root = !strncmp(point, cgroup_root, lr) && point[lr] == '/';
+  /* Once the tmpfs at /sys/fs/cgroup is covered, nothing below it can be reached (the statfs
+   * below would fail): a dozen statfs calls fewer in the v1 and hybrid layouts. */
+  if (under_root && *root_covered) return 0;
   struct statfs st;
   if (statfs(point, &st) != 0) return 0; /* under a cover already, or out of reach */
   if (st.f_type != TSJAIL_CGROUP_SUPER_MAGIC && st.f_type != TSJAIL_CGROUP2_SUPER_MAGIC) return 0;
   const char *target = point;
-  size_t lr = sizeof cgroup_root - 1;
-  if (!strncmp(point, cgroup_root, lr) && point[lr] == '/' && point[lr + 1] && !strchr(point + lr + 1, '/') &&
-      statfs(cgroup_root, &st) == 0 && st.f_type == TSJAIL_TMPFS_MAGIC)
+  if (under_root && point[lr + 1] && !strchr(point + lr + 1, '/') && statfs(cgroup_root, &st) == 0 &&
+      st.f_type == TSJAIL_TMPFS_MAGIC)
     target = cgroup_root;
   if (mount(NULL, target, NULL, MS_PRIVATE, NULL) != 0) return errno;
   if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k") != 0) return errno;
   (*covered)++;
+  if (!strcmp(target, cgroup_root)) *root_covered = 1;
   return 0;
 }
 
@@ -554,7 +559,7 @@ static int hide_cgroupfs(void) {
     char buf[16384], point[TSJAIL_FS_PATH_MAX];
     const size_t cap = sizeof buf - 1;
     size_t have = 0;
-    int covered = 0, err = 0, eof = 0;
+    int covered = 0, root_covered = 0, err = 0, eof = 0;
     /* Fill the buffer first: a table that fits is a snapshot taken before any cover. */
     while (!err && !eof && have < cap) err = read_more(fd, buf, cap, &have, &eof);
     int whole = eof;
@@ -562,7 +567,7 @@ static int hide_cgroupfs(void) {
       char *start = buf, *nl;
       while (!err && (nl = memchr(start, '\n', (size_t)(buf + have - start)))) {
         *nl = '\0';
-        if (cgroup_mount_point(start, point, sizeof point)) err = cover_cgroup(point, &covered);
+        if (cgroup_mount_point(start, point, sizeof point)) err = cover_cgroup(point, &covered, &root_covered);
         start = nl + 1;
       }
       size_t rest = (size_t)(buf + have - start);
