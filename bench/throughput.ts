@@ -668,7 +668,7 @@ async function nodeSide(policyText: string, bpf: Uint8Array): Promise<NodeSideRo
   await add('validate', 'validateSpec, no limits', 2000, () => validateSpec(build(false)));
   await add('validate-limits', 'validateSpec, with the limits', 2000, () => validateSpec(build(true)));
   await add('jailfile', 'encodeValidatedJailFile (the addon\'s input: spawnJail encodes a jail file per start), no limits', 1000, () => encodeValidatedJailFile(plainSpec));
-  await add('jailfile-limits', 'the same with the limits: reads the ELF interpreter of /bin/true, picks the preload path, builds the gate list', 1000, () => encodeValidatedJailFile(limitsSpec));
+  await add('jailfile-limits', 'the same with the limits: the policy re-encoded little-endian, its flags, timing and the preload library\'s path (the seccomp mode is decided at launch)', 1000, () => encodeValidatedJailFile(limitsSpec));
   await add('devnull', 'stdio ignore: three opens and closes of /dev/null per start', 2000, () => {
     for (let i = 0; i < 3; i++) closeSync(openSync('/dev/null', i === 0 ? 'r' : 'w'));
   });
