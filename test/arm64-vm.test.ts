@@ -48,7 +48,10 @@ describeVm('the arm64 build on an arm64 kernel (qemu-system-aarch64)', () => {
   beforeAll(() => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'arm64-vm.js')], {
       cwd: REPO, encoding: 'utf8', timeout: 540_000,
-      env: { ...process.env, TSJAIL_ARM64_POLICIES: process.env.TSJAIL_ARM64_POLICIES ?? '1' },
+      // The VM's own limit (420 s; a run takes 120-300 s) below this one: a stuck guest is then
+      // stopped by the script, which keeps its console (build/arm64-vm/console.log) and names the
+      // runs that never reported, instead of being orphaned here with nothing to show.
+      env: { ...process.env, TSJAIL_ARM64_POLICIES: process.env.TSJAIL_ARM64_POLICIES ?? '1', TSJAIL_ARM64_TIMEOUT: process.env.TSJAIL_ARM64_TIMEOUT ?? '420' },
     });
     out = `${r.stdout}\n${r.stderr}`;
     status = r.status;
