@@ -218,72 +218,6 @@ static char *read_text(const char *path) {
   return buf;
 }
 
-/* A small file whole into buf (NUL-terminated): 0, or errno (EFBIG when it does not fit). For
- * what every jail reads (a count, a pid list's first line, /proc/self/cgroup): a few hundred
- * bytes on the stack instead of read_text's 8 KiB from the heap, pages the launcher would
- * write (and fault in, copy-on-write while its jails share its memory) at every launch. */
-static int read_small_fd(int fd, char *buf, size_t cap) {
-  if (fd < 0) return errno;
-  size_t len = 0;
-  int err = 0;
-  for (;;) {
-    if (len + 1 >= cap) {
-      err = EFBIG;
-      break;
-    }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      err = errno;
-      break;
-    }
-    if (n == 0) break;
-    len += (size_t)n;
-  }
-  close(fd);
-  buf[len] = '\0';
-  return err;
-}
-
-static int read_small(const char *path, char *buf, size_t cap) {
-  int fd;
-  do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  return read_small_fd(fd, buf, cap);
-}
-
-static int open_in(const char *dir, const char *file, int flags);
-
-static int read_small_in(const char *dir, const char *file, char *buf, size_t cap) {
-  return read_small_fd(open_in(dir, file, O_RDONLY), buf, cap);
-}
-
-int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
-  char *mi = read_text("/proc/self/mountinfo");
-  if (!mi) return errno;
-  char *cg = read_text("/proc/self/cgroup");
-  if (!cg) {
-    int err = errno;
-    free(mi);
-    return err;
-  }
-  /* First pass finds our v2 cgroup; its cgroup.controllers says what v2 offers us. */
-  int err = tsjail_cgroup_detect(mi, cg, NULL, out);
-  if (!err && out->v2_dir[0]) {
-    char path[TSJAIL_CG_PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/cgroup.controllers", out->v2_dir);
-    char *ctl = read_text(path);
-    if (ctl) {
-      err = tsjail_cgroup_detect(mi, cg, ctl, out);
-      free(ctl);
-    }
-  }
-  free(mi);
-  free(cg);
-  return err;
-}
-
-/* ---- creation ----------------------------------------------------------------------- */
-
 /* dir/file in `small` when it fits (the usual case), else on the heap; NULL when out of memory.
  * Release with path_done. The files every jail touches are opened this way rather than
  * through a PATH_MAX array in each frame: every page of a large frame is touched by the stack
@@ -318,6 +252,70 @@ static int open_in(const char *dir, const char *file, int flags) {
   path_done(path, small);
   return fd;
 }
+
+/* A small file whole into buf (NUL-terminated): 0, or errno (EFBIG when it does not fit). For
+ * what every jail reads (a count, a pid list's first line, /proc/self/cgroup): a few hundred
+ * bytes on the stack instead of read_text's 8 KiB from the heap, pages the launcher would
+ * write (and fault in, copy-on-write while its jails share its memory) at every launch. */
+static int read_small_fd(int fd, char *buf, size_t cap) {
+  if (fd < 0) return errno;
+  size_t len = 0;
+  int err = 0;
+  for (;;) {
+    if (len + 1 >= cap) {
+      err = EFBIG;
+      break;
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  buf[len] = '\0';
+  return err;
+}
+
+static int read_small(const char *path, char *buf, size_t cap) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  return read_small_fd(fd, buf, cap);
+}
+
+static int read_small_in(const char *dir, const char *file, char *buf, size_t cap) {
+  return read_small_fd(open_in(dir, file, O_RDONLY), buf, cap);
+}
+
+int tsjail_cgroup_detect_self(struct tsjail_cg_layout *out) {
+  char *mi = read_text("/proc/self/mountinfo");
+  if (!mi) return errno;
+  char *cg = read_text("/proc/self/cgroup");
+  if (!cg) {
+    int err = errno;
+    free(mi);
+    return err;
+  }
+  /* First pass finds our v2 cgroup; its cgroup.controllers says what v2 offers us. */
+  int err = tsjail_cgroup_detect(mi, cg, NULL, out);
+  if (!err && out->v2_dir[0]) {
+    char path[TSJAIL_CG_PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/cgroup.controllers", out->v2_dir);
+    char *ctl = read_text(path);
+    if (ctl) {
+      err = tsjail_cgroup_detect(mi, cg, ctl, out);
+      free(ctl);
+    }
+  }
+  free(mi);
+  free(cg);
+  return err;
+}
+
+/* ---- creation ----------------------------------------------------------------------- */
 
 /* read_text of dir/file. */
 static char *read_text_in(const char *dir, const char *file) {
@@ -720,9 +718,17 @@ static int create_new(const struct tsjail_cgroup_limits *limits, char *self_cgro
   return err;
 }
 
-int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **out, char *detail,
-                         size_t cap) {
+/* The failure: part into *part (when asked), "<part>: <why>" into detail; returns err. */
+static int create_failed(const char **part, const char *name, int err, char *detail, size_t cap, const char *why) {
+  if (part) *part = name;
+  snprintf(detail, cap, "%s: %s", name, why);
+  return err;
+}
+
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **out, const char **part,
+                         char *detail, size_t cap) {
   *out = NULL;
+  if (part) *part = NULL;
   if (cap) detail[0] = '\0';
   if (!limits->has_memory && !limits->has_pids && !limits->has_cpu) return 0;
   /* An idle cgroup of the current layout first, moved rather than copied (the struct is 17 KiB
@@ -733,8 +739,9 @@ int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjai
   int err = read_small("/proc/self/cgroup", small, sizeof small);
   if (err == EFBIG) err = (heap = read_text("/proc/self/cgroup")) ? 0 : errno;
   if (err) {
-    snprintf(detail, cap, "cgroup-detect: cannot read /proc/self/mountinfo or /proc/self/cgroup: %s", strerror(err));
-    return err;
+    char why[128];
+    snprintf(why, sizeof why, "cannot read /proc/self/cgroup: %s", strerror(err));
+    return create_failed(part, "cgroup-detect", err, detail, cap, why);
   }
   const char *self = heap ? heap : small;
   unsigned cached = pool_active() ? cached_generation(self) : 0;
@@ -743,21 +750,17 @@ int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjai
     return 0;
   }
   char *self_cgroup = heap ? heap : strdup(small); /* the layout cache keeps it */
-  if (!self_cgroup) {
-    snprintf(detail, cap, "cgroup-detect: out of memory");
-    return ENOMEM;
-  }
+  if (!self_cgroup) return create_failed(part, "cgroup-detect", ENOMEM, detail, cap, "out of memory");
   struct tsjail_cgroup *cg = malloc(sizeof *cg);
   if (!cg) {
     free(self_cgroup);
-    snprintf(detail, cap, "cgroup-detect: out of memory");
-    return ENOMEM;
+    return create_failed(part, "cgroup-detect", ENOMEM, detail, cap, "out of memory");
   }
   cg_reset(cg);
   err = create_new(limits, self_cgroup, cg);
   if (err) {
-    snprintf(detail, cap, "%s: %s", cg->step ? cg->step : "cgroup", cg->detail);
-    free(cg); /* tsjail_cgroup_create_in removed what it made */
+    create_failed(part, cg->step ? cg->step : "cgroup", err, detail, cap, cg->detail);
+    free(cg); /* tsjail_cgroup_create_in removed what it made (cg->step is a static string) */
     return err;
   }
   *out = cg;

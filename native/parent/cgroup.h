@@ -6,7 +6,7 @@
  *   before clone:   the jail file reader (native/parent/jailfile.c) -> struct tsjail_cgroup_limits
  *   while the child waits on the sync pipe (after the id maps, before releasing it):
  *       struct tsjail_cgroup *cg;  char detail[...];
- *       int err = tsjail_cgroup_create(&limits, &cg, detail, sizeof detail); // mkdir (or the pool's) + limits
+ *       int err = tsjail_cgroup_create(&limits, &cg, NULL, detail, sizeof detail); // mkdir (or the pool's) + limits
  *       if (!err && cg) err = tsjail_cgroup_attach(cg, child_pid);  // cgroup.procs
  *       if (err) { JailError{step: "cgroup" (TSJAIL_STEP_CGROUP), errno: err, detail};
  *                  kill + reap the child; tsjail_cgroup_discard(cg); }
@@ -103,10 +103,11 @@ struct tsjail_cgroup {
 
 /* Detect, create the jail's cgroup in every hierarchy needed and write the limits: the pool's
  * (moved, not copied: the struct is 17 KiB) or a new one, on the heap and the caller's (release
- * or discard it). 0 with *cg set (NULL when the limits set nothing), or errno with *cg NULL and
- * "<part>: <why>" in detail. On failure nothing is left behind. */
-int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **cg, char *detail,
-                         size_t cap);
+ * or discard it). 0 with *cg set (NULL when the limits set nothing), or errno with *cg NULL,
+ * the part that failed in *part (a static string; part may be NULL) and "<part>: <why>" in
+ * detail. On failure nothing is left behind. */
+int tsjail_cgroup_create(const struct tsjail_cgroup_limits *limits, struct tsjail_cgroup **cg, const char **part,
+                         char *detail, size_t cap);
 
 /* Same, on an explicit layout (tests). */
 int tsjail_cgroup_create_in(const struct tsjail_cg_layout *layout,

@@ -100,7 +100,7 @@ struct launch {
   char uid_map[32], gid_map[32];    /* the identity maps of a user namespace added by default */
   int stdio_child[3];
   struct sock_filter prefix[PREFIX_CAP];
-  /* Allocated when there is a filter, of the size the filter needs (build_filter): inline and
+  /* Allocated when there is a filter, of the size the filter needs (filter_array): inline and
    * zeroed with the rest they were 64 KiB written on every launch, and every page Node writes
    * after a clone is a copy-on-write fault while the jails in flight share its memory. */
   struct sock_filter *installed, *exact;
@@ -492,15 +492,6 @@ static int stage_channels(struct launch *l, const int stdio[3]) {
 
 /* ---- stage 3: filters --------------------------------------------------------------------- */
 
-/* The filter installed before exec, and in preload mode the exact filter the preload installs
- * (docs/runtime.md, "Seccomp"):
- *   exec mode, reporting:   execve prefix + the policy, kill verdicts -> USER_NOTIF
- *   exec mode, not:         the policy's bytes as given
- *   preload mode (gate):    execve prefix + close(status fd) -> USER_NOTIF + the policy, every
- *                           verdict but allow/log -> USER_NOTIF (the strict gate: the window's
- *                           mediation, parent/mediate.h)
- *   preload mode (exact):   close(status fd) allowed + the policy, kill verdicts -> TRACE when
- *                           reporting (the gate's notification outranks it), else KILL_PROCESS */
 /* The installed filter into out[cap]: its count, -1 when it does not fit, -2 for a policy that
  * returns its accumulator where every verdict must be rewritten. */
 static int build_installed(const struct launch *l, int np, struct sock_filter *out, size_t cap) {
@@ -517,20 +508,27 @@ static int build_exact(const struct launch *l, struct sock_filter *out, size_t c
                              l->status[1], out, cap);
 }
 
-/* A filter built into an array of the size it needs: the builders (filter.h) write the prefix
- * and the policy, plus at most a 9-instruction block of their own (the exact filter's close
- * exception), and refuse more than the kernel takes. An array of BPF_MAXINSNS is 32 KiB whose
- * allocation and release write pages of their own, and every page the launcher writes is a
- * copy-on-write fault while its jails share its memory. The count (>= 0), the builder's
- * negative answer, or -3 when out of memory. */
+/* An array for a filter of the size it needs: the builders (filter.h) write the prefix and the
+ * policy, plus at most a 9-instruction block of their own (the exact filter's close exception),
+ * and refuse more than the kernel takes. An array of BPF_MAXINSNS is 32 KiB whose allocation
+ * and release write pages of their own, and every page the launcher writes is a copy-on-write
+ * fault while its jails share its memory. NULL when out of memory. */
 #define BUILDER_BLOCK_MAX 16
-static int build_filter(const struct launch *l, int np, int exact, struct sock_filter **out) {
-  size_t cap = (size_t)np + l->spec->n_policy + BUILDER_BLOCK_MAX;
-  if (cap > BPF_MAXINSNS) cap = BPF_MAXINSNS;
-  if (!(*out = malloc(cap * sizeof **out))) return -3;
-  return exact ? build_exact(l, *out, cap) : build_installed(l, np, *out, cap);
+static struct sock_filter *filter_array(const struct launch *l, int np, size_t *cap) {
+  *cap = (size_t)np + l->spec->n_policy + BUILDER_BLOCK_MAX;
+  if (*cap > BPF_MAXINSNS) *cap = BPF_MAXINSNS;
+  return malloc(*cap * sizeof(struct sock_filter));
 }
 
+/* The filter installed before exec, and in preload mode the exact filter the preload installs
+ * (docs/runtime.md, "Seccomp"):
+ *   exec mode, reporting:   execve prefix + the policy, kill verdicts -> USER_NOTIF
+ *   exec mode, not:         the policy's bytes as given
+ *   preload mode (gate):    execve prefix + close(status fd) -> USER_NOTIF + the policy, every
+ *                           verdict but allow/log -> USER_NOTIF (the strict gate: the window's
+ *                           mediation, parent/mediate.h)
+ *   preload mode (exact):   close(status fd) allowed + the policy, kill verdicts -> TRACE when
+ *                           reporting (the gate's notification outranks it), else KILL_PROCESS */
 static int stage_filters(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_config *c = &l->cfg;
@@ -549,8 +547,9 @@ static int stage_filters(struct launch *l) {
     if (nc < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     np += nc;
   }
-  n = build_filter(l, np, 0, &l->installed);
-  if (n == -3) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+  size_t cap;
+  if (!(l->installed = filter_array(l, np, &cap))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+  n = build_installed(l, np, l->installed, cap);
   if (n == -2 && l->mode == TSJAIL_MODE_PRELOAD)
     return fail(l, TSJAIL_STEP_PREPARE, EINVAL,
                 "seccomp: the policy returns its accumulator (RET A), whose verdicts the preload window cannot "
@@ -560,8 +559,8 @@ static int stage_filters(struct launch *l) {
   if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
   l->n_installed = (size_t)n;
   if (l->mode == TSJAIL_MODE_PRELOAD) {
-    n = build_filter(l, np, 1, &l->exact);
-    if (n == -3) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+    if (!(l->exact = filter_array(l, np, &cap))) return fail(l, TSJAIL_STEP_PREPARE, ENOMEM, "filter");
+    n = build_exact(l, l->exact, cap);
     if (n < 0) return fail(l, TSJAIL_STEP_PREPARE, E2BIG, too_big);
     l->n_exact = (size_t)n;
   }
@@ -797,19 +796,18 @@ static int stage_parent_setup(struct launch *l) {
   const struct tsjail_spec *s = l->spec;
   struct tsjail_jail *j = l->jail;
   char *detail = launch_detail(l);
-  detail[0] = '\0';
   if (l->cfg.clone_flags & CLONE_NEWUSER) {
     int err = write_id_maps(s, l, j->pid, detail, DETAIL_CAP);
     if (err) return fail_after_clone(l, TSJAIL_STEP_ID_MAP, err, detail);
   }
   struct tsjail_cgroup_limits *cl = &l->cgroup;
-  int err = tsjail_cgroup_create(cl, &j->cgroup, detail, DETAIL_CAP);
+  int err = tsjail_cgroup_create(cl, &j->cgroup, NULL, detail, DETAIL_CAP);
   if (err && l->default_pids && (err == ENODEV || err == EACCES || err == EPERM || err == EROFS || err == EBUSY)) {
     /* The default ceiling needed a cgroup this host does not give us (no pids controller, not
      * delegated): run without the ceiling, as the docs say, rather than not at all. Limits the
      * spec asked for still fail closed. */
     cl->has_pids = 0;
-    err = tsjail_cgroup_create(cl, &j->cgroup, detail, DETAIL_CAP); /* nothing left to limit: no cgroup, 0 */
+    err = tsjail_cgroup_create(cl, &j->cgroup, NULL, detail, DETAIL_CAP); /* nothing left to limit: no cgroup, 0 */
   }
   if (!err && j->cgroup && (err = tsjail_cgroup_attach(j->cgroup, j->pid)))
     snprintf(detail, DETAIL_CAP, "%s: %s", j->cgroup->step ? j->cgroup->step : "cgroup", j->cgroup->detail);

@@ -249,12 +249,11 @@ int main(int argc, char **argv) {
   int status = 0;
   for (int run = 0; run < (pool_runs > 0 ? pool_runs : 1); run++) {
   char detail[TSJAIL_CG_PATH_MAX + 600];
-  int err = tsjail_cgroup_create(&cgl, &cg, detail, sizeof detail);
+  const char *part = NULL;
+  int err = tsjail_cgroup_create(&cgl, &cg, &part, detail, sizeof detail);
   if (err) {
     /* detail is "<part>: <why>" */
-    char *colon = strchr(detail, ':');
-    if (colon) *colon = '\0';
-    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", detail, err, colon ? colon + 2 : "");
+    fprintf(stderr, "jailfs-driver: step=%s errno=%d index=-1: %s\n", part, err, detail + strlen(part) + 2);
     return 125;
   }
   if (print_cgroup && cg)
